@@ -1,0 +1,322 @@
+//! knop's state machine: the state is a pure, deterministic fold of the log's entries.
+//!
+//! [`State::apply`] takes the next entry (its index, its decoded envelope) and either applies all
+//! of it or none of it. The same function serves the live path (a submission is checked and
+//! applied before it is appended) and the auditor's replay (`knop log verify`), so both always
+//! agree. No I/O, no clock, no randomness: the entry carries its timestamp.
+//!
+//! Rules enforced here:
+//! - Entry 0 is the genesis: the operator registering itself, signed by the key it registers.
+//! - Every other entry is signed by a registered organisation; timestamps never go back.
+//! - Only the operator registers organisations and authorises erasures; names and keys are
+//!   registered once (the same registration again is idempotent).
+//! - A book command applies only if every event is created or already exists identically
+//!   (idempotent retry); any rejected event rejects the whole entry, nothing applied.
+//! - An erasure names an earlier attachment; its content and salt may then be deleted.
+
+mod command;
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use ed25519_dalek::VerifyingKey;
+use knop_book::{Applied, Book, Rejection};
+use knop_codec::DecodeError;
+use knop_ledger::entry::{EntryError, OrgName, SignedEntry};
+use sha2::{Digest, Sha256};
+
+pub use command::{Command, Role, ATTACHMENT_BYTES_MAX, LABEL_BYTES_MAX};
+
+/// Why an entry cannot be applied. Nothing of it was applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StateError {
+    /// Occurs when the entry body is not a valid command.
+    #[error("entry body is not a valid command: {0}")]
+    Malformed(#[from] DecodeError),
+    /// Occurs when the signer is not a registered organisation.
+    #[error("organisation {0:?} is not registered")]
+    UnknownSigner(String),
+    /// Occurs when the signature does not verify under the signer's registered key.
+    #[error(transparent)]
+    Signature(#[from] EntryError),
+    /// Occurs when entry 0 is not the operator registering itself.
+    #[error("the first entry must be the operator registering itself with the key that signs it")]
+    BadGenesis,
+    /// Occurs when the timestamp is earlier than the previous entry's.
+    #[error("timestamp {got} ms is before the previous entry's {previous} ms")]
+    TimestampGoesBack {
+        /// This entry's timestamp.
+        got: u64,
+        /// The previous entry's timestamp.
+        previous: u64,
+    },
+    /// Occurs when a participant tries what only the operator may do.
+    #[error("only the operator may {0}")]
+    OperatorOnly(&'static str),
+    /// Occurs when a name or key is registered again with other details.
+    #[error("organisation {0:?} is already registered with another key or role")]
+    OrgExists(String),
+    /// Occurs when a second operator is registered.
+    #[error("the log already has an operator")]
+    SecondOperator,
+    /// Occurs when one or more book events are rejected; lists each with its position.
+    #[error("{} of {total} events rejected; first: event {}: {}", rejected.len(), rejected[0].0, rejected[0].1)]
+    Rejected {
+        /// Number of events in the entry.
+        total: usize,
+        /// (position in the batch, why) for every rejected event.
+        rejected: Vec<(usize, Rejection)>,
+    },
+    /// Occurs when an erasure does not name an earlier attachment.
+    #[error("entry {0} is not an earlier attachment, so it cannot be erased")]
+    NotErasable(u64),
+}
+
+/// An organisation on the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Org {
+    /// Its role.
+    pub role: Role,
+    /// Its entry-signing key.
+    pub key: VerifyingKey,
+    /// Index of the entry that registered it.
+    pub registered_at: u64,
+}
+
+/// What an applied entry did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Events created now.
+    pub created: usize,
+    /// Events that already existed identically (idempotent retries).
+    pub existing: usize,
+}
+
+/// The state: organisations, the book, attachments and erasures.
+#[derive(Debug, Default, Clone)]
+pub struct State {
+    orgs: BTreeMap<OrgName, Org>,
+    operator: Option<OrgName>,
+    book: Book,
+    attachments: HashSet<u64>,
+    erased: BTreeSet<u64>,
+    size: u64,
+    last_timestamp_ms: u64,
+}
+
+impl State {
+    /// The state of an empty log.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of entries applied (the index the next entry gets).
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The book.
+    pub fn book(&self) -> &Book {
+        &self.book
+    }
+
+    /// The registered organisations.
+    pub fn orgs(&self) -> &BTreeMap<OrgName, Org> {
+        &self.orgs
+    }
+
+    /// The operator's name, once the genesis entry is applied.
+    pub fn operator(&self) -> Option<&OrgName> {
+        self.operator.as_ref()
+    }
+
+    /// Timestamp of the last entry applied.
+    pub fn last_timestamp_ms(&self) -> u64 {
+        self.last_timestamp_ms
+    }
+
+    /// Indexes whose erasure a signed erasure entry authorised.
+    pub fn erased(&self) -> &BTreeSet<u64> {
+        &self.erased
+    }
+
+    /// Accounts for an entry whose content was erased: it occupied `index`, and its effect on the
+    /// state is nil (only attachments can be erased, and they do not change the state). Whether an
+    /// erasure authorised it is checked by the caller once the whole log is replayed.
+    pub fn skip_erased(&mut self, index: u64) {
+        assert_eq!(index, self.size, "entries are applied in order");
+        self.attachments.insert(index);
+        self.size += 1;
+    }
+
+    /// Applies the entry at the next index, all or nothing.
+    pub fn apply(&mut self, entry: &SignedEntry) -> Result<Outcome, StateError> {
+        let cmd = Command::decode(&entry.body)?;
+        self.check_envelope(entry, &cmd)?;
+        let outcome = self.apply_command(entry, cmd)?;
+        self.last_timestamp_ms = entry.timestamp_ms;
+        self.size += 1;
+        Ok(outcome)
+    }
+
+    fn check_envelope(&self, entry: &SignedEntry, cmd: &Command) -> Result<(), StateError> {
+        if entry.timestamp_ms < self.last_timestamp_ms {
+            return Err(StateError::TimestampGoesBack {
+                got: entry.timestamp_ms,
+                previous: self.last_timestamp_ms,
+            });
+        }
+        if self.size == 0 {
+            let Command::RegisterOrg {
+                name,
+                role: Role::Operator,
+                key,
+            } = cmd
+            else {
+                return Err(StateError::BadGenesis);
+            };
+            let key = VerifyingKey::from_bytes(key).map_err(|_| StateError::BadGenesis)?;
+            if *name != entry.signer {
+                return Err(StateError::BadGenesis);
+            }
+            return Ok(entry.verify(&key)?);
+        }
+        let org = self
+            .orgs
+            .get(&entry.signer)
+            .ok_or_else(|| StateError::UnknownSigner(entry.signer.to_string()))?;
+        Ok(entry.verify(&org.key)?)
+    }
+
+    fn is_operator(&self, name: &OrgName) -> bool {
+        self.operator.as_ref() == Some(name)
+    }
+
+    fn apply_command(&mut self, entry: &SignedEntry, cmd: Command) -> Result<Outcome, StateError> {
+        let one = Outcome {
+            created: 1,
+            existing: 0,
+        };
+        match cmd {
+            Command::RegisterOrg { name, role, key } => self.register(entry, name, role, key),
+            Command::CreateAccounts(accounts) => {
+                let results = self.book.create_accounts(&accounts, entry.timestamp_ms);
+                self.settle(results)
+            }
+            Command::CreateTransfers(transfers) => {
+                self.book.expire(entry.timestamp_ms);
+                let results = self.book.create_transfers(&transfers, entry.timestamp_ms);
+                self.settle(results)
+            }
+            Command::Attach { .. } => {
+                self.attachments.insert(self.size);
+                Ok(one)
+            }
+            Command::Erase { index, .. } => {
+                if !self.is_operator(&entry.signer) {
+                    return Err(StateError::OperatorOnly("authorise an erasure"));
+                }
+                if !self.attachments.contains(&index) {
+                    return Err(StateError::NotErasable(index));
+                }
+                self.erased.insert(index);
+                Ok(one)
+            }
+        }
+    }
+
+    fn register(
+        &mut self,
+        entry: &SignedEntry,
+        name: OrgName,
+        role: Role,
+        key: [u8; 32],
+    ) -> Result<Outcome, StateError> {
+        if self.size > 0 && !self.is_operator(&entry.signer) {
+            return Err(StateError::OperatorOnly("register organisations"));
+        }
+        let key =
+            VerifyingKey::from_bytes(&key).map_err(|_| StateError::OrgExists(name.to_string()))?;
+        if let Some(existing) = self.orgs.get(&name) {
+            if existing.key == key && existing.role == role {
+                return Ok(Outcome {
+                    created: 0,
+                    existing: 1,
+                });
+            }
+            return Err(StateError::OrgExists(name.to_string()));
+        }
+        if role == Role::Operator {
+            if self.operator.is_some() {
+                return Err(StateError::SecondOperator);
+            }
+            self.operator = Some(name.clone());
+        }
+        self.orgs.insert(
+            name,
+            Org {
+                role,
+                key,
+                registered_at: self.size,
+            },
+        );
+        Ok(Outcome {
+            created: 1,
+            existing: 0,
+        })
+    }
+
+    /// Commits the book's changes if every event succeeded, otherwise rolls them all back.
+    fn settle(&mut self, results: Vec<knop_book::EventResult>) -> Result<Outcome, StateError> {
+        let total = results.len();
+        let mut outcome = Outcome {
+            created: 0,
+            existing: 0,
+        };
+        let mut rejected = vec![];
+        for (i, r) in results.into_iter().enumerate() {
+            match r {
+                Ok(Applied::Created) => outcome.created += 1,
+                Ok(Applied::Exists) => outcome.existing += 1,
+                Err(e) => rejected.push((i, e)),
+            }
+        }
+        if rejected.is_empty() {
+            self.book.commit();
+            Ok(outcome)
+        } else {
+            self.book.rollback();
+            Err(StateError::Rejected { total, rejected })
+        }
+    }
+
+    /// A digest of the whole state (organisations, accounts with totals, transfer count), so two
+    /// parties replaying the same log can compare results with one line.
+    pub fn digest(&self) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(b"knop/state/v1\0");
+        h.update(self.size.to_be_bytes());
+        for (name, org) in &self.orgs {
+            h.update(name.as_str().as_bytes());
+            h.update([0, org.role as u8]);
+            h.update(org.key.as_bytes());
+        }
+        let mut accounts: Vec<_> = self.book.accounts().collect();
+        accounts.sort_by_key(|a| a.account.id);
+        for a in accounts {
+            h.update(a.account.id.to_be_bytes());
+            for t in [
+                a.debits_pending,
+                a.debits_posted,
+                a.credits_pending,
+                a.credits_posted,
+            ] {
+                h.update(t.0.to_be_bytes());
+            }
+        }
+        h.update((self.book.transfer_count() as u64).to_be_bytes());
+        for i in &self.erased {
+            h.update(i.to_be_bytes());
+        }
+        h.finalize().into()
+    }
+}

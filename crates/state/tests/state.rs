@@ -1,0 +1,193 @@
+//! The state machine's rules, each with its unhappy path.
+
+use ed25519_dalek::SigningKey;
+use knop_book::{Account, AccountFlags, Cents, Transfer, TransferFlags, EUR};
+use knop_ledger::entry::{OrgName, SignedEntry};
+use knop_state::{Command, Role, State, StateError};
+
+fn key(seed: u8) -> SigningKey {
+    SigningKey::from_bytes(&[seed; 32])
+}
+
+fn name(s: &str) -> OrgName {
+    OrgName::parse(s).unwrap()
+}
+
+fn entry(signer: &str, seed: u8, ts: u64, cmd: &Command) -> SignedEntry {
+    SignedEntry::sign(name(signer), ts, cmd.encode(), &key(seed))
+}
+
+fn register(n: &str, role: Role, seed: u8) -> Command {
+    Command::RegisterOrg {
+        name: name(n),
+        role,
+        key: key(seed).verifying_key().to_bytes(),
+    }
+}
+
+/// A state with operator "op" (key 1) and participant "svb" (key 2), and accounts 1 and 2.
+fn state() -> State {
+    let mut s = State::new();
+    s.apply(&entry("op", 1, 1, &register("op", Role::Operator, 1)))
+        .unwrap();
+    s.apply(&entry("op", 1, 2, &register("svb", Role::Participant, 2)))
+        .unwrap();
+    let accounts = Command::CreateAccounts(vec![
+        Account {
+            id: 1,
+            currency: EUR,
+            code: 1,
+            flags: AccountFlags(0),
+            user_data: 0,
+        },
+        Account {
+            id: 2,
+            currency: EUR,
+            code: 1,
+            flags: AccountFlags(AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS),
+            user_data: 0,
+        },
+    ]);
+    s.apply(&entry("svb", 2, 3, &accounts)).unwrap();
+    s
+}
+
+fn transfer(id: u128, dr: u128, cr: u128, cents: i64) -> Transfer {
+    Transfer {
+        id,
+        debit_account_id: dr,
+        credit_account_id: cr,
+        amount: Cents(cents),
+        pending_id: 0,
+        timeout_s: 0,
+        currency: EUR,
+        code: 1,
+        flags: TransferFlags(0),
+        user_data: 0,
+    }
+}
+
+#[test]
+fn genesis_must_be_self_registered_operator() {
+    let mut s = State::new();
+    assert_eq!(
+        s.apply(&entry("op", 1, 1, &register("op", Role::Participant, 1))),
+        Err(StateError::BadGenesis)
+    );
+    assert_eq!(
+        s.apply(&entry("op", 1, 1, &register("other", Role::Operator, 1))),
+        Err(StateError::BadGenesis)
+    );
+    assert!(matches!(
+        s.apply(&entry("op", 9, 1, &register("op", Role::Operator, 1))),
+        Err(StateError::Signature(_))
+    ));
+    assert_eq!(s.size(), 0);
+    s.apply(&entry("op", 1, 1, &register("op", Role::Operator, 1)))
+        .unwrap();
+    assert_eq!(s.operator(), Some(&name("op")));
+}
+
+#[test]
+fn signer_rules() {
+    let mut s = state();
+    let size = s.size();
+    let cmd = Command::CreateTransfers(vec![transfer(10, 1, 2, 5)]);
+    assert_eq!(
+        s.apply(&entry("nobody", 2, 5, &cmd)),
+        Err(StateError::UnknownSigner("nobody".into()))
+    );
+    assert!(matches!(
+        s.apply(&entry("svb", 3, 5, &cmd)),
+        Err(StateError::Signature(_))
+    ));
+    assert_eq!(
+        s.apply(&entry("svb", 2, 5, &register("x", Role::Participant, 4))),
+        Err(StateError::OperatorOnly("register organisations"))
+    );
+    assert_eq!(
+        s.apply(&entry("op", 1, 5, &register("svb", Role::Participant, 5))),
+        Err(StateError::OrgExists("svb".into()))
+    );
+    assert_eq!(
+        s.apply(&entry("op", 1, 5, &register("op2", Role::Operator, 5))),
+        Err(StateError::SecondOperator)
+    );
+    assert_eq!(
+        s.apply(&entry("svb", 2, 0, &cmd)),
+        Err(StateError::TimestampGoesBack {
+            got: 0,
+            previous: 3
+        })
+    );
+    assert_eq!(s.size(), size);
+    // Re-registering identically is an idempotent retry.
+    assert_eq!(
+        s.apply(&entry("op", 1, 5, &register("svb", Role::Participant, 2)))
+            .unwrap()
+            .existing,
+        1
+    );
+}
+
+#[test]
+fn a_rejected_event_rejects_the_whole_entry() {
+    let mut s = state();
+    let before = s.digest();
+    let cmd = Command::CreateTransfers(vec![transfer(10, 1, 2, 500), transfer(11, 2, 1, 501)]);
+    let err = s.apply(&entry("svb", 2, 5, &cmd)).unwrap_err();
+    let StateError::Rejected { total: 2, rejected } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].0, 1);
+    assert_eq!(s.digest(), before);
+    assert!(s.book().transfer(10).is_none());
+    let ok = Command::CreateTransfers(vec![transfer(10, 1, 2, 500), transfer(11, 2, 1, 500)]);
+    assert_eq!(s.apply(&entry("svb", 2, 5, &ok)).unwrap().created, 2);
+    assert_eq!(s.apply(&entry("svb", 2, 6, &ok)).unwrap().existing, 2);
+}
+
+#[test]
+fn erasure_rules() {
+    let mut s = state();
+    let attach = Command::Attach {
+        subject: 7,
+        kind: "consent".into(),
+        data: b"naam: ...".to_vec(),
+    };
+    s.apply(&entry("svb", 2, 5, &attach)).unwrap();
+    let at = s.size() - 1;
+    let erase = |i| Command::Erase {
+        index: i,
+        reason: "AVG request 1".into(),
+    };
+    assert_eq!(
+        s.apply(&entry("svb", 2, 6, &erase(at))),
+        Err(StateError::OperatorOnly("authorise an erasure"))
+    );
+    assert_eq!(
+        s.apply(&entry("op", 1, 6, &erase(2))),
+        Err(StateError::NotErasable(2))
+    );
+    s.apply(&entry("op", 1, 6, &erase(at))).unwrap();
+    assert!(s.erased().contains(&at));
+}
+
+#[test]
+fn malformed_bodies_are_precise() {
+    let mut s = state();
+    let e = SignedEntry::sign(name("svb"), 9, vec![9, 1, 2], &key(2));
+    let err = s.apply(&e).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "entry body is not a valid command: byte 0: field `command`: a command tag 1-5, found 9"
+    );
+    let mut body = Command::CreateTransfers(vec![transfer(1, 1, 2, 3)]).encode();
+    body.truncate(50);
+    let err = s
+        .apply(&SignedEntry::sign(name("svb"), 9, body, &key(2)))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("transfer."), "{err}");
+}
