@@ -1,0 +1,151 @@
+//! The storage contract, checked against both stores with the same tests.
+//! PostgreSQL runs at 127.0.0.1:5432 (trust auth, database `test`), or at `KNOP_TEST_DATABASE`.
+
+use knop_store::{FileStore, Meta, PgStore, Record, Store, StoreError};
+
+fn meta() -> Meta {
+    Meta {
+        origin: "knop.test/log".into(),
+        operator_vkey: "op+00000000+AQ==".into(),
+    }
+}
+
+fn rec(index: u64, fill: u8, len: usize) -> Record {
+    Record {
+        index,
+        leaf: [fill; 32],
+        salt: Some([fill ^ 0xff; 32]),
+        entry: Some(vec![fill; len]),
+    }
+}
+
+/// A fresh PostgreSQL schema for one test; returns a URL whose connections use it.
+pub fn pg_url() -> String {
+    let base = std::env::var("KNOP_TEST_DATABASE")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let schema = format!("knop_t_{}", rand::random::<u64>());
+    let mut c = postgres::Client::connect(&base, postgres::NoTls).expect("PostgreSQL for tests");
+    c.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}options=-csearch_path%3D{schema}")
+}
+
+fn contract(mut s: Box<dyn Store>, reopen: &dyn Fn() -> Box<dyn Store>) {
+    assert_eq!(s.len(), 0);
+    assert_eq!(s.meta(), &meta());
+    assert_eq!(s.latest_checkpoint().unwrap(), None);
+    s.append(&[rec(0, 1, 10), rec(1, 2, 0), rec(2, 3, 1000)])
+        .unwrap();
+    assert_eq!(s.len(), 3);
+    assert!(matches!(
+        s.append(&[rec(5, 1, 1)]),
+        Err(StoreError::Misuse(_))
+    ));
+    assert!(matches!(s.read(2, 4), Err(StoreError::Misuse(_))));
+    assert!(matches!(
+        s.put_checkpoint(4, "x"),
+        Err(StoreError::Misuse(_))
+    ));
+    assert_eq!(
+        s.read(0, 3).unwrap(),
+        vec![rec(0, 1, 10), rec(1, 2, 0), rec(2, 3, 1000)]
+    );
+    assert_eq!(s.read(1, 1).unwrap(), vec![]);
+    s.put_checkpoint(2, "note two\n").unwrap();
+    s.put_checkpoint(3, "note three\n").unwrap();
+    s.erase(1).unwrap();
+    drop(s);
+
+    let mut s = reopen();
+    assert_eq!(s.len(), 3);
+    let erased = s.read(1, 2).unwrap().remove(0);
+    assert_eq!(
+        erased,
+        Record {
+            index: 1,
+            leaf: [2; 32],
+            salt: None,
+            entry: None
+        }
+    );
+    assert_eq!(s.read(2, 3).unwrap()[0], rec(2, 3, 1000));
+    assert_eq!(
+        s.latest_checkpoint().unwrap(),
+        Some((3, "note three\n".into()))
+    );
+    assert_eq!(s.checkpoints().unwrap().len(), 2);
+    s.append(&[rec(3, 4, 5)]).unwrap();
+    assert_eq!(s.read(0, 4).unwrap().len(), 4);
+    assert!(s.bytes_used().unwrap() > 1000);
+}
+
+#[test]
+fn file_store_keeps_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log");
+    let s = FileStore::create(&path, meta()).unwrap();
+    contract(Box::new(s), &|| Box::new(FileStore::open(&path).unwrap()));
+    assert!(matches!(
+        FileStore::create(&path, meta()),
+        Err(StoreError::Exists(_))
+    ));
+    assert!(matches!(
+        FileStore::open(&dir.path().join("none")),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+#[test]
+fn pg_store_keeps_the_contract() {
+    let url = pg_url();
+    let s = PgStore::create(&url, meta()).unwrap();
+    contract(Box::new(s), &|| Box::new(PgStore::open(&url).unwrap()));
+    assert!(matches!(
+        PgStore::create(&url, meta()),
+        Err(StoreError::Exists(_))
+    ));
+}
+
+#[test]
+fn pg_store_names_a_deleted_record() {
+    let url = pg_url();
+    let mut s = PgStore::create(&url, meta()).unwrap();
+    s.append(&[rec(0, 1, 1), rec(1, 2, 1), rec(2, 3, 1)])
+        .unwrap();
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    c.execute("DELETE FROM knop_entries WHERE idx = 1", &[])
+        .unwrap();
+    match PgStore::open(&url) {
+        Err(StoreError::Corrupt { index: 1, .. }) => {}
+        other => panic!("{:?}", other.err()),
+    }
+}
+
+#[test]
+fn file_store_cuts_a_torn_tail_and_names_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log");
+    let mut s = FileStore::create(&path, meta()).unwrap();
+    s.append(&[rec(0, 1, 10), rec(1, 2, 10)]).unwrap();
+    drop(s);
+    let log = path.join("log.knop");
+    let full = std::fs::read(&log).unwrap();
+
+    // A crash in the middle of writing record 1: its frame is cut short.
+    std::fs::write(&log, &full[..full.len() - 5]).unwrap();
+    let s = FileStore::open(&path).unwrap();
+    assert_eq!(
+        (s.len(), s.recovered_tail_bytes),
+        (1, (8 + 77 + 10 - 5) as u64)
+    );
+    drop(s);
+
+    // A changed byte inside record 0 is damage, named by index, never cut off.
+    let mut bad = full.clone();
+    bad[8 + 8 + 20] ^= 1;
+    std::fs::write(&log, &bad).unwrap();
+    match FileStore::open(&path) {
+        Err(StoreError::Corrupt { index: 0, why }) => assert!(why.contains("checksum"), "{why}"),
+        other => panic!("{:?}", other.err()),
+    }
+}
