@@ -23,7 +23,7 @@ mod money;
 mod types;
 
 pub use book::{AccountState, Applied, Book, EventResult, PendingStatus, Resolved, TransferState};
-pub use money::Cents;
+pub use money::{AmountError, Cents};
 pub use types::{
     decode_batch, encode_batch, Account, AccountFlags, Transfer, TransferFlags, BATCH_EVENTS_MAX,
     EUR,

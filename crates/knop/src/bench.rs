@@ -1,0 +1,309 @@
+//! `knop bench ledger`: append, verify and proof figures as one JSON object.
+//!
+//! The figures are measured end to end through the real node: each batch entry is encoded and
+//! signed by a participant, checked against the state, salted, appended durably (the embedded
+//! store syncs each group commit; PostgreSQL commits), covered by a signed checkpoint, and only
+//! then counted. Proof timings use a separate in-memory tree of `--proof-leaves` leaves, so the
+//! 10-million-leaf target can be measured without first appending 10 million entries.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+use knop_book::{Account, AccountFlags, Cents, Transfer, TransferFlags, EUR};
+use knop_ledger::entry::{OrgName, SignedEntry};
+use knop_ledger::merkle::{verify_inclusion, Tree};
+use knop_node::{os_salts, replay, Node};
+use knop_state::{Command, Role};
+use knop_store::{FileStore, Meta, PgStore, Store};
+
+use crate::location::{new_key, Location};
+
+/// `knop bench ...`
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Append transfers, replay the log, time proofs; print one JSON object.
+    Ledger(LedgerArgs),
+}
+
+/// Arguments of `knop bench ledger`.
+#[derive(Args, Debug)]
+pub struct LedgerArgs {
+    /// Transfers to append.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub transfers: u64,
+    /// Transfers per entry.
+    #[arg(long, default_value_t = 1000)]
+    pub batch: usize,
+    /// Entries per submission (group commit: one sync for all of them).
+    #[arg(long, default_value_t = 1)]
+    pub group: usize,
+    /// Accounts to spread the transfers over.
+    #[arg(long, default_value_t = 10_000)]
+    pub accounts: u32,
+    /// Leaves of the in-memory tree used to time proofs (0 skips).
+    #[arg(long, default_value_t = 10_000_000)]
+    pub proof_leaves: u64,
+}
+
+/// `knop bench ...`.
+pub fn run(loc: &Location, cmd: BenchCommand) -> Result<ExitCode> {
+    match cmd {
+        BenchCommand::Ledger(a) => ledger(loc, a),
+    }
+}
+
+/// Where the benchmark's store is.
+enum Target {
+    Dir(PathBuf),
+    Pg(String),
+}
+
+impl Target {
+    fn open(&self) -> Result<Box<dyn Store>> {
+        Ok(match self {
+            Target::Dir(d) => Box::new(FileStore::open(d)?),
+            Target::Pg(url) => Box::new(PgStore::open(url)?),
+        })
+    }
+}
+
+/// Makes a fresh store: a temporary directory, `--data DIR` (kept), or a new schema in
+/// `--database URL` (kept). Returns it, where it is, a description and the temp dir guard.
+fn fresh_store(
+    loc: &Location,
+    meta: Meta,
+) -> Result<(Box<dyn Store>, Target, String, Option<tempfile::TempDir>)> {
+    if let Some(url) = &loc.database {
+        let schema = format!(
+            "knop_bench_{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_millis()
+        );
+        let mut c =
+            postgres::Client::connect(url, postgres::NoTls).context("connecting to PostgreSQL")?;
+        c.batch_execute(&format!("CREATE SCHEMA {schema}"))?;
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let scoped = format!("{url}{sep}options=-csearch_path%3D{schema}");
+        return Ok((
+            Box::new(PgStore::create(&scoped, meta)?),
+            Target::Pg(scoped),
+            format!("postgres schema {schema}"),
+            None,
+        ));
+    }
+    if let Some(dir) = &loc.data {
+        if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
+            bail!(
+                "{} is not empty; give a new directory to keep the benchmark's store",
+                dir.display()
+            );
+        }
+        let store = Box::new(FileStore::create(dir, meta)?);
+        return Ok((
+            store,
+            Target::Dir(dir.clone()),
+            format!("directory {}", dir.display()),
+            None,
+        ));
+    }
+    let tmp = tempfile::tempdir()?;
+    let dir: PathBuf = tmp.path().join("log");
+    Ok((
+        Box::new(FileStore::create(&dir, meta)?),
+        Target::Dir(dir),
+        "temporary directory".into(),
+        Some(tmp),
+    ))
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn ledger(loc: &Location, a: LedgerArgs) -> Result<ExitCode> {
+    if a.batch == 0 || a.batch > knop_book::BATCH_EVENTS_MAX || a.group == 0 || a.accounts < 2 {
+        bail!(
+            "--batch must be 1..={}, --group at least 1, --accounts at least 2",
+            knop_book::BATCH_EVENTS_MAX
+        );
+    }
+    let op = new_key("knop.bench/ledger")?;
+    let (store, target, where_, _guard) = fresh_store(
+        loc,
+        Meta {
+            origin: "knop.bench/ledger".into(),
+            operator_vkey: op.verifier_key(),
+        },
+    )?;
+    let mut node = Node::init(store, op.clone(), 1, os_salts())?;
+    let bank = new_key("bench-bank")?;
+    let bank_name = OrgName::parse("bench-bank")?;
+    let reg = Command::RegisterOrg {
+        name: bank_name.clone(),
+        role: Role::Participant,
+        key: bank.public_key().to_bytes(),
+    };
+    let sign = |ts: u64, cmd: &Command, key: &knop_ledger::note::NoteKey, name: &OrgName| {
+        SignedEntry::sign(name.clone(), ts, cmd.encode(), key.signing_key())
+    };
+    node.submit(&[sign(2, &reg, &op, &OrgName::parse(op.key_name())?)])?
+        .remove(0)?;
+    for chunk in (1..=a.accounts).collect::<Vec<_>>().chunks(10_000) {
+        let accounts = chunk
+            .iter()
+            .map(|&i| Account {
+                id: u128::from(i),
+                currency: EUR,
+                code: 1,
+                flags: AccountFlags(0),
+                user_data: 0,
+            })
+            .collect();
+        node.submit(&[sign(
+            3,
+            &Command::CreateAccounts(accounts),
+            &bank,
+            &bank_name,
+        )])?
+        .remove(0)?;
+    }
+    eprintln!(
+        "bench: {} transfers, {} per entry, {} entries per commit, store: {where_}",
+        a.transfers, a.batch, a.group
+    );
+
+    let bytes_before = node.store_mut().bytes_used()?;
+    let mut latencies = Vec::new();
+    let (mut next_id, mut done, mut rng) = (1u128, 0u64, 0x9e37_79b9_7f4a_7c15u64);
+    let started = Instant::now();
+    while done < a.transfers {
+        let t0 = Instant::now();
+        let mut entries = Vec::with_capacity(a.group);
+        let mut in_group = 0u64;
+        while entries.len() < a.group && done + in_group < a.transfers {
+            let n = (a.batch as u64).min(a.transfers - done - in_group) as usize;
+            let transfers: Vec<Transfer> = (0..n)
+                .map(|_| {
+                    rng ^= rng << 13;
+                    rng ^= rng >> 7;
+                    rng ^= rng << 17;
+                    let dr = 1 + (rng % u64::from(a.accounts)) as u128;
+                    let cr = 1
+                        + ((dr as u64 + 1 + (rng >> 32) % (u64::from(a.accounts) - 1))
+                            % u64::from(a.accounts)) as u128;
+                    next_id += 1;
+                    Transfer {
+                        id: next_id,
+                        debit_account_id: dr,
+                        credit_account_id: cr,
+                        amount: Cents(1 + (rng % 10_000) as i64),
+                        pending_id: 0,
+                        timeout_s: 0,
+                        currency: EUR,
+                        code: 1,
+                        flags: TransferFlags(0),
+                        user_data: 0,
+                    }
+                })
+                .collect();
+            entries.push(sign(
+                10,
+                &Command::CreateTransfers(transfers),
+                &bank,
+                &bank_name,
+            ));
+            in_group += n as u64;
+        }
+        for r in node.submit(&entries)? {
+            r.context("benchmark entry rejected")?;
+        }
+        done += in_group;
+        latencies.push(t0.elapsed().as_secs_f64() * 1000.0);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let bytes = node.store_mut().bytes_used()? - bytes_before;
+    let entries = node.size();
+    drop(node);
+
+    let (verify_s, verified_events) = {
+        let mut store = target.open()?;
+        let t0 = Instant::now();
+        let r = replay(store.as_mut(), true, &mut |_, _| {})
+            .map_err(|e| anyhow::anyhow!("replay after benchmark: {e}"))?;
+        (t0.elapsed().as_secs_f64(), r.events)
+    };
+    let (produce_us, verify_us) = if a.proof_leaves > 0 {
+        proof_timings(a.proof_leaves)
+    } else {
+        (0.0, 0.0)
+    };
+    latencies.sort_by(f64::total_cmp);
+    let out = serde_json::json!({
+        "store": where_,
+        "transfers": a.transfers,
+        "batch": a.batch,
+        "group": a.group,
+        "entries": entries,
+        "seconds": seconds,
+        "transfers_per_s": a.transfers as f64 / seconds,
+        "batch_latency_ms": {"p50": percentile(&latencies, 0.5), "p99": percentile(&latencies, 0.99)},
+        "bytes_per_transfer": bytes as f64 / a.transfers as f64,
+        "verify_seconds": verify_s,
+        "verify_entries_per_s": entries as f64 / verify_s,
+        "verify_transfers_per_s": verified_events as f64 / verify_s,
+        "proof_leaves": a.proof_leaves,
+        "proof_us": {"produce": produce_us, "verify": verify_us},
+        "peak_rss_bytes": peak_rss_bytes(),
+        "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
+    });
+    println!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Average microseconds to produce and to verify an inclusion proof in a tree of `leaves`.
+fn proof_timings(leaves: u64) -> (f64, f64) {
+    let mut tree = Tree::new();
+    for i in 0..leaves {
+        tree.push(&i.to_be_bytes());
+    }
+    let root = tree.root(leaves).expect("size within the tree");
+    let samples = 10_000u64;
+    let indexes: Vec<u64> = (0..samples)
+        .map(|i| (i.wrapping_mul(0x9e37_79b9_7f4a_7c15)) % leaves)
+        .collect();
+    let t0 = Instant::now();
+    let proofs: Vec<_> = indexes
+        .iter()
+        .map(|&i| tree.prove_inclusion(i, leaves).expect("in range"))
+        .collect();
+    let produce = t0.elapsed().as_secs_f64() * 1e6 / samples as f64;
+    let leaf_hashes: Vec<_> = indexes
+        .iter()
+        .map(|&i| tree.leaf_hash(i).expect("in range"))
+        .collect();
+    let t0 = Instant::now();
+    for ((p, &i), h) in proofs.iter().zip(&indexes).zip(&leaf_hashes) {
+        verify_inclusion(p, leaves, &root, i, h).expect("proof verifies");
+    }
+    let verify = t0.elapsed().as_secs_f64() * 1e6 / samples as f64;
+    (produce, verify)
+}
+
+/// The process's peak resident set size (VmHWM), in bytes.
+fn peak_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}

@@ -1,0 +1,130 @@
+//! Where the log is (a directory or a PostgreSQL URL) and where the keys are.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use knop_ledger::note::NoteKey;
+use knop_node::{os_salts, Node};
+use knop_store::{FileStore, Meta, PgStore, Store};
+
+/// Where the ledger lives; the embedded store in `./knop-data` unless told otherwise.
+#[derive(Args, Debug, Clone)]
+pub struct Location {
+    /// Directory of the embedded store.
+    #[arg(
+        long,
+        global = true,
+        env = "KNOP_DATA",
+        value_name = "DIR",
+        conflicts_with = "database"
+    )]
+    pub data: Option<PathBuf>,
+    /// PostgreSQL URL instead of the embedded store, e.g. postgres://127.0.0.1/test.
+    #[arg(long, global = true, env = "KNOP_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
+    /// The operator's private key file (default: DIR/operator.key for the embedded store).
+    #[arg(
+        long = "operator-key",
+        global = true,
+        env = "KNOP_OPERATOR_KEY",
+        value_name = "FILE"
+    )]
+    pub operator_key: Option<PathBuf>,
+}
+
+impl Location {
+    fn dir(&self) -> PathBuf {
+        self.data
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("knop-data"))
+    }
+
+    /// The operator key file, if one is known for this location.
+    pub fn operator_key_path(&self) -> Option<PathBuf> {
+        self.operator_key.clone().or_else(|| {
+            self.database
+                .is_none()
+                .then(|| self.dir().join("operator.key"))
+        })
+    }
+
+    /// Describes the location for messages.
+    pub fn describe(&self) -> String {
+        match &self.database {
+            Some(url) => format!("PostgreSQL {}", url.split('@').next_back().unwrap_or(url)),
+            None => format!("directory {}", self.dir().display()),
+        }
+    }
+
+    /// Creates a new, empty store.
+    pub fn create(&self, meta: Meta) -> Result<Box<dyn Store>> {
+        Ok(match &self.database {
+            Some(url) => Box::new(PgStore::create(url, meta)?),
+            None => Box::new(FileStore::create(&self.dir(), meta)?),
+        })
+    }
+
+    /// Opens the existing store.
+    pub fn open_store(&self) -> Result<Box<dyn Store>> {
+        Ok(match &self.database {
+            Some(url) => Box::new(PgStore::open(url)?),
+            None => Box::new(FileStore::open(&self.dir())?),
+        })
+    }
+
+    /// Opens a node that can write (needs the operator key).
+    pub fn open_writer(&self) -> Result<Node> {
+        let key = self.read_operator_key()?;
+        Ok(Node::open(self.open_store()?, Some(key), os_salts())?)
+    }
+
+    /// Opens a node for reading only.
+    pub fn open_reader(&self) -> Result<Node> {
+        Ok(Node::open(self.open_store()?, None, os_salts())?)
+    }
+
+    /// Reads the operator's private key.
+    pub fn read_operator_key(&self) -> Result<NoteKey> {
+        let Some(path) = self.operator_key_path() else {
+            bail!("with --database, give the operator key file with --operator-key FILE (or KNOP_OPERATOR_KEY)");
+        };
+        read_key(&path)
+    }
+}
+
+/// Reads a signed-note private key file.
+pub fn read_key(path: &Path) -> Result<NoteKey> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading key file {}", path.display()))?;
+    NoteKey::parse(&text).with_context(|| format!("key file {}", path.display()))
+}
+
+/// Writes a private key file readable only by its owner; refuses to overwrite.
+pub fn write_key(path: &Path, key: &NoteKey) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| {
+            format!(
+                "creating key file {} (it must not exist yet)",
+                path.display()
+            )
+        })?;
+    writeln!(f, "{}", key.to_private_string())?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// A new key named `name` from the operating system's random generator.
+pub fn new_key(name: &str) -> Result<NoteKey> {
+    Ok(NoteKey::from_seed(name, &rand::random())?)
+}

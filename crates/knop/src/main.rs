@@ -1,0 +1,78 @@
+//! The `knop` command line: ledger administration, the auditor's checks, benchmarks and a demo.
+//!
+//! Dutch first, English with `--lang en`. Data goes to standard output (JSON with `--json`),
+//! progress and explanations to standard error.
+
+mod bench;
+mod book_cmd;
+mod demo;
+mod i18n;
+mod location;
+mod log_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::location::Location;
+
+/// knop: een gedeelde, controleerbare administratie voor inwoners met geldzorgen.
+/// (knop: a shared, verifiable administration for residents in poverty and debt.)
+#[derive(Parser, Debug)]
+#[command(name = "knop", version, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    location: Location,
+    /// Language of messages: nl (default) or en.
+    #[arg(long, global = true, env = "KNOP_LANG", default_value = "nl", value_parser = ["nl", "en"])]
+    lang: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Start a new ledger: operator key, genesis entry, first checkpoint.
+    Init(log_cmd::InitArgs),
+    /// The verifiable log: checkpoints, keys, proofs, export, full verification.
+    #[command(subcommand)]
+    Log(log_cmd::LogCommand),
+    /// Organisations and their signing keys.
+    #[command(subcommand)]
+    Org(book_cmd::OrgCommand),
+    /// Accounts in the book.
+    #[command(subcommand)]
+    Account(book_cmd::AccountCommand),
+    /// Transfers in the book.
+    #[command(subcommand)]
+    Transfer(book_cmd::TransferCommand),
+    /// Record a document (possibly personal data) on the ledger; it can be erased later.
+    Attach(book_cmd::AttachArgs),
+    /// Benchmarks that print machine-readable figures.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+    /// A short end-to-end run on a new embedded ledger, explained step by step.
+    Demo(demo::DemoArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    i18n::set(&cli.lang);
+    let result = match cli.command {
+        Command::Init(a) => log_cmd::init(&cli.location, a),
+        Command::Log(c) => log_cmd::run(&cli.location, c),
+        Command::Org(c) => book_cmd::org(&cli.location, c),
+        Command::Account(c) => book_cmd::account(&cli.location, c),
+        Command::Transfer(c) => book_cmd::transfer(&cli.location, c),
+        Command::Attach(a) => book_cmd::attach(&cli.location, a),
+        Command::Bench(c) => bench::run(&cli.location, c),
+        Command::Demo(a) => demo::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{}: {e:#}", i18n::t("fout", "error"));
+            ExitCode::from(1)
+        }
+    }
+}

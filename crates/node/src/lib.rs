@@ -1,0 +1,253 @@
+//! A knop ledger node: the one writer of a log.
+//!
+//! [`Node`] ties the pure crates (ledger, state) to a [`Store`]: it checks each submitted entry
+//! against the state, draws its salt, makes it durable, extends the tree and signs a checkpoint.
+//! It also answers proofs and runs the auditor's replay ([`replay`]).
+//!
+//! ## Commit path, step by step (crash safety)
+//! 1. Each entry of a submission is applied to the in-memory state, all or nothing per entry;
+//!    rejected entries are answered and left out. Nothing is written yet.
+//! 2. The accepted entries get fresh random salts and their leaves, and are appended to the store
+//!    in one call. The store makes them durable before returning (group commit).
+//! 3. If the store fails, the in-memory state is ahead of (or equal to) what is durable: the node
+//!    refuses further work ([`NodeError::NeedsRecovery`]) until reopened, which replays exactly
+//!    the durable entries. A client that retries after an error is safe: ids are idempotent.
+//! 4. Only then are the leaves added to the tree and a checkpoint signed for the new size and
+//!    stored; a checkpoint therefore never covers an entry that is not durable.
+//! 5. Only then does the submission return `Ok`.
+
+pub mod replay;
+
+use knop_ledger::entry::SignedEntry;
+use knop_ledger::leaf::{leaf_data, Salt};
+use knop_ledger::merkle::{ProofError, Tree};
+use knop_ledger::note::{sign_checkpoint, NoteError, NoteKey};
+use knop_ledger::Hash;
+use knop_state::{Command, Outcome, Role, State, StateError};
+use knop_store::{Meta, Record, Store, StoreError};
+
+pub use replay::{replay, Replayed, VerifyError};
+
+/// Occurs when the node cannot do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// Occurs when the store fails; see the store error.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// Occurs when a store write failed earlier: the node must be reopened to recover.
+    #[error("an earlier write failed; reopen the ledger to recover to the last durable entry")]
+    NeedsRecovery,
+    /// Occurs when the stored log does not verify on open.
+    #[error("the stored log does not verify: {0}")]
+    Damaged(#[from] VerifyError),
+    /// Occurs when a key does not fit the log.
+    #[error("key: {0}")]
+    Key(#[from] NoteError),
+    /// Occurs when the operator key given is not the log's operator key.
+    #[error("the operator key given is not this log's operator key ({0})")]
+    WrongOperatorKey(String),
+    /// Occurs when an operation needs the operator key and none was given.
+    #[error("this needs the operator's private key")]
+    NoOperatorKey,
+    /// Occurs when a proof is asked for sizes or indexes outside the log.
+    #[error(transparent)]
+    Proof(#[from] ProofError),
+    /// Occurs when the genesis entry is refused.
+    #[error("genesis: {0}")]
+    Genesis(StateError),
+    /// Occurs when an erasure is asked for without a signed erasure entry.
+    #[error(
+        "index {0} has no signed erasure entry; submit one (knop_state::Command::Erase) first"
+    )]
+    ErasureNotAuthorised(u64),
+}
+
+/// Draws per-entry salts. Real nodes use the operating system's generator; simulations pass a
+/// seeded one.
+pub type SaltSource = Box<dyn FnMut() -> Salt + Send>;
+
+/// The operating system's random generator as a salt source.
+pub fn os_salts() -> SaltSource {
+    Box::new(|| rand::random())
+}
+
+/// A ledger node over one store. See the crate docs for the commit path.
+pub struct Node {
+    store: Box<dyn Store>,
+    state: State,
+    tree: Tree,
+    operator: Option<NoteKey>,
+    salts: SaltSource,
+    failed: bool,
+}
+
+impl Node {
+    /// Starts a new log in an empty store: the genesis entry registers the operator, signed by
+    /// the operator's key, at `timestamp_ms`.
+    pub fn init(
+        store: Box<dyn Store>,
+        operator: NoteKey,
+        timestamp_ms: u64,
+        salts: SaltSource,
+    ) -> Result<Self, NodeError> {
+        if !store.is_empty() {
+            return Err(StoreError::Exists("this store".into()).into());
+        }
+        check_operator(store.meta(), &operator)?;
+        let name = knop_ledger::entry::OrgName::parse(operator.key_name())
+            .map_err(|e| NodeError::Genesis(StateError::Signature(e)))?;
+        let genesis = Command::RegisterOrg {
+            name: name.clone(),
+            role: Role::Operator,
+            key: operator.public_key().to_bytes(),
+        };
+        let entry = SignedEntry::sign(name, timestamp_ms, genesis.encode(), operator.signing_key());
+        let mut node = Self {
+            store,
+            state: State::new(),
+            tree: Tree::new(),
+            operator: Some(operator),
+            salts,
+            failed: false,
+        };
+        let result = node.submit(&[entry])?.remove(0);
+        result.map_err(NodeError::Genesis)?;
+        Ok(node)
+    }
+
+    /// Opens a log: replays and checks it (see [`replay`]), and signs a checkpoint if the
+    /// latest stored one is older than the durable entries (a crash between steps 2 and 4).
+    pub fn open(
+        mut store: Box<dyn Store>,
+        operator: Option<NoteKey>,
+        salts: SaltSource,
+    ) -> Result<Self, NodeError> {
+        if let Some(op) = &operator {
+            check_operator(store.meta(), op)?;
+        }
+        let Replayed { state, tree, .. } = replay(store.as_mut(), false, &mut |_, _| {})?;
+        let mut node = Self {
+            store,
+            state,
+            tree,
+            operator,
+            salts,
+            failed: false,
+        };
+        let latest = node.store.latest_checkpoint()?.map_or(0, |(size, _)| size);
+        if latest < node.tree.size() && node.operator.is_some() {
+            node.sign_checkpoint()?;
+        }
+        Ok(node)
+    }
+
+    /// The state (a fold of the durable log).
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The log's fixed facts.
+    pub fn meta(&self) -> &Meta {
+        self.store.meta()
+    }
+
+    /// Number of entries.
+    pub fn size(&self) -> u64 {
+        self.tree.size()
+    }
+
+    /// The store, for reads (export).
+    pub fn store_mut(&mut self) -> &mut dyn Store {
+        self.store.as_mut()
+    }
+
+    /// Submits entries as one group commit. Returns one result per entry: accepted entries are
+    /// durable and covered by a signed checkpoint when this returns `Ok`; rejected ones changed
+    /// nothing. `Err` means the store failed: see [`NodeError::NeedsRecovery`].
+    pub fn submit(
+        &mut self,
+        entries: &[SignedEntry],
+    ) -> Result<Vec<Result<Outcome, StateError>>, NodeError> {
+        if self.failed {
+            return Err(NodeError::NeedsRecovery);
+        }
+        let mut results = Vec::with_capacity(entries.len());
+        let mut records = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let result = self.state.apply(entry);
+            if result.is_ok() {
+                let bytes = entry.encode();
+                let salt = (self.salts)();
+                let index = self.tree.size() + records.len() as u64;
+                records.push(Record {
+                    index,
+                    leaf: leaf_data(&salt, &bytes),
+                    salt: Some(salt),
+                    entry: Some(bytes),
+                });
+            }
+            results.push(result);
+        }
+        if records.is_empty() {
+            return Ok(results);
+        }
+        if let Err(e) = self.store.append(&records) {
+            self.failed = true;
+            return Err(e.into());
+        }
+        for r in &records {
+            self.tree.push(&r.leaf);
+        }
+        if let Err(e) = self.sign_checkpoint() {
+            self.failed = true;
+            return Err(e);
+        }
+        Ok(results)
+    }
+
+    fn sign_checkpoint(&mut self) -> Result<(), NodeError> {
+        let key = self.operator.as_ref().ok_or(NodeError::NoOperatorKey)?;
+        let size = self.tree.size();
+        let root = self.tree.root(size)?;
+        let note = sign_checkpoint(key, &self.store.meta().origin, size, &root)?;
+        self.store.put_checkpoint(size, &note)?;
+        Ok(())
+    }
+
+    /// The latest signed checkpoint note.
+    pub fn checkpoint(&mut self) -> Result<Option<(u64, String)>, NodeError> {
+        Ok(self.store.latest_checkpoint()?)
+    }
+
+    /// The root of the tree of the first `size` entries.
+    pub fn root(&self, size: u64) -> Result<Hash, NodeError> {
+        Ok(self.tree.root(size)?)
+    }
+
+    /// The tree (for proofs and leaf hashes).
+    pub fn tree(&self) -> &Tree {
+        &self.tree
+    }
+
+    /// Deletes the salt and content of an attachment whose erasure a signed entry authorised.
+    pub fn erase(&mut self, index: u64) -> Result<(), NodeError> {
+        if self.failed {
+            return Err(NodeError::NeedsRecovery);
+        }
+        if !self.state.erased().contains(&index) {
+            return Err(NodeError::ErasureNotAuthorised(index));
+        }
+        if let Err(e) = self.store.erase(index) {
+            self.failed = true;
+            return Err(e.into());
+        }
+        Ok(())
+    }
+}
+
+fn check_operator(meta: &Meta, key: &NoteKey) -> Result<(), NodeError> {
+    if key.key_name() != meta.origin || key.verifier_key() != meta.operator_vkey {
+        return Err(NodeError::WrongOperatorKey(meta.operator_vkey.clone()));
+    }
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! Replay: rebuild tree and state from the store, checking everything on the way.
+//!
+//! Used when a node opens (recovery) and by `knop log verify` (the auditor's full check). For
+//! every index in order: the leaf must equal the salted hash of the stored salt and entry; the
+//! entry must decode and its signature verify under the key the log registered for its signer;
+//! the state machine must accept it. An entry whose salt and content are gone is accepted only
+//! when a signed erasure entry, anywhere later in the log, authorises it. Then every stored
+//! checkpoint must carry the operator's valid signature and the root of the tree at its size, and
+//! none may cover more entries than are stored.
+
+use knop_ledger::entry::SignedEntry;
+use knop_ledger::leaf::leaf_data;
+use knop_ledger::merkle::Tree;
+use knop_ledger::note::verify_checkpoint;
+use knop_ledger::Hash;
+use knop_state::State;
+use knop_store::{Store, StoreError};
+
+/// Records read from the store per step.
+pub const REPLAY_CHUNK: u64 = 4096;
+
+/// The first problem replay found, with the index it concerns.
+#[derive(Debug, thiserror::Error)]
+#[error("index {index}: {why}")]
+pub struct VerifyError {
+    /// The first bad log index.
+    pub index: u64,
+    /// What is wrong there.
+    pub why: String,
+}
+
+/// What a successful replay rebuilt.
+#[derive(Debug)]
+pub struct Replayed {
+    /// The state after the last entry.
+    pub state: State,
+    /// The Merkle tree over all leaves.
+    pub tree: Tree,
+    /// Book events (accounts and transfers) replayed.
+    pub events: u64,
+    /// Stored checkpoints checked.
+    pub checkpoints: usize,
+}
+
+fn bad(index: u64, why: impl Into<String>) -> VerifyError {
+    VerifyError {
+        index,
+        why: why.into(),
+    }
+}
+
+fn from_store(e: StoreError, at: u64) -> VerifyError {
+    match e {
+        StoreError::Corrupt { index, why } => bad(index, why),
+        other => bad(at, other.to_string()),
+    }
+}
+
+/// Replays the whole log. `all_checkpoints` checks every stored checkpoint (verify); otherwise
+/// only the latest (open). `progress` is called after each chunk with the entries done.
+pub fn replay(
+    store: &mut dyn Store,
+    all_checkpoints: bool,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Replayed, VerifyError> {
+    let len = store.len();
+    let (mut state, mut tree, mut events) = (State::new(), Tree::new(), 0u64);
+    let mut missing = Vec::new();
+    let mut from = 0;
+    while from < len {
+        let to = (from + REPLAY_CHUNK).min(len);
+        let records = store.read(from, to).map_err(|e| from_store(e, from))?;
+        for r in records {
+            let index = r.index;
+            match (r.salt, r.entry) {
+                (Some(salt), Some(bytes)) => {
+                    if leaf_data(&salt, &bytes) != r.leaf {
+                        return Err(bad(index, "leaf does not match the stored salt and entry"));
+                    }
+                    let entry =
+                        SignedEntry::decode(&bytes).map_err(|e| bad(index, e.to_string()))?;
+                    let outcome = state.apply(&entry).map_err(|e| bad(index, e.to_string()))?;
+                    events += (outcome.created + outcome.existing) as u64;
+                }
+                (None, None) => {
+                    missing.push(index);
+                    state.skip_erased(index);
+                }
+                _ => return Err(bad(index, "only one of salt and entry is stored")),
+            }
+            tree.push(&r.leaf);
+        }
+        progress(to, len);
+        from = to;
+    }
+    if let Some(&index) = missing.iter().find(|i| !state.erased().contains(i)) {
+        return Err(bad(
+            index,
+            "entry and salt are missing, and no signed erasure entry authorises it",
+        ));
+    }
+    check_genesis_key(store, &state)?;
+    let checkpoints = check_checkpoints(store, &tree, all_checkpoints)?;
+    Ok(Replayed {
+        state,
+        tree,
+        events,
+        checkpoints,
+    })
+}
+
+/// The operator key in the store's metadata must be the one the genesis entry registered.
+fn check_genesis_key(store: &dyn Store, state: &State) -> Result<(), VerifyError> {
+    let meta = store.meta();
+    let Some(op) = state.operator() else {
+        return if store.is_empty() {
+            Ok(())
+        } else {
+            Err(bad(0, "no operator registered"))
+        };
+    };
+    let key = state.orgs()[op].key;
+    let want = signed_note::new_ed25519_verifier_key(&meta.origin, &key);
+    if want != meta.operator_vkey {
+        return Err(bad(
+            0,
+            format!(
+                "the stored operator key {} is not the key the genesis entry registered ({want})",
+                meta.operator_vkey
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_checkpoints(store: &mut dyn Store, tree: &Tree, all: bool) -> Result<usize, VerifyError> {
+    let len = tree.size();
+    let list = if all {
+        store
+            .checkpoints()
+            .map_err(|e| checkpoint_store_error(e, len))?
+    } else {
+        store
+            .latest_checkpoint()
+            .map_err(|e| checkpoint_store_error(e, len))?
+            .into_iter()
+            .collect()
+    };
+    let meta = store.meta().clone();
+    let mut good_up_to = 0u64;
+    for (size, note) in &list {
+        let size = *size;
+        if size > len {
+            return Err(bad(
+                len,
+                format!("a checkpoint covers {size} entries but only {len} are stored"),
+            ));
+        }
+        let cp = verify_checkpoint(note.as_bytes(), &meta.operator_vkey, &meta.origin, &[])
+            .map_err(|e| {
+                bad(
+                    size.saturating_sub(1),
+                    format!("checkpoint of size {size}: {e}"),
+                )
+            })?;
+        let root: Hash = tree.root(size).expect("size checked");
+        if cp.size != size || cp.root != root {
+            return Err(bad(
+                good_up_to,
+                format!("checkpoint of size {size} signs another tree than the stored leaves {good_up_to}..{size} give"),
+            ));
+        }
+        good_up_to = good_up_to.max(size);
+    }
+    Ok(list.len())
+}
+
+fn checkpoint_store_error(e: StoreError, len: u64) -> VerifyError {
+    match e {
+        StoreError::CorruptCheckpoint { position, why } => bad(
+            len,
+            format!("stored checkpoint {position} is damaged: {why}"),
+        ),
+        other => bad(len, other.to_string()),
+    }
+}
