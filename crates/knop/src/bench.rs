@@ -194,10 +194,11 @@ fn ledger(loc: &Location, a: LedgerArgs) -> Result<ExitCode> {
                     rng ^= rng << 13;
                     rng ^= rng >> 7;
                     rng ^= rng << 17;
-                    let dr = 1 + (rng % u64::from(a.accounts)) as u128;
-                    let cr = 1
-                        + ((dr as u64 + 1 + (rng >> 32) % (u64::from(a.accounts) - 1))
-                            % u64::from(a.accounts)) as u128;
+                    let accounts = u64::from(a.accounts);
+                    let dr0 = rng % accounts;
+                    // Any other account: an offset of 1..accounts-1 from the debit account.
+                    let cr0 = (dr0 + 1 + (rng >> 32) % (accounts - 1)) % accounts;
+                    let (dr, cr) = (u128::from(dr0 + 1), u128::from(cr0 + 1));
                     next_id += 1;
                     Transfer {
                         id: next_id,

@@ -16,8 +16,10 @@ use knop_ledger::Hash;
 use knop_state::State;
 use knop_store::{Store, StoreError};
 
-/// Records read from the store per step.
-pub const REPLAY_CHUNK: u64 = 4096;
+/// Records read from the store per step: few enough that a chunk of large batch entries stays
+/// in the CPU caches' reach (64 entries of 1000 transfers are about 6 MB), enough to keep the
+/// number of reads low for small entries.
+pub const REPLAY_CHUNK: u64 = 64;
 
 /// The first problem replay found, with the index it concerns.
 #[derive(Debug, thiserror::Error)]
