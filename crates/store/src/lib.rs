@@ -151,3 +151,34 @@ pub(crate) fn check_range(len: u64, from: u64, to: u64) -> Result<(), StoreError
     }
     Ok(())
 }
+
+/// A boxed store is a store (so wrappers such as [`Faulty`] can wrap either implementation).
+impl Store for Box<dyn Store> {
+    fn meta(&self) -> &Meta {
+        (**self).meta()
+    }
+    fn len(&self) -> u64 {
+        (**self).len()
+    }
+    fn append(&mut self, records: &[Record]) -> Result<(), StoreError> {
+        (**self).append(records)
+    }
+    fn read(&mut self, from: u64, to: u64) -> Result<Vec<Record>, StoreError> {
+        (**self).read(from, to)
+    }
+    fn erase(&mut self, index: u64) -> Result<(), StoreError> {
+        (**self).erase(index)
+    }
+    fn put_checkpoint(&mut self, size: u64, note: &str) -> Result<(), StoreError> {
+        (**self).put_checkpoint(size, note)
+    }
+    fn checkpoints(&mut self) -> Result<Vec<(u64, String)>, StoreError> {
+        (**self).checkpoints()
+    }
+    fn latest_checkpoint(&mut self) -> Result<Option<(u64, String)>, StoreError> {
+        (**self).latest_checkpoint()
+    }
+    fn bytes_used(&mut self) -> Result<u64, StoreError> {
+        (**self).bytes_used()
+    }
+}
