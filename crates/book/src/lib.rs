@@ -18,6 +18,8 @@
 //! assert_eq!(book.account(2).unwrap().credit_balance(), Cents(1250));
 //! ```
 
+#![warn(missing_docs)]
+
 mod book;
 mod money;
 mod types;

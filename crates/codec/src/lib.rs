@@ -17,6 +17,8 @@
 //! r.end().unwrap();
 //! ```
 
+#![warn(missing_docs)]
+
 /// A decoding failure: where in the input, which field, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("byte {offset}: field `{field}`: {expected}")]

@@ -62,6 +62,13 @@ enum Target {
 }
 
 impl Target {
+    fn create(&self, meta: Meta) -> Result<Box<dyn Store>> {
+        Ok(match self {
+            Target::Dir(d) => Box::new(FileStore::create(d, meta)?),
+            Target::Pg(url) => Box::new(PgStore::create(url, meta)?),
+        })
+    }
+
     fn open(&self) -> Result<Box<dyn Store>> {
         Ok(match self {
             Target::Dir(d) => Box::new(FileStore::open(d)?),
@@ -70,26 +77,20 @@ impl Target {
     }
 }
 
-/// Makes a fresh store: a temporary directory, `--data DIR` (kept), or a new schema in
-/// `--database URL` (kept). Returns it, where it is, a description and the temp dir guard.
-fn fresh_store(
-    loc: &Location,
-    meta: Meta,
-) -> Result<(Box<dyn Store>, Target, String, Option<tempfile::TempDir>)> {
+/// Picks a fresh place for the store: a temporary directory, `--data DIR` (kept), or a new
+/// schema in `--database URL` (kept). Returns it, a description and the temp dir guard.
+fn fresh_target(loc: &Location) -> Result<(Target, String, Option<tempfile::TempDir>)> {
     if let Some(url) = &loc.database {
-        let schema = format!(
-            "knop_bench_{}",
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)?
-                .as_millis()
-        );
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)?
+            .as_millis();
+        let schema = format!("knop_bench_{millis}");
         let mut c =
             postgres::Client::connect(url, postgres::NoTls).context("connecting to PostgreSQL")?;
         c.batch_execute(&format!("CREATE SCHEMA {schema}"))?;
         let sep = if url.contains('?') { '&' } else { '?' };
         let scoped = format!("{url}{sep}options=-csearch_path%3D{schema}");
         return Ok((
-            Box::new(PgStore::create(&scoped, meta)?),
             Target::Pg(scoped),
             format!("postgres schema {schema}"),
             None,
@@ -102,19 +103,15 @@ fn fresh_store(
                 dir.display()
             );
         }
-        let store = Box::new(FileStore::create(dir, meta)?);
         return Ok((
-            store,
             Target::Dir(dir.clone()),
             format!("directory {}", dir.display()),
             None,
         ));
     }
     let tmp = tempfile::tempdir()?;
-    let dir: PathBuf = tmp.path().join("log");
     Ok((
-        Box::new(FileStore::create(&dir, meta)?),
-        Target::Dir(dir),
+        Target::Dir(tmp.path().join("log")),
         "temporary directory".into(),
         Some(tmp),
     ))
@@ -135,13 +132,11 @@ fn ledger(loc: &Location, a: LedgerArgs) -> Result<ExitCode> {
         );
     }
     let op = new_key("knop.bench/ledger")?;
-    let (store, target, where_, _guard) = fresh_store(
-        loc,
-        Meta {
-            origin: "knop.bench/ledger".into(),
-            operator_vkey: op.verifier_key(),
-        },
-    )?;
+    let (target, where_, _guard) = fresh_target(loc)?;
+    let store = target.create(Meta {
+        origin: "knop.bench/ledger".into(),
+        operator_vkey: op.verifier_key(),
+    })?;
     let mut node = Node::init(store, op.clone(), 1, os_salts())?;
     let bank = new_key("bench-bank")?;
     let bank_name = OrgName::parse("bench-bank")?;

@@ -3,6 +3,8 @@
 //! Dutch first, English with `--lang en`. Data goes to standard output (JSON with `--json`),
 //! progress and explanations to standard error.
 
+#![warn(missing_docs)]
+
 mod bench;
 mod book_cmd;
 mod demo;

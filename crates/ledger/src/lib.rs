@@ -23,6 +23,8 @@
 //! knop_ledger::merkle::verify_inclusion(&proof, 5, &root, 3, &leaf).unwrap();
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod entry;
 pub mod leaf;
 pub mod merkle;

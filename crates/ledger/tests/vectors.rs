@@ -173,7 +173,7 @@ fn checkpoint_sign_verify_and_cosign() {
         cosigned.as_bytes(),
         &op.verifier_key(),
         "knop.example/log",
-        &[wkey.clone()],
+        std::slice::from_ref(&wkey),
     )
     .unwrap();
     assert_eq!(

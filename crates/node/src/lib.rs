@@ -16,6 +16,8 @@
 //!    stored; a checkpoint therefore never covers an entry that is not durable.
 //! 5. Only then does the submission return `Ok`.
 
+#![warn(missing_docs)]
+
 pub mod replay;
 
 use knop_ledger::entry::SignedEntry;
@@ -68,7 +70,7 @@ pub type SaltSource = Box<dyn FnMut() -> Salt + Send>;
 
 /// The operating system's random generator as a salt source.
 pub fn os_salts() -> SaltSource {
-    Box::new(|| rand::random())
+    Box::new(rand::random)
 }
 
 /// A ledger node over one store. See the crate docs for the commit path.

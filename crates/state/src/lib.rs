@@ -14,6 +14,8 @@
 //!   (idempotent retry); any rejected event rejects the whole entry, nothing applied.
 //! - An erasure names an earlier attachment; its content and salt may then be deleted.
 
+#![warn(missing_docs)]
+
 mod command;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};

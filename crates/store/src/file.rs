@@ -214,7 +214,7 @@ fn scan_frames(
     }
 }
 
-fn scan_log(f: &File, path: &Path) -> Result<(Vec<u64>, u64, u64), StoreError> {
+fn scan_log(f: &File, path: &Path) -> Result<Scanned<u64>, StoreError> {
     let mut offsets = Vec::new();
     let (end, cut) = scan_frames(f, path, LOG_MAGIC, FIXED + ENTRY_BYTES_MAX, |n, pos, p| {
         let rec = decode_log(p)?;
@@ -228,7 +228,10 @@ fn scan_log(f: &File, path: &Path) -> Result<(Vec<u64>, u64, u64), StoreError> {
     Ok((offsets, end, cut))
 }
 
-fn scan_checkpoints(f: &File, path: &Path) -> Result<(Vec<(u64, String)>, u64, u64), StoreError> {
+/// What scanning a file found: its items, the end of the last whole frame, the torn tail bytes.
+type Scanned<T> = (Vec<T>, u64, u64);
+
+fn scan_checkpoints(f: &File, path: &Path) -> Result<Scanned<(u64, String)>, StoreError> {
     let mut all = Vec::new();
     let (end, cut) = scan_frames(f, path, CKP_MAGIC, 8 + NOTE_BYTES_MAX, |_, _, p| {
         all.push(decode_checkpoint(p)?);

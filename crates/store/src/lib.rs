@@ -21,6 +21,8 @@
 //!   store for good; the leaf stays.
 //! - Nothing is ever changed in place except by `erase`.
 
+#![warn(missing_docs)]
+
 mod faulty;
 mod file;
 mod pg;
