@@ -1,0 +1,296 @@
+//! The `knop` command end to end: the happy path, and each kind of bad input getting a precise
+//! error with nothing written. Runs against the embedded store and PostgreSQL.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn knop<S: AsRef<str>>(args: &[S]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_knop"))
+        .args(args.iter().map(|a| a.as_ref()))
+        .env_remove("KNOP_DATA")
+        .env_remove("KNOP_DATABASE")
+        .output()
+        .unwrap()
+}
+
+fn ok<S: AsRef<str>>(args: &[S]) -> String {
+    let out = knop(args);
+    let shown: Vec<&str> = args.iter().map(|a| a.as_ref()).collect();
+    assert!(
+        out.status.success(),
+        "knop {shown:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fails<S: AsRef<str>>(args: &[S]) -> String {
+    let out = knop(args);
+    let shown: Vec<&str> = args.iter().map(|a| a.as_ref()).collect();
+    assert!(!out.status.success(), "knop {shown:?} should fail");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Sets up a ledger with organisation "stichting" and accounts 1 and 2 (2 may not go below
+/// zero); returns the arguments that select it and the organisation's key file.
+fn setup(loc: &[&str], keys: &Path) -> String {
+    let op_key = keys.join("operator.key");
+    let op_key = op_key.to_str().unwrap();
+    let org_key = keys.join("stichting.key");
+    let org_key_s = org_key.to_str().unwrap().to_owned();
+    let with = |rest: &[&str]| -> Vec<String> {
+        [loc, &["--operator-key", op_key], rest]
+            .concat()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    };
+    ok(&with(&["init", "--origin", "knop.test/cli"]));
+    ok(&with(&[
+        "org",
+        "register",
+        "--name",
+        "stichting",
+        "--key-out",
+        &org_key_s,
+    ]));
+    ok(&with(&[
+        "account", "create", "--as", &org_key_s, "--id", "1",
+    ]));
+    ok(&with(&[
+        "account",
+        "create",
+        "--as",
+        &org_key_s,
+        "--id",
+        "2",
+        "--no-overdraft",
+    ]));
+    org_key_s
+}
+
+fn scenario(loc: &[&str], keys: &Path) {
+    let org = setup(loc, keys);
+    let op_key = keys.join("operator.key");
+    let op_key = op_key.to_str().unwrap();
+    let with = |rest: &[&str]| -> Vec<String> {
+        [loc, &["--operator-key", op_key], rest]
+            .concat()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    };
+    ok(&with(&[
+        "transfer", "create", "--as", &org, "--id", "10", "--debit", "1", "--credit", "2",
+        "--amount", "100,00",
+    ]));
+    // Idempotent: the same transfer again pays nothing twice.
+    ok(&with(&[
+        "transfer", "create", "--as", &org, "--id", "10", "--debit", "1", "--credit", "2",
+        "--amount", "100,00",
+    ]));
+    let shown = ok(&with(&["account", "show", "2", "--json"]));
+    assert!(shown.contains("\"balance_cents\":10000"), "{shown}");
+    let size = |out: &str| out.lines().next().unwrap().to_owned();
+    let before = size(&ok(&with(&["log", "verify"])));
+    assert_eq!(before, "ok 6 entries");
+
+    // Bad input: each a precise error, nothing written.
+    let e = fails(&with(&[
+        "transfer", "create", "--as", &org, "--id", "11", "--debit", "2", "--credit", "1",
+        "--amount", "100,001",
+    ]));
+    assert!(e.contains("more than two decimals"), "{e}");
+    let out = knop(&with(&[
+        "transfer", "create", "--as", &org, "--id", "11", "--debit", "2", "--credit", "1",
+        "--amount", "100,01",
+    ]));
+    assert_eq!(out.status.code(), Some(3));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("exceeds the credits of account 2"), "{e}");
+    let e = fails(&with(&[
+        "transfer", "create", "--as", &org, "--id", "10", "--debit", "1", "--credit", "2",
+        "--amount", "99",
+    ]));
+    assert!(e.contains("different amount"), "{e}");
+    let e = fails(&with(&[
+        "transfer", "create", "--as", &org, "--id", "12", "--debit", "1", "--credit", "9",
+        "--amount", "1",
+    ]));
+    assert!(e.contains("credit account not found"), "{e}");
+    let e = fails(&with(&["account", "show", "99"]));
+    assert!(e.contains("99"), "{e}");
+    let e = fails(&with(&[
+        "transfer",
+        "create",
+        "--as",
+        "/nonexistent.key",
+        "--id",
+        "13",
+        "--debit",
+        "1",
+        "--credit",
+        "2",
+        "--amount",
+        "1",
+    ]));
+    assert!(e.contains("/nonexistent.key"), "{e}");
+    let e = fails(&with(&["log", "prove", "--index", "70"]));
+    assert!(e.contains("70"), "{e}");
+    assert_eq!(size(&ok(&with(&["log", "verify"]))), before);
+
+    // Proofs, checked offline against the checkpoint with the operator's key.
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let vkey = ok(&with(&["log", "key"])).trim().to_owned();
+    let cp = write("cp.note", &ok(&with(&["log", "checkpoint"])));
+    let proof = write("p.json", &ok(&with(&["log", "prove", "--index", "5"])));
+    assert!(ok(&[
+        "log",
+        "verify-proof",
+        "--proof",
+        &proof,
+        "--checkpoint",
+        &cp,
+        "--key",
+        &vkey
+    ])
+    .starts_with("ok"));
+    let cons = write(
+        "c.json",
+        &ok(&with(&["log", "prove", "--from", "2", "--to", "6"])),
+    );
+    assert!(ok(&[
+        "log",
+        "verify-proof",
+        "--proof",
+        &cons,
+        "--checkpoint",
+        &cp,
+        "--key",
+        &vkey
+    ])
+    .starts_with("ok"));
+    // A proof with a hash of the wrong length, and one with a changed hash.
+    let text = std::fs::read_to_string(&proof).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let first = v["proof"][0].as_str().unwrap().to_owned();
+    let short = write("short.json", &text.replace(&first, "AAAA"));
+    let e = fails(&[
+        "log",
+        "verify-proof",
+        "--proof",
+        &short,
+        "--checkpoint",
+        &cp,
+        "--key",
+        &vkey,
+    ]);
+    assert!(e.contains("proof[0]: 3 bytes, expected 32"), "{e}");
+    let flipped = if first.starts_with('A') {
+        first.replacen('A', "B", 1)
+    } else {
+        format!("A{}", &first[1..])
+    };
+    let bad = write("bad.json", &text.replace(&first, &flipped));
+    let e = fails(&[
+        "log",
+        "verify-proof",
+        "--proof",
+        &bad,
+        "--checkpoint",
+        &cp,
+        "--key",
+        &vkey,
+    ]);
+    assert!(e.contains("does not verify"), "{e}");
+    let other = "knop.test/cli+00000000+AcQ7BqkYu5J5XlZGT7kNbPlpnO8N8TY6qz7dM3yGx3Y0";
+    fails(&[
+        "log",
+        "verify-proof",
+        "--proof",
+        &proof,
+        "--checkpoint",
+        &cp,
+        "--key",
+        other,
+    ]);
+
+    // Export: one JSON line per entry, with leaf, entry and salt.
+    let export = ok(&with(&["log", "export", "--from", "1", "--to", "3"]));
+    assert_eq!(export.lines().count(), 2);
+    assert!(export
+        .lines()
+        .all(|l| l.contains("\"leaf\"") && l.contains("\"salt\"") && l.contains("\"entry\"")));
+}
+
+#[test]
+fn embedded_store_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    scenario(&["--data", data.to_str().unwrap()], dir.path());
+
+    // Tampering with the stored log: verify fails and names the index.
+    let log = data.join("log.knop");
+    let mut bytes = std::fs::read(&log).unwrap();
+    let n = bytes.len();
+    bytes[n - 70] ^= 1;
+    std::fs::write(&log, bytes).unwrap();
+    let out = knop(&["--data", data.to_str().unwrap(), "log", "verify"]);
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("index 5"), "{e}");
+}
+
+#[test]
+fn postgres_store_end_to_end() {
+    let base = std::env::var("KNOP_TEST_DATABASE")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let schema = format!("knop_cli_{}", std::process::id());
+    let mut c = postgres::Client::connect(&base, postgres::NoTls).unwrap();
+    c.batch_execute(&format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+    ))
+    .unwrap();
+    let url = format!("{base}?options=-csearch_path%3D{schema}");
+    let dir = tempfile::tempdir().unwrap();
+    scenario(&["--database", &url], dir.path());
+    c.batch_execute(&format!(
+        "UPDATE {schema}.knop_entries SET entry = set_byte(entry, 30, 0) WHERE idx = 4"
+    ))
+    .unwrap();
+    let out = knop(&["--database", &url, "log", "verify"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("index 4"));
+}
+
+#[test]
+fn init_refuses_an_existing_ledger_and_commands_need_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let d = data.to_str().unwrap();
+    ok(&["--data", d, "init"]);
+    let e = fails(&["--data", d, "init"]);
+    assert!(e.contains("already exists"), "{e}");
+    let e = fails(&[
+        "--data",
+        dir.path().join("none").to_str().unwrap(),
+        "log",
+        "checkpoint",
+    ]);
+    assert!(e.contains("knop init"), "{e}");
+    let e = fails(&["--data", d, "log", "prove"]);
+    assert!(e.contains("--index"), "{e}");
+}
+
+#[test]
+fn demo_runs_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(&["demo", "--into", dir.path().join("demo").to_str().unwrap()]);
+    assert!(out.contains("ok 11 entries"), "{out}");
+    assert!(out.contains("geweigerd"), "{out}");
+}
