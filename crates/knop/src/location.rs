@@ -65,11 +65,19 @@ impl Location {
         })
     }
 
-    /// Opens the existing store.
+    /// Opens the existing store for writing (one writer at a time for the embedded store).
     pub fn open_store(&self) -> Result<Box<dyn Store>> {
         Ok(match &self.database {
             Some(url) => Box::new(PgStore::open(url)?),
             None => Box::new(FileStore::open(&self.dir())?),
+        })
+    }
+
+    /// Opens the existing store for reading, beside a writer that may be running.
+    pub fn open_store_read_only(&self) -> Result<Box<dyn Store>> {
+        Ok(match &self.database {
+            Some(url) => Box::new(PgStore::open(url)?),
+            None => Box::new(FileStore::open_read_only(&self.dir())?),
         })
     }
 
@@ -81,7 +89,7 @@ impl Location {
 
     /// Opens a node for reading only.
     pub fn open_reader(&self) -> Result<Node> {
-        Ok(Node::open(self.open_store()?, None, os_salts())?)
+        Ok(Node::open(self.open_store_read_only()?, None, os_salts())?)
     }
 
     /// Reads the operator's private key.

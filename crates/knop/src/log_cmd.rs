@@ -132,8 +132,26 @@ pub fn init(loc: &Location, args: InitArgs) -> Result<ExitCode> {
         origin: args.origin.clone(),
         operator_vkey: key.verifier_key(),
     };
-    let store = loc.create(meta)?;
+    if loc.open_store_read_only().is_ok() {
+        bail!(
+            "{} {}",
+            t(
+                "er staat al een grootboek in",
+                "a knop log already exists in"
+            ),
+            loc.describe()
+        );
+    }
+    // The key first (it must not exist yet), so a ledger never exists without its key; if the
+    // store cannot be created, the new key is removed again.
     write_key(&key_path, &key)?;
+    let store = match loc.create(meta) {
+        Ok(store) => store,
+        Err(e) => {
+            let _ = std::fs::remove_file(&key_path);
+            return Err(e);
+        }
+    };
     let node = Node::init(store, key.clone(), now_ms(), os_salts())?;
     eprintln!(
         "{} {}",
@@ -167,7 +185,7 @@ pub fn run(loc: &Location, cmd: LogCommand) -> Result<ExitCode> {
                 .context(t("nog geen checkpoint", "no checkpoint yet"))?;
             print!("{note}");
         }
-        LogCommand::Key => println!("{}", loc.open_store()?.meta().operator_vkey),
+        LogCommand::Key => println!("{}", loc.open_store_read_only()?.meta().operator_vkey),
         LogCommand::Prove(a) => prove(loc, a)?,
         LogCommand::VerifyProof(a) => return verify_proof(a),
         LogCommand::Export(a) => export(loc, a)?,
@@ -412,7 +430,7 @@ struct ExportLine<'a> {
 }
 
 fn export(loc: &Location, a: ExportArgs) -> Result<()> {
-    let mut store = loc.open_store()?;
+    let mut store = loc.open_store_read_only()?;
     let to = a.to.unwrap_or(store.len());
     if a.from > to || to > store.len() {
         bail!(
@@ -444,7 +462,7 @@ fn export(loc: &Location, a: ExportArgs) -> Result<()> {
 }
 
 fn verify(loc: &Location, a: VerifyArgs) -> Result<ExitCode> {
-    let mut store = loc.open_store().map_err(|e| {
+    let mut store = loc.open_store_read_only().map_err(|e| {
         // Damage found while opening (checksum, framing, gaps) names its index too.
         anyhow::anyhow!("{}: {e:#}", t("VERIFICATIE MISLUKT", "VERIFICATION FAILED"))
     })?;

@@ -275,7 +275,9 @@ fn init_refuses_an_existing_ledger_and_commands_need_one() {
     let d = data.to_str().unwrap();
     ok(&["--data", d, "init"]);
     let e = fails(&["--data", d, "init"]);
-    assert!(e.contains("already exists"), "{e}");
+    assert!(e.contains("er staat al een grootboek"), "{e}");
+    let e = fails(&["--lang", "en", "--data", d, "init"]);
+    assert!(e.contains("a knop log already exists"), "{e}");
     let e = fails(&[
         "--data",
         dir.path().join("none").to_str().unwrap(),

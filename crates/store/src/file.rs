@@ -47,6 +47,14 @@ pub struct FileStore {
     latest: Option<(u64, String)>,
     /// Bytes cut off a torn tail when opening (0 when the last shutdown was clean).
     pub recovered_tail_bytes: u64,
+    access: Access,
+}
+
+/// Whether this handle may write (and holds the log's lock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Write,
+    Read,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -90,30 +98,48 @@ impl FileStore {
         Self::open(dir)
     }
 
-    /// Opens the log in `dir`, recovering from a torn tail (see the module docs).
+    /// Opens the log in `dir` for writing: takes an exclusive lock (one writer per log) and
+    /// cuts a torn tail (see the module docs).
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with(dir, Access::Write)
+    }
+
+    /// Opens the log in `dir` for reading while a writer may be running: no lock, nothing cut
+    /// (a torn tail is simply not read); every write call fails.
+    pub fn open_read_only(dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with(dir, Access::Read)
+    }
+
+    fn open_with(dir: &Path, access: Access) -> Result<Self, StoreError> {
         let meta = read_meta(dir)?;
+        let writable = access == Access::Write;
+        let open = |name: &str| {
+            let p = dir.join(name);
+            OpenOptions::new()
+                .read(true)
+                .write(writable)
+                .open(&p)
+                .map_err(io(&p))
+        };
+        let log = open("log.knop")?;
+        if writable {
+            log.try_lock()
+                .map_err(|_| StoreError::Locked(dir.display().to_string()))?;
+        }
         let log_path = dir.join("log.knop");
-        let log = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&log_path)
-            .map_err(io(&log_path))?;
         let (offsets, log_end, cut_log) = scan_log(&log, &log_path)?;
         let ckp_path = dir.join("checkpoints.knop");
-        let ckp = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&ckp_path)
-            .map_err(io(&ckp_path))?;
+        let ckp = open("checkpoints.knop")?;
         let (checkpoints, ckp_end, cut_ckp) = scan_checkpoints(&ckp, &ckp_path)?;
-        for (f, end, cut, p) in [
-            (&log, log_end, cut_log, &log_path),
-            (&ckp, ckp_end, cut_ckp, &ckp_path),
-        ] {
-            if cut > 0 {
-                f.set_len(end).map_err(io(p))?;
-                f.sync_all().map_err(io(p))?;
+        if writable {
+            for (f, end, cut, p) in [
+                (&log, log_end, cut_log, &log_path),
+                (&ckp, ckp_end, cut_ckp, &ckp_path),
+            ] {
+                if cut > 0 {
+                    f.set_len(end).map_err(io(p))?;
+                    f.sync_all().map_err(io(p))?;
+                }
             }
         }
         Ok(Self {
@@ -126,7 +152,18 @@ impl FileStore {
             ckp_end,
             latest: checkpoints.into_iter().last(),
             recovered_tail_bytes: cut_log + cut_ckp,
+            access,
         })
+    }
+
+    fn check_writable(&self) -> Result<(), StoreError> {
+        match self.access {
+            Access::Write => Ok(()),
+            Access::Read => Err(StoreError::Misuse(format!(
+                "{} was opened read-only",
+                self.dir.display()
+            ))),
+        }
     }
 
     /// The directory of this log.
@@ -315,6 +352,7 @@ impl Store for FileStore {
     }
 
     fn append(&mut self, records: &[Record]) -> Result<(), StoreError> {
+        self.check_writable()?;
         check_append(self.len(), records)?;
         let mut buf = Vec::with_capacity(
             records
@@ -371,6 +409,7 @@ impl Store for FileStore {
     }
 
     fn erase(&mut self, index: u64) -> Result<(), StoreError> {
+        self.check_writable()?;
         let mut rec = self.read(index, index + 1)?.remove(0);
         let len = rec.entry.as_ref().map_or(0, Vec::len);
         rec.salt = None;
@@ -389,6 +428,7 @@ impl Store for FileStore {
     }
 
     fn put_checkpoint(&mut self, size: u64, note: &str) -> Result<(), StoreError> {
+        self.check_writable()?;
         if size > self.len() {
             return Err(StoreError::Misuse(format!(
                 "checkpoint for size {size} but only {} records are durable",

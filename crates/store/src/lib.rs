@@ -86,6 +86,9 @@ pub enum StoreError {
         /// What is wrong.
         why: String,
     },
+    /// Occurs when another process (or handle) is writing to the log.
+    #[error("another knop process is writing to {0}; stop it first, or only read")]
+    Locked(String),
     /// Occurs when creating a log where one exists.
     #[error("a knop log already exists at {0}")]
     Exists(String),

@@ -149,3 +149,25 @@ fn file_store_cuts_a_torn_tail_and_names_damage() {
         other => panic!("{:?}", other.err()),
     }
 }
+
+#[test]
+fn file_store_has_one_writer_and_any_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log");
+    let mut writer = FileStore::create(&path, meta()).unwrap();
+    writer.append(&[rec(0, 1, 3)]).unwrap();
+    assert!(matches!(FileStore::open(&path), Err(StoreError::Locked(_))));
+    let mut reader = FileStore::open_read_only(&path).unwrap();
+    assert_eq!(reader.read(0, 1).unwrap(), vec![rec(0, 1, 3)]);
+    assert!(matches!(
+        reader.append(&[rec(1, 1, 1)]),
+        Err(StoreError::Misuse(_))
+    ));
+    assert!(matches!(
+        reader.put_checkpoint(1, "n"),
+        Err(StoreError::Misuse(_))
+    ));
+    assert!(matches!(reader.erase(0), Err(StoreError::Misuse(_))));
+    drop(writer);
+    FileStore::open(&path).unwrap();
+}
