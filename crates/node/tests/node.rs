@@ -197,6 +197,7 @@ fn reopen_recovers_the_same_state_and_root() {
             node.state().book().account(2).unwrap().credit_balance(),
             Cents(2400)
         );
+        drop(node);
         let r = replay(place.open().as_mut(), true, &mut |_, _| {}).unwrap();
         // 14 items: genesis, registration, 3 accounts, 8 transfers, 1 attachment.
         assert_eq!((r.tree.size(), r.events, r.checkpoints), (8, 14, 8));
