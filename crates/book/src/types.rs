@@ -94,6 +94,17 @@ pub struct Transfer {
 }
 
 impl Account {
+    /// A euro account with code 1 and no user data.
+    pub fn eur(id: u128, flags: u16) -> Self {
+        Self {
+            id,
+            currency: EUR,
+            code: 1,
+            flags: AccountFlags(flags),
+            user_data: 0,
+        }
+    }
+
     pub(crate) fn known_flags(&self) -> bool {
         self.flags.0 & !AccountFlags::KNOWN == 0
     }
@@ -120,6 +131,28 @@ impl Account {
 }
 
 impl Transfer {
+    /// A euro transfer with code 1 and the given flags; no pending id, timeout or user data.
+    pub fn eur(
+        id: u128,
+        debit_account_id: u128,
+        credit_account_id: u128,
+        amount: Cents,
+        flags: u16,
+    ) -> Self {
+        Self {
+            id,
+            debit_account_id,
+            credit_account_id,
+            amount,
+            pending_id: 0,
+            timeout_s: 0,
+            currency: EUR,
+            code: 1,
+            flags: TransferFlags(flags),
+            user_data: 0,
+        }
+    }
+
     pub(crate) fn known_flags(&self) -> bool {
         self.flags.0 & !TransferFlags::KNOWN == 0
     }

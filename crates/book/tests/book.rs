@@ -4,28 +4,11 @@ use knop_book::*;
 use proptest::prelude::*;
 
 fn acct(id: u128, flags: u16) -> Account {
-    Account {
-        id,
-        currency: EUR,
-        code: 1,
-        flags: AccountFlags(flags),
-        user_data: 0,
-    }
+    Account::eur(id, flags)
 }
 
 fn tr(id: u128, dr: u128, cr: u128, cents: i64, flags: u16) -> Transfer {
-    Transfer {
-        id,
-        debit_account_id: dr,
-        credit_account_id: cr,
-        amount: Cents(cents),
-        pending_id: 0,
-        timeout_s: 0,
-        currency: EUR,
-        code: 1,
-        flags: TransferFlags(flags),
-        user_data: 0,
-    }
+    Transfer::eur(id, dr, cr, Cents(cents), flags)
 }
 
 fn post(id: u128, pending: u128, cents: i64) -> Transfer {

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use knop_book::{Account, AccountFlags, Cents, Transfer, TransferFlags, EUR};
+use knop_book::{Account, Cents, Transfer};
 use knop_ledger::entry::{OrgName, SignedEntry};
 use knop_ledger::merkle::{verify_inclusion, Tree};
 use knop_node::{os_salts, replay, Node};
@@ -153,13 +153,7 @@ fn ledger(loc: &Location, a: LedgerArgs) -> Result<ExitCode> {
     for chunk in (1..=a.accounts).collect::<Vec<_>>().chunks(10_000) {
         let accounts = chunk
             .iter()
-            .map(|&i| Account {
-                id: u128::from(i),
-                currency: EUR,
-                code: 1,
-                flags: AccountFlags(0),
-                user_data: 0,
-            })
+            .map(|&i| Account::eur(u128::from(i), 0))
             .collect();
         node.submit(&[sign(
             3,
@@ -195,18 +189,7 @@ fn ledger(loc: &Location, a: LedgerArgs) -> Result<ExitCode> {
                     let cr0 = (dr0 + 1 + (rng >> 32) % (accounts - 1)) % accounts;
                     let (dr, cr) = (u128::from(dr0 + 1), u128::from(cr0 + 1));
                     next_id += 1;
-                    Transfer {
-                        id: next_id,
-                        debit_account_id: dr,
-                        credit_account_id: cr,
-                        amount: Cents(1 + (rng % 10_000) as i64),
-                        pending_id: 0,
-                        timeout_s: 0,
-                        currency: EUR,
-                        code: 1,
-                        flags: TransferFlags(0),
-                        user_data: 0,
-                    }
+                    Transfer::eur(next_id, dr, cr, Cents(1 + (rng % 10_000) as i64), 0)
                 })
                 .collect();
             entries.push(sign(

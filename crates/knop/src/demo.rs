@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use knop_book::{Account, AccountFlags, Cents, Transfer, TransferFlags, EUR};
+use knop_book::{Account, AccountFlags, Cents, Transfer, TransferFlags};
 use knop_ledger::entry::{OrgName, SignedEntry};
 use knop_ledger::merkle::{verify_consistency, verify_inclusion};
 use knop_ledger::note::{verify_checkpoint, NoteKey};
@@ -85,18 +85,7 @@ impl Demo {
 }
 
 fn transfer(id: u128, dr: u128, cr: u128, euros: &str, flags: u16) -> Result<Transfer> {
-    Ok(Transfer {
-        id,
-        debit_account_id: dr,
-        credit_account_id: cr,
-        amount: Cents::parse_euros(euros)?,
-        pending_id: 0,
-        timeout_s: 0,
-        currency: EUR,
-        code: 1,
-        flags: TransferFlags(flags),
-        user_data: 0,
-    })
+    Ok(Transfer::eur(id, dr, cr, Cents::parse_euros(euros)?, flags))
 }
 
 /// `knop demo`.
@@ -175,13 +164,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         "Rekeningen openen. Het huishoudpotje mag nooit onder nul.",
         "Open accounts. The household reserve may never go below zero.",
     );
-    let acct = |id, flags| Account {
-        id,
-        currency: EUR,
-        code: 1,
-        flags: AccountFlags(flags),
-        user_data: 0,
-    };
+    let acct = Account::eur;
     d.must(
         &stichting,
         Command::CreateAccounts(vec![

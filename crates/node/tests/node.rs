@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use ed25519_dalek::SigningKey;
-use knop_book::{Account, AccountFlags, Cents, Transfer, TransferFlags, EUR};
+use knop_book::{Account, AccountFlags, Cents, Transfer, TransferFlags};
 use knop_ledger::entry::{OrgName, SignedEntry};
 use knop_ledger::leaf::leaf_data;
 use knop_ledger::note::NoteKey;
@@ -108,18 +108,7 @@ fn op_entry(ts: u64, cmd: &Command) -> SignedEntry {
 }
 
 fn tr(id: u128, dr: u128, cr: u128, cents: i64, flags: u16) -> Transfer {
-    Transfer {
-        id,
-        debit_account_id: dr,
-        credit_account_id: cr,
-        amount: Cents(cents),
-        pending_id: 0,
-        timeout_s: 0,
-        currency: EUR,
-        code: 1,
-        flags: TransferFlags(flags),
-        user_data: 0,
-    }
+    Transfer::eur(id, dr, cr, Cents(cents), flags)
 }
 
 /// A log of 8 entries: genesis, bank, accounts, 4 transfer batches, an attachment (index 7).
@@ -134,13 +123,7 @@ fn populate(place: &Place) -> Node {
         .unwrap()
         .remove(0)
         .unwrap();
-    let acct = |id, f| Account {
-        id,
-        currency: EUR,
-        code: 1,
-        flags: AccountFlags(f),
-        user_data: 0,
-    };
+    let acct = Account::eur;
     let accounts = Command::CreateAccounts(vec![
         acct(1, 0),
         acct(2, AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS),

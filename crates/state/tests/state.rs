@@ -1,7 +1,7 @@
 //! The state machine's rules, each with its unhappy path.
 
 use ed25519_dalek::SigningKey;
-use knop_book::{Account, AccountFlags, Cents, Transfer, TransferFlags, EUR};
+use knop_book::{Account, AccountFlags, Cents, Transfer, EUR};
 use knop_ledger::entry::{OrgName, SignedEntry};
 use knop_state::{Command, Role, State, StateError};
 
@@ -53,18 +53,7 @@ fn state() -> State {
 }
 
 fn transfer(id: u128, dr: u128, cr: u128, cents: i64) -> Transfer {
-    Transfer {
-        id,
-        debit_account_id: dr,
-        credit_account_id: cr,
-        amount: Cents(cents),
-        pending_id: 0,
-        timeout_s: 0,
-        currency: EUR,
-        code: 1,
-        flags: TransferFlags(0),
-        user_data: 0,
-    }
+    Transfer::eur(id, dr, cr, Cents(cents), 0)
 }
 
 #[test]
