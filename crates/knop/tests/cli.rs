@@ -296,3 +296,203 @@ fn demo_runs_and_verifies() {
     assert!(out.contains("ok 11 entries"), "{out}");
     assert!(out.contains("geweigerd"), "{out}");
 }
+
+#[test]
+fn two_phase_linked_batches_and_erasure() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let org = setup(&["--data", d], dir.path());
+    let op_key = dir.path().join("operator.key");
+    let with = |rest: &[&str]| -> Vec<String> {
+        [
+            &["--data", d, "--operator-key", op_key.to_str().unwrap()][..],
+            rest,
+        ]
+        .concat()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+    };
+    let balance = |id: &str| -> i64 {
+        let v: serde_json::Value =
+            serde_json::from_str(&ok(&with(&["account", "show", id, "--json"]))).unwrap();
+        v["balance_cents"].as_i64().unwrap()
+    };
+    ok(&with(&[
+        "transfer", "create", "--as", &org, "--id", "1", "--debit", "1", "--credit", "2",
+        "--amount", "50",
+    ]));
+    ok(&with(&[
+        "transfer",
+        "create",
+        "--as",
+        &org,
+        "--id",
+        "2",
+        "--debit",
+        "2",
+        "--credit",
+        "1",
+        "--amount",
+        "30",
+        "--pending",
+    ]));
+    ok(&with(&[
+        "transfer", "create", "--as", &org, "--id", "3", "--post", "2", "--amount", "20",
+    ]));
+    assert_eq!(balance("2"), 3000);
+    ok(&with(&[
+        "transfer",
+        "create",
+        "--as",
+        &org,
+        "--id",
+        "4",
+        "--debit",
+        "2",
+        "--credit",
+        "1",
+        "--amount",
+        "10",
+        "--pending",
+    ]));
+    ok(&with(&[
+        "transfer", "create", "--as", &org, "--id", "5", "--void", "4",
+    ]));
+    let e = fails(&with(&[
+        "transfer", "create", "--as", &org, "--id", "6", "--post", "4",
+    ]));
+    assert!(e.contains("already voided"), "{e}");
+
+    // A linked batch whose second transfer overdraws: neither is booked.
+    let batch = dir.path().join("batch.json");
+    std::fs::write(
+        &batch,
+        r#"[{"id": 20, "debit": 1, "credit": 2, "amount": "1,00", "linked": true},
+                               {"id": 21, "debit": 2, "credit": 1, "amount_cents": 999999}]"#,
+    )
+    .unwrap();
+    let e = fails(&with(&[
+        "transfer",
+        "batch",
+        "--as",
+        &org,
+        "--file",
+        batch.to_str().unwrap(),
+    ]));
+    assert!(
+        e.contains("event 0: another event in the linked chain failed"),
+        "{e}"
+    );
+    assert_eq!(balance("2"), 3000);
+    std::fs::write(
+        &batch,
+        r#"[{"id": 20, "debit": 1, "credit": 2, "amount": "1,00", "linked": true, "color": 1}]"#,
+    )
+    .unwrap();
+    let e = fails(&with(&[
+        "transfer",
+        "batch",
+        "--as",
+        &org,
+        "--file",
+        batch.to_str().unwrap(),
+    ]));
+    assert!(e.contains("unknown field `color`"), "{e}");
+
+    // An attachment with personal data, erased under the AVG: the log still verifies.
+    let doc = dir.path().join("consent.txt");
+    std::fs::write(&doc, "Ik, J. Jansen, doe mee.").unwrap();
+    ok(&with(&[
+        "attach",
+        "--as",
+        &org,
+        "--subject",
+        "42",
+        "--kind",
+        "consent",
+        "--file",
+        doc.to_str().unwrap(),
+    ]));
+    let index = ok(&with(&["log", "verify"]))
+        .trim()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+        - 1;
+    let e = fails(&with(&["log", "erase", "--index", "3", "--reason", "x"]));
+    assert!(e.contains("not an earlier attachment"), "{e}");
+    ok(&with(&[
+        "log",
+        "erase",
+        "--index",
+        &index.to_string(),
+        "--reason",
+        "AVG-verzoek 1",
+    ]));
+    let line = ok(&with(&[
+        "log",
+        "export",
+        "--from",
+        &index.to_string(),
+        "--to",
+        &(index + 1).to_string(),
+    ]));
+    assert!(
+        line.contains("\"entry\":null") && line.contains("\"salt\":null"),
+        "{line}"
+    );
+    assert!(ok(&with(&["log", "verify"])).starts_with("ok "));
+}
+
+#[test]
+fn bench_prints_the_figures_and_keeps_its_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("bench");
+    let out = ok(&[
+        "--data",
+        data.to_str().unwrap(),
+        "bench",
+        "ledger",
+        "--transfers",
+        "3000",
+        "--batch",
+        "500",
+        "--accounts",
+        "50",
+        "--proof-leaves",
+        "1000",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    for key in [
+        "transfers",
+        "seconds",
+        "transfers_per_s",
+        "batch_latency_ms",
+        "bytes_per_transfer",
+        "verify_entries_per_s",
+        "proof_us",
+        "peak_rss_bytes",
+    ] {
+        assert!(v.get(key).is_some(), "{key} missing in {out}");
+    }
+    assert_eq!(v["transfers"], 3000);
+    assert_eq!(
+        ok(&["--data", data.to_str().unwrap(), "log", "verify"]).trim(),
+        format!("ok {} entries", v["entries"])
+    );
+    let e = fails(&[
+        "--data",
+        data.to_str().unwrap(),
+        "bench",
+        "ledger",
+        "--transfers",
+        "10",
+    ]);
+    assert!(e.contains("not empty"), "{e}");
+    let e = fails(&["bench", "ledger", "--batch", "0"]);
+    assert!(e.contains("--batch"), "{e}");
+}
