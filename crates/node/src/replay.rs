@@ -8,13 +8,14 @@
 //! checkpoint must carry the operator's valid signature and the root of the tree at its size, and
 //! none may cover more entries than are stored.
 
+use ed25519_dalek::VerifyingKey;
 use knop_ledger::entry::SignedEntry;
 use knop_ledger::leaf::leaf_data;
 use knop_ledger::merkle::Tree;
 use knop_ledger::note::verify_checkpoint;
 use knop_ledger::Hash;
 use knop_state::State;
-use knop_store::{Store, StoreError};
+use knop_store::{Record, Store, StoreError};
 
 /// Records read from the store per step: few enough that a chunk of large batch entries stays
 /// in the CPU caches' reach (64 entries of 1000 transfers are about 6 MB), enough to keep the
@@ -58,6 +59,59 @@ fn from_store(e: StoreError, at: u64) -> VerifyError {
     }
 }
 
+/// A record checked as far as it can be without the state: leaf recomputed, entry decoded, and
+/// its signature verified under the key its signer had when the chunk began (if any).
+enum Prepared {
+    Entry(SignedEntry, Option<VerifyingKey>),
+    Erased,
+}
+
+fn prepare_one(r: &Record, keys: &State) -> Result<Prepared, String> {
+    match (&r.salt, &r.entry) {
+        (Some(salt), Some(bytes)) => {
+            if leaf_data(salt, bytes) != r.leaf {
+                return Err("leaf does not match the stored salt and entry".into());
+            }
+            let entry = SignedEntry::decode(bytes).map_err(|e| e.to_string())?;
+            let verified = keys
+                .org_key(&entry.signer)
+                .copied()
+                .filter(|k| entry.verify(k).is_ok());
+            Ok(Prepared::Entry(entry, verified))
+        }
+        (None, None) => Ok(Prepared::Erased),
+        _ => Err("only one of salt and entry is stored".into()),
+    }
+}
+
+/// Prepares a chunk on all cores: hashing and signature checks are most of replay's work and
+/// need no state beyond the keys registered so far. The state machine then applies in order.
+fn prepare(records: &[Record], keys: &State) -> Vec<Result<Prepared, String>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if threads == 1 || records.len() < 2 {
+        return records.iter().map(|r| prepare_one(r, keys)).collect();
+    }
+    let per = records.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = records
+            .chunks(per)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|r| prepare_one(r, keys))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().expect("replay worker panicked"))
+            .collect()
+    })
+}
+
 /// Replays the whole log. `all_checkpoints` checks every stored checkpoint (verify); otherwise
 /// only the latest (open). `progress` is called after each chunk with the entries done.
 pub fn replay(
@@ -72,23 +126,22 @@ pub fn replay(
     while from < len {
         let to = (from + REPLAY_CHUNK).min(len);
         let records = store.read(from, to).map_err(|e| from_store(e, from))?;
-        for r in records {
+        let prepared = prepare(&records, &state);
+        for (r, p) in records.iter().zip(prepared) {
             let index = r.index;
-            match (r.salt, r.entry) {
-                (Some(salt), Some(bytes)) => {
-                    if leaf_data(&salt, &bytes) != r.leaf {
-                        return Err(bad(index, "leaf does not match the stored salt and entry"));
+            match p.map_err(|why| bad(index, why))? {
+                Prepared::Entry(entry, verified_with) => {
+                    let outcome = match verified_with {
+                        Some(key) => state.apply_preverified(&entry, &key),
+                        None => state.apply(&entry),
                     }
-                    let entry =
-                        SignedEntry::decode(&bytes).map_err(|e| bad(index, e.to_string()))?;
-                    let outcome = state.apply(&entry).map_err(|e| bad(index, e.to_string()))?;
+                    .map_err(|e| bad(index, e.to_string()))?;
                     events += (outcome.created + outcome.existing) as u64;
                 }
-                (None, None) => {
+                Prepared::Erased => {
                     missing.push(index);
                     state.skip_erased(index);
                 }
-                _ => return Err(bad(index, "only one of salt and entry is stored")),
             }
             tree.push(&r.leaf);
         }
