@@ -61,9 +61,11 @@ fn from_store(e: StoreError, at: u64) -> VerifyError {
 
 /// A record checked as far as it can be without the state: leaf recomputed, entry decoded, and
 /// its signature verified under the key its signer had when the chunk began (if any).
-enum Prepared {
-    Entry(SignedEntry, Option<VerifyingKey>),
-    Erased,
+struct Prepared {
+    /// The decoded entry; `None` when its content and salt were erased.
+    entry: Option<SignedEntry>,
+    /// The key its signature verified under, if it verified.
+    verified_with: Option<VerifyingKey>,
 }
 
 fn prepare_one(r: &Record, keys: &State) -> Result<Prepared, String> {
@@ -73,13 +75,19 @@ fn prepare_one(r: &Record, keys: &State) -> Result<Prepared, String> {
                 return Err("leaf does not match the stored salt and entry".into());
             }
             let entry = SignedEntry::decode(bytes).map_err(|e| e.to_string())?;
-            let verified = keys
+            let verified_with = keys
                 .org_key(&entry.signer)
                 .copied()
                 .filter(|k| entry.verify(k).is_ok());
-            Ok(Prepared::Entry(entry, verified))
+            Ok(Prepared {
+                entry: Some(entry),
+                verified_with,
+            })
         }
-        (None, None) => Ok(Prepared::Erased),
+        (None, None) => Ok(Prepared {
+            entry: None,
+            verified_with: None,
+        }),
         _ => Err("only one of salt and entry is stored".into()),
     }
 }
@@ -129,16 +137,17 @@ pub fn replay(
         let prepared = prepare(&records, &state);
         for (r, p) in records.iter().zip(prepared) {
             let index = r.index;
-            match p.map_err(|why| bad(index, why))? {
-                Prepared::Entry(entry, verified_with) => {
-                    let outcome = match verified_with {
+            let p = p.map_err(|why| bad(index, why))?;
+            match p.entry {
+                Some(entry) => {
+                    let outcome = match p.verified_with {
                         Some(key) => state.apply_preverified(&entry, &key),
                         None => state.apply(&entry),
                     }
                     .map_err(|e| bad(index, e.to_string()))?;
                     events += (outcome.created + outcome.existing) as u64;
                 }
-                Prepared::Erased => {
+                None => {
                     missing.push(index);
                     state.skip_erased(index);
                 }
