@@ -26,6 +26,19 @@ use crate::location::{new_key, Location};
 pub enum BenchCommand {
     /// Append transfers, replay the log, time proofs; print one JSON object.
     Ledger(LedgerArgs),
+    /// Calculate every regulation for many households; print one JSON object.
+    Rules(RulesArgs),
+}
+
+/// Arguments of `knop bench rules`.
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    /// Households to calculate.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub households: u64,
+    /// Reference date.
+    #[arg(long, default_value = "2026-03-01")]
+    pub date: jiff::civil::Date,
 }
 
 /// Arguments of `knop bench ledger`.
@@ -52,6 +65,7 @@ pub struct LedgerArgs {
 pub fn run(loc: &Location, cmd: BenchCommand) -> Result<ExitCode> {
     match cmd {
         BenchCommand::Ledger(a) => ledger(loc, a),
+        BenchCommand::Rules(a) => rules(a),
     }
 }
 
@@ -285,4 +299,95 @@ fn peak_rss_bytes() -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
         })
         .map_or(0, |kb| kb * 1024)
+}
+
+/// A varied synthetic household number `i`: singles, couples, parents, pensioners, renters.
+fn synthetic_facts(i: u64) -> knop_rules::facts::Facts {
+    use knop_rules::facts::{Child, Facts, Person, Rent};
+    let d = |y: i16, m: i8, day: i8| jiff::civil::Date::new(y, m, day).expect("valid date");
+    let r = i.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let age_years = 19 + (r % 60) as i16;
+    let income = ((r >> 8) % 6_000_000) as i64;
+    let mut persons = vec![Person {
+        birth_date: d(2026 - age_years, 1 + (r % 12) as i8, 1 + (r % 28) as i8),
+        insured: true,
+        toetsingsinkomen_cents: income,
+    }];
+    if r & 1 == 1 {
+        persons.push(Person {
+            birth_date: d(2026 - age_years - 2, 6, 15),
+            insured: r & 2 == 0,
+            toetsingsinkomen_cents: income / 3,
+        });
+    }
+    let children = (0..(r >> 20) % 4)
+        .map(|k| Child {
+            birth_date: d(2008 + ((r >> (24 + k)) % 17) as i16, 3, 10),
+        })
+        .collect();
+    let rent = (r & 4 == 0).then(|| Rent {
+        kale_huur_cents: 40_000 + ((r >> 30) % 70_000) as i64,
+        service_costs_cents: ((r >> 40) % 6_000) as i64,
+    });
+    Facts {
+        persons,
+        children,
+        assets_cents: ((r >> 12) % 5_000_000) as i64,
+        rent,
+        address_known: !r.is_multiple_of(97),
+        housemates_21_plus: ((r >> 50) % 3) as u32 * u32::from(r.is_multiple_of(5)),
+        minima_percentage: None,
+        bijstand_year_cents: 0,
+    }
+}
+
+fn rules(a: RulesArgs) -> Result<ExitCode> {
+    if a.households == 0 {
+        bail!("--households must be at least 1");
+    }
+    let set = knop_rules::ParamSet::at(a.date);
+    let facts: Vec<_> = (0..a.households.min(100_000))
+        .map(synthetic_facts)
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let per = a.households.div_ceil(threads);
+    let started = Instant::now();
+    let eligible: u64 = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|w| {
+                let (facts, set) = (&facts, &set);
+                s.spawn(move || {
+                    let mut eligible = 0u64;
+                    for i in w * per..((w + 1) * per).min(a.households) {
+                        let f = &facts[(i % facts.len() as u64) as usize];
+                        if let Ok(h) = f.check(a.date) {
+                            let results = set.calc(&h);
+                            eligible += results
+                                .iter()
+                                .filter(|r| r.as_ref().is_ok_and(|o| o.eligible))
+                                .count() as u64;
+                        }
+                    }
+                    eligible
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|h| h.join().expect("bench worker"))
+            .sum()
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    let out = serde_json::json!({
+        "households": a.households,
+        "regulations": knop_rules::REGULATIONS.len(),
+        "date": a.date.to_string(),
+        "seconds": seconds,
+        "households_per_s": a.households as f64 / seconds,
+        "eligible_results": eligible,
+        "threads": threads,
+        "peak_rss_bytes": peak_rss_bytes(),
+    });
+    println!("{out}");
+    Ok(ExitCode::SUCCESS)
 }

@@ -11,6 +11,7 @@ mod demo;
 mod i18n;
 mod location;
 mod log_cmd;
+mod rules_cmd;
 
 use std::process::ExitCode;
 
@@ -50,6 +51,9 @@ enum Command {
     Transfer(book_cmd::TransferCommand),
     /// Record a document (possibly personal data) on the ledger; it can be erased later.
     Attach(book_cmd::AttachArgs),
+    /// Rules as code: allowances, child benefit, social minimum, beslagvrije voet.
+    #[command(subcommand)]
+    Rules(rules_cmd::RulesCommand),
     /// Benchmarks that print machine-readable figures.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -58,6 +62,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Output piped into `head` and the like: end quietly when the reader goes away, as command
+    // line tools do, instead of failing on the write.
+    // SAFETY: called first thing, before any other thread exists; restores the default action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     i18n::set(&cli.lang);
     let result = match cli.command {
@@ -67,6 +77,7 @@ fn main() -> ExitCode {
         Command::Account(c) => book_cmd::account(&cli.location, c),
         Command::Transfer(c) => book_cmd::transfer(&cli.location, c),
         Command::Attach(a) => book_cmd::attach(&cli.location, a),
+        Command::Rules(c) => rules_cmd::run(c),
         Command::Bench(c) => bench::run(&cli.location, c),
         Command::Demo(a) => demo::run(a),
     };

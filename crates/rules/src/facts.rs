@@ -34,6 +34,10 @@ pub struct Facts {
     /// Income limit of the municipal minima schemes, in percent of the social minimum (default 120).
     #[serde(default)]
     pub minima_percentage: Option<u32>,
+    /// The part of the household's toetsingsinkomen that is bijstand itself, per year, in cents;
+    /// left out when testing income against the bijstandsnorm.
+    #[serde(default)]
+    pub bijstand_year_cents: i64,
 }
 
 fn yes() -> bool {
@@ -100,6 +104,8 @@ pub struct Household {
     pub housemates_21_plus: u32,
     /// Minima income limit, percent.
     pub minima_percentage: u32,
+    /// Part of the income that is bijstand, per year, cents.
+    pub bijstand_year_cents: i64,
 }
 
 /// Most persons a household may list (applicant and partner).
@@ -226,6 +232,16 @@ impl Facts {
             address_known: self.address_known,
             housemates_21_plus: self.housemates_21_plus.min(20),
             minima_percentage,
+            bijstand_year_cents: {
+                let b = amount("bijstand_year_cents".into(), self.bijstand_year_cents)?;
+                if b > income {
+                    return Err(RulesError::Facts {
+                        field: "bijstand_year_cents".into(),
+                        why: format!("{b} is more than the household's toetsingsinkomen {income}"),
+                    });
+                }
+                b
+            },
         })
     }
 }

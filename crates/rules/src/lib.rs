@@ -111,45 +111,76 @@ pub fn calc(facts: &Facts, date: Date) -> Result<Results, RulesError> {
     Ok(results)
 }
 
+/// The parameter files that apply on one date, looked up once (the registry search is most of
+/// the cost of a calculation otherwise).
+#[derive(Debug, Clone)]
+pub struct ParamSet {
+    date: Date,
+    zorgtoeslag: Result<&'static params::ParamFile, RulesError>,
+    huurtoeslag: Result<&'static params::ParamFile, RulesError>,
+    kindgebonden_budget: Result<&'static params::ParamFile, RulesError>,
+    kinderbijslag: Result<&'static params::ParamFile, RulesError>,
+    bijstand: Result<&'static params::ParamFile, RulesError>,
+    beslagvrije_voet: Result<&'static params::ParamFile, RulesError>,
+    aow_months: i32,
+}
+
+impl ParamSet {
+    /// The files that apply on `date`.
+    pub fn at(date: Date) -> Self {
+        let reg = registry();
+        let bijstand = reg.at("bijstand", date);
+        let aow_months = bijstand.as_ref().map_or(67 * 12, |f| {
+            i32::try_from(f.get("aow_leeftijd_maanden").cents() / 100).unwrap_or(i32::MAX)
+        });
+        Self {
+            date,
+            zorgtoeslag: reg.at("zorgtoeslag", date),
+            huurtoeslag: reg.at("huurtoeslag", date),
+            kindgebonden_budget: reg.at("kindgebonden_budget", date),
+            kinderbijslag: reg.at("kinderbijslag", date),
+            beslagvrije_voet: reg.at("beslagvrije_voet", date),
+            bijstand,
+            aow_months,
+        }
+    }
+
+    /// The date these files apply on.
+    pub fn date(&self) -> Date {
+        self.date
+    }
+
+    /// Every regulation for a household checked on this set's date, in [`REGULATIONS`] order.
+    pub fn calc(&self, h: &Household) -> [Result<Outcome, RulesError>; 7] {
+        debug_assert_eq!(h.date, self.date, "household checked on another date");
+        let bvv = self
+            .beslagvrije_voet
+            .clone()
+            .and_then(|f| self.bijstand.clone().map(|b| (f, b)));
+        [
+            self.zorgtoeslag.clone().map(|f| regs::zorgtoeslag(h, f)),
+            self.huurtoeslag
+                .clone()
+                .map(|f| regs::huurtoeslag(h, f, self.aow_months)),
+            self.kindgebonden_budget
+                .clone()
+                .map(|f| regs::kindgebonden_budget(h, f)),
+            self.kinderbijslag
+                .clone()
+                .map(|f| regs::kinderbijslag(h, f)),
+            self.bijstand.clone().map(|f| regs::bijstandsnorm(h, f)),
+            bvv.map(|(f, b)| regs::beslagvrije_voet(h, f, b)),
+            self.bijstand.clone().map(|b| regs::minima(h, b)),
+        ]
+    }
+}
+
 /// Calculates every regulation for a checked household.
 pub fn calc_household(h: &Household) -> Results {
-    let reg = registry();
-    let date = h.date;
-    let bijstand = reg.at("bijstand", date);
-    let aow_months = bijstand.as_ref().map_or(67 * 12, |f| {
-        i32::try_from(f.get("aow_leeftijd_maanden").cents() / 100).unwrap_or(i32::MAX)
-    });
-    let mut out = Results::new();
-    out.insert(
-        "zorgtoeslag",
-        reg.at("zorgtoeslag", date).map(|f| regs::zorgtoeslag(h, f)),
-    );
-    out.insert(
-        "huurtoeslag",
-        reg.at("huurtoeslag", date)
-            .map(|f| regs::huurtoeslag(h, f, aow_months)),
-    );
-    out.insert(
-        "kindgebonden_budget",
-        reg.at("kindgebonden_budget", date)
-            .map(|f| regs::kindgebonden_budget(h, f)),
-    );
-    out.insert(
-        "kinderbijslag",
-        reg.at("kinderbijslag", date)
-            .map(|f| regs::kinderbijslag(h, f)),
-    );
-    out.insert(
-        "bijstandsnorm",
-        bijstand.clone().map(|f| regs::bijstandsnorm(h, f)),
-    );
-    out.insert(
-        "beslagvrije_voet",
-        reg.at("beslagvrije_voet", date)
-            .and_then(|f| bijstand.clone().map(|b| regs::beslagvrije_voet(h, f, b))),
-    );
-    out.insert("minima", bijstand.map(|b| regs::minima(h, b)));
-    out
+    REGULATIONS
+        .into_iter()
+        .zip(ParamSet::at(h.date).calc(h))
+        .collect()
 }
 
 /// An amount in Dutch notation, `€ 1.234,56`.

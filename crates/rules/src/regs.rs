@@ -573,9 +573,9 @@ pub fn bijstandsnorm(h: &Household, f: &'static ParamFile) -> Outcome {
         grens,
         Value::Cents(grens.cents()),
     );
-    let income_month = h.income_year_cents / 12;
+    let income_month = (h.income_year_cents - h.bijstand_year_cents) / 12;
     t.step(
-        "inkomen per maand (toetsingsinkomen / 12)",
+        "ander inkomen dan bijstand per maand (toetsingsinkomen min bijstand, / 12)",
         Value::Cents(income_month),
     );
     let eligible = income_month < month && h.assets_cents <= grens.cents();
