@@ -496,3 +496,108 @@ fn bench_prints_the_figures_and_keeps_its_store() {
     let e = fails(&["bench", "ledger", "--batch", "0"]);
     assert!(e.contains("--batch"), "{e}");
 }
+
+fn examples() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/facts")
+}
+
+#[test]
+fn rules_calc_gives_every_regulation_for_every_example() {
+    for entry in std::fs::read_dir(examples()).unwrap() {
+        let path = entry.unwrap().path();
+        let out = ok(&[
+            "rules",
+            "calc",
+            "--date",
+            "2026-03-01",
+            path.to_str().unwrap(),
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        for key in [
+            "zorgtoeslag",
+            "huurtoeslag",
+            "kindgebonden_budget",
+            "kinderbijslag",
+            "bijstandsnorm",
+            "beslagvrije_voet",
+            "minima",
+        ] {
+            let r = &v[key];
+            assert!(r["eligible"].is_boolean(), "{}: {key}: {r}", path.display());
+            assert!(
+                r["year_cents"].is_i64()
+                    && r["month_cents"].is_i64()
+                    && r["trace"]["steps"].is_array(),
+                "{key}: {r}"
+            );
+        }
+        let text = ok(&[
+            "rules",
+            "calc",
+            "--date",
+            "2026-03-01",
+            "--explain",
+            path.to_str().unwrap(),
+        ]);
+        assert!(text.contains("omdat"), "{text}");
+    }
+}
+
+#[test]
+fn rules_reject_bad_facts_and_dates_precisely() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let broken = write("broken.json", "{\n  \"persons\": [\n    { \"birth_date\": \"1990-01-01\", \"toetsingsinkomen_cents\": 1000, }\n  ]\n}");
+    let e = fails(&["rules", "calc", "--date", "2026-03-01", &broken]);
+    assert!(e.contains("broken.json") && e.contains("line 3"), "{e}");
+    let unknown = write(
+        "unknown.json",
+        r#"{"persons": [{"birth_date": "1990-01-01", "toetsingsinkomen_cents": 0, "salary": 5}]}"#,
+    );
+    assert!(fails(&["rules", "calc", "--date", "2026-03-01", &unknown])
+        .contains("unknown field `salary`"));
+    let negative = write(
+        "neg.json",
+        r#"{"persons": [{"birth_date": "1990-01-01", "toetsingsinkomen_cents": -5}]}"#,
+    );
+    assert!(fails(&["rules", "calc", "--date", "2026-03-01", &negative])
+        .contains("persons[0].toetsingsinkomen_cents: must not be negative"));
+    let ok_facts = write(
+        "ok.json",
+        r#"{"persons": [{"birth_date": "1990-01-01", "toetsingsinkomen_cents": 2000000}]}"#,
+    );
+    let e = fails(&["rules", "calc", "--date", "2031-01-01", &ok_facts]);
+    assert!(e.contains("no parameters for 2031-01-01"), "{e}");
+    assert!(fails(&["rules", "calc", "--date", "2026-13-01", &ok_facts]).contains("2026-13-01"));
+    let richer = write(
+        "richer.json",
+        r#"{"persons": [{"birth_date": "1990-01-01", "toetsingsinkomen_cents": 3500000}]}"#,
+    );
+    let d = ok(&["rules", "diff", "--date", "2026-06-01", &ok_facts, &richer]);
+    assert!(
+        d.contains("zorgtoeslag") && d.contains("terugbetalen"),
+        "{d}"
+    );
+    let j: serde_json::Value = serde_json::from_str(&ok(&[
+        "rules",
+        "diff",
+        "--date",
+        "2026-06-01",
+        &ok_facts,
+        &richer,
+        "--json",
+    ]))
+    .unwrap();
+    assert!(
+        j["changes"][0]["repayment_risk_cents"].as_i64().unwrap() > 0,
+        "{j}"
+    );
+    let bench: serde_json::Value =
+        serde_json::from_str(&ok(&["bench", "rules", "--households", "2000"])).unwrap();
+    assert_eq!(bench["households"], 2000);
+    assert!(ok(&["rules", "params"]).contains("zorgtoeslag/2026-01-01.toml"));
+}
