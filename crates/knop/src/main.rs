@@ -5,6 +5,7 @@
 
 #![warn(missing_docs)]
 
+mod bank_cmd;
 mod bench;
 mod book_cmd;
 mod demo;
@@ -51,6 +52,9 @@ enum Command {
     Transfer(book_cmd::TransferCommand),
     /// Record a document (possibly personal data) on the ledger; it can be erased later.
     Attach(book_cmd::AttachArgs),
+    /// Bank files: read a camt.053 statement.
+    #[command(subcommand)]
+    Bank(bank_cmd::BankCommand),
     /// Rules as code: allowances, child benefit, social minimum, beslagvrije voet.
     #[command(subcommand)]
     Rules(rules_cmd::RulesCommand),
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
         Command::Transfer(c) => book_cmd::transfer(&cli.location, c),
         Command::Attach(a) => book_cmd::attach(&cli.location, a),
         Command::Rules(c) => rules_cmd::run(c),
+        Command::Bank(c) => bank_cmd::run(c),
         Command::Bench(c) => bench::run(&cli.location, c),
         Command::Demo(a) => demo::run(a),
     };

@@ -601,3 +601,23 @@ fn rules_reject_bad_facts_and_dates_precisely() {
     assert_eq!(bench["households"], 2000);
     assert!(ok(&["rules", "params"]).contains("zorgtoeslag/2026-01-01.toml"));
 }
+
+#[test]
+fn bank_inspect_reads_camt053_and_names_bad_amounts() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bank/tests/data");
+    let good = data.join("huishoudboekje-Payment_mandate_CAMT.053_v1.xml");
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&["bank", "inspect", good.to_str().unwrap(), "--json"])).unwrap();
+    assert_eq!(v["statements"][0]["entries"][0]["cents"], -65432);
+    assert_eq!(v["statements"][0]["entries"][0]["mandate_id"], "5784272");
+    assert_eq!(v["statements"][0]["debits_cents"], 65432);
+    let text = ok(&["bank", "inspect", good.to_str().unwrap()]);
+    assert!(text.contains("-€ 654,32"), "{text}");
+    let bad = data.join("genkgo-camt053.v2.five.decimals.xml");
+    let e = fails(&["bank", "inspect", bad.to_str().unwrap()]);
+    assert!(
+        e.contains("five.decimals.xml") && e.contains("line 42") && e.contains("3 decimals"),
+        "{e}"
+    );
+    assert!(fails(&["bank", "inspect", "/nonexistent.xml"]).contains("/nonexistent.xml"));
+}

@@ -1,0 +1,382 @@
+//! camt.053 (BankToCustomerStatement), versions .001.02 through .001.13, into plain data.
+//!
+//! Field names follow ISO 20022: `Stmt` (statement), `Bal` (balance: `OPBD` opening booked,
+//! `CLBD` closing booked, ...), `Ntry` (entry), `NtryDtls/TxDtls` (transaction details with
+//! `Refs/EndToEndId`, `Refs/MndtId`, `RltdPties`, `RmtInf`). Amounts are signed cents:
+//! `CRDT` adds to the account, `DBIT` takes from it.
+
+use crate::xml::{parse as parse_xml, Element};
+use crate::{parse_amount, BankError};
+
+/// A parsed camt.053 file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    /// The message version, e.g. `camt.053.001.02`.
+    pub version: String,
+    /// `GrpHdr/MsgId`.
+    pub message_id: Option<String>,
+    /// The statements.
+    pub statements: Vec<Statement>,
+    /// Things the reader tolerated, with their line.
+    pub warnings: Vec<String>,
+}
+
+/// One account statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// `Stmt/Id`.
+    pub id: String,
+    /// `Stmt/ElctrncSeqNb`.
+    pub sequence: Option<String>,
+    /// `Stmt/CreDtTm`.
+    pub created: Option<String>,
+    /// `Stmt/Acct/Id/IBAN` (or `Othr/Id`).
+    pub account: Option<String>,
+    /// `Stmt/Acct/Ccy`.
+    pub currency: Option<String>,
+    /// Balances in file order.
+    pub balances: Vec<Balance>,
+    /// Entries in file order.
+    pub entries: Vec<Entry>,
+    /// Line of `<Stmt>`.
+    pub line: usize,
+}
+
+/// A balance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Balance {
+    /// `Tp/CdOrPrtry/Cd` (`OPBD`, `CLBD`, `CLAV`, `PRCD`, ...) or the proprietary code.
+    pub code: String,
+    /// Signed cents.
+    pub cents: i64,
+    /// Currency.
+    pub currency: String,
+    /// `Dt/Dt` or `Dt/DtTm`.
+    pub date: Option<String>,
+}
+
+/// One entry (booking) on the statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// `NtryRef`.
+    pub reference: Option<String>,
+    /// Signed cents.
+    pub cents: i64,
+    /// Currency.
+    pub currency: String,
+    /// `RvslInd`: the entry reverses an earlier one (a return).
+    pub reversal: bool,
+    /// `Sts` (v2) or `Sts/Cd` (v8+): `BOOK`, `PDNG`, `INFO`.
+    pub status: String,
+    /// `BookgDt`.
+    pub booking_date: Option<String>,
+    /// `ValDt`.
+    pub value_date: Option<String>,
+    /// `AcctSvcrRef`: the bank's own reference, stable across re-sent files.
+    pub servicer_reference: Option<String>,
+    /// Bank transaction code: `Domn/Cd/Fmly/Cd/SubFmlyCd` or the proprietary code.
+    pub bank_code: Option<String>,
+    /// Transaction details (one per transaction in a batch entry).
+    pub details: Vec<Details>,
+    /// Line of `<Ntry>`.
+    pub line: usize,
+}
+
+/// Transaction details of an entry.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Details {
+    /// `Refs/EndToEndId` (`NOTPROVIDED` is dropped).
+    pub end_to_end_id: Option<String>,
+    /// `Refs/MndtId`: the direct-debit mandate.
+    pub mandate_id: Option<String>,
+    /// The creditor's SEPA scheme id (`Cdtr/Id/PrvtId/Othr/Id` or `CdtrSchmeId`).
+    pub creditor_id: Option<String>,
+    /// Signed cents of this transaction, when given.
+    pub cents: Option<i64>,
+    /// The other party's name (debtor for credits, creditor for debits).
+    pub counterparty_name: Option<String>,
+    /// The other party's IBAN.
+    pub counterparty_iban: Option<String>,
+    /// `RmtInf/Ustrd` lines joined, or the structured `CdtrRefInf/Ref`.
+    pub remittance: Option<String>,
+    /// `RtrInf/Rsn/Cd`: why a payment came back.
+    pub return_reason: Option<String>,
+}
+
+fn field(line: usize, field: &str, why: impl Into<String>) -> BankError {
+    BankError::Field {
+        line,
+        field: field.into(),
+        why: why.into(),
+    }
+}
+
+/// Parses a camt.053 document.
+pub fn parse(input: &[u8]) -> Result<File, BankError> {
+    let root = parse_xml(input)?;
+    let version = root
+        .attr("xmlns")
+        .and_then(|ns| ns.rsplit(':').next())
+        .unwrap_or("")
+        .to_owned();
+    let stmt_root = root
+        .child("BkToCstmrStmt")
+        .ok_or_else(|| BankError::NotCamt053 {
+            found: format!(
+                "root <{}> without <BkToCstmrStmt> (namespace {version:?})",
+                root.name
+            ),
+        })?;
+    let mut warnings = Vec::new();
+    if !version.starts_with("camt.053.001.") {
+        if version.is_empty() {
+            warnings.push("line 1: no camt.053 namespace; read as camt.053".to_owned());
+        } else {
+            return Err(BankError::NotCamt053 {
+                found: format!("namespace {version}"),
+            });
+        }
+    } else if !matches!(version.as_str(), "camt.053.001.02" | "camt.053.001.08") {
+        warnings.push(format!("line 1: {version} is read like .001.02/.001.08"));
+    }
+    let statements = stmt_root
+        .all("Stmt")
+        .map(|s| statement(s, &mut warnings))
+        .collect::<Result<Vec<_>, _>>()?;
+    if statements.is_empty() {
+        return Err(field(
+            stmt_root.line,
+            "BkToCstmrStmt/Stmt",
+            "no statement in the file (at least one <Stmt> is required)",
+        ));
+    }
+    Ok(File {
+        version,
+        message_id: stmt_root.text_at(&["GrpHdr", "MsgId"]).map(str::to_owned),
+        statements,
+        warnings,
+    })
+}
+
+fn statement(s: &Element, warnings: &mut Vec<String>) -> Result<Statement, BankError> {
+    let id = s
+        .text_at(&["Id"])
+        .ok_or_else(|| field(s.line, "Stmt/Id", "missing"))?
+        .to_owned();
+    let account = s
+        .text_at(&["Acct", "Id", "IBAN"])
+        .or_else(|| s.text_at(&["Acct", "Id", "Othr", "Id"]))
+        .map(|t| t.replace(' ', ""));
+    let mut balances = Vec::new();
+    for b in s.all("Bal") {
+        match balance(b) {
+            Ok(Some(bal)) => balances.push(bal),
+            Ok(None) => warnings.push(format!("line {}: balance without amount skipped", b.line)),
+            Err(e) => return Err(e),
+        }
+    }
+    let entries = s.all("Ntry").map(entry).collect::<Result<Vec<_>, _>>()?;
+    for e in &entries {
+        if let [d] = e.details.as_slice() {
+            if d.cents.is_some_and(|c| c != e.cents) {
+                warnings.push(format!("line {}: the transaction details give another amount than the entry; the entry's amount is booked", e.line));
+            }
+        }
+    }
+    Ok(Statement {
+        id,
+        sequence: s.text_at(&["ElctrncSeqNb"]).map(str::to_owned),
+        created: s.text_at(&["CreDtTm"]).map(str::to_owned),
+        account,
+        currency: s.text_at(&["Acct", "Ccy"]).map(str::to_owned),
+        balances,
+        entries,
+        line: s.line,
+    })
+}
+
+/// Reads `Amt` + `CdtDbtInd` of `e` as signed cents; `None` when there is no `Amt` at all.
+fn signed_amount(e: &Element, path: &str) -> Result<Option<(i64, String)>, BankError> {
+    let Some(amt) = e.child("Amt") else {
+        return Ok(None);
+    };
+    let ccy = amt
+        .attr("Ccy")
+        .ok_or_else(|| field(amt.line, &format!("{path}/Amt"), "no Ccy attribute"))?;
+    let cents =
+        parse_amount(&amt.text, ccy).map_err(|why| field(amt.line, &format!("{path}/Amt"), why))?;
+    let sign = match e.text_at(&["CdtDbtInd"]) {
+        Some("CRDT") => 1,
+        Some("DBIT") => -1,
+        Some(other) => {
+            return Err(field(
+                e.line,
+                &format!("{path}/CdtDbtInd"),
+                format!("expected CRDT or DBIT, found {other:?}"),
+            ))
+        }
+        None => return Err(field(e.line, &format!("{path}/CdtDbtInd"), "missing")),
+    };
+    Ok(Some((sign * cents, ccy.to_owned())))
+}
+
+fn balance(b: &Element) -> Result<Option<Balance>, BankError> {
+    let Some((cents, currency)) = signed_amount(b, "Stmt/Bal")? else {
+        return Ok(None);
+    };
+    let code = b
+        .text_at(&["Tp", "CdOrPrtry", "Cd"])
+        .or_else(|| b.text_at(&["Tp", "CdOrPrtry", "Prtry"]))
+        .unwrap_or("")
+        .to_owned();
+    let date = b
+        .text_at(&["Dt", "Dt"])
+        .or_else(|| b.text_at(&["Dt", "DtTm"]))
+        .map(str::to_owned);
+    Ok(Some(Balance {
+        code,
+        cents,
+        currency,
+        date,
+    }))
+}
+
+fn entry(n: &Element) -> Result<Entry, BankError> {
+    let (cents, currency) =
+        signed_amount(n, "Stmt/Ntry")?.ok_or_else(|| field(n.line, "Stmt/Ntry/Amt", "missing"))?;
+    let reversal = matches!(n.text_at(&["RvslInd"]), Some("true") | Some("1"));
+    let status = n
+        .text_at(&["Sts", "Cd"])
+        .or_else(|| n.text_at(&["Sts"]))
+        .unwrap_or("BOOK")
+        .to_owned();
+    let date = |name: &str| {
+        n.text_at(&[name, "Dt"])
+            .or_else(|| n.text_at(&[name, "DtTm"]))
+            .map(str::to_owned)
+    };
+    let bank_code = match (
+        n.text_at(&["BkTxCd", "Domn", "Cd"]),
+        n.text_at(&["BkTxCd", "Domn", "Fmly", "Cd"]),
+        n.text_at(&["BkTxCd", "Domn", "Fmly", "SubFmlyCd"]),
+    ) {
+        (Some(d), Some(f), Some(s)) => Some(format!("{d}/{f}/{s}")),
+        _ => n.text_at(&["BkTxCd", "Prtry", "Cd"]).map(str::to_owned),
+    };
+    let mut details = Vec::new();
+    for nd in n.all("NtryDtls") {
+        for tx in nd.all("TxDtls") {
+            details.push(tx_details(tx, cents >= 0)?);
+        }
+    }
+    Ok(Entry {
+        reference: n.text_at(&["NtryRef"]).map(str::to_owned),
+        cents,
+        currency,
+        reversal,
+        status,
+        booking_date: date("BookgDt"),
+        value_date: date("ValDt"),
+        servicer_reference: n.text_at(&["AcctSvcrRef"]).map(str::to_owned),
+        bank_code,
+        details,
+        line: n.line,
+    })
+}
+
+fn party_name(p: Option<&Element>) -> Option<String> {
+    let p = p?;
+    p.text_at(&["Nm"])
+        .or_else(|| p.text_at(&["Pty", "Nm"]))
+        .map(str::to_owned)
+}
+
+fn tx_details(tx: &Element, credit: bool) -> Result<Details, BankError> {
+    let parties = tx.child("RltdPties");
+    let (party, account) = if credit {
+        ("Dbtr", "DbtrAcct")
+    } else {
+        ("Cdtr", "CdtrAcct")
+    };
+    let iban = parties
+        .and_then(|p| {
+            p.text_at(&[account, "Id", "IBAN"])
+                .or_else(|| p.text_at(&[account, "Id", "Othr", "Id"]))
+        })
+        .map(|t| t.replace(' ', ""));
+    let creditor_id = parties
+        .and_then(|p| {
+            p.text_at(&["Cdtr", "Id", "PrvtId", "Othr", "Id"])
+                .or_else(|| p.text_at(&["Cdtr", "Pty", "Id", "PrvtId", "Othr", "Id"]))
+        })
+        .or_else(|| tx.text_at(&["CdtrSchmeId", "Id", "PrvtId", "Othr", "Id"]))
+        .map(str::to_owned);
+    let ustrd: Vec<&str> = tx
+        .child("RmtInf")
+        .map(|r| r.all("Ustrd").map(|u| u.text.as_str()).collect())
+        .unwrap_or_default();
+    let remittance = if ustrd.is_empty() {
+        tx.text_at(&["RmtInf", "Strd", "CdtrRefInf", "Ref"])
+            .map(str::to_owned)
+    } else {
+        Some(ustrd.join(" "))
+    };
+    let cents = match tx
+        .child("AmtDtls")
+        .and_then(|a| a.at(&["TxAmt", "Amt"]))
+        .or_else(|| tx.child("Amt"))
+    {
+        Some(amt) => {
+            let ccy = amt
+                .attr("Ccy")
+                .ok_or_else(|| field(amt.line, "TxDtls/Amt", "no Ccy attribute"))?;
+            let c =
+                parse_amount(&amt.text, ccy).map_err(|why| field(amt.line, "TxDtls/Amt", why))?;
+            Some(if credit { c } else { -c })
+        }
+        None => None,
+    };
+    Ok(Details {
+        end_to_end_id: tx
+            .text_at(&["Refs", "EndToEndId"])
+            .filter(|r| *r != "NOTPROVIDED")
+            .map(str::to_owned),
+        mandate_id: tx.text_at(&["Refs", "MndtId"]).map(str::to_owned),
+        creditor_id,
+        cents,
+        counterparty_name: party_name(parties.and_then(|p| p.child(party))),
+        counterparty_iban: iban,
+        remittance,
+        return_reason: tx.text_at(&["RtrInf", "Rsn", "Cd"]).map(str::to_owned),
+    })
+}
+
+impl Statement {
+    /// The first balance with this code (`OPBD`, `CLBD`, ...).
+    pub fn balance(&self, code: &str) -> Option<&Balance> {
+        self.balances.iter().find(|b| b.code == code)
+    }
+
+    /// Sum of booked credits and of booked debits (both as positive cents).
+    pub fn totals(&self) -> (i64, i64) {
+        let booked = self.entries.iter().filter(|e| e.status == "BOOK");
+        booked.fold((0, 0), |(c, d), e| {
+            if e.cents >= 0 {
+                (c + e.cents, d)
+            } else {
+                (c, d - e.cents)
+            }
+        })
+    }
+
+    /// Opening booked + credits - debits - closing booked, when both balances are present: 0
+    /// when the statement adds up.
+    pub fn imbalance(&self) -> Option<i64> {
+        let (open, close) = (
+            self.balance("OPBD").or_else(|| self.balance("PRCD"))?,
+            self.balance("CLBD")?,
+        );
+        let (c, d) = self.totals();
+        Some(open.cents + c - d - close.cents)
+    }
+}

@@ -1,0 +1,150 @@
+//! Bank files for knop: ISO 20022 camt.053 (bank-to-customer statement) in.
+//!
+//! Real banks' files vary (namespace prefixes, versions .001.02 to .001.08 and later, optional
+//! blocks, stray text); the reader is lenient about structure and strict about money: every
+//! amount must be a non-negative decimal with a currency and at most the currency's decimals
+//! (two for EUR), and its sign comes only from `CdtDbtInd`. Problems carry the line.
+//!
+//! ```
+//! let xml = br#"<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
+//!   <GrpHdr><MsgId>M1</MsgId></GrpHdr>
+//!   <Stmt><Id>S1</Id><Acct><Id><IBAN>NL91ABNA0417164300</IBAN></Id></Acct>
+//!     <Ntry><Amt Ccy="EUR">12.50</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts></Ntry>
+//!   </Stmt></BkToCstmrStmt></Document>"#;
+//! let file = knop_bank::camt053::parse(xml).unwrap();
+//! assert_eq!(file.statements[0].entries[0].cents, -1250);
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod camt053;
+pub mod xml;
+
+/// Why a bank file cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BankError {
+    /// Occurs when the file is not well-formed XML.
+    #[error("line {line}: not well-formed XML: {why}")]
+    Xml {
+        /// Line of the problem.
+        line: usize,
+        /// What the parser found.
+        why: String,
+    },
+    /// Occurs when the document is XML but not a camt.053 statement.
+    #[error("not a camt.053 statement: {found}")]
+    NotCamt053 {
+        /// What the document is instead.
+        found: String,
+    },
+    /// Occurs when a field is missing or wrong.
+    #[error("line {line}: {field}: {why}")]
+    Field {
+        /// Line of the element.
+        line: usize,
+        /// The field's path, e.g. `Stmt/Ntry/Amt`.
+        field: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// Occurs when the file is over the size limit.
+    #[error(
+        "file of {bytes} bytes is over the limit of {} bytes",
+        xml::FILE_BYTES_MAX
+    )]
+    TooLarge {
+        /// The file's size.
+        bytes: usize,
+    },
+}
+
+/// Minor units (decimals) of a currency, ISO 4217. Only currencies seen on Dutch and European
+/// statements are listed; any other code is refused rather than guessed.
+pub fn currency_decimals(code: &str) -> Option<u32> {
+    match code {
+        "EUR" | "USD" | "GBP" | "CHF" | "SEK" | "DKK" | "NOK" | "PLN" | "CZK" | "HUF" | "RON"
+        | "BGN" | "CAD" | "AUD" | "ANG" | "AWG" | "SRD" | "MAD" | "TRY" => Some(2),
+        "JPY" | "ISK" => Some(0),
+        "BHD" | "KWD" | "OMR" | "TND" => Some(3),
+        _ => None,
+    }
+}
+
+/// Parses an ISO 20022 amount (`ActiveOrHistoricCurrencyAndAmount`) strictly into minor units:
+/// digits with an optional point and at most the currency's decimals; no sign, no exponent, no
+/// thousands separators. Never rounds.
+pub fn parse_amount(text: &str, currency: &str) -> Result<i64, String> {
+    let decimals = currency_decimals(currency)
+        .ok_or_else(|| format!("currency {currency:?} is not a known ISO 4217 code"))?;
+    let t = text.trim();
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || (t.contains('.') && frac.is_empty())
+    {
+        return Err(format!("{t:?} is not a non-negative decimal amount"));
+    }
+    if frac.len() > decimals as usize {
+        return Err(format!(
+            "{t:?} has {} decimals; {currency} has {decimals}",
+            frac.len()
+        ));
+    }
+    if whole.len() > 15 {
+        return Err(format!("{t:?} is too large"));
+    }
+    let scale = 10i64.pow(decimals);
+    let w: i64 = whole.parse().map_err(|_| format!("{t:?} is too large"))?;
+    let f: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<width$}", width = decimals as usize)
+            .parse()
+            .map_err(|_| format!("{t:?}: bad decimals"))?
+    };
+    Ok(w * scale + f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_strict() {
+        for (t, c) in [
+            ("0", 0),
+            ("0.00", 0),
+            ("12.5", 1250),
+            ("12.50", 1250),
+            ("654.32", 65432),
+            ("1000000", 100000000),
+        ] {
+            assert_eq!(parse_amount(t, "EUR"), Ok(c), "{t}");
+        }
+        for t in [
+            "",
+            "-1.00",
+            "+1",
+            "1,00",
+            "1.234",
+            "1.",
+            ".5",
+            "1e3",
+            "1 000",
+            "12.5.1",
+            "9999999999999999",
+        ] {
+            assert!(parse_amount(t, "EUR").is_err(), "{t}");
+        }
+        assert_eq!(parse_amount("1.00", "SEK"), Ok(100));
+        assert_eq!(parse_amount("100", "JPY"), Ok(100));
+        assert!(parse_amount("1.5", "JPY").is_err());
+        assert!(parse_amount("1.00", "XYZ")
+            .unwrap_err()
+            .contains("not a known ISO 4217"));
+        assert!(parse_amount("1.23456", "EUR")
+            .unwrap_err()
+            .contains("5 decimals"));
+    }
+}
