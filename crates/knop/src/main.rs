@@ -9,6 +9,7 @@ mod bank_cmd;
 mod bench;
 mod book_cmd;
 mod demo;
+mod forecast_cmd;
 mod i18n;
 mod location;
 mod log_cmd;
@@ -55,6 +56,8 @@ enum Command {
     /// Bank files: read a camt.053 statement.
     #[command(subcommand)]
     Bank(bank_cmd::BankCommand),
+    /// Project a household's balance day by day and find the first shortfall.
+    Forecast(forecast_cmd::ForecastArgs),
     /// Rules as code: allowances, child benefit, social minimum, beslagvrije voet.
     #[command(subcommand)]
     Rules(rules_cmd::RulesCommand),
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
         Command::Attach(a) => book_cmd::attach(&cli.location, a),
         Command::Rules(c) => rules_cmd::run(c),
         Command::Bank(c) => bank_cmd::run(c),
+        Command::Forecast(a) => forecast_cmd::run(a),
         Command::Bench(c) => bench::run(&cli.location, c),
         Command::Demo(a) => demo::run(a),
     };

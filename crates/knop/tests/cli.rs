@@ -621,3 +621,31 @@ fn bank_inspect_reads_camt053_and_names_bad_amounts() {
     );
     assert!(fails(&["bank", "inspect", "/nonexistent.xml"]).contains("/nonexistent.xml"));
 }
+
+#[test]
+fn forecast_warns_before_money_runs_short() {
+    let plan = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/plans/huurtoeslag-te-laat.json");
+    let v: serde_json::Value = serde_json::from_str(&ok(&[
+        "forecast",
+        plan.to_str().unwrap(),
+        "--from",
+        "2026-01-01",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(v["first_shortfall"]["date"], "2026-02-23");
+    assert_eq!(v["first_shortfall"]["balance_cents"], -7000);
+    assert_eq!(v["balances"].as_array().unwrap().len(), 90);
+    let text = ok(&["forecast", plan.to_str().unwrap(), "--from", "2026-01-01"]);
+    assert!(text.contains("eerste tekort op 2026-02-23"), "{text}");
+    let e = fails(&[
+        "forecast",
+        plan.to_str().unwrap(),
+        "--from",
+        "2026-01-01",
+        "--days",
+        "1000",
+    ]);
+    assert!(e.contains("1 to 400 days"), "{e}");
+}

@@ -1,0 +1,251 @@
+//! When an agreement falls due: monthly on a day (29-31 clamp to the month's end), weekly,
+//! every N weeks, quarterly, yearly, or once. Due dates are nominal; [`crate::calendar`] moves
+//! them to a TARGET2 business day.
+
+use jiff::civil::{Date, Weekday};
+use jiff::ToSpan;
+use serde::Deserialize;
+
+use crate::BudgetError;
+
+/// A recurrence, as entered in an agreement (JSON: `{"monthly": {"day": 28}}` and so on).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Schedule {
+    /// Every month on `day` (1-31); days past the month's end fall on its last day.
+    Monthly {
+        /// Day of the month.
+        day: i8,
+    },
+    /// Every week on `weekday`.
+    Weekly {
+        /// Day of the week.
+        weekday: Day,
+    },
+    /// Every `n` weeks, counting from `first`.
+    EveryNWeeks {
+        /// Interval in weeks (1-52).
+        n: i32,
+        /// The first due date.
+        first: Date,
+    },
+    /// Every three months, counting from `first` (the day clamps like monthly).
+    Quarterly {
+        /// The first due date.
+        first: Date,
+    },
+    /// Every year on `month`/`day` (29 February falls on 28 February in other years).
+    Yearly {
+        /// Month, 1-12.
+        month: i8,
+        /// Day, 1-31.
+        day: i8,
+    },
+    /// Once, on `date`.
+    Once {
+        /// The date.
+        date: Date,
+    },
+}
+
+/// A day of the week as entered (`"monday"` ... `"sunday"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
+pub enum Day {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl From<Day> for Weekday {
+    fn from(d: Day) -> Weekday {
+        match d {
+            Day::Monday => Weekday::Monday,
+            Day::Tuesday => Weekday::Tuesday,
+            Day::Wednesday => Weekday::Wednesday,
+            Day::Thursday => Weekday::Thursday,
+            Day::Friday => Weekday::Friday,
+            Day::Saturday => Weekday::Saturday,
+            Day::Sunday => Weekday::Sunday,
+        }
+    }
+}
+
+/// The `day` of `year`/`month`, or the month's last day when it has fewer days.
+pub fn clamped(year: i16, month: i8, day: i8) -> Date {
+    let first = Date::new(year, month, 1).expect("valid month");
+    Date::new(year, month, day.min(first.days_in_month())).expect("day clamped to the month")
+}
+
+fn add_months(first: Date, months: i32) -> Option<Date> {
+    let total = i32::from(first.year()) * 12 + i32::from(first.month()) - 1 + months;
+    let (y, m) = (
+        i16::try_from(total.div_euclid(12)).ok()?,
+        (total.rem_euclid(12) + 1) as i8,
+    );
+    (1..=9999).contains(&y).then(|| clamped(y, m, first.day()))
+}
+
+/// Most occurrences one call returns (more than 20 years of weekly payments).
+pub const OCCURRENCES_MAX: usize = 1100;
+
+impl Schedule {
+    /// Checks the numbers a person entered.
+    pub fn check(&self) -> Result<(), BudgetError> {
+        let bad = |why: String| Err(BudgetError::Schedule(why));
+        match *self {
+            Schedule::Monthly { day } if !(1..=31).contains(&day) => {
+                bad(format!("monthly day must be 1-31, found {day}"))
+            }
+            Schedule::EveryNWeeks { n, .. } if !(1..=52).contains(&n) => {
+                bad(format!("every n weeks: n must be 1-52, found {n}"))
+            }
+            Schedule::Yearly { month, day }
+                if !(1..=12).contains(&month) || !(1..=31).contains(&day) =>
+            {
+                bad(format!(
+                    "yearly: month 1-12 and day 1-31, found {month}/{day}"
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The nominal due dates in `from..=through`, in order (at most [`OCCURRENCES_MAX`]).
+    pub fn occurrences(&self, from: Date, through: Date) -> Vec<Date> {
+        let mut out = Vec::new();
+        let mut push = |d: Date| {
+            if d >= from && d <= through && out.len() < OCCURRENCES_MAX {
+                out.push(d);
+            }
+        };
+        match *self {
+            Schedule::Monthly { day } => {
+                let mut m = Date::new(from.year(), from.month(), 1).expect("first of month");
+                while m <= through {
+                    push(clamped(m.year(), m.month(), day));
+                    m = m.saturating_add(1.month());
+                }
+            }
+            Schedule::Weekly { weekday } => {
+                let weekday = Weekday::from(weekday);
+                let mut d = from;
+                while d.weekday() != weekday {
+                    d = d.saturating_add(1.day());
+                }
+                while d <= through {
+                    push(d);
+                    d = d.saturating_add(1.week());
+                }
+            }
+            Schedule::EveryNWeeks { n, first } => {
+                let mut d = first;
+                if d < from {
+                    let days = i64::from((from - first).get_days());
+                    let step = i64::from(n) * 7;
+                    d = first.saturating_add(((days / step) * step).days());
+                }
+                while d <= through {
+                    push(d);
+                    d = d.saturating_add((n * 7).days());
+                }
+            }
+            Schedule::Quarterly { first } => {
+                let mut k = 0;
+                while let Some(d) = add_months(first, 3 * k) {
+                    if d > through {
+                        break;
+                    }
+                    push(d);
+                    k += 1;
+                }
+            }
+            Schedule::Yearly { month, day } => {
+                for y in from.year()..=through.year() {
+                    push(clamped(y, month, day));
+                }
+            }
+            Schedule::Once { date } => push(date),
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn monthly_day_31_clamps_in_short_months() {
+        let got = Schedule::Monthly { day: 31 }.occurrences(d("2026-01-01"), d("2026-04-30"));
+        assert_eq!(
+            got,
+            vec![
+                d("2026-01-31"),
+                d("2026-02-28"),
+                d("2026-03-31"),
+                d("2026-04-30")
+            ]
+        );
+        let leap = Schedule::Monthly { day: 29 }.occurrences(d("2028-02-01"), d("2028-02-29"));
+        assert_eq!(leap, vec![d("2028-02-29")]);
+    }
+
+    #[test]
+    fn weekly_every_n_weeks_quarterly_yearly_once() {
+        assert_eq!(
+            Schedule::Weekly {
+                weekday: Day::Friday
+            }
+            .occurrences(d("2026-11-25"), d("2026-12-10")),
+            vec![d("2026-11-27"), d("2026-12-04")]
+        );
+        let fortnight = Schedule::EveryNWeeks {
+            n: 2,
+            first: d("2026-01-05"),
+        };
+        assert_eq!(
+            fortnight.occurrences(d("2026-01-20"), d("2026-02-20")),
+            vec![d("2026-02-02"), d("2026-02-16")]
+        );
+        let q = Schedule::Quarterly {
+            first: d("2025-11-30"),
+        };
+        assert_eq!(
+            q.occurrences(d("2026-01-01"), d("2026-12-31")),
+            vec![
+                d("2026-02-28"),
+                d("2026-05-30"),
+                d("2026-08-30"),
+                d("2026-11-30")
+            ]
+        );
+        assert_eq!(
+            Schedule::Yearly { month: 2, day: 29 }.occurrences(d("2026-01-01"), d("2028-12-31")),
+            vec![d("2026-02-28"), d("2027-02-28"), d("2028-02-29")]
+        );
+        assert_eq!(
+            Schedule::Once {
+                date: d("2026-03-01")
+            }
+            .occurrences(d("2026-01-01"), d("2026-12-31")),
+            vec![d("2026-03-01")]
+        );
+        assert!(Schedule::Monthly { day: 32 }.check().is_err());
+        assert!(Schedule::EveryNWeeks {
+            n: 0,
+            first: d("2026-01-01")
+        }
+        .check()
+        .is_err());
+    }
+}
