@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod camt053;
+pub mod pain001;
 pub mod xml;
 
 /// Why a bank file cannot be read.

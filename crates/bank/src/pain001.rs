@@ -1,0 +1,272 @@
+//! pain.001 (CustomerCreditTransferInitiation), versions .001.001.03 and .001.001.09: the
+//! payment file knop hands to the bank for a payment run.
+//!
+//! Follows the EPC SEPA Credit Transfer implementation guidelines: one `PmtInf` per run, service
+//! level `SEPA`, charge bearer `SLEV`, amounts in EUR with two decimals, texts restricted to the
+//! SEPA Latin character set (letters are transliterated, other characters become a space) and
+//! truncated to their field's length. Every IBAN is checked (ISO 13616) before anything is
+//! written; a run that fails any check produces no file. The output validates against the ISO
+//! 20022 schemas (tested with xmllint).
+
+use std::fmt::Write as _;
+
+use iban::{Iban, IbanLike};
+
+use crate::BankError;
+
+/// Which message version to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// pain.001.001.03 (the version most Dutch banks still take).
+    V03,
+    /// pain.001.001.09.
+    V09,
+}
+
+/// Most payments in one file.
+pub const PAYMENTS_MAX: usize = 100_000;
+
+/// A payment run: who pays, when, and the payments.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// `GrpHdr/MsgId`, unique per file (at most 35 characters).
+    pub message_id: String,
+    /// `GrpHdr/CreDtTm`, ISO date-time, passed in (no clock here).
+    pub created: String,
+    /// Requested execution date, YYYY-MM-DD.
+    pub execution_date: String,
+    /// The paying party's name (the foundation).
+    pub debtor_name: String,
+    /// The paying account.
+    pub debtor_iban: String,
+    /// The paying bank's BIC, if known.
+    pub debtor_bic: Option<String>,
+    /// The payments.
+    pub payments: Vec<Payment>,
+}
+
+/// One credit transfer.
+#[derive(Debug, Clone)]
+pub struct Payment {
+    /// `EndToEndId`: how the bank statement will name this payment (at most 35 characters).
+    pub end_to_end_id: String,
+    /// Amount in cents, positive.
+    pub cents: i64,
+    /// Payee name.
+    pub creditor_name: String,
+    /// Payee IBAN.
+    pub creditor_iban: String,
+    /// Payee BIC, if known (optional within SEPA).
+    pub creditor_bic: Option<String>,
+    /// Unstructured remittance information (at most 140 characters).
+    pub remittance: String,
+}
+
+fn invalid(field: &str, why: impl Into<String>) -> BankError {
+    BankError::Field {
+        line: 0,
+        field: field.to_owned(),
+        why: why.into(),
+    }
+}
+
+/// Text in the SEPA Latin character set: `a-z A-Z 0-9 / - ? : ( ) . , ' + space`, accented
+/// letters transliterated, anything else a space; trimmed and cut to `max` characters.
+pub fn sepa_text(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let mapped = match c {
+            'a'..='z'
+            | 'A'..='Z'
+            | '0'..='9'
+            | '/'
+            | '-'
+            | '?'
+            | ':'
+            | '('
+            | ')'
+            | '.'
+            | ','
+            | '\''
+            | '+'
+            | ' ' => c,
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
+            'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'A',
+            'è' | 'é' | 'ê' | 'ë' => 'e',
+            'È' | 'É' | 'Ê' | 'Ë' => 'E',
+            'ì' | 'í' | 'î' | 'ï' => 'i',
+            'Ì' | 'Í' | 'Î' | 'Ï' => 'I',
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' => 'o',
+            'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' => 'O',
+            'ù' | 'ú' | 'û' | 'ü' => 'u',
+            'Ù' | 'Ú' | 'Û' | 'Ü' => 'U',
+            'ç' => 'c',
+            'Ç' => 'C',
+            'ñ' => 'n',
+            'Ñ' => 'N',
+            'ý' | 'ÿ' => 'y',
+            '&' => '+',
+            _ => ' ',
+        };
+        out.push(mapped);
+    }
+    let trimmed: String = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    trimmed.chars().take(max).collect()
+}
+
+fn check_iban(field: &str, text: &str) -> Result<String, BankError> {
+    let iban: Iban = text
+        .parse()
+        .map_err(|e| invalid(field, format!("{text:?} is not a valid IBAN: {e}")))?;
+    Ok(iban.electronic_str().to_owned())
+}
+
+fn check_bic(field: &str, bic: &Option<String>) -> Result<Option<String>, BankError> {
+    match bic {
+        None => Ok(None),
+        Some(b) => {
+            let ok = (b.len() == 8 || b.len() == 11)
+                && b.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                && b[..6].chars().all(|c| c.is_ascii_uppercase());
+            if ok {
+                Ok(Some(b.clone()))
+            } else {
+                Err(invalid(
+                    field,
+                    format!("{b:?} is not a BIC (8 or 11 characters, ISO 9362)"),
+                ))
+            }
+        }
+    }
+}
+
+fn id_text(field: &str, s: &str) -> Result<String, BankError> {
+    let ok = !s.is_empty()
+        && s.len() <= 35
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/-?:().,'+".contains(c))
+        && !s.starts_with('/')
+        && !s.contains("//");
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(invalid(
+            field,
+            format!("{s:?}: 1-35 characters of the SEPA set, no leading or double '/'"),
+        ))
+    }
+}
+
+fn euros(cents: i64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+fn esc(s: &str) -> String {
+    quick_xml::escape::escape(s).into_owned()
+}
+
+fn agent(out: &mut String, bic: &Option<String>, v: Version) {
+    let tag = if v == Version::V03 { "BIC" } else { "BICFI" };
+    match bic {
+        Some(b) => {
+            write!(out, "<FinInstnId><{tag}>{b}</{tag}></FinInstnId>").expect("write to string")
+        }
+        None => out.push_str("<FinInstnId><Othr><Id>NOTPROVIDED</Id></Othr></FinInstnId>"),
+    }
+}
+
+/// Writes the payment file. Checks every field first: nothing is written for a run with an error.
+pub fn write(run: &Run, v: Version) -> Result<Vec<u8>, BankError> {
+    if run.payments.is_empty() || run.payments.len() > PAYMENTS_MAX {
+        return Err(invalid(
+            "payments",
+            format!(
+                "a run has 1 to {PAYMENTS_MAX} payments, found {}",
+                run.payments.len()
+            ),
+        ));
+    }
+    let msg_id = id_text("MsgId", &run.message_id)?;
+    let debtor_iban = check_iban("DbtrAcct/IBAN", &run.debtor_iban)?;
+    let debtor_bic = check_bic("DbtrAgt/BIC", &run.debtor_bic)?;
+    if run.execution_date.len() != 10 || run.execution_date.parse::<jiff::civil::Date>().is_err() {
+        return Err(invalid(
+            "ReqdExctnDt",
+            format!("{:?} is not a YYYY-MM-DD date", run.execution_date),
+        ));
+    }
+    let mut total = 0i64;
+    let mut seen = std::collections::HashSet::new();
+    for (i, p) in run.payments.iter().enumerate() {
+        let f = |name: &str| format!("CdtTrfTxInf[{i}]/{name}");
+        id_text(&f("EndToEndId"), &p.end_to_end_id)?;
+        if !seen.insert(p.end_to_end_id.as_str()) {
+            return Err(invalid(
+                &f("EndToEndId"),
+                format!("{:?} is used twice in this run", p.end_to_end_id),
+            ));
+        }
+        if p.cents <= 0 || p.cents > 99_999_999_999 {
+            return Err(invalid(
+                &f("InstdAmt"),
+                format!("{} cents is not between 0.01 and 999999999.99", p.cents),
+            ));
+        }
+        check_iban(&f("CdtrAcct/IBAN"), &p.creditor_iban)?;
+        check_bic(&f("CdtrAgt/BIC"), &p.creditor_bic)?;
+        if sepa_text(&p.creditor_name, 70).is_empty() {
+            return Err(invalid(&f("Cdtr/Nm"), "the payee needs a name"));
+        }
+        total += p.cents;
+    }
+    let ns = match v {
+        Version::V03 => "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03",
+        Version::V09 => "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09",
+    };
+    let n = run.payments.len();
+    let mut o = String::with_capacity(600 + n * 600);
+    write!(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"{ns}\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n<CstmrCdtTrfInitn>\n").expect("write to string");
+    writeln!(o, "<GrpHdr><MsgId>{}</MsgId><CreDtTm>{}</CreDtTm><NbOfTxs>{n}</NbOfTxs><CtrlSum>{}</CtrlSum><InitgPty><Nm>{}</Nm></InitgPty></GrpHdr>", esc(&msg_id), esc(&run.created), euros(total), esc(&sepa_text(&run.debtor_name, 70))).expect("write to string");
+    write!(o, "<PmtInf><PmtInfId>{}</PmtInfId><PmtMtd>TRF</PmtMtd><BtchBookg>true</BtchBookg><NbOfTxs>{n}</NbOfTxs><CtrlSum>{}</CtrlSum>", esc(&msg_id), euros(total)).expect("write to string");
+    o.push_str("<PmtTpInf><SvcLvl><Cd>SEPA</Cd></SvcLvl></PmtTpInf>");
+    match v {
+        Version::V03 => write!(o, "<ReqdExctnDt>{}</ReqdExctnDt>", run.execution_date),
+        Version::V09 => write!(
+            o,
+            "<ReqdExctnDt><Dt>{}</Dt></ReqdExctnDt>",
+            run.execution_date
+        ),
+    }
+    .expect("write to string");
+    write!(
+        o,
+        "<Dbtr><Nm>{}</Nm></Dbtr><DbtrAcct><Id><IBAN>{debtor_iban}</IBAN></Id></DbtrAcct><DbtrAgt>",
+        esc(&sepa_text(&run.debtor_name, 70))
+    )
+    .expect("write to string");
+    agent(&mut o, &debtor_bic, v);
+    o.push_str("</DbtrAgt><ChrgBr>SLEV</ChrgBr>\n");
+    for p in &run.payments {
+        write!(o, "<CdtTrfTxInf><PmtId><EndToEndId>{}</EndToEndId></PmtId><Amt><InstdAmt Ccy=\"EUR\">{}</InstdAmt></Amt>", esc(&p.end_to_end_id), euros(p.cents)).expect("write to string");
+        if p.creditor_bic.is_some() {
+            o.push_str("<CdtrAgt>");
+            agent(&mut o, &p.creditor_bic, v);
+            o.push_str("</CdtrAgt>");
+        }
+        let iban = check_iban("CdtrAcct/IBAN", &p.creditor_iban)?;
+        write!(
+            o,
+            "<Cdtr><Nm>{}</Nm></Cdtr><CdtrAcct><Id><IBAN>{iban}</IBAN></Id></CdtrAcct>",
+            esc(&sepa_text(&p.creditor_name, 70))
+        )
+        .expect("write to string");
+        let rmt = sepa_text(&p.remittance, 140);
+        if !rmt.is_empty() {
+            write!(o, "<RmtInf><Ustrd>{}</Ustrd></RmtInf>", esc(&rmt)).expect("write to string");
+        }
+        o.push_str("</CdtTrfTxInf>\n");
+    }
+    o.push_str("</PmtInf>\n</CstmrCdtTrfInitn>\n</Document>\n");
+    Ok(o.into_bytes())
+}
