@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+pub mod booking;
 pub mod camt053;
 pub mod pain001;
 pub mod xml;

@@ -5,11 +5,15 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
+use knop_bank::booking::plan_import;
 use knop_bank::camt053::{parse, Statement};
 use knop_rules::euro;
+use knop_state::Command;
 use serde_json::json;
 
+use crate::book_cmd::submit_as;
 use crate::i18n::t;
+use crate::location::{read_key, Location};
 
 /// `knop bank ...`
 #[derive(Subcommand, Debug)]
@@ -17,6 +21,25 @@ pub enum BankCommand {
     /// Read a camt.053 statement file without booking it: statements, entries in cents, totals,
     /// and whether the balances add up.
     Inspect(InspectArgs),
+    /// Book a camt.053 file for the foundation's account: idempotent (a file or entry already
+    /// imported is skipped), all or nothing, then reconciled with the statement's closing balance.
+    Import(ImportArgs),
+}
+
+/// Arguments of `knop bank import`.
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// The camt.053 file.
+    pub file: PathBuf,
+    /// The foundation's IBAN: every statement in the file must be for this account.
+    #[arg(long)]
+    pub iban: String,
+    /// The importing organisation's private key file.
+    #[arg(long = "as", value_name = "KEY_FILE")]
+    pub key: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `knop bank inspect`.
@@ -55,8 +78,136 @@ fn statement_json(s: &Statement) -> serde_json::Value {
 }
 
 /// `knop bank ...`.
-pub fn run(cmd: BankCommand) -> Result<ExitCode> {
-    let BankCommand::Inspect(a) = cmd;
+pub fn run(loc: &Location, cmd: BankCommand) -> Result<ExitCode> {
+    match cmd {
+        BankCommand::Inspect(a) => inspect(a),
+        BankCommand::Import(a) => import(loc, a),
+    }
+}
+
+/// Exit code when an import booked fine but the book does not match the statement's closing
+/// balance.
+pub const EXIT_RECONCILIATION: u8 = 4;
+
+fn import(loc: &Location, a: ImportArgs) -> Result<ExitCode> {
+    let bytes = std::fs::read(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
+    let file = parse(&bytes).with_context(|| a.file.display().to_string())?;
+    let plan = plan_import(&file, &a.iban).with_context(|| a.file.display().to_string())?;
+    let key = read_key(&a.key)?;
+    let mut node = loc.open_writer()?;
+    let m = plan.mirror;
+    let book = node.state().book();
+    if m.accounts()
+        .iter()
+        .any(|acc| book.account(acc.id).is_none())
+    {
+        if let Err(e) = submit_as(&mut node, &key, &Command::CreateAccounts(m.accounts()))? {
+            anyhow::bail!(
+                "{}: {e}",
+                t(
+                    "rekeningen van de stichting aanmaken mislukt",
+                    "creating the foundation's accounts failed"
+                )
+            );
+        }
+    }
+    let book = node.state().book();
+    let fresh = book
+        .account(m.bank)
+        .is_some_and(|b| b.debits_posted.0 == 0 && b.credits_posted.0 == 0);
+    // The opening balance is taken over once, on the account's first import.
+    let opening = plan
+        .opening
+        .filter(|o| o.amount.0 != 0 && (fresh || book.transfer(o.id).is_some()));
+    let mut transfers: Vec<_> = opening.into_iter().collect();
+    transfers.extend(plan.transfers.iter().copied());
+    let new: Vec<_> = transfers
+        .iter()
+        .filter(|tr| book.transfer(tr.id).is_none())
+        .copied()
+        .collect();
+    let (booked, known) = (new.len(), transfers.len() - new.len());
+    let mut index = None;
+    if !transfers.is_empty() && !new.is_empty() {
+        match submit_as(&mut node, &key, &Command::CreateTransfers(transfers))? {
+            Ok((i, _)) => index = Some(i),
+            Err(e) => anyhow::bail!(
+                "{}: {}: {e}",
+                a.file.display(),
+                t("niets geboekt", "nothing booked")
+            ),
+        }
+    }
+    let bank = node
+        .state()
+        .book()
+        .account(m.bank)
+        .expect("bank mirror exists");
+    let balance = bank.debits_posted.0 - bank.credits_posted.0;
+    let difference = plan.closing_cents.map(|c| balance - c);
+    if a.json {
+        println!(
+            "{}",
+            json!({"file": a.file.display().to_string(), "entry": index, "booked": booked, "already_imported": known, "skipped": plan.skipped, "book_balance_cents": balance, "closing_balance_cents": plan.closing_cents, "difference_cents": difference})
+        );
+    } else {
+        if booked == 0 {
+            println!(
+                "{}",
+                t(
+                    "Dit bestand is al geïmporteerd: niets nieuws geboekt.",
+                    "This file was imported before: nothing new booked."
+                )
+            );
+        } else {
+            println!(
+                "{} {booked} {}, {known} {}",
+                t("Geboekt:", "Booked:"),
+                t("regels", "entries"),
+                t("waren al geïmporteerd", "were imported before")
+            );
+        }
+        for s in &plan.skipped {
+            println!("  {}: {s}", t("overgeslagen", "skipped"));
+        }
+        println!(
+            "{} {}",
+            t("Saldo in het grootboek:", "Balance in the book:"),
+            euro(balance)
+        );
+    }
+    match difference {
+        Some(0) => {
+            if !a.json {
+                println!(
+                    "{}",
+                    t(
+                        "Klopt met het eindsaldo van het afschrift.",
+                        "Matches the statement's closing balance."
+                    )
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(d) => {
+            eprintln!(
+                "{}: {} {} ({} {})",
+                t("ALARM afstemming", "ALERT reconciliation"),
+                t(
+                    "grootboek wijkt af van het eindsaldo met",
+                    "the book differs from the closing balance by"
+                ),
+                euro(d),
+                t("eindsaldo", "closing balance"),
+                euro(plan.closing_cents.unwrap_or(0))
+            );
+            Ok(ExitCode::from(EXIT_RECONCILIATION))
+        }
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn inspect(a: InspectArgs) -> Result<ExitCode> {
     let bytes = std::fs::read(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
     let file = parse(&bytes).with_context(|| a.file.display().to_string())?;
     if a.json {

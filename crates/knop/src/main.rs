@@ -85,7 +85,7 @@ fn main() -> ExitCode {
         Command::Transfer(c) => book_cmd::transfer(&cli.location, c),
         Command::Attach(a) => book_cmd::attach(&cli.location, a),
         Command::Rules(c) => rules_cmd::run(c),
-        Command::Bank(c) => bank_cmd::run(c),
+        Command::Bank(c) => bank_cmd::run(&cli.location, c),
         Command::Forecast(a) => forecast_cmd::run(a),
         Command::Bench(c) => bench::run(&cli.location, c),
         Command::Demo(a) => demo::run(a),

@@ -649,3 +649,86 @@ fn forecast_warns_before_money_runs_short() {
     ]);
     assert!(e.contains("1 to 400 days"), "{e}");
 }
+
+#[test]
+fn bank_import_is_idempotent_all_or_nothing_and_reconciled() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let org = setup(&["--data", d], dir.path());
+    let statement = |closing: &str| {
+        format!(
+            r#"<?xml version="1.0"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><GrpHdr><MsgId>M</MsgId></GrpHdr>
+<Stmt><Id>S-2026-03</Id><Acct><Id><IBAN>NL91ABNA0417164300</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">100.00</Amt><CdtDbtInd>CRDT</CdtDbtInd></Bal>
+<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">{closing}</Amt><CdtDbtInd>CRDT</CdtDbtInd></Bal>
+<Ntry><Amt Ccy="EUR">1401.50</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><AcctSvcrRef>REF-1</AcctSvcrRef></Ntry>
+<Ntry><Amt Ccy="EUR">650.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><AcctSvcrRef>REF-2</AcctSvcrRef></Ntry>
+<Ntry><Amt Ccy="EUR">5.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>PDNG</Cd></Sts></Ntry>
+</Stmt></BkToCstmrStmt></Document>"#
+        )
+    };
+    let good = dir.path().join("good.xml");
+    std::fs::write(&good, statement("851.50")).unwrap();
+    let op_key = dir.path().join("operator.key");
+    let op_key = op_key.to_str().unwrap();
+    let import = |file: &std::path::Path, iban: &str| {
+        knop(&[
+            "--data",
+            d,
+            "--operator-key",
+            op_key,
+            "bank",
+            "import",
+            file.to_str().unwrap(),
+            "--iban",
+            iban,
+            "--as",
+            &org,
+            "--json",
+        ])
+    };
+    let out = import(&good, "NL91 ABNA 0417 1643 00");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["booked"].as_i64(), v["difference_cents"].as_i64()),
+        (Some(3), Some(0)),
+        "{v}"
+    );
+    assert_eq!(v["skipped"].as_array().unwrap().len(), 1);
+    let size = ok(&["--data", d, "log", "verify"]);
+    // The same file again: nothing booked, nothing written.
+    let v: serde_json::Value =
+        serde_json::from_slice(&import(&good, "NL91ABNA0417164300").stdout).unwrap();
+    assert_eq!(
+        (v["booked"].as_i64(), v["already_imported"].as_i64()),
+        (Some(0), Some(3))
+    );
+    assert_eq!(ok(&["--data", d, "log", "verify"]), size);
+    // Another account's statement: refused, nothing booked.
+    let e = String::from_utf8_lossy(&import(&good, "NL20INGB0001234567").stderr).into_owned();
+    assert!(
+        e.contains("not the foundation's account NL20INGB0001234567"),
+        "{e}"
+    );
+    assert_eq!(ok(&["--data", d, "log", "verify"]), size);
+    // A statement whose closing balance the book does not reach: booked, and an alert (exit 4).
+    let off = dir.path().join("off.xml");
+    std::fs::write(
+        &off,
+        statement("900.00")
+            .replace("REF-1", "REF-3")
+            .replace("REF-2", "REF-4")
+            .replace("S-2026-03", "S-2026-04"),
+    )
+    .unwrap();
+    let out = import(&off, "NL91ABNA0417164300");
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ALARM afstemming"));
+}

@@ -1,0 +1,220 @@
+//! From a camt.053 statement to book transfers: what `knop bank import` submits.
+//!
+//! The foundation's real bank account is mirrored in the book by two accounts derived from its
+//! IBAN: `bank` (the money at the bank, debit-normal) and `suspense` (received or paid but not yet
+//! matched to a household; matching moves it on). Every booked entry becomes one transfer:
+//! a credit on the statement debits `bank` and credits `suspense`; a debit does the reverse. The
+//! first import of an account also books the statement's opening balance against `opening`.
+//!
+//! Idempotency: a transfer's id is derived from the IBAN and the bank's own reference for the
+//! entry (`AcctSvcrRef`, stable when a bank re-sends a file), or, without one, from the statement
+//! id and the entry's position, amount and date. Importing the same file twice therefore finds
+//! every transfer already there; a different entry under a reused reference is refused by the
+//! book (`ExistsWithDifferent`), never booked twice.
+
+use knop_book::{Account, Cents, Transfer};
+use sha2::{Digest, Sha256};
+
+use crate::camt053::File;
+use crate::BankError;
+
+/// Book account codes for the foundation's bank mirror.
+pub mod code {
+    /// The money at the bank.
+    pub const BANK: u16 = 100;
+    /// Received or paid, not yet matched to a household.
+    pub const SUSPENSE: u16 = 200;
+    /// Opening balances taken over from the bank.
+    pub const OPENING: u16 = 900;
+}
+
+/// Transfer codes used by imports.
+pub mod why {
+    /// A statement entry.
+    pub const STATEMENT_ENTRY: u16 = 1001;
+    /// The opening balance of the first imported statement.
+    pub const OPENING_BALANCE: u16 = 1000;
+}
+
+/// A 128-bit id derived from a domain label and parts (never 0 or all ones).
+pub fn derive_id(domain: &str, parts: &[&[u8]]) -> u128 {
+    let mut h = Sha256::new();
+    h.update(b"knop/id/v1\0");
+    h.update(domain.as_bytes());
+    for p in parts {
+        h.update((p.len() as u64).to_be_bytes());
+        h.update(p);
+    }
+    let d = h.finalize();
+    let id = u128::from_be_bytes(d[..16].try_into().expect("16 bytes"));
+    id.clamp(1, u128::MAX - 1)
+}
+
+/// The book accounts mirroring one bank account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mirror {
+    /// The money at the bank.
+    pub bank: u128,
+    /// Not yet matched.
+    pub suspense: u128,
+    /// Opening balances.
+    pub opening: u128,
+}
+
+impl Mirror {
+    /// The mirror of `iban` (electronic format).
+    pub fn of(iban: &str) -> Self {
+        Self {
+            bank: derive_id("bank", &[iban.as_bytes()]),
+            suspense: derive_id("suspense", &[iban.as_bytes()]),
+            opening: derive_id("opening", &[iban.as_bytes()]),
+        }
+    }
+
+    /// The three accounts to create (creating them again is a no-op).
+    pub fn accounts(&self) -> Vec<Account> {
+        vec![
+            Account {
+                code: code::BANK,
+                ..Account::eur(self.bank, 0)
+            },
+            Account {
+                code: code::SUSPENSE,
+                ..Account::eur(self.suspense, 0)
+            },
+            Account {
+                code: code::OPENING,
+                ..Account::eur(self.opening, 0)
+            },
+        ]
+    }
+}
+
+/// What importing one file books.
+#[derive(Debug, Clone)]
+pub struct ImportPlan {
+    /// The mirror accounts.
+    pub mirror: Mirror,
+    /// The opening-balance transfer (only for the account's first import; decided by the caller).
+    pub opening: Option<Transfer>,
+    /// One transfer per booked entry, in file order.
+    pub transfers: Vec<Transfer>,
+    /// The closing booked balance of the file's last statement, signed cents, if given.
+    pub closing_cents: Option<i64>,
+    /// Entries not booked (pending or information only), as warnings.
+    pub skipped: Vec<String>,
+}
+
+/// Plans the import of `file` into the mirror of `foundation_iban`. Every statement must be for
+/// that account and in EUR; otherwise nothing is planned.
+pub fn plan_import(file: &File, foundation_iban: &str) -> Result<ImportPlan, BankError> {
+    let iban = foundation_iban.replace(' ', "").to_uppercase();
+    let mirror = Mirror::of(&iban);
+    let mut transfers = Vec::new();
+    let mut skipped = Vec::new();
+    let mut opening = None;
+    for (si, s) in file.statements.iter().enumerate() {
+        if s.account.as_deref() != Some(iban.as_str()) {
+            return Err(BankError::Field {
+                line: s.line,
+                field: "Stmt/Acct/Id/IBAN".into(),
+                why: format!(
+                    "statement {} is for account {}, not the foundation's account {iban}",
+                    s.id,
+                    s.account.as_deref().unwrap_or("(none)")
+                ),
+            });
+        }
+        if si == 0 {
+            if let Some(b) = s.balance("OPBD").or_else(|| s.balance("PRCD")) {
+                opening = Some(opening_transfer(&mirror, &iban, b.cents));
+            }
+        }
+        for (ei, e) in s.entries.iter().enumerate() {
+            if e.currency != "EUR" {
+                return Err(BankError::Field {
+                    line: e.line,
+                    field: "Stmt/Ntry/Amt".into(),
+                    why: format!(
+                        "entry in {}, the foundation's account books EUR only",
+                        e.currency
+                    ),
+                });
+            }
+            if e.status != "BOOK" {
+                skipped.push(format!(
+                    "line {}: entry with status {} not booked",
+                    e.line, e.status
+                ));
+                continue;
+            }
+            if e.cents == 0 {
+                skipped.push(format!("line {}: zero amount not booked", e.line));
+                continue;
+            }
+            let id = match &e.servicer_reference {
+                Some(r) => derive_id("statement-entry", &[iban.as_bytes(), r.as_bytes()]),
+                None => derive_id(
+                    "statement-entry",
+                    &[
+                        iban.as_bytes(),
+                        s.id.as_bytes(),
+                        &(ei as u64).to_be_bytes(),
+                        &e.cents.to_be_bytes(),
+                        e.booking_date.as_deref().unwrap_or("").as_bytes(),
+                    ],
+                ),
+            };
+            let (dr, cr) = if e.cents > 0 {
+                (mirror.bank, mirror.suspense)
+            } else {
+                (mirror.suspense, mirror.bank)
+            };
+            let detail = e.details.first();
+            let user_data = derive_id(
+                "entry-details",
+                &[
+                    detail
+                        .and_then(|d| d.end_to_end_id.as_deref())
+                        .unwrap_or("")
+                        .as_bytes(),
+                    detail
+                        .and_then(|d| d.mandate_id.as_deref())
+                        .unwrap_or("")
+                        .as_bytes(),
+                ],
+            );
+            transfers.push(Transfer {
+                code: why::STATEMENT_ENTRY,
+                user_data,
+                ..Transfer::eur(id, dr, cr, Cents(e.cents.abs()), 0)
+            });
+        }
+    }
+    let closing_cents = file
+        .statements
+        .last()
+        .and_then(|s| s.balance("CLBD"))
+        .map(|b| b.cents);
+    Ok(ImportPlan {
+        mirror,
+        opening,
+        transfers,
+        closing_cents,
+        skipped,
+    })
+}
+
+fn opening_transfer(m: &Mirror, iban: &str, cents: i64) -> Transfer {
+    let id = derive_id("opening-balance", &[iban.as_bytes()]);
+    let (dr, cr) = if cents >= 0 {
+        (m.bank, m.opening)
+    } else {
+        (m.opening, m.bank)
+    };
+    // A zero opening balance still books nothing: the transfer is dropped by the caller.
+    Transfer {
+        code: why::OPENING_BALANCE,
+        ..Transfer::eur(id, dr, cr, Cents(cents.abs()), 0)
+    }
+}
