@@ -7,9 +7,13 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use knop_bank::booking::plan_import;
 use knop_bank::camt053::{parse, Statement};
-use knop_rules::euro;
 use knop_state::Command;
 use serde_json::json;
+
+/// An amount in Dutch notation.
+fn euro(cents: i64) -> String {
+    knop_book::Cents(cents).to_dutch()
+}
 
 use crate::book_cmd::submit_as;
 use crate::i18n::t;

@@ -309,12 +309,14 @@ fn synthetic_facts(i: u64) -> knop_rules::facts::Facts {
     let age_years = 19 + (r % 60) as i16;
     let income = ((r >> 8) % 6_000_000) as i64;
     let mut persons = vec![Person {
+        role: None,
         birth_date: d(2026 - age_years, 1 + (r % 12) as i8, 1 + (r % 28) as i8),
         insured: true,
         toetsingsinkomen_cents: income,
     }];
     if r & 1 == 1 {
         persons.push(Person {
+            role: None,
             birth_date: d(2026 - age_years - 2, 6, 15),
             insured: r & 2 == 0,
             toetsingsinkomen_cents: income / 3,

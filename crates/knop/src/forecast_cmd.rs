@@ -7,8 +7,12 @@ use anyhow::{Context, Result};
 use clap::Args;
 use jiff::civil::Date;
 use knop_budget::{forecast, Plan};
-use knop_rules::euro;
 use serde_json::json;
+
+/// An amount in Dutch notation.
+fn euro(cents: i64) -> String {
+    knop_book::Cents(cents).to_dutch()
+}
 
 use crate::i18n::t;
 

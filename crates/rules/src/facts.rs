@@ -48,13 +48,31 @@ fn yes() -> bool {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Person {
+    /// Optional: which person this is; the applicant comes first, the partner second.
+    #[serde(default)]
+    pub role: Option<PersonRole>,
     /// Date of birth.
     pub birth_date: Date,
     /// Insured under the Zorgverzekeringswet.
     #[serde(default = "yes")]
     pub insured: bool,
     /// Toetsingsinkomen for the year, in cents.
+    #[serde(
+        alias = "income_cents",
+        alias = "income_year_cents",
+        alias = "toetsingsinkomen_year_cents"
+    )]
     pub toetsingsinkomen_cents: i64,
+}
+
+/// Which person of the household.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PersonRole {
+    /// The person applying (aanvrager).
+    Applicant,
+    /// The toeslagpartner / echtgenoot.
+    Partner,
 }
 
 /// A child in the household.
@@ -178,6 +196,14 @@ impl Facts {
         let mut months = Vec::new();
         let mut income = 0i64;
         for (i, p) in self.persons.iter().enumerate() {
+            let want = if i == 0 {
+                PersonRole::Applicant
+            } else {
+                PersonRole::Partner
+            };
+            if p.role.is_some_and(|r| r != want) {
+                return Err(RulesError::Facts { field: format!("persons[{i}].role"), why: format!("expected {want:?} here: the applicant comes first, then at most one partner").to_lowercase() });
+            }
             months.push(born(
                 format!("persons[{i}].birth_date"),
                 p.birth_date,
