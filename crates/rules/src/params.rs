@@ -37,13 +37,15 @@ pub struct Param {
     pub source: String,
     /// How well it is established.
     pub status: Status,
+    /// The figure in cents (whole cents part), computed once when loading.
+    #[serde(skip)]
+    cents: i64,
 }
 
 impl Param {
     /// The figure as cents; amounts have at most two decimals (checked when loading).
     pub fn cents(&self) -> i64 {
-        let c = self.value * Decimal::ONE_HUNDRED;
-        i64::try_from(c).expect("amount checked at load")
+        self.cents
     }
 }
 
