@@ -6,7 +6,7 @@
 //! (one secondary source) or `unverified`. A file applies from `valid_from` through
 //! `valid_through`; a date outside every file of a regulation is an error, never a guess.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use jiff::civil::Date;
@@ -63,7 +63,7 @@ pub struct ParamFile {
     /// For regulations with regimes: which formula applies.
     pub regime: Option<String>,
     /// The figures by statutory name.
-    pub values: BTreeMap<String, Param>,
+    pub values: HashMap<String, Param, foldhash::fast::RandomState>,
 }
 
 impl ParamFile {
@@ -87,7 +87,7 @@ struct RawFile {
     #[serde(default)]
     regime: Option<String>,
     #[serde(flatten)]
-    values: BTreeMap<String, Param>,
+    values: HashMap<String, Param, foldhash::fast::RandomState>,
 }
 
 macro_rules! files {
@@ -249,13 +249,18 @@ impl Registry {
 fn load(regulation: &'static str, file: &'static str, text: &str) -> Result<ParamFile, String> {
     let raw: RawFile =
         toml::from_str(text).map_err(|e| format!("params/{regulation}/{file}: {e}"))?;
+    let mut values = raw.values;
+    for (name, p) in values.iter_mut() {
+        p.cents = i64::try_from((p.value * Decimal::ONE_HUNDRED).trunc())
+            .map_err(|_| format!("params/{regulation}/{file}: {name} is out of range"))?;
+    }
     let f = ParamFile {
         regulation,
         file,
         valid_from: raw.valid_from,
         valid_through: raw.valid_through,
         regime: raw.regime,
-        values: raw.values,
+        values,
     };
     let mut required: Vec<&str> = REQUIRED
         .iter()
