@@ -247,6 +247,8 @@ fn ledger(loc: &Location, a: LedgerArgs) -> Result<ExitCode> {
         "seconds": seconds,
         "transfers_per_s": a.transfers as f64 / seconds,
         "batch_latency_ms": {"p50": percentile(&latencies, 0.5), "p99": percentile(&latencies, 0.99)},
+        "p50_batch_latency_ms": percentile(&latencies, 0.5),
+        "p99_batch_latency_ms": percentile(&latencies, 0.99),
         "bytes_per_transfer": bytes as f64 / a.transfers as f64,
         "verify_seconds": verify_s,
         "verify_entries_per_s": entries as f64 / verify_s,

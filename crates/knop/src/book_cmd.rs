@@ -35,7 +35,8 @@ pub struct RegisterArgs {
     /// The organisation's name (a-z, 0-9, '.', '-', '/').
     #[arg(long)]
     pub name: String,
-    /// Where to write its new private key (default: DIR/keys/NAME.key).
+    /// Where to write its new private key (default: DIR/keys/NAME.key; with --database under
+    /// ~/.knop/keys/).
     #[arg(long)]
     pub key_out: Option<PathBuf>,
 }
@@ -204,15 +205,12 @@ pub fn org(loc: &Location, cmd: OrgCommand) -> Result<ExitCode> {
             let op = loc.read_operator_key()?;
             let mut node = loc.open_writer()?;
             let key = new_key(name.as_str())?;
-            let path = match (a.key_out, &loc.data, &loc.database) {
-                (Some(p), _, _) => p,
-                (None, _, None) => loc
-                    .data
-                    .clone()
-                    .unwrap_or_else(|| "knop-data".into())
-                    .join("keys")
+            let path = match a.key_out {
+                Some(p) => p,
+                None => loc
+                    .key_dir()
+                    .context("no place for keys: give --key-out FILE (HOME is not set)")?
                     .join(format!("{}.key", name.as_str().replace('/', "_"))),
-                (None, _, Some(_)) => bail!("--key-out FILE is required with --database"),
             };
             if path.exists() {
                 bail!("{} {}", path.display(), t("bestaat al", "already exists"));

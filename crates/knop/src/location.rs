@@ -40,13 +40,33 @@ impl Location {
             .unwrap_or_else(|| PathBuf::from("knop-data"))
     }
 
-    /// The operator key file, if one is known for this location.
+    /// Where this ledger's keys live: `DIR/keys` for the embedded store; for PostgreSQL
+    /// `$HOME/.knop/keys/<first 8 hex of SHA-256(URL without password)>`, so that `init` and later
+    /// commands on the same URL find the same keys.
+    pub fn key_dir(&self) -> Option<PathBuf> {
+        match &self.database {
+            None => Some(self.dir().join("keys")),
+            Some(_) => {
+                use sha2::{Digest, Sha256};
+                let digest = Sha256::digest(self.describe().as_bytes());
+                let tag: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+                Some(
+                    PathBuf::from(std::env::var_os("HOME")?)
+                        .join(".knop/keys")
+                        .join(tag),
+                )
+            }
+        }
+    }
+
+    /// The operator key file: `--operator-key`, else `DIR/operator.key` for the embedded store,
+    /// else `operator.key` in [`Location::key_dir`].
     pub fn operator_key_path(&self) -> Option<PathBuf> {
-        self.operator_key.clone().or_else(|| {
-            self.database
-                .is_none()
-                .then(|| self.dir().join("operator.key"))
-        })
+        match (&self.operator_key, &self.database) {
+            (Some(k), _) => Some(k.clone()),
+            (None, None) => Some(self.dir().join("operator.key")),
+            (None, Some(_)) => Some(self.key_dir()?.join("operator.key")),
+        }
     }
 
     /// Describes the location for messages.
@@ -95,7 +115,9 @@ impl Location {
     /// Reads the operator's private key.
     pub fn read_operator_key(&self) -> Result<NoteKey> {
         let Some(path) = self.operator_key_path() else {
-            bail!("with --database, give the operator key file with --operator-key FILE (or KNOP_OPERATOR_KEY)");
+            bail!(
+                "no operator key: give --operator-key FILE (or KNOP_OPERATOR_KEY); HOME is not set"
+            );
         };
         read_key(&path)
     }

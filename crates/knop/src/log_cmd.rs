@@ -127,7 +127,7 @@ pub fn init(loc: &Location, args: InitArgs) -> Result<ExitCode> {
     let key = new_key(&args.origin).context(t("ongeldige origin", "invalid origin"))?;
     let key_path = loc
         .operator_key_path()
-        .context("--operator-key FILE is required with --database")?;
+        .context("no place for the operator key: give --operator-key FILE (HOME is not set)")?;
     let meta = Meta {
         origin: args.origin.clone(),
         operator_vkey: key.verifier_key(),
