@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod calendar;
+pub mod matching;
 pub mod schedule;
 
 use jiff::civil::Date;
@@ -89,6 +90,36 @@ pub struct Agreement {
     /// A readable name.
     #[serde(default)]
     pub label: Option<String>,
+    /// The other party's IBAN: the payer of an income, the payee of a payment.
+    #[serde(default)]
+    pub counterparty_iban: Option<String>,
+    /// Text the payer puts in the remittance information (income matching), or the payment
+    /// reference to send (payments).
+    #[serde(default)]
+    pub reference: Option<String>,
+    /// How far the amount may differ from `amount_cents`, in cents.
+    #[serde(default)]
+    pub tolerance_cents: i64,
+    /// How many days a booking may be early or late.
+    #[serde(default = "default_tolerance_days")]
+    pub tolerance_days: i64,
+    /// For a direct debit: the creditor's SEPA id and the mandate.
+    #[serde(default)]
+    pub direct_debit: Option<DirectDebit>,
+}
+
+fn default_tolerance_days() -> i64 {
+    5
+}
+
+/// A SEPA direct-debit authorisation.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectDebit {
+    /// The creditor's SEPA identifier (Incassant-ID), e.g. `NL98ZZZ999999999999`.
+    pub creditor_id: String,
+    /// The mandate reference.
+    pub mandate_id: String,
 }
 
 /// A household's plan: its opening balance and agreements.
@@ -135,7 +166,8 @@ pub struct Forecast {
 }
 
 impl Agreement {
-    fn check(&self) -> Result<(), BudgetError> {
+    /// Checks amounts, tolerances, validity period and schedule.
+    pub fn check(&self) -> Result<(), BudgetError> {
         let bad = |why: String| {
             Err(BudgetError::Agreement {
                 id: self.id.clone(),
@@ -146,6 +178,12 @@ impl Agreement {
             return bad(format!(
                 "amount must be 1 cent to EUR 100 million, found {} cents",
                 self.amount_cents
+            ));
+        }
+        if self.tolerance_cents < 0 || !(0..=31).contains(&self.tolerance_days) {
+            return bad(format!(
+                "tolerances must be 0 or more cents and 0-31 days, found {} cents and {} days",
+                self.tolerance_cents, self.tolerance_days
             ));
         }
         if let (Some(a), Some(b)) = (self.valid_from, self.valid_through) {
@@ -160,7 +198,7 @@ impl Agreement {
     }
 
     /// The bookings of this agreement executed within `from..=through`.
-    fn flows(&self, from: Date, through: Date) -> Vec<Flow> {
+    pub fn flows(&self, from: Date, through: Date) -> Vec<Flow> {
         // Look a week beyond both ends: a due date just outside may be booked inside.
         let (lo, hi) = (
             from.saturating_sub(7.days()),

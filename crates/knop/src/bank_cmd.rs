@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use knop_bank::booking::plan_import;
 use knop_bank::camt053::{parse, Statement};
+use knop_budget::matching::{alerts, match_line, own_payments, Line, Match};
 use knop_state::Command;
 use serde_json::json;
 
@@ -28,6 +29,25 @@ pub enum BankCommand {
     /// Book a camt.053 file for the foundation's account: idempotent (a file or entry already
     /// imported is skipped), all or nothing, then reconciled with the statement's closing balance.
     Import(ImportArgs),
+    /// Match a statement's lines to a household's agreements and explain each match; lines that
+    /// fit no agreement, or more than one, go to suspense. Lists the alerts. Books nothing.
+    Match(MatchArgs),
+}
+
+/// Arguments of `knop bank match`.
+#[derive(Args, Debug)]
+pub struct MatchArgs {
+    /// The camt.053 file.
+    pub file: PathBuf,
+    /// The household's plan (agreements), as for `knop forecast`.
+    #[arg(long)]
+    pub plan: PathBuf,
+    /// The day the alerts are judged on (expected incomes overdue by then).
+    #[arg(long)]
+    pub today: jiff::civil::Date,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `knop bank import`.
@@ -86,6 +106,7 @@ pub fn run(loc: &Location, cmd: BankCommand) -> Result<ExitCode> {
     match cmd {
         BankCommand::Inspect(a) => inspect(a),
         BankCommand::Import(a) => import(loc, a),
+        BankCommand::Match(a) => match_lines(a),
     }
 }
 
@@ -295,6 +316,123 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
     }
     for w in &file.warnings {
         eprintln!("{}: {w}", t("waarschuwing", "warning"));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn line_of(e: &knop_bank::camt053::Entry) -> Line {
+    let d = e.details.first();
+    Line {
+        date: e
+            .booking_date
+            .as_deref()
+            .and_then(|t| t.get(..10))
+            .and_then(|t| t.parse().ok()),
+        cents: e.cents,
+        end_to_end_id: d.and_then(|d| d.end_to_end_id.clone()),
+        mandate_id: d.and_then(|d| d.mandate_id.clone()),
+        creditor_id: d.and_then(|d| d.creditor_id.clone()),
+        counterparty_iban: d.and_then(|d| d.counterparty_iban.clone()),
+        remittance: d.and_then(|d| d.remittance.clone()),
+        reversal: e.reversal,
+    }
+}
+
+fn describe(m: &Match) -> (String, String, Vec<String>) {
+    match m {
+        Match::OwnPayment { agreement } => ("own_payment".into(), agreement.clone(), vec![]),
+        Match::DirectDebit {
+            agreement,
+            problems,
+        } => ("direct_debit".into(), agreement.clone(), problems.clone()),
+        Match::Income {
+            agreement,
+            due,
+            problems,
+        } => (
+            format!("income (due {due})"),
+            agreement.clone(),
+            problems.clone(),
+        ),
+        Match::Suspense { reason, candidates } => (
+            "suspense".into(),
+            candidates.join(","),
+            vec![reason.clone()],
+        ),
+    }
+}
+
+fn match_lines(a: MatchArgs) -> Result<ExitCode> {
+    let bytes = std::fs::read(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
+    let file = parse(&bytes).with_context(|| a.file.display().to_string())?;
+    let plan_bytes =
+        std::fs::read(&a.plan).with_context(|| format!("reading {}", a.plan.display()))?;
+    let plan: knop_budget::Plan = serde_json::from_slice(&plan_bytes)
+        .with_context(|| format!("{}: plan", a.plan.display()))?;
+    for agreement in &plan.agreements {
+        agreement
+            .check()
+            .with_context(|| a.plan.display().to_string())?;
+    }
+    let lines: Vec<Line> = file
+        .statements
+        .iter()
+        .flat_map(|s| s.entries.iter().filter(|e| e.status == "BOOK").map(line_of))
+        .collect();
+    let from = lines
+        .iter()
+        .filter_map(|l| l.date)
+        .min()
+        .unwrap_or(a.today)
+        .min(a.today);
+    let own = own_payments(
+        &plan,
+        from.saturating_sub(jiff::Span::new().days(7)),
+        a.today.saturating_add(jiff::Span::new().days(7)),
+    );
+    let matched: Vec<(Line, Match)> = lines
+        .into_iter()
+        .map(|l| {
+            let m = match_line(&l, &plan, &own);
+            (l, m)
+        })
+        .collect();
+    let found = alerts(&plan, &matched, from, a.today);
+    if a.json {
+        let rows: Vec<_> = matched.iter().map(|(l, m)| {
+            let (kind, agreement, notes) = describe(m);
+            json!({"date": l.date.map(|d| d.to_string()), "cents": l.cents, "match": kind, "agreement": agreement, "notes": notes})
+        }).collect();
+        let alerts: Vec<_> = found
+            .iter()
+            .map(|x| json!({"agreement": x.agreement, "message": x.message}))
+            .collect();
+        println!("{}", json!({"lines": rows, "alerts": alerts}));
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (l, m) in &matched {
+        let (kind, agreement, notes) = describe(m);
+        let date = l
+            .date
+            .map_or_else(|| "          ".to_owned(), |d| d.to_string());
+        println!("{date} {:>14}  {kind:<24} {agreement}", euro(l.cents));
+        for n in notes {
+            println!("{:>42} {n}", "");
+        }
+    }
+    println!("\n{}", t("Signalen:", "Alerts:"));
+    if found.is_empty() {
+        println!("  {}", t("geen", "none"));
+    }
+    for x in &found {
+        println!(
+            "  - {}{}",
+            x.agreement
+                .as_deref()
+                .map(|a| format!("{a}: "))
+                .unwrap_or_default(),
+            x.message
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

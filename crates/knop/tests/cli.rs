@@ -732,3 +732,43 @@ fn bank_import_is_idempotent_all_or_nothing_and_reconciled() {
     assert_eq!(out.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&out.stderr).contains("ALARM afstemming"));
 }
+
+#[test]
+fn bank_match_explains_every_line_and_raises_alerts() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let (stmt, plan) = (
+        root.join("bank/maart-2026.xml"),
+        root.join("plans/huurtoeslag-te-laat.json"),
+    );
+    let v: serde_json::Value = serde_json::from_str(&ok(&[
+        "bank",
+        "match",
+        stmt.to_str().unwrap(),
+        "--plan",
+        plan.to_str().unwrap(),
+        "--today",
+        "2026-03-31",
+        "--json",
+    ]))
+    .unwrap();
+    let kinds: Vec<&str> = v["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["match"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "direct_debit",
+            "income (due 2026-03-24)",
+            "own_payment",
+            "suspense"
+        ]
+    );
+    let alerts = v["alerts"].to_string();
+    assert!(
+        alerts.contains("huurtoeslag") && alerts.contains("terugboeking"),
+        "{alerts}"
+    );
+}

@@ -1,0 +1,203 @@
+//! Matching lines to agreements, with the reasons, and the alerts of a period.
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+use knop_budget::matching::{alerts, match_line, Line, Match};
+use knop_budget::Plan;
+
+fn d(s: &str) -> Date {
+    s.parse().unwrap()
+}
+
+fn plan() -> Plan {
+    serde_json::from_str(
+        r#"{"opening_balance_cents": 0, "agreements": [
+        {"id": "svb", "kind": "income", "amount_cents": 140150, "schedule": {"monthly": {"day": 23}},
+         "counterparty_iban": "NL86INGB0002445588", "reference": "Participatiewet", "tolerance_cents": 500, "tolerance_days": 4},
+        {"id": "toeslagen", "kind": "income", "amount_cents": 38000, "schedule": {"monthly": {"day": 20}},
+         "counterparty_iban": "NL86 INGB 0002 4455 88", "reference": "huurtoeslag", "tolerance_cents": 1000},
+        {"id": "uwv", "kind": "income", "amount_cents": 50000, "schedule": {"monthly": {"day": 10}}, "counterparty_iban": "NL02ABNA0123456789"},
+        {"id": "zorg", "kind": "fixed_cost", "amount_cents": 14500, "schedule": {"monthly": {"day": 1}},
+         "direct_debit": {"creditor_id": "NL98ZZZ999999999999", "mandate_id": "ZK-123"}, "tolerance_cents": 100},
+        {"id": "huur", "kind": "fixed_cost", "amount_cents": 65000, "schedule": {"monthly": {"day": 1}}}
+    ]}"#,
+    )
+    .unwrap()
+}
+
+fn credit(date: &str, cents: i64, iban: &str, text: &str) -> Line {
+    Line {
+        date: Some(d(date)),
+        cents,
+        counterparty_iban: Some(iban.into()),
+        remittance: Some(text.into()),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn each_kind_of_evidence() {
+    let p = plan();
+    let own = HashMap::from([("KNOP-R1-huur".to_string(), "huur".to_string())]);
+    let m = |l: &Line| match_line(l, &p, &own);
+
+    let svb = credit(
+        "2026-03-23",
+        140150,
+        "NL86INGB0002445588",
+        "Uitkering Participatiewet maart",
+    );
+    assert_eq!(
+        m(&svb),
+        Match::Income {
+            agreement: "svb".into(),
+            due: d("2026-03-23"),
+            problems: vec![]
+        }
+    );
+
+    // Same payer, other reference: the reference decides; 30 euro short is a problem, not a guess.
+    let ht = credit(
+        "2026-03-20",
+        35000,
+        "NL86INGB0002445588",
+        "Voorschot HUURTOESLAG 2026",
+    );
+    let Match::Income {
+        agreement,
+        problems,
+        ..
+    } = m(&ht)
+    else {
+        panic!("{:?}", m(&ht))
+    };
+    assert_eq!(agreement, "toeslagen");
+    assert!(problems[0].contains("wijkt -3000 cent af"), "{problems:?}");
+
+    let own_payment = Line {
+        date: Some(d("2026-02-27")),
+        cents: -65000,
+        end_to_end_id: Some("KNOP-R1-huur".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        m(&own_payment),
+        Match::OwnPayment {
+            agreement: "huur".into()
+        }
+    );
+
+    let dd_ok = Line {
+        date: Some(d("2026-03-02")),
+        cents: -14500,
+        mandate_id: Some("ZK-123".into()),
+        creditor_id: Some("NL98ZZZ999999999999".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        m(&dd_ok),
+        Match::DirectDebit {
+            agreement: "zorg".into(),
+            problems: vec![]
+        }
+    );
+    let dd_bad = Line {
+        cents: -19900,
+        creditor_id: Some("NL11ZZZ111111111111".into()),
+        ..dd_ok.clone()
+    };
+    let Match::DirectDebit { problems, .. } = m(&dd_bad) else {
+        panic!()
+    };
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    assert!(problems[2].contains("terugboeking"));
+
+    let unknown_debit = Line {
+        date: Some(d("2026-03-05")),
+        cents: -2500,
+        mandate_id: Some("X-9".into()),
+        ..Default::default()
+    };
+    assert!(matches!(m(&unknown_debit), Match::Suspense { .. }));
+    let unknown_credit = credit("2026-03-05", 1234, "NL20INGB0001234567", "gift");
+    assert!(matches!(m(&unknown_credit), Match::Suspense { .. }));
+}
+
+#[test]
+fn alerts_for_the_period() {
+    let p = plan();
+    let own = HashMap::new();
+    let lines = vec![
+        credit(
+            "2026-03-23",
+            140150,
+            "NL86INGB0002445588",
+            "Participatiewet",
+        ),
+        credit(
+            "2026-03-24",
+            140150,
+            "NL86INGB0002445588",
+            "Participatiewet",
+        ),
+        Line {
+            date: Some(d("2026-03-05")),
+            cents: -2500,
+            mandate_id: Some("X-9".into()),
+            ..Default::default()
+        },
+    ];
+    let matched: Vec<_> = lines
+        .into_iter()
+        .map(|l| {
+            let m = match_line(&l, &p, &own);
+            (l, m)
+        })
+        .collect();
+    let all = alerts(&p, &matched, d("2026-03-01"), d("2026-03-31"));
+    let text: Vec<String> = all
+        .iter()
+        .map(|a| format!("{:?}: {}", a.agreement, a.message))
+        .collect();
+    // The benefit twice for one month, the unexpected debit, the missing UWV income of 10 March
+    // and the missing huurtoeslag of 20 March.
+    assert!(
+        text.iter()
+            .any(|t| t.contains("svb") && t.contains("2 keer")),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter().any(|t| t.contains("onbekende machtiging X-9")),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.contains("uwv") && t.contains("2026-03-10")),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.contains("toeslagen") && t.contains("2026-03-20")),
+        "{text:#?}"
+    );
+    assert_eq!(all.len(), 4, "{text:#?}");
+}
+
+#[test]
+fn own_payments_are_found_by_their_end_to_end_id() {
+    let p = plan();
+    let id = knop_budget::matching::end_to_end_id("huur", d("2026-04-01"));
+    assert!(id.starts_with("KNOP-20260401-") && id.len() <= 35, "{id}");
+    assert_eq!(
+        id,
+        knop_budget::matching::end_to_end_id("huur", d("2026-04-01"))
+    );
+    let own = knop_budget::matching::own_payments(&p, d("2026-04-01"), d("2026-04-30"));
+    assert_eq!(own.get(&id).map(String::as_str), Some("huur"));
+    assert_eq!(
+        own.len(),
+        1,
+        "direct debits and incomes have no EndToEndId of ours"
+    );
+}
