@@ -18,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+pub mod allocation;
 pub mod calendar;
 pub mod matching;
 pub mod schedule;
@@ -106,6 +107,38 @@ pub struct Agreement {
     /// For a direct debit: the creditor's SEPA id and the mandate.
     #[serde(default)]
     pub direct_debit: Option<DirectDebit>,
+    /// What a payment is for; decides its place when income is allocated. Default: from `kind`.
+    #[serde(default)]
+    pub category: Option<Category>,
+}
+
+/// What a payment is for, in the order income is reserved for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Rent or mortgage: first, losing the home is the worst outcome.
+    Housing,
+    /// Energy and water.
+    EnergyWater,
+    /// Health insurance premium.
+    HealthInsurance,
+    /// Other fixed costs.
+    OtherFixed,
+    /// Agreed debt repayments.
+    DebtArrangement,
+    /// The resident's living money.
+    LivingMoney,
+}
+
+impl Agreement {
+    /// The category, or the default for its kind.
+    pub fn category(&self) -> Category {
+        self.category.unwrap_or(match self.kind {
+            Kind::DebtArrangement => Category::DebtArrangement,
+            Kind::LivingMoney => Category::LivingMoney,
+            _ => Category::OtherFixed,
+        })
+    }
 }
 
 fn default_tolerance_days() -> i64 {

@@ -94,3 +94,68 @@ pub fn run(a: ForecastArgs) -> Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// Arguments of `knop allocate`.
+#[derive(Args, Debug)]
+pub struct AllocateArgs {
+    /// The plan (agreements), as for `knop forecast`.
+    pub plan: PathBuf,
+    /// The money to allocate, in euros (12,50 or 12.50).
+    #[arg(long)]
+    pub available: String,
+    /// First due date to reserve for.
+    #[arg(long)]
+    pub from: Date,
+    /// Last due date to reserve for.
+    #[arg(long)]
+    pub through: Date,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `knop allocate`.
+pub fn allocate(a: AllocateArgs) -> Result<ExitCode> {
+    let available = knop_book::Cents::parse_euros(&a.available)?;
+    let bytes = std::fs::read(&a.plan).with_context(|| format!("reading {}", a.plan.display()))?;
+    let plan: Plan =
+        serde_json::from_slice(&bytes).with_context(|| format!("{}: plan", a.plan.display()))?;
+    for agreement in &plan.agreements {
+        agreement
+            .check()
+            .with_context(|| a.plan.display().to_string())?;
+    }
+    if a.through < a.from || a.through > a.from.saturating_add(jiff::Span::new().days(400)) {
+        anyhow::bail!("--through must be on or after --from and at most 400 days later");
+    }
+    let result = knop_budget::allocation::allocate(&plan, available.0, a.from, a.through);
+    if a.json {
+        let rows: Vec<_> = result.reservations.iter().map(|r| json!({"agreement": r.agreement, "category": format!("{:?}", r.category), "due": r.due.to_string(), "due_cents": r.due_cents, "reserved_cents": r.reserved_cents})).collect();
+        println!(
+            "{}",
+            json!({"reservations": rows, "buffer_cents": result.buffer_cents})
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    for r in &result.reservations {
+        let mark = if r.reserved_cents < r.due_cents {
+            format!(
+                "  {} {}",
+                t("TEKORT", "SHORT"),
+                euro(r.due_cents - r.reserved_cents)
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "{}  {:<14} {:>12} {} {:>12}{mark}",
+            r.due,
+            r.agreement,
+            euro(r.due_cents),
+            t("gereserveerd", "reserved"),
+            euro(r.reserved_cents)
+        );
+    }
+    println!("{}: {}", t("buffer", "buffer"), euro(result.buffer_cents));
+    Ok(ExitCode::SUCCESS)
+}

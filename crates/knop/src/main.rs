@@ -58,6 +58,8 @@ enum Command {
     Bank(bank_cmd::BankCommand),
     /// Project a household's balance day by day and find the first shortfall.
     Forecast(forecast_cmd::ForecastArgs),
+    /// Allocate money over the payments coming up, by priority; the rest is buffer.
+    Allocate(forecast_cmd::AllocateArgs),
     /// Rules as code: allowances, child benefit, social minimum, beslagvrije voet.
     #[command(subcommand)]
     Rules(rules_cmd::RulesCommand),
@@ -87,6 +89,7 @@ fn main() -> ExitCode {
         Command::Rules(c) => rules_cmd::run(c),
         Command::Bank(c) => bank_cmd::run(&cli.location, c),
         Command::Forecast(a) => forecast_cmd::run(a),
+        Command::Allocate(a) => forecast_cmd::allocate(a),
         Command::Bench(c) => bench::run(&cli.location, c),
         Command::Demo(a) => demo::run(a),
     };

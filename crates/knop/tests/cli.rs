@@ -772,3 +772,45 @@ fn bank_match_explains_every_line_and_raises_alerts() {
         "{alerts}"
     );
 }
+
+#[test]
+fn allocate_serves_housing_first_and_names_what_is_short() {
+    let plan = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/plans/huurtoeslag-te-laat.json");
+    let v: serde_json::Value = serde_json::from_str(&ok(&[
+        "allocate",
+        plan.to_str().unwrap(),
+        "--available",
+        "1200,00",
+        "--from",
+        "2026-04-01",
+        "--through",
+        "2026-04-30",
+        "--json",
+    ]))
+    .unwrap();
+    let first = &v["reservations"][0];
+    assert_eq!(
+        (
+            first["agreement"].as_str(),
+            first["reserved_cents"].as_i64()
+        ),
+        (Some("huur"), Some(85000))
+    );
+    let last = v["reservations"].as_array().unwrap().last().unwrap();
+    assert_eq!(
+        (last["agreement"].as_str(), last["reserved_cents"].as_i64()),
+        (Some("leefgeld"), Some(0))
+    );
+    assert!(fails(&[
+        "allocate",
+        plan.to_str().unwrap(),
+        "--available",
+        "12,345",
+        "--from",
+        "2026-04-01",
+        "--through",
+        "2026-04-30"
+    ])
+    .contains("more than two decimals"));
+}
