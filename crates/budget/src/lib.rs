@@ -21,6 +21,7 @@
 pub mod allocation;
 pub mod calendar;
 pub mod matching;
+pub mod payrun;
 pub mod schedule;
 
 use jiff::civil::Date;

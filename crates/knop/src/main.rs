@@ -13,6 +13,7 @@ mod forecast_cmd;
 mod i18n;
 mod location;
 mod log_cmd;
+mod pay_cmd;
 mod rules_cmd;
 
 use std::process::ExitCode;
@@ -58,6 +59,9 @@ enum Command {
     Bank(bank_cmd::BankCommand),
     /// Project a household's balance day by day and find the first shortfall.
     Forecast(forecast_cmd::ForecastArgs),
+    /// Payment runs: make, approve (four eyes), export as pain.001.
+    #[command(subcommand)]
+    Pay(pay_cmd::PayCommand),
     /// Allocate money over the payments coming up, by priority; the rest is buffer.
     Allocate(forecast_cmd::AllocateArgs),
     /// Rules as code: allowances, child benefit, social minimum, beslagvrije voet.
@@ -90,6 +94,7 @@ fn main() -> ExitCode {
         Command::Bank(c) => bank_cmd::run(&cli.location, c),
         Command::Forecast(a) => forecast_cmd::run(a),
         Command::Allocate(a) => forecast_cmd::allocate(a),
+        Command::Pay(c) => pay_cmd::run(c),
         Command::Bench(c) => bench::run(&cli.location, c),
         Command::Demo(a) => demo::run(a),
     };

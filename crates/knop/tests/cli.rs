@@ -814,3 +814,79 @@ fn allocate_serves_housing_first_and_names_what_is_short() {
     ])
     .contains("more than two decimals"));
 }
+
+#[test]
+fn payment_run_needs_a_second_person_and_exports_valid_pain001() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/plans/huurtoeslag-te-laat.json");
+    let run = dir.path().join("run.json");
+    let (run_s, plan_s) = (run.to_str().unwrap(), plan.to_str().unwrap());
+    let out = ok(&[
+        "pay",
+        "run",
+        "--plan",
+        plan_s,
+        "--date",
+        "2026-02-27",
+        "--available",
+        "1500",
+        "--debtor-iban",
+        "NL91ABNA0417164300",
+        "--by",
+        "alice",
+        "--out",
+        run_s,
+    ]);
+    assert!(out.contains("huur"), "{out}");
+    let xml = dir.path().join("pay.xml");
+    let xml_s = xml.to_str().unwrap();
+    assert!(fails(&["pay", "export", run_s, "--out", xml_s]).contains("vier ogen"));
+    assert!(fails(&["pay", "approve", run_s, "--by", "Alice"]).contains("vier ogen"));
+    ok(&["pay", "approve", run_s, "--by", "bob"]);
+    assert!(fails(&["pay", "approve", run_s, "--by", "bob"]).contains("al goed"));
+    ok(&[
+        "pay",
+        "export",
+        run_s,
+        "--out",
+        xml_s,
+        "--created",
+        "2026-02-26T09:00:00",
+    ]);
+    let text = std::fs::read_to_string(&xml).unwrap();
+    assert!(
+        text.contains("<InstdAmt Ccy=\"EUR\">850.00</InstdAmt>") && text.contains("KNOP-20260301-"),
+        "{text}"
+    );
+    // A weekend date is refused; a changed run file is refused.
+    assert!(fails(&[
+        "pay",
+        "run",
+        "--plan",
+        plan_s,
+        "--date",
+        "2026-02-28",
+        "--available",
+        "1",
+        "--debtor-iban",
+        "NL91ABNA0417164300",
+        "--by",
+        "a",
+        "--out",
+        dir.path().join("x.json").to_str().unwrap()
+    ])
+    .contains("TARGET2"));
+    let changed = std::fs::read_to_string(&run)
+        .unwrap()
+        .replace("85000", "85001");
+    std::fs::write(&run, changed).unwrap();
+    assert!(fails(&[
+        "pay",
+        "export",
+        run_s,
+        "--out",
+        dir.path().join("y.xml").to_str().unwrap()
+    ])
+    .contains("gewijzigd"));
+}
