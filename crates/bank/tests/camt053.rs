@@ -135,3 +135,112 @@ fn version_8_and_reversals() {
     assert_eq!(e.details[0].return_reason.as_deref(), Some("AC04"));
     assert_eq!(s.imbalance(), Some(0));
 }
+
+#[test]
+fn written_statements_validate_and_read_back() {
+    use knop_bank::camt053::{write_v02, Balance, Details, Entry, Statement};
+    let s = Statement {
+        id: "SIM-2026-03".into(),
+        sequence: Some("3".into()),
+        created: None,
+        account: Some("NL91ABNA0417164300".into()),
+        currency: Some("EUR".into()),
+        balances: vec![
+            Balance {
+                code: "OPBD".into(),
+                cents: 10000,
+                currency: "EUR".into(),
+                date: Some("2026-02-28".into()),
+            },
+            Balance {
+                code: "CLBD".into(),
+                cents: 64150,
+                currency: "EUR".into(),
+                date: Some("2026-03-31".into()),
+            },
+        ],
+        entries: vec![
+            Entry {
+                reference: None,
+                cents: 140150,
+                currency: "EUR".into(),
+                reversal: false,
+                status: "BOOK".into(),
+                booking_date: Some("2026-03-23".into()),
+                value_date: Some("2026-03-23".into()),
+                servicer_reference: Some("SIM-1".into()),
+                bank_code: Some("PMNT/RCDT/ESCT".into()),
+                details: vec![Details {
+                    counterparty_name: Some("Gemeente & Co".into()),
+                    counterparty_iban: Some("NL86INGB0002445588".into()),
+                    remittance: Some("Participatiewet maart".into()),
+                    ..Default::default()
+                }],
+                line: 0,
+            },
+            Entry {
+                reference: None,
+                cents: -86000,
+                currency: "EUR".into(),
+                reversal: false,
+                status: "BOOK".into(),
+                booking_date: Some("2026-03-31".into()),
+                value_date: Some("2026-03-31".into()),
+                servicer_reference: Some("SIM-2".into()),
+                bank_code: Some("PMNT/RDDT/ESDD".into()),
+                details: vec![Details {
+                    end_to_end_id: Some("E2E-1".into()),
+                    mandate_id: Some("M-1".into()),
+                    creditor_id: Some("NL98ZZZ999999999999".into()),
+                    counterparty_name: Some("Mitros".into()),
+                    ..Default::default()
+                }],
+                line: 0,
+            },
+        ],
+        line: 0,
+    };
+    let xml = write_v02(&s, "SIM-MSG-1", "2026-03-31T18:00:00");
+    let dir = std::env::temp_dir().join(format!("knop-camt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("s.xml");
+    std::fs::write(&file, &xml).unwrap();
+    let xsd =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/xsd/camt.053.001.02.xsd");
+    let out = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(xsd)
+        .arg(&file)
+        .output()
+        .expect("xmllint");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let back = parse(&xml).unwrap();
+    let b = &back.statements[0];
+    assert_eq!(
+        (b.account.clone(), b.balances.clone()),
+        (s.account.clone(), s.balances.clone())
+    );
+    for (x, y) in b.entries.iter().zip(&s.entries) {
+        assert_eq!(
+            (
+                x.cents,
+                &x.booking_date,
+                &x.servicer_reference,
+                &x.bank_code,
+                &x.details
+            ),
+            (
+                y.cents,
+                &y.booking_date,
+                &y.servicer_reference,
+                &y.bank_code,
+                &y.details
+            )
+        );
+    }
+    assert_eq!(b.imbalance(), Some(0));
+}
