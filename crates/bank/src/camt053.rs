@@ -420,7 +420,7 @@ pub fn write_v02(s: &Statement, message_id: &str, created: &str) -> Vec<u8> {
     }
     w.push_str("</Acct>\n");
     for b in &s.balances {
-        let _ = write!(w, "<Bal><Tp><CdOrPrtry><Cd>{}</Cd></CdOrPrtry></Tp><Amt Ccy=\"{}\">{}</Amt><CdtDbtInd>{}</CdtDbtInd><Dt><Dt>{}</Dt></Dt></Bal>\n", xml_text(&b.code), xml_text(&b.currency), amount(b.cents), indicator(b.cents), xml_text(b.date.as_deref().unwrap_or("")));
+        let _ = writeln!(w, "<Bal><Tp><CdOrPrtry><Cd>{}</Cd></CdOrPrtry></Tp><Amt Ccy=\"{}\">{}</Amt><CdtDbtInd>{}</CdtDbtInd><Dt><Dt>{}</Dt></Dt></Bal>", xml_text(&b.code), xml_text(&b.currency), amount(b.cents), indicator(b.cents), xml_text(b.date.as_deref().unwrap_or("")));
     }
     for e in &s.entries {
         let _ = write!(
