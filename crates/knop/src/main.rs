@@ -15,6 +15,7 @@ mod location;
 mod log_cmd;
 mod pay_cmd;
 mod rules_cmd;
+mod simulate_cmd;
 
 use std::process::ExitCode;
 
@@ -70,6 +71,8 @@ enum Command {
     /// Benchmarks that print machine-readable figures.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// The five virtual residents: a year without and with knop, with a report and bank files.
+    Simulate(simulate_cmd::SimulateArgs),
     /// A short end-to-end run on a new embedded ledger, explained step by step.
     Demo(demo::DemoArgs),
 }
@@ -97,6 +100,7 @@ fn main() -> ExitCode {
         Command::Pay(c) => pay_cmd::run(c),
         Command::Bench(c) => bench::run(&cli.location, c),
         Command::Demo(a) => demo::run(a),
+        Command::Simulate(a) => simulate_cmd::run_cmd(a),
     };
     match result {
         Ok(code) => code,

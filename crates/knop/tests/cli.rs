@@ -890,3 +890,54 @@ fn payment_run_needs_a_second_person_and_exports_valid_pain001() {
     ])
     .contains("gewijzigd"));
 }
+
+#[test]
+fn simulate_writes_summary_report_and_valid_bank_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sim");
+    let text = ok(&[
+        "simulate",
+        "--scenario",
+        "five-residents",
+        "--months",
+        "12",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(text.contains("kees-en-mira"), "{text}");
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let households = v["households"].as_array().unwrap();
+    assert_eq!(households.len(), 5);
+    for h in households {
+        let (sq, kn) = (&h["totals"]["status_quo"], &h["totals"]["knop"]);
+        assert!(kn["paid_late"].as_i64() <= sq["paid_late"].as_i64(), "{h}");
+        assert_eq!(h["knop"].as_array().unwrap().len(), 12);
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("<svg") && html.contains("Vijf virtuele inwoners"),
+        "report"
+    );
+    // Every bank file reads back; statements add up.
+    let camt: Vec<_> = std::fs::read_dir(out.join("bank/camt053"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(camt.len(), 12);
+    for f in &camt {
+        let v: serde_json::Value =
+            serde_json::from_str(&ok(&["bank", "inspect", f.to_str().unwrap(), "--json"])).unwrap();
+        assert_eq!(v["statements"][0]["imbalance_cents"], 0, "{}", f.display());
+    }
+    assert!(std::fs::read_dir(out.join("bank/pain001")).unwrap().count() > 20);
+    assert!(fails(&["simulate", "--out", out.to_str().unwrap()]).contains("niet leeg"));
+    assert!(fails(&[
+        "simulate",
+        "--months",
+        "0",
+        "--out",
+        dir.path().join("x").to_str().unwrap()
+    ])
+    .contains("months"));
+}

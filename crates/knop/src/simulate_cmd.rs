@@ -1,0 +1,359 @@
+//! `knop simulate`: the five virtual residents, a year without and with knop, written as
+//! `summary.json`, `report.html` (charts as inline SVG) and every bank file exchanged.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use knop_bank::camt053::{write_v02, Balance, Details, Entry, Statement};
+use knop_bank::pain001::{write as write_pain, Payment, Run, Version};
+use knop_sim::{run, Booking, Month, Outcome, Scenario, FIVE_RESIDENTS};
+use serde_json::json;
+
+use crate::i18n::t;
+
+/// Arguments of `knop simulate`.
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    /// `five-residents` (built in) or a scenario file (copy `crates/sim/scenarios/five-residents.json`).
+    #[arg(long, default_value = "five-residents")]
+    pub scenario: String,
+    /// Months to simulate (1-36).
+    #[arg(long, default_value_t = 12)]
+    pub months: i32,
+    /// Output folder (created; must be empty or new).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+fn euro(cents: i64) -> String {
+    knop_book::Cents(cents).to_dutch()
+}
+
+fn sum(ms: &[Month], f: fn(&Month) -> i64) -> i64 {
+    ms.iter().map(f).sum()
+}
+
+/// `knop simulate`.
+pub fn run_cmd(a: SimulateArgs) -> Result<ExitCode> {
+    let text = if a.scenario == "five-residents" {
+        FIVE_RESIDENTS.to_owned()
+    } else {
+        std::fs::read_to_string(&a.scenario).with_context(|| format!("reading {}", a.scenario))?
+    };
+    let scenario: Scenario =
+        serde_json::from_str(&text).with_context(|| format!("{}: scenario", a.scenario))?;
+    if a.out.exists() && std::fs::read_dir(&a.out)?.next().is_some() {
+        bail!("{} {}", a.out.display(), t("is niet leeg", "is not empty"));
+    }
+    std::fs::create_dir_all(a.out.join("bank/camt053"))
+        .with_context(|| format!("creating {}", a.out.display()))?;
+    std::fs::create_dir_all(a.out.join("bank/pain001"))?;
+    eprintln!(
+        "{} {} ({} {}, {} {})",
+        t("Simulatie", "Simulation"),
+        scenario.title,
+        scenario.households.len(),
+        t("huishoudens", "households"),
+        a.months,
+        t("maanden", "months")
+    );
+    let outcomes = run(&scenario, a.months)?;
+    for o in &outcomes {
+        eprintln!("  {} — {}", o.id, o.title);
+    }
+    let files = write_bank_files(&scenario, &outcomes, &a.out)?;
+    let summary = json!({
+        "scenario": scenario.title, "start": scenario.start.to_string(), "months": a.months,
+        "households": outcomes.iter().map(|o| json!({
+            "id": o.id, "title": o.title, "story": o.story,
+            "status_quo": o.status_quo, "knop": o.knop,
+            "totals": {"status_quo": totals(&o.status_quo), "knop": totals(&o.knop)},
+        })).collect::<Vec<_>>(),
+        "bank_files": files,
+    });
+    std::fs::write(
+        a.out.join("summary.json"),
+        serde_json::to_vec_pretty(&summary)?,
+    )?;
+    std::fs::write(
+        a.out.join("report.html"),
+        report(&scenario, &outcomes, a.months),
+    )?;
+    println!("{} {}", t("Klaar:", "Done:"), a.out.display());
+    for o in &outcomes {
+        let (s, k) = (&o.status_quo, &o.knop);
+        println!(
+            "  {:<14} {} {:>3} → {:>3}   {} {:>12} → {:>12}",
+            o.id,
+            t("te laat", "late"),
+            sum(s, |m| i64::from(m.paid_late)),
+            sum(k, |m| i64::from(m.paid_late)),
+            t("incassokosten", "collection costs"),
+            euro(sum(s, |m| m.collection_costs_cents)),
+            euro(sum(k, |m| m.collection_costs_cents))
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn totals(ms: &[Month]) -> serde_json::Value {
+    json!({
+        "paid_on_time": sum(ms, |m| i64::from(m.paid_on_time)),
+        "paid_late": sum(ms, |m| i64::from(m.paid_late)),
+        "collection_costs_cents": sum(ms, |m| m.collection_costs_cents),
+        "living_money_cents": sum(ms, |m| m.living_money_cents),
+        "open_bills_at_end": ms.last().map_or(0, |m| m.open_bills),
+        "end_balance_cents": ms.last().map_or(0, |m| m.end_balance_cents),
+    })
+}
+
+/// The foundation account's bank files of the knop world: a camt.053 per month (all households)
+/// and a pain.001 per business day with transfers.
+fn write_bank_files(
+    s: &Scenario,
+    outcomes: &[Outcome],
+    out: &std::path::Path,
+) -> Result<Vec<String>> {
+    let mut all: Vec<&Booking> = outcomes.iter().flat_map(|o| &o.bookings).collect();
+    all.sort_by_key(|b| (b.date, b.household.clone(), b.agreement.clone()));
+    let mut names = vec![];
+    // pain.001: knop's transfers, one file per execution day.
+    let mut by_day: BTreeMap<jiff::civil::Date, Vec<&Booking>> = BTreeMap::new();
+    for b in all
+        .iter()
+        .filter(|b| b.cents < 0 && b.end_to_end_id.is_some() && b.counterparty_iban.is_some())
+    {
+        by_day.entry(b.date).or_default().push(b);
+    }
+    for (day, list) in &by_day {
+        let run = Run {
+            message_id: format!("SIM-RUN-{}", day.strftime("%Y%m%d")),
+            created: format!("{day}T07:00:00"),
+            execution_date: day.to_string(),
+            debtor_name: "Stichting Huishoudboekje".into(),
+            debtor_iban: s.foundation_iban.clone(),
+            debtor_bic: None,
+            payments: list
+                .iter()
+                .map(|b| Payment {
+                    end_to_end_id: b.end_to_end_id.clone().expect("filtered"),
+                    cents: -b.cents,
+                    creditor_name: b.counterparty_name.clone(),
+                    creditor_iban: b.counterparty_iban.clone().expect("filtered"),
+                    creditor_bic: None,
+                    remittance: format!("{} {}", b.household, b.remittance),
+                })
+                .collect(),
+        };
+        let name = format!("bank/pain001/{}.xml", day);
+        std::fs::write(out.join(&name), write_pain(&run, Version::V03)?)?;
+        names.push(name);
+    }
+    // camt.053: everything booked on the foundation account, per month.
+    let mut by_month: BTreeMap<String, Vec<&Booking>> = BTreeMap::new();
+    for b in &all {
+        by_month
+            .entry(b.date.strftime("%Y-%m").to_string())
+            .or_default()
+            .push(b);
+    }
+    let mut balance: i64 = s.households.iter().map(|h| h.opening_balance_cents).sum();
+    for (n, (month, list)) in by_month.iter().enumerate() {
+        let opening = balance;
+        let entries: Vec<Entry> = list
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                balance += b.cents;
+                Entry {
+                    reference: None,
+                    cents: b.cents,
+                    currency: "EUR".into(),
+                    reversal: false,
+                    status: "BOOK".into(),
+                    booking_date: Some(b.date.to_string()),
+                    value_date: Some(b.date.to_string()),
+                    servicer_reference: Some(format!("SIM-{month}-{i:05}")),
+                    bank_code: None,
+                    details: vec![Details {
+                        end_to_end_id: b.end_to_end_id.clone(),
+                        mandate_id: b.mandate.as_ref().map(|m| m.0.clone()),
+                        creditor_id: b.mandate.as_ref().map(|m| m.1.clone()),
+                        counterparty_name: Some(b.counterparty_name.clone()),
+                        counterparty_iban: b.counterparty_iban.clone(),
+                        remittance: Some(format!("{} {}", b.household, b.remittance)),
+                        ..Default::default()
+                    }],
+                    line: 0,
+                }
+            })
+            .collect();
+        let stmt = Statement {
+            id: format!("SIM-{month}"),
+            sequence: Some((n + 1).to_string()),
+            created: None,
+            account: Some(s.foundation_iban.clone()),
+            currency: Some("EUR".into()),
+            balances: vec![
+                Balance {
+                    code: "OPBD".into(),
+                    cents: opening,
+                    currency: "EUR".into(),
+                    date: Some(format!("{month}-01")),
+                },
+                Balance {
+                    code: "CLBD".into(),
+                    cents: balance,
+                    currency: "EUR".into(),
+                    date: Some(
+                        list.last()
+                            .map_or(format!("{month}-01"), |b| b.date.to_string()),
+                    ),
+                },
+            ],
+            entries,
+            line: 0,
+        };
+        let name = format!("bank/camt053/{month}.xml");
+        std::fs::write(
+            out.join(&name),
+            write_v02(
+                &stmt,
+                &format!("SIM-{month}"),
+                &format!("{month}-28T18:00:00"),
+            ),
+        )?;
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// A line chart of two monthly series as inline SVG.
+fn chart(title: &str, labels: &[String], a: &[i64], b: &[i64]) -> String {
+    let (w, h, pad) = (560.0, 200.0, 40.0);
+    let max = a.iter().chain(b).copied().max().unwrap_or(0).max(1) as f64;
+    let min = a.iter().chain(b).copied().min().unwrap_or(0).min(0) as f64;
+    let n = labels.len().max(2) as f64;
+    let x = |i: usize| pad + (w - 2.0 * pad) * i as f64 / (n - 1.0);
+    let y = |v: i64| h - pad - (h - 2.0 * pad) * (v as f64 - min) / (max - min);
+    let line = |s: &[i64]| {
+        s.iter()
+            .enumerate()
+            .map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut svg = format!(
+        "<svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{title}\"><title>{title}</title>"
+    );
+    let _ = write!(
+        svg,
+        "<line x1=\"{pad}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#999\"/>",
+        y(0),
+        w - pad,
+        y(0)
+    );
+    let _ = write!(
+        svg,
+        "<polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2.5\" points=\"{}\"/>",
+        line(a)
+    );
+    let _ = write!(svg, "<polyline fill=\"none\" stroke=\"#1a7f37\" stroke-width=\"2.5\" stroke-dasharray=\"6 3\" points=\"{}\"/>", line(b));
+    for (i, l) in labels.iter().enumerate() {
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
+            x(i),
+            h - 12.0,
+            &l[5..]
+        );
+    }
+    let _ = write!(svg, "<text x=\"4\" y=\"14\" font-size=\"11\">{}</text><text x=\"4\" y=\"{:.1}\" font-size=\"10\">{}</text>", euro(max as i64), y(min as i64), euro(min as i64));
+    svg.push_str("</svg>");
+    svg
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn report(s: &Scenario, outcomes: &[Outcome], months: i32) -> String {
+    let mut h = String::new();
+    let _ = write!(h, "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title>", esc(&s.title));
+    h.push_str("<style>body{font-family:system-ui,sans-serif;max-width:920px;margin:2rem auto;padding:0 1rem;color:#1b1b1b;line-height:1.5}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}th:first-child,td:first-child{text-align:left}.key span{display:inline-block;width:1.5rem;height:.3rem;margin:0 .4rem .2rem 1rem;vertical-align:middle}section{border-top:1px solid #ddd;margin-top:2rem}svg{width:100%;height:auto;max-width:560px}</style></head><body>");
+    let _ = write!(h, "<h1>{}</h1><p>Een jaar huishoudgeld van vijf virtuele inwoners, dag voor dag, twee keer doorgerekend: <b>zonder</b> knop (de inwoner betaalt zelf, als er geld is) en <b>met</b> knop (inkomsten op de rekening van de stichting, vaste lasten op tijd, vast leefgeld, een voorschot als inkomen te laat is). Start {}, {months} maanden. Incassokosten volgens de Wet incassokosten (WIK) zodra een rekening 30 dagen na de vervaldatum nog openstaat.</p>", esc(&s.title), s.start);
+    h.push_str("<p class=\"key\">Lijnen:<span style=\"background:#c0392b\"></span>zonder knop<span style=\"background:#1a7f37\"></span>met knop</p>");
+    h.push_str("<table><tr><th>Huishouden</th><th>Te laat betaald<br>zonder → met</th><th>Incassokosten<br>zonder → met</th><th>Leefgeld<br>zonder → met</th></tr>");
+    for o in outcomes {
+        let (a, b) = (&o.status_quo, &o.knop);
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{} → {}</td><td>{} → {}</td><td>{} → {}</td></tr>",
+            esc(&o.title),
+            sum(a, |m| i64::from(m.paid_late)),
+            sum(b, |m| i64::from(m.paid_late)),
+            euro(sum(a, |m| m.collection_costs_cents)),
+            euro(sum(b, |m| m.collection_costs_cents)),
+            euro(sum(a, |m| m.living_money_cents)),
+            euro(sum(b, |m| m.living_money_cents))
+        );
+    }
+    h.push_str("</table>");
+    for o in outcomes {
+        let labels: Vec<String> = o.knop.iter().map(|m| m.month.clone()).collect();
+        let cum = |ms: &[Month]| {
+            ms.iter()
+                .scan(0, |acc, m| {
+                    *acc += m.collection_costs_cents;
+                    Some(*acc)
+                })
+                .collect::<Vec<i64>>()
+        };
+        let bal = |ms: &[Month]| ms.iter().map(|m| m.end_balance_cents).collect::<Vec<i64>>();
+        let late = |ms: &[Month]| {
+            ms.iter()
+                .map(|m| i64::from(m.paid_late) * 100)
+                .collect::<Vec<i64>>()
+        };
+        let _ = write!(
+            h,
+            "<section><h2>{}</h2><p>{}</p>",
+            esc(&o.title),
+            esc(&o.story)
+        );
+        let _ = write!(
+            h,
+            "<h3>Incassokosten, opgeteld</h3>{}",
+            chart(
+                "Incassokosten opgeteld",
+                &labels,
+                &cum(&o.status_quo),
+                &cum(&o.knop)
+            )
+        );
+        let _ = write!(
+            h,
+            "<h3>Saldo aan het eind van de maand</h3>{}",
+            chart("Saldo", &labels, &bal(&o.status_quo), &bal(&o.knop))
+        );
+        let _ = write!(
+            h,
+            "<h3>Rekeningen te laat betaald per maand (aantal × € 1)</h3>{}",
+            chart("Te laat", &labels, &late(&o.status_quo), &late(&o.knop))
+        );
+        h.push_str("<table><tr><th>Maand</th><th>Op tijd<br>zonder / met</th><th>Te laat<br>zonder / met</th><th>Incassokosten<br>zonder / met</th><th>Leefgeld<br>zonder / met</th></tr>");
+        for (x, y) in o.status_quo.iter().zip(&o.knop) {
+            let _ = write!(h, "<tr><td>{}</td><td>{} / {}</td><td>{} / {}</td><td>{} / {}</td><td>{} / {}</td></tr>", x.month, x.paid_on_time, y.paid_on_time, x.paid_late, y.paid_late, euro(x.collection_costs_cents), euro(y.collection_costs_cents), euro(x.living_money_cents), euro(y.living_money_cents));
+        }
+        h.push_str("</table></section>");
+    }
+    h.push_str("<p>Alle bankbestanden van de wereld met knop staan in de map <code>bank/</code>: een camt.053-afschrift per maand van de rekening van de stichting en een pain.001-betaalbestand per betaaldag.</p></body></html>\n");
+    h
+}
