@@ -11,12 +11,8 @@ use knop_budget::matching::{alerts, match_line, own_payments, Line, Match};
 use knop_state::Command;
 use serde_json::json;
 
-/// An amount in Dutch notation.
-fn euro(cents: i64) -> String {
-    knop_book::Cents(cents).to_dutch()
-}
-
 use crate::book_cmd::submit_as;
+use crate::files::{euro, read, read_plan};
 use crate::i18n::t;
 use crate::location::{read_key, Location};
 
@@ -115,7 +111,7 @@ pub fn run(loc: &Location, cmd: BankCommand) -> Result<ExitCode> {
 pub const EXIT_RECONCILIATION: u8 = 4;
 
 fn import(loc: &Location, a: ImportArgs) -> Result<ExitCode> {
-    let bytes = std::fs::read(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
+    let bytes = read(&a.file)?;
     let file = parse(&bytes).with_context(|| a.file.display().to_string())?;
     let plan = plan_import(&file, &a.iban).with_context(|| a.file.display().to_string())?;
     let key = read_key(&a.key)?;
@@ -233,7 +229,7 @@ fn import(loc: &Location, a: ImportArgs) -> Result<ExitCode> {
 }
 
 fn inspect(a: InspectArgs) -> Result<ExitCode> {
-    let bytes = std::fs::read(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
+    let bytes = read(&a.file)?;
     let file = parse(&bytes).with_context(|| a.file.display().to_string())?;
     if a.json {
         let v = json!({
@@ -363,12 +359,9 @@ fn describe(m: &Match) -> (String, String, Vec<String>) {
 }
 
 fn match_lines(a: MatchArgs) -> Result<ExitCode> {
-    let bytes = std::fs::read(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
+    let bytes = read(&a.file)?;
     let file = parse(&bytes).with_context(|| a.file.display().to_string())?;
-    let plan_bytes =
-        std::fs::read(&a.plan).with_context(|| format!("reading {}", a.plan.display()))?;
-    let plan: knop_budget::Plan = serde_json::from_slice(&plan_bytes)
-        .with_context(|| format!("{}: plan", a.plan.display()))?;
+    let plan = read_plan(&a.plan)?;
     for agreement in &plan.agreements {
         agreement
             .check()

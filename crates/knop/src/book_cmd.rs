@@ -441,13 +441,7 @@ pub fn transfer(loc: &Location, cmd: TransferCommand) -> Result<ExitCode> {
             (signer, vec![transfer_from_args(&transfer, amount)?])
         }
         TransferCommand::Batch { signer, file } => {
-            let bytes = if file.as_os_str() == "-" {
-                let mut b = Vec::new();
-                std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)?;
-                b
-            } else {
-                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?
-            };
+            let bytes = crate::files::read(&file)?;
             (
                 signer,
                 transfers_from_json(&bytes).with_context(|| file.display().to_string())?,
@@ -466,7 +460,7 @@ pub fn transfer(loc: &Location, cmd: TransferCommand) -> Result<ExitCode> {
 /// `knop attach`.
 pub fn attach(loc: &Location, a: AttachArgs) -> Result<ExitCode> {
     let key = read_key(&a.signer.key)?;
-    let data = std::fs::read(&a.file).with_context(|| format!("reading {}", a.file.display()))?;
+    let data = crate::files::read(&a.file)?;
     if data.len() > knop_state::ATTACHMENT_BYTES_MAX {
         bail!(
             "{}: {} bytes; at most {}",

@@ -6,14 +6,10 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 use jiff::civil::Date;
-use knop_budget::{forecast, Plan};
+use knop_budget::forecast;
 use serde_json::json;
 
-/// An amount in Dutch notation.
-fn euro(cents: i64) -> String {
-    knop_book::Cents(cents).to_dutch()
-}
-
+use crate::files::{euro, read_plan};
 use crate::i18n::t;
 
 /// Arguments of `knop forecast`.
@@ -34,9 +30,7 @@ pub struct ForecastArgs {
 
 /// `knop forecast`.
 pub fn run(a: ForecastArgs) -> Result<ExitCode> {
-    let bytes = std::fs::read(&a.plan).with_context(|| format!("reading {}", a.plan.display()))?;
-    let plan: Plan =
-        serde_json::from_slice(&bytes).with_context(|| format!("{}: plan", a.plan.display()))?;
+    let plan = read_plan(&a.plan)?;
     let f = forecast(&plan, a.from, a.days).with_context(|| a.plan.display().to_string())?;
     if a.json {
         let v = json!({
@@ -117,9 +111,7 @@ pub struct AllocateArgs {
 /// `knop allocate`.
 pub fn allocate(a: AllocateArgs) -> Result<ExitCode> {
     let available = knop_book::Cents::parse_euros(&a.available)?;
-    let bytes = std::fs::read(&a.plan).with_context(|| format!("reading {}", a.plan.display()))?;
-    let plan: Plan =
-        serde_json::from_slice(&bytes).with_context(|| format!("{}: plan", a.plan.display()))?;
+    let plan = read_plan(&a.plan)?;
     for agreement in &plan.agreements {
         agreement
             .check()

@@ -290,15 +290,6 @@ fn parse_hashes(field: &str, list: &[String]) -> Result<Vec<Hash>> {
         .collect()
 }
 
-fn read_arg_file(path: &PathBuf) -> Result<Vec<u8>> {
-    if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)?;
-        return Ok(buf);
-    }
-    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
-}
-
 /// A verifier key given inline or as a file.
 fn key_arg(key: &str) -> Result<String> {
     if key.contains('+') {
@@ -314,8 +305,8 @@ fn verify_proof(a: VerifyProofArgs) -> Result<ExitCode> {
     let vkey = key_arg(&a.key)?;
     let origin = vkey.split('+').next().unwrap_or_default().to_owned();
     let proof: ProofJson =
-        serde_json::from_slice(&read_arg_file(&a.proof)?).context("proof JSON")?;
-    let note = read_arg_file(&a.checkpoint)?;
+        serde_json::from_slice(&crate::files::read(&a.proof)?).context("proof JSON")?;
+    let note = crate::files::read(&a.checkpoint)?;
     let cp = verify_checkpoint(&note, &vkey, &origin, &a.witness).context("checkpoint")?;
     match proof {
         ProofJson::Inclusion {
@@ -376,8 +367,9 @@ fn verify_proof(a: VerifyProofArgs) -> Result<ExitCode> {
             }
             let old_root = match &a.old_checkpoint {
                 Some(p) => {
-                    let old = verify_checkpoint(&read_arg_file(p)?, &vkey, &origin, &a.witness)
-                        .context("old checkpoint")?;
+                    let old =
+                        verify_checkpoint(&crate::files::read(p)?, &vkey, &origin, &a.witness)
+                            .context("old checkpoint")?;
                     if old.size != size1 {
                         bail!(
                             "proof is from size {size1}, old checkpoint is for {}",

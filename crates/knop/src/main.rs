@@ -9,6 +9,7 @@ mod bank_cmd;
 mod bench;
 mod book_cmd;
 mod demo;
+mod files;
 mod forecast_cmd;
 mod i18n;
 mod location;

@@ -15,10 +15,10 @@ use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use knop_bank::pain001::{write, Payment, Run, Version};
 use knop_budget::payrun::select;
-use knop_budget::Plan;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::files::read_plan;
 use crate::i18n::t;
 
 /// `knop pay ...`
@@ -140,8 +140,8 @@ fn person(name: &str) -> Result<String> {
     Ok(n.to_lowercase())
 }
 
-fn load(path: &PathBuf) -> Result<RunFile> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+fn load(path: &std::path::Path) -> Result<RunFile> {
+    let bytes = crate::files::read(path)?;
     let run: RunFile =
         serde_json::from_slice(&bytes).with_context(|| format!("{}: run file", path.display()))?;
     if digest(&run.content)? != run.content_sha256 {
@@ -157,7 +157,7 @@ fn load(path: &PathBuf) -> Result<RunFile> {
     Ok(run)
 }
 
-fn save(path: &PathBuf, run: &RunFile) -> Result<()> {
+fn save(path: &std::path::Path, run: &RunFile) -> Result<()> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, serde_json::to_vec_pretty(run)?)
         .with_context(|| format!("writing {}", tmp.display()))?;
@@ -205,9 +205,7 @@ pub fn run(cmd: PayCommand) -> Result<ExitCode> {
 
 fn make(a: RunArgs) -> Result<ExitCode> {
     let available = knop_book::Cents::parse_euros(&a.available)?;
-    let bytes = std::fs::read(&a.plan).with_context(|| format!("reading {}", a.plan.display()))?;
-    let plan: Plan =
-        serde_json::from_slice(&bytes).with_context(|| format!("{}: plan", a.plan.display()))?;
+    let plan = read_plan(&a.plan)?;
     for agreement in &plan.agreements {
         agreement
             .check()

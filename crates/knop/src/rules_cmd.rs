@@ -55,17 +55,13 @@ pub struct DiffArgs {
 
 /// Reads facts JSON from a file or standard input, naming the file and the place of any error.
 pub fn read_facts(file: Option<&PathBuf>) -> Result<Facts> {
-    let (name, bytes) = match file {
-        Some(p) if p.as_os_str() != "-" => (
-            p.display().to_string(),
-            std::fs::read(p).with_context(|| format!("reading {}", p.display()))?,
-        ),
-        _ => {
-            let mut b = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)?;
-            ("<stdin>".to_owned(), b)
-        }
+    let path = file.cloned().unwrap_or_else(|| PathBuf::from("-"));
+    let name = if path.as_os_str() == "-" {
+        "<stdin>".to_owned()
+    } else {
+        path.display().to_string()
     };
+    let bytes = crate::files::read(&path)?;
     if bytes.len() > 1 << 20 {
         anyhow::bail!("{name}: facts over 1 MiB");
     }

@@ -13,6 +13,7 @@ use knop_bank::pain001::{write as write_pain, Payment, Run, Version};
 use knop_sim::{run, Booking, Month, Outcome, Scenario, FIVE_RESIDENTS};
 use serde_json::json;
 
+use crate::files::euro;
 use crate::i18n::t;
 
 /// Arguments of `knop simulate`.
@@ -27,10 +28,6 @@ pub struct SimulateArgs {
     /// Output folder (created; must be empty or new).
     #[arg(long)]
     pub out: PathBuf,
-}
-
-fn euro(cents: i64) -> String {
-    knop_book::Cents(cents).to_dutch()
 }
 
 fn sum(ms: &[Month], f: fn(&Month) -> i64) -> i64 {
