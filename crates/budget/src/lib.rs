@@ -20,6 +20,7 @@
 
 pub mod allocation;
 pub mod calendar;
+pub mod encoding;
 pub mod matching;
 pub mod payrun;
 pub mod schedule;
@@ -72,7 +73,7 @@ pub enum Kind {
 }
 
 /// One agreement (afspraak).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Agreement {
     /// Stable id, e.g. `huur-mitros`.

@@ -7,6 +7,11 @@
 //!   0x03 CreateTransfers count (u32) || transfers (98 bytes each)
 //!   0x04 Attach          subject (u128) || kind (text) || data (bytes)
 //!   0x05 Erase           index (u64) || reason (text)
+//!   0x06 Household       sub-tag (u8) || fields, see [`HouseholdCommand`]
+//!          0x01 Open          household (u128) || counsellor (text) || information (text)
+//!          0x02 Revoke        household (u128) || effective (u64 ms)
+//!          0x03 SetAgreement  household (u128) || agreement (knop-budget encoding v1)
+//!          0x04 EndAgreement  household (u128) || agreement id (text) || through (u16 u8 u8)
 //! ```
 
 use knop_book::{decode_batch, encode_batch, Account, Transfer};
@@ -17,6 +22,44 @@ use knop_ledger::entry::{OrgName, ORG_NAME_BYTES_MAX};
 pub const LABEL_BYTES_MAX: usize = 256;
 /// Largest attachment, in bytes.
 pub const ATTACHMENT_BYTES_MAX: usize = 64 * 1024;
+
+/// Commands about a household in the Huishoudboekje. The household is a pseudonymous number;
+/// names, BSN and the resident's own IBAN never go here (they are personal data: attachments).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HouseholdCommand {
+    /// "De knop": the resident opts in, after a counsellor explained the consequences.
+    Open {
+        /// Pseudonymous household id.
+        household: u128,
+        /// Pseudonymous id of the counsellor who informed the resident.
+        counsellor: String,
+        /// Version of the information given (which consequences were explained).
+        information: String,
+    },
+    /// The resident withdraws; payments stop at `effective_ms` (after the notice period).
+    Revoke {
+        /// The household.
+        household: u128,
+        /// When the withdrawal takes effect, ms since the epoch; not before the entry itself.
+        effective_ms: u64,
+    },
+    /// Creates or replaces an agreement (the log keeps every version).
+    SetAgreement {
+        /// The household.
+        household: u128,
+        /// The agreement.
+        agreement: knop_budget::Agreement,
+    },
+    /// Ends an agreement after `through`.
+    EndAgreement {
+        /// The household.
+        household: u128,
+        /// The agreement's id.
+        agreement: String,
+        /// Last day it applies.
+        through: jiff::civil::Date,
+    },
+}
 
 /// What an organisation may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +97,8 @@ pub enum Command {
         /// The document.
         data: Vec<u8>,
     },
+    /// A Huishoudboekje household: consent and agreements.
+    Household(HouseholdCommand),
     /// Authorises the erasure of an earlier attachment's content and salt (AVG art. 17).
     Erase {
         /// Log index of the attachment.
@@ -93,6 +138,10 @@ impl Command {
                 w.u128(*subject);
                 w.str(kind);
                 w.bytes(data);
+            }
+            Command::Household(h) => {
+                w.u8(6);
+                h.encode(&mut w);
             }
             Command::Erase { index, reason } => {
                 w.u8(5);
@@ -138,6 +187,7 @@ impl Command {
                 kind: r.str("kind", LABEL_BYTES_MAX)?.to_owned(),
                 data: r.bytes("data", ATTACHMENT_BYTES_MAX)?.to_vec(),
             },
+            6 => Command::Household(HouseholdCommand::decode(&mut r)?),
             5 => Command::Erase {
                 index: r.u64("index")?,
                 reason: r.str("reason", LABEL_BYTES_MAX)?.to_owned(),
@@ -146,7 +196,7 @@ impl Command {
                 return Err(DecodeError {
                     offset: 0,
                     field: "command",
-                    expected: format!("a command tag 1-5, found {other}"),
+                    expected: format!("a command tag 1-6, found {other}"),
                 })
             }
         };
@@ -162,6 +212,7 @@ impl Command {
             Command::CreateTransfers(_) => "create-transfers",
             Command::Attach { .. } => "attach",
             Command::Erase { .. } => "erase",
+            Command::Household(_) => "household",
         }
     }
 
@@ -172,5 +223,116 @@ impl Command {
             Command::CreateTransfers(t) => t.len(),
             _ => 0,
         }
+    }
+}
+
+/// Longest counsellor id or information label, in bytes.
+pub const HOUSEHOLD_TEXT_BYTES_MAX: usize = 64;
+
+impl HouseholdCommand {
+    /// The household concerned.
+    pub fn household(&self) -> u128 {
+        match self {
+            HouseholdCommand::Open { household, .. }
+            | HouseholdCommand::Revoke { household, .. }
+            | HouseholdCommand::SetAgreement { household, .. }
+            | HouseholdCommand::EndAgreement { household, .. } => *household,
+        }
+    }
+
+    fn encode(&self, w: &mut Writer) {
+        match self {
+            HouseholdCommand::Open {
+                household,
+                counsellor,
+                information,
+            } => {
+                w.u8(1);
+                w.u128(*household);
+                w.str(counsellor);
+                w.str(information);
+            }
+            HouseholdCommand::Revoke {
+                household,
+                effective_ms,
+            } => {
+                w.u8(2);
+                w.u128(*household);
+                w.u64(*effective_ms);
+            }
+            HouseholdCommand::SetAgreement {
+                household,
+                agreement,
+            } => {
+                w.u8(3);
+                w.u128(*household);
+                agreement.encode(w);
+            }
+            HouseholdCommand::EndAgreement {
+                household,
+                agreement,
+                through,
+            } => {
+                w.u8(4);
+                w.u128(*household);
+                w.str(agreement);
+                w.u16(through.year() as u16);
+                w.u8(through.month() as u8);
+                w.u8(through.day() as u8);
+            }
+        }
+    }
+
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let tag = r.u8("household.command")?;
+        let household = r.u128("household")?;
+        Ok(match tag {
+            1 => HouseholdCommand::Open {
+                household,
+                counsellor: r
+                    .str("household.counsellor", HOUSEHOLD_TEXT_BYTES_MAX)?
+                    .to_owned(),
+                information: r
+                    .str("household.information", HOUSEHOLD_TEXT_BYTES_MAX)?
+                    .to_owned(),
+            },
+            2 => HouseholdCommand::Revoke {
+                household,
+                effective_ms: r.u64("household.effective")?,
+            },
+            3 => HouseholdCommand::SetAgreement {
+                household,
+                agreement: knop_budget::Agreement::decode(r)?,
+            },
+            4 => {
+                let agreement = r
+                    .str("household.agreement", knop_budget::encoding::TEXT_BYTES_MAX)?
+                    .to_owned();
+                let at = r.offset();
+                let (y, m, d) = (
+                    r.u16("household.through")?,
+                    r.u8("household.through")?,
+                    r.u8("household.through")?,
+                );
+                let through = jiff::civil::Date::new(y as i16, m as i8, d as i8).map_err(|_| {
+                    DecodeError {
+                        offset: at,
+                        field: "household.through",
+                        expected: format!("a valid date, found {y}-{m}-{d}"),
+                    }
+                })?;
+                HouseholdCommand::EndAgreement {
+                    household,
+                    agreement,
+                    through,
+                }
+            }
+            other => {
+                return Err(r.error(
+                    "household.command",
+                    format!("a household command 1-4, found {other}"),
+                ))
+            }
+        })
     }
 }

@@ -24,9 +24,13 @@ use ed25519_dalek::VerifyingKey;
 use knop_book::{Applied, Book, Rejection};
 use knop_codec::DecodeError;
 use knop_ledger::entry::{EntryError, OrgName, SignedEntry};
+
 use sha2::{Digest, Sha256};
 
-pub use command::{Command, Role, ATTACHMENT_BYTES_MAX, LABEL_BYTES_MAX};
+pub use command::{
+    Command, HouseholdCommand, Role, ATTACHMENT_BYTES_MAX, HOUSEHOLD_TEXT_BYTES_MAX,
+    LABEL_BYTES_MAX,
+};
 
 /// Why an entry cannot be applied. Nothing of it was applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -68,6 +72,14 @@ pub enum StateError {
         /// (position in the batch, why) for every rejected event.
         rejected: Vec<(usize, Rejection)>,
     },
+    /// Occurs when a household command does not fit the household's state.
+    #[error("household {household}: {why}")]
+    Household {
+        /// The household.
+        household: u128,
+        /// What is wrong.
+        why: String,
+    },
     /// Occurs when an erasure does not name an earlier attachment.
     #[error("entry {0} is not an earlier attachment, so it cannot be erased")]
     NotErasable(u64),
@@ -93,9 +105,34 @@ pub struct Outcome {
     pub existing: usize,
 }
 
+/// A household in the Huishoudboekje, as the log says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdState {
+    /// When the resident opted in (ms).
+    pub opened_at_ms: u64,
+    /// The organisation that recorded it.
+    pub opened_by: OrgName,
+    /// Pseudonymous counsellor id.
+    pub counsellor: String,
+    /// Version of the information given.
+    pub information: String,
+    /// When a withdrawal takes effect (ms), if the resident withdrew.
+    pub revoked_effective_ms: Option<u64>,
+    /// Current agreements by id.
+    pub agreements: BTreeMap<String, knop_budget::Agreement>,
+}
+
+impl HouseholdState {
+    /// Whether the opt-in holds at `at_ms` (not withdrawn by then).
+    pub fn active_at(&self, at_ms: u64) -> bool {
+        self.revoked_effective_ms.is_none_or(|r| at_ms < r)
+    }
+}
+
 /// The state: organisations, the book, attachments and erasures.
 #[derive(Debug, Default, Clone)]
 pub struct State {
+    households: BTreeMap<u128, HouseholdState>,
     orgs: BTreeMap<OrgName, Org>,
     operator: Option<OrgName>,
     book: Book,
@@ -129,6 +166,11 @@ impl State {
     /// The operator's name, once the genesis entry is applied.
     pub fn operator(&self) -> Option<&OrgName> {
         self.operator.as_ref()
+    }
+
+    /// The households.
+    pub fn households(&self) -> &BTreeMap<u128, HouseholdState> {
+        &self.households
     }
 
     /// Timestamp of the last entry applied.
@@ -245,6 +287,7 @@ impl State {
                 self.attachments.insert(self.size);
                 Ok(one)
             }
+            Command::Household(h) => self.household(entry, h),
             Command::Erase { index, .. } => {
                 if !self.is_operator(&entry.signer) {
                     return Err(StateError::OperatorOnly("authorise an erasure"));
@@ -299,6 +342,125 @@ impl State {
         })
     }
 
+    fn household(
+        &mut self,
+        entry: &SignedEntry,
+        cmd: HouseholdCommand,
+    ) -> Result<Outcome, StateError> {
+        let id = cmd.household();
+        let bad = |why: String| StateError::Household { household: id, why };
+        let (created, existing) = (
+            Outcome {
+                created: 1,
+                existing: 0,
+            },
+            Outcome {
+                created: 0,
+                existing: 1,
+            },
+        );
+        if id == 0 {
+            return Err(bad("the household id must not be zero".into()));
+        }
+        let now = entry.timestamp_ms;
+        match cmd {
+            HouseholdCommand::Open {
+                counsellor,
+                information,
+                ..
+            } => {
+                if counsellor.trim().is_empty() || information.trim().is_empty() {
+                    return Err(bad("opening needs the counsellor who informed the resident and the version of the information".into()));
+                }
+                if let Some(h) = self.households.get(&id) {
+                    if h.active_at(now) {
+                        return if h.counsellor == counsellor && h.information == information {
+                            Ok(existing)
+                        } else {
+                            Err(bad("is already open".into()))
+                        };
+                    }
+                }
+                let agreements = self
+                    .households
+                    .remove(&id)
+                    .map(|h| h.agreements)
+                    .unwrap_or_default();
+                self.households.insert(
+                    id,
+                    HouseholdState {
+                        opened_at_ms: now,
+                        opened_by: entry.signer.clone(),
+                        counsellor,
+                        information,
+                        revoked_effective_ms: None,
+                        agreements,
+                    },
+                );
+                Ok(created)
+            }
+            HouseholdCommand::Revoke { effective_ms, .. } => {
+                let h = self
+                    .households
+                    .get_mut(&id)
+                    .ok_or_else(|| bad("is not open".into()))?;
+                if h.revoked_effective_ms == Some(effective_ms) {
+                    return Ok(existing);
+                }
+                if effective_ms < now || h.revoked_effective_ms.is_some() {
+                    return Err(bad(
+                        "a withdrawal takes effect at or after the moment it is recorded, once"
+                            .into(),
+                    ));
+                }
+                h.revoked_effective_ms = Some(effective_ms);
+                Ok(created)
+            }
+            HouseholdCommand::SetAgreement { agreement, .. } => {
+                let h = self.households.get_mut(&id).ok_or_else(|| {
+                    bad("is not open: nothing is agreed without the resident's opt-in".into())
+                })?;
+                if !h.active_at(now) {
+                    return Err(bad("the resident withdrew; no new agreements".into()));
+                }
+                agreement.check().map_err(|e| bad(e.to_string()))?;
+                if agreement.kind == knop_budget::Kind::LivingMoney
+                    && agreement.counterparty_iban.is_some()
+                {
+                    return Err(bad("the resident's own IBAN is personal data: keep it off the ledger (an attachment)".into()));
+                }
+                if h.agreements.get(&agreement.id) == Some(&agreement) {
+                    return Ok(existing);
+                }
+                h.agreements.insert(agreement.id.clone(), agreement);
+                Ok(created)
+            }
+            HouseholdCommand::EndAgreement {
+                agreement, through, ..
+            } => {
+                let h = self
+                    .households
+                    .get_mut(&id)
+                    .ok_or_else(|| bad("is not open".into()))?;
+                let a = h
+                    .agreements
+                    .get_mut(&agreement)
+                    .ok_or_else(|| bad(format!("has no agreement {agreement:?}")))?;
+                if a.valid_from.is_some_and(|f| through < f) {
+                    return Err(bad(format!(
+                        "agreement {agreement:?} starts after {through}"
+                    )));
+                }
+                let end = a.valid_through.map_or(through, |t| t.min(through));
+                if a.valid_through == Some(end) {
+                    return Ok(existing);
+                }
+                a.valid_through = Some(end);
+                Ok(created)
+            }
+        }
+    }
+
     /// Commits the book's changes if every event succeeded, otherwise rolls them all back.
     fn settle(&mut self, results: Vec<knop_book::EventResult>) -> Result<Outcome, StateError> {
         let total = results.len();
@@ -350,6 +512,16 @@ impl State {
         h.update((self.book.transfer_count() as u64).to_be_bytes());
         for i in &self.erased {
             h.update(i.to_be_bytes());
+        }
+        for (id, hh) in &self.households {
+            h.update(id.to_be_bytes());
+            h.update(hh.opened_at_ms.to_be_bytes());
+            h.update(hh.revoked_effective_ms.unwrap_or(0).to_be_bytes());
+            for a in hh.agreements.values() {
+                let mut w = knop_codec::Writer::new();
+                a.encode(&mut w);
+                h.update(w.finish());
+            }
         }
         h.finalize().into()
     }

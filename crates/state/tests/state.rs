@@ -170,7 +170,7 @@ fn malformed_bodies_are_precise() {
     let err = s.apply(&e).unwrap_err().to_string();
     assert_eq!(
         err,
-        "entry body is not a valid command: byte 0: field `command`: a command tag 1-5, found 9"
+        "entry body is not a valid command: byte 0: field `command`: a command tag 1-6, found 9"
     );
     let mut body = Command::CreateTransfers(vec![transfer(1, 1, 2, 3)]).encode();
     body.truncate(50);
@@ -179,4 +179,145 @@ fn malformed_bodies_are_precise() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("transfer."), "{err}");
+}
+
+fn agreement(json: &str) -> knop_budget::Agreement {
+    serde_json::from_str(json).unwrap()
+}
+
+#[test]
+fn households_need_the_opt_in_and_keep_personal_data_off() {
+    use knop_state::HouseholdCommand as H;
+    let mut s = state();
+    let cmd = |h: H| Command::Household(h);
+    let rent = agreement(
+        r#"{"id": "huur", "kind": "fixed_cost", "amount_cents": 78000, "schedule": {"monthly": {"day": 1}}, "counterparty_iban": "NL44RABO0123456789"}"#,
+    );
+    // No agreement before the resident opted in.
+    let e = s
+        .apply(&entry(
+            "svb",
+            2,
+            10,
+            &cmd(H::SetAgreement {
+                household: 7,
+                agreement: rent.clone(),
+            }),
+        ))
+        .unwrap_err();
+    assert!(e.to_string().contains("not open"), "{e}");
+    let open = cmd(H::Open {
+        household: 7,
+        counsellor: "bb-utrecht-12".into(),
+        information: "knop-info-v1".into(),
+    });
+    s.apply(&entry("svb", 2, 11, &open)).unwrap();
+    assert_eq!(s.apply(&entry("svb", 2, 12, &open)).unwrap().existing, 1);
+    s.apply(&entry(
+        "svb",
+        2,
+        13,
+        &cmd(H::SetAgreement {
+            household: 7,
+            agreement: rent.clone(),
+        }),
+    ))
+    .unwrap();
+    assert_eq!(
+        s.apply(&entry(
+            "svb",
+            2,
+            14,
+            &cmd(H::SetAgreement {
+                household: 7,
+                agreement: rent.clone()
+            })
+        ))
+        .unwrap()
+        .existing,
+        1
+    );
+    // The resident's own IBAN on living money is refused.
+    let living = agreement(
+        r#"{"id": "leefgeld", "kind": "living_money", "amount_cents": 7500, "schedule": {"weekly": {"weekday": "monday"}}, "counterparty_iban": "NL91ABNA0417164300"}"#,
+    );
+    let e = s
+        .apply(&entry(
+            "svb",
+            2,
+            15,
+            &cmd(H::SetAgreement {
+                household: 7,
+                agreement: living,
+            }),
+        ))
+        .unwrap_err();
+    assert!(e.to_string().contains("personal data"), "{e}");
+    // Ending and withdrawing.
+    let through = "2026-06-30".parse().unwrap();
+    s.apply(&entry(
+        "svb",
+        2,
+        16,
+        &cmd(H::EndAgreement {
+            household: 7,
+            agreement: "huur".into(),
+            through,
+        }),
+    ))
+    .unwrap();
+    assert_eq!(
+        s.households()[&7].agreements["huur"].valid_through,
+        Some(through)
+    );
+    assert!(
+        s.apply(&entry(
+            "svb",
+            2,
+            17,
+            &cmd(H::Revoke {
+                household: 7,
+                effective_ms: 5
+            })
+        ))
+        .is_err(),
+        "effective before now"
+    );
+    s.apply(&entry(
+        "svb",
+        2,
+        18,
+        &cmd(H::Revoke {
+            household: 7,
+            effective_ms: 100,
+        }),
+    ))
+    .unwrap();
+    let e = s
+        .apply(&entry(
+            "svb",
+            2,
+            120,
+            &cmd(H::SetAgreement {
+                household: 7,
+                agreement: rent,
+            }),
+        ))
+        .unwrap_err();
+    assert!(e.to_string().contains("withdrew"), "{e}");
+    // The encoding round-trips through an entry.
+    let bytes = cmd(H::EndAgreement {
+        household: 7,
+        agreement: "huur".into(),
+        through,
+    })
+    .encode();
+    assert_eq!(
+        Command::decode(&bytes).unwrap(),
+        cmd(H::EndAgreement {
+            household: 7,
+            agreement: "huur".into(),
+            through
+        })
+    );
 }
