@@ -12,7 +12,7 @@ use knop_state::Command;
 use serde_json::json;
 
 use crate::book_cmd::submit_as;
-use crate::files::{euro, read, read_plan};
+use crate::files::{euro, read};
 use crate::i18n::t;
 use crate::location::{read_key, Location};
 
@@ -35,9 +35,8 @@ pub enum BankCommand {
 pub struct MatchArgs {
     /// The camt.053 file.
     pub file: PathBuf,
-    /// The household's plan (agreements), as for `knop forecast`.
-    #[arg(long)]
-    pub plan: PathBuf,
+    #[command(flatten)]
+    pub source: crate::household_cmd::PlanFlag,
     /// The day the alerts are judged on (expected incomes overdue by then).
     #[arg(long)]
     pub today: jiff::civil::Date,
@@ -102,7 +101,7 @@ pub fn run(loc: &Location, cmd: BankCommand) -> Result<ExitCode> {
     match cmd {
         BankCommand::Inspect(a) => inspect(a),
         BankCommand::Import(a) => import(loc, a),
-        BankCommand::Match(a) => match_lines(a),
+        BankCommand::Match(a) => match_lines(loc, a),
     }
 }
 
@@ -358,15 +357,10 @@ fn describe(m: &Match) -> (String, String, Vec<String>) {
     }
 }
 
-fn match_lines(a: MatchArgs) -> Result<ExitCode> {
+fn match_lines(loc: &Location, a: MatchArgs) -> Result<ExitCode> {
     let bytes = read(&a.file)?;
     let file = parse(&bytes).with_context(|| a.file.display().to_string())?;
-    let plan = read_plan(&a.plan)?;
-    for agreement in &plan.agreements {
-        agreement
-            .check()
-            .with_context(|| a.plan.display().to_string())?;
-    }
+    let plan = a.source.load(loc)?;
     let lines: Vec<Line> = file
         .statements
         .iter()

@@ -166,7 +166,10 @@ pub fn submit_as(
     Ok(node.submit(&[entry])?.remove(0).map(|o| (index, o)))
 }
 
-fn report(result: std::result::Result<(u64, Outcome), knop_state::StateError>) -> Result<ExitCode> {
+/// Prints what a submission did, or why it was rejected (exit code 3).
+pub fn report(
+    result: std::result::Result<(u64, Outcome), knop_state::StateError>,
+) -> Result<ExitCode> {
     match result {
         Ok((index, o)) => {
             eprintln!(

@@ -1,6 +1,5 @@
 //! `knop forecast`: the projected balance day by day from a household's plan.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -9,14 +8,14 @@ use jiff::civil::Date;
 use knop_budget::forecast;
 use serde_json::json;
 
-use crate::files::{euro, read_plan};
+use crate::files::euro;
 use crate::i18n::t;
 
 /// Arguments of `knop forecast`.
 #[derive(Args, Debug)]
 pub struct ForecastArgs {
-    /// The plan: opening balance and agreements as JSON (see examples/plans).
-    pub plan: PathBuf,
+    #[command(flatten)]
+    pub source: crate::household_cmd::PlanSource,
     /// First day of the forecast, YYYY-MM-DD.
     #[arg(long)]
     pub from: Date,
@@ -29,9 +28,9 @@ pub struct ForecastArgs {
 }
 
 /// `knop forecast`.
-pub fn run(a: ForecastArgs) -> Result<ExitCode> {
-    let plan = read_plan(&a.plan)?;
-    let f = forecast(&plan, a.from, a.days).with_context(|| a.plan.display().to_string())?;
+pub fn run(loc: &crate::location::Location, a: ForecastArgs) -> Result<ExitCode> {
+    let plan = a.source.load(loc)?;
+    let f = forecast(&plan, a.from, a.days).with_context(|| a.source.name())?;
     if a.json {
         let v = json!({
             "from": a.from.to_string(), "days": a.days,
@@ -92,8 +91,8 @@ pub fn run(a: ForecastArgs) -> Result<ExitCode> {
 /// Arguments of `knop allocate`.
 #[derive(Args, Debug)]
 pub struct AllocateArgs {
-    /// The plan (agreements), as for `knop forecast`.
-    pub plan: PathBuf,
+    #[command(flatten)]
+    pub source: crate::household_cmd::PlanSource,
     /// The money to allocate, in euros (12,50 or 12.50).
     #[arg(long)]
     pub available: String,
@@ -109,14 +108,9 @@ pub struct AllocateArgs {
 }
 
 /// `knop allocate`.
-pub fn allocate(a: AllocateArgs) -> Result<ExitCode> {
+pub fn allocate(loc: &crate::location::Location, a: AllocateArgs) -> Result<ExitCode> {
     let available = knop_book::Cents::parse_euros(&a.available)?;
-    let plan = read_plan(&a.plan)?;
-    for agreement in &plan.agreements {
-        agreement
-            .check()
-            .with_context(|| a.plan.display().to_string())?;
-    }
+    let plan = a.source.load(loc)?;
     if a.through < a.from || a.through > a.from.saturating_add(jiff::Span::new().days(400)) {
         anyhow::bail!("--through must be on or after --from and at most 400 days later");
     }

@@ -11,6 +11,7 @@ mod book_cmd;
 mod demo;
 mod files;
 mod forecast_cmd;
+mod household_cmd;
 mod i18n;
 mod location;
 mod log_cmd;
@@ -54,6 +55,12 @@ enum Command {
     /// Transfers in the book.
     #[command(subcommand)]
     Transfer(book_cmd::TransferCommand),
+    /// Households of the Huishoudboekje: opt-in, withdrawal, overview.
+    #[command(subcommand)]
+    Household(household_cmd::HouseholdCmd),
+    /// Agreements of a household: set (create or change) and end.
+    #[command(subcommand)]
+    Agreement(household_cmd::AgreementCmd),
     /// Record a document (possibly personal data) on the ledger; it can be erased later.
     Attach(book_cmd::AttachArgs),
     /// Bank files: read a camt.053 statement.
@@ -94,11 +101,13 @@ fn main() -> ExitCode {
         Command::Account(c) => book_cmd::account(&cli.location, c),
         Command::Transfer(c) => book_cmd::transfer(&cli.location, c),
         Command::Attach(a) => book_cmd::attach(&cli.location, a),
+        Command::Household(c) => household_cmd::household(&cli.location, c),
+        Command::Agreement(c) => household_cmd::agreement(&cli.location, c),
         Command::Rules(c) => rules_cmd::run(c),
         Command::Bank(c) => bank_cmd::run(&cli.location, c),
-        Command::Forecast(a) => forecast_cmd::run(a),
-        Command::Allocate(a) => forecast_cmd::allocate(a),
-        Command::Pay(c) => pay_cmd::run(c),
+        Command::Forecast(a) => forecast_cmd::run(&cli.location, a),
+        Command::Allocate(a) => forecast_cmd::allocate(&cli.location, a),
+        Command::Pay(c) => pay_cmd::run(&cli.location, c),
         Command::Bench(c) => bench::run(&cli.location, c),
         Command::Demo(a) => demo::run(a),
         Command::Simulate(a) => simulate_cmd::run_cmd(a),

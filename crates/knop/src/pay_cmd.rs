@@ -18,7 +18,6 @@ use knop_budget::payrun::select;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::files::read_plan;
 use crate::i18n::t;
 
 /// `knop pay ...`
@@ -35,9 +34,8 @@ pub enum PayCommand {
 /// Arguments of `knop pay run`.
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// The household's plan.
-    #[arg(long)]
-    pub plan: PathBuf,
+    #[command(flatten)]
+    pub source: crate::household_cmd::PlanFlag,
     /// The execution date (a TARGET2 business day).
     #[arg(long)]
     pub date: Date,
@@ -166,9 +164,9 @@ fn save(path: &std::path::Path, run: &RunFile) -> Result<()> {
 }
 
 /// `knop pay ...`.
-pub fn run(cmd: PayCommand) -> Result<ExitCode> {
+pub fn run(loc: &crate::location::Location, cmd: PayCommand) -> Result<ExitCode> {
     match cmd {
-        PayCommand::Run(a) => make(a),
+        PayCommand::Run(a) => make(loc, a),
         PayCommand::Approve(a) => {
             let mut run = load(&a.run)?;
             let by = person(&a.by)?;
@@ -203,14 +201,9 @@ pub fn run(cmd: PayCommand) -> Result<ExitCode> {
     }
 }
 
-fn make(a: RunArgs) -> Result<ExitCode> {
+fn make(loc: &crate::location::Location, a: RunArgs) -> Result<ExitCode> {
     let available = knop_book::Cents::parse_euros(&a.available)?;
-    let plan = read_plan(&a.plan)?;
-    for agreement in &plan.agreements {
-        agreement
-            .check()
-            .with_context(|| a.plan.display().to_string())?;
-    }
+    let plan = a.source.load(loc)?;
     if !knop_budget::calendar::is_business_day(a.date) {
         bail!(
             "{} {}",

@@ -941,3 +941,155 @@ fn simulate_writes_summary_report_and_valid_bank_files() {
     ])
     .contains("months"));
 }
+
+#[test]
+fn households_and_agreements_live_on_the_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let org = setup(&["--data", d], dir.path());
+    let op_key = dir.path().join("operator.key");
+    let with = |rest: &[&str]| -> Vec<String> {
+        [
+            &["--data", d, "--operator-key", op_key.to_str().unwrap()][..],
+            rest,
+        ]
+        .concat()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+    };
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let rent = write(
+        "huur.json",
+        r#"{"id": "huur", "kind": "fixed_cost", "category": "housing", "amount_cents": 78000, "schedule": {"monthly": {"day": 1}}, "counterparty_iban": "NL44RABO0123456789", "label": "Huur"}"#,
+    );
+    let wage = write(
+        "loon.json",
+        r#"{"id": "loon", "kind": "income", "amount_cents": 150000, "schedule": {"monthly": {"day": 24}}, "counterparty_iban": "NL02ABNA0123456789", "reference": "Salaris"}"#,
+    );
+    let living = write(
+        "leefgeld.json",
+        r#"{"id": "leefgeld", "kind": "living_money", "amount_cents": 7500, "schedule": {"weekly": {"weekday": "monday"}}, "counterparty_iban": "NL91ABNA0417164300"}"#,
+    );
+    // Nothing is agreed before the opt-in.
+    let out = knop(&with(&[
+        "agreement",
+        "set",
+        "--as",
+        &org,
+        "--household",
+        "42",
+        "--file",
+        &rent,
+    ]));
+    assert_eq!(out.status.code(), Some(3));
+    ok(&with(&[
+        "household",
+        "open",
+        "--as",
+        &org,
+        "--id",
+        "42",
+        "--counsellor",
+        "bb-12",
+        "--information",
+        "knop-info-v1",
+    ]));
+    ok(&with(&[
+        "agreement",
+        "set",
+        "--as",
+        &org,
+        "--household",
+        "42",
+        "--file",
+        &rent,
+    ]));
+    ok(&with(&[
+        "agreement",
+        "set",
+        "--as",
+        &org,
+        "--household",
+        "42",
+        "--file",
+        &wage,
+    ]));
+    let out = knop(&with(&[
+        "agreement",
+        "set",
+        "--as",
+        &org,
+        "--household",
+        "42",
+        "--file",
+        &living,
+    ]));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("personal data"));
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&with(&["household", "show", "42", "--json"]))).unwrap();
+    assert_eq!(v["agreements"].as_array().unwrap().len(), 2);
+    // The household's plan drives the forecast and the payment run.
+    let f: serde_json::Value = serde_json::from_str(&ok(&with(&[
+        "forecast",
+        "--household",
+        "42",
+        "--balance",
+        "100",
+        "--from",
+        "2026-03-25",
+        "--json",
+    ])))
+    .unwrap();
+    assert_eq!(f["first_shortfall"]["date"], "2026-04-01", "{f}");
+    let run = dir.path().join("run.json");
+    ok(&with(&[
+        "pay",
+        "run",
+        "--household",
+        "42",
+        "--date",
+        "2026-02-27",
+        "--available",
+        "800",
+        "--debtor-iban",
+        "NL91ABNA0417164300",
+        "--by",
+        "a",
+        "--out",
+        run.to_str().unwrap(),
+    ]));
+    assert!(std::fs::read_to_string(&run)
+        .unwrap()
+        .contains("\"agreement\": \"huur\""));
+    ok(&with(&[
+        "agreement",
+        "end",
+        "--as",
+        &org,
+        "--household",
+        "42",
+        "--id",
+        "huur",
+        "--through",
+        "2026-06-30",
+    ]));
+    ok(&with(&[
+        "household",
+        "revoke",
+        "--as",
+        &org,
+        "--id",
+        "42",
+        "--effective",
+        "2030-01-01",
+    ]));
+    assert!(ok(&with(&["household", "list"])).contains("opgezegd"));
+    assert!(fails(&with(&["household", "show", "43"])).contains("43"));
+    assert!(ok(&with(&["log", "verify"])).starts_with("ok "));
+}

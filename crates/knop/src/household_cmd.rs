@@ -1,0 +1,307 @@
+//! `knop household ...` and `knop agreement ...`: the Huishoudboekje's households and their
+//! agreements, recorded as signed ledger entries (pseudonymous ids only).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use jiff::civil::Date;
+use knop_state::{Command, HouseholdCommand};
+use serde_json::json;
+
+use crate::book_cmd::{report, submit_as, Signer};
+use crate::files::euro;
+use crate::i18n::t;
+use crate::location::{read_key, Location};
+
+/// `knop household ...`
+#[derive(Subcommand, Debug)]
+pub enum HouseholdCmd {
+    /// Record the resident's opt-in ("de knop"): who informed them, with which information.
+    Open {
+        #[command(flatten)]
+        signer: Signer,
+        /// Pseudonymous household number.
+        #[arg(long)]
+        id: u128,
+        /// Pseudonymous id of the counsellor who informed the resident.
+        #[arg(long)]
+        counsellor: String,
+        /// Version of the information about the consequences that was given.
+        #[arg(long)]
+        information: String,
+    },
+    /// Record a withdrawal, taking effect on a date (after the notice period).
+    Revoke {
+        #[command(flatten)]
+        signer: Signer,
+        /// The household.
+        #[arg(long)]
+        id: u128,
+        /// The day the withdrawal takes effect.
+        #[arg(long)]
+        effective: Date,
+    },
+    /// List the households.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a household with its agreements.
+    Show {
+        /// The household.
+        id: u128,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `knop agreement ...`
+#[derive(Subcommand, Debug)]
+pub enum AgreementCmd {
+    /// Create or change an agreement from a JSON file (one agreement, as in a plan).
+    Set(SetArgs),
+    /// End an agreement after a date.
+    End {
+        #[command(flatten)]
+        signer: Signer,
+        /// The household.
+        #[arg(long)]
+        household: u128,
+        /// The agreement's id.
+        #[arg(long)]
+        id: String,
+        /// Last day it applies.
+        #[arg(long)]
+        through: Date,
+    },
+}
+
+/// Arguments of `knop agreement set`.
+#[derive(Args, Debug)]
+pub struct SetArgs {
+    #[command(flatten)]
+    signer: Signer,
+    /// The household.
+    #[arg(long)]
+    household: u128,
+    /// The agreement as JSON ("-" for standard input).
+    #[arg(long)]
+    file: PathBuf,
+}
+
+fn midnight_ms(d: Date) -> Result<u64> {
+    let ts = d
+        .to_zoned(jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap_or(jiff::tz::TimeZone::UTC))?
+        .timestamp();
+    u64::try_from(ts.as_millisecond()).context("date before 1970")
+}
+
+/// `knop household ...`.
+pub fn household(loc: &Location, cmd: HouseholdCmd) -> Result<ExitCode> {
+    match cmd {
+        HouseholdCmd::Open {
+            signer,
+            id,
+            counsellor,
+            information,
+        } => {
+            let key = read_key(&signer.key)?;
+            let mut node = loc.open_writer()?;
+            report(submit_as(
+                &mut node,
+                &key,
+                &Command::Household(HouseholdCommand::Open {
+                    household: id,
+                    counsellor,
+                    information,
+                }),
+            )?)
+        }
+        HouseholdCmd::Revoke {
+            signer,
+            id,
+            effective,
+        } => {
+            let key = read_key(&signer.key)?;
+            let mut node = loc.open_writer()?;
+            let cmd = Command::Household(HouseholdCommand::Revoke {
+                household: id,
+                effective_ms: midnight_ms(effective)?,
+            });
+            report(submit_as(&mut node, &key, &cmd)?)
+        }
+        HouseholdCmd::List { json } => {
+            let node = loc.open_reader()?;
+            for (id, h) in node.state().households() {
+                if json {
+                    println!(
+                        "{}",
+                        json!({"id": id.to_string(), "opened_at_ms": h.opened_at_ms, "counsellor": h.counsellor, "withdrawal_effective_ms": h.revoked_effective_ms, "agreements": h.agreements.len()})
+                    );
+                } else {
+                    let state = if h.revoked_effective_ms.is_some() {
+                        t("opgezegd", "withdrawn")
+                    } else {
+                        t("actief", "active")
+                    };
+                    println!(
+                        "{id}\t{state}\t{} {}",
+                        h.agreements.len(),
+                        t("afspraken", "agreements")
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        HouseholdCmd::Show { id, json } => {
+            let node = loc.open_reader()?;
+            let h = node.state().households().get(&id).with_context(|| {
+                format!("{} {id}", t("onbekend huishouden", "unknown household"))
+            })?;
+            if json {
+                let agreements: Vec<_> = h.agreements.values().map(|a| json!({"id": a.id, "kind": format!("{:?}", a.kind), "amount_cents": a.amount_cents, "label": a.label, "valid_from": a.valid_from.map(|d| d.to_string()), "valid_through": a.valid_through.map(|d| d.to_string())})).collect();
+                println!(
+                    "{}",
+                    json!({"id": id.to_string(), "opened_at_ms": h.opened_at_ms, "opened_by": h.opened_by.as_str(), "counsellor": h.counsellor, "information": h.information, "withdrawal_effective_ms": h.revoked_effective_ms, "agreements": agreements})
+                );
+            } else {
+                println!(
+                    "{} {id}: {} {} ({}: {})",
+                    t("huishouden", "household"),
+                    t("aangemeld door", "opted in with"),
+                    h.counsellor,
+                    t("informatie", "information"),
+                    h.information
+                );
+                for a in h.agreements.values() {
+                    let until = a
+                        .valid_through
+                        .map(|d| format!(" t/m {d}"))
+                        .unwrap_or_default();
+                    println!(
+                        "  {:<14} {:?} {:>12}{until}  {}",
+                        a.id,
+                        a.kind,
+                        euro(a.amount_cents),
+                        a.label.as_deref().unwrap_or("")
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `knop agreement ...`.
+pub fn agreement(loc: &Location, cmd: AgreementCmd) -> Result<ExitCode> {
+    let (signer, command) = match cmd {
+        AgreementCmd::Set(a) => {
+            let bytes = crate::files::read(&a.file)?;
+            let agreement: knop_budget::Agreement = serde_json::from_slice(&bytes)
+                .with_context(|| format!("{}: agreement", a.file.display()))?;
+            (
+                a.signer,
+                HouseholdCommand::SetAgreement {
+                    household: a.household,
+                    agreement,
+                },
+            )
+        }
+        AgreementCmd::End {
+            signer,
+            household,
+            id,
+            through,
+        } => (
+            signer,
+            HouseholdCommand::EndAgreement {
+                household,
+                agreement: id,
+                through,
+            },
+        ),
+    };
+    let key = read_key(&signer.key)?;
+    let mut node = loc.open_writer()?;
+    report(submit_as(&mut node, &key, &Command::Household(command))?)
+}
+
+/// The plan of a household on the ledger, with `opening_balance_cents`.
+pub fn plan_of(
+    loc: &Location,
+    household: u128,
+    opening_balance_cents: i64,
+) -> Result<knop_budget::Plan> {
+    let node = loc.open_reader()?;
+    let h = node.state().households().get(&household).with_context(|| {
+        format!(
+            "{} {household}",
+            t("onbekend huishouden", "unknown household")
+        )
+    })?;
+    Ok(knop_budget::Plan {
+        opening_balance_cents,
+        agreements: h.agreements.values().cloned().collect(),
+    })
+}
+
+/// Where a household's plan comes from: a plan file, or a household on the ledger.
+#[derive(Args, Debug)]
+pub struct PlanSource {
+    /// The plan file (opening balance and agreements as JSON; see examples/plans).
+    #[arg(required_unless_present = "household")]
+    pub plan: Option<PathBuf>,
+    /// Or: a household on the ledger (its current agreements).
+    #[arg(long, conflicts_with = "plan")]
+    pub household: Option<u128>,
+    /// With --household: the balance to start from, in euros.
+    #[arg(long, default_value = "0", requires = "household")]
+    pub balance: String,
+}
+
+/// Like [`PlanSource`], with the plan file as `--plan FILE`.
+#[derive(Args, Debug)]
+pub struct PlanFlag {
+    /// The plan file.
+    #[arg(long, required_unless_present = "household")]
+    pub plan: Option<PathBuf>,
+    /// Or: a household on the ledger.
+    #[arg(long, conflicts_with = "plan")]
+    pub household: Option<u128>,
+}
+
+impl PlanSource {
+    /// Loads the plan.
+    pub fn load(&self, loc: &Location) -> Result<knop_budget::Plan> {
+        match (&self.plan, self.household) {
+            (Some(p), _) => crate::files::read_plan(p),
+            (None, Some(h)) => plan_of(loc, h, knop_book::Cents::parse_euros(&self.balance)?.0),
+            (None, None) => anyhow::bail!("give a plan file or --household"),
+        }
+    }
+
+    /// A name for messages.
+    pub fn name(&self) -> String {
+        match (&self.plan, self.household) {
+            (Some(p), _) => p.display().to_string(),
+            (None, Some(h)) => format!("{} {h}", t("huishouden", "household")),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+impl PlanFlag {
+    /// Loads the plan.
+    pub fn load(&self, loc: &Location) -> Result<knop_budget::Plan> {
+        PlanSource {
+            plan: self.plan.clone(),
+            household: self.household,
+            balance: "0".into(),
+        }
+        .load(loc)
+    }
+}
