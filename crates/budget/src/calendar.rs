@@ -46,7 +46,10 @@ pub fn is_business_day(date: Date) -> bool {
 pub fn previous_business_day(date: Date) -> Date {
     let mut d = date;
     while !is_business_day(d) {
-        d = d.saturating_sub(1.day());
+        match d.checked_sub(1.day()) {
+            Ok(p) => d = p,
+            Err(_) => break, // the first representable day: nothing earlier exists
+        }
     }
     d
 }
@@ -55,7 +58,10 @@ pub fn previous_business_day(date: Date) -> Date {
 pub fn next_business_day(date: Date) -> Date {
     let mut d = date;
     while !is_business_day(d) {
-        d = d.saturating_add(1.day());
+        match d.checked_add(1.day()) {
+            Ok(n) => d = n,
+            Err(_) => break, // the last representable day: nothing later exists
+        }
     }
     d
 }
@@ -113,5 +119,8 @@ mod tests {
         assert_eq!(next_business_day(d("2026-04-03")), d("2026-04-07"));
         // 1 January 2028 is a Saturday: back to Friday 31 December 2027.
         assert_eq!(previous_business_day(d("2028-01-01")), d("2027-12-31"));
+        // The ends of the calendar terminate.
+        let _ = next_business_day(Date::MAX);
+        let _ = previous_business_day(Date::MIN);
     }
 }

@@ -316,7 +316,10 @@ pub fn forecast(plan: &Plan, start: Date, days: u32) -> Result<Forecast, BudgetE
             });
         }
         out.push((day, balance));
-        day = day.saturating_add(1.day());
+        let Ok(next) = day.checked_add(1.day()) else {
+            break;
+        };
+        day = next;
     }
     Ok(Forecast {
         days: out,

@@ -129,18 +129,27 @@ impl Schedule {
                 let mut m = Date::new(from.year(), from.month(), 1).expect("first of month");
                 while m <= through {
                     push(clamped(m.year(), m.month(), day));
-                    m = m.saturating_add(1.month());
+                    let Ok(next) = m.checked_add(1.month()) else {
+                        break;
+                    };
+                    m = next;
                 }
             }
             Schedule::Weekly { weekday } => {
                 let weekday = Weekday::from(weekday);
                 let mut d = from;
                 while d.weekday() != weekday {
-                    d = d.saturating_add(1.day());
+                    let Ok(next) = d.checked_add(1.day()) else {
+                        return out;
+                    };
+                    d = next;
                 }
                 while d <= through {
                     push(d);
-                    d = d.saturating_add(1.week());
+                    let Ok(next) = d.checked_add(1.week()) else {
+                        break;
+                    };
+                    d = next;
                 }
             }
             Schedule::EveryNWeeks { n, first } => {
@@ -152,7 +161,10 @@ impl Schedule {
                 }
                 while d <= through {
                     push(d);
-                    d = d.saturating_add((n * 7).days());
+                    let Ok(next) = d.checked_add((n * 7).days()) else {
+                        break;
+                    };
+                    d = next;
                 }
             }
             Schedule::Quarterly { first } => {
@@ -198,6 +210,30 @@ mod tests {
         );
         let leap = Schedule::Monthly { day: 29 }.occurrences(d("2028-02-01"), d("2028-02-29"));
         assert_eq!(leap, vec![d("2028-02-29")]);
+    }
+
+    #[test]
+    fn the_end_of_the_calendar_terminates() {
+        let end = Date::MAX;
+        let from = d("9999-11-01");
+        assert_eq!(
+            Schedule::Monthly { day: 31 }.occurrences(from, end).len(),
+            2
+        );
+        assert!(!Schedule::Weekly {
+            weekday: Day::Monday
+        }
+        .occurrences(from, end)
+        .is_empty());
+        assert!(!Schedule::EveryNWeeks { n: 3, first: from }
+            .occurrences(from, end)
+            .is_empty());
+        assert_eq!(
+            Schedule::Quarterly { first: from }
+                .occurrences(from, end)
+                .len(),
+            1
+        );
     }
 
     #[test]

@@ -1093,3 +1093,20 @@ fn households_and_agreements_live_on_the_ledger() {
     assert!(fails(&with(&["household", "show", "43"])).contains("43"));
     assert!(ok(&with(&["log", "verify"])).starts_with("ok "));
 }
+
+#[test]
+fn dates_at_the_end_of_the_calendar_terminate() {
+    let plan = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/plans/huurtoeslag-te-laat.json");
+    let v: serde_json::Value = serde_json::from_str(&ok(&[
+        "forecast",
+        plan.to_str().unwrap(),
+        "--from",
+        "9999-12-01",
+        "--days",
+        "90",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(v["balances"].as_array().unwrap().len(), 31);
+}

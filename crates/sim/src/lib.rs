@@ -434,7 +434,10 @@ fn simulate(h: &Household, start: Date, end: Date, knop: bool) -> (Vec<Month>, V
         let m = w.month(day);
         m.end_balance_cents = balance;
         m.open_bills = open;
-        day = day.saturating_add(1.day());
+        let Ok(next) = day.checked_add(1.day()) else {
+            break;
+        };
+        day = next;
     }
     (w.months.into_values().collect(), w.bookings)
 }
