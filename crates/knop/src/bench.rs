@@ -139,9 +139,17 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn ledger(loc: &Location, a: LedgerArgs) -> Result<ExitCode> {
-    if a.batch == 0 || a.batch > knop_book::BATCH_EVENTS_MAX || a.group == 0 || a.accounts < 2 {
+    if a.transfers == 0
+        || a.batch == 0
+        || a.batch > knop_book::BATCH_EVENTS_MAX
+        || a.group == 0
+        || a.group > 100_000
+        || a.accounts < 2
+        || a.accounts > 10_000_000
+        || a.proof_leaves > 100_000_000
+    {
         bail!(
-            "--batch must be 1..={}, --group at least 1, --accounts at least 2",
+            "--transfers at least 1, --batch 1..={}, --group 1..=100000, --accounts 2..=10000000, --proof-leaves at most 100000000",
             knop_book::BATCH_EVENTS_MAX
         );
     }

@@ -1,25 +1,48 @@
 //! Small helpers every command uses: reading input files (or standard input) with the file's name
-//! in every error, reading a household plan, and showing money.
+//! in every error and a size limit, reading a household plan, and showing money.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
 
-/// The bytes of `path`, or of standard input for `-`.
+/// Largest input file knop reads, in bytes (bank files have their own, equal limit).
+pub const INPUT_BYTES_MAX: u64 = 64 * 1024 * 1024;
+
+/// The bytes of `path`, or of standard input for `-`, at most [`INPUT_BYTES_MAX`].
 pub fn read(path: &Path) -> Result<Vec<u8>> {
-    if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
-            .context("reading standard input")?;
-        return Ok(buf);
+    use std::io::Read as _;
+    let stdin = path.as_os_str() == "-";
+    let name = if stdin {
+        "standard input".to_owned()
+    } else {
+        path.display().to_string()
+    };
+    let mut buf = Vec::new();
+    let n = if stdin {
+        std::io::stdin()
+            .take(INPUT_BYTES_MAX + 1)
+            .read_to_end(&mut buf)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(INPUT_BYTES_MAX + 1).read_to_end(&mut buf))
     }
-    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+    .with_context(|| format!("reading {name}"))?;
+    if n as u64 > INPUT_BYTES_MAX {
+        anyhow::bail!("{name}: over the limit of {INPUT_BYTES_MAX} bytes");
+    }
+    Ok(buf)
 }
 
 /// A household plan from JSON, every agreement checked.
 pub fn read_plan(path: &Path) -> Result<knop_budget::Plan> {
     let plan: knop_budget::Plan = serde_json::from_slice(&read(path)?)
         .with_context(|| format!("{}: plan", path.display()))?;
+    if plan.agreements.len() > knop_budget::AGREEMENTS_MAX {
+        anyhow::bail!(
+            "{}: a plan has at most {} agreements",
+            path.display(),
+            knop_budget::AGREEMENTS_MAX
+        );
+    }
     for agreement in &plan.agreements {
         agreement
             .check()

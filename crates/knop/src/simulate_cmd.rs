@@ -39,7 +39,8 @@ pub fn run_cmd(a: SimulateArgs) -> Result<ExitCode> {
     let text = if a.scenario == "five-residents" {
         FIVE_RESIDENTS.to_owned()
     } else {
-        std::fs::read_to_string(&a.scenario).with_context(|| format!("reading {}", a.scenario))?
+        String::from_utf8(crate::files::read(std::path::Path::new(&a.scenario))?)
+            .with_context(|| format!("{}: not UTF-8", a.scenario))?
     };
     let scenario: Scenario =
         serde_json::from_str(&text).with_context(|| format!("{}: scenario", a.scenario))?;
