@@ -266,6 +266,8 @@ fn postgres_store_end_to_end() {
     let out = knop(&["--database", &url, "log", "verify"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("index 4"));
+    c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .unwrap();
 }
 
 #[test]

@@ -44,6 +44,24 @@ enum Place {
     Pg(String),
 }
 
+/// Test schemas are dropped when the test is done, so the shared database does not fill up.
+impl Drop for Place {
+    fn drop(&mut self) {
+        if let Place::Pg(url) = self {
+            let (base, schema) = match url.rsplit_once("search_path%3D") {
+                Some((_, schema)) => (
+                    url.split('?').next().unwrap_or(url).to_owned(),
+                    schema.to_owned(),
+                ),
+                None => return,
+            };
+            if let Ok(mut c) = postgres::Client::connect(&base, postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+            }
+        }
+    }
+}
+
 impl Place {
     fn file() -> Self {
         Place::Dir(tempfile::tempdir().unwrap())

@@ -19,15 +19,35 @@ fn rec(index: u64, fill: u8, len: usize) -> Record {
     }
 }
 
-/// A fresh PostgreSQL schema for one test; returns a URL whose connections use it.
-pub fn pg_url() -> String {
+/// A PostgreSQL schema for one test, dropped when the test ends.
+pub struct PgSchema {
+    /// A URL whose connections use the schema.
+    pub url: String,
+    base: String,
+    schema: String,
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.base, postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
+        }
+    }
+}
+
+/// A fresh PostgreSQL schema for one test.
+pub fn pg_url() -> PgSchema {
     let base = std::env::var("KNOP_TEST_DATABASE")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let schema = format!("knop_t_{}", rand::random::<u64>());
     let mut c = postgres::Client::connect(&base, postgres::NoTls).expect("PostgreSQL for tests");
     c.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
     let sep = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{sep}options=-csearch_path%3D{schema}")
+    PgSchema {
+        url: format!("{base}{sep}options=-csearch_path%3D{schema}"),
+        base,
+        schema,
+    }
 }
 
 fn contract(mut s: Box<dyn Store>, reopen: &dyn Fn() -> Box<dyn Store>) {
@@ -97,7 +117,8 @@ fn file_store_keeps_the_contract() {
 
 #[test]
 fn pg_store_keeps_the_contract() {
-    let url = pg_url();
+    let db = pg_url();
+    let url = db.url.clone();
     let s = PgStore::create(&url, meta()).unwrap();
     contract(Box::new(s), &|| Box::new(PgStore::open(&url).unwrap()));
     assert!(matches!(
@@ -108,7 +129,8 @@ fn pg_store_keeps_the_contract() {
 
 #[test]
 fn pg_store_names_a_deleted_record() {
-    let url = pg_url();
+    let db = pg_url();
+    let url = db.url.clone();
     let mut s = PgStore::create(&url, meta()).unwrap();
     s.append(&[rec(0, 1, 1), rec(1, 2, 1), rec(2, 3, 1)])
         .unwrap();
