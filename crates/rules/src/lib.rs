@@ -10,12 +10,10 @@
 //!
 //! ```
 //! use knop_rules::{calc, facts::Facts};
-//! let facts: Facts = serde_json_free_example();
-//! # fn serde_json_free_example() -> Facts {
-//! #     toml::from_str(r#"
-//! #         persons = [{ birth_date = "1990-05-01", toetsingsinkomen_cents = 2000000 }]
-//! #     "#).unwrap()
-//! # }
+//! // Facts are plain data; the CLI reads them as JSON. A single person earning EUR 20,000:
+//! let facts: Facts = toml::from_str(
+//!     r#"persons = [{ birth_date = "1990-05-01", toetsingsinkomen_cents = 2000000 }]"#,
+//! ).unwrap();
 //! let date = "2026-03-01".parse().unwrap();
 //! let results = calc(&facts, date).unwrap();
 //! let zt = results.get("zorgtoeslag").unwrap().as_ref().unwrap();
