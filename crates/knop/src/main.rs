@@ -63,7 +63,7 @@ enum Command {
     Agreement(household_cmd::AgreementCmd),
     /// Record a document (possibly personal data) on the ledger; it can be erased later.
     Attach(book_cmd::AttachArgs),
-    /// Bank files: read a camt.053 statement.
+    /// Bank files: inspect, import (book) and match camt.053 statements.
     #[command(subcommand)]
     Bank(bank_cmd::BankCommand),
     /// Project a household's balance day by day and find the first shortfall.
