@@ -26,6 +26,8 @@ pub mod code {
     pub const SUSPENSE: u16 = 200;
     /// Opening balances taken over from the bank.
     pub const OPENING: u16 = 900;
+    /// Money the foundation holds for one household.
+    pub const HOUSEHOLD: u16 = 300;
 }
 
 /// Transfer codes used by imports.
@@ -34,6 +36,8 @@ pub mod why {
     pub const STATEMENT_ENTRY: u16 = 1001;
     /// The opening balance of the first imported statement.
     pub const OPENING_BALANCE: u16 = 1000;
+    /// A statement line matched to a household (out of suspense).
+    pub const MATCHED: u16 = 1002;
 }
 
 /// A 128-bit id derived from a domain label and parts (never 0 or all ones).
@@ -99,6 +103,8 @@ pub struct ImportPlan {
     pub opening: Option<Transfer>,
     /// One transfer per booked entry, in file order.
     pub transfers: Vec<Transfer>,
+    /// For each transfer, the (statement, entry) position it comes from in the file.
+    pub lines: Vec<(usize, usize)>,
     /// The closing booked balance of the file's last statement, signed cents, if given.
     pub closing_cents: Option<i64>,
     /// Entries not booked (pending or information only), as warnings.
@@ -111,6 +117,7 @@ pub fn plan_import(file: &File, foundation_iban: &str) -> Result<ImportPlan, Ban
     let iban = foundation_iban.replace(' ', "").to_uppercase();
     let mirror = Mirror::of(&iban);
     let mut transfers = Vec::new();
+    let mut lines = Vec::new();
     let mut skipped = Vec::new();
     let mut opening = None;
     for (si, s) in file.statements.iter().enumerate() {
@@ -184,6 +191,7 @@ pub fn plan_import(file: &File, foundation_iban: &str) -> Result<ImportPlan, Ban
                         .as_bytes(),
                 ],
             );
+            lines.push((si, ei));
             transfers.push(Transfer {
                 code: why::STATEMENT_ENTRY,
                 user_data,
@@ -202,6 +210,7 @@ pub fn plan_import(file: &File, foundation_iban: &str) -> Result<ImportPlan, Ban
         transfers,
         closing_cents,
         skipped,
+        lines,
     })
 }
 
@@ -216,5 +225,33 @@ fn opening_transfer(m: &Mirror, iban: &str, cents: i64) -> Transfer {
     Transfer {
         code: why::OPENING_BALANCE,
         ..Transfer::eur(id, dr, cr, Cents(cents.abs()), 0)
+    }
+}
+
+/// The book account holding the money of `household` at the foundation.
+pub fn household_account(household: u128) -> Account {
+    Account {
+        code: code::HOUSEHOLD,
+        user_data: household,
+        ..Account::eur(derive_id("household", &[&household.to_be_bytes()]), 0)
+    }
+}
+
+/// The transfer that moves an imported statement line out of suspense to `household`: money in
+/// goes from suspense to the household, money out is charged to the household. Its id derives
+/// from the import transfer, so a line is matched to at most one household, once.
+pub fn match_transfer(imported: &Transfer, mirror: &Mirror, household: u128) -> Transfer {
+    let account = household_account(household).id;
+    let income = imported.debit_account_id == mirror.bank;
+    let (dr, cr) = if income {
+        (mirror.suspense, account)
+    } else {
+        (account, mirror.suspense)
+    };
+    let id = derive_id("matched", &[&imported.id.to_be_bytes()]);
+    Transfer {
+        code: why::MATCHED,
+        user_data: household,
+        ..Transfer::eur(id, dr, cr, imported.amount, 0)
     }
 }

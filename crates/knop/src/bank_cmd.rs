@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use knop_bank::booking::plan_import;
+use knop_bank::booking::{household_account, match_transfer, plan_import};
 use knop_bank::camt053::{parse, Statement};
 use knop_budget::matching::{alerts, match_line, own_payments, Line, Match};
 use knop_state::Command;
@@ -26,8 +26,20 @@ pub enum BankCommand {
     /// imported is skipped), all or nothing, then reconciled with the statement's closing balance.
     Import(ImportArgs),
     /// Match a statement's lines to a household's agreements and explain each match; lines that
-    /// fit no agreement, or more than one, go to suspense. Lists the alerts. Books nothing.
+    /// fit no agreement, or more than one, stay in suspense. Lists the alerts. With --book, books
+    /// the matched lines from suspense to the household.
     Match(MatchArgs),
+    /// A counsellor's manual match: book one line of an imported statement to a household.
+    Assign(AssignArgs),
+    /// What is in suspense (imported, not yet matched) and what each household holds.
+    Suspense {
+        /// The foundation's IBAN.
+        #[arg(long)]
+        iban: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Arguments of `knop bank match`.
@@ -40,9 +52,38 @@ pub struct MatchArgs {
     /// The day the alerts are judged on (expected incomes overdue by then).
     #[arg(long)]
     pub today: jiff::civil::Date,
+    /// Book the matched lines from suspense to the household (needs --household, --iban and
+    /// --as; the statement must have been imported).
+    #[arg(long, requires_all = ["household", "iban", "key"])]
+    pub book: bool,
+    /// The foundation's IBAN (with --book).
+    #[arg(long)]
+    pub iban: Option<String>,
+    /// The booking organisation's private key file (with --book).
+    #[arg(long = "as", value_name = "KEY_FILE")]
+    pub key: Option<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Arguments of `knop bank assign`.
+#[derive(Args, Debug)]
+pub struct AssignArgs {
+    /// The camt.053 file (already imported).
+    pub file: PathBuf,
+    /// The line to assign: its number in the file's booked entries, from 1 (as `bank match` lists).
+    #[arg(long)]
+    pub line: usize,
+    /// The household it belongs to.
+    #[arg(long)]
+    pub household: u128,
+    /// The foundation's IBAN.
+    #[arg(long)]
+    pub iban: String,
+    /// The booking organisation's private key file.
+    #[arg(long = "as", value_name = "KEY_FILE")]
+    pub key: PathBuf,
 }
 
 /// Arguments of `knop bank import`.
@@ -102,6 +143,8 @@ pub fn run(loc: &Location, cmd: BankCommand) -> Result<ExitCode> {
         BankCommand::Inspect(a) => inspect(a),
         BankCommand::Import(a) => import(loc, a),
         BankCommand::Match(a) => match_lines(loc, a),
+        BankCommand::Assign(a) => assign(loc, a),
+        BankCommand::Suspense { iban, json } => suspense(loc, &iban, json),
     }
 }
 
@@ -361,10 +404,10 @@ fn match_lines(loc: &Location, a: MatchArgs) -> Result<ExitCode> {
     let bytes = read(&a.file)?;
     let file = parse(&bytes).with_context(|| a.file.display().to_string())?;
     let plan = a.source.load(loc)?;
-    let lines: Vec<Line> = file
-        .statements
+    let positions = booked_positions(&file);
+    let lines: Vec<Line> = positions
         .iter()
-        .flat_map(|s| s.entries.iter().filter(|e| e.status == "BOOK").map(line_of))
+        .map(|&(si, ei)| line_of(&file.statements[si].entries[ei]))
         .collect();
     let from = lines
         .iter()
@@ -385,6 +428,20 @@ fn match_lines(loc: &Location, a: MatchArgs) -> Result<ExitCode> {
         })
         .collect();
     let found = alerts(&plan, &matched, from, a.today);
+    if a.book {
+        let picked: Vec<(usize, usize)> = matched
+            .iter()
+            .zip(&positions)
+            .filter(|((_, m), _)| !matches!(m, Match::Suspense { .. }))
+            .map(|(_, p)| *p)
+            .collect();
+        let (iban, key, household) = (
+            a.iban.as_deref().expect("clap requires it"),
+            a.key.as_ref().expect("clap requires it"),
+            a.source.household.expect("clap requires it"),
+        );
+        return book_lines(loc, &file, &a.file, iban, key, household, &picked);
+    }
     if a.json {
         let rows: Vec<_> = matched.iter().map(|(l, m)| {
             let (kind, agreement, notes) = describe(m);
@@ -420,6 +477,146 @@ fn match_lines(loc: &Location, a: MatchArgs) -> Result<ExitCode> {
                 .unwrap_or_default(),
             x.message
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The (statement, entry) positions of the booked entries, in file order: the lines knop
+/// matches and numbers.
+fn booked_positions(file: &knop_bank::camt053::File) -> Vec<(usize, usize)> {
+    file.statements
+        .iter()
+        .enumerate()
+        .flat_map(|(si, s)| {
+            s.entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.status == "BOOK")
+                .map(move |(ei, _)| (si, ei))
+        })
+        .collect()
+}
+
+/// Books the given lines of an imported statement from suspense to `household`, all or nothing.
+fn book_lines(
+    loc: &Location,
+    file: &knop_bank::camt053::File,
+    path: &std::path::Path,
+    iban: &str,
+    key: &std::path::Path,
+    household: u128,
+    picked: &[(usize, usize)],
+) -> Result<ExitCode> {
+    let plan = plan_import(file, iban).with_context(|| path.display().to_string())?;
+    let key = read_key(key)?;
+    let mut node = loc.open_writer()?;
+    let mut transfers = vec![];
+    for pos in picked {
+        let Some(i) = plan.lines.iter().position(|p| p == pos) else {
+            continue;
+        };
+        let imported = plan.transfers[i];
+        if node.state().book().transfer(imported.id).is_none() {
+            anyhow::bail!(
+                "{}: {}",
+                path.display(),
+                t(
+                    "importeer het afschrift eerst (knop bank import)",
+                    "import the statement first (knop bank import)"
+                )
+            );
+        }
+        transfers.push(match_transfer(&imported, &plan.mirror, household));
+    }
+    let account = household_account(household);
+    if node.state().book().account(account.id).is_none() {
+        if let Err(e) = submit_as(&mut node, &key, &Command::CreateAccounts(vec![account]))? {
+            anyhow::bail!("{e}");
+        }
+    }
+    let new = transfers
+        .iter()
+        .filter(|x| node.state().book().transfer(x.id).is_none())
+        .count();
+    if new > 0 {
+        if let Err(e) = submit_as(
+            &mut node,
+            &key,
+            &Command::CreateTransfers(transfers.clone()),
+        )? {
+            anyhow::bail!("{}: {e}", t("niets geboekt", "nothing booked"));
+        }
+    }
+    let held = node
+        .state()
+        .book()
+        .account(account.id)
+        .map_or(0, |a| a.credit_balance().0);
+    println!(
+        "{} {new} {}, {} {}; {} {household}: {}",
+        t("Geboekt:", "Booked:"),
+        t("regels", "lines"),
+        transfers.len() - new,
+        t("waren al geboekt", "were booked before"),
+        t("huishouden", "household"),
+        euro(held)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn assign(loc: &Location, a: AssignArgs) -> Result<ExitCode> {
+    let bytes = read(&a.file)?;
+    let file = parse(&bytes).with_context(|| a.file.display().to_string())?;
+    let positions = booked_positions(&file);
+    let Some(pos) = a.line.checked_sub(1).and_then(|i| positions.get(i)) else {
+        anyhow::bail!(
+            "--line {}: {} 1..={}",
+            a.line,
+            t(
+                "het afschrift heeft geboekte regels",
+                "the statement has booked lines"
+            ),
+            positions.len()
+        );
+    };
+    book_lines(loc, &file, &a.file, &a.iban, &a.key, a.household, &[*pos])
+}
+
+fn suspense(loc: &Location, iban: &str, json: bool) -> Result<ExitCode> {
+    let mirror = knop_bank::booking::Mirror::of(&iban.replace(' ', "").to_uppercase());
+    let node = loc.open_reader()?;
+    let book = node.state().book();
+    let suspense = book
+        .account(mirror.suspense)
+        .map_or(0, |a| a.credit_balance().0);
+    let bank = book
+        .account(mirror.bank)
+        .map_or(0, |a| a.debits_posted.0 - a.credits_posted.0);
+    let mut households: Vec<(u128, i64)> = book
+        .accounts()
+        .filter(|a| a.account.code == knop_bank::booking::code::HOUSEHOLD)
+        .map(|a| (a.account.user_data, a.credit_balance().0))
+        .collect();
+    households.sort();
+    if json {
+        println!(
+            "{}",
+            json!({"bank_cents": bank, "suspense_cents": suspense, "households": households.iter().map(|(h, c)| json!({"household": h.to_string(), "cents": c})).collect::<Vec<_>>()})
+        );
+    } else {
+        println!(
+            "{} {}",
+            t("Saldo bij de bank:", "Balance at the bank:"),
+            euro(bank)
+        );
+        println!(
+            "{} {}",
+            t("Nog te verdelen (suspense):", "Not yet matched (suspense):"),
+            euro(suspense)
+        );
+        for (h, c) in &households {
+            println!("  {} {h}: {}", t("huishouden", "household"), euro(*c));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

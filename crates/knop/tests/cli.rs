@@ -1112,3 +1112,155 @@ fn dates_at_the_end_of_the_calendar_terminate() {
     .unwrap();
     assert_eq!(v["balances"].as_array().unwrap().len(), 31);
 }
+
+#[test]
+fn imported_lines_move_from_suspense_to_the_household() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let org = setup(&["--data", d], dir.path());
+    let op_key = dir.path().join("operator.key");
+    let with = |rest: &[&str]| -> Vec<String> {
+        [
+            &["--data", d, "--operator-key", op_key.to_str().unwrap()][..],
+            rest,
+        ]
+        .concat()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let stmt = root.join("bank/maart-2026.xml");
+    let stmt = stmt.to_str().unwrap();
+    let iban = "NL91ABNA0417164300";
+    ok(&with(&[
+        "household",
+        "open",
+        "--as",
+        &org,
+        "--id",
+        "42",
+        "--counsellor",
+        "bb-12",
+        "--information",
+        "v1",
+    ]));
+    // The household's agreements, taken from the example plan.
+    let plan: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root.join("plans/huurtoeslag-te-laat.json")).unwrap(),
+    )
+    .unwrap();
+    for a in plan["agreements"].as_array().unwrap() {
+        let mut a = a.clone();
+        if a["kind"] == "living_money" {
+            a.as_object_mut().unwrap().remove("counterparty_iban");
+        }
+        let f = dir
+            .path()
+            .join(format!("{}.json", a["id"].as_str().unwrap()));
+        std::fs::write(&f, a.to_string()).unwrap();
+        ok(&with(&[
+            "agreement",
+            "set",
+            "--as",
+            &org,
+            "--household",
+            "42",
+            "--file",
+            f.to_str().unwrap(),
+        ]));
+    }
+    // Booking matches before the statement is imported is refused.
+    let e = fails(&with(&[
+        "bank",
+        "match",
+        stmt,
+        "--household",
+        "42",
+        "--today",
+        "2026-03-31",
+        "--book",
+        "--iban",
+        iban,
+        "--as",
+        &org,
+    ]));
+    assert!(e.contains("importeer het afschrift eerst"), "{e}");
+    ok(&with(&[
+        "bank", "import", stmt, "--iban", iban, "--as", &org,
+    ]));
+    let s: serde_json::Value =
+        serde_json::from_str(&ok(&with(&["bank", "suspense", "--iban", iban, "--json"]))).unwrap();
+    assert_eq!(s["suspense_cents"], 120_000 + 500 - 14_500 - 85_000);
+    assert_eq!(s["bank_cents"], 51_000);
+    ok(&with(&[
+        "bank",
+        "match",
+        stmt,
+        "--household",
+        "42",
+        "--today",
+        "2026-03-31",
+        "--book",
+        "--iban",
+        iban,
+        "--as",
+        &org,
+    ]));
+    // Again: nothing new.
+    assert!(ok(&with(&[
+        "bank",
+        "match",
+        stmt,
+        "--household",
+        "42",
+        "--today",
+        "2026-03-31",
+        "--book",
+        "--iban",
+        iban,
+        "--as",
+        &org
+    ]))
+    .contains("Geboekt: 0"));
+    let s: serde_json::Value =
+        serde_json::from_str(&ok(&with(&["bank", "suspense", "--iban", iban, "--json"]))).unwrap();
+    assert_eq!(
+        s["suspense_cents"], 500,
+        "only the interest line is left: {s}"
+    );
+    assert_eq!(s["households"][0]["cents"], 120_000 - 14_500 - 85_000);
+    // The counsellor assigns the last line by hand.
+    ok(&with(&[
+        "bank",
+        "assign",
+        stmt,
+        "--line",
+        "4",
+        "--household",
+        "42",
+        "--iban",
+        iban,
+        "--as",
+        &org,
+    ]));
+    let s: serde_json::Value =
+        serde_json::from_str(&ok(&with(&["bank", "suspense", "--iban", iban, "--json"]))).unwrap();
+    assert_eq!(s["suspense_cents"], 0);
+    assert!(fails(&with(&[
+        "bank",
+        "assign",
+        stmt,
+        "--line",
+        "9",
+        "--household",
+        "42",
+        "--iban",
+        iban,
+        "--as",
+        &org
+    ]))
+    .contains("1..=4"));
+    assert!(ok(&with(&["log", "verify"])).starts_with("ok "));
+}
