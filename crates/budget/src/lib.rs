@@ -27,7 +27,7 @@ pub mod schedule;
 
 use jiff::civil::Date;
 use jiff::ToSpan;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use schedule::Schedule;
 
@@ -58,7 +58,7 @@ pub const AMOUNT_MAX_CENTS: i64 = 10_000_000_000;
 pub const AGREEMENTS_MAX: usize = 200;
 
 /// What an agreement does with money.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// Money in: benefits, allowances, wages. Arrives on the business day on or after its date.
@@ -73,7 +73,7 @@ pub enum Kind {
 }
 
 /// One agreement (afspraak).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Agreement {
     /// Stable id, e.g. `huur-mitros`.
@@ -115,7 +115,7 @@ pub struct Agreement {
 }
 
 /// What a payment is for, in the order income is reserved for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// Rent or mortgage: first, losing the home is the worst outcome.
@@ -148,7 +148,7 @@ fn default_tolerance_days() -> i64 {
 }
 
 /// A SEPA direct-debit authorisation.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DirectDebit {
     /// The creditor's SEPA identifier (Incassant-ID), e.g. `NL98ZZZ999999999999`.
@@ -158,7 +158,7 @@ pub struct DirectDebit {
 }
 
 /// A household's plan: its opening balance and agreements.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
     /// Balance on the day before the forecast starts, in cents.

@@ -4,12 +4,12 @@
 
 use jiff::civil::{Date, Weekday};
 use jiff::ToSpan;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::BudgetError;
 
 /// A recurrence, as entered in an agreement (JSON: `{"monthly": {"day": 28}}` and so on).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Schedule {
     /// Every month on `day` (1-31); days past the month's end fall on its last day.
@@ -49,7 +49,7 @@ pub enum Schedule {
 }
 
 /// A day of the week as entered (`"monday"` ... `"sunday"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 #[allow(missing_docs)]
 pub enum Day {

@@ -358,6 +358,7 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A statement entry as a line to match.
 fn line_of(e: &knop_bank::camt053::Entry) -> Line {
     let d = e.details.first();
     Line {
@@ -404,30 +405,11 @@ fn match_lines(loc: &Location, a: MatchArgs) -> Result<ExitCode> {
     let bytes = read(&a.file)?;
     let file = parse(&bytes).with_context(|| a.file.display().to_string())?;
     let plan = a.source.load(loc)?;
-    let positions = booked_positions(&file);
-    let lines: Vec<Line> = positions
-        .iter()
-        .map(|&(si, ei)| line_of(&file.statements[si].entries[ei]))
-        .collect();
-    let from = lines
-        .iter()
-        .filter_map(|l| l.date)
-        .min()
-        .unwrap_or(a.today)
-        .min(a.today);
-    let own = own_payments(
-        &plan,
-        from.saturating_sub(jiff::Span::new().days(7)),
-        a.today.saturating_add(jiff::Span::new().days(7)),
-    );
-    let matched: Vec<(Line, Match)> = lines
-        .into_iter()
-        .map(|l| {
-            let m = match_line(&l, &plan, &own);
-            (l, m)
-        })
-        .collect();
-    let found = alerts(&plan, &matched, from, a.today);
+    let Matched {
+        positions,
+        lines: matched,
+        alerts: found,
+    } = match_file(&file, &plan, a.today);
     if a.book {
         let picked: Vec<(usize, usize)> = matched
             .iter()
@@ -619,4 +601,49 @@ fn suspense(loc: &Location, iban: &str, json: bool) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The outcome of matching a statement: where each booked line is in the file, the lines with
+/// their matches, and the alerts.
+pub struct Matched {
+    /// (statement, entry) of each line.
+    pub positions: Vec<(usize, usize)>,
+    /// The lines and what they matched.
+    pub lines: Vec<(Line, Match)>,
+    /// The alerts up to the day judged on.
+    pub alerts: Vec<knop_budget::matching::Alert>,
+}
+
+/// Matches every booked line of `file` against `plan` and finds the alerts up to `today`.
+pub fn match_file(
+    file: &knop_bank::camt053::File,
+    plan: &knop_budget::Plan,
+    today: jiff::civil::Date,
+) -> Matched {
+    let positions = booked_positions(file);
+    let lines: Vec<Line> = positions
+        .iter()
+        .map(|&(si, ei)| line_of(&file.statements[si].entries[ei]))
+        .collect();
+    let from = lines
+        .iter()
+        .filter_map(|l| l.date)
+        .min()
+        .unwrap_or(today)
+        .min(today);
+    let week = jiff::Span::new().days(7);
+    let own = own_payments(plan, from.saturating_sub(week), today.saturating_add(week));
+    let matched: Vec<(Line, Match)> = lines
+        .into_iter()
+        .map(|l| {
+            let m = match_line(&l, plan, &own);
+            (l, m)
+        })
+        .collect();
+    let found = alerts(plan, &matched, from, today);
+    Matched {
+        positions,
+        lines: matched,
+        alerts: found,
+    }
 }

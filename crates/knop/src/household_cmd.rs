@@ -78,6 +78,24 @@ pub enum AgreementCmd {
         #[arg(long)]
         through: Date,
     },
+    /// List a household's agreements.
+    List {
+        /// The household.
+        #[arg(long)]
+        household: u128,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one agreement in full (JSON).
+    Show {
+        /// The household.
+        #[arg(long)]
+        household: u128,
+        /// The agreement's id.
+        #[arg(long)]
+        id: String,
+    },
 }
 
 /// Arguments of `knop agreement set`.
@@ -199,6 +217,39 @@ pub fn household(loc: &Location, cmd: HouseholdCmd) -> Result<ExitCode> {
 /// `knop agreement ...`.
 pub fn agreement(loc: &Location, cmd: AgreementCmd) -> Result<ExitCode> {
     let (signer, command) = match cmd {
+        AgreementCmd::List { household, json } => {
+            let plan = plan_of(loc, household, 0)?;
+            for a in &plan.agreements {
+                if json {
+                    println!("{}", agreement_json(a));
+                } else {
+                    let until = a
+                        .valid_through
+                        .map(|d| format!(" t/m {d}"))
+                        .unwrap_or_default();
+                    println!(
+                        "{:<14} {:?} {:>12}{until}  {}",
+                        a.id,
+                        a.kind,
+                        euro(a.amount_cents),
+                        a.label.as_deref().unwrap_or("")
+                    );
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        AgreementCmd::Show { household, id } => {
+            let plan = plan_of(loc, household, 0)?;
+            let a = plan
+                .agreements
+                .iter()
+                .find(|a| a.id == id)
+                .with_context(|| {
+                    format!("{} {id:?}", t("onbekende afspraak", "unknown agreement"))
+                })?;
+            println!("{}", serde_json::to_string_pretty(&agreement_json(a))?);
+            return Ok(ExitCode::SUCCESS);
+        }
         AgreementCmd::Set(a) => {
             let bytes = crate::files::read(&a.file)?;
             let agreement: knop_budget::Agreement = serde_json::from_slice(&bytes)
@@ -304,4 +355,101 @@ impl PlanFlag {
         }
         .load(loc)
     }
+}
+
+/// An agreement as JSON, in the same shape as the files `agreement set` reads.
+fn agreement_json(a: &knop_budget::Agreement) -> serde_json::Value {
+    serde_json::to_value(a).unwrap_or(serde_json::Value::Null)
+}
+
+/// Arguments of `knop alerts`.
+#[derive(Args, Debug)]
+pub struct AlertsArgs {
+    /// The household.
+    #[arg(long)]
+    pub household: u128,
+    /// The day to judge on.
+    #[arg(long)]
+    pub today: Date,
+    /// The household's balance now, in euros (for the forecast).
+    #[arg(long, default_value = "0")]
+    pub balance: String,
+    /// A bank statement to check as well (matching alerts: overdue incomes, amounts, debits).
+    #[arg(long)]
+    pub statement: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `knop alerts`: what a counsellor should look at for a household today.
+pub fn alerts(loc: &Location, a: AlertsArgs) -> Result<ExitCode> {
+    let balance = knop_book::Cents::parse_euros(&a.balance)?.0;
+    let plan = plan_of(loc, a.household, balance)?;
+    let mut out: Vec<(Option<String>, String)> = vec![];
+    let node = loc.open_reader()?;
+    if let Some(r) = node
+        .state()
+        .households()
+        .get(&a.household)
+        .and_then(|h| h.revoked_effective_ms)
+    {
+        out.push((
+            None,
+            format!(
+                "{} {}",
+                t(
+                    "de inwoner heeft opgezegd; betalingen stoppen per",
+                    "the resident withdrew; payments stop from"
+                ),
+                jiff::Timestamp::from_millisecond(r as i64)
+                    .map(|ts| ts.to_string())
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    drop(node);
+    let f = knop_budget::forecast(&plan, a.today, 90)?;
+    if let Some(s) = f.first_shortfall {
+        let cause = f
+            .flows
+            .iter()
+            .filter(|x| x.date == s.date && x.cents < 0)
+            .map(|x| x.agreement.clone())
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push((
+            Some(cause.clone()),
+            format!(
+                "{} {} ({}): {} {}",
+                t("tekort op", "shortfall on"),
+                s.date,
+                cause,
+                t("saldo", "balance"),
+                euro(s.balance_cents)
+            ),
+        ));
+    }
+    if let Some(path) = &a.statement {
+        let file = knop_bank::camt053::parse(&crate::files::read(path)?)
+            .with_context(|| path.display().to_string())?;
+        let found = crate::bank_cmd::match_file(&file, &plan, a.today).alerts;
+        out.extend(found.into_iter().map(|x| (x.agreement, x.message)));
+    }
+    if a.json {
+        println!(
+            "{}",
+            json!({"household": a.household.to_string(), "alerts": out.iter().map(|(ag, m)| json!({"agreement": ag, "message": m})).collect::<Vec<_>>()})
+        );
+    } else if out.is_empty() {
+        println!("{}", t("Geen signalen.", "No alerts."));
+    } else {
+        for (ag, m) in &out {
+            println!(
+                "- {}{m}",
+                ag.as_deref().map(|x| format!("{x}: ")).unwrap_or_default()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -61,6 +61,8 @@ enum Command {
     /// Agreements of a household: set (create or change) and end.
     #[command(subcommand)]
     Agreement(household_cmd::AgreementCmd),
+    /// What a counsellor should look at for a household: shortfalls, withdrawals, statement alerts.
+    Alerts(household_cmd::AlertsArgs),
     /// Record a document (possibly personal data) on the ledger; it can be erased later.
     Attach(book_cmd::AttachArgs),
     /// Bank files: inspect, import (book) and match camt.053 statements.
@@ -103,6 +105,7 @@ fn main() -> ExitCode {
         Command::Attach(a) => book_cmd::attach(&cli.location, a),
         Command::Household(c) => household_cmd::household(&cli.location, c),
         Command::Agreement(c) => household_cmd::agreement(&cli.location, c),
+        Command::Alerts(a) => household_cmd::alerts(&cli.location, a),
         Command::Rules(c) => rules_cmd::run(c),
         Command::Bank(c) => bank_cmd::run(&cli.location, c),
         Command::Forecast(a) => forecast_cmd::run(&cli.location, a),

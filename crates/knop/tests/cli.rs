@@ -1262,5 +1262,49 @@ fn imported_lines_move_from_suspense_to_the_household() {
         &org
     ]))
     .contains("1..=4"));
+    // Alerts for the household: the overdue huurtoeslag from the statement, and the forecast.
+    let v: serde_json::Value = serde_json::from_str(&ok(&with(&[
+        "alerts",
+        "--household",
+        "42",
+        "--today",
+        "2026-03-31",
+        "--balance",
+        "0",
+        "--statement",
+        stmt,
+        "--json",
+    ])))
+    .unwrap();
+    let text = v["alerts"].to_string();
+    assert!(
+        text.contains("huurtoeslag") && text.contains("tekort op"),
+        "{text}"
+    );
+    // Agreements can be listed and shown in the same shape `agreement set` reads.
+    assert!(ok(&with(&["agreement", "list", "--household", "42"])).contains("huur"));
+    let shown: serde_json::Value = serde_json::from_str(&ok(&with(&[
+        "agreement",
+        "show",
+        "--household",
+        "42",
+        "--id",
+        "zorg",
+    ])))
+    .unwrap();
+    assert_eq!(shown["direct_debit"]["mandate_id"], "ZK-123");
+    assert_eq!(shown["kind"], "fixed_cost");
+    let f = dir.path().join("zorg-again.json");
+    std::fs::write(&f, shown.to_string()).unwrap();
+    ok(&with(&[
+        "agreement",
+        "set",
+        "--as",
+        &org,
+        "--household",
+        "42",
+        "--file",
+        f.to_str().unwrap(),
+    ]));
     assert!(ok(&with(&["log", "verify"])).starts_with("ok "));
 }
