@@ -165,6 +165,21 @@ pub struct Plan {
     pub opening_balance_cents: i64,
     /// The agreements.
     pub agreements: Vec<Agreement>,
+    /// Which household the plan is of, when it comes from the ledger: part of the EndToEndIds of
+    /// its payments, so two households' payments never share one.
+    #[serde(default)]
+    pub household: Option<String>,
+}
+
+impl Plan {
+    /// The EndToEndId of the payment of `agreement` due on `due` (see
+    /// [`matching::end_to_end_id`]), scoped to the plan's household.
+    pub fn end_to_end_id(&self, agreement: &str, due: Date) -> String {
+        match &self.household {
+            Some(h) => matching::end_to_end_id(&format!("{h}/{agreement}"), due),
+            None => matching::end_to_end_id(agreement, due),
+        }
+    }
 }
 
 /// One projected booking.

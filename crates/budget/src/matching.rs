@@ -357,7 +357,7 @@ pub fn own_payments(plan: &Plan, from: Date, through: Date) -> HashMap<String, S
         .filter(|a| a.kind != Kind::Income && a.direct_debit.is_none())
     {
         for due in a.schedule.occurrences(from, through) {
-            out.insert(end_to_end_id(&a.id, due), a.id.clone());
+            out.insert(plan.end_to_end_id(&a.id, due), a.id.clone());
         }
     }
     out

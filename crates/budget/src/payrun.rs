@@ -7,7 +7,6 @@ use jiff::civil::Date;
 use jiff::ToSpan;
 
 use crate::calendar::previous_business_day;
-use crate::matching::end_to_end_id;
 use crate::{Category, Kind, Plan};
 
 /// One payment in a run.
@@ -65,7 +64,7 @@ pub fn select(plan: &Plan, date: Date, available_cents: i64) -> Selection {
                     agreement: a.id.clone(),
                     due: d,
                     cents: a.amount_cents,
-                    end_to_end_id: end_to_end_id(&a.id, d),
+                    end_to_end_id: plan.end_to_end_id(&a.id, d),
                     creditor_iban: iban.clone(),
                     creditor_name: a.label.clone().unwrap_or_else(|| a.id.clone()),
                     remittance: a.reference.clone().unwrap_or_default(),

@@ -77,6 +77,7 @@ fn late_allowance_shows_the_first_shortfall() {
     let p2 = Plan {
         opening_balance_cents: p.opening_balance_cents,
         agreements: on_time.collect(),
+        household: None,
     };
     let f2 = forecast(&p2, d("2026-01-01"), 90).unwrap();
     assert!(

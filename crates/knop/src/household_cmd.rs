@@ -297,6 +297,7 @@ pub fn plan_of(
     Ok(knop_budget::Plan {
         opening_balance_cents,
         agreements: h.agreements.values().cloned().collect(),
+        household: Some(household.to_string()),
     })
 }
 

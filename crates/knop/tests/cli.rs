@@ -1131,7 +1131,17 @@ fn imported_lines_move_from_suspense_to_the_household() {
         .collect()
     };
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-    let stmt = root.join("bank/maart-2026.xml");
+    // The example statement pays the rent under the plan file's EndToEndId; for household 42
+    // knop's payment would carry the household-scoped one.
+    let due: jiff::civil::Date = "2026-04-01".parse().unwrap();
+    let xml = std::fs::read_to_string(root.join("bank/maart-2026.xml"))
+        .unwrap()
+        .replace(
+            &knop_budget::matching::end_to_end_id("huur", due),
+            &knop_budget::matching::end_to_end_id("42/huur", due),
+        );
+    let stmt = dir.path().join("maart-42.xml");
+    std::fs::write(&stmt, xml).unwrap();
     let stmt = stmt.to_str().unwrap();
     let iban = "NL91ABNA0417164300";
     ok(&with(&[
