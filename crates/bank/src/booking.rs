@@ -38,6 +38,8 @@ pub mod why {
     pub const OPENING_BALANCE: u16 = 1000;
     /// A statement line matched to a household (out of suspense).
     pub const MATCHED: u16 = 1002;
+    /// A payment ordered in a payment run.
+    pub const PAYMENT: u16 = 1003;
 }
 
 /// A 128-bit id derived from a domain label and parts (never 0 or all ones).
@@ -253,5 +255,49 @@ pub fn match_transfer(imported: &Transfer, mirror: &Mirror, household: u128) -> 
         code: why::MATCHED,
         user_data: household,
         ..Transfer::eur(id, dr, cr, imported.amount, 0)
+    }
+}
+
+/// The id of the pending transfer that reserves knop's payment with this EndToEndId.
+pub fn payment_id(end_to_end_id: &str) -> u128 {
+    derive_id("payment", &[end_to_end_id.as_bytes()])
+}
+
+/// A payment run's order as a pending transfer: the amount is reserved on the household's
+/// account (and shows as pending) until the bank statement posts it.
+pub fn payment_pending(
+    household: u128,
+    mirror: &Mirror,
+    end_to_end_id: &str,
+    cents: i64,
+) -> Transfer {
+    let account = household_account(household).id;
+    Transfer {
+        code: why::PAYMENT,
+        user_data: household,
+        ..Transfer::eur(
+            payment_id(end_to_end_id),
+            account,
+            mirror.suspense,
+            knop_book::Cents(cents),
+            knop_book::TransferFlags::PENDING,
+        )
+    }
+}
+
+/// Posts the pending payment in full when the statement shows it left the bank.
+pub fn payment_post(end_to_end_id: &str) -> Transfer {
+    let id = derive_id("payment-posted", &[end_to_end_id.as_bytes()]);
+    Transfer {
+        pending_id: payment_id(end_to_end_id),
+        currency: 0,
+        code: 0,
+        ..Transfer::eur(
+            id,
+            0,
+            0,
+            knop_book::Cents(0),
+            knop_book::TransferFlags::POST_PENDING,
+        )
     }
 }

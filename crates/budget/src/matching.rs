@@ -37,6 +37,8 @@ pub struct Line {
     pub remittance: Option<String>,
     /// A return of an earlier payment.
     pub reversal: bool,
+    /// The reason code of a return.
+    pub return_reason: Option<String>,
 }
 
 /// What a line is, and why.
@@ -46,6 +48,13 @@ pub enum Match {
     OwnPayment {
         /// The agreement paid.
         agreement: String,
+    },
+    /// One of knop's payments came back (the payee's bank returned it).
+    Returned {
+        /// The agreement whose payment came back.
+        agreement: String,
+        /// The bank's reason code, if given (ISO 20022 `RtrInf/Rsn/Cd`, e.g. AC04: account closed).
+        reason: Option<String>,
     },
     /// A direct debit under a known mandate.
     DirectDebit {
@@ -115,6 +124,12 @@ pub fn match_line(line: &Line, plan: &Plan, own_payments: &HashMap<String, Strin
         .as_ref()
         .and_then(|e| own_payments.get(e))
     {
+        if line.cents > 0 {
+            return Match::Returned {
+                agreement: agreement.clone(),
+                reason: line.return_reason.clone(),
+            };
+        }
         return Match::OwnPayment {
             agreement: agreement.clone(),
         };
@@ -301,6 +316,14 @@ pub fn alerts(plan: &Plan, matched: &[(Line, Match)], from: Date, today: Date) -
             Match::Suspense { reason, .. } if line.cents < 0 => out.push(Alert {
                 agreement: None,
                 message: format!("{reason}: {} cent", -line.cents),
+            }),
+            Match::Returned { agreement, reason } => out.push(Alert {
+                agreement: Some(agreement.clone()),
+                message: format!(
+                    "betaling van {} cent is teruggekomen (reden {}): controleer het IBAN van de ontvanger en betaal opnieuw",
+                    line.cents,
+                    reason.as_deref().unwrap_or("onbekend")
+                ),
             }),
             _ => {}
         }

@@ -201,3 +201,32 @@ fn own_payments_are_found_by_their_end_to_end_id() {
         "direct debits and incomes have no EndToEndId of ours"
     );
 }
+
+#[test]
+fn a_returned_payment_is_recognised_and_raises_an_alert() {
+    let p = plan();
+    let own = knop_budget::matching::own_payments(&p, d("2026-04-01"), d("2026-04-30"));
+    let e2e = knop_budget::matching::end_to_end_id("huur", d("2026-04-01"));
+    let back = Line {
+        date: Some(d("2026-04-03")),
+        cents: 65000,
+        end_to_end_id: Some(e2e),
+        return_reason: Some("AC04".into()),
+        reversal: true,
+        ..Default::default()
+    };
+    let m = match_line(&back, &p, &own);
+    assert_eq!(
+        m,
+        Match::Returned {
+            agreement: "huur".into(),
+            reason: Some("AC04".into())
+        }
+    );
+    let all = alerts(&p, &[(back, m)], d("2026-04-01"), d("2026-04-03"));
+    assert!(
+        all.iter()
+            .any(|a| a.message.contains("teruggekomen (reden AC04)")),
+        "{all:?}"
+    );
+}

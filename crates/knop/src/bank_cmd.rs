@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use knop_bank::booking::{household_account, match_transfer, plan_import};
+use knop_bank::booking::{
+    household_account, match_transfer, payment_id, payment_post, plan_import,
+};
 use knop_bank::camt053::{parse, Statement};
 use knop_budget::matching::{alerts, match_line, own_payments, Line, Match};
 use knop_state::Command;
@@ -374,12 +376,18 @@ fn line_of(e: &knop_bank::camt053::Entry) -> Line {
         counterparty_iban: d.and_then(|d| d.counterparty_iban.clone()),
         remittance: d.and_then(|d| d.remittance.clone()),
         reversal: e.reversal,
+        return_reason: d.and_then(|d| d.return_reason.clone()),
     }
 }
 
 fn describe(m: &Match) -> (String, String, Vec<String>) {
     match m {
         Match::OwnPayment { agreement } => ("own_payment".into(), agreement.clone(), vec![]),
+        Match::Returned { agreement, reason } => (
+            "returned".into(),
+            agreement.clone(),
+            vec![format!("reden {}", reason.as_deref().unwrap_or("onbekend"))],
+        ),
         Match::DirectDebit {
             agreement,
             problems,
@@ -422,7 +430,14 @@ fn match_lines(loc: &Location, a: MatchArgs) -> Result<ExitCode> {
             a.key.as_ref().expect("clap requires it"),
             a.source.household.expect("clap requires it"),
         );
-        return book_lines(loc, &file, &a.file, iban, key, household, &picked);
+        // knop's own payments, by position: the statement may post their reservations.
+        let own: std::collections::HashMap<(usize, usize), String> = matched
+            .iter()
+            .zip(&positions)
+            .filter(|((_, m), _)| matches!(m, Match::OwnPayment { .. }))
+            .map(|((l, _), p)| (*p, l.end_to_end_id.clone().unwrap_or_default()))
+            .collect();
+        return book_lines(loc, &file, &a.file, (iban, key), household, &picked, &own);
     }
     if a.json {
         let rows: Vec<_> = matched.iter().map(|(l, m)| {
@@ -484,10 +499,10 @@ fn book_lines(
     loc: &Location,
     file: &knop_bank::camt053::File,
     path: &std::path::Path,
-    iban: &str,
-    key: &std::path::Path,
+    (iban, key): (&str, &std::path::Path),
     household: u128,
     picked: &[(usize, usize)],
+    own: &std::collections::HashMap<(usize, usize), String>,
 ) -> Result<ExitCode> {
     let plan = plan_import(file, iban).with_context(|| path.display().to_string())?;
     let key = read_key(key)?;
@@ -508,7 +523,15 @@ fn book_lines(
                 )
             );
         }
-        transfers.push(match_transfer(&imported, &plan.mirror, household));
+        transfers.push(
+            own.get(pos)
+                .and_then(|e2e| {
+                    // knop's own payment with a reservation: the statement posts the reservation.
+                    let pending = node.state().book().transfer(payment_id(e2e))?;
+                    (pending.status != knop_book::PendingStatus::None).then(|| payment_post(e2e))
+                })
+                .unwrap_or_else(|| match_transfer(&imported, &plan.mirror, household)),
+        );
     }
     let account = household_account(household);
     if node.state().book().account(account.id).is_none() {
@@ -561,7 +584,15 @@ fn assign(loc: &Location, a: AssignArgs) -> Result<ExitCode> {
             positions.len()
         );
     };
-    book_lines(loc, &file, &a.file, &a.iban, &a.key, a.household, &[*pos])
+    book_lines(
+        loc,
+        &file,
+        &a.file,
+        (&a.iban, &a.key),
+        a.household,
+        &[*pos],
+        &Default::default(),
+    )
 }
 
 fn suspense(loc: &Location, iban: &str, json: bool) -> Result<ExitCode> {

@@ -39,9 +39,17 @@ pub struct RunArgs {
     /// The execution date (a TARGET2 business day).
     #[arg(long)]
     pub date: Date,
-    /// Money available for the run, in euros.
-    #[arg(long)]
-    pub available: String,
+    /// Money available for the run, in euros (with --book: the household's balance on the
+    /// ledger, less what earlier runs reserved).
+    #[arg(long, required_unless_present = "book")]
+    pub available: Option<String>,
+    /// Reserve the payments on the ledger as pending transfers from the household's account;
+    /// the bank statement posts them (`knop bank match --book`). Needs --household and --as.
+    #[arg(long, requires_all = ["household", "key"])]
+    pub book: bool,
+    /// The booking organisation's private key file (with --book).
+    #[arg(long = "as", value_name = "KEY_FILE")]
+    pub key: Option<PathBuf>,
     /// The paying account (the foundation's IBAN).
     #[arg(long)]
     pub debtor_iban: String,
@@ -202,7 +210,6 @@ pub fn run(loc: &crate::location::Location, cmd: PayCommand) -> Result<ExitCode>
 }
 
 fn make(loc: &crate::location::Location, a: RunArgs) -> Result<ExitCode> {
-    let available = knop_book::Cents::parse_euros(&a.available)?;
     let plan = a.source.load(loc)?;
     if !knop_budget::calendar::is_business_day(a.date) {
         bail!(
@@ -214,7 +221,20 @@ fn make(loc: &crate::location::Location, a: RunArgs) -> Result<ExitCode> {
     if a.out.exists() {
         bail!("{} {}", a.out.display(), t("bestaat al", "already exists"));
     }
-    let s = select(&plan, a.date, available.0);
+    let s = if a.book {
+        let household = a
+            .source
+            .household
+            .expect("clap requires --household with --book");
+        book_run(loc, &plan, &a, household)?
+    } else {
+        let available = knop_book::Cents::parse_euros(
+            a.available
+                .as_deref()
+                .expect("clap requires --available without --book"),
+        )?;
+        select(&plan, a.date, available.0)
+    };
     if s.items.is_empty() {
         println!(
             "{}",
@@ -368,4 +388,56 @@ fn export(a: ExportArgs) -> Result<ExitCode> {
         t("betalingen", "payments")
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Selects and reserves a run on the ledger: what the household's account can cover (payments
+/// of this run reserved before count as covered), as pending transfers, all or nothing.
+fn book_run(
+    loc: &crate::location::Location,
+    plan: &knop_budget::Plan,
+    a: &RunArgs,
+    household: u128,
+) -> Result<knop_budget::payrun::Selection> {
+    use knop_bank::booking::{household_account, payment_id, payment_pending, Mirror};
+    let mirror = Mirror::of(&a.debtor_iban.replace(' ', "").to_uppercase());
+    let key = crate::location::read_key(a.key.as_ref().expect("clap requires --as with --book"))?;
+    let mut node = loc.open_writer()?;
+    let account = household_account(household);
+    let book = node.state().book();
+    let (balance, reserved) = book
+        .account(account.id)
+        .map_or((0, 0), |x| (x.credit_balance().0, x.debits_pending.0));
+    // Payments of this date already reserved by an earlier try of the same run.
+    let candidates = select(plan, a.date, i64::MAX);
+    let again: i64 = candidates
+        .items
+        .iter()
+        .filter(|i| book.transfer(payment_id(&i.end_to_end_id)).is_some())
+        .map(|i| i.cents)
+        .sum();
+    let s = select(plan, a.date, balance - reserved + again);
+    if node.state().book().account(account.id).is_none() {
+        if let Err(e) = crate::book_cmd::submit_as(
+            &mut node,
+            &key,
+            &knop_state::Command::CreateAccounts(vec![account]),
+        )? {
+            bail!("{e}");
+        }
+    }
+    let transfers: Vec<_> = s
+        .items
+        .iter()
+        .map(|i| payment_pending(household, &mirror, &i.end_to_end_id, i.cents))
+        .collect();
+    if !transfers.is_empty() {
+        if let Err(e) = crate::book_cmd::submit_as(
+            &mut node,
+            &key,
+            &knop_state::Command::CreateTransfers(transfers),
+        )? {
+            bail!("{}: {e}", t("niets gereserveerd", "nothing reserved"));
+        }
+    }
+    Ok(s)
 }

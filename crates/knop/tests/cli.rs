@@ -1318,3 +1318,201 @@ fn imported_lines_move_from_suspense_to_the_household() {
     ]));
     assert!(ok(&with(&["log", "verify"])).starts_with("ok "));
 }
+
+/// A minimal camt.053 for the foundation account with the given entries:
+/// (amount, CRDT/DBIT, servicer reference, extra TxDtls XML).
+fn statement_xml(id: &str, entries: &[(&str, &str, &str, String)]) -> String {
+    let mut x = format!(
+        r#"<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><GrpHdr><MsgId>{id}</MsgId></GrpHdr><Stmt><Id>{id}</Id><Acct><Id><IBAN>NL91ABNA0417164300</IBAN></Id></Acct>"#
+    );
+    for (amount, ind, reference, details) in entries {
+        x.push_str(&format!(
+            r#"<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>{ind}</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-03-31</Dt></BookgDt><AcctSvcrRef>{reference}</AcctSvcrRef><NtryDtls><TxDtls>{details}</TxDtls></NtryDtls></Ntry>"#
+        ));
+    }
+    x.push_str("</Stmt></BkToCstmrStmt></Document>");
+    x
+}
+
+#[test]
+fn a_payment_run_reserves_and_the_statement_posts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let org = setup(&["--data", d], dir.path());
+    let op_key = dir.path().join("operator.key");
+    let with = |rest: &[&str]| -> Vec<String> {
+        [
+            &["--data", d, "--operator-key", op_key.to_str().unwrap()][..],
+            rest,
+        ]
+        .concat()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+    };
+    let iban = "NL91ABNA0417164300";
+    let file = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    ok(&with(&[
+        "household",
+        "open",
+        "--as",
+        &org,
+        "--id",
+        "7",
+        "--counsellor",
+        "c",
+        "--information",
+        "v1",
+    ]));
+    let wage = file(
+        "loon.json",
+        r#"{"id": "loon", "kind": "income", "amount_cents": 150000, "schedule": {"monthly": {"day": 24}}, "counterparty_iban": "NL02ABNA0123456789", "reference": "Salaris"}"#,
+    );
+    let rent = file(
+        "huur.json",
+        r#"{"id": "huur", "kind": "fixed_cost", "category": "housing", "amount_cents": 90000, "schedule": {"monthly": {"day": 1}}, "counterparty_iban": "NL44RABO0123456789", "label": "Mitros"}"#,
+    );
+    ok(&with(&[
+        "agreement",
+        "set",
+        "--as",
+        &org,
+        "--household",
+        "7",
+        "--file",
+        &wage,
+    ]));
+    ok(&with(&[
+        "agreement",
+        "set",
+        "--as",
+        &org,
+        "--household",
+        "7",
+        "--file",
+        &rent,
+    ]));
+    // The wage arrives and is matched to the household.
+    let income = file("s1.xml", &statement_xml("S1", &[("1500.00", "CRDT", "R1", r#"<RltdPties><DbtrAcct><Id><IBAN>NL02ABNA0123456789</IBAN></Id></DbtrAcct></RltdPties><RmtInf><Ustrd>Salaris maart</Ustrd></RmtInf>"#.into())]));
+    ok(&with(&[
+        "bank", "import", &income, "--iban", iban, "--as", &org,
+    ]));
+    ok(&with(&[
+        "bank",
+        "match",
+        &income,
+        "--household",
+        "7",
+        "--today",
+        "2026-04-01",
+        "--book",
+        "--iban",
+        iban,
+        "--as",
+        &org,
+    ]));
+    // The run for Wednesday 1 April reserves April's rent on the ledger.
+    let run = dir.path().join("run.json");
+    ok(&with(&[
+        "pay",
+        "run",
+        "--household",
+        "7",
+        "--date",
+        "2026-04-01",
+        "--book",
+        "--as",
+        &org,
+        "--debtor-iban",
+        iban,
+        "--by",
+        "alice",
+        "--out",
+        run.to_str().unwrap(),
+    ]));
+    let acct = |h: &str| -> serde_json::Value {
+        let s: serde_json::Value =
+            serde_json::from_str(&ok(&with(&["bank", "suspense", "--iban", iban, "--json"])))
+                .unwrap();
+        s["households"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["household"] == h)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(acct("7")["cents"], 150000);
+    let run_text = std::fs::read_to_string(&run).unwrap();
+    let e2e = run_text
+        .split("\"end_to_end_id\": \"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    // Making the run again reserves nothing twice.
+    let again = dir.path().join("run2.json");
+    ok(&with(&[
+        "pay",
+        "run",
+        "--household",
+        "7",
+        "--date",
+        "2026-04-01",
+        "--book",
+        "--as",
+        &org,
+        "--debtor-iban",
+        iban,
+        "--by",
+        "alice",
+        "--out",
+        again.to_str().unwrap(),
+    ]));
+    assert!(std::fs::read_to_string(&again).unwrap().contains(&e2e));
+    // The bank executes it: the next statement shows the debit with knop's EndToEndId.
+    let paid = file(
+        "s2.xml",
+        &statement_xml(
+            "S2",
+            &[(
+                "900.00",
+                "DBIT",
+                "R2",
+                format!(
+                    r#"<Refs><EndToEndId>{e2e}</EndToEndId></Refs><RltdPties><CdtrAcct><Id><IBAN>NL44RABO0123456789</IBAN></Id></CdtrAcct></RltdPties>"#
+                ),
+            )],
+        ),
+    );
+    ok(&with(&[
+        "bank", "import", &paid, "--iban", iban, "--as", &org,
+    ]));
+    let out = ok(&with(&[
+        "bank",
+        "match",
+        &paid,
+        "--household",
+        "7",
+        "--today",
+        "2026-04-01",
+        "--book",
+        "--iban",
+        iban,
+        "--as",
+        &org,
+    ]));
+    assert!(out.contains("Geboekt: 1"), "{out}");
+    let s: serde_json::Value =
+        serde_json::from_str(&ok(&with(&["bank", "suspense", "--iban", iban, "--json"]))).unwrap();
+    assert_eq!(s["suspense_cents"], 0, "{s}");
+    assert_eq!(acct("7")["cents"], 60000);
+    assert!(ok(&with(&["log", "verify"])).starts_with("ok "));
+}
