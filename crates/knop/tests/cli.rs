@@ -69,6 +69,42 @@ fn setup(loc: &[&str], keys: &Path) -> String {
     org_key_s
 }
 
+/// An embedded ledger prepared by [`setup`] for one test.
+struct Ledger {
+    dir: tempfile::TempDir,
+    org: String,
+}
+
+impl Ledger {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let org = setup(
+            &["--data", dir.path().join("data").to_str().unwrap()],
+            dir.path(),
+        );
+        Self { dir, org }
+    }
+
+    /// The data directory.
+    fn data(&self) -> String {
+        self.dir.path().join("data").to_str().unwrap().to_owned()
+    }
+
+    /// `rest`, preceded by the arguments that select this ledger and its operator key.
+    fn args(&self, rest: &[&str]) -> Vec<String> {
+        let op_key = self.dir.path().join("operator.key");
+        let head = [
+            "--data".to_owned(),
+            self.data(),
+            "--operator-key".to_owned(),
+            op_key.to_str().unwrap().to_owned(),
+        ];
+        head.into_iter()
+            .chain(rest.iter().map(|s| s.to_string()))
+            .collect()
+    }
+}
+
 fn scenario(loc: &[&str], keys: &Path) {
     let org = setup(loc, keys);
     let op_key = keys.join("operator.key");
@@ -301,21 +337,9 @@ fn demo_runs_and_verifies() {
 
 #[test]
 fn two_phase_linked_batches_and_erasure() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let d = data.to_str().unwrap();
-    let org = setup(&["--data", d], dir.path());
-    let op_key = dir.path().join("operator.key");
-    let with = |rest: &[&str]| -> Vec<String> {
-        [
-            &["--data", d, "--operator-key", op_key.to_str().unwrap()][..],
-            rest,
-        ]
-        .concat()
-        .into_iter()
-        .map(str::to_owned)
-        .collect()
-    };
+    let ledger = Ledger::new();
+    let (dir, org) = (&ledger.dir, ledger.org.clone());
+    let with = |rest: &[&str]| ledger.args(rest);
     let balance = |id: &str| -> i64 {
         let v: serde_json::Value =
             serde_json::from_str(&ok(&with(&["account", "show", id, "--json"]))).unwrap();
@@ -946,21 +970,9 @@ fn simulate_writes_summary_report_and_valid_bank_files() {
 
 #[test]
 fn households_and_agreements_live_on_the_ledger() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let d = data.to_str().unwrap();
-    let org = setup(&["--data", d], dir.path());
-    let op_key = dir.path().join("operator.key");
-    let with = |rest: &[&str]| -> Vec<String> {
-        [
-            &["--data", d, "--operator-key", op_key.to_str().unwrap()][..],
-            rest,
-        ]
-        .concat()
-        .into_iter()
-        .map(str::to_owned)
-        .collect()
-    };
+    let ledger = Ledger::new();
+    let (dir, org) = (&ledger.dir, ledger.org.clone());
+    let with = |rest: &[&str]| ledger.args(rest);
     let write = |name: &str, text: &str| {
         let p = dir.path().join(name);
         std::fs::write(&p, text).unwrap();
@@ -1115,21 +1127,9 @@ fn dates_at_the_end_of_the_calendar_terminate() {
 
 #[test]
 fn imported_lines_move_from_suspense_to_the_household() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let d = data.to_str().unwrap();
-    let org = setup(&["--data", d], dir.path());
-    let op_key = dir.path().join("operator.key");
-    let with = |rest: &[&str]| -> Vec<String> {
-        [
-            &["--data", d, "--operator-key", op_key.to_str().unwrap()][..],
-            rest,
-        ]
-        .concat()
-        .into_iter()
-        .map(str::to_owned)
-        .collect()
-    };
+    let ledger = Ledger::new();
+    let (dir, org) = (&ledger.dir, ledger.org.clone());
+    let with = |rest: &[&str]| ledger.args(rest);
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     // The example statement pays the rent under the plan file's EndToEndId; for household 42
     // knop's payment would carry the household-scoped one.
@@ -1336,21 +1336,9 @@ fn statement_xml(id: &str, entries: &[(&str, &str, &str, String)]) -> String {
 
 #[test]
 fn a_payment_run_reserves_and_the_statement_posts_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let d = data.to_str().unwrap();
-    let org = setup(&["--data", d], dir.path());
-    let op_key = dir.path().join("operator.key");
-    let with = |rest: &[&str]| -> Vec<String> {
-        [
-            &["--data", d, "--operator-key", op_key.to_str().unwrap()][..],
-            rest,
-        ]
-        .concat()
-        .into_iter()
-        .map(str::to_owned)
-        .collect()
-    };
+    let ledger = Ledger::new();
+    let (dir, org) = (&ledger.dir, ledger.org.clone());
+    let with = |rest: &[&str]| ledger.args(rest);
     let iban = "NL91ABNA0417164300";
     let file = |name: &str, text: &str| {
         let p = dir.path().join(name);
