@@ -1405,24 +1405,28 @@ fn a_payment_run_reserves_and_the_statement_posts_it() {
         &org,
     ]));
     // The run for Wednesday 1 April reserves April's rent on the ledger.
+    let pay_run = |out: &std::path::Path| {
+        let out = out.to_str().unwrap();
+        ok(&with(&[
+            "pay",
+            "run",
+            "--household",
+            "7",
+            "--date",
+            "2026-04-01",
+            "--book",
+            "--as",
+            &org,
+            "--debtor-iban",
+            iban,
+            "--by",
+            "alice",
+            "--out",
+            out,
+        ]))
+    };
     let run = dir.path().join("run.json");
-    ok(&with(&[
-        "pay",
-        "run",
-        "--household",
-        "7",
-        "--date",
-        "2026-04-01",
-        "--book",
-        "--as",
-        &org,
-        "--debtor-iban",
-        iban,
-        "--by",
-        "alice",
-        "--out",
-        run.to_str().unwrap(),
-    ]));
+    pay_run(&run);
     let acct = |h: &str| -> serde_json::Value {
         let s: serde_json::Value =
             serde_json::from_str(&ok(&with(&["bank", "suspense", "--iban", iban, "--json"])))
@@ -1447,23 +1451,7 @@ fn a_payment_run_reserves_and_the_statement_posts_it() {
         .to_owned();
     // Making the run again reserves nothing twice.
     let again = dir.path().join("run2.json");
-    ok(&with(&[
-        "pay",
-        "run",
-        "--household",
-        "7",
-        "--date",
-        "2026-04-01",
-        "--book",
-        "--as",
-        &org,
-        "--debtor-iban",
-        iban,
-        "--by",
-        "alice",
-        "--out",
-        again.to_str().unwrap(),
-    ]));
+    pay_run(&again);
     assert!(std::fs::read_to_string(&again).unwrap().contains(&e2e));
     // The bank executes it: the next statement shows the debit with knop's EndToEndId.
     let paid = file(
