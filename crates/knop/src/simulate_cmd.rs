@@ -64,6 +64,7 @@ pub fn run_cmd(a: SimulateArgs) -> Result<ExitCode> {
         eprintln!("  {} — {}", o.id, o.title);
     }
     let files = write_bank_files(&scenario, &outcomes, &a.out)?;
+    let pipeline = pipeline_check(&scenario, &outcomes, &a.out)?;
     let summary = json!({
         "scenario": scenario.title, "start": scenario.start.to_string(), "months": a.months,
         "households": outcomes.iter().map(|o| json!({
@@ -72,6 +73,7 @@ pub fn run_cmd(a: SimulateArgs) -> Result<ExitCode> {
             "totals": {"status_quo": totals(&o.status_quo), "knop": totals(&o.knop)},
         })).collect::<Vec<_>>(),
         "bank_files": files,
+        "pipeline": pipeline,
     });
     std::fs::write(
         a.out.join("summary.json"),
@@ -82,6 +84,26 @@ pub fn run_cmd(a: SimulateArgs) -> Result<ExitCode> {
         report(&scenario, &outcomes, a.months),
     )?;
     println!("{} {}", t("Klaar:", "Done:"), a.out.display());
+    println!(
+        "  {}: {} {} {} {}; {} {}",
+        t(
+            "door de echte pijplijn (import, match, boeken)",
+            "through the real pipeline (import, match, book)"
+        ),
+        summary["pipeline"]["matched_lines"],
+        t("van", "of"),
+        summary["pipeline"]["bank_lines"],
+        t("bankregels gematcht", "bank lines matched"),
+        t(
+            "saldi gelijk aan het model:",
+            "balances equal to the model:"
+        ),
+        if summary["pipeline"]["ok"] == true {
+            t("ja", "yes")
+        } else {
+            t("NEE", "NO")
+        }
+    );
     for o in &outcomes {
         let (s, k) = (&o.status_quo, &o.knop);
         println!(
@@ -354,4 +376,164 @@ fn report(s: &Scenario, outcomes: &[Outcome], months: i32) -> String {
     }
     h.push_str("<p>Alle bankbestanden van de wereld met knop staan in de map <code>bank/</code>: een camt.053-afschrift per maand van de rekening van de stichting en een pain.001-betaalbestand per betaaldag.</p></body></html>\n");
     h
+}
+
+/// Runs the knop world's bank files through the real pipeline on a temporary embedded ledger:
+/// households and agreements recorded, each month's camt.053 imported, every household's lines
+/// matched and booked out of suspense. Then checks that nothing is left in suspense and that each
+/// household's book balance equals the model's (its end balance less its opening balance).
+fn pipeline_check(
+    s: &Scenario,
+    outcomes: &[Outcome],
+    out: &std::path::Path,
+) -> Result<serde_json::Value> {
+    use knop_bank::booking::{household_account, match_transfer, plan_import, Mirror};
+    use knop_ledger::entry::{OrgName, SignedEntry};
+    use knop_state::{Command, HouseholdCommand, Role};
+    let tmp = tempfile::tempdir()?;
+    let op = crate::location::new_key("knop.sim/ledger")?;
+    let store = knop_store::FileStore::create(
+        &tmp.path().join("log"),
+        knop_store::Meta {
+            origin: "knop.sim/ledger".into(),
+            operator_vkey: op.verifier_key(),
+        },
+    )?;
+    let mut node = knop_node::Node::init(Box::new(store), op.clone(), 1, knop_node::os_salts())?;
+    let org = crate::location::new_key("stichting")?;
+    let mut ts = 2u64;
+    let mut submit = |node: &mut knop_node::Node,
+                      key: &knop_ledger::note::NoteKey,
+                      cmd: Command|
+     -> Result<()> {
+        ts += 1;
+        let entry = SignedEntry::sign(
+            OrgName::parse(key.key_name())?,
+            ts,
+            cmd.encode(),
+            key.signing_key(),
+        );
+        node.submit(&[entry])?
+            .remove(0)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(())
+    };
+    submit(
+        &mut node,
+        &op,
+        Command::RegisterOrg {
+            name: OrgName::parse("stichting")?,
+            role: Role::Participant,
+            key: org.public_key().to_bytes(),
+        },
+    )?;
+    for (i, h) in s.households.iter().enumerate() {
+        let household = (i + 1) as u128;
+        submit(
+            &mut node,
+            &org,
+            Command::Household(HouseholdCommand::Open {
+                household,
+                counsellor: "simulatie".into(),
+                information: "knop-info-v1".into(),
+            }),
+        )?;
+        for a in &h.agreements {
+            let mut a = a.clone();
+            if a.kind == knop_budget::Kind::LivingMoney {
+                a.counterparty_iban = None; // the resident's IBAN stays off the ledger
+            }
+            submit(
+                &mut node,
+                &org,
+                Command::Household(HouseholdCommand::SetAgreement {
+                    household,
+                    agreement: a,
+                }),
+            )?;
+        }
+    }
+    let mirror = Mirror::of(&s.foundation_iban);
+    submit(&mut node, &org, Command::CreateAccounts(mirror.accounts()))?;
+    let mut camt: Vec<_> = std::fs::read_dir(out.join("bank/camt053"))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    camt.sort();
+    let (mut lines, mut matched, mut conflicts) = (0usize, 0usize, 0usize);
+    for (n, path) in camt.iter().enumerate() {
+        let file = knop_bank::camt053::parse(&crate::files::read(path)?)
+            .with_context(|| path.display().to_string())?;
+        let plan = plan_import(&file, &s.foundation_iban)?;
+        let mut transfers: Vec<_> = plan
+            .opening
+            .filter(|o| n == 0 && o.amount.0 != 0)
+            .into_iter()
+            .collect();
+        transfers.extend(plan.transfers.iter().copied());
+        lines += plan.transfers.len();
+        submit(&mut node, &org, Command::CreateTransfers(transfers))?;
+        let today = file
+            .statements
+            .iter()
+            .flat_map(|st| &st.entries)
+            .filter_map(|e| e.booking_date.as_deref()?.get(..10)?.parse().ok())
+            .max()
+            .unwrap_or(s.start);
+        for (i, _) in s.households.iter().enumerate() {
+            let household = (i + 1) as u128;
+            let h = &node.state().households()[&household];
+            let hplan = knop_budget::Plan {
+                opening_balance_cents: 0,
+                agreements: h.agreements.values().cloned().collect(),
+                household: Some(household.to_string()),
+            };
+            let m = crate::bank_cmd::match_file(&file, &hplan, today);
+            let mut book = vec![];
+            for ((_, found), pos) in m.lines.iter().zip(&m.positions) {
+                if matches!(found, knop_budget::matching::Match::Suspense { .. }) {
+                    continue;
+                }
+                if let Some(k) = plan.lines.iter().position(|p| p == pos) {
+                    book.push(match_transfer(&plan.transfers[k], &mirror, household));
+                }
+            }
+            if node
+                .state()
+                .book()
+                .account(household_account(household).id)
+                .is_none()
+            {
+                submit(
+                    &mut node,
+                    &org,
+                    Command::CreateAccounts(vec![household_account(household)]),
+                )?;
+            }
+            let count = book.len();
+            match submit(&mut node, &org, Command::CreateTransfers(book)) {
+                Ok(()) => matched += count,
+                Err(_) => conflicts += 1,
+            }
+        }
+    }
+    let book = node.state().book();
+    let suspense = book
+        .account(mirror.suspense)
+        .map_or(0, |a| a.credit_balance().0);
+    let mut households = vec![];
+    let mut all_equal = true;
+    for (i, (h, o)) in s.households.iter().zip(outcomes).enumerate() {
+        let held = book
+            .account(household_account((i + 1) as u128).id)
+            .map_or(0, |a| a.credit_balance().0);
+        let model = o.knop.last().map_or(0, |m| m.end_balance_cents) - h.opening_balance_cents;
+        all_equal &= held == model;
+        households.push(
+            json!({"id": h.id, "ledger_cents": held, "model_cents": model, "equal": held == model}),
+        );
+    }
+    let ok = suspense == 0 && conflicts == 0 && all_equal && matched == lines;
+    Ok(
+        json!({"ok": ok, "entries": node.size(), "bank_lines": lines, "matched_lines": matched, "conflicts": conflicts, "suspense_cents": suspense, "households": households}),
+    )
 }

@@ -940,6 +940,9 @@ fn simulate_writes_summary_report_and_valid_bank_files() {
         assert!(kn["paid_late"].as_i64() <= sq["paid_late"].as_i64(), "{h}");
         assert_eq!(h["knop"].as_array().unwrap().len(), 12);
     }
+    // The bank files went through the real pipeline: every line matched, balances as modelled.
+    assert_eq!(v["pipeline"]["ok"], true, "{}", v["pipeline"]);
+    assert_eq!(v["pipeline"]["suspense_cents"], 0);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(
         html.contains("<svg") && html.contains("Vijf virtuele inwoners"),

@@ -266,6 +266,8 @@ fn month_key(d: Date) -> String {
 
 struct World<'a> {
     h: &'a Household,
+    /// The household's number in the scenario, from 1: its id on the ledger.
+    number: usize,
     balance: i64,
     open: Vec<Bill>,
     months: BTreeMap<String, Month>,
@@ -305,7 +307,7 @@ impl World<'_> {
                 end_to_end_id: a
                     .direct_debit
                     .is_none()
-                    .then(|| end_to_end_id(&format!("{}/{}", self.h.id, a.id), bill.due)),
+                    .then(|| end_to_end_id(&format!("{}/{}", self.number, a.id), bill.due)),
                 mandate: a
                     .direct_debit
                     .as_ref()
@@ -340,8 +342,15 @@ fn category(a: &Agreement) -> Category {
     a.category()
 }
 
-/// Runs one household in both worlds for `months` months from the scenario's start.
-pub fn run_household(h: &Household, start: Date, months: i32) -> Result<Outcome, SimError> {
+/// Runs one household in both worlds for `months` months from the scenario's start. `number` is
+/// the household's number in the scenario (from 1), which is also its id on the ledger and part
+/// of its payments' EndToEndIds.
+pub fn run_household(
+    h: &Household,
+    number: usize,
+    start: Date,
+    months: i32,
+) -> Result<Outcome, SimError> {
     for a in &h.agreements {
         a.check()
             .map_err(|e| SimError::Scenario(format!("{}: {e}", h.id)))?;
@@ -361,8 +370,8 @@ pub fn run_household(h: &Household, start: Date, months: i32) -> Result<Outcome,
     let end = start
         .saturating_add(months.months())
         .saturating_sub(1.day());
-    let status_quo = simulate(h, start, end, false).0;
-    let (knop, bookings) = simulate(h, start, end, true);
+    let status_quo = simulate(h, number, start, end, false).0;
+    let (knop, bookings) = simulate(h, number, start, end, true);
     Ok(Outcome {
         id: h.id.clone(),
         title: h.title.clone(),
@@ -373,11 +382,18 @@ pub fn run_household(h: &Household, start: Date, months: i32) -> Result<Outcome,
     })
 }
 
-fn simulate(h: &Household, start: Date, end: Date, knop: bool) -> (Vec<Month>, Vec<Booking>) {
+fn simulate(
+    h: &Household,
+    number: usize,
+    start: Date,
+    end: Date,
+    knop: bool,
+) -> (Vec<Month>, Vec<Booking>) {
     let incomes = incomes(h, start, end);
     let mut pending = bills(h, start, end).into_iter().peekable();
     let mut w = World {
         h,
+        number,
         balance: h.opening_balance_cents,
         open: vec![],
         months: BTreeMap::new(),
@@ -528,7 +544,8 @@ pub fn run(s: &Scenario, months: i32) -> Result<Vec<Outcome>, SimError> {
     }
     s.households
         .iter()
-        .map(|h| run_household(h, s.start, months))
+        .enumerate()
+        .map(|(i, h)| run_household(h, i + 1, s.start, months))
         .collect()
 }
 
