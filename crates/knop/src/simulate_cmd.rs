@@ -81,7 +81,7 @@ pub fn run_cmd(a: SimulateArgs) -> Result<ExitCode> {
     )?;
     std::fs::write(
         a.out.join("report.html"),
-        report(&scenario, &outcomes, a.months),
+        report(&scenario, &outcomes, a.months, &summary["pipeline"]),
     )?;
     println!("{} {}", t("Klaar:", "Done:"), a.out.display());
     println!(
@@ -304,7 +304,7 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn report(s: &Scenario, outcomes: &[Outcome], months: i32) -> String {
+fn report(s: &Scenario, outcomes: &[Outcome], months: i32, pipeline: &serde_json::Value) -> String {
     let mut h = String::new();
     let _ = write!(h, "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title>", esc(&s.title));
     h.push_str("<style>body{font-family:system-ui,sans-serif;max-width:920px;margin:2rem auto;padding:0 1rem;color:#1b1b1b;line-height:1.5}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}th:first-child,td:first-child{text-align:left}.key span{display:inline-block;width:1.5rem;height:.3rem;margin:0 .4rem .2rem 1rem;vertical-align:middle}section{border-top:1px solid #ddd;margin-top:2rem}svg{width:100%;height:auto;max-width:560px}</style></head><body>");
@@ -374,7 +374,12 @@ fn report(s: &Scenario, outcomes: &[Outcome], months: i32) -> String {
         }
         h.push_str("</table></section>");
     }
-    h.push_str("<p>Alle bankbestanden van de wereld met knop staan in de map <code>bank/</code>: een camt.053-afschrift per maand van de rekening van de stichting en een pain.001-betaalbestand per betaaldag.</p></body></html>\n");
+    h.push_str("<p>Alle bankbestanden van de wereld met knop staan in de map <code>bank/</code>: een camt.053-afschrift per maand van de rekening van de stichting en een pain.001-betaalbestand per betaaldag.</p>");
+    let _ = write!(
+        h,
+        "<p>Controle door de echte verwerking (grootboek, import, matching, boeken): {} van de {} bankregels aan het juiste huishouden gekoppeld; saldi in het grootboek gelijk aan het model: {}.</p></body></html>\n",
+        pipeline["matched_lines"], pipeline["bank_lines"], if pipeline["ok"] == true { "ja" } else { "nee" }
+    );
     h
 }
 
