@@ -375,9 +375,9 @@ fn report(s: &Scenario, outcomes: &[Outcome], months: i32, pipeline: &serde_json
         h.push_str("</table></section>");
     }
     h.push_str("<p>Alle bankbestanden van de wereld met knop staan in de map <code>bank/</code>: een camt.053-afschrift per maand van de rekening van de stichting en een pain.001-betaalbestand per betaaldag.</p>");
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<p>Controle door de echte verwerking (grootboek, import, matching, boeken): {} van de {} bankregels aan het juiste huishouden gekoppeld; saldi in het grootboek gelijk aan het model: {}.</p></body></html>\n",
+        "<p>Controle door de echte verwerking (grootboek, import, matching, boeken): {} van de {} bankregels aan het juiste huishouden gekoppeld; saldi in het grootboek gelijk aan het model: {}.</p></body></html>",
         pipeline["matched_lines"], pipeline["bank_lines"], if pipeline["ok"] == true { "ja" } else { "nee" }
     );
     h
