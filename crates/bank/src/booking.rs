@@ -28,6 +28,8 @@ pub mod code {
     pub const OPENING: u16 = 900;
     /// Money the foundation holds for one household.
     pub const HOUSEHOLD: u16 = 300;
+    /// What the foundation advanced to one household and is owed back.
+    pub const ADVANCE: u16 = 310;
 }
 
 /// Transfer codes used by imports.
@@ -40,6 +42,10 @@ pub mod why {
     pub const MATCHED: u16 = 1002;
     /// A payment ordered in a payment run.
     pub const PAYMENT: u16 = 1003;
+    /// An advance to a household whose income is late.
+    pub const ADVANCE: u16 = 1004;
+    /// A repayment of an advance from income.
+    pub const REPAYMENT: u16 = 1005;
 }
 
 /// A 128-bit id derived from a domain label and parts (never 0 or all ones).
@@ -298,6 +304,54 @@ pub fn payment_post(end_to_end_id: &str) -> Transfer {
             0,
             knop_book::Cents(0),
             knop_book::TransferFlags::POST_PENDING,
+        )
+    }
+}
+
+/// The account recording what the foundation advanced to `household` and is still owed back
+/// (debits: advances; credits: repayments).
+pub fn advance_account(household: u128) -> Account {
+    Account {
+        code: code::ADVANCE,
+        user_data: household,
+        ..Account::eur(derive_id("advance", &[&household.to_be_bytes()]), 0)
+    }
+}
+
+/// An advance of `cents` to `household` for the payment run of `date` (one per household and run).
+pub fn advance(household: u128, date: &str, cents: i64) -> Transfer {
+    let id = derive_id(
+        "advance-given",
+        &[&household.to_be_bytes(), date.as_bytes()],
+    );
+    Transfer {
+        code: why::ADVANCE,
+        user_data: household,
+        ..Transfer::eur(
+            id,
+            advance_account(household).id,
+            household_account(household).id,
+            knop_book::Cents(cents),
+            0,
+        )
+    }
+}
+
+/// Repays `cents` of `household`'s advance from income; `key` names the booking it comes from.
+pub fn repayment(household: u128, key: u128, cents: i64) -> Transfer {
+    let id = derive_id(
+        "advance-repaid",
+        &[&household.to_be_bytes(), &key.to_be_bytes()],
+    );
+    Transfer {
+        code: why::REPAYMENT,
+        user_data: household,
+        ..Transfer::eur(
+            id,
+            household_account(household).id,
+            advance_account(household).id,
+            knop_book::Cents(cents),
+            0,
         )
     }
 }

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use knop_bank::booking::{
-    household_account, match_transfer, payment_id, payment_post, plan_import,
+    advance_account, household_account, match_transfer, payment_id, payment_post, plan_import,
+    repayment,
 };
 use knop_bank::camt053::{parse, Statement};
 use knop_budget::matching::{alerts, match_line, own_payments, Line, Match};
@@ -543,13 +544,31 @@ fn book_lines(
         .iter()
         .filter(|x| node.state().book().transfer(x.id).is_none())
         .count();
+    // An advance is repaid first from the income matched now, in the same entry.
+    let book = node.state().book();
+    let outstanding = book
+        .account(advance_account(household).id)
+        .map_or(0, |x| x.debits_posted.0 - x.credits_posted.0);
+    let incoming: Vec<_> = transfers
+        .iter()
+        .filter(|x| x.credit_account_id == account.id && book.transfer(x.id).is_none())
+        .collect();
+    let income_now: i64 = incoming.iter().map(|x| x.amount.0).sum();
+    let repaid = outstanding.min(income_now);
+    let mut all = transfers.clone();
+    if repaid > 0 {
+        all.push(repayment(household, incoming[0].id, repaid));
+    }
     if new > 0 {
-        if let Err(e) = submit_as(
-            &mut node,
-            &key,
-            &Command::CreateTransfers(transfers.clone()),
-        )? {
+        if let Err(e) = submit_as(&mut node, &key, &Command::CreateTransfers(all))? {
             anyhow::bail!("{}: {e}", t("niets geboekt", "nothing booked"));
+        }
+        if repaid > 0 {
+            println!(
+                "{} {}",
+                t("Voorschot terugbetaald:", "Advance repaid:"),
+                euro(repaid)
+            );
         }
     }
     let held = node
@@ -605,16 +624,24 @@ fn suspense(loc: &Location, iban: &str, json: bool) -> Result<ExitCode> {
     let bank = book
         .account(mirror.bank)
         .map_or(0, |a| a.debits_posted.0 - a.credits_posted.0);
-    let mut households: Vec<(u128, i64)> = book
+    // Per household: what it holds, what is reserved for payments, what it owes of an advance.
+    let mut households: Vec<(u128, i64, i64, i64)> = book
         .accounts()
         .filter(|a| a.account.code == knop_bank::booking::code::HOUSEHOLD)
-        .map(|a| (a.account.user_data, a.credit_balance().0))
+        .map(|a| {
+            let h = a.account.user_data;
+            let owed = book
+                .account(advance_account(h).id)
+                .map_or(0, |x| x.debits_posted.0 - x.credits_posted.0);
+            (h, a.credit_balance().0, a.debits_pending.0, owed)
+        })
         .collect();
     households.sort();
     if json {
+        let list: Vec<_> = households.iter().map(|(h, c, r, o)| json!({"household": h.to_string(), "cents": c, "reserved_cents": r, "advance_cents": o})).collect();
         println!(
             "{}",
-            json!({"bank_cents": bank, "suspense_cents": suspense, "households": households.iter().map(|(h, c)| json!({"household": h.to_string(), "cents": c})).collect::<Vec<_>>()})
+            json!({"bank_cents": bank, "suspense_cents": suspense, "households": list})
         );
     } else {
         println!(
@@ -627,8 +654,16 @@ fn suspense(loc: &Location, iban: &str, json: bool) -> Result<ExitCode> {
             t("Nog te verdelen (suspense):", "Not yet matched (suspense):"),
             euro(suspense)
         );
-        for (h, c) in &households {
-            println!("  {} {h}: {}", t("huishouden", "household"), euro(*c));
+        for (h, c, r, o) in &households {
+            println!(
+                "  {} {h}: {} ({} {}, {} {})",
+                t("huishouden", "household"),
+                euro(*c),
+                t("gereserveerd", "reserved"),
+                euro(*r),
+                t("voorschot", "advance"),
+                euro(*o)
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -50,6 +50,10 @@ pub struct RunArgs {
     /// The booking organisation's private key file (with --book).
     #[arg(long = "as", value_name = "KEY_FILE")]
     pub key: Option<PathBuf>,
+    /// With --book: how much the foundation may have advanced to the household in all, in euros,
+    /// when its income is late (repaid from the next income that is matched).
+    #[arg(long, default_value = "1500")]
+    pub advance_limit: String,
     /// The paying account (the foundation's IBAN).
     #[arg(long)]
     pub debtor_iban: String,
@@ -398,7 +402,9 @@ fn book_run(
     a: &RunArgs,
     household: u128,
 ) -> Result<knop_budget::payrun::Selection> {
-    use knop_bank::booking::{household_account, payment_id, payment_pending, Mirror};
+    use knop_bank::booking::{
+        advance, advance_account, household_account, payment_id, payment_pending, Mirror,
+    };
     let mirror = Mirror::of(&a.debtor_iban.replace(' ', "").to_uppercase());
     let key = crate::location::read_key(a.key.as_ref().expect("clap requires --as with --book"))?;
     let mut node = loc.open_writer()?;
@@ -415,21 +421,54 @@ fn book_run(
         .filter(|i| book.transfer(payment_id(&i.end_to_end_id)).is_some())
         .map(|i| i.cents)
         .sum();
-    let s = select(plan, a.date, balance - reserved + again);
-    if node.state().book().account(account.id).is_none() {
+    // Late income is absorbed: the foundation may advance up to the limit (policy, per run).
+    let limit = knop_book::Cents::parse_euros(&a.advance_limit)?.0.max(0);
+    let outstanding = book
+        .account(advance_account(household).id)
+        .map_or(0, |x| x.debits_posted.0 - x.credits_posted.0);
+    let headroom = (limit - outstanding).max(0);
+    let own = balance - reserved + again;
+    let s = select(plan, a.date, own + headroom);
+    let new_total: i64 = s
+        .items
+        .iter()
+        .filter(|i| book.transfer(payment_id(&i.end_to_end_id)).is_none())
+        .map(|i| i.cents)
+        .sum();
+    let needed = (new_total - (balance - reserved)).max(0);
+    let mut wanted = mirror.accounts();
+    wanted.extend([account, advance_account(household)]);
+    let accounts: Vec<_> = wanted
+        .into_iter()
+        .filter(|x| node.state().book().account(x.id).is_none())
+        .collect();
+    if !accounts.is_empty() {
         if let Err(e) = crate::book_cmd::submit_as(
             &mut node,
             &key,
-            &knop_state::Command::CreateAccounts(vec![account]),
+            &knop_state::Command::CreateAccounts(accounts),
         )? {
             bail!("{e}");
         }
     }
-    let transfers: Vec<_> = s
-        .items
-        .iter()
-        .map(|i| payment_pending(household, &mirror, &i.end_to_end_id, i.cents))
-        .collect();
+    let mut transfers: Vec<_> = Vec::new();
+    if needed > 0 {
+        transfers.push(advance(household, &a.date.to_string(), needed));
+        eprintln!(
+            "{}: {} ({} {} {} {})",
+            t("LET OP: voorschot gebruikt", "NOTE: advance used"),
+            crate::files::euro(needed),
+            t("openstaand", "outstanding"),
+            crate::files::euro(outstanding + needed),
+            t("van maximaal", "of at most"),
+            crate::files::euro(limit)
+        );
+    }
+    transfers.extend(
+        s.items
+            .iter()
+            .map(|i| payment_pending(household, &mirror, &i.end_to_end_id, i.cents)),
+    );
     if !transfers.is_empty() {
         if let Err(e) = crate::book_cmd::submit_as(
             &mut node,

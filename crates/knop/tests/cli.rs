@@ -1495,3 +1495,153 @@ fn a_payment_run_reserves_and_the_statement_posts_it() {
     assert_eq!(acct("7")["cents"], 60000);
     assert!(ok(&with(&["log", "verify"])).starts_with("ok "));
 }
+
+#[test]
+fn late_income_is_absorbed_by_an_advance_that_the_income_repays() {
+    let ledger = Ledger::new();
+    let (dir, org) = (&ledger.dir, ledger.org.clone());
+    let with = |rest: &[&str]| ledger.args(rest);
+    let iban = "NL91ABNA0417164300";
+    let rent = dir.path().join("huur.json");
+    std::fs::write(&rent, r#"{"id": "huur", "kind": "fixed_cost", "category": "housing", "amount_cents": 90000, "schedule": {"monthly": {"day": 1}}, "counterparty_iban": "NL44RABO0123456789"}"#).unwrap();
+    let wage = dir.path().join("loon.json");
+    std::fs::write(&wage, r#"{"id": "loon", "kind": "income", "amount_cents": 150000, "schedule": {"monthly": {"day": 24}}, "counterparty_iban": "NL02ABNA0123456789", "reference": "Salaris", "tolerance_days": 10}"#).unwrap();
+    ok(&with(&[
+        "household",
+        "open",
+        "--as",
+        &org,
+        "--id",
+        "8",
+        "--counsellor",
+        "c",
+        "--information",
+        "v1",
+    ]));
+    for f in [&rent, &wage] {
+        ok(&with(&[
+            "agreement",
+            "set",
+            "--as",
+            &org,
+            "--household",
+            "8",
+            "--file",
+            f.to_str().unwrap(),
+        ]));
+    }
+    // No money yet: the rent run on 1 April is covered by an advance, and says so.
+    let run = dir.path().join("run.json");
+    let out = knop(&with(&[
+        "pay",
+        "run",
+        "--household",
+        "8",
+        "--date",
+        "2026-04-01",
+        "--book",
+        "--as",
+        &org,
+        "--debtor-iban",
+        iban,
+        "--by",
+        "a",
+        "--out",
+        run.to_str().unwrap(),
+    ]));
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("voorschot gebruikt: € 900,00"));
+    let e2e = std::fs::read_to_string(&run)
+        .unwrap()
+        .split("\"end_to_end_id\": \"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let households = |field: &str| -> i64 {
+        let s: serde_json::Value =
+            serde_json::from_str(&ok(&with(&["bank", "suspense", "--iban", iban, "--json"])))
+                .unwrap();
+        s["households"][0][field].as_i64().unwrap()
+    };
+    assert_eq!(
+        (
+            households("cents"),
+            households("reserved_cents"),
+            households("advance_cents")
+        ),
+        (90000, 90000, 90000)
+    );
+    // A second advance beyond the limit is refused: nothing is reserved for May with a limit of 900.
+    let may = dir.path().join("run-mei.json");
+    ok(&with(&[
+        "pay",
+        "run",
+        "--household",
+        "8",
+        "--date",
+        "2026-04-30",
+        "--book",
+        "--as",
+        &org,
+        "--debtor-iban",
+        iban,
+        "--by",
+        "a",
+        "--advance-limit",
+        "900",
+        "--out",
+        may.to_str().unwrap(),
+    ]));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&may).unwrap()).unwrap();
+    assert!(v["content"]["items"].as_array().unwrap().is_empty(), "{v}");
+    assert!(
+        v["not_covered"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("huur 2026-05-01"),
+        "{v}"
+    );
+    assert_eq!(households("advance_cents"), 90000);
+    // The late wage and the executed rent arrive on one statement: the rent posts, the wage
+    // comes in and repays the advance first.
+    let xml = statement_xml(
+        "S9",
+        &[
+            ("1500.00", "CRDT", "W1", r#"<RltdPties><DbtrAcct><Id><IBAN>NL02ABNA0123456789</IBAN></Id></DbtrAcct></RltdPties><RmtInf><Ustrd>Salaris maart</Ustrd></RmtInf>"#.into()),
+            ("900.00", "DBIT", "W2", format!(r#"<Refs><EndToEndId>{e2e}</EndToEndId></Refs>"#)),
+        ],
+    );
+    let stmt = dir.path().join("s9.xml");
+    std::fs::write(&stmt, xml).unwrap();
+    let stmt = stmt.to_str().unwrap();
+    ok(&with(&[
+        "bank", "import", stmt, "--iban", iban, "--as", &org,
+    ]));
+    let out = ok(&with(&[
+        "bank",
+        "match",
+        stmt,
+        "--household",
+        "8",
+        "--today",
+        "2026-03-31",
+        "--book",
+        "--iban",
+        iban,
+        "--as",
+        &org,
+    ]));
+    assert!(out.contains("Voorschot terugbetaald: € 900,00"), "{out}");
+    assert_eq!(
+        (
+            households("cents"),
+            households("reserved_cents"),
+            households("advance_cents")
+        ),
+        (60000, 0, 0)
+    );
+    assert!(ok(&with(&["log", "verify"])).starts_with("ok "));
+}
