@@ -55,3 +55,63 @@ pub fn read_plan(path: &Path) -> Result<knop_budget::Plan> {
 pub fn euro(cents: i64) -> String {
     knop_book::Cents(cents).to_dutch()
 }
+
+const MONTHS_NL: [&str; 12] = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// A date as people read it: `25 november 2026` (Dutch) or `25 November 2026` (English).
+pub fn date(d: jiff::civil::Date) -> String {
+    let months = if crate::i18n::t("nl", "en") == "nl" {
+        MONTHS_NL
+    } else {
+        MONTHS_EN
+    };
+    format!(
+        "{} {} {}",
+        d.day(),
+        months[(d.month() - 1) as usize],
+        d.year()
+    )
+}
+
+/// A month as people read it: `maart 2026`, from `YYYY-MM`.
+pub fn month(yyyy_mm: &str) -> String {
+    let months = if crate::i18n::t("nl", "en") == "nl" {
+        MONTHS_NL
+    } else {
+        MONTHS_EN
+    };
+    match (
+        yyyy_mm.get(..4),
+        yyyy_mm.get(5..7).and_then(|m| m.parse::<usize>().ok()),
+    ) {
+        (Some(y), Some(m)) if (1..=12).contains(&m) => format!("{} {y}", months[m - 1]),
+        _ => yyyy_mm.to_owned(),
+    }
+}

@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use knop_budget::forecast;
 use serde_json::json;
 
-use crate::files::euro;
+use crate::files::{date, euro};
 use crate::i18n::t;
 
 /// Arguments of `knop forecast`.
@@ -52,19 +52,19 @@ pub fn run(loc: &crate::location::Location, a: ForecastArgs) -> Result<ExitCode>
     println!(
         "{} {}: {}",
         t("beginsaldo op", "opening balance on"),
-        a.from,
+        date(a.from),
         euro(balance)
     );
     for x in &f.flows {
         balance += x.cents;
         let moved = if x.date != x.due {
-            format!(" ({} {})", t("vervalt", "due"), x.due)
+            format!(" ({} {})", t("vervalt", "due"), date(x.due))
         } else {
             String::new()
         };
         println!(
-            "{}  {:>14}  {:>14}  {}{moved}",
-            x.date,
+            "{:<18} {:>14}  {:>14}  {}{moved}",
+            date(x.date),
             euro(x.cents),
             euro(balance),
             label(&x.agreement)
@@ -74,7 +74,7 @@ pub fn run(loc: &crate::location::Location, a: ForecastArgs) -> Result<ExitCode>
         Some(s) => println!(
             "\n{} {}: {} {}",
             t("LET OP: eerste tekort op", "WARNING: first shortfall on"),
-            s.date,
+            date(s.date),
             t("saldo", "balance"),
             euro(s.balance_cents)
         ),

@@ -308,7 +308,7 @@ fn report(s: &Scenario, outcomes: &[Outcome], months: i32, pipeline: &serde_json
     let mut h = String::new();
     let _ = write!(h, "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title>", esc(&s.title));
     h.push_str("<style>body{font-family:system-ui,sans-serif;max-width:920px;margin:2rem auto;padding:0 1rem;color:#1b1b1b;line-height:1.5}table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}th:first-child,td:first-child{text-align:left}.key span{display:inline-block;width:1.5rem;height:.3rem;margin:0 .4rem .2rem 1rem;vertical-align:middle}section{border-top:1px solid #ddd;margin-top:2rem}svg{width:100%;height:auto;max-width:560px}</style></head><body>");
-    let _ = write!(h, "<h1>{}</h1><p>Een jaar huishoudgeld van vijf virtuele inwoners, dag voor dag, twee keer doorgerekend: <b>zonder</b> knop (de inwoner betaalt zelf, als er geld is) en <b>met</b> knop (inkomsten op de rekening van de stichting, vaste lasten op tijd, vast leefgeld, een voorschot als inkomen te laat is). Start {}, {months} maanden. Incassokosten volgens de Wet incassokosten (WIK) zodra een rekening 30 dagen na de vervaldatum nog openstaat.</p>", esc(&s.title), s.start);
+    let _ = write!(h, "<h1>{}</h1><p>Een jaar huishoudgeld van vijf virtuele inwoners, dag voor dag, twee keer doorgerekend: <b>zonder</b> knop (de inwoner betaalt zelf, als er geld is) en <b>met</b> knop (inkomsten op de rekening van de stichting, vaste lasten op tijd, vast leefgeld, een voorschot als inkomen te laat is). Start {}, {months} maanden. Incassokosten volgens de Wet incassokosten (WIK) zodra een rekening 30 dagen na de vervaldatum nog openstaat.</p>", esc(&s.title), crate::files::date(s.start));
     h.push_str("<p class=\"key\">Lijnen:<span style=\"background:#c0392b\"></span>zonder knop<span style=\"background:#1a7f37\"></span>met knop</p>");
     h.push_str("<table><tr><th>Huishouden</th><th>Te laat betaald<br>zonder → met</th><th>Incassokosten<br>zonder → met</th><th>Leefgeld<br>zonder → met</th></tr>");
     for o in outcomes {
@@ -370,7 +370,7 @@ fn report(s: &Scenario, outcomes: &[Outcome], months: i32, pipeline: &serde_json
         );
         h.push_str("<table><tr><th>Maand</th><th>Op tijd<br>zonder / met</th><th>Te laat<br>zonder / met</th><th>Incassokosten<br>zonder / met</th><th>Leefgeld<br>zonder / met</th></tr>");
         for (x, y) in o.status_quo.iter().zip(&o.knop) {
-            let _ = write!(h, "<tr><td>{}</td><td>{} / {}</td><td>{} / {}</td><td>{} / {}</td><td>{} / {}</td></tr>", x.month, x.paid_on_time, y.paid_on_time, x.paid_late, y.paid_late, euro(x.collection_costs_cents), euro(y.collection_costs_cents), euro(x.living_money_cents), euro(y.living_money_cents));
+            let _ = write!(h, "<tr><td>{}</td><td>{} / {}</td><td>{} / {}</td><td>{} / {}</td><td>{} / {}</td></tr>", crate::files::month(&x.month), x.paid_on_time, y.paid_on_time, x.paid_late, y.paid_late, euro(x.collection_costs_cents), euro(y.collection_costs_cents), euro(x.living_money_cents), euro(y.living_money_cents));
         }
         h.push_str("</table></section>");
     }

@@ -664,7 +664,7 @@ fn forecast_warns_before_money_runs_short() {
     assert_eq!(v["first_shortfall"]["balance_cents"], -7000);
     assert_eq!(v["balances"].as_array().unwrap().len(), 90);
     let text = ok(&["forecast", plan.to_str().unwrap(), "--from", "2026-01-01"]);
-    assert!(text.contains("eerste tekort op 2026-02-23"), "{text}");
+    assert!(text.contains("eerste tekort op 23 februari 2026"), "{text}");
     let e = fails(&[
         "forecast",
         plan.to_str().unwrap(),
