@@ -355,3 +355,67 @@ pub fn repayment(household: u128, key: u128, cents: i64) -> Transfer {
         )
     }
 }
+
+impl ImportPlan {
+    /// What to submit to book this file: its entries, and the opening balance if this is the
+    /// account's first import (its bank mirror exists and has no postings yet) or this same
+    /// opening was booked before (so a retried file is recognised as the same). A later
+    /// statement's opening balance is not booked: it follows from the entries before it.
+    pub fn transfers_to_book(&self, book: &knop_book::Book) -> Vec<Transfer> {
+        let fresh = book
+            .account(self.mirror.bank)
+            .is_some_and(|b| b.debits_posted.0 == 0 && b.credits_posted.0 == 0);
+        let opening = self.opening.filter(|o| {
+            o.amount.0 != 0 && (fresh || book.transfer(o.id).is_some_and(|b| b.transfer == *o))
+        });
+        opening
+            .into_iter()
+            .chain(self.transfers.iter().copied())
+            .collect()
+    }
+
+    /// The transfers that move the lines at `picked` (statement, entry) out of suspense to
+    /// `household`. A line whose EndToEndId is in `own_payments` and has a reservation on the
+    /// ledger posts that reservation; any other line moves by [`match_transfer`]. Fails with the
+    /// first line that was not imported yet.
+    pub fn matched_transfers(
+        &self,
+        book: &knop_book::Book,
+        household: u128,
+        picked: &[(usize, usize)],
+        own_payments: &std::collections::HashMap<(usize, usize), String>,
+    ) -> Result<Vec<Transfer>, NotImported> {
+        let mut out = vec![];
+        for pos in picked {
+            let Some(i) = self.lines.iter().position(|p| p == pos) else {
+                continue;
+            };
+            let imported = self.transfers[i];
+            if book.transfer(imported.id).is_none() {
+                return Err(NotImported {
+                    statement: pos.0,
+                    entry: pos.1,
+                });
+            }
+            let reserved = own_payments.get(pos).filter(|e2e| {
+                book.transfer(payment_id(e2e))
+                    .is_some_and(|p| p.status != knop_book::PendingStatus::None)
+            });
+            out.push(match reserved {
+                Some(e2e) => payment_post(e2e),
+                None => match_transfer(&imported, &self.mirror, household),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Occurs when a line is matched before its statement was imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("statement {statement}, entry {entry} is not imported yet")]
+pub struct NotImported {
+    /// Position of the statement in the file.
+    pub statement: usize,
+    /// Position of the entry in the statement.
+    pub entry: usize,
+}

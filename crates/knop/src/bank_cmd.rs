@@ -5,10 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use knop_bank::booking::{
-    advance_account, household_account, match_transfer, payment_id, payment_post, plan_import,
-    repayment,
-};
+use knop_bank::booking::{advance_account, household_account, plan_import, repayment};
 use knop_bank::camt053::{parse, Statement};
 use knop_budget::matching::{alerts, match_line, own_payments, Line, Match};
 use knop_state::Command;
@@ -178,15 +175,7 @@ fn import(loc: &Location, a: ImportArgs) -> Result<ExitCode> {
         }
     }
     let book = node.state().book();
-    let fresh = book
-        .account(m.bank)
-        .is_some_and(|b| b.debits_posted.0 == 0 && b.credits_posted.0 == 0);
-    // The opening balance is taken over once, on the account's first import.
-    let opening = plan
-        .opening
-        .filter(|o| o.amount.0 != 0 && (fresh || book.transfer(o.id).is_some()));
-    let mut transfers: Vec<_> = opening.into_iter().collect();
-    transfers.extend(plan.transfers.iter().copied());
+    let transfers = plan.transfers_to_book(book);
     let new: Vec<_> = transfers
         .iter()
         .filter(|tr| book.transfer(tr.id).is_none())
@@ -508,32 +497,18 @@ fn book_lines(
     let plan = plan_import(file, iban).with_context(|| path.display().to_string())?;
     let key = read_key(key)?;
     let mut node = loc.open_writer()?;
-    let mut transfers = vec![];
-    for pos in picked {
-        let Some(i) = plan.lines.iter().position(|p| p == pos) else {
-            continue;
-        };
-        let imported = plan.transfers[i];
-        if node.state().book().transfer(imported.id).is_none() {
-            anyhow::bail!(
+    let transfers = plan
+        .matched_transfers(node.state().book(), household, picked, own)
+        .map_err(|_| {
+            anyhow::anyhow!(
                 "{}: {}",
                 path.display(),
                 t(
                     "importeer het afschrift eerst (knop bank import)",
                     "import the statement first (knop bank import)"
                 )
-            );
-        }
-        transfers.push(
-            own.get(pos)
-                .and_then(|e2e| {
-                    // knop's own payment with a reservation: the statement posts the reservation.
-                    let pending = node.state().book().transfer(payment_id(e2e))?;
-                    (pending.status != knop_book::PendingStatus::None).then(|| payment_post(e2e))
-                })
-                .unwrap_or_else(|| match_transfer(&imported, &plan.mirror, household)),
-        );
-    }
+            )
+        })?;
     let account = household_account(household);
     if node.state().book().account(account.id).is_none() {
         if let Err(e) = submit_as(&mut node, &key, &Command::CreateAccounts(vec![account]))? {

@@ -392,7 +392,7 @@ fn pipeline_check(
     outcomes: &[Outcome],
     out: &std::path::Path,
 ) -> Result<serde_json::Value> {
-    use knop_bank::booking::{household_account, match_transfer, plan_import, Mirror};
+    use knop_bank::booking::{household_account, plan_import, Mirror};
     use knop_ledger::entry::{OrgName, SignedEntry};
     use knop_state::{Command, HouseholdCommand, Role};
     let tmp = tempfile::tempdir()?;
@@ -465,16 +465,11 @@ fn pipeline_check(
         .collect::<Result<_, _>>()?;
     camt.sort();
     let (mut lines, mut matched, mut conflicts) = (0usize, 0usize, 0usize);
-    for (n, path) in camt.iter().enumerate() {
+    for path in &camt {
         let file = knop_bank::camt053::parse(&crate::files::read(path)?)
             .with_context(|| path.display().to_string())?;
         let plan = plan_import(&file, &s.foundation_iban)?;
-        let mut transfers: Vec<_> = plan
-            .opening
-            .filter(|o| n == 0 && o.amount.0 != 0)
-            .into_iter()
-            .collect();
-        transfers.extend(plan.transfers.iter().copied());
+        let transfers = plan.transfers_to_book(node.state().book());
         lines += plan.transfers.len();
         submit(&mut node, &org, Command::CreateTransfers(transfers))?;
         let today = file
@@ -493,15 +488,21 @@ fn pipeline_check(
                 household: Some(household.to_string()),
             };
             let m = crate::bank_cmd::match_file(&file, &hplan, today);
-            let mut book = vec![];
-            for ((_, found), pos) in m.lines.iter().zip(&m.positions) {
-                if matches!(found, knop_budget::matching::Match::Suspense { .. }) {
-                    continue;
-                }
-                if let Some(k) = plan.lines.iter().position(|p| p == pos) {
-                    book.push(match_transfer(&plan.transfers[k], &mirror, household));
-                }
-            }
+            let picked: Vec<_> = m
+                .lines
+                .iter()
+                .zip(&m.positions)
+                .filter(|((_, found), _)| {
+                    !matches!(found, knop_budget::matching::Match::Suspense { .. })
+                })
+                .map(|(_, pos)| *pos)
+                .collect();
+            let book = plan.matched_transfers(
+                node.state().book(),
+                household,
+                &picked,
+                &Default::default(),
+            )?;
             if node
                 .state()
                 .book()
