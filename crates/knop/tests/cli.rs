@@ -1185,7 +1185,7 @@ fn imported_lines_move_from_suspense_to_the_household() {
         ]));
     }
     // Booking matches before the statement is imported is refused.
-    let e = fails(&with(&[
+    let book_match = [
         "bank",
         "match",
         stmt,
@@ -1197,8 +1197,9 @@ fn imported_lines_move_from_suspense_to_the_household() {
         "--iban",
         iban,
         "--as",
-        &org,
-    ]));
+        org.as_str(),
+    ];
+    let e = fails(&with(&book_match));
     assert!(e.contains("importeer het afschrift eerst"), "{e}");
     ok(&with(&[
         "bank", "import", stmt, "--iban", iban, "--as", &org,
@@ -1207,36 +1208,9 @@ fn imported_lines_move_from_suspense_to_the_household() {
         serde_json::from_str(&ok(&with(&["bank", "suspense", "--iban", iban, "--json"]))).unwrap();
     assert_eq!(s["suspense_cents"], 120_000 + 500 - 14_500 - 85_000);
     assert_eq!(s["bank_cents"], 51_000);
-    ok(&with(&[
-        "bank",
-        "match",
-        stmt,
-        "--household",
-        "42",
-        "--today",
-        "2026-03-31",
-        "--book",
-        "--iban",
-        iban,
-        "--as",
-        &org,
-    ]));
+    ok(&with(&book_match));
     // Again: nothing new.
-    assert!(ok(&with(&[
-        "bank",
-        "match",
-        stmt,
-        "--household",
-        "42",
-        "--today",
-        "2026-03-31",
-        "--book",
-        "--iban",
-        iban,
-        "--as",
-        &org
-    ]))
-    .contains("Geboekt: 0"));
+    assert!(ok(&with(&book_match)).contains("Geboekt: 0"));
     let s: serde_json::Value =
         serde_json::from_str(&ok(&with(&["bank", "suspense", "--iban", iban, "--json"]))).unwrap();
     assert_eq!(
