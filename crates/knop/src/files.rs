@@ -56,57 +56,14 @@ pub fn euro(cents: i64) -> String {
     knop_book::Cents(cents).to_dutch()
 }
 
-const MONTHS_NL: [&str; 12] = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// A date as people read it: `25 november 2026` (Dutch) or `25 November 2026` (English).
 pub fn date(d: jiff::civil::Date) -> String {
-    let months = if crate::i18n::t("nl", "en") == "nl" {
-        MONTHS_NL
-    } else {
-        MONTHS_EN
-    };
-    format!(
-        "{} {} {}",
-        d.day(),
-        months[(d.month() - 1) as usize],
-        d.year()
-    )
+    knop_budget::calendar::spoken(d, crate::i18n::t("nl", "en") == "en")
 }
 
 /// A month as people read it: `maart 2026`, from `YYYY-MM`.
 pub fn month(yyyy_mm: &str) -> String {
-    let months = if crate::i18n::t("nl", "en") == "nl" {
-        MONTHS_NL
-    } else {
-        MONTHS_EN
-    };
+    let months = knop_budget::calendar::month_names(crate::i18n::t("nl", "en") == "en");
     match (
         yyyy_mm.get(..4),
         yyyy_mm.get(5..7).and_then(|m| m.parse::<usize>().ok()),

@@ -12,7 +12,7 @@ use knop_ledger::note::verify_checkpoint;
 use knop_ledger::Hash;
 use knop_node::{os_salts, replay, Node};
 use knop_store::Meta;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::i18n::t;
 use crate::location::{new_key, write_key, Location};
@@ -195,70 +195,13 @@ pub fn run(loc: &Location, cmd: LogCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A proof as JSON: what `prove` prints and `verify-proof` reads.
-#[derive(Serialize, Deserialize, Debug)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum ProofJson {
-    /// RFC 9162 inclusion proof.
-    Inclusion {
-        /// Leaf index.
-        index: u64,
-        /// Tree size.
-        tree_size: u64,
-        /// Leaf data (hex), as in `knop log export`.
-        leaf: Option<String>,
-        /// RFC 9162 leaf hash (base64).
-        leaf_hash: String,
-        /// Root of the tree of `tree_size` (base64).
-        root: String,
-        /// Proof hashes (base64), bottom up.
-        proof: Vec<String>,
-    },
-    /// RFC 9162 consistency proof.
-    Consistency {
-        /// Older size.
-        size1: u64,
-        /// Newer size.
-        size2: u64,
-        /// Root of the older tree (base64).
-        root1: String,
-        /// Root of the newer tree (base64).
-        root2: String,
-        /// Proof hashes (base64).
-        proof: Vec<String>,
-    },
-}
-
-fn b64(h: &Hash) -> String {
-    BASE64_STANDARD.encode(h.0)
-}
+pub use knop_node::proof::{b64, ProofJson};
 
 fn prove(loc: &Location, a: ProveArgs) -> Result<()> {
     let mut node = loc.open_reader()?;
     let json = match (a.index, a.from, a.to) {
-        (Some(index), None, None) => {
-            let size = a.size.unwrap_or(node.size());
-            let proof = node.tree().prove_inclusion(index, size)?;
-            let leaf = node.store_mut().read(index, index + 1)?.remove(0).leaf;
-            ProofJson::Inclusion {
-                index,
-                tree_size: size,
-                leaf: Some(hex::encode(leaf)),
-                leaf_hash: b64(&node.tree().leaf_hash(index)?),
-                root: b64(&node.root(size)?),
-                proof: proof.iter().map(b64).collect(),
-            }
-        }
-        (None, Some(from), Some(to)) => {
-            let proof = node.tree().prove_consistency(from, to)?;
-            ProofJson::Consistency {
-                size1: from,
-                size2: to,
-                root1: b64(&node.root(from)?),
-                root2: b64(&node.root(to)?),
-                proof: proof.iter().map(b64).collect(),
-            }
-        }
+        (Some(index), None, None) => node.inclusion_proof(index, a.size, true)?,
+        (None, Some(from), Some(to)) => node.consistency_proof(from, to)?,
         _ => bail!(
             "{}",
             t(

@@ -18,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+pub mod proof;
 pub mod replay;
 
 use knop_ledger::entry::SignedEntry;
