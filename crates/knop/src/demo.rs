@@ -22,6 +22,12 @@ pub struct DemoArgs {
     /// Keep the demo ledger in this new directory (default: a fresh directory under /tmp).
     #[arg(long = "into", value_name = "DIR")]
     pub into: Option<PathBuf>,
+    /// Address the demo service listens on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Instead of serving: a short run on a new ledger, explained step by step, that ends.
+    #[arg(long)]
+    pub walkthrough: bool,
 }
 
 const ORIGIN: &str = "knop.demo/ledger";
@@ -90,6 +96,9 @@ fn transfer(id: u128, dr: u128, cr: u128, euros: &str, flags: u16) -> Result<Tra
 
 /// `knop demo`.
 pub fn run(args: DemoArgs) -> Result<ExitCode> {
+    if !args.walkthrough {
+        return crate::serve_cmd::demo(args.into, args.listen);
+    }
     let dir = match args.into {
         Some(d) => d,
         None => tempfile::Builder::new()

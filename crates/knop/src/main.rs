@@ -17,6 +17,7 @@ mod location;
 mod log_cmd;
 mod pay_cmd;
 mod rules_cmd;
+mod serve_cmd;
 mod simulate_cmd;
 
 use std::process::ExitCode;
@@ -83,7 +84,10 @@ enum Command {
     Bench(bench::BenchCommand),
     /// The five virtual residents: a year without and with knop, with a report and bank files.
     Simulate(simulate_cmd::SimulateArgs),
-    /// A short end-to-end run on a new embedded ledger, explained step by step.
+    /// The API and the cockpit for residents, counsellors and organisations, over this ledger.
+    Serve(serve_cmd::ServeArgs),
+    /// The demo: a fresh embedded ledger filled by the five-residents simulation, served with
+    /// demo logins (or, with --walkthrough, a short explained run that ends).
     Demo(demo::DemoArgs),
 }
 
@@ -112,6 +116,7 @@ fn main() -> ExitCode {
         Command::Allocate(a) => forecast_cmd::allocate(&cli.location, a),
         Command::Pay(c) => pay_cmd::run(&cli.location, c),
         Command::Bench(c) => bench::run(&cli.location, c),
+        Command::Serve(a) => serve_cmd::serve(&cli.location, a),
         Command::Demo(a) => demo::run(a),
         Command::Simulate(a) => simulate_cmd::run_cmd(a),
     };

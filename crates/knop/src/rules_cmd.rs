@@ -8,8 +8,8 @@ use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use knop_rules::facts::Facts;
 use knop_rules::params::{registry, Status};
-use knop_rules::trace::Value;
-use knop_rules::{calc, diff, dutch_name, euro, explain, Outcome, REGULATIONS};
+use knop_rules::{calc, diff, dutch_name, euro, explain, REGULATIONS};
+use knop_serve::views::outcome_json;
 use serde_json::{json, Map};
 
 use crate::i18n::t;
@@ -66,51 +66,6 @@ pub fn read_facts(file: Option<&PathBuf>) -> Result<Facts> {
         anyhow::bail!("{name}: facts over 1 MiB");
     }
     serde_json::from_slice(&bytes).with_context(|| format!("{name}: facts"))
-}
-
-fn outcome_json(o: &Outcome) -> serde_json::Value {
-    let steps: Vec<_> = o
-        .trace
-        .steps
-        .iter()
-        .map(|s| {
-            let mut m = Map::new();
-            m.insert("step".into(), json!(s.label));
-            match s.value {
-                Value::Cents(c) => m.insert("cents".into(), json!(c)),
-                Value::Rate(r) => m.insert("rate".into(), json!(r.normalize().to_string())),
-                Value::Count(n) => m.insert("count".into(), json!(n)),
-                Value::Flag(b) => m.insert("flag".into(), json!(b)),
-            };
-            if let Some(src) = s.source {
-                m.insert("source".into(), json!(src));
-            }
-            if let Some(st) = s.status {
-                m.insert("status".into(), json!(status(st)));
-            }
-            serde_json::Value::Object(m)
-        })
-        .collect();
-    let mut v = json!({
-        "eligible": o.eligible, "year_cents": o.year_cents, "month_cents": o.month_cents,
-        "reason": o.reason, "explanation": explain(o),
-        "trace": {"params": o.trace.params_file, "steps": steps},
-    });
-    if let Some(q) = o.quarter_cents {
-        v["quarter_cents"] = json!(q);
-    }
-    if let Some(p) = o.partial {
-        v["partial"] = json!(p);
-    }
-    v
-}
-
-fn status(s: Status) -> &'static str {
-    match s {
-        Status::Verified => "verified",
-        Status::Secondary => "secondary",
-        Status::Unverified => "unverified",
-    }
 }
 
 /// `knop rules ...`.

@@ -133,7 +133,7 @@ fn totals(ms: &[Month]) -> serde_json::Value {
 
 /// The foundation account's bank files of the knop world: a camt.053 per month (all households)
 /// and a pain.001 per business day with transfers.
-fn write_bank_files(
+pub fn write_bank_files(
     s: &Scenario,
     outcomes: &[Outcome],
     out: &std::path::Path,
@@ -392,13 +392,39 @@ fn pipeline_check(
     outcomes: &[Outcome],
     out: &std::path::Path,
 ) -> Result<serde_json::Value> {
+    let tmp = tempfile::tempdir()?;
+    let p = pipeline(s, outcomes, out, tmp.path(), &|_| "simulatie".to_owned())?;
+    Ok(p.report)
+}
+
+/// A ledger filled through the real pipeline from a simulation's bank files.
+pub struct Pipeline {
+    /// What the check found (see `summary.json`'s `pipeline`).
+    pub report: serde_json::Value,
+    /// The node, open for writing.
+    pub node: knop_node::Node,
+    /// The foundation's key (organisation `stichting`).
+    pub foundation: knop_ledger::note::NoteKey,
+    /// The last booking day of the statements.
+    pub last_day: jiff::civil::Date,
+}
+
+/// Runs the simulation's camt.053 files (under `out/bank/camt053`) through import, match and
+/// booking into a new embedded ledger in `dir`. Household `i` (from 1) gets the counsellor id
+/// `counsellor(i)`.
+pub fn pipeline(
+    s: &Scenario,
+    outcomes: &[Outcome],
+    out: &std::path::Path,
+    dir: &std::path::Path,
+    counsellor: &dyn Fn(usize) -> String,
+) -> Result<Pipeline> {
     use knop_bank::booking::{household_account, plan_import, Mirror};
     use knop_ledger::entry::{OrgName, SignedEntry};
     use knop_state::{Command, HouseholdCommand, Role};
-    let tmp = tempfile::tempdir()?;
     let op = crate::location::new_key("knop.sim/ledger")?;
     let store = knop_store::FileStore::create(
-        &tmp.path().join("log"),
+        &dir.join("log"),
         knop_store::Meta {
             origin: "knop.sim/ledger".into(),
             operator_vkey: op.verifier_key(),
@@ -439,7 +465,7 @@ fn pipeline_check(
             &org,
             Command::Household(HouseholdCommand::Open {
                 household,
-                counsellor: "simulatie".into(),
+                counsellor: counsellor(i + 1),
                 information: "knop-info-v1".into(),
             }),
         )?;
@@ -465,6 +491,7 @@ fn pipeline_check(
         .collect::<Result<_, _>>()?;
     camt.sort();
     let (mut lines, mut matched, mut conflicts) = (0usize, 0usize, 0usize);
+    let mut last_day = s.start;
     for path in &camt {
         let file = knop_bank::camt053::parse(&crate::files::read(path)?)
             .with_context(|| path.display().to_string())?;
@@ -479,6 +506,7 @@ fn pipeline_check(
             .filter_map(|e| e.booking_date.as_deref()?.get(..10)?.parse().ok())
             .max()
             .unwrap_or(s.start);
+        last_day = last_day.max(today);
         for (i, _) in s.households.iter().enumerate() {
             let household = (i + 1) as u128;
             let h = &node.state().households()[&household];
@@ -539,7 +567,11 @@ fn pipeline_check(
         );
     }
     let ok = suspense == 0 && conflicts == 0 && all_equal && matched == lines;
-    Ok(
-        json!({"ok": ok, "entries": node.size(), "bank_lines": lines, "matched_lines": matched, "conflicts": conflicts, "suspense_cents": suspense, "households": households}),
-    )
+    let report = json!({"ok": ok, "entries": node.size(), "bank_lines": lines, "matched_lines": matched, "conflicts": conflicts, "suspense_cents": suspense, "households": households});
+    Ok(Pipeline {
+        report,
+        node,
+        foundation: org,
+        last_day,
+    })
 }

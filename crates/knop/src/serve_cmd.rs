@@ -1,0 +1,328 @@
+//! `knop serve` (the API and the cockpit over a ledger) and `knop demo` (the same on a fresh
+//! embedded ledger filled by the five-residents simulation).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use knop_serve::auth::{digest, new_secret};
+use knop_serve::{ApiKey, App, Config, Role, User};
+use serde::Deserialize;
+
+use crate::i18n::t;
+use crate::location::{read_key, Location};
+
+/// Arguments of `knop serve`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The private key file of the organisation that signs what people record (the foundation).
+    #[arg(long = "as", value_name = "KEY_FILE")]
+    pub key: PathBuf,
+    /// The foundation's IBAN (statements uploaded must be of this account).
+    #[arg(long)]
+    pub iban: String,
+    /// A JSON file with the organisations' API keys (digests) and, for --dev-login, the users.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Turn on the development login (choose a user, no password). Never in production.
+    #[arg(long)]
+    pub dev_login: bool,
+    /// Served over TLS (behind a proxy): secure cookies and HSTS.
+    #[arg(long)]
+    pub tls: bool,
+}
+
+/// The `--config` file.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    api_keys: Vec<ApiKeyEntry>,
+    #[serde(default)]
+    users: Vec<UserEntry>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct ApiKeyEntry {
+    /// The organisation.
+    org: String,
+    /// payer, creditor or auditor.
+    role: String,
+    /// Hex SHA-256 of the key (`knop serve` never needs the key itself).
+    sha256: String,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct UserEntry {
+    login: String,
+    display: String,
+    role: String,
+    /// The household (resident) or counsellor id (counsellor).
+    #[serde(default)]
+    scope: Option<String>,
+}
+
+fn role_of(name: &str, scope: Option<String>, field: &str) -> Result<Role> {
+    Ok(match (name, scope) {
+        ("resident", Some(h)) => {
+            h.parse::<u128>()
+                .with_context(|| format!("{field}.scope: expected a household number"))?;
+            Role::Resident { household: h }
+        }
+        ("counsellor", Some(c)) => Role::Counsellor { counsellor: c },
+        ("supervisor", None) => Role::Supervisor,
+        ("administrator", None) => Role::Administrator,
+        ("payer", None) => Role::Payer,
+        ("creditor", None) => Role::Creditor,
+        ("auditor", None) => Role::Auditor,
+        (r, s) => bail!(
+            "{field}: role {r:?} with scope {s:?}: expected resident or counsellor with a scope, \
+             or supervisor, administrator, payer, creditor, auditor without"
+        ),
+    })
+}
+
+fn read_config(path: &std::path::Path) -> Result<(Vec<ApiKey>, Vec<User>)> {
+    let bytes = crate::files::read(path)?;
+    let c: ConfigFile = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{}: configuration", path.display()))?;
+    let mut keys = vec![];
+    for (i, k) in c.api_keys.into_iter().enumerate() {
+        let field = format!("{}: api_keys[{i}]", path.display());
+        let raw = hex::decode(&k.sha256).ok().filter(|r| r.len() == 32);
+        let Some(raw) = raw else {
+            bail!("{field}.sha256: expected 64 hex digits");
+        };
+        let role = role_of(&k.role, None, &field)?;
+        if !matches!(role, Role::Payer | Role::Creditor | Role::Auditor) {
+            bail!("{field}.role: API keys are for organisations (payer, creditor, auditor)");
+        }
+        keys.push(ApiKey {
+            digest: raw.try_into().unwrap_or([0; 32]),
+            org: k.org,
+            role,
+        });
+    }
+    let mut users = vec![];
+    for (i, u) in c.users.into_iter().enumerate() {
+        let field = format!("{}: users[{i}]", path.display());
+        users.push(User {
+            role: role_of(&u.role, u.scope, &field)?,
+            login: u.login,
+            display: u.display,
+        });
+    }
+    Ok((keys, users))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn serve_blocking(
+    listen: SocketAddr,
+    app: Arc<App>,
+    on_ready: impl FnOnce(SocketAddr),
+) -> Result<()> {
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("listening on {listen}"))?;
+        on_ready(listener.local_addr()?);
+        knop_serve::serve(listener, app).await?;
+        Ok::<_, anyhow::Error>(())
+    })
+}
+
+/// `knop serve`.
+pub fn serve(loc: &Location, a: ServeArgs) -> Result<ExitCode> {
+    let (api_keys, users) = match &a.config {
+        Some(p) => read_config(p)?,
+        None => (vec![], vec![]),
+    };
+    if !users.is_empty() && !a.dev_login {
+        eprintln!(
+            "{}",
+            t(
+                "let op: gebruikers in de configuratie loggen alleen in met --dev-login",
+                "note: users in the configuration only log in with --dev-login"
+            )
+        );
+    }
+    let node = loc.open_writer()?;
+    let config = Config {
+        submitter: read_key(&a.key)?,
+        foundation_iban: a.iban,
+        users,
+        api_keys,
+        dev_login: a.dev_login,
+        today: None,
+        tls: a.tls,
+    };
+    let app = App::new(node, config).map_err(|e| anyhow::anyhow!(e))?;
+    serve_blocking(a.listen, app, |addr| {
+        eprintln!("knop {} http://{addr}/", t("luistert op", "listening on"));
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The demo's people: a resident per household, two counsellors, a supervisor, an administrator.
+fn demo_users(titles: &[String]) -> Vec<User> {
+    let mut users: Vec<User> = titles
+        .iter()
+        .enumerate()
+        .map(|(i, title)| User {
+            login: format!("inwoner-{}", i + 1),
+            display: format!("{} {} — {title}", t("Inwoner", "Resident"), i + 1),
+            role: Role::Resident {
+                household: (i + 1).to_string(),
+            },
+        })
+        .collect();
+    users.push(User {
+        login: "consulent-a".into(),
+        display: t(
+            "Consulent A (huishoudens 1–3)",
+            "Counsellor A (households 1–3)",
+        )
+        .into(),
+        role: Role::Counsellor {
+            counsellor: "consulent-a".into(),
+        },
+    });
+    users.push(User {
+        login: "consulent-b".into(),
+        display: t(
+            "Consulent B (huishoudens 4–5)",
+            "Counsellor B (households 4–5)",
+        )
+        .into(),
+        role: Role::Counsellor {
+            counsellor: "consulent-b".into(),
+        },
+    });
+    users.push(User {
+        login: "controleur".into(),
+        display: t("Tweede beoordelaar", "Supervisor").into(),
+        role: Role::Supervisor,
+    });
+    users.push(User {
+        login: "beheerder".into(),
+        display: t("Beheerder gemeente", "Municipal administrator").into(),
+        role: Role::Administrator,
+    });
+    users
+}
+
+/// The counsellor of demo household `i` (from 1).
+pub fn demo_counsellor(i: usize) -> String {
+    if i <= 3 { "consulent-a" } else { "consulent-b" }.to_owned()
+}
+
+/// `knop demo` (without `--walkthrough`): simulate, fill a ledger, serve it.
+pub fn demo(into: Option<PathBuf>, listen: SocketAddr) -> Result<ExitCode> {
+    let dir = match into {
+        Some(d) => d,
+        None => tempfile::Builder::new()
+            .prefix("knop-demo-")
+            .tempdir()?
+            .keep(),
+    };
+    if dir.exists() && std::fs::read_dir(&dir)?.next().is_some() {
+        bail!("{} {}", dir.display(), t("is niet leeg", "is not empty"));
+    }
+    let scenario: knop_sim::Scenario = serde_json::from_str(knop_sim::FIVE_RESIDENTS)?;
+    eprintln!(
+        "{} {} …",
+        t("Een jaar simuleren:", "Simulating a year:"),
+        scenario.title
+    );
+    let outcomes = knop_sim::run(&scenario, 12)?;
+    let sim = dir.join("simulatie");
+    std::fs::create_dir_all(sim.join("bank/camt053"))?;
+    std::fs::create_dir_all(sim.join("bank/pain001"))?;
+    crate::simulate_cmd::write_bank_files(&scenario, &outcomes, &sim)?;
+    eprintln!(
+        "{}",
+        t(
+            "Bankafschriften importeren, matchen en boeken in een nieuw grootboek …",
+            "Importing, matching and booking the bank statements into a new ledger …"
+        )
+    );
+    let ledger = dir.join("grootboek");
+    std::fs::create_dir_all(&ledger)?;
+    let p = crate::simulate_cmd::pipeline(&scenario, &outcomes, &sim, &ledger, &demo_counsellor)?;
+    let auditor_key = new_secret("knop_k");
+    let creditor_key = new_secret("knop_k");
+    let titles: Vec<String> = scenario
+        .households
+        .iter()
+        .map(|h| h.title.clone())
+        .collect();
+    let config = Config {
+        submitter: p.foundation.clone(),
+        foundation_iban: scenario.foundation_iban.clone(),
+        users: demo_users(&titles),
+        api_keys: vec![
+            ApiKey {
+                digest: digest(&auditor_key),
+                org: "auditor".into(),
+                role: Role::Auditor,
+            },
+            ApiKey {
+                digest: digest(&creditor_key),
+                org: "woningcorporatie".into(),
+                role: Role::Creditor,
+            },
+        ],
+        dev_login: true,
+        today: Some(p.last_day),
+        tls: false,
+    };
+    let app = App::new(p.node, config).map_err(|e| anyhow::anyhow!(e))?;
+    let users = demo_users(&titles);
+    serve_blocking(listen, app, move |addr| {
+        println!();
+        println!("knop demo: http://{addr}/");
+        println!(
+            "  {} {}",
+            t("grootboek en bankbestanden in", "ledger and bank files in"),
+            dir.display()
+        );
+        println!(
+            "  {} {}",
+            t("de demo speelt op", "the demo is set on"),
+            knop_budget::calendar::spoken(p.last_day, t("nl", "en") == "en")
+        );
+        println!(
+            "  {}",
+            t(
+                "inloggen (ontwikkel-login, geen wachtwoord):",
+                "log in (development login, no password):"
+            )
+        );
+        for u in &users {
+            println!("    {:<12} {}", u.login, u.display);
+        }
+        println!("  API: http://{addr}/api/v1/openapi.json");
+        println!("    auditor:          Authorization: Bearer {auditor_key}");
+        println!(
+            "    {:<17} Authorization: Bearer {creditor_key}",
+            t("schuldeiser:", "creditor:")
+        );
+        println!("    curl http://{addr}/api/v1/ledger/checkpoint");
+        println!("  {}", t("Stoppen: Ctrl-C", "Stop: Ctrl-C"));
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,634 @@
+//! The API under `/api/v1`: JSON, RFC 9457 problems, the OpenAPI document generated from these
+//! handlers (utoipa), NL API Design Rules (plural resources, no trailing slashes, version in
+//! the path, `page`/`page_size` pagination with `_links`).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{middleware, Json, Router};
+use knop_state::{Command, HouseholdCommand};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{Principal, Role};
+use crate::ops::{self, ImportReport, OpError};
+use crate::problem::{ApiResult, Problem};
+use crate::views::{self, AlertView, ForecastView, HouseholdSummary, Overview};
+use crate::App;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "knop API",
+        description = "Households, agreements, bank statements, alerts, forecasts, rules \
+                       calculations and the verifiable ledger. Errors are RFC 9457 problem \
+                       details. Unsafe methods need an Idempotency-Key header.",
+        license(name = "EUPL-1.2")
+    ),
+    servers((url = "/api/v1")),
+    components(schemas(Problem)),
+    modifiers(&Security),
+    tags(
+        (name = "ledger", description = "The verifiable ledger for auditors and witnesses"),
+        (name = "households", description = "Households, their agreements, alerts and forecasts"),
+        (name = "bank", description = "The foundation's bank statements"),
+        (name = "rules", description = "Rules as code"),
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let c = openapi.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API router, mounted under `/api/v1`, with the OpenAPI document at
+/// `/api/v1/openapi.json`.
+pub fn router(app: Arc<App>) -> Router {
+    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(checkpoint))
+        .routes(routes!(inclusion_proof))
+        .routes(routes!(consistency_proof))
+        .routes(routes!(me))
+        .routes(routes!(list_households))
+        .routes(routes!(get_household))
+        .routes(routes!(household_forecast))
+        .routes(routes!(household_alerts))
+        .routes(routes!(list_agreements))
+        .routes(routes!(put_agreement))
+        .routes(routes!(upload_statement))
+        .routes(routes!(calculate))
+        .split_for_parts();
+    let doc = Arc::new(doc.to_json().unwrap_or_default());
+    let api = api
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || {
+                let doc = doc.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], (*doc).clone()) }
+            }),
+        )
+        .fallback(|| async { Problem::not_found("no such resource in /api/v1") })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Methode niet toegestaan",
+                "this resource does not support this method",
+            )
+        })
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            crate::idempotency::middleware,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(crate::BODY_MAX))
+        .with_state(app);
+    Router::new().nest("/api/v1", api)
+}
+
+/// Query parameters, with errors as problems.
+pub struct Q<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Q<T> {
+    type Rejection = Problem;
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Problem> {
+        Query::<T>::from_request_parts(parts, s)
+            .await
+            .map(|Query(t)| Q(t))
+            .map_err(|e: QueryRejection| Problem::bad_request(e.body_text()))
+    }
+}
+
+/// A JSON body, with errors as problems (415 without a JSON content type, 400 for bad syntax,
+/// 422 for a body that does not fit, with the serde message naming the field).
+pub struct J<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for J<T> {
+    type Rejection = Problem;
+    async fn from_request(req: Request, s: &S) -> Result<Self, Problem> {
+        match Json::<T>::from_request(req, s).await {
+            Ok(Json(t)) => Ok(J(t)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Verkeerd mediatype",
+                "expected Content-Type: application/json",
+            )),
+            Err(JsonRejection::JsonDataError(e)) => Err(Problem::unprocessable(e.body_text())),
+            Err(JsonRejection::JsonSyntaxError(e)) => Err(Problem::bad_request(e.body_text())),
+            Err(e) => Err(Problem::new(
+                e.status(),
+                "bad-body",
+                "Ongeldige inhoud",
+                e.body_text(),
+            )),
+        }
+    }
+}
+
+fn parse_household(id: &str) -> ApiResult<u128> {
+    id.parse::<u128>()
+        .map_err(|_| Problem::bad_request(format!("id: expected a household number, found {id:?}")))
+}
+
+fn today_ms(app: &App) -> u64 {
+    app.today()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map(|z| z.timestamp().as_millisecond().max(0) as u64)
+        .unwrap_or(0)
+}
+
+/// The household, if it exists and the caller may see it. A household the caller may not see is
+/// answered as not found, so that ids cannot be probed.
+fn visible(app: &App, p: &Principal, id: &str) -> ApiResult<views::Snapshot> {
+    if matches!(p.role, Role::Payer | Role::Creditor | Role::Auditor) {
+        return Err(Problem::forbidden(format!(
+            "the role {} has no access to households",
+            p.role.name()
+        )));
+    }
+    let household = parse_household(id)?;
+    let snap = views::snapshot(app.node().state(), household)
+        .filter(|s| p.role.may_see_household(household, &s.state.counsellor));
+    snap.ok_or_else(|| Problem::not_found(format!("household {household}")))
+}
+
+/// The latest signed checkpoint (C2SP tlog-checkpoint, signed note).
+#[utoipa::path(get, path = "/ledger/checkpoint", tag = "ledger",
+    responses((status = 200, description = "The checkpoint note", content_type = "text/plain", body = String)))]
+async fn checkpoint(State(app): State<Arc<App>>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        app.checkpoint().as_str().to_owned(),
+    )
+        .into_response()
+}
+
+/// Parameters of an inclusion proof.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct InclusionQuery {
+    /// The tree size to prove against (default: the latest).
+    tree_size: Option<u64>,
+}
+
+fn proof_problem(e: knop_node::NodeError) -> Problem {
+    match e {
+        knop_node::NodeError::Proof(p) => Problem::bad_request(p.to_string()),
+        other => Problem::internal(other.to_string()),
+    }
+}
+
+/// The RFC 9162 inclusion proof of one entry.
+#[utoipa::path(get, path = "/ledger/inclusion-proofs/{index}", tag = "ledger",
+    params(("index" = u64, Path, description = "Leaf index"), InclusionQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The proof (same JSON as `knop log prove`)", body = Object),
+              (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn inclusion_proof(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path(index): Path<String>,
+    Q(q): Q<InclusionQuery>,
+) -> ApiResult<Json<knop_node::proof::ProofJson>> {
+    if !p.role.may_audit() {
+        return Err(Problem::forbidden(
+            "proofs are for auditors and the administrator",
+        ));
+    }
+    let index: u64 = index
+        .parse()
+        .map_err(|_| Problem::bad_request(format!("index: expected a number, found {index:?}")))?;
+    let mut node = app.node();
+    node.inclusion_proof(index, q.tree_size, false)
+        .map(Json)
+        .map_err(proof_problem)
+}
+
+/// Parameters of a consistency proof.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct ConsistencyQuery {
+    /// The older tree size (at least 1).
+    size1: u64,
+    /// The newer tree size.
+    size2: u64,
+}
+
+/// The RFC 9162 consistency proof between two tree sizes.
+#[utoipa::path(get, path = "/ledger/consistency-proofs", tag = "ledger",
+    params(ConsistencyQuery), security(("bearer" = [])),
+    responses((status = 200, description = "The proof", body = Object),
+              (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn consistency_proof(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Q(q): Q<ConsistencyQuery>,
+) -> ApiResult<Json<knop_node::proof::ProofJson>> {
+    if !p.role.may_audit() {
+        return Err(Problem::forbidden(
+            "proofs are for auditors and the administrator",
+        ));
+    }
+    let node = app.node();
+    node.consistency_proof(q.size1, q.size2)
+        .map(Json)
+        .map_err(proof_problem)
+}
+
+/// Who the caller is.
+#[derive(Debug, Serialize, ToSchema)]
+struct Me {
+    /// Login or organisation.
+    id: String,
+    /// The role and its scope.
+    role: Role,
+}
+
+/// Who is asking, and in what role.
+#[utoipa::path(get, path = "/me", tag = "households", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = Problem)))]
+async fn me(p: Principal) -> Json<Me> {
+    Json(Me {
+        id: p.id,
+        role: p.role,
+    })
+}
+
+/// Pagination parameters (NL API Design Rules).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct PageQuery {
+    /// Page number, from 1.
+    page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
+    page_size: Option<u32>,
+}
+
+/// A page of households.
+#[derive(Debug, Serialize, ToSchema)]
+struct HouseholdPage {
+    /// Links to this, the next and the previous page.
+    _links: Links,
+    /// The households on this page, most urgent first.
+    households: Vec<HouseholdSummary>,
+    /// How many there are in all.
+    total: usize,
+}
+
+/// Links between pages.
+#[derive(Debug, Serialize, ToSchema)]
+struct Links {
+    /// This page.
+    #[serde(rename = "self")]
+    this: Link,
+    /// The next page, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<Link>,
+    /// The previous page, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prev: Option<Link>,
+}
+
+/// A link.
+#[derive(Debug, Serialize, ToSchema)]
+struct Link {
+    /// The target.
+    href: String,
+}
+
+/// The households the caller may see: a counsellor's caseload, a resident's own, all for a
+/// supervisor or administrator. Most urgent first.
+#[utoipa::path(get, path = "/households", tag = "households", params(PageQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = HouseholdPage), (status = 400, body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn list_households(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Q(q): Q<PageQuery>,
+) -> ApiResult<Json<HouseholdPage>> {
+    if matches!(p.role, Role::Payer | Role::Creditor | Role::Auditor) {
+        return Err(Problem::forbidden(format!(
+            "the role {} has no access to households",
+            p.role.name()
+        )));
+    }
+    let page = q.page.unwrap_or(1);
+    let size = q.page_size.unwrap_or(20);
+    if page == 0 || !(1..=100).contains(&size) {
+        return Err(Problem::bad_request(
+            "page: from 1; page_size: from 1 to 100",
+        ));
+    }
+    let (today, ms) = (app.today(), today_ms(&app));
+    let snaps: Vec<views::Snapshot> = {
+        let node = app.node();
+        let st = node.state();
+        st.households()
+            .iter()
+            .filter(|(id, h)| p.role.may_see_household(**id, &h.counsellor))
+            .filter_map(|(id, _)| views::snapshot(st, *id))
+            .collect()
+    };
+    let mut all: Vec<HouseholdSummary> =
+        snaps.iter().map(|s| views::summary(s, today, ms)).collect();
+    all.sort_by(|a, b| b.urgency.cmp(&a.urgency).then(a.id.cmp(&b.id)));
+    let total = all.len();
+    let start = ((page - 1) as usize).saturating_mul(size as usize);
+    let households: Vec<_> = all.into_iter().skip(start).take(size as usize).collect();
+    let href = |n: u32| Link {
+        href: format!("/api/v1/households?page={n}&page_size={size}"),
+    };
+    Ok(Json(HouseholdPage {
+        _links: Links {
+            this: href(page),
+            next: (start + households.len() < total).then(|| href(page + 1)),
+            prev: (page > 1).then(|| href(page - 1)),
+        },
+        households,
+        total,
+    }))
+}
+
+/// A household's month at a glance.
+#[utoipa::path(get, path = "/households/{id}", tag = "households",
+    params(("id" = String, Path, description = "Household id")), security(("bearer" = [])),
+    responses((status = 200, body = Overview), (status = 400, body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_household(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Overview>> {
+    let s = visible(&app, &p, &id)?;
+    views::overview(&s, app.today(), today_ms(&app))
+        .map(Json)
+        .map_err(|e| Problem::unprocessable(e.to_string()))
+}
+
+/// Forecast parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct ForecastQuery {
+    /// Days ahead, 1 to 400 (default 90).
+    days: Option<u32>,
+}
+
+/// The household's balance day by day, and the first shortfall.
+#[utoipa::path(get, path = "/households/{id}/forecast", tag = "households",
+    params(("id" = String, Path, description = "Household id"), ForecastQuery), security(("bearer" = [])),
+    responses((status = 200, body = ForecastView), (status = 400, body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn household_forecast(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path(id): Path<String>,
+    Q(q): Q<ForecastQuery>,
+) -> ApiResult<Json<ForecastView>> {
+    let s = visible(&app, &p, &id)?;
+    views::forecast(&s, app.today(), q.days.unwrap_or(views::FORECAST_DAYS))
+        .map(Json)
+        .map_err(|e| Problem::bad_request(e.to_string()))
+}
+
+/// What a counsellor should look at for this household, most urgent first.
+#[utoipa::path(get, path = "/households/{id}/alerts", tag = "households",
+    params(("id" = String, Path, description = "Household id")), security(("bearer" = [])),
+    responses((status = 200, body = Vec<AlertView>), (status = 400, body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn household_alerts(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<AlertView>>> {
+    let s = visible(&app, &p, &id)?;
+    Ok(Json(views::alerts(&s, app.today())))
+}
+
+/// The household's current agreements (the shape `knop agreement set` reads).
+#[utoipa::path(get, path = "/households/{id}/agreements", tag = "households",
+    params(("id" = String, Path, description = "Household id")), security(("bearer" = [])),
+    responses((status = 200, body = Vec<Object>), (status = 400, body = Problem),
+              (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn list_agreements(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<knop_budget::Agreement>>> {
+    let s = visible(&app, &p, &id)?;
+    Ok(Json(s.state.agreements.into_values().collect()))
+}
+
+/// What recording a command did.
+#[derive(Debug, Serialize, ToSchema)]
+struct Recorded {
+    /// The log index of the entry.
+    entry: u64,
+    /// Events created now.
+    created: usize,
+    /// Events that already existed identically (nothing changed).
+    existing: usize,
+}
+
+fn op_problem(e: OpError) -> Problem {
+    match e {
+        OpError::Bank(b) => Problem::unprocessable(format!("nothing booked: {b}")),
+        OpError::Rejected(r) => Problem::unprocessable(format!("nothing recorded: {r}")),
+        OpError::Node(n) => Problem::internal(format!("the ledger could not write: {n}")),
+        OpError::Internal(why) => Problem::internal(why),
+    }
+}
+
+/// Creates or changes an agreement of a household (counsellor of its caseload). Recorded on the
+/// ledger, signed by the foundation; the history stays in the log.
+#[utoipa::path(put, path = "/households/{id}/agreements/{agreement_id}", tag = "households",
+    params(("id" = String, Path, description = "Household id"),
+           ("agreement_id" = String, Path, description = "Agreement id; must equal the body's id"),
+           ("Idempotency-Key" = String, Header, description = "Unique per intended change")),
+    request_body(content = Object, description = "The agreement (as `knop agreement set` reads)"),
+    security(("bearer" = [])),
+    responses((status = 200, body = Recorded), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem),
+              (status = 415, body = Problem), (status = 422, body = Problem)))]
+async fn put_agreement(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path((id, agreement_id)): Path<(String, String)>,
+    J(mut agreement): J<knop_budget::Agreement>,
+) -> ApiResult<Json<Recorded>> {
+    let s = visible(&app, &p, &id)?;
+    if !p.role.may_manage_household(&s.state.counsellor) {
+        return Err(Problem::forbidden(
+            "only the household's counsellor changes its agreements",
+        ));
+    }
+    if agreement.id != agreement_id {
+        return Err(Problem::unprocessable(format!(
+            "id: the body's id {:?} differs from the path's {agreement_id:?}",
+            agreement.id
+        )));
+    }
+    agreement
+        .check()
+        .map_err(|e| Problem::unprocessable(e.to_string()))?;
+    if agreement.kind == knop_budget::Kind::LivingMoney {
+        // The resident's own IBAN is personal data: it stays off the ledger.
+        agreement.counterparty_iban = None;
+    }
+    let cmd = Command::Household(HouseholdCommand::SetAgreement {
+        household: s.household,
+        agreement,
+    });
+    let (entry, o) = app
+        .write(move |app, node| {
+            let now = jiff::Timestamp::now().as_millisecond().max(0) as u64;
+            ops::submit(node, &app.config.submitter, now, &cmd)
+                .map_err(OpError::from)?
+                .map_err(OpError::from)
+        })
+        .await
+        .map_err(op_problem)?;
+    Ok(Json(Recorded {
+        entry,
+        created: o.created,
+        existing: o.existing,
+    }))
+}
+
+/// Imports a camt.053 statement of the foundation's account: every new line booked in one entry,
+/// or nothing; a file imported before books nothing new. The answer says whether the book now
+/// equals the statement's closing balance.
+#[utoipa::path(post, path = "/bank-statements", tag = "bank",
+    params(("Idempotency-Key" = String, Header, description = "Unique per file upload")),
+    request_body(content = String, content_type = "application/xml", description = "camt.053.001.02 or .08"),
+    security(("bearer" = [])),
+    responses((status = 201, body = ImportReport), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem),
+              (status = 415, body = Problem), (status = 422, body = Problem)))]
+async fn upload_statement(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<ImportReport>)> {
+    if !p.role.may_import_statements() {
+        return Err(Problem::forbidden(
+            "statements are imported by counsellors and the administrator",
+        ));
+    }
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = ct.split(';').next().unwrap_or("").trim();
+    if !matches!(mime, "application/xml" | "text/xml") {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Verkeerd mediatype",
+            "expected Content-Type: application/xml (a camt.053 file)",
+        ));
+    }
+    let report = app
+        .write(move |app, node| {
+            let now = jiff::Timestamp::now().as_millisecond().max(0) as u64;
+            ops::import_statement(
+                node,
+                &app.config.submitter,
+                now,
+                &body,
+                &app.config.foundation_iban,
+            )
+        })
+        .await
+        .map_err(op_problem)?;
+    Ok((StatusCode::CREATED, Json(report)))
+}
+
+/// Rules calculation parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct CalcQuery {
+    /// The day to calculate for (ISO 8601, default today).
+    date: Option<String>,
+}
+
+/// Calculates allowances, child benefits, the social minimum and the beslagvrije voet for a
+/// household's facts (the JSON `knop rules calc` reads), each with its trace and explanation.
+/// Nothing is stored.
+#[utoipa::path(post, path = "/rules/calculations", tag = "rules", params(CalcQuery),
+    request_body(content = Object, description = "Household facts"), security(("bearer" = [])),
+    responses((status = 200, body = Object), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+async fn calculate(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Q(q): Q<CalcQuery>,
+    J(facts): J<knop_rules::facts::Facts>,
+) -> ApiResult<Json<serde_json::Value>> {
+    if !p.role.may_calculate() {
+        return Err(Problem::forbidden(format!(
+            "the role {} does not calculate for households",
+            p.role.name()
+        )));
+    }
+    let date = match q.date {
+        Some(d) => d
+            .parse::<jiff::civil::Date>()
+            .map_err(|e| Problem::bad_request(format!("date: {e}")))?,
+        None => app.today(),
+    };
+    let results =
+        knop_rules::calc(&facts, date).map_err(|e| Problem::unprocessable(e.to_string()))?;
+    let mut out = serde_json::Map::new();
+    for (k, r) in &results {
+        out.insert(
+            (*k).to_owned(),
+            match r {
+                Ok(o) => views::outcome_json(o),
+                Err(e) => serde_json::json!({"error": e.to_string()}),
+            },
+        );
+    }
+    Ok(Json(
+        serde_json::json!({"date": date.to_string(), "results": out}),
+    ))
+}
+
+impl App {
+    /// Runs a write on the blocking pool with the node locked, then refreshes the checkpoint.
+    async fn write<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&App, &mut knop_node::Node) -> Result<T, OpError> + Send + 'static,
+    ) -> Result<T, OpError> {
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut node = app.node();
+            let r = f(&app, &mut node);
+            app.refresh_checkpoint(&mut node);
+            r
+        })
+        .await
+        .unwrap_or_else(|e| Err(OpError::Internal(format!("the write task failed: {e}"))))
+    }
+}

@@ -1,0 +1,251 @@
+//! Who is asking, and what they may do.
+//!
+//! People log in and get a session (a random token in a `Secure; HttpOnly; SameSite=Strict`
+//! cookie, or sent as a bearer token by an app); organisations (payers, creditors, auditors)
+//! send an API key as a bearer token. Only SHA-256 digests of tokens and keys are kept: both are
+//! 256-bit random values, so a plain hash is enough (password stretching protects guessable
+//! secrets, and these are not guessable).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use base64::prelude::{Engine as _, BASE64_URL_SAFE_NO_PAD};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::problem::Problem;
+
+/// What a person or organisation is to knop. Decides every access.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(tag = "role", rename_all = "snake_case")]
+pub enum Role {
+    /// A resident: their own household only.
+    Resident {
+        /// The household (pseudonymous id), as a decimal string.
+        household: String,
+    },
+    /// A counsellor: the households of their caseload (those recorded with their counsellor id).
+    Counsellor {
+        /// The pseudonymous counsellor id that households on the ledger carry.
+        counsellor: String,
+    },
+    /// A supervisor: reads all households; gives the second approval of payment runs.
+    Supervisor,
+    /// The municipality's administrator: reads all households and the ledger's proofs.
+    Administrator,
+    /// A payer (SVB, UWV, Toeslagen): nothing of households yet.
+    Payer,
+    /// A creditor: nothing of households yet (the debt cockpit's green/red answer comes later).
+    Creditor,
+    /// An auditor: the ledger's proofs.
+    Auditor,
+}
+
+impl Role {
+    /// The role's name as in the API (`resident`, `counsellor`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Role::Resident { .. } => "resident",
+            Role::Counsellor { .. } => "counsellor",
+            Role::Supervisor => "supervisor",
+            Role::Administrator => "administrator",
+            Role::Payer => "payer",
+            Role::Creditor => "creditor",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    /// Whether this role may see `household`, whose counsellor id is `counsellor`.
+    pub fn may_see_household(&self, household: u128, counsellor: &str) -> bool {
+        match self {
+            Role::Resident { household: h } => h.parse::<u128>().ok() == Some(household),
+            Role::Counsellor { counsellor: c } => c == counsellor,
+            Role::Supervisor | Role::Administrator => true,
+            Role::Payer | Role::Creditor | Role::Auditor => false,
+        }
+    }
+
+    /// Whether this role may change a household's agreements (a counsellor of the caseload).
+    pub fn may_manage_household(&self, counsellor: &str) -> bool {
+        matches!(self, Role::Counsellor { counsellor: c } if c == counsellor)
+    }
+
+    /// Whether this role may import the foundation's bank statements.
+    pub fn may_import_statements(&self) -> bool {
+        matches!(self, Role::Counsellor { .. } | Role::Administrator)
+    }
+
+    /// Whether this role may read the ledger's proofs.
+    pub fn may_audit(&self) -> bool {
+        matches!(self, Role::Auditor | Role::Administrator)
+    }
+
+    /// Whether this role may run rules calculations (people working with households).
+    pub fn may_calculate(&self) -> bool {
+        matches!(
+            self,
+            Role::Resident { .. }
+                | Role::Counsellor { .. }
+                | Role::Supervisor
+                | Role::Administrator
+        )
+    }
+}
+
+/// A person who may log in.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// The login name (with OpenID Connect: the subject).
+    pub login: String,
+    /// A name to greet them with (pseudonymous in the demo).
+    pub display: String,
+    /// Their role.
+    pub role: Role,
+}
+
+/// An organisation's API key, kept as a digest.
+#[derive(Debug, Clone)]
+pub struct ApiKey {
+    /// SHA-256 of the key.
+    pub digest: [u8; 32],
+    /// The organisation's name as registered on the ledger.
+    pub org: String,
+    /// Its role.
+    pub role: Role,
+}
+
+/// SHA-256 of a token or key.
+pub fn digest(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+/// A new random secret: 32 bytes, base64url, with a prefix that says what it is.
+pub fn new_secret(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}",
+        BASE64_URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+    )
+}
+
+/// How a request was authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// A session cookie (a browser): unsafe methods also need the CSRF token.
+    Cookie,
+    /// A bearer token (an app or an organisation's system).
+    Bearer,
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The login or organisation name (never personal data in logs: logins are pseudonymous).
+    pub id: String,
+    /// What they may do.
+    pub role: Role,
+    /// How they came in.
+    pub via: Via,
+    /// The session's CSRF token (for forms), if a session.
+    pub csrf: Option<String>,
+    /// The session token's digest, if a session (to log out).
+    pub session: Option<[u8; 32]>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Principal {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .ok_or_else(Problem::unauthenticated)
+    }
+}
+
+/// A caller who may or may not be logged in (pages that show a login link).
+#[derive(Debug, Clone)]
+pub struct MaybePrincipal(pub Option<Principal>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybePrincipal {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybePrincipal(parts.extensions.get::<Principal>().cloned()))
+    }
+}
+
+struct Session {
+    login: String,
+    role: Role,
+    csrf: String,
+    expires: Instant,
+}
+
+/// Sessions of people, by token digest. In memory: a restart logs everyone out, which is safe.
+pub struct Sessions {
+    map: Mutex<HashMap<[u8; 32], Session>>,
+    ttl: Duration,
+}
+
+/// At most this many live sessions; beyond it the oldest expire first.
+const SESSIONS_MAX: usize = 100_000;
+
+impl Sessions {
+    /// No sessions; each lasts `ttl` from login.
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            map: Mutex::new(HashMap::new()),
+            ttl,
+        }
+    }
+
+    /// Starts a session for `user`; returns the token to hand out (only its digest is kept).
+    pub fn start(&self, user: &User) -> String {
+        let token = new_secret("knop_s");
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        map.retain(|_, s| s.expires > now);
+        if map.len() >= SESSIONS_MAX {
+            if let Some(oldest) = map.iter().min_by_key(|(_, s)| s.expires).map(|(k, _)| *k) {
+                map.remove(&oldest);
+            }
+        }
+        map.insert(
+            digest(&token),
+            Session {
+                login: user.login.clone(),
+                role: user.role.clone(),
+                csrf: new_secret("csrf"),
+                expires: now + self.ttl,
+            },
+        );
+        token
+    }
+
+    /// The principal of a live session token.
+    pub fn lookup(&self, token: &str, via: Via) -> Option<Principal> {
+        let d = digest(token);
+        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        let s = map.get(&d).filter(|s| s.expires > Instant::now())?;
+        Some(Principal {
+            id: s.login.clone(),
+            role: s.role.clone(),
+            via,
+            csrf: Some(s.csrf.clone()),
+            session: Some(d),
+        })
+    }
+
+    /// Ends a session.
+    pub fn end(&self, digest: &[u8; 32]) {
+        self.map
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(digest);
+    }
+}

@@ -1,0 +1,177 @@
+//! The `Idempotency-Key` header on the API's unsafe methods (IETF draft
+//! `draft-ietf-httpapi-idempotency-key-header`): a retried request with the same key and the
+//! same body gets the first answer again, marked `Idempotent-Replayed: true`, and does nothing
+//! twice; the same key with another body is refused (422); a retry while the first is still
+//! running is refused (409); a missing key is refused (400).
+//!
+//! Keys are scoped to the caller and kept in memory for a day. Below this, the ledger's own
+//! idempotent ids (bank entries, agreement ids) make sure that even a retry after a restart never
+//! books twice; the key adds the same answer on top.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use crate::{App, Principal, Problem, BODY_MAX};
+
+/// The longest key accepted.
+pub const KEY_MAX: usize = 255;
+/// At most this many keys are remembered; beyond it the oldest are forgotten first.
+const KEYS_MAX: usize = 200_000;
+
+enum Slot {
+    Running,
+    Done {
+        fingerprint: [u8; 32],
+        status: StatusCode,
+        content_type: Option<HeaderValue>,
+        body: Bytes,
+        at: Instant,
+    },
+}
+
+/// Remembered keys and their answers.
+pub struct Keys {
+    map: Mutex<HashMap<(String, String), Slot>>,
+    ttl: Duration,
+}
+
+impl Keys {
+    /// Keys remembered for `ttl`.
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            map: Mutex::new(HashMap::new()),
+            ttl,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Slot>> {
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The middleware; on the API router only.
+pub async fn middleware(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let Some(principal) = req.extensions().get::<Principal>().cloned() else {
+        return Problem::unauthenticated().into_response();
+    };
+    let key =
+        match req.headers().get("idempotency-key").map(|v| v.to_str()) {
+            None => return Problem::bad_request(
+                "Idempotency-Key: required on this request (a unique value per intended action, \
+                 sent again unchanged on a retry)",
+            )
+            .into_response(),
+            Some(Ok(k)) if !k.is_empty() && k.len() <= KEY_MAX => k.to_owned(),
+            Some(_) => {
+                return Problem::bad_request(format!(
+                    "Idempotency-Key: expected 1 to {KEY_MAX} visible ASCII characters"
+                ))
+                .into_response()
+            }
+        };
+    let (parts, body) = req.into_parts();
+    let bytes = match to_bytes(body, BODY_MAX).await {
+        Ok(b) => b,
+        Err(_) => {
+            return Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "Te groot",
+                format!("the body is larger than {BODY_MAX} bytes"),
+            )
+            .into_response()
+        }
+    };
+    let mut h = Sha256::new();
+    h.update(parts.method.as_str());
+    h.update([0]);
+    h.update(parts.uri.to_string());
+    h.update([0]);
+    h.update(&bytes);
+    let fingerprint: [u8; 32] = h.finalize().into();
+    let slot_key = (principal.id.clone(), key);
+    {
+        let mut map = app.idempotency.lock();
+        let now = Instant::now();
+        let ttl = app.idempotency.ttl;
+        map.retain(|_, s| !matches!(s, Slot::Done { at, .. } if now.duration_since(*at) > ttl));
+        match map.get(&slot_key) {
+            Some(Slot::Running) => {
+                return Problem::conflict(
+                    "a request with this Idempotency-Key is still being processed; retry later",
+                )
+                .into_response()
+            }
+            Some(Slot::Done {
+                fingerprint: f,
+                status,
+                content_type,
+                body,
+                ..
+            }) => {
+                if *f != fingerprint {
+                    return Problem::unprocessable(
+                        "this Idempotency-Key was used for a different request; use a new key",
+                    )
+                    .into_response();
+                }
+                let mut r = (*status, body.clone()).into_response();
+                if let Some(ct) = content_type {
+                    r.headers_mut().insert(header::CONTENT_TYPE, ct.clone());
+                }
+                r.headers_mut()
+                    .insert("idempotent-replayed", HeaderValue::from_static("true"));
+                return r;
+            }
+            None => {
+                if map.len() >= KEYS_MAX {
+                    let oldest = map
+                        .iter()
+                        .filter_map(|(k, s)| match s {
+                            Slot::Done { at, .. } => Some((k.clone(), *at)),
+                            Slot::Running => None,
+                        })
+                        .min_by_key(|(_, at)| *at)
+                        .map(|(k, _)| k);
+                    if let Some(k) = oldest {
+                        map.remove(&k);
+                    }
+                }
+                map.insert(slot_key.clone(), Slot::Running);
+            }
+        }
+    }
+    let resp = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    let (rparts, rbody) = resp.into_parts();
+    let body = to_bytes(rbody, usize::MAX).await.unwrap_or_default();
+    let mut map = app.idempotency.lock();
+    if rparts.status.is_server_error() {
+        // Nothing is known to have happened: the client may retry with the same key.
+        map.remove(&slot_key);
+    } else {
+        map.insert(
+            slot_key,
+            Slot::Done {
+                fingerprint,
+                status: rparts.status,
+                content_type: rparts.headers.get(header::CONTENT_TYPE).cloned(),
+                body: body.clone(),
+                at: Instant::now(),
+            },
+        );
+    }
+    Response::from_parts(rparts, Body::from(body))
+}

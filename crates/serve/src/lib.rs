@@ -1,0 +1,281 @@
+//! knop's HTTP service: the API under `/api/v1` for organisations and apps, and the
+//! server-rendered cockpit for residents and counsellors.
+//!
+//! One [`App`] owns the ledger [`Node`] (the one writer of the log). Handlers read the state
+//! under a short lock and do their work outside it; writes run on the blocking pool, because a
+//! submission waits for the store to make it durable. The latest signed checkpoint is kept ready
+//! to serve, so that witnesses and auditors polling it never touch the node.
+//!
+//! Layers, outermost first: security headers, authentication (session cookie, session bearer
+//! token or an organisation's API key; see [`auth`]), then, on the API's unsafe methods only,
+//! the `Idempotency-Key` check ([`idempotency`]). Every API error is an RFC 9457 problem
+//! ([`problem`]).
+
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod idempotency;
+pub mod ops;
+pub mod problem;
+pub mod views;
+
+mod api;
+mod pages;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use jiff::civil::Date;
+use knop_ledger::note::NoteKey;
+use knop_node::Node;
+
+pub use auth::{ApiKey, Principal, Role, User};
+pub use problem::Problem;
+
+/// The largest request body the API accepts (a month of a large foundation's camt.053 fits;
+/// larger files go through `knop bank import`).
+pub const BODY_MAX: usize = 16 * 1024 * 1024;
+
+/// How the service is set up.
+pub struct Config {
+    /// The organisation whose key signs what people record through the service (the foundation
+    /// that holds the households' money). It must be registered on the ledger.
+    pub submitter: NoteKey,
+    /// The foundation's IBAN: statements uploaded must be of this account.
+    pub foundation_iban: String,
+    /// The people who may log in.
+    pub users: Vec<User>,
+    /// Organisations' API keys (digests).
+    pub api_keys: Vec<ApiKey>,
+    /// Whether the development login (pick a user, no password) is on. Only for the demo.
+    pub dev_login: bool,
+    /// The day the service treats as today (the demo runs in its simulated year); `None`: the
+    /// clock's date in Europe/Amsterdam.
+    pub today: Option<Date>,
+    /// Whether the service is reached over TLS (behind a proxy): secure cookies and HSTS.
+    pub tls: bool,
+}
+
+/// The running service's shared state.
+pub struct App {
+    node: Mutex<Node>,
+    checkpoint: RwLock<Arc<String>>,
+    config: Config,
+    api_keys: HashMap<[u8; 32], ApiKey>,
+    users: HashMap<String, User>,
+    sessions: auth::Sessions,
+    idempotency: idempotency::Keys,
+}
+
+impl App {
+    /// Wraps an open node. Fails if the node has no checkpoint yet or the submitter is not
+    /// registered on its ledger.
+    pub fn new(mut node: Node, config: Config) -> Result<Arc<Self>, String> {
+        let cp = node
+            .checkpoint()
+            .map_err(|e| format!("reading the checkpoint: {e}"))?
+            .map(|(_, note)| note)
+            .ok_or("the ledger has no checkpoint yet")?;
+        let name = knop_ledger::entry::OrgName::parse(config.submitter.key_name())
+            .map_err(|e| e.to_string())?;
+        if node.state().org_key(&name) != Some(&config.submitter.public_key()) {
+            return Err(format!(
+                "the organisation {} is not registered on this ledger with this key",
+                config.submitter.key_name()
+            ));
+        }
+        Ok(Arc::new(Self {
+            node: Mutex::new(node),
+            checkpoint: RwLock::new(Arc::new(cp)),
+            api_keys: config
+                .api_keys
+                .iter()
+                .map(|k| (k.digest, k.clone()))
+                .collect(),
+            users: config
+                .users
+                .iter()
+                .map(|u| (u.login.clone(), u.clone()))
+                .collect(),
+            sessions: auth::Sessions::new(Duration::from_secs(8 * 3600)),
+            idempotency: idempotency::Keys::new(Duration::from_secs(24 * 3600)),
+            config,
+        }))
+    }
+
+    /// The node, locked. A panic elsewhere while holding it does not poison the service: the
+    /// node itself refuses work after a failed write (`NeedsRecovery`).
+    pub fn node(&self) -> MutexGuard<'_, Node> {
+        self.node.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The latest signed checkpoint note.
+    pub fn checkpoint(&self) -> Arc<String> {
+        self.checkpoint
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Re-reads the checkpoint after a submission.
+    fn refresh_checkpoint(&self, node: &mut Node) {
+        if let Ok(Some((_, note))) = node.checkpoint() {
+            *self.checkpoint.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(note);
+        }
+    }
+
+    /// The service's today.
+    pub fn today(&self) -> Date {
+        self.config.today.unwrap_or_else(|| {
+            jiff::Timestamp::now()
+                .to_zoned(
+                    jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap_or(jiff::tz::TimeZone::UTC),
+                )
+                .date()
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// A user by login.
+    pub fn user(&self, login: &str) -> Option<&User> {
+        self.users.get(login)
+    }
+}
+
+/// The whole service as one router.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .merge(api::router(app.clone()))
+        .merge(pages::router(app.clone()))
+        .layer(middleware::from_fn_with_state(app.clone(), authenticate))
+        .layer(middleware::from_fn_with_state(app, security_headers))
+}
+
+/// Serves until Ctrl-C (or SIGTERM), then finishes the requests in flight.
+pub async fn serve(listener: tokio::net::TcpListener, app: Arc<App>) -> std::io::Result<()> {
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown())
+        .await
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "knop_session";
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Finds out who is asking; puts a [`Principal`] in the request's extensions. A bearer token
+/// that is not known is refused at once (401), so that a typo in a key never looks like an
+/// anonymous request. Cookie sessions must show the CSRF token on the API's unsafe methods.
+async fn authenticate(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let principal = if let Some(auth) = headers.get(header::AUTHORIZATION) {
+        let Some(token) = auth.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")) else {
+            return Problem::bad_request("Authorization: expected `Bearer <token>`")
+                .into_response();
+        };
+        let token = token.trim();
+        let found = if token.starts_with("knop_s_") {
+            app.sessions.lookup(token, auth::Via::Bearer)
+        } else {
+            app.api_keys.get(&auth::digest(token)).map(|k| Principal {
+                id: k.org.clone(),
+                role: k.role.clone(),
+                via: auth::Via::Bearer,
+                csrf: None,
+                session: None,
+            })
+        };
+        match found {
+            Some(p) => Some(p),
+            None => return Problem::unauthenticated().into_response(),
+        }
+    } else {
+        cookie(headers, SESSION_COOKIE).and_then(|t| app.sessions.lookup(t, auth::Via::Cookie))
+    };
+    if let Some(p) = &principal {
+        let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+        if p.via == auth::Via::Cookie && unsafe_method && req.uri().path().starts_with("/api/") {
+            let sent = req
+                .headers()
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok());
+            if sent.is_none() || sent != p.csrf.as_deref() {
+                return Problem::forbidden(
+                    "a browser session must send its CSRF token as X-CSRF-Token",
+                )
+                .into_response();
+            }
+        }
+    }
+    if let Some(p) = principal {
+        req.extensions_mut().insert(p);
+    }
+    next.run(req).await
+}
+
+/// Security headers on every response: no framing, no sniffing, no referrer, a content security
+/// policy without inline script, HSTS when served over TLS.
+async fn security_headers(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let mut r = next.run(req).await;
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if app.config.tls {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    r
+}

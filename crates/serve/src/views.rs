@@ -1,0 +1,431 @@
+//! What the API and the cockpit show of a household, computed from the ledger's state: its
+//! balance in the book, its agreements projected over the month and the coming 90 days, and the
+//! alerts a counsellor should act on. Pure: the caller passes the state and today.
+
+use jiff::civil::Date;
+use jiff::ToSpan;
+use knop_bank::booking::{advance_account, household_account};
+use knop_budget::{Kind, Plan};
+use knop_rules::params::Status;
+use knop_rules::trace::Value;
+use knop_rules::{explain, Outcome};
+use knop_state::{HouseholdState, State};
+use serde::Serialize;
+use serde_json::{json, Map};
+use utoipa::ToSchema;
+
+/// The days a forecast looks ahead unless asked otherwise.
+pub const FORECAST_DAYS: u32 = 90;
+
+/// A household as the ledger has it now, copied out of the state (so no lock is held while the
+/// views are computed).
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The household's id.
+    pub household: u128,
+    /// Its opt-in and agreements.
+    pub state: HouseholdState,
+    /// The balance of its account at the foundation, in cents (credit-normal).
+    pub balance_cents: i64,
+    /// What the foundation advanced and is still owed back, in cents.
+    pub advance_cents: i64,
+}
+
+/// Copies a household out of the state.
+pub fn snapshot(state: &State, household: u128) -> Option<Snapshot> {
+    let h = state.households().get(&household)?;
+    let book = state.book();
+    Some(Snapshot {
+        household,
+        state: h.clone(),
+        balance_cents: book
+            .account(household_account(household).id)
+            .map_or(0, |a| a.credit_balance().0),
+        advance_cents: book
+            .account(advance_account(household).id)
+            .map_or(0, |a| -a.credit_balance().0),
+    })
+}
+
+impl Snapshot {
+    /// The household's plan, starting from its balance in the book.
+    pub fn plan(&self) -> Plan {
+        Plan {
+            opening_balance_cents: self.balance_cents,
+            agreements: self.state.agreements.values().cloned().collect(),
+            household: Some(self.household.to_string()),
+        }
+    }
+
+    fn label(&self, agreement: &str) -> String {
+        self.state
+            .agreements
+            .get(agreement)
+            .and_then(|a| a.label.clone())
+            .unwrap_or_else(|| agreement.to_owned())
+    }
+
+    fn kind(&self, agreement: &str) -> Option<Kind> {
+        self.state.agreements.get(agreement).map(|a| a.kind)
+    }
+}
+
+/// One booking an agreement makes.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FlowView {
+    /// The business day it is booked (ISO 8601).
+    pub date: String,
+    /// The agreement's id.
+    pub agreement: String,
+    /// The agreement's readable name.
+    pub label: String,
+    /// `income`, `fixed_cost`, `debt_arrangement` or `living_money`.
+    pub kind: String,
+    /// Signed cents: money in positive, money out negative.
+    pub amount_cents: i64,
+    /// Whether the date is before today.
+    pub past: bool,
+}
+
+/// How urgent an alert is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// For information.
+    Info,
+    /// Look at it this week.
+    Warning,
+    /// Act now: a payment will fail or the opt-in ends.
+    Urgent,
+}
+
+/// Something a counsellor should look at, in both languages.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AlertView {
+    /// How urgent.
+    pub severity: Severity,
+    /// What kind (`shortfall`, `withdrawal`, `advance`).
+    pub kind: String,
+    /// The agreement it concerns, if one.
+    pub agreement: Option<String>,
+    /// The day it concerns (ISO 8601), if one.
+    pub date: Option<String>,
+    /// The amount it concerns, in cents, if one.
+    pub amount_cents: Option<i64>,
+    /// In Dutch, plain language.
+    pub message_nl: String,
+    /// In English.
+    pub message_en: String,
+}
+
+/// The first day money runs short.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ShortfallView {
+    /// The day (ISO 8601).
+    pub date: String,
+    /// The balance at the end of that day, in cents (negative).
+    pub balance_cents: i64,
+}
+
+/// A household in a list (a counsellor's caseload).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HouseholdSummary {
+    /// The household's pseudonymous id.
+    pub id: String,
+    /// Its counsellor's pseudonymous id.
+    pub counsellor: String,
+    /// Whether the opt-in holds today.
+    pub active: bool,
+    /// How many agreements it has.
+    pub agreements: usize,
+    /// Its balance at the foundation, in cents.
+    pub balance_cents: i64,
+    /// The most urgent alert, if any.
+    pub urgency: Option<Severity>,
+    /// How many alerts.
+    pub alerts: usize,
+}
+
+/// The resident's "this month at a glance".
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Overview {
+    /// The household's pseudonymous id.
+    pub id: String,
+    /// The day it is computed for (ISO 8601).
+    pub today: String,
+    /// Whether the opt-in holds today.
+    pub active: bool,
+    /// When a withdrawal takes effect (RFC 3339), if the resident withdrew.
+    pub withdrawal_effective: Option<String>,
+    /// The balance at the foundation, in cents.
+    pub balance_cents: i64,
+    /// Advanced by the foundation and still to be repaid, in cents.
+    pub advance_cents: i64,
+    /// The month's first and last day (ISO 8601).
+    pub month: [String; 2],
+    /// This month's income by the agreements, in cents.
+    pub month_income_cents: i64,
+    /// This month's payments by the agreements (fixed costs, arrangements, living money), in
+    /// cents, positive.
+    pub month_payments_cents: i64,
+    /// This month's bookings by the agreements, in date order.
+    pub month_flows: Vec<FlowView>,
+    /// The next living-money payment, if one is agreed.
+    pub next_living_money: Option<FlowView>,
+    /// The first day in the coming 90 the money runs short, if it does.
+    pub first_shortfall: Option<ShortfallView>,
+    /// The alerts.
+    pub alerts: Vec<AlertView>,
+}
+
+/// The forecast, day by day.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ForecastView {
+    /// The household.
+    pub id: String,
+    /// The balance it starts from, in cents (the book's balance now).
+    pub opening_balance_cents: i64,
+    /// End-of-day balances: date (ISO 8601) and cents.
+    pub days: Vec<(String, i64)>,
+    /// The bookings.
+    pub flows: Vec<FlowView>,
+    /// The first shortfall.
+    pub first_shortfall: Option<ShortfallView>,
+}
+
+fn kind_name(k: Option<Kind>) -> &'static str {
+    match k {
+        Some(Kind::Income) => "income",
+        Some(Kind::FixedCost) => "fixed_cost",
+        Some(Kind::DebtArrangement) => "debt_arrangement",
+        Some(Kind::LivingMoney) => "living_money",
+        None => "unknown",
+    }
+}
+
+fn flow_view(s: &Snapshot, f: &knop_budget::Flow, today: Date) -> FlowView {
+    FlowView {
+        date: f.date.to_string(),
+        agreement: f.agreement.clone(),
+        label: s.label(&f.agreement),
+        kind: kind_name(s.kind(&f.agreement)).to_owned(),
+        amount_cents: f.cents,
+        past: f.date < today,
+    }
+}
+
+/// The forecast from today for `days` days.
+pub fn forecast(
+    s: &Snapshot,
+    today: Date,
+    days: u32,
+) -> Result<ForecastView, knop_budget::BudgetError> {
+    let f = knop_budget::forecast(&s.plan(), today, days)?;
+    Ok(ForecastView {
+        id: s.household.to_string(),
+        opening_balance_cents: s.balance_cents,
+        days: f.days.iter().map(|(d, c)| (d.to_string(), *c)).collect(),
+        flows: f.flows.iter().map(|x| flow_view(s, x, today)).collect(),
+        first_shortfall: f.first_shortfall.map(|x| ShortfallView {
+            date: x.date.to_string(),
+            balance_cents: x.balance_cents,
+        }),
+    })
+}
+
+fn euro(cents: i64) -> String {
+    knop_book::Cents(cents).to_dutch()
+}
+
+/// The alerts of a household today, most urgent first.
+pub fn alerts(s: &Snapshot, today: Date) -> Vec<AlertView> {
+    let mut out = vec![];
+    if let Some(r) = s.state.revoked_effective_ms {
+        let when = jiff::Timestamp::from_millisecond(r as i64)
+            .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+            .unwrap_or(today);
+        out.push(AlertView {
+            severity: Severity::Urgent,
+            kind: "withdrawal".into(),
+            agreement: None,
+            date: Some(when.to_string()),
+            amount_cents: None,
+            message_nl: format!(
+                "De inwoner heeft opgezegd. Betalingen stoppen per {}: zeg vaste lasten tijdig over.",
+                knop_budget::calendar::spoken(when, false)
+            ),
+            message_en: format!(
+                "The resident withdrew. Payments stop from {}: hand fixed costs over in time.",
+                knop_budget::calendar::spoken(when, true)
+            ),
+        });
+    }
+    if let Ok(f) = knop_budget::forecast(&s.plan(), today, FORECAST_DAYS) {
+        if let Some(x) = f.first_shortfall {
+            let causes: Vec<String> = f
+                .flows
+                .iter()
+                .filter(|fl| fl.date == x.date && fl.cents < 0)
+                .map(|fl| s.label(&fl.agreement))
+                .collect();
+            let soon = x.date <= today.saturating_add(14.days());
+            out.push(AlertView {
+                severity: if soon {
+                    Severity::Urgent
+                } else {
+                    Severity::Warning
+                },
+                kind: "shortfall".into(),
+                agreement: f
+                    .flows
+                    .iter()
+                    .find(|fl| fl.date == x.date && fl.cents < 0)
+                    .map(|fl| fl.agreement.clone()),
+                date: Some(x.date.to_string()),
+                amount_cents: Some(x.balance_cents),
+                message_nl: format!(
+                    "Op {} is er te weinig geld voor {}: het saldo wordt {}.",
+                    knop_budget::calendar::spoken(x.date, false),
+                    causes.join(", "),
+                    euro(x.balance_cents)
+                ),
+                message_en: format!(
+                    "On {} there is not enough money for {}: the balance becomes {}.",
+                    knop_budget::calendar::spoken(x.date, true),
+                    causes.join(", "),
+                    euro(x.balance_cents)
+                ),
+            });
+        }
+    }
+    if s.advance_cents > 0 {
+        out.push(AlertView {
+            severity: Severity::Info,
+            kind: "advance".into(),
+            agreement: None,
+            date: None,
+            amount_cents: Some(s.advance_cents),
+            message_nl: format!(
+                "De stichting heeft {} voorgeschoten; dat wordt terugbetaald uit het volgende inkomen.",
+                euro(s.advance_cents)
+            ),
+            message_en: format!(
+                "The foundation advanced {}; it is repaid from the next income.",
+                euro(s.advance_cents)
+            ),
+        });
+    }
+    out.sort_by(|a, b| b.severity.cmp(&a.severity));
+    out
+}
+
+/// The household in a list.
+pub fn summary(s: &Snapshot, today: Date, today_ms: u64) -> HouseholdSummary {
+    let alerts = alerts(s, today);
+    HouseholdSummary {
+        id: s.household.to_string(),
+        counsellor: s.state.counsellor.clone(),
+        active: s.state.active_at(today_ms),
+        agreements: s.state.agreements.len(),
+        balance_cents: s.balance_cents,
+        urgency: alerts.first().map(|a| a.severity),
+        alerts: alerts.len(),
+    }
+}
+
+/// The month at a glance.
+pub fn overview(
+    s: &Snapshot,
+    today: Date,
+    today_ms: u64,
+) -> Result<Overview, knop_budget::BudgetError> {
+    let first = today.first_of_month();
+    let last = today.last_of_month();
+    let plan = s.plan();
+    let mut month: Vec<knop_budget::Flow> = plan
+        .agreements
+        .iter()
+        .flat_map(|a| a.flows(first, last))
+        .collect();
+    month.sort_by(|a, b| (a.date, &a.agreement).cmp(&(b.date, &b.agreement)));
+    let f = knop_budget::forecast(&plan, today, FORECAST_DAYS)?;
+    let next_living_money = f
+        .flows
+        .iter()
+        .find(|x| s.kind(&x.agreement) == Some(Kind::LivingMoney))
+        .map(|x| flow_view(s, x, today));
+    Ok(Overview {
+        id: s.household.to_string(),
+        today: today.to_string(),
+        active: s.state.active_at(today_ms),
+        withdrawal_effective: s.state.revoked_effective_ms.and_then(|r| {
+            jiff::Timestamp::from_millisecond(r as i64)
+                .ok()
+                .map(|t| t.to_string())
+        }),
+        balance_cents: s.balance_cents,
+        advance_cents: s.advance_cents,
+        month: [first.to_string(), last.to_string()],
+        month_income_cents: month.iter().filter(|x| x.cents > 0).map(|x| x.cents).sum(),
+        month_payments_cents: -month
+            .iter()
+            .filter(|x| x.cents < 0)
+            .map(|x| x.cents)
+            .sum::<i64>(),
+        month_flows: month.iter().map(|x| flow_view(s, x, today)).collect(),
+        next_living_money,
+        first_shortfall: f.first_shortfall.map(|x| ShortfallView {
+            date: x.date.to_string(),
+            balance_cents: x.balance_cents,
+        }),
+        alerts: alerts(s, today),
+    })
+}
+
+/// A rules result as JSON: eligibility, amounts, the reason, the explanation in plain Dutch and
+/// the trace with each figure's source and status. One shape for the CLI and the API.
+pub fn outcome_json(o: &Outcome) -> serde_json::Value {
+    let steps: Vec<_> = o
+        .trace
+        .steps
+        .iter()
+        .map(|s| {
+            let mut m = Map::new();
+            m.insert("step".into(), json!(s.label));
+            match s.value {
+                Value::Cents(c) => m.insert("cents".into(), json!(c)),
+                Value::Rate(r) => m.insert("rate".into(), json!(r.normalize().to_string())),
+                Value::Count(n) => m.insert("count".into(), json!(n)),
+                Value::Flag(b) => m.insert("flag".into(), json!(b)),
+            };
+            if let Some(src) = s.source {
+                m.insert("source".into(), json!(src));
+            }
+            if let Some(st) = s.status {
+                m.insert("status".into(), json!(status(st)));
+            }
+            serde_json::Value::Object(m)
+        })
+        .collect();
+    let mut v = json!({
+        "eligible": o.eligible, "year_cents": o.year_cents, "month_cents": o.month_cents,
+        "reason": o.reason, "explanation": explain(o),
+        "trace": {"params": o.trace.params_file, "steps": steps},
+    });
+    if let Some(q) = o.quarter_cents {
+        v["quarter_cents"] = json!(q);
+    }
+    if let Some(p) = o.partial {
+        v["partial"] = json!(p);
+    }
+    v
+}
+
+/// The name of a figure's status in JSON.
+pub fn status(s: Status) -> &'static str {
+    match s {
+        Status::Verified => "verified",
+        Status::Secondary => "secondary",
+        Status::Unverified => "unverified",
+    }
+}
