@@ -154,57 +154,32 @@ pub const EXIT_RECONCILIATION: u8 = 4;
 
 fn import(loc: &Location, a: ImportArgs) -> Result<ExitCode> {
     let bytes = read(&a.file)?;
-    let file = parse(&bytes).with_context(|| a.file.display().to_string())?;
-    let plan = plan_import(&file, &a.iban).with_context(|| a.file.display().to_string())?;
     let key = read_key(&a.key)?;
     let mut node = loc.open_writer()?;
-    let m = plan.mirror;
-    let book = node.state().book();
-    if m.accounts()
-        .iter()
-        .any(|acc| book.account(acc.id).is_none())
-    {
-        if let Err(e) = submit_as(&mut node, &key, &Command::CreateAccounts(m.accounts()))? {
-            anyhow::bail!(
-                "{}: {e}",
-                t(
-                    "rekeningen van de stichting aanmaken mislukt",
-                    "creating the foundation's accounts failed"
-                )
-            );
-        }
-    }
-    let book = node.state().book();
-    let transfers = plan.transfers_to_book(book);
-    let new: Vec<_> = transfers
-        .iter()
-        .filter(|tr| book.transfer(tr.id).is_none())
-        .copied()
-        .collect();
-    let (booked, known) = (new.len(), transfers.len() - new.len());
-    let mut index = None;
-    if !transfers.is_empty() && !new.is_empty() {
-        match submit_as(&mut node, &key, &Command::CreateTransfers(transfers))? {
-            Ok((i, _)) => index = Some(i),
-            Err(e) => anyhow::bail!(
-                "{}: {}: {e}",
-                a.file.display(),
-                t("niets geboekt", "nothing booked")
-            ),
-        }
-    }
-    let bank = node
-        .state()
-        .book()
-        .account(m.bank)
-        .expect("bank mirror exists");
-    let balance = bank.debits_posted.0 - bank.credits_posted.0;
-    let difference = plan.closing_cents.map(|c| balance - c);
+    let now = crate::log_cmd::now_ms();
+    let r =
+        knop_serve::ops::import_statement(&mut node, &key, now, &bytes, &a.iban).map_err(|e| {
+            match e {
+                knop_serve::ops::OpError::Bank(b) => {
+                    anyhow::anyhow!("{}: {b}", a.file.display())
+                }
+                other => anyhow::anyhow!(
+                    "{}: {}: {other}",
+                    a.file.display(),
+                    t("niets geboekt", "nothing booked")
+                ),
+            }
+        })?;
+    let (booked, known, balance, difference) = (
+        r.booked,
+        r.already_imported,
+        r.book_balance_cents,
+        r.difference_cents,
+    );
     if a.json {
-        println!(
-            "{}",
-            json!({"file": a.file.display().to_string(), "entry": index, "booked": booked, "already_imported": known, "skipped": plan.skipped, "book_balance_cents": balance, "closing_balance_cents": plan.closing_cents, "difference_cents": difference})
-        );
+        let mut v = serde_json::to_value(&r)?;
+        v["file"] = json!(a.file.display().to_string());
+        println!("{v}");
     } else {
         if booked == 0 {
             println!(
@@ -222,7 +197,7 @@ fn import(loc: &Location, a: ImportArgs) -> Result<ExitCode> {
                 t("waren al geïmporteerd", "were imported before")
             );
         }
-        for s in &plan.skipped {
+        for s in &r.skipped {
             println!("  {}: {s}", t("overgeslagen", "skipped"));
         }
         println!(
@@ -254,7 +229,7 @@ fn import(loc: &Location, a: ImportArgs) -> Result<ExitCode> {
                 ),
                 euro(d),
                 t("eindsaldo", "closing balance"),
-                euro(plan.closing_cents.unwrap_or(0))
+                euro(r.closing_balance_cents.unwrap_or(0))
             );
             Ok(ExitCode::from(EXIT_RECONCILIATION))
         }

@@ -330,7 +330,12 @@ fn init_refuses_an_existing_ledger_and_commands_need_one() {
 #[test]
 fn demo_runs_and_verifies() {
     let dir = tempfile::tempdir().unwrap();
-    let out = ok(&["demo", "--into", dir.path().join("demo").to_str().unwrap()]);
+    let out = ok(&[
+        "demo",
+        "--walkthrough",
+        "--into",
+        dir.path().join("demo").to_str().unwrap(),
+    ]);
     assert!(out.contains("ok 11 entries"), "{out}");
     assert!(out.contains("geweigerd"), "{out}");
 }

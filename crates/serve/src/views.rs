@@ -315,7 +315,7 @@ pub fn alerts(s: &Snapshot, today: Date) -> Vec<AlertView> {
             ),
         });
     }
-    out.sort_by(|a, b| b.severity.cmp(&a.severity));
+    out.sort_by_key(|a| std::cmp::Reverse(a.severity));
     out
 }
 

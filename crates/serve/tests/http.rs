@@ -1,0 +1,1020 @@
+//! The service in-process: every route, its happy path and its error classes, every role on
+//! every route, sessions, CSRF, idempotency keys and the ledger's proofs.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use knop_ledger::entry::{OrgName, SignedEntry};
+use knop_ledger::note::{verify_checkpoint, NoteKey};
+use knop_node::{os_salts, Node};
+use knop_serve::auth::digest;
+use knop_serve::{ApiKey, App, Config, Role, User};
+use knop_state::{Command, HouseholdCommand};
+use knop_store::{FileStore, Meta};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+const ORIGIN: &str = "knop.test/ledger";
+const IBAN: &str = "NL91ABNA0417164300";
+const STATEMENT: &[u8] = include_bytes!("../../../examples/bank/maart-2026.xml");
+const AUDITOR_KEY: &str = "knop_k_auditor-test-key";
+const CREDITOR_KEY: &str = "knop_k_creditor-test-key";
+const PAYER_KEY: &str = "knop_k_payer-test-key";
+
+struct T {
+    router: Router,
+    app: Arc<App>,
+    operator: NoteKey,
+    _dir: tempfile::TempDir,
+}
+
+fn agreement(id: &str, kind: &str, cents: i64, day: u8) -> knop_budget::Agreement {
+    serde_json::from_value(json!({
+        "id": id, "label": id, "kind": kind, "amount_cents": cents,
+        "schedule": {"monthly": {"day": day}}
+    }))
+    .unwrap()
+}
+
+fn users() -> Vec<User> {
+    let u = |login: &str, role: Role| User {
+        login: login.into(),
+        display: login.into(),
+        role,
+    };
+    vec![
+        u(
+            "inwoner-1",
+            Role::Resident {
+                household: "1".into(),
+            },
+        ),
+        u(
+            "consulent-a",
+            Role::Counsellor {
+                counsellor: "c-a".into(),
+            },
+        ),
+        u(
+            "consulent-b",
+            Role::Counsellor {
+                counsellor: "c-b".into(),
+            },
+        ),
+        u("controleur", Role::Supervisor),
+        u("beheerder", Role::Administrator),
+    ]
+}
+
+fn setup(dev_login: bool) -> T {
+    let dir = tempfile::tempdir().unwrap();
+    let op = NoteKey::from_seed(ORIGIN, &[1; 32]).unwrap();
+    let org = NoteKey::from_seed("stichting", &[2; 32]).unwrap();
+    let store = FileStore::create(
+        dir.path(),
+        Meta {
+            origin: ORIGIN.into(),
+            operator_vkey: op.verifier_key(),
+        },
+    )
+    .unwrap();
+    let mut node = Node::init(Box::new(store), op.clone(), 1, os_salts()).unwrap();
+    let mut ts = 1;
+    let mut submit = |node: &mut Node, key: &NoteKey, cmd: Command| {
+        ts += 1;
+        let e = SignedEntry::sign(
+            OrgName::parse(key.key_name()).unwrap(),
+            ts,
+            cmd.encode(),
+            key.signing_key(),
+        );
+        node.submit(&[e]).unwrap().remove(0).unwrap();
+    };
+    submit(
+        &mut node,
+        &op,
+        Command::RegisterOrg {
+            name: OrgName::parse("stichting").unwrap(),
+            role: knop_state::Role::Participant,
+            key: org.public_key().to_bytes(),
+        },
+    );
+    for (h, c) in [(1u128, "c-a"), (2, "c-b")] {
+        submit(
+            &mut node,
+            &org,
+            Command::Household(HouseholdCommand::Open {
+                household: h,
+                counsellor: c.into(),
+                information: "knop-info-v1".into(),
+            }),
+        );
+        for a in [
+            agreement("uitkering", "income", 120_000, 24),
+            agreement("huur", "fixed_cost", 90_000, 1),
+            agreement("leefgeld", "living_money", 5_000, 7),
+        ] {
+            submit(
+                &mut node,
+                &org,
+                Command::Household(HouseholdCommand::SetAgreement {
+                    household: h,
+                    agreement: a,
+                }),
+            );
+        }
+    }
+    let key = |k: &str, org: &str, role: Role| ApiKey {
+        digest: digest(k),
+        org: org.into(),
+        role,
+    };
+    let config = Config {
+        submitter: org,
+        foundation_iban: IBAN.into(),
+        users: users(),
+        api_keys: vec![
+            key(AUDITOR_KEY, "auditor", Role::Auditor),
+            key(CREDITOR_KEY, "woningcorporatie", Role::Creditor),
+            key(PAYER_KEY, "svb", Role::Payer),
+        ],
+        dev_login,
+        today: Some("2026-03-10".parse().unwrap()),
+        tls: true,
+    };
+    let app = App::new(node, config).unwrap();
+    T {
+        router: knop_serve::router(app.clone()),
+        app,
+        operator: op,
+        _dir: dir,
+    }
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!("{e}: {}", String::from_utf8_lossy(&self.body));
+        })
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    fn is_problem(&self) {
+        assert_eq!(
+            self.headers[header::CONTENT_TYPE],
+            "application/problem+json",
+            "{}",
+            self.text()
+        );
+        let p = self.json();
+        assert_eq!(p["status"], self.status.as_u16());
+        assert!(p["type"].as_str().unwrap().starts_with("urn:knop:problem:"));
+        assert!(!p["detail"].as_str().unwrap().is_empty());
+    }
+}
+
+impl T {
+    async fn send(&self, req: Request<Body>) -> Resp {
+        let r = self.router.clone().oneshot(req).await.unwrap();
+        let status = r.status();
+        let headers = r.headers().clone();
+        let body = r.into_body().collect().await.unwrap().to_bytes().to_vec();
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<(&str, Vec<u8>)>,
+        idem: Option<&str>,
+    ) -> Resp {
+        let mut b = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        if let Some(k) = idem {
+            b = b.header("idempotency-key", k);
+        }
+        let req = match body {
+            Some((ct, bytes)) => b
+                .header(header::CONTENT_TYPE, ct)
+                .body(Body::from(bytes))
+                .unwrap(),
+            None => b.body(Body::empty()).unwrap(),
+        };
+        self.send(req).await
+    }
+
+    async fn get(&self, uri: &str, token: Option<&str>) -> Resp {
+        self.call(Method::GET, uri, token, None, None).await
+    }
+
+    /// Logs in with the development login; returns the session token from the cookie.
+    async fn login(&self, login: &str) -> String {
+        let r = self
+            .send(
+                Request::post("/inloggen")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(format!("login={login}")))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let cookie = r.headers[header::SET_COOKIE].to_str().unwrap().to_owned();
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+        assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+        assert!(cookie.contains("Secure"), "{cookie}");
+        cookie
+            .strip_prefix("knop_session=")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+fn agreement_body(id: &str, cents: i64) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "id": id, "label": "Energie", "kind": "fixed_cost", "amount_cents": cents,
+        "schedule": {"monthly": {"day": 15}}, "category": "energy_water"
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn checkpoint_is_public_and_verifies() {
+    let t = setup(false);
+    let r = t.get("/api/v1/ledger/checkpoint", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let cp =
+        verify_checkpoint(r.text().as_bytes(), &t.operator.verifier_key(), ORIGIN, &[]).unwrap();
+    assert_eq!(cp.size, t.app.node().size());
+    // Security headers on every response.
+    for h in [
+        "content-security-policy",
+        "x-content-type-options",
+        "x-frame-options",
+        "strict-transport-security",
+    ] {
+        assert!(r.headers.contains_key(h), "{h}");
+    }
+    assert!(r.headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+}
+
+#[tokio::test]
+async fn openapi_document_lists_every_route() {
+    let t = setup(false);
+    let r = t.get("/api/v1/openapi.json", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = r.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["servers"][0]["url"], "/api/v1");
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/ledger/checkpoint",
+        "/ledger/inclusion-proofs/{index}",
+        "/ledger/consistency-proofs",
+        "/me",
+        "/households",
+        "/households/{id}",
+        "/households/{id}/forecast",
+        "/households/{id}/alerts",
+        "/households/{id}/agreements",
+        "/households/{id}/agreements/{agreement_id}",
+        "/bank-statements",
+        "/rules/calculations",
+    ] {
+        assert!(
+            paths.contains_key(p),
+            "{p} missing from the OpenAPI document"
+        );
+    }
+    // NL API Design Rules: no trailing slashes.
+    assert!(paths.keys().all(|p| !p.ends_with('/')));
+}
+
+#[tokio::test]
+async fn proofs_for_auditors_verify_against_the_checkpoint() {
+    let t = setup(false);
+    let size = t.app.node().size();
+    let r = t
+        .get(
+            &format!("/api/v1/ledger/inclusion-proofs/3?tree_size={size}"),
+            Some(AUDITOR_KEY),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let p: knop_node::proof::ProofJson = serde_json::from_slice(&r.body).unwrap();
+    let knop_node::proof::ProofJson::Inclusion {
+        leaf, leaf_hash, ..
+    } = &p
+    else {
+        panic!("{p:?}")
+    };
+    assert!(leaf.is_none(), "entries are not handed out with proofs");
+    let expected = knop_node::proof::b64(&t.app.node().tree().leaf_hash(3).unwrap());
+    assert_eq!(*leaf_hash, expected);
+    let r = t
+        .get(
+            "/api/v1/ledger/consistency-proofs?size1=2&size2=5",
+            Some(AUDITOR_KEY),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["type"], "consistency");
+    // Bad ranges are problems, not crashes.
+    for bad in [
+        "/api/v1/ledger/inclusion-proofs/999",
+        "/api/v1/ledger/inclusion-proofs/x",
+        "/api/v1/ledger/inclusion-proofs/1?tree_size=0",
+        "/api/v1/ledger/consistency-proofs?size1=0&size2=3",
+        "/api/v1/ledger/consistency-proofs?size1=5&size2=2",
+        "/api/v1/ledger/consistency-proofs?size1=1",
+        "/api/v1/ledger/consistency-proofs?size1=1&size2=2&extra=1",
+    ] {
+        let r = t.get(bad, Some(AUDITOR_KEY)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.text());
+        r.is_problem();
+    }
+}
+
+/// A route to try: method, URI, body (content type and bytes), the roles allowed.
+type Route<'a> = (Method, &'a str, Option<(&'a str, Vec<u8>)>, &'a [&'a str]);
+
+/// What each role may do on each route: every role × every route.
+#[tokio::test]
+async fn every_role_on_every_route() {
+    let t = setup(true);
+    let mut tokens: Vec<(&str, Option<String>)> = vec![("anonymous", None)];
+    for login in [
+        "inwoner-1",
+        "consulent-a",
+        "consulent-b",
+        "controleur",
+        "beheerder",
+    ] {
+        tokens.push((login, Some(t.login(login).await)));
+    }
+    tokens.push(("auditor", Some(AUDITOR_KEY.into())));
+    tokens.push(("creditor", Some(CREDITOR_KEY.into())));
+    tokens.push(("payer", Some(PAYER_KEY.into())));
+    let facts = std::fs::read("../../examples/facts/alleenstaande-ouder.json").unwrap();
+    // (method, uri, body, allowed roles). Denied: 401 anonymous, 403 or 404 otherwise.
+    let routes: Vec<Route> = vec![
+        (
+            Method::GET,
+            "/api/v1/ledger/checkpoint",
+            None,
+            &[
+                "anonymous",
+                "inwoner-1",
+                "consulent-a",
+                "consulent-b",
+                "controleur",
+                "beheerder",
+                "auditor",
+                "creditor",
+                "payer",
+            ],
+        ),
+        (
+            Method::GET,
+            "/api/v1/openapi.json",
+            None,
+            &[
+                "anonymous",
+                "inwoner-1",
+                "consulent-a",
+                "consulent-b",
+                "controleur",
+                "beheerder",
+                "auditor",
+                "creditor",
+                "payer",
+            ],
+        ),
+        (
+            Method::GET,
+            "/api/v1/me",
+            None,
+            &[
+                "inwoner-1",
+                "consulent-a",
+                "consulent-b",
+                "controleur",
+                "beheerder",
+                "auditor",
+                "creditor",
+                "payer",
+            ],
+        ),
+        (
+            Method::GET,
+            "/api/v1/ledger/inclusion-proofs/1",
+            None,
+            &["beheerder", "auditor"],
+        ),
+        (
+            Method::GET,
+            "/api/v1/ledger/consistency-proofs?size1=1&size2=2",
+            None,
+            &["beheerder", "auditor"],
+        ),
+        (
+            Method::GET,
+            "/api/v1/households",
+            None,
+            &[
+                "inwoner-1",
+                "consulent-a",
+                "consulent-b",
+                "controleur",
+                "beheerder",
+            ],
+        ),
+        (
+            Method::GET,
+            "/api/v1/households/1",
+            None,
+            &["inwoner-1", "consulent-a", "controleur", "beheerder"],
+        ),
+        (
+            Method::GET,
+            "/api/v1/households/2",
+            None,
+            &["consulent-b", "controleur", "beheerder"],
+        ),
+        (
+            Method::GET,
+            "/api/v1/households/1/forecast",
+            None,
+            &["inwoner-1", "consulent-a", "controleur", "beheerder"],
+        ),
+        (
+            Method::GET,
+            "/api/v1/households/1/alerts",
+            None,
+            &["inwoner-1", "consulent-a", "controleur", "beheerder"],
+        ),
+        (
+            Method::GET,
+            "/api/v1/households/1/agreements",
+            None,
+            &["inwoner-1", "consulent-a", "controleur", "beheerder"],
+        ),
+        (
+            Method::PUT,
+            "/api/v1/households/1/agreements/energie",
+            Some(("application/json", agreement_body("energie", 12_000))),
+            &["consulent-a"],
+        ),
+        (
+            Method::POST,
+            "/api/v1/bank-statements",
+            Some(("application/xml", STATEMENT.to_vec())),
+            &["consulent-a", "consulent-b", "beheerder"],
+        ),
+        (
+            Method::POST,
+            "/api/v1/rules/calculations?date=2026-03-01",
+            Some(("application/json", facts.clone())),
+            &[
+                "inwoner-1",
+                "consulent-a",
+                "consulent-b",
+                "controleur",
+                "beheerder",
+            ],
+        ),
+        (
+            Method::GET,
+            "/huishoudens",
+            None,
+            &["consulent-a", "consulent-b", "controleur", "beheerder"],
+        ),
+        (
+            Method::GET,
+            "/huishoudens/1",
+            None,
+            &["inwoner-1", "consulent-a", "controleur", "beheerder"],
+        ),
+    ];
+    for (method, uri, body, allowed) in &routes {
+        for (i, (who, token)) in tokens.iter().enumerate() {
+            // Pages are for people with a browser session; organisations use the API.
+            if uri.starts_with("/huishoudens") && matches!(*who, "auditor" | "creditor" | "payer") {
+                continue;
+            }
+            let idem = format!("k-{who}-{i}-{uri}");
+            let r = if uri.starts_with("/huishoudens") {
+                let mut b = Request::get(*uri);
+                if let Some(tok) = token {
+                    b = b.header(header::COOKIE, format!("knop_session={tok}"));
+                }
+                t.send(b.body(Body::empty()).unwrap()).await
+            } else {
+                t.call(
+                    method.clone(),
+                    uri,
+                    token.as_deref(),
+                    body.clone(),
+                    Some(&idem),
+                )
+                .await
+            };
+            let ok = r.status.is_success();
+            if allowed.contains(who) {
+                assert!(
+                    ok,
+                    "{who} {method} {uri}: expected allowed, got {} {}",
+                    r.status,
+                    r.text()
+                );
+            } else {
+                assert!(
+                    !ok,
+                    "{who} {method} {uri}: expected denied, got {}",
+                    r.status
+                );
+                if uri.starts_with("/huishoudens") {
+                    assert!(
+                        matches!(
+                            r.status,
+                            StatusCode::SEE_OTHER | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+                        ),
+                        "{who} {uri}: {}",
+                        r.status
+                    );
+                } else {
+                    let want: &[StatusCode] = if *who == "anonymous" {
+                        &[StatusCode::UNAUTHORIZED]
+                    } else {
+                        &[StatusCode::FORBIDDEN, StatusCode::NOT_FOUND]
+                    };
+                    assert!(
+                        want.contains(&r.status),
+                        "{who} {method} {uri}: {}",
+                        r.status
+                    );
+                    r.is_problem();
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn households_are_listed_and_paged() {
+    let t = setup(true);
+    let tok = t.login("controleur").await;
+    let r = t.get("/api/v1/households?page_size=1", Some(&tok)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    assert_eq!(v["total"], 2);
+    assert_eq!(v["households"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        v["_links"]["next"]["href"],
+        "/api/v1/households?page=2&page_size=1"
+    );
+    assert!(v["_links"].get("prev").is_none());
+    let v = t
+        .get("/api/v1/households?page=2&page_size=1", Some(&tok))
+        .await
+        .json();
+    assert!(v["_links"].get("next").is_none());
+    assert_eq!(
+        v["_links"]["prev"]["href"],
+        "/api/v1/households?page=1&page_size=1"
+    );
+    // A counsellor sees their caseload only.
+    let tok = t.login("consulent-b").await;
+    let v = t.get("/api/v1/households", Some(&tok)).await.json();
+    assert_eq!(v["total"], 1);
+    assert_eq!(v["households"][0]["id"], "2");
+    for bad in [
+        "/api/v1/households?page=0",
+        "/api/v1/households?page_size=101",
+        "/api/v1/households?page=x",
+        "/api/v1/households?sort=id",
+    ] {
+        let r = t.get(bad, Some(&tok)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
+        r.is_problem();
+    }
+}
+
+#[tokio::test]
+async fn overview_forecast_and_alerts_follow_the_agreements() {
+    let t = setup(true);
+    let tok = t.login("inwoner-1").await;
+    let o = t.get("/api/v1/households/1", Some(&tok)).await.json();
+    assert_eq!(o["today"], "2026-03-10");
+    assert_eq!(o["month"], json!(["2026-03-01", "2026-03-31"]));
+    assert_eq!(o["month_income_cents"], 120_000);
+    // Rent 900 (due 1 March, a Sunday: paid Friday 27 February, so not in March) and living
+    // money 50 on 6 March (7 March is a Saturday).
+    assert_eq!(o["month_payments_cents"], 5_000);
+    assert_eq!(o["next_living_money"]["date"], "2026-04-07");
+    // No money on the account and rent due on 1 April before income on the 24th... income of
+    // 24 March comes first, so no shortfall until the balance runs out.
+    let f = t
+        .get("/api/v1/households/1/forecast?days=30", Some(&tok))
+        .await
+        .json();
+    assert_eq!(f["days"].as_array().unwrap().len(), 30);
+    assert_eq!(f["days"][0][0], "2026-03-10");
+    let r = t
+        .get("/api/v1/households/1/forecast?days=0", Some(&tok))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    r.is_problem();
+    let alerts = t
+        .get("/api/v1/households/1/alerts", Some(&tok))
+        .await
+        .json();
+    assert!(alerts.is_array());
+    // Someone else's household, and nonsense ids.
+    for (uri, status) in [
+        ("/api/v1/households/2", StatusCode::NOT_FOUND),
+        ("/api/v1/households/99", StatusCode::NOT_FOUND),
+        ("/api/v1/households/abc", StatusCode::BAD_REQUEST),
+        ("/api/v1/households/-1/alerts", StatusCode::BAD_REQUEST),
+    ] {
+        let r = t.get(uri, Some(&tok)).await;
+        assert_eq!(r.status, status, "{uri}");
+        r.is_problem();
+    }
+}
+
+#[tokio::test]
+async fn agreements_are_recorded_once_per_idempotency_key() {
+    let t = setup(true);
+    let tok = t.login("consulent-a").await;
+    let uri = "/api/v1/households/1/agreements/energie";
+    let size = t.app.node().size();
+    let put = |body: Vec<u8>, key: Option<&'static str>| {
+        t.call(
+            Method::PUT,
+            uri,
+            Some(&tok),
+            Some(("application/json", body)),
+            key,
+        )
+    };
+    // No key: refused before anything happens.
+    let r = put(agreement_body("energie", 12_000), None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    r.is_problem();
+    let first = put(agreement_body("energie", 12_000), Some("a1")).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text());
+    assert_eq!(first.json()["created"], 1);
+    assert_eq!(t.app.node().size(), size + 1);
+    // The retry gets the same answer and records nothing.
+    let again = put(agreement_body("energie", 12_000), Some("a1")).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body, first.body);
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!(t.app.node().size(), size + 1);
+    // The same key for another change is refused.
+    let r = put(agreement_body("energie", 13_000), Some("a1")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    r.is_problem();
+    // A new key with the same content: the ledger says it exists already.
+    let r = put(agreement_body("energie", 12_000), Some("a2")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.json()["existing"], 1);
+    let agreements = t
+        .get("/api/v1/households/1/agreements", Some(&tok))
+        .await
+        .json();
+    assert!(agreements
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["id"] == "energie" && a["amount_cents"] == 12_000));
+    // Bad bodies: each a problem naming what is wrong, nothing recorded.
+    let size = t.app.node().size();
+    let cases: Vec<(Vec<u8>, &str, StatusCode, &str)> = vec![
+        (b"{".to_vec(), "application/json", StatusCode::BAD_REQUEST, "EOF"),
+        (agreement_body("energie", 1), "text/plain", StatusCode::UNSUPPORTED_MEDIA_TYPE, "application/json"),
+        (br#"{"id":"energie","kind":"fixed_cost","amount_cents":1,"schedule":{"monthly":{"day":1}},"colour":"red"}"#.to_vec(), "application/json", StatusCode::UNPROCESSABLE_ENTITY, "colour"),
+        (agreement_body("energie", -5), "application/json", StatusCode::UNPROCESSABLE_ENTITY, "amount"),
+        (agreement_body("anders", 100), "application/json", StatusCode::UNPROCESSABLE_ENTITY, "differs"),
+    ];
+    for (i, (body, ct, status, needle)) in cases.into_iter().enumerate() {
+        let key = format!("bad-{i}");
+        let r = t
+            .call(Method::PUT, uri, Some(&tok), Some((ct, body)), Some(&key))
+            .await;
+        assert_eq!(r.status, status, "case {i}: {}", r.text());
+        r.is_problem();
+        assert!(
+            r.json()["detail"].as_str().unwrap().contains(needle),
+            "case {i}: {}",
+            r.text()
+        );
+    }
+    assert_eq!(t.app.node().size(), size);
+}
+
+#[tokio::test]
+async fn a_statement_is_booked_once_and_bad_files_book_nothing() {
+    let t = setup(true);
+    let tok = t.login("consulent-a").await;
+    let post = |body: Vec<u8>, key: String, ct: &'static str| {
+        t.call(
+            Method::POST,
+            "/api/v1/bank-statements",
+            Some(&tok),
+            Some((ct, body)),
+            Some(Box::leak(key.into_boxed_str())),
+        )
+    };
+    let r = post(STATEMENT.to_vec(), "s1".into(), "application/xml").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let v = r.json();
+    // Four entries and the opening balance of this first import.
+    assert_eq!(v["booked"], 5);
+    assert_eq!(v["difference_cents"], 0);
+    let size = t.app.node().size();
+    // The same file again under a new key: recognised, nothing booked twice.
+    let r = post(STATEMENT.to_vec(), "s2".into(), "application/xml").await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.json()["booked"], 0);
+    assert_eq!(r.json()["already_imported"], 5);
+    assert_eq!(t.app.node().size(), size);
+    // Bad files: a precise problem, nothing booked.
+    let text = String::from_utf8(STATEMENT.to_vec()).unwrap();
+    let cases: Vec<(Vec<u8>, &'static str, StatusCode, &str)> = vec![
+        (
+            b"not xml at all".to_vec(),
+            "application/xml",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "nothing booked",
+        ),
+        (
+            STATEMENT[..STATEMENT.len() / 2].to_vec(),
+            "application/xml",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "line",
+        ),
+        (
+            text.replace("145.00", "145.00001").into_bytes(),
+            "application/xml",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Amt",
+        ),
+        (
+            text.replace(IBAN, "NL20INGB0001234567").into_bytes(),
+            "application/xml",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "NL20INGB0001234567",
+        ),
+        (
+            STATEMENT.to_vec(),
+            "application/json",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "xml",
+        ),
+    ];
+    for (i, (body, ct, status, needle)) in cases.into_iter().enumerate() {
+        let r = post(body, format!("bad-{i}"), ct).await;
+        assert_eq!(r.status, status, "case {i}: {}", r.text());
+        r.is_problem();
+        assert!(
+            r.json()["detail"].as_str().unwrap().contains(needle),
+            "case {i}: {}",
+            r.text()
+        );
+    }
+    assert_eq!(t.app.node().size(), size);
+    // Over the size limit: 413, read no further.
+    let huge = vec![b' '; knop_serve::BODY_MAX + 1];
+    let r = post(huge, "huge".into(), "application/xml").await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    r.is_problem();
+}
+
+#[tokio::test]
+async fn rules_calculations_explain_themselves() {
+    let t = setup(true);
+    let tok = t.login("consulent-a").await;
+    let facts = std::fs::read("../../examples/facts/alleenstaande-ouder.json").unwrap();
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/rules/calculations?date=2026-03-01",
+            Some(&tok),
+            Some(("application/json", facts)),
+            Some("r1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["date"], "2026-03-01");
+    assert!(v["results"]["zorgtoeslag"]["explanation"].is_string());
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/rules/calculations?date=1990-01-01",
+            Some(&tok),
+            Some(("application/json", br#"{"persons":[]}"#.to_vec())),
+            Some("r2"),
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.text());
+    r.is_problem();
+}
+
+#[tokio::test]
+async fn unknown_routes_methods_and_credentials_are_problems() {
+    let t = setup(false);
+    let r = t.get("/api/v1/nothing-here", None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    r.is_problem();
+    let r = t
+        .call(
+            Method::DELETE,
+            "/api/v1/ledger/checkpoint",
+            Some(AUDITOR_KEY),
+            None,
+            Some("d"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    r.is_problem();
+    let r = t.get("/api/v1/me", Some("knop_k_wrong")).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    r.is_problem();
+    let r = t
+        .send(
+            Request::get("/api/v1/me")
+                .header(header::AUTHORIZATION, "Basic dXNlcjpwYXNz")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    r.is_problem();
+    let r = t.get("/api/v1/me", Some(AUDITOR_KEY)).await;
+    assert_eq!(r.json()["role"]["role"], "auditor");
+}
+
+#[tokio::test]
+async fn browser_sessions_need_the_csrf_token_for_changes() {
+    let t = setup(true);
+    let tok = t.login("consulent-a").await;
+    let put = |csrf: Option<String>| {
+        let mut b = Request::put("/api/v1/households/1/agreements/energie")
+            .header(header::COOKIE, format!("knop_session={tok}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", format!("c-{}", csrf.is_some()));
+        if let Some(c) = csrf {
+            b = b.header("x-csrf-token", c);
+        }
+        t.send(b.body(Body::from(agreement_body("energie", 100))).unwrap())
+    };
+    let r = put(None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    r.is_problem();
+    let r = put(Some("csrf_wrong".into())).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The page carries the token for forms; with it the change goes through.
+    let page = t
+        .send(
+            Request::get("/huishoudens/1")
+                .header(header::COOKIE, format!("knop_session={tok}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .text();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = put(Some(csrf)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+}
+
+#[tokio::test]
+async fn pages_speak_dutch_first_and_english_on_request() {
+    let t = setup(true);
+    let r = t.get("/", None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.headers[header::LOCATION], "/inloggen");
+    let r = t.get("/inloggen", None).await;
+    assert!(r.text().contains("inwoner-1"));
+    let tok = t.login("inwoner-1").await;
+    let page = |lang: &str| {
+        t.send(
+            Request::get("/huishoudens/1")
+                .header(
+                    header::COOKIE,
+                    format!("knop_session={tok}; knop_lang={lang}"),
+                )
+                .body(Body::empty())
+                .unwrap(),
+        )
+    };
+    let nl = page("nl").await;
+    assert_eq!(nl.status, StatusCode::OK);
+    let text = nl.text();
+    assert!(text.contains("<html lang=\"nl\">"));
+    assert!(text.contains("Uw geld deze maand"));
+    assert!(text.contains("10 maart 2026"), "{text}");
+    assert!(text.contains("€ 1.200,00"), "{text}");
+    assert!(!text.contains("<script"), "no scripts");
+    let en = page("en").await.text();
+    assert!(en.contains("Your money this month"));
+    assert!(en.contains("10 March 2026"));
+    // Another household: not found, whatever exists.
+    let r = t
+        .send(
+            Request::get("/huishoudens/2")
+                .header(header::COOKIE, format!("knop_session={tok}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // Logging out ends the session.
+    let csrf = text
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = t
+        .send(
+            Request::post("/uitloggen")
+                .header(header::COOKIE, format!("knop_session={tok}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!("csrf={csrf}")))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = t.get("/api/v1/me", Some(&tok)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_development_login_is_off_unless_enabled() {
+    let t = setup(false);
+    let r = t.get("/inloggen", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.text().contains("inwoner-1"));
+    let r = t
+        .send(
+            Request::post("/inloggen")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("login=beheerder"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(!r.headers.contains_key(header::SET_COOKIE));
+    // A login form posted from another site is refused.
+    let t = setup(true);
+    let r = t
+        .send(
+            Request::post("/inloggen")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header("sec-fetch-site", "cross-site")
+                .body(Body::from("login=beheerder"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
