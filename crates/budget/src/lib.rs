@@ -59,6 +59,7 @@ pub const AGREEMENTS_MAX: usize = 200;
 
 /// What an agreement does with money.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// Money in: benefits, allowances, wages. Arrives on the business day on or after its date.
@@ -74,6 +75,7 @@ pub enum Kind {
 
 /// One agreement (afspraak).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Agreement {
     /// Stable id, e.g. `huur-mitros`.
@@ -86,9 +88,11 @@ pub struct Agreement {
     pub schedule: Schedule,
     /// First day it applies.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub valid_from: Option<Date>,
     /// Last day it applies.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub valid_through: Option<Date>,
     /// A readable name.
     #[serde(default)]
@@ -116,6 +120,7 @@ pub struct Agreement {
 
 /// What a payment is for, in the order income is reserved for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// Rent or mortgage: first, losing the home is the worst outcome.
@@ -149,6 +154,7 @@ fn default_tolerance_days() -> i64 {
 
 /// A SEPA direct-debit authorisation.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DirectDebit {
     /// The creditor's SEPA identifier (Incassant-ID), e.g. `NL98ZZZ999999999999`.

@@ -10,6 +10,7 @@ use crate::BudgetError;
 
 /// A recurrence, as entered in an agreement (JSON: `{"monthly": {"day": 28}}` and so on).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Schedule {
     /// Every month on `day` (1-31); days past the month's end fall on its last day.
@@ -27,11 +28,13 @@ pub enum Schedule {
         /// Interval in weeks (1-52).
         n: i32,
         /// The first due date.
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
         first: Date,
     },
     /// Every three months, counting from `first` (the day clamps like monthly).
     Quarterly {
         /// The first due date.
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
         first: Date,
     },
     /// Every year on `month`/`day` (29 February falls on 28 February in other years).
@@ -44,12 +47,14 @@ pub enum Schedule {
     /// Once, on `date`.
     Once {
         /// The date.
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
         date: Date,
     },
 }
 
 /// A day of the week as entered (`"monday"` ... `"sunday"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 #[allow(missing_docs)]
 pub enum Day {

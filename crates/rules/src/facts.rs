@@ -11,6 +11,7 @@ use crate::RulesError;
 
 /// The facts of one household, as entered.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Facts {
     /// The applicant first, then at most one partner (toeslagpartner / echtgenoot).
@@ -46,12 +47,14 @@ fn yes() -> bool {
 
 /// A person: the applicant or the partner.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Person {
     /// Optional: which person this is; the applicant comes first, the partner second.
     #[serde(default)]
     pub role: Option<PersonRole>,
     /// Date of birth.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub birth_date: Date,
     /// Insured under the Zorgverzekeringswet.
     #[serde(default = "yes")]
@@ -67,6 +70,7 @@ pub struct Person {
 
 /// Which person of the household.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum PersonRole {
     /// The person applying (aanvrager).
@@ -77,14 +81,17 @@ pub enum PersonRole {
 
 /// A child in the household.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Child {
     /// Date of birth.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub birth_date: Date,
 }
 
 /// The rent per month.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Rent {
     /// Kale huur per month, in cents.

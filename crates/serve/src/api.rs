@@ -75,6 +75,29 @@ pub fn router(app: Arc<App>) -> Router {
         .routes(routes!(upload_statement))
         .routes(routes!(calculate))
         .split_for_parts();
+    let mut operations = std::collections::HashSet::new();
+    for (path, item) in &doc.paths.paths {
+        let full = format!("/api/v1{path}");
+        for (op, method) in [
+            (&item.post, axum::http::Method::POST),
+            (&item.put, axum::http::Method::PUT),
+            (&item.patch, axum::http::Method::PATCH),
+            (&item.delete, axum::http::Method::DELETE),
+        ] {
+            if op.is_some() {
+                operations.insert((method, full.clone()));
+            }
+        }
+    }
+    // Calculations change nothing: no key needed.
+    operations.remove(&(
+        axum::http::Method::POST,
+        "/api/v1/rules/calculations".to_owned(),
+    ));
+    let guard = crate::idempotency::Guard {
+        app: app.clone(),
+        operations: Arc::new(operations),
+    };
     let doc = Arc::new(doc.to_json().unwrap_or_default());
     let api = api
         .route(
@@ -93,8 +116,8 @@ pub fn router(app: Arc<App>) -> Router {
                 "this resource does not support this method",
             )
         })
-        .layer(middleware::from_fn_with_state(
-            app.clone(),
+        .route_layer(middleware::from_fn_with_state(
+            guard,
             crate::idempotency::middleware,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(crate::BODY_MAX))
@@ -169,6 +192,39 @@ fn visible(app: &App, p: &Principal, id: &str) -> ApiResult<views::Snapshot> {
     snap.ok_or_else(|| Problem::not_found(format!("household {household}")))
 }
 
+/// A household in the path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+struct HouseholdPath {
+    /// The household's id (a number).
+    #[param(pattern = "^[0-9]{1,38}$")]
+    id: String,
+}
+
+/// An agreement of a household in the path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+struct AgreementPath {
+    /// The household's id (a number).
+    #[param(pattern = "^[0-9]{1,38}$")]
+    id: String,
+    /// The agreement's id; must equal the body's `id`.
+    #[param(min_length = 1, max_length = 140)]
+    agreement_id: String,
+}
+
+/// A leaf in the path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+struct LeafPath {
+    /// The leaf index.
+    #[param(minimum = 0)]
+    index: u64,
+}
+
 /// The latest signed checkpoint (C2SP tlog-checkpoint, signed note).
 #[utoipa::path(get, path = "/ledger/checkpoint", tag = "ledger",
     responses((status = 200, description = "The checkpoint note", content_type = "text/plain", body = String)))]
@@ -188,6 +244,7 @@ async fn checkpoint(State(app): State<Arc<App>>) -> Response {
 #[serde(deny_unknown_fields)]
 struct InclusionQuery {
     /// The tree size to prove against (default: the latest).
+    #[param(minimum = 1)]
     tree_size: Option<u64>,
 }
 
@@ -200,10 +257,10 @@ fn proof_problem(e: knop_node::NodeError) -> Problem {
 
 /// The RFC 9162 inclusion proof of one entry.
 #[utoipa::path(get, path = "/ledger/inclusion-proofs/{index}", tag = "ledger",
-    params(("index" = u64, Path, description = "Leaf index"), InclusionQuery),
+    params(LeafPath, InclusionQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "The proof (same JSON as `knop log prove`)", body = Object),
-              (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+              (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 async fn inclusion_proof(
     State(app): State<Arc<App>>,
     p: Principal,
@@ -219,6 +276,13 @@ async fn inclusion_proof(
         .parse()
         .map_err(|_| Problem::bad_request(format!("index: expected a number, found {index:?}")))?;
     let mut node = app.node();
+    let size = q.tree_size.unwrap_or(node.size());
+    if size > node.size() || index >= node.size() {
+        return Err(Problem::not_found(format!(
+            "this log has {} entries; asked for index {index} in a tree of {size}",
+            node.size()
+        )));
+    }
     node.inclusion_proof(index, q.tree_size, false)
         .map(Json)
         .map_err(proof_problem)
@@ -229,8 +293,10 @@ async fn inclusion_proof(
 #[serde(deny_unknown_fields)]
 struct ConsistencyQuery {
     /// The older tree size (at least 1).
+    #[param(minimum = 1)]
     size1: u64,
     /// The newer tree size.
+    #[param(minimum = 1)]
     size2: u64,
 }
 
@@ -238,7 +304,7 @@ struct ConsistencyQuery {
 #[utoipa::path(get, path = "/ledger/consistency-proofs", tag = "ledger",
     params(ConsistencyQuery), security(("bearer" = [])),
     responses((status = 200, description = "The proof", body = Object),
-              (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+              (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 async fn consistency_proof(
     State(app): State<Arc<App>>,
     p: Principal,
@@ -250,6 +316,13 @@ async fn consistency_proof(
         ));
     }
     let node = app.node();
+    if q.size2 > node.size() && q.size1 <= q.size2 {
+        return Err(Problem::not_found(format!(
+            "this log has {} entries; asked for size {}",
+            node.size(),
+            q.size2
+        )));
+    }
     node.consistency_proof(q.size1, q.size2)
         .map(Json)
         .map_err(proof_problem)
@@ -266,7 +339,7 @@ struct Me {
 
 /// Who is asking, and in what role.
 #[utoipa::path(get, path = "/me", tag = "households", security(("bearer" = [])),
-    responses((status = 200, body = Me), (status = 401, body = Problem)))]
+    responses((status = 200, body = Me), (status = 401, body = Problem, content_type = "application/problem+json")))]
 async fn me(p: Principal) -> Json<Me> {
     Json(Me {
         id: p.id,
@@ -279,8 +352,10 @@ async fn me(p: Principal) -> Json<Me> {
 #[serde(deny_unknown_fields)]
 struct PageQuery {
     /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
     page: Option<u32>,
     /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     page_size: Option<u32>,
 }
 
@@ -320,8 +395,8 @@ struct Link {
 /// supervisor or administrator. Most urgent first.
 #[utoipa::path(get, path = "/households", tag = "households", params(PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = HouseholdPage), (status = 400, body = Problem),
-              (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = HouseholdPage), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 async fn list_households(
     State(app): State<Arc<App>>,
     p: Principal,
@@ -335,9 +410,9 @@ async fn list_households(
     }
     let page = q.page.unwrap_or(1);
     let size = q.page_size.unwrap_or(20);
-    if page == 0 || !(1..=100).contains(&size) {
+    if !(1..=1_000_000).contains(&page) || !(1..=100).contains(&size) {
         return Err(Problem::bad_request(
-            "page: from 1; page_size: from 1 to 100",
+            "page: from 1 to 1000000; page_size: from 1 to 100",
         ));
     }
     let (today, ms) = (app.today(), today_ms(&app));
@@ -372,9 +447,9 @@ async fn list_households(
 
 /// A household's month at a glance.
 #[utoipa::path(get, path = "/households/{id}", tag = "households",
-    params(("id" = String, Path, description = "Household id")), security(("bearer" = [])),
-    responses((status = 200, body = Overview), (status = 400, body = Problem),
-              (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    params(HouseholdPath), security(("bearer" = [])),
+    responses((status = 200, body = Overview), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get_household(
     State(app): State<Arc<App>>,
     p: Principal,
@@ -391,14 +466,15 @@ async fn get_household(
 #[serde(deny_unknown_fields)]
 struct ForecastQuery {
     /// Days ahead, 1 to 400 (default 90).
+    #[param(minimum = 1, maximum = 400)]
     days: Option<u32>,
 }
 
 /// The household's balance day by day, and the first shortfall.
 #[utoipa::path(get, path = "/households/{id}/forecast", tag = "households",
-    params(("id" = String, Path, description = "Household id"), ForecastQuery), security(("bearer" = [])),
-    responses((status = 200, body = ForecastView), (status = 400, body = Problem),
-              (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    params(HouseholdPath, ForecastQuery), security(("bearer" = [])),
+    responses((status = 200, body = ForecastView), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn household_forecast(
     State(app): State<Arc<App>>,
     p: Principal,
@@ -413,9 +489,9 @@ async fn household_forecast(
 
 /// What a counsellor should look at for this household, most urgent first.
 #[utoipa::path(get, path = "/households/{id}/alerts", tag = "households",
-    params(("id" = String, Path, description = "Household id")), security(("bearer" = [])),
-    responses((status = 200, body = Vec<AlertView>), (status = 400, body = Problem),
-              (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    params(HouseholdPath), security(("bearer" = [])),
+    responses((status = 200, body = Vec<AlertView>), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn household_alerts(
     State(app): State<Arc<App>>,
     p: Principal,
@@ -427,9 +503,9 @@ async fn household_alerts(
 
 /// The household's current agreements (the shape `knop agreement set` reads).
 #[utoipa::path(get, path = "/households/{id}/agreements", tag = "households",
-    params(("id" = String, Path, description = "Household id")), security(("bearer" = [])),
-    responses((status = 200, body = Vec<Object>), (status = 400, body = Problem),
-              (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    params(HouseholdPath), security(("bearer" = [])),
+    responses((status = 200, body = Vec<knop_budget::Agreement>), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn list_agreements(
     State(app): State<Arc<App>>,
     p: Principal,
@@ -462,14 +538,13 @@ fn op_problem(e: OpError) -> Problem {
 /// Creates or changes an agreement of a household (counsellor of its caseload). Recorded on the
 /// ledger, signed by the foundation; the history stays in the log.
 #[utoipa::path(put, path = "/households/{id}/agreements/{agreement_id}", tag = "households",
-    params(("id" = String, Path, description = "Household id"),
-           ("agreement_id" = String, Path, description = "Agreement id; must equal the body's id"),
+    params(AgreementPath,
            ("Idempotency-Key" = String, Header, description = "Unique per intended change")),
-    request_body(content = Object, description = "The agreement (as `knop agreement set` reads)"),
+    request_body(content = knop_budget::Agreement, description = "The agreement (as `knop agreement set` reads)"),
     security(("bearer" = [])),
-    responses((status = 200, body = Recorded), (status = 400, body = Problem), (status = 401, body = Problem),
-              (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem),
-              (status = 415, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = Recorded), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn put_agreement(
     State(app): State<Arc<App>>,
     p: Principal,
@@ -522,9 +597,9 @@ async fn put_agreement(
     params(("Idempotency-Key" = String, Header, description = "Unique per file upload")),
     request_body(content = String, content_type = "application/xml", description = "camt.053.001.02 or .08"),
     security(("bearer" = [])),
-    responses((status = 201, body = ImportReport), (status = 400, body = Problem), (status = 401, body = Problem),
-              (status = 403, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem),
-              (status = 415, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = ImportReport), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 413, body = Problem, content_type = "application/problem+json"),
+              (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn upload_statement(
     State(app): State<Arc<App>>,
     p: Principal,
@@ -570,6 +645,7 @@ async fn upload_statement(
 #[serde(deny_unknown_fields)]
 struct CalcQuery {
     /// The day to calculate for (ISO 8601, default today).
+    #[param(format = Date)]
     date: Option<String>,
 }
 
@@ -577,9 +653,9 @@ struct CalcQuery {
 /// household's facts (the JSON `knop rules calc` reads), each with its trace and explanation.
 /// Nothing is stored.
 #[utoipa::path(post, path = "/rules/calculations", tag = "rules", params(CalcQuery),
-    request_body(content = Object, description = "Household facts"), security(("bearer" = [])),
-    responses((status = 200, body = Object), (status = 400, body = Problem), (status = 401, body = Problem),
-              (status = 403, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+    request_body(content = knop_rules::facts::Facts, description = "Household facts"), security(("bearer" = [])),
+    responses((status = 200, body = Object), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn calculate(
     State(app): State<Arc<App>>,
     p: Principal,

@@ -8,12 +8,12 @@
 //! idempotent ids (bank entries, agreement ids) make sure that even a retry after a restart never
 //! books twice; the key adds the same answer on top.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::{to_bytes, Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -57,11 +57,28 @@ impl Keys {
     }
 }
 
+/// What the middleware needs: the app, and the operations that change something (method and
+/// route template, from the OpenAPI document), so that only those ask for a key and anything
+/// else goes on to the router (which answers it, or says 405).
+#[derive(Clone)]
+pub struct Guard {
+    /// The service.
+    pub app: Arc<App>,
+    /// Method and full route template (`/api/v1/bank-statements`) of every unsafe operation.
+    pub operations: Arc<HashSet<(Method, String)>>,
+}
+
 /// The middleware; on the API router only.
-pub async fn middleware(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+pub async fn middleware(State(g): State<Guard>, req: Request, next: Next) -> Response {
+    let matched = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let guarded = matched.is_some_and(|m| g.operations.contains(&(req.method().clone(), m)));
+    if !guarded {
         return next.run(req).await;
     }
+    let app = g.app;
     let Some(principal) = req.extensions().get::<Principal>().cloned() else {
         return Problem::unauthenticated().into_response();
     };

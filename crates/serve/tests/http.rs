@@ -347,8 +347,16 @@ async fn proofs_for_auditors_verify_against_the_checkpoint() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["type"], "consistency");
     // Bad ranges are problems, not crashes.
-    for bad in [
+    // Beyond the log: not found.
+    for far in [
         "/api/v1/ledger/inclusion-proofs/999",
+        "/api/v1/ledger/consistency-proofs?size1=1&size2=999",
+    ] {
+        let r = t.get(far, Some(AUDITOR_KEY)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{far}: {}", r.text());
+        r.is_problem();
+    }
+    for bad in [
         "/api/v1/ledger/inclusion-proofs/x",
         "/api/v1/ledger/inclusion-proofs/1?tree_size=0",
         "/api/v1/ledger/consistency-proofs?size1=0&size2=3",
@@ -843,7 +851,7 @@ async fn rules_calculations_explain_themselves() {
             "/api/v1/rules/calculations?date=1990-01-01",
             Some(&tok),
             Some(("application/json", br#"{"persons":[]}"#.to_vec())),
-            Some("r2"),
+            None,
         )
         .await;
     assert!(r.status.is_client_error(), "{}", r.text());
@@ -867,6 +875,16 @@ async fn unknown_routes_methods_and_credentials_are_problems() {
         .await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     r.is_problem();
+    // An unsupported method is 405, also on a route that has one unsafe method.
+    for (m, uri) in [
+        (Method::PUT, "/api/v1/ledger/checkpoint"),
+        (Method::POST, "/api/v1/households/1/agreements/x"),
+        (Method::TRACE, "/api/v1/households"),
+    ] {
+        let r = t.call(m.clone(), uri, Some(AUDITOR_KEY), None, None).await;
+        assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{m} {uri}");
+        r.is_problem();
+    }
     let r = t.get("/api/v1/me", Some("knop_k_wrong")).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     r.is_problem();
