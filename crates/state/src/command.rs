@@ -12,6 +12,10 @@
 //!          0x02 Revoke        household (u128) || effective (u64 ms)
 //!          0x03 SetAgreement  household (u128) || agreement (knop-budget encoding v1)
 //!          0x04 EndAgreement  household (u128) || agreement id (text) || through (u16 u8 u8)
+//!   0x07 PaymentRun      sub-tag (u8) || fields, see [`PaymentRunCommand`]
+//!          0x01 Create        run id (text) || household (u128) || created by (text) ||
+//!                             content (bytes: the run's canonical JSON)
+//!          0x02 Approve       run id (text) || content SHA-256 (32 bytes) || by (text)
 //! ```
 
 use knop_book::{decode_batch, encode_batch, Account, Transfer};
@@ -61,6 +65,101 @@ pub enum HouseholdCommand {
     },
 }
 
+/// Longest run id, in bytes.
+pub const RUN_ID_BYTES_MAX: usize = 64;
+/// Longest person id (who made or approved a run), in bytes.
+pub const PERSON_BYTES_MAX: usize = 100;
+/// Largest run content, in bytes.
+pub const RUN_CONTENT_BYTES_MAX: usize = 256 * 1024;
+
+/// Payment runs with four-eyes approval, on the ledger: who made which run (its content) and
+/// who approved exactly that content. People are pseudonymous ids (logins); the organisation
+/// that signs the entry (the foundation) vouches that they acted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentRunCommand {
+    /// A new payment run for a household.
+    Create {
+        /// The run's id (`KNOP-RUN-…`).
+        run_id: String,
+        /// The household it pays for.
+        household: u128,
+        /// The person who made it.
+        created_by: String,
+        /// What it pays: canonical JSON, as the service wrote it.
+        content: Vec<u8>,
+    },
+    /// A second person approves the run's content.
+    Approve {
+        /// The run.
+        run_id: String,
+        /// SHA-256 of the content approved; must be the run's.
+        content_sha256: [u8; 32],
+        /// The person approving; never the maker.
+        by: String,
+    },
+}
+
+impl PaymentRunCommand {
+    /// The run this command is about.
+    pub fn run_id(&self) -> &str {
+        match self {
+            PaymentRunCommand::Create { run_id, .. }
+            | PaymentRunCommand::Approve { run_id, .. } => run_id,
+        }
+    }
+
+    fn encode(&self, w: &mut Writer) {
+        match self {
+            PaymentRunCommand::Create {
+                run_id,
+                household,
+                created_by,
+                content,
+            } => {
+                w.u8(1);
+                w.str(run_id);
+                w.u128(*household);
+                w.str(created_by);
+                w.bytes(content);
+            }
+            PaymentRunCommand::Approve {
+                run_id,
+                content_sha256,
+                by,
+            } => {
+                w.u8(2);
+                w.str(run_id);
+                w.fixed(content_sha256);
+                w.str(by);
+            }
+        }
+    }
+
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let tag = r.u8("run.command")?;
+        let run_id = r.str("run.id", RUN_ID_BYTES_MAX)?.to_owned();
+        Ok(match tag {
+            1 => PaymentRunCommand::Create {
+                run_id,
+                household: r.u128("run.household")?,
+                created_by: r.str("run.created_by", PERSON_BYTES_MAX)?.to_owned(),
+                content: r.bytes("run.content", RUN_CONTENT_BYTES_MAX)?.to_vec(),
+            },
+            2 => PaymentRunCommand::Approve {
+                run_id,
+                content_sha256: r.fixed::<32>("run.content_sha256")?,
+                by: r.str("run.by", PERSON_BYTES_MAX)?.to_owned(),
+            },
+            other => {
+                return Err(r.error(
+                    "run.command",
+                    format!("a payment run command 1-2, found {other}"),
+                ))
+            }
+        })
+    }
+}
+
 /// What an organisation may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -99,6 +198,8 @@ pub enum Command {
     },
     /// A Huishoudboekje household: consent and agreements.
     Household(HouseholdCommand),
+    /// A payment run or its approval.
+    PaymentRun(PaymentRunCommand),
     /// Authorises the erasure of an earlier attachment's content and salt (AVG art. 17).
     Erase {
         /// Log index of the attachment.
@@ -142,6 +243,10 @@ impl Command {
             Command::Household(h) => {
                 w.u8(6);
                 h.encode(&mut w);
+            }
+            Command::PaymentRun(c) => {
+                w.u8(7);
+                c.encode(&mut w);
             }
             Command::Erase { index, reason } => {
                 w.u8(5);
@@ -188,6 +293,7 @@ impl Command {
                 data: r.bytes("data", ATTACHMENT_BYTES_MAX)?.to_vec(),
             },
             6 => Command::Household(HouseholdCommand::decode(&mut r)?),
+            7 => Command::PaymentRun(PaymentRunCommand::decode(&mut r)?),
             5 => Command::Erase {
                 index: r.u64("index")?,
                 reason: r.str("reason", LABEL_BYTES_MAX)?.to_owned(),
@@ -213,6 +319,7 @@ impl Command {
             Command::Attach { .. } => "attach",
             Command::Erase { .. } => "erase",
             Command::Household(_) => "household",
+            Command::PaymentRun(_) => "payment-run",
         }
     }
 

@@ -28,8 +28,9 @@ use knop_ledger::entry::{EntryError, OrgName, SignedEntry};
 use sha2::{Digest, Sha256};
 
 pub use command::{
-    Command, HouseholdCommand, Role, ATTACHMENT_BYTES_MAX, HOUSEHOLD_TEXT_BYTES_MAX,
-    LABEL_BYTES_MAX,
+    Command, HouseholdCommand, PaymentRunCommand, Role, ATTACHMENT_BYTES_MAX,
+    HOUSEHOLD_TEXT_BYTES_MAX, LABEL_BYTES_MAX, PERSON_BYTES_MAX, RUN_CONTENT_BYTES_MAX,
+    RUN_ID_BYTES_MAX,
 };
 
 /// Why an entry cannot be applied. Nothing of it was applied.
@@ -77,6 +78,14 @@ pub enum StateError {
     Household {
         /// The household.
         household: u128,
+        /// What is wrong.
+        why: String,
+    },
+    /// Occurs when a payment run command does not fit the runs on the ledger.
+    #[error("payment run {run_id}: {why}")]
+    PaymentRun {
+        /// The run.
+        run_id: String,
         /// What is wrong.
         why: String,
     },
@@ -129,10 +138,37 @@ impl HouseholdState {
     }
 }
 
+/// A payment run as the log says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunState {
+    /// The household it pays for.
+    pub household: u128,
+    /// Who made it (pseudonymous person id).
+    pub created_by: String,
+    /// When (the entry's timestamp, ms).
+    pub created_ms: u64,
+    /// Its content (canonical JSON).
+    pub content: Vec<u8>,
+    /// SHA-256 of the content.
+    pub content_sha256: [u8; 32],
+    /// Who approved it, in order, with when (ms).
+    pub approvals: Vec<(String, u64)>,
+    /// The log index of the entry that created it.
+    pub index: u64,
+}
+
+impl RunState {
+    /// Whether someone other than the maker approved it (four eyes).
+    pub fn approved(&self) -> bool {
+        self.approvals.iter().any(|(by, _)| *by != self.created_by)
+    }
+}
+
 /// The state: organisations, the book, attachments and erasures.
 #[derive(Debug, Default, Clone)]
 pub struct State {
     households: BTreeMap<u128, HouseholdState>,
+    runs: BTreeMap<String, RunState>,
     orgs: BTreeMap<OrgName, Org>,
     operator: Option<OrgName>,
     book: Book,
@@ -171,6 +207,11 @@ impl State {
     /// The households.
     pub fn households(&self) -> &BTreeMap<u128, HouseholdState> {
         &self.households
+    }
+
+    /// The payment runs, by id.
+    pub fn runs(&self) -> &BTreeMap<String, RunState> {
+        &self.runs
     }
 
     /// Timestamp of the last entry applied.
@@ -288,6 +329,7 @@ impl State {
                 Ok(one)
             }
             Command::Household(h) => self.household(entry, h),
+            Command::PaymentRun(c) => self.payment_run(entry, c),
             Command::Erase { index, .. } => {
                 if !self.is_operator(&entry.signer) {
                     return Err(StateError::OperatorOnly("authorise an erasure"));
@@ -340,6 +382,93 @@ impl State {
             created: 1,
             existing: 0,
         })
+    }
+
+    fn payment_run(
+        &mut self,
+        entry: &SignedEntry,
+        cmd: PaymentRunCommand,
+    ) -> Result<Outcome, StateError> {
+        let bad = |why: &str| StateError::PaymentRun {
+            run_id: cmd.run_id().to_owned(),
+            why: why.to_owned(),
+        };
+        let (created, existing) = (
+            Outcome {
+                created: 1,
+                existing: 0,
+            },
+            Outcome {
+                created: 0,
+                existing: 1,
+            },
+        );
+        let person_ok = |p: &str| !p.trim().is_empty() && p.trim() == p;
+        match cmd {
+            PaymentRunCommand::Create {
+                ref run_id,
+                household,
+                ref created_by,
+                ref content,
+            } => {
+                if run_id.is_empty() || !person_ok(created_by) {
+                    return Err(bad("a run needs an id and the person who made it"));
+                }
+                let digest: [u8; 32] = Sha256::digest(content).into();
+                if let Some(r) = self.runs.get(run_id) {
+                    if r.household == household
+                        && r.created_by == *created_by
+                        && r.content_sha256 == digest
+                    {
+                        return Ok(existing);
+                    }
+                    return Err(bad("exists with other content"));
+                }
+                match self.households.get(&household) {
+                    None => return Err(bad("the household is not on the ledger")),
+                    Some(h) if !h.active_at(entry.timestamp_ms) => {
+                        return Err(bad("the household withdrew; nothing is paid for it"))
+                    }
+                    Some(_) => {}
+                }
+                self.runs.insert(
+                    run_id.clone(),
+                    RunState {
+                        household,
+                        created_by: created_by.clone(),
+                        created_ms: entry.timestamp_ms,
+                        content: content.clone(),
+                        content_sha256: digest,
+                        approvals: vec![],
+                        index: self.size,
+                    },
+                );
+                Ok(created)
+            }
+            PaymentRunCommand::Approve {
+                ref run_id,
+                content_sha256,
+                ref by,
+            } => {
+                if !person_ok(by) {
+                    return Err(bad("an approval needs the person who approves"));
+                }
+                let Some(r) = self.runs.get_mut(run_id) else {
+                    return Err(bad("no such run"));
+                };
+                if r.content_sha256 != content_sha256 {
+                    return Err(bad("the approval is for other content than the run's"));
+                }
+                if r.created_by == *by {
+                    return Err(bad("four eyes: the maker of a run may not approve it"));
+                }
+                if r.approvals.iter().any(|(b, _)| b == by) {
+                    return Ok(existing);
+                }
+                r.approvals.push((by.clone(), entry.timestamp_ms));
+                Ok(created)
+            }
+        }
     }
 
     fn household(
@@ -512,6 +641,15 @@ impl State {
         h.update((self.book.transfer_count() as u64).to_be_bytes());
         for i in &self.erased {
             h.update(i.to_be_bytes());
+        }
+        for (id, r) in &self.runs {
+            h.update(id.as_bytes());
+            h.update([0]);
+            h.update(r.content_sha256);
+            for (by, _) in &r.approvals {
+                h.update(by.as_bytes());
+                h.update([0]);
+            }
         }
         for (id, hh) in &self.households {
             h.update(id.to_be_bytes());

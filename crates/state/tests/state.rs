@@ -321,3 +321,94 @@ fn households_need_the_opt_in_and_keep_personal_data_off() {
         })
     );
 }
+
+#[test]
+fn payment_runs_need_four_eyes_on_the_ledger() {
+    use knop_state::HouseholdCommand as H;
+    use knop_state::PaymentRunCommand as P;
+    use sha2::{Digest, Sha256};
+    let mut s = state();
+    let run = |c: P| Command::PaymentRun(c);
+    let content = br#"{"items":[{"cents":78000}]}"#.to_vec();
+    let create = run(P::Create {
+        run_id: "KNOP-RUN-1".into(),
+        household: 7,
+        created_by: "consulent-a".into(),
+        content: content.clone(),
+    });
+    // No run for a household that is not on the ledger.
+    let e = s.apply(&entry("svb", 2, 10, &create)).unwrap_err();
+    assert!(e.to_string().contains("not on the ledger"), "{e}");
+    s.apply(&entry(
+        "svb",
+        2,
+        11,
+        &Command::Household(H::Open {
+            household: 7,
+            counsellor: "c".into(),
+            information: "knop-info-v1".into(),
+        }),
+    ))
+    .unwrap();
+    s.apply(&entry("svb", 2, 12, &create)).unwrap();
+    // A retry is recognised; the same id with other content is refused.
+    assert_eq!(s.apply(&entry("svb", 2, 13, &create)).unwrap().existing, 1);
+    let other = run(P::Create {
+        run_id: "KNOP-RUN-1".into(),
+        household: 7,
+        created_by: "consulent-a".into(),
+        content: b"{}".to_vec(),
+    });
+    let e = s.apply(&entry("svb", 2, 14, &other)).unwrap_err();
+    assert!(e.to_string().contains("other content"), "{e}");
+    let digest: [u8; 32] = Sha256::digest(&content).into();
+    let approve = |by: &str, d: [u8; 32]| {
+        run(P::Approve {
+            run_id: "KNOP-RUN-1".into(),
+            content_sha256: d,
+            by: by.into(),
+        })
+    };
+    // The maker may not approve; an approval of other content is refused.
+    let e = s
+        .apply(&entry("svb", 2, 15, &approve("consulent-a", digest)))
+        .unwrap_err();
+    assert!(e.to_string().contains("four eyes"), "{e}");
+    let e = s
+        .apply(&entry("svb", 2, 16, &approve("controleur", [0; 32])))
+        .unwrap_err();
+    assert!(e.to_string().contains("other content"), "{e}");
+    let e = s
+        .apply(&entry("svb", 2, 16, &approve(" ", digest)))
+        .unwrap_err();
+    assert!(e.to_string().contains("person"), "{e}");
+    assert!(!s.runs()["KNOP-RUN-1"].approved());
+    s.apply(&entry("svb", 2, 17, &approve("controleur", digest)))
+        .unwrap();
+    assert!(s.runs()["KNOP-RUN-1"].approved());
+    assert_eq!(
+        s.apply(&entry("svb", 2, 18, &approve("controleur", digest)))
+            .unwrap()
+            .existing,
+        1
+    );
+    let e = s
+        .apply(&entry(
+            "svb",
+            2,
+            19,
+            &run(P::Approve {
+                run_id: "KNOP-RUN-2".into(),
+                content_sha256: digest,
+                by: "controleur".into(),
+            }),
+        ))
+        .unwrap_err();
+    assert!(e.to_string().contains("no such run"), "{e}");
+    // The encoding round-trips, and a bad sub-tag is a precise error.
+    assert_eq!(Command::decode(&create.encode()).unwrap(), create);
+    let mut bad = create.encode();
+    bad[1] = 9;
+    let e = Command::decode(&bad).unwrap_err();
+    assert!(e.to_string().contains("run.command"), "{e}");
+}
