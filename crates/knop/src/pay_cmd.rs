@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use jiff::civil::Date;
-use knop_bank::pain001::{write, Payment, Run, Version};
+use knop_bank::pain001::Version;
 use knop_budget::payrun::select;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -353,33 +353,37 @@ fn export(a: ExportArgs) -> Result<ExitCode> {
     let created = a
         .created
         .unwrap_or_else(|| jiff::Zoned::now().strftime("%Y-%m-%dT%H:%M:%S").to_string());
-    let pain = Run {
-        message_id: run.content.run_id.clone(),
-        created,
-        execution_date: run.content.date.clone(),
+    let content = knop_serve::payrun::RunContent {
+        version: 1,
+        run_id: run.content.run_id.clone(),
+        household: String::new(),
+        date: run.content.date.clone(),
         debtor_name: run.content.debtor_name.clone(),
         debtor_iban: run.content.debtor_iban.clone(),
-        debtor_bic: None,
-        payments: run
+        items: run
             .content
             .items
             .iter()
-            .map(|i| Payment {
-                end_to_end_id: i.end_to_end_id.clone(),
+            .map(|i| knop_serve::payrun::RunItem {
+                agreement: i.agreement.clone(),
+                due: i.due.clone(),
                 cents: i.cents,
+                end_to_end_id: i.end_to_end_id.clone(),
                 creditor_name: i.creditor_name.clone(),
                 creditor_iban: i.creditor_iban.clone(),
-                creditor_bic: None,
                 remittance: i.remittance.clone(),
             })
             .collect(),
+        not_covered: vec![],
+        advanced_cents: 0,
     };
     let version = if a.pain == "09" {
         Version::V09
     } else {
         Version::V03
     };
-    let xml = write(&pain, version).with_context(|| a.run.display().to_string())?;
+    let xml = knop_serve::payrun::write_pain(&content, version, &created)
+        .with_context(|| a.run.display().to_string())?;
     if a.out.exists() {
         bail!("{} {}", a.out.display(), t("bestaat al", "already exists"));
     }
@@ -388,95 +392,43 @@ fn export(a: ExportArgs) -> Result<ExitCode> {
         "{} {} ({} {})",
         t("Betaalbestand geschreven:", "Payment file written:"),
         a.out.display(),
-        pain.payments.len(),
+        content.items.len(),
         t("betalingen", "payments")
     );
     Ok(ExitCode::SUCCESS)
 }
 
-/// Selects and reserves a run on the ledger: what the household's account can cover (payments
-/// of this run reserved before count as covered), as pending transfers, all or nothing.
+/// Selects and reserves a run on the ledger (see `knop_serve::payrun::reserve`).
 fn book_run(
     loc: &crate::location::Location,
     plan: &knop_budget::Plan,
     a: &RunArgs,
     household: u128,
 ) -> Result<knop_budget::payrun::Selection> {
-    use knop_bank::booking::{
-        advance, advance_account, household_account, payment_id, payment_pending, Mirror,
-    };
-    let mirror = Mirror::of(&a.debtor_iban.replace(' ', "").to_uppercase());
     let key = crate::location::read_key(a.key.as_ref().expect("clap requires --as with --book"))?;
     let mut node = loc.open_writer()?;
-    let account = household_account(household);
-    let book = node.state().book();
-    let (balance, reserved) = book
-        .account(account.id)
-        .map_or((0, 0), |x| (x.credit_balance().0, x.debits_pending.0));
-    // Payments of this date already reserved by an earlier try of the same run.
-    let candidates = select(plan, a.date, i64::MAX);
-    let again: i64 = candidates
-        .items
-        .iter()
-        .filter(|i| book.transfer(payment_id(&i.end_to_end_id)).is_some())
-        .map(|i| i.cents)
-        .sum();
-    // Late income is absorbed: the foundation may advance up to the limit (policy, per run).
     let limit = knop_book::Cents::parse_euros(&a.advance_limit)?.0.max(0);
-    let outstanding = book
-        .account(advance_account(household).id)
-        .map_or(0, |x| x.debits_posted.0 - x.credits_posted.0);
-    let headroom = (limit - outstanding).max(0);
-    let own = balance - reserved + again;
-    let s = select(plan, a.date, own + headroom);
-    let new_total: i64 = s
-        .items
-        .iter()
-        .filter(|i| book.transfer(payment_id(&i.end_to_end_id)).is_none())
-        .map(|i| i.cents)
-        .sum();
-    let needed = (new_total - (balance - reserved)).max(0);
-    let mut wanted = mirror.accounts();
-    wanted.extend([account, advance_account(household)]);
-    let accounts: Vec<_> = wanted
-        .into_iter()
-        .filter(|x| node.state().book().account(x.id).is_none())
-        .collect();
-    if !accounts.is_empty() {
-        if let Err(e) = crate::book_cmd::submit_as(
-            &mut node,
-            &key,
-            &knop_state::Command::CreateAccounts(accounts),
-        )? {
-            bail!("{e}");
-        }
-    }
-    let mut transfers: Vec<_> = Vec::new();
-    if needed > 0 {
-        transfers.push(advance(household, &a.date.to_string(), needed));
+    let r = knop_serve::payrun::reserve(
+        &mut node,
+        &key,
+        crate::log_cmd::now_ms(),
+        plan,
+        household,
+        a.date,
+        &a.debtor_iban,
+        limit,
+    )
+    .map_err(|e| anyhow::anyhow!("{}: {e}", t("niets gereserveerd", "nothing reserved")))?;
+    if r.advanced_cents > 0 {
         eprintln!(
             "{}: {} ({} {} {} {})",
             t("LET OP: voorschot gebruikt", "NOTE: advance used"),
-            crate::files::euro(needed),
+            crate::files::euro(r.advanced_cents),
             t("openstaand", "outstanding"),
-            crate::files::euro(outstanding + needed),
+            crate::files::euro(r.advance_outstanding_cents),
             t("van maximaal", "of at most"),
             crate::files::euro(limit)
         );
     }
-    transfers.extend(
-        s.items
-            .iter()
-            .map(|i| payment_pending(household, &mirror, &i.end_to_end_id, i.cents)),
-    );
-    if !transfers.is_empty() {
-        if let Err(e) = crate::book_cmd::submit_as(
-            &mut node,
-            &key,
-            &knop_state::Command::CreateTransfers(transfers),
-        )? {
-            bail!("{}: {e}", t("niets gereserveerd", "nothing reserved"));
-        }
-    }
-    Ok(s)
+    Ok(r.selection)
 }

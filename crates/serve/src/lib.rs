@@ -16,6 +16,7 @@
 pub mod auth;
 pub mod idempotency;
 pub mod ops;
+pub mod payrun;
 pub mod problem;
 pub mod views;
 

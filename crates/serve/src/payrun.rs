@@ -1,0 +1,403 @@
+//! Payment runs: what a run for a household on a date pays, reserved on the ledger as pending
+//! transfers (the bank statement later posts them), recorded on the ledger with the person who
+//! made it, approved there by a second person (four eyes, enforced by the ledger's state), and
+//! written as pain.001 only once approved. Shared by `knop pay` and the API.
+
+use jiff::civil::Date;
+use knop_bank::booking::{
+    advance, advance_account, household_account, payment_id, payment_pending, Mirror,
+};
+use knop_bank::pain001::{self, Payment, Run, Version};
+use knop_budget::payrun::{select, Selection};
+use knop_budget::Plan;
+use knop_ledger::note::NoteKey;
+use knop_node::Node;
+use knop_state::{Command, PaymentRunCommand, RunState, State};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::ops::{submit, OpError};
+
+/// What reserving a run on the ledger did.
+#[derive(Debug, Clone)]
+pub struct Reserved {
+    /// What the run pays and what it cannot.
+    pub selection: Selection,
+    /// What the foundation advanced now because the household's money did not cover it, cents.
+    pub advanced_cents: i64,
+    /// The advance outstanding after this run, cents.
+    pub advance_outstanding_cents: i64,
+}
+
+/// Selects and reserves a run on the ledger: what the household's account can cover (payments
+/// of this date reserved by an earlier try count as covered), topped up by an advance of at most
+/// `advance_limit_cents` outstanding in all, as pending transfers, all or nothing.
+#[allow(clippy::too_many_arguments)]
+pub fn reserve(
+    node: &mut Node,
+    key: &NoteKey,
+    now_ms: u64,
+    plan: &Plan,
+    household: u128,
+    date: Date,
+    debtor_iban: &str,
+    advance_limit_cents: i64,
+) -> Result<Reserved, OpError> {
+    let mirror = Mirror::of(&debtor_iban.replace(' ', "").to_uppercase());
+    let account = household_account(household);
+    let book = node.state().book();
+    let (balance, reserved) = book
+        .account(account.id)
+        .map_or((0, 0), |x| (x.credit_balance().0, x.debits_pending.0));
+    let candidates = select(plan, date, i64::MAX);
+    let again: i64 = candidates
+        .items
+        .iter()
+        .filter(|i| book.transfer(payment_id(&i.end_to_end_id)).is_some())
+        .map(|i| i.cents)
+        .sum();
+    let limit = advance_limit_cents.max(0);
+    let outstanding = book
+        .account(advance_account(household).id)
+        .map_or(0, |x| x.debits_posted.0 - x.credits_posted.0);
+    let headroom = (limit - outstanding).max(0);
+    let own = balance - reserved + again;
+    let s = select(plan, date, own + headroom);
+    let new_total: i64 = s
+        .items
+        .iter()
+        .filter(|i| book.transfer(payment_id(&i.end_to_end_id)).is_none())
+        .map(|i| i.cents)
+        .sum();
+    let needed = (new_total - (balance - reserved)).max(0);
+    let mut wanted = mirror.accounts();
+    wanted.extend([account, advance_account(household)]);
+    let accounts: Vec<_> = wanted
+        .into_iter()
+        .filter(|x| node.state().book().account(x.id).is_none())
+        .collect();
+    if !accounts.is_empty() {
+        submit(node, key, now_ms, &Command::CreateAccounts(accounts))??;
+    }
+    let mut transfers = Vec::new();
+    if needed > 0 {
+        transfers.push(advance(household, &date.to_string(), needed));
+    }
+    transfers.extend(
+        s.items
+            .iter()
+            .map(|i| payment_pending(household, &mirror, &i.end_to_end_id, i.cents)),
+    );
+    if !transfers.is_empty() {
+        submit(node, key, now_ms, &Command::CreateTransfers(transfers))??;
+    }
+    Ok(Reserved {
+        selection: s,
+        advanced_cents: needed,
+        advance_outstanding_cents: outstanding + needed,
+    })
+}
+
+/// One payment of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunItem {
+    /// The agreement paid.
+    pub agreement: String,
+    /// Its due date (ISO 8601).
+    pub due: String,
+    /// Amount in cents.
+    pub cents: i64,
+    /// The EndToEndId the bank statement will carry.
+    pub end_to_end_id: String,
+    /// Payee name.
+    pub creditor_name: String,
+    /// Payee IBAN.
+    pub creditor_iban: String,
+    /// Remittance information.
+    pub remittance: String,
+}
+
+/// What a run pays: recorded on the ledger as canonical JSON (these fields, in this order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunContent {
+    /// Format version (1).
+    pub version: u32,
+    /// The run's id.
+    pub run_id: String,
+    /// The household (pseudonymous id).
+    pub household: String,
+    /// The execution date (ISO 8601, a TARGET2 business day).
+    pub date: String,
+    /// The paying party.
+    pub debtor_name: String,
+    /// The paying account (the foundation's).
+    pub debtor_iban: String,
+    /// The payments, in priority order.
+    pub items: Vec<RunItem>,
+    /// Payments due that the run cannot make, with why (not covered, no payee IBAN).
+    pub not_covered: Vec<String>,
+    /// What the foundation advanced for this run, in cents.
+    pub advanced_cents: i64,
+}
+
+impl RunContent {
+    /// The run's content from a selection. The id derives from the date, the account and the
+    /// EndToEndIds, so making the same run again gives the same id.
+    pub fn new(
+        household: u128,
+        date: Date,
+        debtor_name: &str,
+        debtor_iban: &str,
+        r: &Reserved,
+    ) -> Self {
+        let items: Vec<RunItem> = r
+            .selection
+            .items
+            .iter()
+            .map(|i| RunItem {
+                agreement: i.agreement.clone(),
+                due: i.due.to_string(),
+                cents: i.cents,
+                end_to_end_id: i.end_to_end_id.clone(),
+                creditor_name: i.creditor_name.clone(),
+                creditor_iban: i.creditor_iban.clone(),
+                remittance: i.remittance.clone(),
+            })
+            .collect();
+        let mut h = Sha256::new();
+        h.update(date.to_string());
+        h.update(debtor_iban);
+        h.update(household.to_be_bytes());
+        for i in &items {
+            h.update(&i.end_to_end_id);
+        }
+        let hex: String = h.finalize()[..4]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let mut not_covered: Vec<String> = r
+            .selection
+            .not_covered
+            .iter()
+            .map(|(id, due, c)| format!("{id} {due}: {} niet gedekt", knop_book::Cents(*c)))
+            .collect();
+        not_covered.extend(
+            r.selection
+                .no_iban
+                .iter()
+                .map(|(id, due)| format!("{id} {due}: geen IBAN van de ontvanger")),
+        );
+        RunContent {
+            version: 1,
+            run_id: format!("KNOP-RUN-{}-{hex}", date.strftime("%Y%m%d")),
+            household: household.to_string(),
+            date: date.to_string(),
+            debtor_name: debtor_name.to_owned(),
+            debtor_iban: debtor_iban.to_owned(),
+            items,
+            not_covered,
+            advanced_cents: r.advanced_cents,
+        }
+    }
+
+    /// The canonical bytes recorded on the ledger.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+/// A run as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RunView {
+    /// The content.
+    pub content: RunContent,
+    /// SHA-256 of the content (hex): what an approval approves.
+    pub content_sha256: String,
+    /// Who made it.
+    pub created_by: String,
+    /// Who approved it.
+    pub approved_by: Vec<String>,
+    /// Whether a second person approved it (then it can be exported).
+    pub approved: bool,
+    /// The log index of the entry that recorded it.
+    pub entry: u64,
+    /// The total paid, in cents.
+    pub total_cents: i64,
+}
+
+impl RunView {
+    /// The view of a run on the ledger; `None` if its content is not a run this version reads.
+    pub fn of(r: &RunState) -> Option<Self> {
+        let content: RunContent = serde_json::from_slice(&r.content).ok()?;
+        Some(RunView {
+            total_cents: content.items.iter().map(|i| i.cents).sum(),
+            content,
+            content_sha256: r.content_sha256.iter().map(|b| format!("{b:02x}")).collect(),
+            created_by: r.created_by.clone(),
+            approved_by: r.approvals.iter().map(|(b, _)| b.clone()).collect(),
+            approved: r.approved(),
+            entry: r.index,
+        })
+    }
+}
+
+/// Why a run cannot be made, approved or exported.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Bad input (a date that is not a business day, an unknown household).
+    #[error("{0}")]
+    Invalid(String),
+    /// No such run.
+    #[error("no payment run {0}")]
+    NotFound(String),
+    /// Not approved by a second person yet.
+    #[error("four eyes: run {0} is not yet approved by a second person")]
+    NotApproved(String),
+    /// The ledger or node refused.
+    #[error(transparent)]
+    Op(#[from] OpError),
+}
+
+/// The settings of a run that come from the foundation, not the request.
+#[derive(Debug, Clone)]
+pub struct Debtor {
+    /// The paying party's name.
+    pub name: String,
+    /// The foundation's IBAN.
+    pub iban: String,
+    /// Most the foundation advances to one household in all, cents.
+    pub advance_limit_cents: i64,
+}
+
+/// Makes a run for `household` on `date` by `created_by`: reserves it and records it.
+pub fn make(
+    node: &mut Node,
+    key: &NoteKey,
+    now_ms: u64,
+    household: u128,
+    date: Date,
+    created_by: &str,
+    debtor: &Debtor,
+) -> Result<RunView, RunError> {
+    if !knop_budget::calendar::is_business_day(date) {
+        return Err(RunError::Invalid(format!(
+            "date: {date} is not a TARGET2 business day"
+        )));
+    }
+    let snap = crate::views::snapshot(node.state(), household)
+        .ok_or_else(|| RunError::Invalid(format!("household {household} is not on the ledger")))?;
+    let plan = Plan {
+        opening_balance_cents: 0,
+        agreements: snap.state.agreements.values().cloned().collect(),
+        household: Some(household.to_string()),
+    };
+    let reserved = reserve(
+        node,
+        key,
+        now_ms,
+        &plan,
+        household,
+        date,
+        &debtor.iban,
+        debtor.advance_limit_cents,
+    )?;
+    let content = RunContent::new(household, date, &debtor.name, &debtor.iban, &reserved);
+    let run_id = content.run_id.clone();
+    submit(
+        node,
+        key,
+        now_ms,
+        &Command::PaymentRun(PaymentRunCommand::Create {
+            run_id: run_id.clone(),
+            household,
+            created_by: created_by.to_owned(),
+            content: content.to_bytes(),
+        }),
+    )
+    .map_err(OpError::from)?
+    .map_err(OpError::from)?;
+    view(node.state(), &run_id)
+}
+
+/// The view of a recorded run.
+pub fn view(state: &State, run_id: &str) -> Result<RunView, RunError> {
+    state
+        .runs()
+        .get(run_id)
+        .and_then(RunView::of)
+        .ok_or_else(|| RunError::NotFound(run_id.to_owned()))
+}
+
+/// Records `by`'s approval of the run's current content.
+pub fn approve(
+    node: &mut Node,
+    key: &NoteKey,
+    now_ms: u64,
+    run_id: &str,
+    by: &str,
+) -> Result<RunView, RunError> {
+    let digest = node
+        .state()
+        .runs()
+        .get(run_id)
+        .map(|r| r.content_sha256)
+        .ok_or_else(|| RunError::NotFound(run_id.to_owned()))?;
+    submit(
+        node,
+        key,
+        now_ms,
+        &Command::PaymentRun(PaymentRunCommand::Approve {
+            run_id: run_id.to_owned(),
+            content_sha256: digest,
+            by: by.to_owned(),
+        }),
+    )
+    .map_err(OpError::from)?
+    .map_err(OpError::from)?;
+    view(node.state(), run_id)
+}
+
+/// The pain.001 of an approved run; `created` is the file's creation time (ISO date-time).
+pub fn pain001(
+    state: &State,
+    run_id: &str,
+    version: Version,
+    created: &str,
+) -> Result<Vec<u8>, RunError> {
+    let v = view(state, run_id)?;
+    if !v.approved {
+        return Err(RunError::NotApproved(run_id.to_owned()));
+    }
+    write_pain(&v.content, version, created)
+}
+
+/// Writes a run's content as pain.001 (the caller checks the approval).
+pub fn write_pain(c: &RunContent, version: Version, created: &str) -> Result<Vec<u8>, RunError> {
+    if c.items.is_empty() {
+        return Err(RunError::Invalid("the run has no payments".into()));
+    }
+    let run = Run {
+        message_id: c.run_id.clone(),
+        created: created.to_owned(),
+        execution_date: c.date.clone(),
+        debtor_name: c.debtor_name.clone(),
+        debtor_iban: c.debtor_iban.clone(),
+        debtor_bic: None,
+        payments: c
+            .items
+            .iter()
+            .map(|i| Payment {
+                end_to_end_id: i.end_to_end_id.clone(),
+                cents: i.cents,
+                creditor_name: i.creditor_name.clone(),
+                creditor_iban: i.creditor_iban.clone(),
+                creditor_bic: None,
+                remittance: i.remittance.clone(),
+            })
+            .collect(),
+    };
+    pain001::write(&run, version).map_err(|e| RunError::Invalid(e.to_string()))
+}
