@@ -27,6 +27,12 @@ pub struct ServeArgs {
     /// The foundation's IBAN (statements uploaded must be of this account).
     #[arg(long)]
     pub iban: String,
+    /// The foundation's name in payment files.
+    #[arg(long, default_value = "Stichting Huishoudboekje")]
+    pub name: String,
+    /// Most the foundation advances to one household in all when income is late, in euros.
+    #[arg(long, default_value = "1500")]
+    pub advance_limit: String,
     /// A JSON file with the organisations' API keys (digests) and, for --dev-login, the users.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -164,6 +170,8 @@ pub fn serve(loc: &Location, a: ServeArgs) -> Result<ExitCode> {
     let config = Config {
         submitter: read_key(&a.key)?,
         foundation_iban: a.iban,
+        foundation_name: a.name,
+        advance_limit_cents: knop_book::Cents::parse_euros(&a.advance_limit)?.0.max(0),
         users,
         api_keys,
         dev_login: a.dev_login,
@@ -273,6 +281,8 @@ pub fn demo(into: Option<PathBuf>, listen: SocketAddr) -> Result<ExitCode> {
     let config = Config {
         submitter: p.foundation.clone(),
         foundation_iban: scenario.foundation_iban.clone(),
+        foundation_name: "Stichting Huishoudboekje (demo)".into(),
+        advance_limit_cents: 150_000,
         users: demo_users(&titles),
         api_keys: vec![
             ApiKey {

@@ -41,6 +41,7 @@ use crate::App;
         (name = "households", description = "Households, their agreements, alerts and forecasts"),
         (name = "bank", description = "The foundation's bank statements"),
         (name = "rules", description = "Rules as code"),
+        (name = "payments", description = "Payment runs with four-eyes approval"),
     )
 )]
 struct ApiDoc;
@@ -74,6 +75,10 @@ pub fn router(app: Arc<App>) -> Router {
         .routes(routes!(put_agreement))
         .routes(routes!(upload_statement))
         .routes(routes!(calculate))
+        .routes(routes!(create_run, list_runs))
+        .routes(routes!(get_run))
+        .routes(routes!(approve_run))
+        .routes(routes!(run_pain001))
         .split_for_parts();
     let mut operations = std::collections::HashSet::new();
     for (path, item) in &doc.paths.paths {
@@ -706,5 +711,269 @@ impl App {
         })
         .await
         .unwrap_or_else(|e| Err(OpError::Internal(format!("the write task failed: {e}"))))
+    }
+}
+
+fn run_problem(e: crate::payrun::RunError) -> Problem {
+    use crate::payrun::RunError;
+    match e {
+        RunError::Invalid(why) => Problem::unprocessable(why),
+        RunError::NotFound(id) => Problem::not_found(format!("payment run {id}")),
+        RunError::NotApproved(id) => Problem::conflict(format!(
+            "four eyes: run {id} is not yet approved by a second person"
+        )),
+        RunError::Op(o) => op_problem(o),
+    }
+}
+
+/// What to make a run for.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct NewRun {
+    /// The household (its id).
+    #[schema(pattern = "^[0-9]{1,38}$")]
+    household: String,
+    /// The execution date (ISO 8601), a TARGET2 business day.
+    #[schema(format = Date)]
+    date: String,
+}
+
+/// Makes a payment run for a household on a date (its counsellor): what is due and covered,
+/// in priority order, reserved on the ledger, recorded with who made it. A second person must
+/// approve it before it can be exported.
+#[utoipa::path(post, path = "/payment-runs", tag = "payments",
+    params(("Idempotency-Key" = String, Header, description = "Unique per intended run")),
+    request_body = NewRun, security(("bearer" = [])),
+    responses((status = 201, body = crate::payrun::RunView), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_run(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    J(req): J<NewRun>,
+) -> ApiResult<(StatusCode, Json<crate::payrun::RunView>)> {
+    let s = visible(&app, &p, &req.household)?;
+    if !p.role.may_manage_household(&s.state.counsellor) {
+        return Err(Problem::forbidden(
+            "only the household's counsellor makes its payment runs",
+        ));
+    }
+    let date: jiff::civil::Date = req
+        .date
+        .parse()
+        .map_err(|e| Problem::unprocessable(format!("date: {e}")))?;
+    let by = p.id.clone();
+    let debtor = app.debtor();
+    let view = app
+        .write_run(move |app, node| {
+            crate::payrun::make(
+                node,
+                &app.config.submitter,
+                now_ms(),
+                s.household,
+                date,
+                &by,
+                &debtor,
+            )
+        })
+        .await
+        .map_err(run_problem)?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Which runs to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct RunQuery {
+    /// Only this household's runs.
+    #[param(pattern = "^[0-9]{1,38}$")]
+    household: Option<String>,
+}
+
+/// The payment runs the caller may see, newest first: a resident's own, a counsellor's
+/// caseload's, all for a supervisor or administrator.
+#[utoipa::path(get, path = "/payment-runs", tag = "payments", params(RunQuery), security(("bearer" = [])),
+    responses((status = 200, body = Vec<crate::payrun::RunView>), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_runs(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Q(q): Q<RunQuery>,
+) -> ApiResult<Json<Vec<crate::payrun::RunView>>> {
+    if matches!(p.role, Role::Payer | Role::Creditor | Role::Auditor) {
+        return Err(Problem::forbidden(format!(
+            "the role {} has no access to payment runs",
+            p.role.name()
+        )));
+    }
+    let only = q.household.as_deref().map(parse_household).transpose()?;
+    let node = app.node();
+    let st = node.state();
+    let mut out: Vec<_> = st
+        .runs()
+        .values()
+        .filter(|r| only.is_none_or(|h| h == r.household))
+        .filter(|r| {
+            st.households()
+                .get(&r.household)
+                .is_some_and(|h| p.role.may_see_household(r.household, &h.counsellor))
+        })
+        .filter_map(crate::payrun::RunView::of)
+        .collect();
+    out.sort_by_key(|r| std::cmp::Reverse(r.entry));
+    Ok(Json(out))
+}
+
+/// A run in the path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+struct RunPath {
+    /// The run's id.
+    #[param(min_length = 1, max_length = 64)]
+    run_id: String,
+}
+
+/// The run, if the caller may see it (else not found).
+fn visible_run(app: &App, p: &Principal, run_id: &str) -> ApiResult<crate::payrun::RunView> {
+    if matches!(p.role, Role::Payer | Role::Creditor | Role::Auditor) {
+        return Err(Problem::forbidden(format!(
+            "the role {} has no access to payment runs",
+            p.role.name()
+        )));
+    }
+    let node = app.node();
+    let st = node.state();
+    st.runs()
+        .get(run_id)
+        .filter(|r| {
+            st.households()
+                .get(&r.household)
+                .is_some_and(|h| p.role.may_see_household(r.household, &h.counsellor))
+        })
+        .and_then(crate::payrun::RunView::of)
+        .ok_or_else(|| Problem::not_found(format!("payment run {run_id}")))
+}
+
+/// One payment run.
+#[utoipa::path(get, path = "/payment-runs/{run_id}", tag = "payments", params(RunPath), security(("bearer" = [])),
+    responses((status = 200, body = crate::payrun::RunView), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_run(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path(run_id): Path<String>,
+) -> ApiResult<Json<crate::payrun::RunView>> {
+    visible_run(&app, &p, &run_id).map(Json)
+}
+
+/// Approves a run (a supervisor; never the person who made it — the ledger refuses that).
+#[utoipa::path(post, path = "/payment-runs/{run_id}/approvals", tag = "payments",
+    params(RunPath, ("Idempotency-Key" = String, Header, description = "Unique per approval")),
+    security(("bearer" = [])),
+    responses((status = 201, body = crate::payrun::RunView), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn approve_run(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path(run_id): Path<String>,
+) -> ApiResult<(StatusCode, Json<crate::payrun::RunView>)> {
+    visible_run(&app, &p, &run_id)?;
+    if !matches!(p.role, Role::Supervisor) {
+        return Err(Problem::forbidden(
+            "payment runs are approved by a supervisor",
+        ));
+    }
+    let by = p.id.clone();
+    let view = app
+        .write_run(move |app, node| {
+            crate::payrun::approve(node, &app.config.submitter, now_ms(), &run_id, &by)
+        })
+        .await
+        .map_err(run_problem)?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Which pain.001 version.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct PainQuery {
+    /// `03` (pain.001.001.03, default) or `09` (pain.001.001.09).
+    #[param(pattern = "^(03|09)$")]
+    version: Option<String>,
+}
+
+/// The run as a pain.001 file for the bank, once a second person approved it.
+#[utoipa::path(get, path = "/payment-runs/{run_id}/pain001", tag = "payments", params(RunPath, PainQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "pain.001", content_type = "application/xml", body = String),
+              (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn run_pain001(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path(run_id): Path<String>,
+    Q(q): Q<PainQuery>,
+) -> ApiResult<Response> {
+    let v = visible_run(&app, &p, &run_id)?;
+    if matches!(p.role, Role::Resident { .. }) {
+        return Err(Problem::forbidden(
+            "payment files are for the foundation's staff",
+        ));
+    }
+    let version = match q.version.as_deref() {
+        None | Some("03") => knop_bank::pain001::Version::V03,
+        Some("09") => knop_bank::pain001::Version::V09,
+        Some(other) => {
+            return Err(Problem::bad_request(format!(
+                "version: 03 or 09, found {other:?}"
+            )))
+        }
+    };
+    if !v.approved {
+        return Err(run_problem(crate::payrun::RunError::NotApproved(run_id)));
+    }
+    let created = jiff::Zoned::now().strftime("%Y-%m-%dT%H:%M:%S").to_string();
+    let xml = crate::payrun::write_pain(&v.content, version, &created).map_err(run_problem)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/xml".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{run_id}.xml\""),
+            ),
+        ],
+        xml,
+    )
+        .into_response())
+}
+
+fn now_ms() -> u64 {
+    jiff::Timestamp::now().as_millisecond().max(0) as u64
+}
+
+impl App {
+    /// Like `write`, for payment runs.
+    async fn write_run<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&App, &mut knop_node::Node) -> Result<T, crate::payrun::RunError>
+            + Send
+            + 'static,
+    ) -> Result<T, crate::payrun::RunError> {
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut node = app.node();
+            let r = f(&app, &mut node);
+            app.refresh_checkpoint(&mut node);
+            r
+        })
+        .await
+        .unwrap_or_else(|e| {
+            Err(crate::payrun::RunError::Op(OpError::Internal(format!(
+                "the write task failed: {e}"
+            ))))
+        })
     }
 }

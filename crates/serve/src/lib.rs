@@ -48,8 +48,13 @@ pub struct Config {
     /// The organisation whose key signs what people record through the service (the foundation
     /// that holds the households' money). It must be registered on the ledger.
     pub submitter: NoteKey,
-    /// The foundation's IBAN: statements uploaded must be of this account.
+    /// The foundation's IBAN: statements uploaded must be of this account, and payment runs pay
+    /// from it.
     pub foundation_iban: String,
+    /// The foundation's name in payment files.
+    pub foundation_name: String,
+    /// Most the foundation advances to one household in all when its income is late, in cents.
+    pub advance_limit_cents: i64,
     /// The people who may log in.
     pub users: Vec<User>,
     /// Organisations' API keys (digests).
@@ -145,6 +150,15 @@ impl App {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Who pays in payment runs.
+    pub fn debtor(&self) -> payrun::Debtor {
+        payrun::Debtor {
+            name: self.config.foundation_name.clone(),
+            iban: self.config.foundation_iban.clone(),
+            advance_limit_cents: self.config.advance_limit_cents,
+        }
     }
 
     /// A user by login.

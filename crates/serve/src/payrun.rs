@@ -71,6 +71,13 @@ pub fn reserve(
         .map(|i| i.cents)
         .sum();
     let needed = (new_total - (balance - reserved)).max(0);
+    let mut new_ids: Vec<String> = s
+        .items
+        .iter()
+        .filter(|i| book.transfer(payment_id(&i.end_to_end_id)).is_none())
+        .map(|i| i.end_to_end_id.clone())
+        .collect();
+    new_ids.sort_unstable();
     let mut wanted = mirror.accounts();
     wanted.extend([account, advance_account(household)]);
     let accounts: Vec<_> = wanted
@@ -82,14 +89,23 @@ pub fn reserve(
     }
     let mut transfers = Vec::new();
     if needed > 0 {
-        transfers.push(advance(household, &date.to_string(), needed));
+        // One advance per run: its id derives from the date and the payments it makes possible,
+        // so a retry finds it and a later run on the same date gets its own.
+        transfers.push(advance(
+            household,
+            &format!("{date}:{}", new_ids.join(",")),
+            needed,
+        ));
     }
     transfers.extend(
         s.items
             .iter()
             .map(|i| payment_pending(household, &mirror, &i.end_to_end_id, i.cents)),
     );
-    if !transfers.is_empty() {
+    // A retry whose reservations all exist writes nothing; otherwise all are submitted, so that
+    // one that exists with other content is refused rather than skipped.
+    let book = node.state().book();
+    if transfers.iter().any(|t| book.transfer(t.id).is_none()) {
         submit(node, key, now_ms, &Command::CreateTransfers(transfers))??;
     }
     Ok(Reserved {
@@ -167,17 +183,6 @@ impl RunContent {
                 remittance: i.remittance.clone(),
             })
             .collect();
-        let mut h = Sha256::new();
-        h.update(date.to_string());
-        h.update(debtor_iban);
-        h.update(household.to_be_bytes());
-        for i in &items {
-            h.update(&i.end_to_end_id);
-        }
-        let hex: String = h.finalize()[..4]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
         let mut not_covered: Vec<String> = r
             .selection
             .not_covered
@@ -192,7 +197,7 @@ impl RunContent {
         );
         RunContent {
             version: 1,
-            run_id: format!("KNOP-RUN-{}-{hex}", date.strftime("%Y%m%d")),
+            run_id: Self::id_of(household, date, debtor_iban, &items),
             household: household.to_string(),
             date: date.to_string(),
             debtor_name: debtor_name.to_owned(),
@@ -201,6 +206,22 @@ impl RunContent {
             not_covered,
             advanced_cents: r.advanced_cents,
         }
+    }
+
+    /// A run's id: from the date, the account, the household and the EndToEndIds.
+    pub fn id_of(household: u128, date: Date, debtor_iban: &str, items: &[RunItem]) -> String {
+        let mut h = Sha256::new();
+        h.update(date.to_string());
+        h.update(debtor_iban);
+        h.update(household.to_be_bytes());
+        for i in items {
+            h.update(&i.end_to_end_id);
+        }
+        let hex: String = h.finalize()[..4]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("KNOP-RUN-{}-{hex}", date.strftime("%Y%m%d"))
     }
 
     /// The canonical bytes recorded on the ledger.
@@ -235,7 +256,11 @@ impl RunView {
         Some(RunView {
             total_cents: content.items.iter().map(|i| i.cents).sum(),
             content,
-            content_sha256: r.content_sha256.iter().map(|b| format!("{b:02x}")).collect(),
+            content_sha256: r
+                .content_sha256
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
             created_by: r.created_by.clone(),
             approved_by: r.approvals.iter().map(|(b, _)| b.clone()).collect(),
             approved: r.approved(),
@@ -304,7 +329,53 @@ pub fn make(
         &debtor.iban,
         debtor.advance_limit_cents,
     )?;
-    let content = RunContent::new(household, date, &debtor.name, &debtor.iban, &reserved);
+    let mut content = RunContent::new(household, date, &debtor.name, &debtor.iban, &reserved);
+    // Made again (a retry): the run is on the ledger already.
+    if let Some(r) = node.state().runs().get(&content.run_id) {
+        if r.household == household {
+            return view(node.state(), &content.run_id);
+        }
+    }
+    // A payment already in another run of this household is never put in a second file.
+    let earlier: std::collections::HashMap<String, String> = node
+        .state()
+        .runs()
+        .values()
+        .filter(|r| r.household == household)
+        .filter_map(RunView::of)
+        .flat_map(|v| {
+            let id = v.content.run_id.clone();
+            v.content
+                .items
+                .into_iter()
+                .map(move |i| (i.end_to_end_id, id.clone()))
+        })
+        .collect();
+    if content
+        .items
+        .iter()
+        .any(|i| earlier.contains_key(&i.end_to_end_id))
+    {
+        for i in content
+            .items
+            .iter()
+            .filter(|i| earlier.contains_key(&i.end_to_end_id))
+        {
+            content.not_covered.push(format!(
+                "{} {}: al in run {}",
+                i.agreement, i.due, earlier[&i.end_to_end_id]
+            ));
+        }
+        content
+            .items
+            .retain(|i| !earlier.contains_key(&i.end_to_end_id));
+        content.run_id = RunContent::id_of(household, date, &debtor.iban, &content.items);
+        if content.items.is_empty() {
+            return Err(RunError::Invalid(format!(
+                "nothing new to pay on {date}: every payment due is in an earlier run"
+            )));
+        }
+    }
     let run_id = content.run_id.clone();
     submit(
         node,

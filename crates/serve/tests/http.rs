@@ -32,11 +32,15 @@ struct T {
 }
 
 fn agreement(id: &str, kind: &str, cents: i64, day: u8) -> knop_budget::Agreement {
-    serde_json::from_value(json!({
+    let mut v = json!({
         "id": id, "label": id, "kind": kind, "amount_cents": cents,
         "schedule": {"monthly": {"day": day}}
-    }))
-    .unwrap()
+    });
+    if kind == "fixed_cost" {
+        v["counterparty_iban"] = json!("NL44RABO0123456789");
+        v["category"] = json!("housing");
+    }
+    serde_json::from_value(v).unwrap()
 }
 
 fn users() -> Vec<User> {
@@ -135,6 +139,8 @@ fn setup(dev_login: bool) -> T {
     let config = Config {
         submitter: org,
         foundation_iban: IBAN.into(),
+        foundation_name: "Stichting Test".into(),
+        advance_limit_cents: 150_000,
         users: users(),
         api_keys: vec![
             key(AUDITOR_KEY, "auditor", Role::Auditor),
@@ -1035,4 +1041,199 @@ async fn the_development_login_is_off_unless_enabled() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn payment_runs_need_a_second_person_before_the_bank_file() {
+    let t = setup(true);
+    let counsellor = t.login("consulent-a").await;
+    let supervisor = t.login("controleur").await;
+    let body = |date: &str| {
+        Some((
+            "application/json",
+            serde_json::to_vec(&json!({"household": "1", "date": date})).unwrap(),
+        ))
+    };
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/payment-runs",
+            Some(&counsellor),
+            body("2026-04-01"),
+            Some("run-1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let run = r.json();
+    let id = run["content"]["run_id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("KNOP-RUN-20260401-"), "{id}");
+    assert_eq!(run["created_by"], "consulent-a");
+    assert_eq!(run["approved"], false);
+    // Rent of 900 from an empty account: the foundation advances it (limit 1500).
+    assert_eq!(run["total_cents"], 90_000);
+    assert_eq!(run["content"]["advanced_cents"], 90_000);
+    let e2e = run["content"]["items"][0]["end_to_end_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Made again under a new key: the same run, nothing reserved twice.
+    let size = t.app.node().size();
+    let again = t
+        .call(
+            Method::POST,
+            "/api/v1/payment-runs",
+            Some(&counsellor),
+            body("2026-04-01"),
+            Some("run-2"),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.text());
+    assert_eq!(again.json()["content"]["run_id"], id.as_str());
+    assert_eq!(t.app.node().size(), size);
+    // Not a business day; not the counsellor's household.
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/payment-runs",
+            Some(&counsellor),
+            body("2026-04-04"),
+            Some("run-3"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    r.is_problem();
+    let other = t.login("consulent-b").await;
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/payment-runs",
+            Some(&other),
+            body("2026-04-01"),
+            Some("run-4"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let pain = format!("/api/v1/payment-runs/{id}/pain001");
+    // No bank file before a second person approved.
+    let r = t.get(&pain, Some(&supervisor)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    r.is_problem();
+    let approvals = format!("/api/v1/payment-runs/{id}/approvals");
+    // The counsellor may not approve (and the ledger would refuse the maker anyway).
+    let r = t
+        .call(
+            Method::POST,
+            &approvals,
+            Some(&counsellor),
+            None,
+            Some("ap-1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t
+        .call(
+            Method::POST,
+            &approvals,
+            Some(&supervisor),
+            None,
+            Some("ap-2"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["approved"], true);
+    assert_eq!(r.json()["approved_by"], json!(["controleur"]));
+    for version in ["03", "09"] {
+        let r = t
+            .get(&format!("{pain}?version={version}"), Some(&counsellor))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.headers[header::CONTENT_TYPE], "application/xml");
+        let xml = r.text();
+        assert!(xml.contains(&format!("pain.001.001.{version}")), "{xml}");
+        assert!(xml.contains(&e2e));
+        assert!(
+            xml.contains("<InstdAmt Ccy=\"EUR\">900.00</InstdAmt>"),
+            "{xml}"
+        );
+    }
+    let r = t
+        .get(&format!("{pain}?version=02"), Some(&counsellor))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // The resident sees the run of their household, but not the bank file; others nothing.
+    let resident = t.login("inwoner-1").await;
+    let r = t
+        .get(&format!("/api/v1/payment-runs/{id}"), Some(&resident))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        t.get(&pain, Some(&resident)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.get(&format!("/api/v1/payment-runs/{id}"), Some(&other))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.get(&format!("/api/v1/payment-runs/{id}"), Some(AUDITOR_KEY))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let list = t
+        .get("/api/v1/payment-runs?household=1", Some(&resident))
+        .await
+        .json();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(t
+        .get("/api/v1/payment-runs", Some(&other))
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .is_empty());
+    // A payment added later for the same date goes in a new run; the rent is not paid twice.
+    let energy = serde_json::to_vec(&json!({
+        "id": "energie", "label": "Energie", "kind": "fixed_cost", "amount_cents": 12_000,
+        "schedule": {"monthly": {"day": 1}}, "counterparty_iban": "NL44RABO0123456789"
+    }))
+    .unwrap();
+    let r = t
+        .call(
+            Method::PUT,
+            "/api/v1/households/1/agreements/energie",
+            Some(&counsellor),
+            Some(("application/json", energy)),
+            Some("energie"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/payment-runs",
+            Some(&counsellor),
+            body("2026-04-01"),
+            Some("run-5"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let second = r.json();
+    assert_ne!(second["content"]["run_id"], id.as_str());
+    let items = second["content"]["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["agreement"], "energie");
+    assert!(second["content"]["not_covered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n.as_str().unwrap().contains(&id)));
+    // The maker approving their own run is refused by the ledger itself.
+    let mut node = t.app.node();
+    let key = NoteKey::from_seed("stichting", &[2; 32]).unwrap();
+    let e = knop_serve::payrun::approve(&mut node, &key, 10_000_000_000_000, &id, "consulent-a")
+        .unwrap_err();
+    assert!(e.to_string().contains("four eyes"), "{e}");
 }
