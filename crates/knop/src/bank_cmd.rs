@@ -5,13 +5,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use knop_bank::booking::{advance_account, household_account, plan_import, repayment};
+use knop_bank::booking::advance_account;
 use knop_bank::camt053::{parse, Statement};
-use knop_budget::matching::{alerts, match_line, own_payments, Line, Match};
-use knop_state::Command;
+use knop_budget::matching::Match;
+use knop_serve::matching::Matched;
 use serde_json::json;
 
-use crate::book_cmd::submit_as;
 use crate::files::{euro, read};
 use crate::i18n::t;
 use crate::location::{read_key, Location};
@@ -325,26 +324,6 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A statement entry as a line to match.
-fn line_of(e: &knop_bank::camt053::Entry) -> Line {
-    let d = e.details.first();
-    Line {
-        date: e
-            .booking_date
-            .as_deref()
-            .and_then(|t| t.get(..10))
-            .and_then(|t| t.parse().ok()),
-        cents: e.cents,
-        end_to_end_id: d.and_then(|d| d.end_to_end_id.clone()),
-        mandate_id: d.and_then(|d| d.mandate_id.clone()),
-        creditor_id: d.and_then(|d| d.creditor_id.clone()),
-        counterparty_iban: d.and_then(|d| d.counterparty_iban.clone()),
-        remittance: d.and_then(|d| d.remittance.clone()),
-        reversal: e.reversal,
-        return_reason: d.and_then(|d| d.return_reason.clone()),
-    }
-}
-
 fn describe(m: &Match) -> (String, String, Vec<String>) {
     match m {
         Match::OwnPayment { agreement } => ("own_payment".into(), agreement.clone(), vec![]),
@@ -382,7 +361,7 @@ fn match_lines(loc: &Location, a: MatchArgs) -> Result<ExitCode> {
         positions,
         lines: matched,
         alerts: found,
-    } = match_file(&file, &plan, a.today);
+    } = knop_serve::matching::match_file(&file, &plan, a.today);
     if a.book {
         let picked: Vec<(usize, usize)> = matched
             .iter()
@@ -443,22 +422,6 @@ fn match_lines(loc: &Location, a: MatchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The (statement, entry) positions of the booked entries, in file order: the lines knop
-/// matches and numbers.
-fn booked_positions(file: &knop_bank::camt053::File) -> Vec<(usize, usize)> {
-    file.statements
-        .iter()
-        .enumerate()
-        .flat_map(|(si, s)| {
-            s.entries
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| e.status == "BOOK")
-                .map(move |(ei, _)| (si, ei))
-        })
-        .collect()
-}
-
 /// Books the given lines of an imported statement from suspense to `household`, all or nothing.
 fn book_lines(
     loc: &Location,
@@ -469,71 +432,49 @@ fn book_lines(
     picked: &[(usize, usize)],
     own: &std::collections::HashMap<(usize, usize), String>,
 ) -> Result<ExitCode> {
-    let plan = plan_import(file, iban).with_context(|| path.display().to_string())?;
     let key = read_key(key)?;
     let mut node = loc.open_writer()?;
-    let transfers = plan
-        .matched_transfers(node.state().book(), household, picked, own)
-        .map_err(|_| {
-            anyhow::anyhow!(
-                "{}: {}",
-                path.display(),
-                t(
-                    "importeer het afschrift eerst (knop bank import)",
-                    "import the statement first (knop bank import)"
-                )
+    let r = knop_serve::ops::book_matched(
+        &mut node,
+        &key,
+        crate::log_cmd::now_ms(),
+        file,
+        iban,
+        household,
+        picked,
+        own,
+    )
+    .map_err(|e| match e {
+        knop_serve::ops::OpError::NotImported(_) => anyhow::anyhow!(
+            "{}: {}",
+            path.display(),
+            t(
+                "importeer het afschrift eerst (knop bank import)",
+                "import the statement first (knop bank import)"
             )
-        })?;
-    let account = household_account(household);
-    if node.state().book().account(account.id).is_none() {
-        if let Err(e) = submit_as(&mut node, &key, &Command::CreateAccounts(vec![account]))? {
-            anyhow::bail!("{e}");
-        }
+        ),
+        other => anyhow::anyhow!(
+            "{}: {}: {other}",
+            path.display(),
+            t("niets geboekt", "nothing booked")
+        ),
+    })?;
+    if r.advance_repaid_cents > 0 {
+        println!(
+            "{} {}",
+            t("Voorschot terugbetaald:", "Advance repaid:"),
+            euro(r.advance_repaid_cents)
+        );
     }
-    let new = transfers
-        .iter()
-        .filter(|x| node.state().book().transfer(x.id).is_none())
-        .count();
-    // An advance is repaid first from the income matched now, in the same entry.
-    let book = node.state().book();
-    let outstanding = book
-        .account(advance_account(household).id)
-        .map_or(0, |x| x.debits_posted.0 - x.credits_posted.0);
-    let incoming: Vec<_> = transfers
-        .iter()
-        .filter(|x| x.credit_account_id == account.id && book.transfer(x.id).is_none())
-        .collect();
-    let income_now: i64 = incoming.iter().map(|x| x.amount.0).sum();
-    let repaid = outstanding.min(income_now);
-    let mut all = transfers.clone();
-    if repaid > 0 {
-        all.push(repayment(household, incoming[0].id, repaid));
-    }
-    if new > 0 {
-        if let Err(e) = submit_as(&mut node, &key, &Command::CreateTransfers(all))? {
-            anyhow::bail!("{}: {e}", t("niets geboekt", "nothing booked"));
-        }
-        if repaid > 0 {
-            println!(
-                "{} {}",
-                t("Voorschot terugbetaald:", "Advance repaid:"),
-                euro(repaid)
-            );
-        }
-    }
-    let held = node
-        .state()
-        .book()
-        .account(account.id)
-        .map_or(0, |a| a.credit_balance().0);
     println!(
-        "{} {new} {}, {} {}; {} {household}: {}",
+        "{} {} {}, {} {}; {} {household}: {}",
         t("Geboekt:", "Booked:"),
+        r.booked,
         t("regels", "lines"),
-        transfers.len() - new,
+        r.already_booked,
         t("waren al geboekt", "were booked before"),
         t("huishouden", "household"),
-        euro(held)
+        euro(r.balance_cents)
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -541,7 +482,7 @@ fn book_lines(
 fn assign(loc: &Location, a: AssignArgs) -> Result<ExitCode> {
     let bytes = read(&a.file)?;
     let file = parse(&bytes).with_context(|| a.file.display().to_string())?;
-    let positions = booked_positions(&file);
+    let positions = knop_serve::matching::booked_positions(&file);
     let Some(pos) = a.line.checked_sub(1).and_then(|i| positions.get(i)) else {
         anyhow::bail!(
             "--line {}: {} 1..={}",
@@ -617,49 +558,4 @@ fn suspense(loc: &Location, iban: &str, json: bool) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The outcome of matching a statement: where each booked line is in the file, the lines with
-/// their matches, and the alerts.
-pub struct Matched {
-    /// (statement, entry) of each line.
-    pub positions: Vec<(usize, usize)>,
-    /// The lines and what they matched.
-    pub lines: Vec<(Line, Match)>,
-    /// The alerts up to the day judged on.
-    pub alerts: Vec<knop_budget::matching::Alert>,
-}
-
-/// Matches every booked line of `file` against `plan` and finds the alerts up to `today`.
-pub fn match_file(
-    file: &knop_bank::camt053::File,
-    plan: &knop_budget::Plan,
-    today: jiff::civil::Date,
-) -> Matched {
-    let positions = booked_positions(file);
-    let lines: Vec<Line> = positions
-        .iter()
-        .map(|&(si, ei)| line_of(&file.statements[si].entries[ei]))
-        .collect();
-    let from = lines
-        .iter()
-        .filter_map(|l| l.date)
-        .min()
-        .unwrap_or(today)
-        .min(today);
-    let week = jiff::Span::new().days(7);
-    let own = own_payments(plan, from.saturating_sub(week), today.saturating_add(week));
-    let matched: Vec<(Line, Match)> = lines
-        .into_iter()
-        .map(|l| {
-            let m = match_line(&l, plan, &own);
-            (l, m)
-        })
-        .collect();
-    let found = alerts(plan, &matched, from, today);
-    Matched {
-        positions,
-        lines: matched,
-        alerts: found,
-    }
 }

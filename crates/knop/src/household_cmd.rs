@@ -434,7 +434,7 @@ pub fn alerts(loc: &Location, a: AlertsArgs) -> Result<ExitCode> {
     if let Some(path) = &a.statement {
         let file = knop_bank::camt053::parse(&crate::files::read(path)?)
             .with_context(|| path.display().to_string())?;
-        let found = crate::bank_cmd::match_file(&file, &plan, a.today).alerts;
+        let found = knop_serve::matching::match_file(&file, &plan, a.today).alerts;
         out.extend(found.into_iter().map(|x| (x.agreement, x.message)));
     }
     if a.json {

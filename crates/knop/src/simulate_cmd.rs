@@ -515,7 +515,7 @@ pub fn pipeline(
                 agreements: h.agreements.values().cloned().collect(),
                 household: Some(household.to_string()),
             };
-            let m = crate::bank_cmd::match_file(&file, &hplan, today);
+            let m = knop_serve::matching::match_file(&file, &hplan, today);
             let picked: Vec<_> = m
                 .lines
                 .iter()

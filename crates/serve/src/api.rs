@@ -536,6 +536,7 @@ fn op_problem(e: OpError) -> Problem {
         OpError::Bank(b) => Problem::unprocessable(format!("nothing booked: {b}")),
         OpError::Rejected(r) => Problem::unprocessable(format!("nothing recorded: {r}")),
         OpError::Node(n) => Problem::internal(format!("the ledger could not write: {n}")),
+        OpError::NotImported(why) => Problem::conflict(why),
         OpError::Internal(why) => Problem::internal(why),
     }
 }

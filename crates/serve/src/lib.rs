@@ -15,6 +15,7 @@
 
 pub mod auth;
 pub mod idempotency;
+pub mod matching;
 pub mod ops;
 pub mod payrun;
 pub mod problem;

@@ -21,6 +21,9 @@ pub enum OpError {
     /// The node could not write (the service must be restarted to recover).
     #[error(transparent)]
     Node(#[from] NodeError),
+    /// The lines are not in the book yet.
+    #[error("{0}")]
+    NotImported(String),
     /// Something in the service itself failed.
     #[error("{0}")]
     Internal(String),
@@ -114,5 +117,79 @@ pub fn import_statement(
         book_balance_cents: balance,
         closing_balance_cents: plan.closing_cents,
         difference_cents: plan.closing_cents.map(|c| balance - c),
+    })
+}
+
+/// What booking matched lines to a household did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MatchReport {
+    /// The household.
+    pub household: String,
+    /// Lines booked to it now.
+    pub booked: usize,
+    /// Lines that were booked to it before (nothing twice).
+    pub already_booked: usize,
+    /// What the income matched now repaid of an advance, in cents.
+    pub advance_repaid_cents: i64,
+    /// Its balance afterwards, in cents.
+    pub balance_cents: i64,
+}
+
+/// Books the lines at `picked` (statement, entry) of an imported statement from suspense to
+/// `household`, all or nothing, once; income matched now first repays an advance. `own` gives
+/// the EndToEndIds of knop's own payments among them (posted instead of booked again).
+#[allow(clippy::too_many_arguments)]
+pub fn book_matched(
+    node: &mut Node,
+    key: &NoteKey,
+    now_ms: u64,
+    file: &knop_bank::camt053::File,
+    foundation_iban: &str,
+    household: u128,
+    picked: &[(usize, usize)],
+    own: &std::collections::HashMap<(usize, usize), String>,
+) -> Result<MatchReport, OpError> {
+    use knop_bank::booking::{advance_account, household_account, repayment};
+    let plan = plan_import(file, foundation_iban)?;
+    let transfers = plan
+        .matched_transfers(node.state().book(), household, picked, own)
+        .map_err(|_| {
+            OpError::NotImported("import the statement first, then match its lines".into())
+        })?;
+    let account = household_account(household);
+    if node.state().book().account(account.id).is_none() {
+        submit(node, key, now_ms, &Command::CreateAccounts(vec![account]))??;
+    }
+    let book = node.state().book();
+    let new = transfers
+        .iter()
+        .filter(|x| book.transfer(x.id).is_none())
+        .count();
+    let outstanding = book
+        .account(advance_account(household).id)
+        .map_or(0, |x| x.debits_posted.0 - x.credits_posted.0);
+    let incoming: Vec<_> = transfers
+        .iter()
+        .filter(|x| x.credit_account_id == account.id && book.transfer(x.id).is_none())
+        .collect();
+    let income_now: i64 = incoming.iter().map(|x| x.amount.0).sum();
+    let repaid = outstanding.min(income_now);
+    let mut all = transfers.clone();
+    if repaid > 0 {
+        all.push(repayment(household, incoming[0].id, repaid));
+    }
+    if new > 0 {
+        submit(node, key, now_ms, &Command::CreateTransfers(all))??;
+    }
+    Ok(MatchReport {
+        household: household.to_string(),
+        booked: new,
+        already_booked: transfers.len() - new,
+        advance_repaid_cents: if new > 0 { repaid } else { 0 },
+        balance_cents: node
+            .state()
+            .book()
+            .account(account.id)
+            .map_or(0, |a| a.credit_balance().0),
     })
 }

@@ -1,0 +1,85 @@
+//! Matching bank statement lines to households' agreements: one implementation for the CLI
+//! (`knop bank match`, `knop alerts`, the simulation) and the service (uploads, suspense).
+
+use knop_budget::matching::{alerts, match_line, own_payments, Line, Match};
+
+/// A statement entry as a line to match.
+pub fn line_of(e: &knop_bank::camt053::Entry) -> Line {
+    let d = e.details.first();
+    Line {
+        date: e
+            .booking_date
+            .as_deref()
+            .and_then(|t| t.get(..10))
+            .and_then(|t| t.parse().ok()),
+        cents: e.cents,
+        end_to_end_id: d.and_then(|d| d.end_to_end_id.clone()),
+        mandate_id: d.and_then(|d| d.mandate_id.clone()),
+        creditor_id: d.and_then(|d| d.creditor_id.clone()),
+        counterparty_iban: d.and_then(|d| d.counterparty_iban.clone()),
+        remittance: d.and_then(|d| d.remittance.clone()),
+        reversal: e.reversal,
+        return_reason: d.and_then(|d| d.return_reason.clone()),
+    }
+}
+
+/// The (statement, entry) positions of the booked entries, in file order: the lines knop
+/// matches and numbers.
+pub fn booked_positions(file: &knop_bank::camt053::File) -> Vec<(usize, usize)> {
+    file.statements
+        .iter()
+        .enumerate()
+        .flat_map(|(si, s)| {
+            s.entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.status == "BOOK")
+                .map(move |(ei, _)| (si, ei))
+        })
+        .collect()
+}
+
+/// The outcome of matching a statement: where each booked line is in the file, the lines with
+/// their matches, and the alerts.
+pub struct Matched {
+    /// (statement, entry) of each line.
+    pub positions: Vec<(usize, usize)>,
+    /// The lines and what they matched.
+    pub lines: Vec<(Line, Match)>,
+    /// The alerts up to the day judged on.
+    pub alerts: Vec<knop_budget::matching::Alert>,
+}
+
+/// Matches every booked line of `file` against `plan` and finds the alerts up to `today`.
+pub fn match_file(
+    file: &knop_bank::camt053::File,
+    plan: &knop_budget::Plan,
+    today: jiff::civil::Date,
+) -> Matched {
+    let positions = booked_positions(file);
+    let lines: Vec<Line> = positions
+        .iter()
+        .map(|&(si, ei)| line_of(&file.statements[si].entries[ei]))
+        .collect();
+    let from = lines
+        .iter()
+        .filter_map(|l| l.date)
+        .min()
+        .unwrap_or(today)
+        .min(today);
+    let week = jiff::Span::new().days(7);
+    let own = own_payments(plan, from.saturating_sub(week), today.saturating_add(week));
+    let matched: Vec<(Line, Match)> = lines
+        .into_iter()
+        .map(|l| {
+            let m = match_line(&l, plan, &own);
+            (l, m)
+        })
+        .collect();
+    let found = alerts(plan, &matched, from, today);
+    Matched {
+        positions,
+        lines: matched,
+        alerts: found,
+    }
+}
