@@ -256,12 +256,22 @@ pub fn match_transfer(imported: &Transfer, mirror: &Mirror, household: u128) -> 
     } else {
         (account, mirror.suspense)
     };
-    let id = derive_id("matched", &[&imported.id.to_be_bytes()]);
+    let id = matched_id(imported.id);
     Transfer {
         code: why::MATCHED,
         user_data: household,
         ..Transfer::eur(id, dr, cr, imported.amount, 0)
     }
+}
+
+/// The id of the transfer that moves the imported line `imported_id` out of suspense.
+pub fn matched_id(imported_id: u128) -> u128 {
+    derive_id("matched", &[&imported_id.to_be_bytes()])
+}
+
+/// The id of the transfer that posts the reservation of the payment with this EndToEndId.
+pub fn payment_posted_id(end_to_end_id: &str) -> u128 {
+    derive_id("payment-posted", &[end_to_end_id.as_bytes()])
 }
 
 /// The id of the pending transfer that reserves knop's payment with this EndToEndId.
@@ -293,7 +303,7 @@ pub fn payment_pending(
 
 /// Posts the pending payment in full when the statement shows it left the bank.
 pub fn payment_post(end_to_end_id: &str) -> Transfer {
-    let id = derive_id("payment-posted", &[end_to_end_id.as_bytes()]);
+    let id = payment_posted_id(end_to_end_id);
     Transfer {
         pending_id: payment_id(end_to_end_id),
         currency: 0,

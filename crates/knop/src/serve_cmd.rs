@@ -42,6 +42,9 @@ pub struct ServeArgs {
     /// Served over TLS (behind a proxy): secure cookies and HSTS.
     #[arg(long)]
     pub tls: bool,
+    /// Where uploaded statements are kept (default: DIR/statements for the embedded store).
+    #[arg(long, value_name = "DIR")]
+    pub statements: Option<PathBuf>,
 }
 
 /// The `--config` file.
@@ -177,6 +180,14 @@ pub fn serve(loc: &Location, a: ServeArgs) -> Result<ExitCode> {
         dev_login: a.dev_login,
         today: None,
         tls: a.tls,
+        statement_dir: a.statements.or_else(|| {
+            loc.database.is_none().then(|| {
+                loc.data
+                    .clone()
+                    .unwrap_or_else(|| "knop-data".into())
+                    .join("statements")
+            })
+        }),
     };
     let app = App::new(node, config).map_err(|e| anyhow::anyhow!(e))?;
     serve_blocking(a.listen, app, |addr| {
@@ -299,6 +310,7 @@ pub fn demo(into: Option<PathBuf>, listen: SocketAddr) -> Result<ExitCode> {
         dev_login: true,
         today: Some(p.last_day),
         tls: false,
+        statement_dir: Some(dir.join("afschriften")),
     };
     let app = App::new(p.node, config).map_err(|e| anyhow::anyhow!(e))?;
     let users = demo_users(&titles);

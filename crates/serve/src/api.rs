@@ -79,6 +79,8 @@ pub fn router(app: Arc<App>) -> Router {
         .routes(routes!(get_run))
         .routes(routes!(approve_run))
         .routes(routes!(run_pain001))
+        .routes(routes!(list_suspense))
+        .routes(routes!(assign_line))
         .split_for_parts();
     let mut operations = std::collections::HashSet::new();
     for (path, item) in &doc.paths.paths {
@@ -603,7 +605,7 @@ async fn put_agreement(
     params(("Idempotency-Key" = String, Header, description = "Unique per file upload")),
     request_body(content = String, content_type = "application/xml", description = "camt.053.001.02 or .08"),
     security(("bearer" = [])),
-    responses((status = 201, body = ImportReport), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = UploadReport), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 413, body = Problem, content_type = "application/problem+json"),
               (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn upload_statement(
@@ -611,7 +613,7 @@ async fn upload_statement(
     p: Principal,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<(StatusCode, Json<ImportReport>)> {
+) -> ApiResult<(StatusCode, Json<UploadReport>)> {
     if !p.role.may_import_statements() {
         return Err(Problem::forbidden(
             "statements are imported by counsellors and the administrator",
@@ -630,20 +632,31 @@ async fn upload_statement(
             "expected Content-Type: application/xml (a camt.053 file)",
         ));
     }
+    let today = app.today();
     let report = app
         .write(move |app, node| {
-            let now = jiff::Timestamp::now().as_millisecond().max(0) as u64;
-            ops::import_statement(
-                node,
-                &app.config.submitter,
-                now,
-                &body,
-                &app.config.foundation_iban,
-            )
+            let now = now_ms();
+            let iban = &app.config.foundation_iban;
+            let import = ops::import_statement(node, &app.config.submitter, now, &body, iban)?;
+            // It parsed inside the import; parse again to keep it (the import consumed none).
+            let file = knop_bank::camt053::parse(&body)?;
+            let matching = ops::match_all(node, &app.config.submitter, now, &file, iban, today)?;
+            app.keep_statement(&body, file).map_err(OpError::Internal)?;
+            Ok(UploadReport { import, matching })
         })
         .await
         .map_err(op_problem)?;
     Ok((StatusCode::CREATED, Json(report)))
+}
+
+/// What an upload did: the import, then the matching of its lines to households.
+#[derive(Debug, Serialize, ToSchema)]
+struct UploadReport {
+    /// The import.
+    #[serde(flatten)]
+    import: ImportReport,
+    /// The matching.
+    matching: ops::MatchAllReport,
 }
 
 /// Rules calculation parameters.
@@ -977,4 +990,215 @@ impl App {
             ))))
         })
     }
+}
+
+/// A suggestion for a suspense line: a household whose agreements (nearly) fit, and why.
+#[derive(Debug, Serialize, ToSchema)]
+struct Suggestion {
+    /// The household.
+    household: String,
+    /// The agreement(s) it would be.
+    agreement: String,
+    /// Why, in Dutch.
+    reason: String,
+    /// Whether it fits fully (else only partly: a person must judge).
+    fits: bool,
+}
+
+/// A statement line no household took: unknown, or fitting more than one.
+#[derive(Debug, Serialize, ToSchema)]
+struct SuspenseLine {
+    /// The line's id (for the assignment).
+    id: String,
+    /// The booking date (ISO 8601).
+    date: Option<String>,
+    /// Signed cents: money in positive.
+    amount_cents: i64,
+    /// The other party's name, as the bank gives it.
+    counterparty_name: Option<String>,
+    /// The other party's IBAN.
+    counterparty_iban: Option<String>,
+    /// The remittance information.
+    remittance: Option<String>,
+    /// The EndToEndId, if any.
+    end_to_end_id: Option<String>,
+    /// Households of the caller's caseload that (nearly) fit, best first.
+    suggestions: Vec<Suggestion>,
+}
+
+struct FoundLine {
+    stored: Arc<crate::Stored>,
+    pos: (usize, usize),
+    imported: knop_book::Transfer,
+}
+
+/// Every imported line of the kept statements that is still in suspense.
+fn suspense_lines(app: &App, book: &knop_book::Book) -> Vec<FoundLine> {
+    let mut out = vec![];
+    for st in app.statements() {
+        let Ok(plan) = knop_bank::booking::plan_import(&st.file, &app.config.foundation_iban)
+        else {
+            continue;
+        };
+        for (t, pos) in plan.transfers.iter().zip(&plan.lines) {
+            let entry = &st.file.statements[pos.0].entries[pos.1];
+            let e2e = entry
+                .details
+                .first()
+                .and_then(|d| d.end_to_end_id.as_deref());
+            if book.transfer(t.id).is_some() && !ops::line_settled(book, t, e2e) {
+                out.push(FoundLine {
+                    stored: st.clone(),
+                    pos: *pos,
+                    imported: *t,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The lines in suspense, oldest first, with explained suggestions from the caller's caseload
+/// (counsellors and the administrator).
+#[utoipa::path(get, path = "/suspense-lines", tag = "bank", security(("bearer" = [])),
+    responses((status = 200, body = Vec<SuspenseLine>), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_suspense(
+    State(app): State<Arc<App>>,
+    p: Principal,
+) -> ApiResult<Json<Vec<SuspenseLine>>> {
+    if !p.role.may_import_statements() {
+        return Err(Problem::forbidden(
+            "suspense lines are for counsellors and the administrator",
+        ));
+    }
+    let today = app.today();
+    let node = app.node();
+    let st = node.state();
+    let plans: Vec<(u128, knop_budget::Plan)> = st
+        .households()
+        .iter()
+        .filter(|(id, h)| p.role.may_see_household(**id, &h.counsellor))
+        .map(|(id, h)| {
+            (
+                *id,
+                knop_budget::Plan {
+                    opening_balance_cents: 0,
+                    agreements: h.agreements.values().cloned().collect(),
+                    household: Some(id.to_string()),
+                },
+            )
+        })
+        .collect();
+    let mut out = vec![];
+    for f in suspense_lines(&app, st.book()) {
+        let entry = &f.stored.file.statements[f.pos.0].entries[f.pos.1];
+        let line = crate::matching::line_of(entry);
+        let week = jiff::Span::new().days(7);
+        let around = line.date.unwrap_or(today);
+        let mut suggestions = vec![];
+        for (h, plan) in &plans {
+            let own = knop_budget::matching::own_payments(
+                plan,
+                around.saturating_sub(week),
+                around.saturating_add(week),
+            );
+            let m = knop_budget::matching::match_line(&line, plan, &own);
+            let fits = !matches!(m, knop_budget::matching::Match::Suspense { .. });
+            let (agreement, reason) = crate::matching::explain(&m);
+            if fits || !agreement.is_empty() {
+                suggestions.push(Suggestion {
+                    household: h.to_string(),
+                    agreement,
+                    reason,
+                    fits,
+                });
+            }
+        }
+        suggestions.sort_by_key(|s| !s.fits);
+        suggestions.truncate(5);
+        let d = entry.details.first();
+        out.push(SuspenseLine {
+            id: format!("{:032x}", f.imported.id),
+            date: line.date.map(|d| d.to_string()),
+            amount_cents: entry.cents,
+            counterparty_name: d.and_then(|d| d.counterparty_name.clone()),
+            counterparty_iban: d.and_then(|d| d.counterparty_iban.clone()),
+            remittance: d.and_then(|d| d.remittance.clone()),
+            end_to_end_id: d.and_then(|d| d.end_to_end_id.clone()),
+            suggestions,
+        });
+    }
+    out.sort_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
+    Ok(Json(out))
+}
+
+/// A suspense line in the path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+struct LinePath {
+    /// The line's id.
+    #[param(pattern = "^[0-9a-f]{32}$")]
+    line_id: String,
+}
+
+/// To whom a line goes.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct Assignment {
+    /// The household.
+    #[schema(pattern = "^[0-9]{1,38}$")]
+    household: String,
+}
+
+/// Books a suspense line to a household by hand (the household's counsellor). Once only: the
+/// line then leaves suspense.
+#[utoipa::path(post, path = "/suspense-lines/{line_id}/assignment", tag = "bank",
+    params(LinePath, ("Idempotency-Key" = String, Header, description = "Unique per assignment")),
+    request_body = Assignment, security(("bearer" = [])),
+    responses((status = 201, body = ops::MatchReport), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn assign_line(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path(line_id): Path<String>,
+    J(a): J<Assignment>,
+) -> ApiResult<(StatusCode, Json<ops::MatchReport>)> {
+    let s = visible(&app, &p, &a.household)?;
+    if !p.role.may_manage_household(&s.state.counsellor) {
+        return Err(Problem::forbidden(
+            "only the household's counsellor assigns lines to it",
+        ));
+    }
+    let found = {
+        let node = app.node();
+        suspense_lines(&app, node.state().book())
+            .into_iter()
+            .find(|f| format!("{:032x}", f.imported.id) == line_id)
+    };
+    let Some(f) = found else {
+        return Err(Problem::not_found(format!(
+            "suspense line {line_id} (unknown, or already matched)"
+        )));
+    };
+    let household = s.household;
+    let report = app
+        .write(move |app, node| {
+            ops::book_matched(
+                node,
+                &app.config.submitter,
+                now_ms(),
+                &f.stored.file,
+                &app.config.foundation_iban,
+                household,
+                &[f.pos],
+                &Default::default(),
+            )
+        })
+        .await
+        .map_err(op_problem)?;
+    Ok((StatusCode::CREATED, Json(report)))
 }

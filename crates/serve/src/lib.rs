@@ -67,6 +67,17 @@ pub struct Config {
     pub today: Option<Date>,
     /// Whether the service is reached over TLS (behind a proxy): secure cookies and HSTS.
     pub tls: bool,
+    /// Where uploaded bank statements are kept (so that suspense lines can be shown and matched
+    /// later); `None`: in memory only.
+    pub statement_dir: Option<std::path::PathBuf>,
+}
+
+/// A bank statement the service imported, kept to show and match its lines.
+pub struct Stored {
+    /// SHA-256 of the file (hex): its name in the statement directory.
+    pub sha256: String,
+    /// The parsed file.
+    pub file: knop_bank::camt053::File,
 }
 
 /// The running service's shared state.
@@ -78,6 +89,7 @@ pub struct App {
     users: HashMap<String, User>,
     sessions: auth::Sessions,
     idempotency: idempotency::Keys,
+    statements: RwLock<Vec<Arc<Stored>>>,
 }
 
 impl App {
@@ -97,7 +109,12 @@ impl App {
                 config.submitter.key_name()
             ));
         }
+        let statements = match &config.statement_dir {
+            Some(dir) => load_statements(dir)?,
+            None => vec![],
+        };
         Ok(Arc::new(Self {
+            statements: RwLock::new(statements),
             node: Mutex::new(node),
             checkpoint: RwLock::new(Arc::new(cp)),
             api_keys: config
@@ -153,6 +170,36 @@ impl App {
         &self.config
     }
 
+    /// The statements imported through the service (kept on disk: in the order of their names).
+    pub fn statements(&self) -> Vec<Arc<Stored>> {
+        self.statements
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Keeps an imported statement (once per content), on disk if configured.
+    fn keep_statement(&self, bytes: &[u8], file: knop_bank::camt053::File) -> Result<(), String> {
+        use sha2::{Digest, Sha256};
+        let sha256: String = Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let mut list = self.statements.write().unwrap_or_else(|e| e.into_inner());
+        if list.iter().any(|s| s.sha256 == sha256) {
+            return Ok(());
+        }
+        if let Some(dir) = &self.config.statement_dir {
+            let path = dir.join(format!("{sha256}.xml"));
+            let tmp = dir.join(format!("{sha256}.tmp"));
+            std::fs::write(&tmp, bytes)
+                .and_then(|_| std::fs::rename(&tmp, &path))
+                .map_err(|e| format!("keeping the statement in {}: {e}", dir.display()))?;
+        }
+        list.push(Arc::new(Stored { sha256, file }));
+        Ok(())
+    }
+
     /// Who pays in payment runs.
     pub fn debtor(&self) -> payrun::Debtor {
         payrun::Debtor {
@@ -166,6 +213,29 @@ impl App {
     pub fn user(&self, login: &str) -> Option<&User> {
         self.users.get(login)
     }
+}
+
+/// Reads the kept statements; a file that no longer parses is an error naming it.
+fn load_statements(dir: &std::path::Path) -> Result<Vec<Arc<Stored>>, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .collect();
+    names.sort();
+    let mut out = vec![];
+    for path in names {
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let file =
+            knop_bank::camt053::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        let sha256 = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        out.push(Arc::new(Stored { sha256, file }));
+    }
+    Ok(out)
 }
 
 /// The whole service as one router.

@@ -83,3 +83,47 @@ pub fn match_file(
         alerts: found,
     }
 }
+
+/// A match in words: the agreement(s) it concerns and why, in Dutch.
+pub fn explain(m: &Match) -> (String, String) {
+    match m {
+        Match::OwnPayment { agreement } => (
+            agreement.clone(),
+            "eigen betaling van knop (EndToEndId)".into(),
+        ),
+        Match::Returned { agreement, reason } => (
+            agreement.clone(),
+            format!(
+                "teruggeboekte betaling, reden {}",
+                reason.as_deref().unwrap_or("onbekend")
+            ),
+        ),
+        Match::DirectDebit {
+            agreement,
+            problems,
+        } => (
+            agreement.clone(),
+            if problems.is_empty() {
+                "incasso volgens machtiging".into()
+            } else {
+                format!(
+                    "incasso volgens machtiging; let op: {}",
+                    problems.join("; ")
+                )
+            },
+        ),
+        Match::Income {
+            agreement,
+            due,
+            problems,
+        } => (
+            agreement.clone(),
+            if problems.is_empty() {
+                format!("inkomen van {due}: IBAN, omschrijving en bedrag kloppen")
+            } else {
+                format!("inkomen van {due}; let op: {}", problems.join("; "))
+            },
+        ),
+        Match::Suspense { reason, candidates } => (candidates.join(", "), reason.clone()),
+    }
+}

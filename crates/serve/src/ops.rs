@@ -193,3 +193,96 @@ pub fn book_matched(
             .map_or(0, |a| a.credit_balance().0),
     })
 }
+
+/// What matching a statement for every household did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MatchAllReport {
+    /// Per household with lines booked now or before.
+    pub households: Vec<MatchReport>,
+    /// Lines matched to exactly one household (booked now or before).
+    pub matched_lines: usize,
+    /// Lines left in suspense for a counsellor: unknown, or fitting more than one household.
+    pub suspense_lines: usize,
+}
+
+/// Matches every booked line of an imported statement against every active household's
+/// agreements and books each line that fits exactly one household to it (all lines of one
+/// household in one entry). A line that fits several households is left in suspense: a person
+/// decides, never a guess.
+pub fn match_all(
+    node: &mut Node,
+    key: &NoteKey,
+    now_ms: u64,
+    file: &knop_bank::camt053::File,
+    foundation_iban: &str,
+    today: jiff::civil::Date,
+) -> Result<MatchAllReport, OpError> {
+    use knop_budget::matching::Match;
+    use std::collections::{BTreeMap, HashMap};
+    let positions = crate::matching::booked_positions(file);
+    let mut fits: HashMap<(usize, usize), Vec<(u128, Option<String>)>> = HashMap::new();
+    for (id, h) in node.state().households() {
+        if !h.active_at(now_ms) || h.agreements.is_empty() {
+            continue;
+        }
+        let plan = knop_budget::Plan {
+            opening_balance_cents: 0,
+            agreements: h.agreements.values().cloned().collect(),
+            household: Some(id.to_string()),
+        };
+        let m = crate::matching::match_file(file, &plan, today);
+        for ((line, found), pos) in m.lines.iter().zip(&m.positions) {
+            match found {
+                Match::Suspense { .. } => {}
+                Match::OwnPayment { .. } => fits
+                    .entry(*pos)
+                    .or_default()
+                    .push((*id, line.end_to_end_id.clone())),
+                _ => fits.entry(*pos).or_default().push((*id, None)),
+            }
+        }
+    }
+    let mut per: BTreeMap<u128, (Vec<(usize, usize)>, HashMap<(usize, usize), String>)> =
+        BTreeMap::new();
+    let mut matched = 0;
+    for pos in &positions {
+        if let Some([(h, own)]) = fits.get(pos).map(Vec::as_slice) {
+            let e = per.entry(*h).or_default();
+            e.0.push(*pos);
+            if let Some(e2e) = own {
+                e.1.insert(*pos, e2e.clone());
+            }
+            matched += 1;
+        }
+    }
+    let mut households = vec![];
+    for (h, (picked, own)) in per {
+        households.push(book_matched(
+            node,
+            key,
+            now_ms,
+            file,
+            foundation_iban,
+            h,
+            &picked,
+            &own,
+        )?);
+    }
+    Ok(MatchAllReport {
+        households,
+        matched_lines: matched,
+        suspense_lines: positions.len() - matched,
+    })
+}
+
+/// Whether an imported line has left suspense: matched to a household, or (knop's own payment)
+/// posting its reservation.
+pub fn line_settled(
+    book: &knop_book::Book,
+    imported: &knop_book::Transfer,
+    end_to_end_id: Option<&str>,
+) -> bool {
+    use knop_bank::booking::{matched_id, payment_posted_id};
+    book.transfer(matched_id(imported.id)).is_some()
+        || end_to_end_id.is_some_and(|e2e| book.transfer(payment_posted_id(e2e)).is_some())
+}

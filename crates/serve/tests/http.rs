@@ -150,6 +150,7 @@ fn setup(dev_login: bool) -> T {
         dev_login,
         today: Some("2026-03-10".parse().unwrap()),
         tls: true,
+        statement_dir: Some(dir.path().join("statements")),
     };
     let app = App::new(node, config).unwrap();
     T {
@@ -1236,4 +1237,111 @@ async fn payment_runs_need_a_second_person_before_the_bank_file() {
     let e = knop_serve::payrun::approve(&mut node, &key, 10_000_000_000_000, &id, "consulent-a")
         .unwrap_err();
     assert!(e.to_string().contains("four eyes"), "{e}");
+}
+
+#[tokio::test]
+async fn uploaded_lines_are_matched_or_wait_in_suspense_for_a_person() {
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let b = t.login("consulent-b").await;
+    // Household 2 expects the salary in the statement.
+    let salary = serde_json::to_vec(&json!({
+        "id": "loon", "label": "Loon", "kind": "income", "amount_cents": 120_000,
+        "schedule": {"monthly": {"day": 24}}, "counterparty_iban": "NL02ABNA0123456789",
+        "reference": "Salaris", "tolerance_cents": 5000
+    }))
+    .unwrap();
+    let r = t
+        .call(
+            Method::PUT,
+            "/api/v1/households/2/agreements/loon",
+            Some(&b),
+            Some(("application/json", salary)),
+            Some("loon"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/bank-statements",
+            Some(&a),
+            Some(("application/xml", STATEMENT.to_vec())),
+            Some("up"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["booked"], 5);
+    assert_eq!(v["matching"]["matched_lines"], 1, "{v}");
+    assert_eq!(v["matching"]["suspense_lines"], 3);
+    assert_eq!(v["matching"]["households"][0]["household"], "2");
+    assert_eq!(v["matching"]["households"][0]["balance_cents"], 120_000);
+    // The rest waits for a person, with what is known of each line.
+    let lines = t.get("/api/v1/suspense-lines", Some(&a)).await.json();
+    let lines = lines.as_array().unwrap();
+    assert_eq!(lines.len(), 3);
+    let interest = lines
+        .iter()
+        .find(|l| l["remittance"] == "Rente")
+        .expect("the interest line");
+    assert_eq!(interest["amount_cents"], 500);
+    let id = interest["id"].as_str().unwrap().to_owned();
+    let assign = format!("/api/v1/suspense-lines/{id}/assignment");
+    let to = |h: &str| {
+        Some((
+            "application/json",
+            format!(r#"{{"household":"{h}"}}"#).into_bytes(),
+        ))
+    };
+    // Not to a household outside one's caseload; residents see no suspense.
+    let r = t
+        .call(Method::POST, &assign, Some(&b), to("1"), Some("x1"))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let resident = t.login("inwoner-1").await;
+    assert_eq!(
+        t.get("/api/v1/suspense-lines", Some(&resident))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = t
+        .call(Method::POST, &assign, Some(&a), to("1"), Some("x2"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["booked"], 1);
+    assert_eq!(r.json()["balance_cents"], 500);
+    // Once only.
+    let r = t
+        .call(Method::POST, &assign, Some(&a), to("1"), Some("x3"))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    r.is_problem();
+    assert_eq!(
+        t.get("/api/v1/suspense-lines", Some(&a))
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/suspense-lines/zz/assignment",
+            Some(&a),
+            to("1"),
+            Some("x4"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The statement was kept: a restarted service still knows the lines.
+    assert_eq!(
+        std::fs::read_dir(t._dir.path().join("statements"))
+            .unwrap()
+            .count(),
+        1
+    );
 }
