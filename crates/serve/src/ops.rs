@@ -220,7 +220,11 @@ pub fn match_all(
     use knop_budget::matching::Match;
     use std::collections::{BTreeMap, HashMap};
     let positions = crate::matching::booked_positions(file);
-    let mut fits: HashMap<(usize, usize), Vec<(u128, Option<String>)>> = HashMap::new();
+    // Per line position: the households it fits, with the EndToEndId if it is their own payment.
+    type Fits = HashMap<(usize, usize), Vec<(u128, Option<String>)>>;
+    // Per household: the positions to book and the own payments among them.
+    type Picks = BTreeMap<u128, (Vec<(usize, usize)>, HashMap<(usize, usize), String>)>;
+    let mut fits: Fits = HashMap::new();
     for (id, h) in node.state().households() {
         if !h.active_at(now_ms) || h.agreements.is_empty() {
             continue;
@@ -242,8 +246,7 @@ pub fn match_all(
             }
         }
     }
-    let mut per: BTreeMap<u128, (Vec<(usize, usize)>, HashMap<(usize, usize), String>)> =
-        BTreeMap::new();
+    let mut per: Picks = BTreeMap::new();
     let mut matched = 0;
     for pos in &positions {
         if let Some([(h, own)]) = fits.get(pos).map(Vec::as_slice) {
