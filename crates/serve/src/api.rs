@@ -632,31 +632,39 @@ async fn upload_statement(
             "expected Content-Type: application/xml (a camt.053 file)",
         ));
     }
+    Ok((StatusCode::CREATED, Json(upload(&app, &p, body).await?)))
+}
+
+/// Imports, matches and keeps a statement (API and cockpit).
+pub(crate) async fn upload(app: &Arc<App>, p: &Principal, body: Bytes) -> ApiResult<UploadReport> {
+    if !p.role.may_import_statements() {
+        return Err(Problem::forbidden(
+            "statements are imported by counsellors and the administrator",
+        ));
+    }
     let today = app.today();
-    let report = app
-        .write(move |app, node| {
-            let now = now_ms();
-            let iban = &app.config.foundation_iban;
-            let import = ops::import_statement(node, &app.config.submitter, now, &body, iban)?;
-            // It parsed inside the import; parse again to keep it (the import consumed none).
-            let file = knop_bank::camt053::parse(&body)?;
-            let matching = ops::match_all(node, &app.config.submitter, now, &file, iban, today)?;
-            app.keep_statement(&body, file).map_err(OpError::Internal)?;
-            Ok(UploadReport { import, matching })
-        })
-        .await
-        .map_err(op_problem)?;
-    Ok((StatusCode::CREATED, Json(report)))
+    app.write(move |app, node| {
+        let now = now_ms();
+        let iban = &app.config.foundation_iban;
+        let import = ops::import_statement(node, &app.config.submitter, now, &body, iban)?;
+        // Parsed inside the import too; parsed again here to keep and match it.
+        let file = knop_bank::camt053::parse(&body)?;
+        let matching = ops::match_all(node, &app.config.submitter, now, &file, iban, today)?;
+        app.keep_statement(&body, file).map_err(OpError::Internal)?;
+        Ok(UploadReport { import, matching })
+    })
+    .await
+    .map_err(op_problem)
 }
 
 /// What an upload did: the import, then the matching of its lines to households.
 #[derive(Debug, Serialize, ToSchema)]
-struct UploadReport {
+pub(crate) struct UploadReport {
     /// The import.
     #[serde(flatten)]
-    import: ImportReport,
+    pub(crate) import: ImportReport,
     /// The matching.
-    matching: ops::MatchAllReport,
+    pub(crate) matching: ops::MatchAllReport,
 }
 
 /// Rules calculation parameters.
@@ -766,33 +774,41 @@ async fn create_run(
     p: Principal,
     J(req): J<NewRun>,
 ) -> ApiResult<(StatusCode, Json<crate::payrun::RunView>)> {
-    let s = visible(&app, &p, &req.household)?;
+    let view = make_run(&app, &p, &req.household, &req.date).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Makes a run (API and cockpit).
+pub(crate) async fn make_run(
+    app: &Arc<App>,
+    p: &Principal,
+    household: &str,
+    date: &str,
+) -> ApiResult<crate::payrun::RunView> {
+    let s = visible(app, p, household)?;
     if !p.role.may_manage_household(&s.state.counsellor) {
         return Err(Problem::forbidden(
             "only the household's counsellor makes its payment runs",
         ));
     }
-    let date: jiff::civil::Date = req
-        .date
+    let date: jiff::civil::Date = date
         .parse()
         .map_err(|e| Problem::unprocessable(format!("date: {e}")))?;
     let by = p.id.clone();
     let debtor = app.debtor();
-    let view = app
-        .write_run(move |app, node| {
-            crate::payrun::make(
-                node,
-                &app.config.submitter,
-                now_ms(),
-                s.household,
-                date,
-                &by,
-                &debtor,
-            )
-        })
-        .await
-        .map_err(run_problem)?;
-    Ok((StatusCode::CREATED, Json(view)))
+    app.write_run(move |app, node| {
+        crate::payrun::make(
+            node,
+            &app.config.submitter,
+            now_ms(),
+            s.household,
+            date,
+            &by,
+            &debtor,
+        )
+    })
+    .await
+    .map_err(run_problem)
 }
 
 /// Which runs to list.
@@ -893,20 +909,28 @@ async fn approve_run(
     p: Principal,
     Path(run_id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<crate::payrun::RunView>)> {
-    visible_run(&app, &p, &run_id)?;
+    let view = approve(&app, &p, run_id).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Approves a run (API and cockpit).
+pub(crate) async fn approve(
+    app: &Arc<App>,
+    p: &Principal,
+    run_id: String,
+) -> ApiResult<crate::payrun::RunView> {
+    visible_run(app, p, &run_id)?;
     if !matches!(p.role, Role::Supervisor) {
         return Err(Problem::forbidden(
             "payment runs are approved by a supervisor",
         ));
     }
     let by = p.id.clone();
-    let view = app
-        .write_run(move |app, node| {
-            crate::payrun::approve(node, &app.config.submitter, now_ms(), &run_id, &by)
-        })
-        .await
-        .map_err(run_problem)?;
-    Ok((StatusCode::CREATED, Json(view)))
+    app.write_run(move |app, node| {
+        crate::payrun::approve(node, &app.config.submitter, now_ms(), &run_id, &by)
+    })
+    .await
+    .map_err(run_problem)
 }
 
 /// Which pain.001 version.
@@ -994,36 +1018,36 @@ impl App {
 
 /// A suggestion for a suspense line: a household whose agreements (nearly) fit, and why.
 #[derive(Debug, Serialize, ToSchema)]
-struct Suggestion {
+pub(crate) struct Suggestion {
     /// The household.
-    household: String,
+    pub(crate) household: String,
     /// The agreement(s) it would be.
-    agreement: String,
+    pub(crate) agreement: String,
     /// Why, in Dutch.
-    reason: String,
+    pub(crate) reason: String,
     /// Whether it fits fully (else only partly: a person must judge).
-    fits: bool,
+    pub(crate) fits: bool,
 }
 
 /// A statement line no household took: unknown, or fitting more than one.
 #[derive(Debug, Serialize, ToSchema)]
-struct SuspenseLine {
+pub(crate) struct SuspenseLine {
     /// The line's id (for the assignment).
-    id: String,
+    pub(crate) id: String,
     /// The booking date (ISO 8601).
-    date: Option<String>,
+    pub(crate) date: Option<String>,
     /// Signed cents: money in positive.
-    amount_cents: i64,
+    pub(crate) amount_cents: i64,
     /// The other party's name, as the bank gives it.
-    counterparty_name: Option<String>,
+    pub(crate) counterparty_name: Option<String>,
     /// The other party's IBAN.
-    counterparty_iban: Option<String>,
+    pub(crate) counterparty_iban: Option<String>,
     /// The remittance information.
-    remittance: Option<String>,
+    pub(crate) remittance: Option<String>,
     /// The EndToEndId, if any.
-    end_to_end_id: Option<String>,
+    pub(crate) end_to_end_id: Option<String>,
     /// Households of the caller's caseload that (nearly) fit, best first.
-    suggestions: Vec<Suggestion>,
+    pub(crate) suggestions: Vec<Suggestion>,
 }
 
 struct FoundLine {
@@ -1067,6 +1091,90 @@ async fn list_suspense(
     State(app): State<Arc<App>>,
     p: Principal,
 ) -> ApiResult<Json<Vec<SuspenseLine>>> {
+    Ok(Json(suspense(&app, &p)?))
+}
+
+/// A suspense line in the path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+struct LinePath {
+    /// The line's id.
+    #[param(pattern = "^[0-9a-f]{32}$")]
+    line_id: String,
+}
+
+/// To whom a line goes.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct Assignment {
+    /// The household.
+    #[schema(pattern = "^[0-9]{1,38}$")]
+    household: String,
+}
+
+/// Books a suspense line to a household by hand (the household's counsellor). Once only: the
+/// line then leaves suspense.
+#[utoipa::path(post, path = "/suspense-lines/{line_id}/assignment", tag = "bank",
+    params(LinePath, ("Idempotency-Key" = String, Header, description = "Unique per assignment")),
+    request_body = Assignment, security(("bearer" = [])),
+    responses((status = 201, body = ops::MatchReport), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn assign_line(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path(line_id): Path<String>,
+    J(a): J<Assignment>,
+) -> ApiResult<(StatusCode, Json<ops::MatchReport>)> {
+    let report = assign(&app, &p, &line_id, &a.household).await?;
+    Ok((StatusCode::CREATED, Json(report)))
+}
+
+/// Books a suspense line to a household (API and cockpit).
+pub(crate) async fn assign(
+    app: &Arc<App>,
+    p: &Principal,
+    line_id: &str,
+    household: &str,
+) -> ApiResult<ops::MatchReport> {
+    let s = visible(app, p, household)?;
+    if !p.role.may_manage_household(&s.state.counsellor) {
+        return Err(Problem::forbidden(
+            "only the household's counsellor assigns lines to it",
+        ));
+    }
+    let found = {
+        let node = app.node();
+        suspense_lines(app, node.state().book())
+            .into_iter()
+            .find(|f| format!("{:032x}", f.imported.id) == line_id)
+    };
+    let Some(f) = found else {
+        return Err(Problem::not_found(format!(
+            "suspense line {line_id} (unknown, or already matched)"
+        )));
+    };
+    let household = s.household;
+    app.write(move |app, node| {
+        ops::book_matched(
+            node,
+            &app.config.submitter,
+            now_ms(),
+            &f.stored.file,
+            &app.config.foundation_iban,
+            household,
+            &[f.pos],
+            &Default::default(),
+        )
+    })
+    .await
+    .map_err(op_problem)
+}
+
+/// The suspense lines the caller may work on (API and cockpit).
+pub(crate) fn suspense(app: &App, p: &Principal) -> ApiResult<Vec<SuspenseLine>> {
     if !p.role.may_import_statements() {
         return Err(Problem::forbidden(
             "suspense lines are for counsellors and the administrator",
@@ -1091,7 +1199,7 @@ async fn list_suspense(
         })
         .collect();
     let mut out = vec![];
-    for f in suspense_lines(&app, st.book()) {
+    for f in suspense_lines(app, st.book()) {
         let entry = &f.stored.file.statements[f.pos.0].entries[f.pos.1];
         let line = crate::matching::line_of(entry);
         let week = jiff::Span::new().days(7);
@@ -1130,75 +1238,5 @@ async fn list_suspense(
         });
     }
     out.sort_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
-    Ok(Json(out))
-}
-
-/// A suspense line in the path.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)]
-struct LinePath {
-    /// The line's id.
-    #[param(pattern = "^[0-9a-f]{32}$")]
-    line_id: String,
-}
-
-/// To whom a line goes.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-struct Assignment {
-    /// The household.
-    #[schema(pattern = "^[0-9]{1,38}$")]
-    household: String,
-}
-
-/// Books a suspense line to a household by hand (the household's counsellor). Once only: the
-/// line then leaves suspense.
-#[utoipa::path(post, path = "/suspense-lines/{line_id}/assignment", tag = "bank",
-    params(LinePath, ("Idempotency-Key" = String, Header, description = "Unique per assignment")),
-    request_body = Assignment, security(("bearer" = [])),
-    responses((status = 201, body = ops::MatchReport), (status = 400, body = Problem, content_type = "application/problem+json"),
-              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
-              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn assign_line(
-    State(app): State<Arc<App>>,
-    p: Principal,
-    Path(line_id): Path<String>,
-    J(a): J<Assignment>,
-) -> ApiResult<(StatusCode, Json<ops::MatchReport>)> {
-    let s = visible(&app, &p, &a.household)?;
-    if !p.role.may_manage_household(&s.state.counsellor) {
-        return Err(Problem::forbidden(
-            "only the household's counsellor assigns lines to it",
-        ));
-    }
-    let found = {
-        let node = app.node();
-        suspense_lines(&app, node.state().book())
-            .into_iter()
-            .find(|f| format!("{:032x}", f.imported.id) == line_id)
-    };
-    let Some(f) = found else {
-        return Err(Problem::not_found(format!(
-            "suspense line {line_id} (unknown, or already matched)"
-        )));
-    };
-    let household = s.household;
-    let report = app
-        .write(move |app, node| {
-            ops::book_matched(
-                node,
-                &app.config.submitter,
-                now_ms(),
-                &f.stored.file,
-                &app.config.foundation_iban,
-                household,
-                &[f.pos],
-                &Default::default(),
-            )
-        })
-        .await
-        .map_err(op_problem)?;
-    Ok((StatusCode::CREATED, Json(report)))
+    Ok(out)
 }

@@ -31,6 +31,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/taal/{lang}", get(language))
         .route("/huishoudens", get(caseload))
         .route("/huishoudens/{id}", get(household))
+        .route("/afschriften", get(statements_page).post(upload_statement))
+        .route("/afschriften/regels/{line_id}", post(assign_line))
+        .route("/betaalruns", get(runs_page).post(make_run))
+        .route("/betaalruns/{run_id}/goedkeuren", post(approve_run))
+        .layer(axum::extract::DefaultBodyLimit::max(crate::BODY_MAX))
         .fallback(not_found)
         .with_state(app)
 }
@@ -79,6 +84,19 @@ fn page(lang: Lang, title: &str, who: Option<&Principal>, body: Markup) -> Marku
                 a.skip href="#inhoud" { (lang.t("Naar de inhoud", "Skip to content")) }
                 header.top {
                     a.brand href="/" { "knop" }
+                    @if let Some(p) = who {
+                        @if !matches!(p.role, Role::Resident { .. } | Role::Payer | Role::Creditor | Role::Auditor) {
+                            nav aria-label=(lang.t("Hoofdmenu", "Main menu")) {
+                                a href="/huishoudens" { (lang.t("Huishoudens", "Households")) }
+                                " · "
+                                @if p.role.may_import_statements() {
+                                    a href="/afschriften" { (lang.t("Afschriften", "Statements")) }
+                                    " · "
+                                }
+                                a href="/betaalruns" { (lang.t("Betaalruns", "Payment runs")) }
+                            }
+                        }
+                    }
                     nav aria-label=(lang.t("Taal en account", "Language and account")) {
                         @if lang.en {
                             a href="/taal/nl" lang="nl" { "Nederlands" }
@@ -567,4 +585,383 @@ async fn household(
             },
         ),
     )
+}
+
+fn csrf_ok(p: &Principal, sent: &str) -> bool {
+    p.csrf
+        .as_deref()
+        .is_some_and(|c| !sent.is_empty() && c == sent)
+}
+
+fn refused(lang: Lang, p: &Principal) -> Response {
+    message(
+        lang,
+        StatusCode::FORBIDDEN,
+        lang.t("Geweigerd", "Refused"),
+        lang.t(
+            "Dit formulier is verlopen of kwam niet van deze site; probeer het opnieuw.",
+            "This form has expired or did not come from this site; try again.",
+        ),
+        Some(p),
+    )
+}
+
+fn problem_page(lang: Lang, p: &Principal, e: crate::Problem) -> Response {
+    let status = e.status_code();
+    message(lang, status, &e.title, &e.detail, Some(p))
+}
+
+fn statements_markup(
+    lang: Lang,
+    p: &Principal,
+    lines: &[crate::api::SuspenseLine],
+    result: Option<Markup>,
+) -> Markup {
+    let title = lang.t("Bankafschriften", "Bank statements");
+    let csrf = p.csrf.clone().unwrap_or_default();
+    html! {
+        h1 { (title) }
+        @if let Some(r) = result { (r) }
+        h2 { (lang.t("Afschrift inlezen (camt.053)", "Upload a statement (camt.053)")) }
+        form method="post" action="/afschriften" enctype="multipart/form-data" {
+            input type="hidden" name="csrf" value=(csrf);
+            p {
+                label for="bestand" { (lang.t("Bestand van de bank", "File from the bank")) }
+                br;
+                input id="bestand" type="file" name="bestand" accept=".xml,application/xml,text/xml" required;
+            }
+            p { button type="submit" { (lang.t("Inlezen en matchen", "Import and match")) } }
+        }
+        h2 { (lang.t("Nog te verdelen", "Still to match")) " (" (lines.len()) ")" }
+        @if lines.is_empty() {
+            p { (lang.t("Alle regels zijn verdeeld.", "Every line is matched.")) }
+        }
+        @for l in lines {
+            section.card aria-labelledby=(format!("r-{}", l.id)) {
+                h3 id=(format!("r-{}", l.id)) {
+                    (l.date.as_deref().map(|d| lang.date(d)).unwrap_or_default()) " · " (euro(l.amount_cents))
+                }
+                p {
+                    (l.counterparty_name.clone().unwrap_or_else(|| lang.t("onbekende partij", "unknown party").into()))
+                    @if let Some(i) = &l.counterparty_iban { " (" (i) ")" }
+                    @if let Some(r) = &l.remittance { br; span.note { (r) } }
+                }
+                @if l.suggestions.is_empty() {
+                    p.note { (lang.t("Geen suggesties uit uw caseload.", "No suggestions from your caseload.")) }
+                } @else {
+                    ul {
+                        @for sg in &l.suggestions {
+                            li {
+                                (lang.t("Huishouden", "Household")) " " (sg.household) ": " (sg.agreement) " — " (sg.reason)
+                                @if !sg.fits { " " span.note { (lang.t("(past maar deels)", "(fits only partly)")) } }
+                            }
+                        }
+                    }
+                }
+                form method="post" action=(format!("/afschriften/regels/{}", l.id)) {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label for=(format!("h-{}", l.id)) { (lang.t("Boeken op huishouden", "Book to household")) }
+                    " "
+                    input id=(format!("h-{}", l.id)) name="household" inputmode="numeric" pattern="[0-9]{1,38}" required
+                        value=(l.suggestions.first().map(|s| s.household.clone()).unwrap_or_default());
+                    " "
+                    button type="submit" { (lang.t("Boeken", "Book")) }
+                }
+            }
+        }
+    }
+}
+
+async fn statements_page(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    match crate::api::suspense(&app, &p) {
+        Ok(lines) => html_response(
+            StatusCode::OK,
+            page(
+                lang,
+                lang.t("Bankafschriften", "Bank statements"),
+                Some(&p),
+                statements_markup(lang, &p, &lines, None),
+            ),
+        ),
+        Err(e) => problem_page(lang, &p, e),
+    }
+}
+
+async fn upload_statement(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    let (mut csrf, mut file) = (String::new(), None);
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_owned();
+                match field.bytes().await {
+                    Ok(b) if name == "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
+                    Ok(b) if name == "bestand" => file = Some(b),
+                    Ok(_) => {}
+                    Err(e) => {
+                        return message(
+                            lang,
+                            StatusCode::BAD_REQUEST,
+                            lang.t("Ongeldig formulier", "Invalid form"),
+                            &e.body_text(),
+                            Some(&p),
+                        )
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return message(
+                    lang,
+                    e.status(),
+                    lang.t("Ongeldig formulier", "Invalid form"),
+                    &e.body_text(),
+                    Some(&p),
+                )
+            }
+        }
+    }
+    if !csrf_ok(&p, &csrf) {
+        return refused(lang, &p);
+    }
+    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
+        return message(
+            lang,
+            StatusCode::BAD_REQUEST,
+            lang.t("Geen bestand", "No file"),
+            lang.t("Kies een camt.053-bestand.", "Choose a camt.053 file."),
+            Some(&p),
+        );
+    };
+    let result = match crate::api::upload(&app, &p, bytes).await {
+        Ok(r) => {
+            let reconciled = r.import.difference_cents.unwrap_or(0) == 0;
+            html! {
+                div class=(if reconciled { "alert info" } else { "alert urgent" }) role="status" {
+                    @if r.import.booked == 0 {
+                        (lang.t("Dit afschrift was al ingelezen: niets nieuws geboekt.", "This statement was imported before: nothing new booked."))
+                    } @else {
+                        (lang.t("Ingelezen:", "Imported:")) " " (r.import.booked) " " (lang.t("boekingen", "bookings")) "; "
+                        (r.matching.matched_lines) " " (lang.t("regels automatisch verdeeld,", "lines matched automatically,")) " "
+                        (r.matching.suspense_lines) " " (lang.t("wachten op u.", "wait for you."))
+                    }
+                    br;
+                    @if let Some(d) = r.import.difference_cents.filter(|d| *d != 0) {
+                        strong { (lang.t("Afstemming klopt niet: verschil", "Reconciliation does not match: difference")) " " (euro(d)) }
+                    } @else {
+                        (lang.t("Saldo in het grootboek:", "Balance in the book:")) " " (euro(r.import.book_balance_cents))
+                    }
+                }
+            }
+        }
+        Err(e) => html! {
+            div.alert.urgent role="alert" {
+                strong { (lang.t("Niet ingelezen, niets geboekt.", "Not imported, nothing booked.")) } " " (e.detail)
+            }
+        },
+    };
+    match crate::api::suspense(&app, &p) {
+        Ok(lines) => html_response(
+            StatusCode::OK,
+            page(
+                lang,
+                lang.t("Bankafschriften", "Bank statements"),
+                Some(&p),
+                statements_markup(lang, &p, &lines, Some(result)),
+            ),
+        ),
+        Err(e) => problem_page(lang, &p, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    csrf: String,
+    household: String,
+}
+
+async fn assign_line(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+    Path(line_id): Path<String>,
+    Form(f): Form<AssignForm>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    if !csrf_ok(&p, &f.csrf) {
+        return refused(lang, &p);
+    }
+    match crate::api::assign(&app, &p, &line_id, f.household.trim()).await {
+        Ok(_) => Redirect::to("/afschriften").into_response(),
+        Err(e) => problem_page(lang, &p, e),
+    }
+}
+
+async fn runs_page(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    if matches!(p.role, Role::Payer | Role::Creditor | Role::Auditor) {
+        return message(
+            lang,
+            StatusCode::FORBIDDEN,
+            lang.t("Geen toegang", "No access"),
+            lang.t(
+                "Met deze rol ziet u geen betaalruns.",
+                "This role sees no payment runs.",
+            ),
+            Some(&p),
+        );
+    }
+    let (runs, mine): (Vec<crate::payrun::RunView>, Vec<String>) = {
+        let node = app.node();
+        let st = node.state();
+        let visible = |h: u128| {
+            st.households()
+                .get(&h)
+                .is_some_and(|x| p.role.may_see_household(h, &x.counsellor))
+        };
+        let mut runs: Vec<_> = st
+            .runs()
+            .values()
+            .filter(|r| visible(r.household))
+            .filter_map(crate::payrun::RunView::of)
+            .collect();
+        runs.sort_by_key(|r| std::cmp::Reverse(r.entry));
+        let mine = st
+            .households()
+            .iter()
+            .filter(|(_, h)| p.role.may_manage_household(&h.counsellor))
+            .map(|(id, _)| id.to_string())
+            .collect();
+        (runs, mine)
+    };
+    let csrf = p.csrf.clone().unwrap_or_default();
+    let title = lang.t("Betaalruns", "Payment runs");
+    let next_day = knop_budget::calendar::next_business_day(app.today());
+    html_response(
+        StatusCode::OK,
+        page(
+            lang,
+            title,
+            Some(&p),
+            html! {
+                h1 { (title) }
+                @if !mine.is_empty() {
+                    h2 { (lang.t("Nieuwe betaalrun", "New payment run")) }
+                    form method="post" action="/betaalruns" {
+                        input type="hidden" name="csrf" value=(csrf);
+                        p {
+                            label for="run-h" { (lang.t("Huishouden", "Household")) } br;
+                            select id="run-h" name="household" { @for h in &mine { option value=(h) { (h) } } }
+                        }
+                        p {
+                            label for="run-d" { (lang.t("Uitvoerdatum (werkdag)", "Execution date (business day)")) } br;
+                            input id="run-d" type="date" name="date" required value=(next_day.to_string());
+                        }
+                        p { button type="submit" { (lang.t("Run maken", "Make run")) } }
+                    }
+                }
+                h2 { (lang.t("Runs", "Runs")) }
+                @if runs.is_empty() { p { (lang.t("Nog geen betaalruns.", "No payment runs yet.")) } }
+                @for r in &runs {
+                    section.card aria-labelledby=(format!("run-{}", r.content.run_id)) {
+                        h3 id=(format!("run-{}", r.content.run_id)) { (r.content.run_id) }
+                        p {
+                            (lang.t("Huishouden", "Household")) " " (r.content.household) " · " (lang.date(&r.content.date)) " · "
+                            strong { (euro(r.total_cents)) }
+                            br;
+                            (lang.t("Gemaakt door", "Made by")) " " (r.created_by) " · "
+                            @if r.approved {
+                                (lang.t("goedgekeurd door", "approved by")) " " (r.approved_by.join(", "))
+                            } @else {
+                                strong { (lang.t("wacht op goedkeuring door een tweede persoon", "awaiting approval by a second person")) }
+                            }
+                        }
+                        @if !r.content.items.is_empty() {
+                            table {
+                                thead { tr { th scope="col" { (lang.t("Wat", "What")) } th scope="col" { (lang.t("Aan", "To")) } th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) } } }
+                                tbody { @for i in &r.content.items { tr { td { (i.agreement) } td { (i.creditor_name) } td.amount { (euro(i.cents)) } } } }
+                            }
+                        }
+                        @for n in &r.content.not_covered { p.note { (lang.t("Niet in deze run:", "Not in this run:")) " " (n) } }
+                        @if r.content.advanced_cents > 0 {
+                            p.note { (lang.t("Voorgeschoten door de stichting:", "Advanced by the foundation:")) " " (euro(r.content.advanced_cents)) }
+                        }
+                        @if !r.approved && matches!(p.role, Role::Supervisor) && r.created_by != p.id {
+                            form method="post" action=(format!("/betaalruns/{}/goedkeuren", r.content.run_id)) {
+                                input type="hidden" name="csrf" value=(csrf);
+                                button type="submit" { (lang.t("Goedkeuren", "Approve")) }
+                            }
+                        }
+                        @if r.approved && !matches!(p.role, Role::Resident { .. }) && !r.content.items.is_empty() {
+                            p {
+                                a href=(format!("/api/v1/payment-runs/{}/pain001", r.content.run_id)) download { (lang.t("Download pain.001 (.03)", "Download pain.001 (.03)")) }
+                                " · "
+                                a href=(format!("/api/v1/payment-runs/{}/pain001?version=09", r.content.run_id)) download { "pain.001 (.09)" }
+                            }
+                        }
+                    }
+                }
+            },
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+struct RunForm {
+    csrf: String,
+    household: String,
+    date: String,
+}
+
+async fn make_run(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+    Form(f): Form<RunForm>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    if !csrf_ok(&p, &f.csrf) {
+        return refused(lang, &p);
+    }
+    match crate::api::make_run(&app, &p, &f.household, &f.date).await {
+        Ok(_) => Redirect::to("/betaalruns").into_response(),
+        Err(e) => problem_page(lang, &p, e),
+    }
+}
+
+async fn approve_run(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+    Path(run_id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    if !csrf_ok(&p, &f.csrf) {
+        return refused(lang, &p);
+    }
+    match crate::api::approve(&app, &p, run_id).await {
+        Ok(_) => Redirect::to("/betaalruns").into_response(),
+        Err(e) => problem_page(lang, &p, e),
+    }
 }
