@@ -282,6 +282,20 @@ pub fn demo(into: Option<PathBuf>, listen: SocketAddr) -> Result<ExitCode> {
     let ledger = dir.join("grootboek");
     std::fs::create_dir_all(&ledger)?;
     let p = crate::simulate_cmd::pipeline(&scenario, &outcomes, &sim, &ledger, &demo_counsellor)?;
+    // The service keeps the statements it imported, to show and match their lines and to know
+    // what was paid: hand it the simulation's.
+    let kept = dir.join("afschriften");
+    std::fs::create_dir_all(&kept)?;
+    for e in std::fs::read_dir(sim.join("bank/camt053"))? {
+        let path = e?.path();
+        let bytes = std::fs::read(&path)?;
+        use sha2::Digest;
+        let hex: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        std::fs::write(kept.join(format!("{hex}.xml")), bytes)?;
+    }
     let auditor_key = new_secret("knop_k");
     let creditor_key = new_secret("knop_k");
     let titles: Vec<String> = scenario
@@ -310,7 +324,7 @@ pub fn demo(into: Option<PathBuf>, listen: SocketAddr) -> Result<ExitCode> {
         dev_login: true,
         today: Some(p.last_day),
         tls: false,
-        statement_dir: Some(dir.join("afschriften")),
+        statement_dir: Some(kept),
     };
     let app = App::new(p.node, config).map_err(|e| anyhow::anyhow!(e))?;
     let users = demo_users(&titles);

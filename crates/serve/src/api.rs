@@ -796,6 +796,14 @@ pub(crate) async fn make_run(
         .map_err(|e| Problem::unprocessable(format!("date: {e}")))?;
     let by = p.id.clone();
     let debtor = app.debtor();
+    // EndToEndIds the kept statements show as paid out.
+    let paid: std::collections::HashSet<String> = app
+        .statements()
+        .iter()
+        .flat_map(|st| st.file.statements.iter().flat_map(|s| s.entries.iter()))
+        .filter(|e| e.cents < 0)
+        .filter_map(|e| e.details.first().and_then(|d| d.end_to_end_id.clone()))
+        .collect();
     app.write_run(move |app, node| {
         crate::payrun::make(
             node,
@@ -805,6 +813,7 @@ pub(crate) async fn make_run(
             date,
             &by,
             &debtor,
+            &paid,
         )
     })
     .await

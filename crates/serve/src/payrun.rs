@@ -84,7 +84,8 @@ pub fn reserve(
         .into_iter()
         .filter(|x| node.state().book().account(x.id).is_none())
         .collect();
-    if !accounts.is_empty() {
+    // Nothing to pay: nothing written at all.
+    if !accounts.is_empty() && !s.items.is_empty() {
         submit(node, key, now_ms, &Command::CreateAccounts(accounts))??;
     }
     let mut transfers = Vec::new();
@@ -298,6 +299,9 @@ pub struct Debtor {
 }
 
 /// Makes a run for `household` on `date` by `created_by`: reserves it and records it.
+/// `paid` holds EndToEndIds the bank statements already show as paid: those are left out (a
+/// payment made outside a run, or before the ledger knew it, is never made twice).
+#[allow(clippy::too_many_arguments)]
 pub fn make(
     node: &mut Node,
     key: &NoteKey,
@@ -306,6 +310,7 @@ pub fn make(
     date: Date,
     created_by: &str,
     debtor: &Debtor,
+    paid: &std::collections::HashSet<String>,
 ) -> Result<RunView, RunError> {
     if !knop_budget::calendar::is_business_day(date) {
         return Err(RunError::Invalid(format!(
@@ -314,11 +319,22 @@ pub fn make(
     }
     let snap = crate::views::snapshot(node.state(), household)
         .ok_or_else(|| RunError::Invalid(format!("household {household} is not on the ledger")))?;
-    let plan = Plan {
+    let mut plan = Plan {
         opening_balance_cents: 0,
         agreements: snap.state.agreements.values().cloned().collect(),
         household: Some(household.to_string()),
     };
+    let already: Vec<(String, String)> = select(&plan, date, i64::MAX)
+        .items
+        .into_iter()
+        .filter(|i| paid.contains(&i.end_to_end_id))
+        .map(|i| (i.agreement, i.due.to_string()))
+        .collect();
+    if !already.is_empty() {
+        // Leave those agreements' occurrence on this date out of the plan for this run.
+        plan.agreements
+            .retain(|a| !already.iter().any(|(id, _)| *id == a.id));
+    }
     let reserved = reserve(
         node,
         key,
@@ -330,6 +346,11 @@ pub fn make(
         debtor.advance_limit_cents,
     )?;
     let mut content = RunContent::new(household, date, &debtor.name, &debtor.iban, &reserved);
+    for (id, due) in &already {
+        content
+            .not_covered
+            .push(format!("{id} {due}: al betaald volgens het bankafschrift"));
+    }
     // Made again (a retry): the run is on the ledger already.
     if let Some(r) = node.state().runs().get(&content.run_id) {
         if r.household == household {
@@ -375,6 +396,16 @@ pub fn make(
                 "nothing new to pay on {date}: every payment due is in an earlier run"
             )));
         }
+    }
+    if content.items.is_empty() {
+        return Err(RunError::Invalid(if content.not_covered.is_empty() {
+            format!("nothing to pay on {date}")
+        } else {
+            format!(
+                "nothing to pay on {date}: {}",
+                content.not_covered.join("; ")
+            )
+        }));
     }
     let run_id = content.run_id.clone();
     submit(

@@ -1494,3 +1494,45 @@ async fn the_counsellor_and_supervisor_work_in_the_cockpit() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("business day"), "{}", r.text());
 }
+
+#[tokio::test]
+async fn a_payment_the_bank_already_made_is_not_put_in_a_run() {
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    // The statement shows household 1's April rent already paid (its EndToEndId).
+    let plan = knop_budget::Plan {
+        opening_balance_cents: 0,
+        agreements: vec![],
+        household: Some("1".into()),
+    };
+    let e2e = plan.end_to_end_id("huur", "2026-04-01".parse().unwrap());
+    let text = String::from_utf8(STATEMENT.to_vec())
+        .unwrap()
+        .replace("KNOP-20260401-3e120ba1", &e2e);
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/bank-statements",
+            Some(&a),
+            Some(("application/xml", text.into_bytes())),
+            Some("up"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let size = t.app.node().size();
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/payment-runs",
+            Some(&a),
+            Some((
+                "application/json",
+                br#"{"household":"1","date":"2026-04-01"}"#.to_vec(),
+            )),
+            Some("run"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("al betaald"), "{}", r.text());
+    assert_eq!(t.app.node().size(), size, "nothing reserved or recorded");
+}
