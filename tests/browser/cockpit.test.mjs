@@ -1,0 +1,120 @@
+// Browser tests of the knop cockpit: Playwright (playwright-core) driving Debian's chromium
+// against a running `knop demo`, and axe-core on every page (WCAG 2.1 A and AA rules).
+//
+// Environment: KNOP_URL (the demo's base URL), CHROMIUM (default /usr/bin/chromium),
+// SCREENSHOTS (directory for screenshots and the downloaded pain.001), STATEMENT (a camt.053
+// file of the demo foundation's account to upload).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+
+const base = process.env.KNOP_URL ?? 'http://127.0.0.1:8080';
+const shots = process.env.SCREENSHOTS ?? 'target/browser';
+const statement = process.env.STATEMENT;
+fs.mkdirSync(shots, { recursive: true });
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox'],
+  });
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** Runs axe on the page and fails on any violation, listing them. */
+async function accessible(page, name) {
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const found = result.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
+  assert.deepEqual(found, [], `axe violations on ${name}`);
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+}
+
+async function login(page, who) {
+  await page.goto(`${base}/`);
+  assert.match(page.url(), /\/inloggen$/);
+  await page.locator(`form:has(input[value="${who}"]) button`).click();
+}
+
+test('a resident reads this month on a phone', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  const page = await context.newPage();
+  await page.goto(`${base}/inloggen`);
+  await accessible(page, '01-inloggen');
+  await login(page, 'inwoner-1');
+  assert.match(page.url(), /\/huishoudens\/1$/);
+  await assert.doesNotReject(page.getByRole('heading', { name: 'Uw geld deze maand' }).waitFor());
+  const balance = await page.locator('.card .value').first().innerText();
+  assert.match(balance, /^-?€ -?[\d.]+,\d\d$/, `an amount as € 1.234,56: ${balance}`);
+  assert.ok(await page.locator('svg.chart').isVisible(), 'the forecast chart');
+  await accessible(page, '02-inwoner-overzicht-telefoon');
+  await page.getByRole('link', { name: 'English' }).click();
+  await page.goto(`${base}/huishoudens/1`);
+  await assert.doesNotReject(page.getByRole('heading', { name: 'Your money this month' }).waitFor());
+  await accessible(page, '03-resident-overview-english');
+  await context.close();
+});
+
+test('a counsellor uploads a statement, matches a line and makes a run; a supervisor approves and downloads it', async () => {
+  assert.ok(statement, 'STATEMENT must name a camt.053 file');
+  const c = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await c.newPage();
+  await login(page, 'consulent-a');
+  assert.match(page.url(), /\/huishoudens$/);
+  await accessible(page, '04-consulent-caseload');
+  await page.locator('table a').first().click();
+  await accessible(page, '05-consulent-huishouden');
+
+  await page.goto(`${base}/afschriften`);
+  await accessible(page, '06-afschriften');
+  await page.setInputFiles('#bestand', statement);
+  await page.getByRole('button', { name: 'Inlezen en matchen' }).click();
+  await assert.doesNotReject(page.locator('.alert').first().waitFor());
+  const result = await page.locator('.alert').first().innerText();
+  assert.match(result, /Ingelezen|al ingelezen/, result);
+  await accessible(page, '07-afschrift-ingelezen');
+  const before = await page.locator('main section.card').count();
+  assert.ok(before > 0, 'lines wait in suspense');
+  const first = page.locator('main section.card').first();
+  await first.locator('input[name="household"]').fill('1');
+  await first.getByRole('button', { name: 'Boeken' }).click();
+  await page.waitForURL(`${base}/afschriften`);
+  assert.equal(await page.locator('main section.card').count(), before - 1, 'the line left suspense');
+
+  await page.goto(`${base}/betaalruns`);
+  await page.selectOption('#run-h', '1');
+  await page.fill('#run-d', process.env.RUN_DATE ?? '2026-12-31');
+  await page.getByRole('button', { name: 'Run maken' }).click();
+  await page.waitForURL(`${base}/betaalruns`);
+  await assert.doesNotReject(page.getByText('wacht op goedkeuring door een tweede persoon').first().waitFor());
+  assert.equal(await page.getByRole('button', { name: 'Goedkeuren' }).count(), 0, 'the maker cannot approve');
+  await accessible(page, '08-betaalrun-gemaakt');
+  await c.close();
+
+  const s = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const sp = await s.newPage();
+  await login(sp, 'controleur');
+  await sp.goto(`${base}/betaalruns`);
+  await sp.getByRole('button', { name: 'Goedkeuren' }).first().click();
+  await sp.waitForURL(`${base}/betaalruns`);
+  await accessible(sp, '09-betaalrun-goedgekeurd');
+  const [download] = await Promise.all([
+    sp.waitForEvent('download'),
+    sp.getByRole('link', { name: 'Download pain.001 (.03)' }).first().click(),
+  ]);
+  const file = path.join(shots, 'betaalrun.pain001.xml');
+  await download.saveAs(file);
+  const xml = fs.readFileSync(file, 'utf8');
+  assert.match(xml, /urn:iso:std:iso:20022:tech:xsd:pain\.001\.001\.03/);
+  assert.match(xml, /<CstmrCdtTrfInitn>/);
+  await s.close();
+});
