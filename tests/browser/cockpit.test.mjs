@@ -118,3 +118,33 @@ test('a counsellor uploads a statement, matches a line and makes a run; a superv
   assert.match(xml, /<CstmrCdtTrfInitn>/);
   await s.close();
 });
+
+test('a counsellor logs in through the identity provider (OpenID Connect, code flow with PKCE)', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/inloggen`);
+  await page.getByRole('link', { name: /Inloggen met DigiD/ }).click();
+  // The provider's own login page (oidc-provider's development interactions).
+  assert.match(page.url(), /127\.0\.0\.1:\d+\/interaction\//);
+  await page.fill('input[name="login"]', 'consulent-b');
+  await page.fill('input[name="password"]', 'any');
+  await page.locator('button[type="submit"]').first().click();
+  if (/\/interaction\//.test(page.url())) {
+    await page.locator('button[type="submit"]').first().click(); // consent
+  }
+  await page.waitForURL(`${base}/huishoudens`);
+  await assert.doesNotReject(page.getByText('consulent-b').first().waitFor());
+  await accessible(page, '10-ingelogd-via-oidc');
+  // A subject knop does not know gets a clear refusal, not a session.
+  await context.clearCookies();
+  await page.goto(`${base}/inloggen`);
+  await page.getByRole('link', { name: /Inloggen met DigiD/ }).click();
+  await page.fill('input[name="login"]', 'onbekend');
+  await page.fill('input[name="password"]', 'any');
+  await page.locator('button[type="submit"]').first().click();
+  if (/\/interaction\//.test(page.url())) {
+    await page.locator('button[type="submit"]').first().click();
+  }
+  await assert.doesNotReject(page.getByText('knop kent u nog niet').waitFor());
+  await context.close();
+});

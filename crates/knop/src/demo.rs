@@ -28,6 +28,8 @@ pub struct DemoArgs {
     /// Instead of serving: a short run on a new ledger, explained step by step, that ends.
     #[arg(long)]
     pub walkthrough: bool,
+    #[command(flatten)]
+    pub oidc: crate::serve_cmd::OidcArgs,
 }
 
 const ORIGIN: &str = "knop.demo/ledger";
@@ -97,7 +99,7 @@ fn transfer(id: u128, dr: u128, cr: u128, euros: &str, flags: u16) -> Result<Tra
 /// `knop demo`.
 pub fn run(args: DemoArgs) -> Result<ExitCode> {
     if !args.walkthrough {
-        return crate::serve_cmd::demo(args.into, args.listen);
+        return crate::serve_cmd::demo(args.into, args.listen, &args.oidc);
     }
     let dir = match args.into {
         Some(d) => d,

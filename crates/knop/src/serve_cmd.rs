@@ -45,6 +45,45 @@ pub struct ServeArgs {
     /// Where uploaded statements are kept (default: DIR/statements for the embedded store).
     #[arg(long, value_name = "DIR")]
     pub statements: Option<PathBuf>,
+    #[command(flatten)]
+    pub oidc: OidcArgs,
+}
+
+/// Logging in with OpenID Connect (a DigiD or eHerkenning broker of the municipality).
+#[derive(Args, Debug, Clone)]
+pub struct OidcArgs {
+    /// The identity provider's issuer URL (discovery at /.well-known/openid-configuration).
+    #[arg(long, value_name = "URL")]
+    pub oidc_issuer: Option<String>,
+    /// knop's client id at the provider.
+    #[arg(long, default_value = "knop", requires = "oidc_issuer")]
+    pub oidc_client_id: String,
+    /// knop's client secret at the provider (better: the environment variable).
+    #[arg(long, env = "KNOP_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+    /// knop's callback as registered at the provider (default: http://LISTEN/inloggen/callback).
+    #[arg(long, value_name = "URL", requires = "oidc_issuer")]
+    pub oidc_redirect: Option<String>,
+    /// What the login button says.
+    #[arg(long, default_value = "DigiD", requires = "oidc_issuer")]
+    pub oidc_label: String,
+}
+
+impl OidcArgs {
+    /// The configuration, if an issuer is given.
+    pub fn config(&self, listen: SocketAddr) -> Option<knop_serve::oidc::OidcConfig> {
+        let issuer = self.oidc_issuer.clone()?;
+        Some(knop_serve::oidc::OidcConfig {
+            issuer,
+            client_id: self.oidc_client_id.clone(),
+            client_secret: self.oidc_client_secret.clone(),
+            redirect_url: self
+                .oidc_redirect
+                .clone()
+                .unwrap_or_else(|| format!("http://{listen}/inloggen/callback")),
+            label: self.oidc_label.clone(),
+        })
+    }
 }
 
 /// The `--config` file.
@@ -160,12 +199,12 @@ pub fn serve(loc: &Location, a: ServeArgs) -> Result<ExitCode> {
         Some(p) => read_config(p)?,
         None => (vec![], vec![]),
     };
-    if !users.is_empty() && !a.dev_login {
+    if !users.is_empty() && !a.dev_login && a.oidc.oidc_issuer.is_none() {
         eprintln!(
             "{}",
             t(
-                "let op: gebruikers in de configuratie loggen alleen in met --dev-login",
-                "note: users in the configuration only log in with --dev-login"
+                "let op: gebruikers in de configuratie loggen alleen in met --oidc-issuer of --dev-login",
+                "note: users in the configuration only log in with --oidc-issuer or --dev-login"
             )
         );
     }
@@ -179,6 +218,7 @@ pub fn serve(loc: &Location, a: ServeArgs) -> Result<ExitCode> {
         api_keys,
         dev_login: a.dev_login,
         today: None,
+        oidc: a.oidc.config(a.listen),
         tls: a.tls,
         statement_dir: a.statements.or_else(|| {
             loc.database.is_none().then(|| {
@@ -250,7 +290,7 @@ pub fn demo_counsellor(i: usize) -> String {
 }
 
 /// `knop demo` (without `--walkthrough`): simulate, fill a ledger, serve it.
-pub fn demo(into: Option<PathBuf>, listen: SocketAddr) -> Result<ExitCode> {
+pub fn demo(into: Option<PathBuf>, listen: SocketAddr, oidc: &OidcArgs) -> Result<ExitCode> {
     let dir = match into {
         Some(d) => d,
         None => tempfile::Builder::new()
@@ -323,6 +363,7 @@ pub fn demo(into: Option<PathBuf>, listen: SocketAddr) -> Result<ExitCode> {
         ],
         dev_login: true,
         today: Some(p.last_day),
+        oidc: oidc.config(listen),
         tls: false,
         statement_dir: Some(kept),
     };

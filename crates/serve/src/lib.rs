@@ -16,6 +16,7 @@
 pub mod auth;
 pub mod idempotency;
 pub mod matching;
+pub mod oidc;
 pub mod ops;
 pub mod payrun;
 pub mod problem;
@@ -67,6 +68,8 @@ pub struct Config {
     pub today: Option<Date>,
     /// Whether the service is reached over TLS (behind a proxy): secure cookies and HSTS.
     pub tls: bool,
+    /// Logging in with OpenID Connect (a municipality's DigiD or eHerkenning broker), if set.
+    pub oidc: Option<oidc::OidcConfig>,
     /// Where uploaded bank statements are kept (so that suspense lines can be shown and matched
     /// later); `None`: in memory only.
     pub statement_dir: Option<std::path::PathBuf>,
@@ -90,6 +93,7 @@ pub struct App {
     sessions: auth::Sessions,
     idempotency: idempotency::Keys,
     statements: RwLock<Vec<Arc<Stored>>>,
+    oidc: Option<oidc::Oidc>,
 }
 
 impl App {
@@ -113,7 +117,12 @@ impl App {
             Some(dir) => load_statements(dir)?,
             None => vec![],
         };
+        let oidc = match &config.oidc {
+            Some(c) => Some(oidc::Oidc::new(c.clone()).map_err(|e| e.to_string())?),
+            None => None,
+        };
         Ok(Arc::new(Self {
+            oidc,
             statements: RwLock::new(statements),
             node: Mutex::new(node),
             checkpoint: RwLock::new(Arc::new(cp)),

@@ -27,6 +27,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/", get(home))
         .route("/static/knop.css", get(css))
         .route("/inloggen", get(login_page).post(login))
+        .route("/inloggen/oidc", get(oidc_start))
+        .route("/inloggen/callback", get(oidc_callback))
         .route("/uitloggen", post(logout))
         .route("/taal/{lang}", get(language))
         .route("/huishoudens", get(caseload))
@@ -213,6 +215,22 @@ async fn login_page(
 ) -> Response {
     let lang = Lang::of(&headers);
     let title = lang.t("Inloggen", "Log in");
+    if let Some(o) = &app.oidc {
+        if !app.config.dev_login {
+            return html_response(
+                StatusCode::OK,
+                page(
+                    lang,
+                    title,
+                    p.as_ref(),
+                    html! {
+                        h1 { (title) }
+                        p { a.button href="/inloggen/oidc" { (lang.t("Inloggen met", "Log in with")) " " (o.label()) } }
+                    },
+                ),
+            );
+        }
+    }
     if !app.config.dev_login {
         return message(
             lang,
@@ -235,6 +253,10 @@ async fn login_page(
             p.as_ref(),
             html! {
                 h1 { (title) }
+                @if let Some(o) = &app.oidc {
+                    p { a.button href="/inloggen/oidc" { (lang.t("Inloggen met", "Log in with")) " " (o.label()) } }
+                    h2 { (lang.t("Of voor de demo", "Or for the demo")) }
+                }
                 p { (lang.t(
                     "Dit is de demo: kies met wie u wilt inloggen. Een echte server gebruikt DigiD of eHerkenning.",
                     "This is the demo: choose whom to log in as. A real server uses DigiD or eHerkenning.")) }
@@ -963,5 +985,100 @@ async fn approve_run(
     match crate::api::approve(&app, &p, run_id).await {
         Ok(_) => Redirect::to("/betaalruns").into_response(),
         Err(e) => problem_page(lang, &p, e),
+    }
+}
+
+fn start_session(app: &App, user: &crate::User) -> Response {
+    let token = app.sessions.start(user);
+    let secure = if app.config.tls { "; Secure" } else { "" };
+    let mut r = Redirect::to("/").into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=28800{secure}"
+    )) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+async fn oidc_start(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(o) = &app.oidc else {
+        return message(
+            lang,
+            StatusCode::NOT_FOUND,
+            lang.t("Niet gevonden", "Not found"),
+            lang.t("Deze pagina bestaat niet.", "This page does not exist."),
+            None,
+        );
+    };
+    match o.start().await {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(e) => message(
+            lang,
+            StatusCode::BAD_GATEWAY,
+            lang.t("Inloggen lukt nu niet", "Logging in does not work now"),
+            &e.to_string(),
+            None,
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+    #[allow(dead_code)]
+    iss: Option<String>,
+}
+
+async fn oidc_callback(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    axum::extract::Query(cb): axum::extract::Query<Callback>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(o) = &app.oidc else {
+        return message(
+            lang,
+            StatusCode::NOT_FOUND,
+            lang.t("Niet gevonden", "Not found"),
+            lang.t("Deze pagina bestaat niet.", "This page does not exist."),
+            None,
+        );
+    };
+    let failed = |status: StatusCode, why: &str| {
+        message(
+            lang,
+            status,
+            lang.t("Inloggen is niet gelukt", "Logging in failed"),
+            why,
+            None,
+        )
+    };
+    if let Some(e) = cb.error {
+        return failed(
+            StatusCode::UNAUTHORIZED,
+            &format!("{e}: {}", cb.error_description.unwrap_or_default()),
+        );
+    }
+    let (Some(code), Some(state)) = (cb.code, cb.state) else {
+        return failed(StatusCode::BAD_REQUEST, "the callback needs code and state");
+    };
+    match o.finish(&code, &state).await {
+        Ok(subject) => match app.user(&subject) {
+            Some(user) => start_session(&app, user),
+            None => failed(
+                StatusCode::FORBIDDEN,
+                lang.t(
+                    "U bent ingelogd, maar knop kent u nog niet. Vraag uw gemeente of stichting om toegang.",
+                    "You logged in, but knop does not know you yet. Ask your municipality or foundation for access.",
+                ),
+            ),
+        },
+        Err(crate::oidc::OidcError::UnknownState) => failed(StatusCode::BAD_REQUEST, &crate::oidc::OidcError::UnknownState.to_string()),
+        Err(e @ crate::oidc::OidcError::Provider(_)) => failed(StatusCode::BAD_GATEWAY, &e.to_string()),
+        Err(e) => failed(StatusCode::UNAUTHORIZED, &e.to_string()),
     }
 }

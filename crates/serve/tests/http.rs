@@ -74,6 +74,10 @@ fn users() -> Vec<User> {
 }
 
 fn setup(dev_login: bool) -> T {
+    setup_with(dev_login, None)
+}
+
+fn setup_with(dev_login: bool, oidc: Option<knop_serve::oidc::OidcConfig>) -> T {
     let dir = tempfile::tempdir().unwrap();
     let op = NoteKey::from_seed(ORIGIN, &[1; 32]).unwrap();
     let org = NoteKey::from_seed("stichting", &[2; 32]).unwrap();
@@ -150,6 +154,7 @@ fn setup(dev_login: bool) -> T {
         dev_login,
         today: Some("2026-03-10".parse().unwrap()),
         tls: true,
+        oidc,
         statement_dir: Some(dir.path().join("statements")),
     };
     let app = App::new(node, config).unwrap();
@@ -1535,4 +1540,54 @@ async fn a_payment_the_bank_already_made_is_not_put_in_a_run() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     assert!(r.text().contains("al betaald"), "{}", r.text());
     assert_eq!(t.app.node().size(), size, "nothing reserved or recorded");
+}
+
+#[tokio::test]
+async fn openid_connect_callbacks_that_do_not_fit_are_refused() {
+    // Not configured: no such pages.
+    let t = setup(false);
+    assert_eq!(
+        t.get("/inloggen/oidc", None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.get("/inloggen/callback?code=x&state=y", None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Configured with a provider that is down (the full flow runs in the browser tests against
+    // a real provider).
+    let t = setup_with(
+        false,
+        Some(knop_serve::oidc::OidcConfig {
+            issuer: "http://127.0.0.1:9".into(),
+            client_id: "knop".into(),
+            client_secret: None,
+            redirect_url: "http://127.0.0.1:8080/inloggen/callback".into(),
+            label: "DigiD".into(),
+        }),
+    );
+    let r = t.get("/inloggen", None).await;
+    assert!(r.text().contains("Inloggen met DigiD"), "{}", r.text());
+    let r = t.get("/inloggen/oidc", None).await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY, "{}", r.text());
+    for (uri, status) in [
+        (
+            "/inloggen/callback?code=x&state=never-started",
+            StatusCode::BAD_REQUEST,
+        ),
+        ("/inloggen/callback?state=y", StatusCode::BAD_REQUEST),
+        (
+            "/inloggen/callback?error=access_denied&error_description=cancelled",
+            StatusCode::UNAUTHORIZED,
+        ),
+    ] {
+        let r = t.get(uri, None).await;
+        assert_eq!(r.status, status, "{uri}: {}", r.text());
+        assert!(
+            !r.headers.contains_key(header::SET_COOKIE),
+            "{uri}: no session"
+        );
+    }
 }
