@@ -84,6 +84,8 @@ enum Command {
     Bench(bench::BenchCommand),
     /// The five virtual residents: a year without and with knop, with a report and bank files.
     Simulate(simulate_cmd::SimulateArgs),
+    /// Destroy a household's personal data for good (its key in the vault); the ledger stays valid.
+    Erase(serve_cmd::EraseArgs),
     /// The API and the cockpit for residents, counsellors and organisations, over this ledger.
     Serve(serve_cmd::ServeArgs),
     /// The demo: a fresh embedded ledger filled by the five-residents simulation, served with
@@ -117,6 +119,7 @@ fn main() -> ExitCode {
         Command::Pay(c) => pay_cmd::run(&cli.location, c),
         Command::Bench(c) => bench::run(&cli.location, c),
         Command::Serve(a) => serve_cmd::serve(&cli.location, a),
+        Command::Erase(a) => serve_cmd::erase(&cli.location, a),
         Command::Demo(a) => demo::run(a),
         Command::Simulate(a) => simulate_cmd::run_cmd(a),
     };

@@ -47,6 +47,95 @@ pub struct ServeArgs {
     pub statements: Option<PathBuf>,
     #[command(flatten)]
     pub oidc: OidcArgs,
+    #[command(flatten)]
+    pub vault: VaultArgs,
+}
+
+/// Where personal data is kept, and its master key.
+#[derive(Args, Debug, Clone)]
+pub struct VaultArgs {
+    /// The personal-data vault (default: DIR/vault for the embedded store).
+    #[arg(long, value_name = "DIR")]
+    pub vault: Option<PathBuf>,
+    /// The vault's master key: a file with 32 bytes in base64 (or KNOP_MASTER_KEY). Without
+    /// it, the service keeps no personal data.
+    #[arg(long, value_name = "FILE")]
+    pub master_key: Option<PathBuf>,
+}
+
+impl VaultArgs {
+    fn dir(&self, loc: &Location) -> Option<PathBuf> {
+        self.vault.clone().or_else(|| {
+            loc.database.is_none().then(|| {
+                loc.data
+                    .clone()
+                    .unwrap_or_else(|| "knop-data".into())
+                    .join("vault")
+            })
+        })
+    }
+
+    /// The vault's directory and key, if personal data is to be kept.
+    fn config(&self, loc: &Location) -> Result<Option<(PathBuf, [u8; 32])>> {
+        let key = match (&self.master_key, std::env::var("KNOP_MASTER_KEY").ok()) {
+            (Some(path), _) => knop_serve::vault::read_master_key(path)?,
+            (None, Some(text)) => knop_serve::vault::parse_master_key(&text)
+                .map_err(|e| anyhow::anyhow!("KNOP_MASTER_KEY: {e}"))?,
+            (None, None) => return Ok(None),
+        };
+        let Some(dir) = self.dir(loc) else {
+            bail!("--vault DIR: where to keep personal data (needed with --database)");
+        };
+        Ok(Some((dir, key)))
+    }
+}
+
+/// Arguments of `knop erase`.
+#[derive(Args, Debug)]
+pub struct EraseArgs {
+    /// The household whose personal data is destroyed for good.
+    pub household: u128,
+    /// The personal-data vault (default: DIR/vault for the embedded store).
+    #[arg(long, value_name = "DIR")]
+    pub vault: Option<PathBuf>,
+}
+
+/// `knop erase HOUSEHOLD`: destroys the household's key in the vault. No master key is needed:
+/// nothing is decrypted.
+pub fn erase(loc: &Location, a: EraseArgs) -> Result<ExitCode> {
+    let dir = VaultArgs {
+        vault: a.vault,
+        master_key: None,
+    }
+    .dir(loc)
+    .context("--vault DIR")?;
+    if !dir.join("keys").is_dir() {
+        bail!(
+            "{}: {}",
+            dir.display(),
+            t("geen kluis met persoonsgegevens", "no personal-data vault")
+        );
+    }
+    // Any key opens the vault for erasure: erasing reads nothing.
+    let vault = knop_serve::vault::Vault::open(&dir, &[0; 32])?;
+    let had = vault.erase(a.household)?;
+    println!(
+        "{} {}: {}",
+        t("huishouden", "household"),
+        a.household,
+        if had {
+            t(
+                "sleutel vernietigd; de persoonsgegevens zijn niet meer te lezen. Het grootboek blijft controleerbaar.",
+                "key destroyed; the personal data can no longer be read. The ledger still verifies.",
+            )
+        } else {
+            t(
+                "er waren geen persoonsgegevens (nu gemarkeerd als gewist)",
+                "there was no personal data (now marked erased)",
+            )
+        }
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Logging in with OpenID Connect (a DigiD or eHerkenning broker of the municipality).
@@ -219,6 +308,7 @@ pub fn serve(loc: &Location, a: ServeArgs) -> Result<ExitCode> {
         dev_login: a.dev_login,
         today: None,
         oidc: a.oidc.config(a.listen),
+        vault: a.vault.config(loc)?,
         tls: a.tls,
         statement_dir: a.statements.or_else(|| {
             loc.database.is_none().then(|| {
@@ -336,6 +426,36 @@ pub fn demo(into: Option<PathBuf>, listen: SocketAddr, oidc: &OidcArgs) -> Resul
             .collect();
         std::fs::write(kept.join(format!("{hex}.xml")), bytes)?;
     }
+    // Personal data of the fictional residents, in an encrypted vault with a generated key.
+    let master = knop_serve::vault::new_master_key();
+    std::fs::write(dir.join("vault.key"), &master)?;
+    let master = knop_serve::vault::parse_master_key(&master).map_err(|e| anyhow::anyhow!(e))?;
+    let vault_dir = dir.join("vault");
+    {
+        let vault = knop_serve::vault::Vault::open(&vault_dir, &master)?;
+        for (i, h) in scenario.households.iter().enumerate() {
+            vault.put(
+                (i + 1) as u128,
+                &knop_serve::vault::PersonalData {
+                    name: format!("{} {} ({})", t("Inwoner", "Resident"), i + 1, h.id),
+                    bsn: Some(
+                        [
+                            "111222333",
+                            "123456782",
+                            "999990019",
+                            "999990020",
+                            "999990032",
+                        ][i % 5]
+                            .into(),
+                    ),
+                    address: Some(format!("Voorbeeldstraat {}, Utrecht", i + 1)),
+                    phone: None,
+                    email: None,
+                    iban: None,
+                },
+            )?;
+        }
+    }
     let auditor_key = new_secret("knop_k");
     let creditor_key = new_secret("knop_k");
     let titles: Vec<String> = scenario
@@ -364,6 +484,7 @@ pub fn demo(into: Option<PathBuf>, listen: SocketAddr, oidc: &OidcArgs) -> Resul
         dev_login: true,
         today: Some(p.last_day),
         oidc: oidc.config(listen),
+        vault: Some((vault_dir, master)),
         tls: false,
         statement_dir: Some(kept),
     };

@@ -1624,3 +1624,33 @@ fn late_income_is_absorbed_by_an_advance_that_the_income_repays() {
     );
     assert!(ok(&with(&["log", "verify"])).starts_with("ok "));
 }
+
+#[test]
+fn erase_destroys_a_households_key_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("vault");
+    let v = vault.to_str().unwrap();
+    // No vault: a clear error.
+    let err = fails(&["erase", "5", "--vault", v]);
+    assert!(err.contains("vault") || err.contains("kluis"), "{err}");
+    std::fs::create_dir_all(vault.join("keys")).unwrap();
+    std::fs::create_dir_all(vault.join("data")).unwrap();
+    std::fs::write(vault.join("keys/5.key"), b"wrapped key").unwrap();
+    std::fs::write(vault.join("data/5.bin"), b"ciphertext").unwrap();
+    std::fs::write(vault.join("keys/6.key"), b"another household").unwrap();
+    let out = ok(&["erase", "5", "--vault", v]);
+    assert!(out.contains("vernietigd"), "{out}");
+    assert!(!vault.join("keys/5.key").exists());
+    assert!(!vault.join("data/5.bin").exists());
+    assert!(
+        vault.join("keys/6.key").exists(),
+        "other households untouched"
+    );
+    let out = ok(&["erase", "5", "--vault", v]);
+    assert!(out.contains("geen persoonsgegevens"), "{out}");
+    let err = fails(&["erase", "not-a-number", "--vault", v]);
+    assert!(
+        err.contains("household") || err.contains("HOUSEHOLD"),
+        "{err}"
+    );
+}

@@ -20,6 +20,7 @@ pub mod oidc;
 pub mod ops;
 pub mod payrun;
 pub mod problem;
+pub mod vault;
 pub mod views;
 
 mod api;
@@ -68,6 +69,8 @@ pub struct Config {
     pub today: Option<Date>,
     /// Whether the service is reached over TLS (behind a proxy): secure cookies and HSTS.
     pub tls: bool,
+    /// The personal-data vault: its directory and the master key, if personal data is kept.
+    pub vault: Option<(std::path::PathBuf, [u8; 32])>,
     /// Logging in with OpenID Connect (a municipality's DigiD or eHerkenning broker), if set.
     pub oidc: Option<oidc::OidcConfig>,
     /// Where uploaded bank statements are kept (so that suspense lines can be shown and matched
@@ -94,6 +97,7 @@ pub struct App {
     idempotency: idempotency::Keys,
     statements: RwLock<Vec<Arc<Stored>>>,
     oidc: Option<oidc::Oidc>,
+    vault: Option<vault::Vault>,
 }
 
 impl App {
@@ -121,7 +125,12 @@ impl App {
             Some(c) => Some(oidc::Oidc::new(c.clone()).map_err(|e| e.to_string())?),
             None => None,
         };
+        let vault = match &config.vault {
+            Some((dir, key)) => Some(vault::Vault::open(dir, key).map_err(|e| e.to_string())?),
+            None => None,
+        };
         Ok(Arc::new(Self {
+            vault,
             oidc,
             statements: RwLock::new(statements),
             node: Mutex::new(node),
@@ -207,6 +216,11 @@ impl App {
         }
         list.push(Arc::new(Stored { sha256, file }));
         Ok(())
+    }
+
+    /// The personal-data vault, if kept here.
+    pub fn vault(&self) -> Option<&vault::Vault> {
+        self.vault.as_ref()
     }
 
     /// Who pays in payment runs.

@@ -33,6 +33,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/taal/{lang}", get(language))
         .route("/huishoudens", get(caseload))
         .route("/huishoudens/{id}", get(household))
+        .route("/huishoudens/{id}/inzage", get(access_page))
         .route("/afschriften", get(statements_page).post(upload_statement))
         .route("/afschriften/regels/{line_id}", post(assign_line))
         .route("/betaalruns", get(runs_page).post(make_run))
@@ -1081,4 +1082,87 @@ async fn oidc_callback(
         Err(e @ crate::oidc::OidcError::Provider(_)) => failed(StatusCode::BAD_GATEWAY, &e.to_string()),
         Err(e) => failed(StatusCode::UNAUTHORIZED, &e.to_string()),
     }
+}
+
+async fn access_page(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+    Path(id): Path<String>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    let nf = || {
+        message(
+            lang,
+            StatusCode::NOT_FOUND,
+            lang.t("Niet gevonden", "Not found"),
+            lang.t(
+                "Dit huishouden bestaat niet, of u heeft er geen toegang toe.",
+                "This household does not exist, or you have no access to it.",
+            ),
+            Some(&p),
+        )
+    };
+    let Ok(household) = id.parse::<u128>() else {
+        return nf();
+    };
+    let visible = app
+        .node()
+        .state()
+        .households()
+        .get(&household)
+        .is_some_and(|h| p.role.may_see_household(household, &h.counsellor));
+    let (true, Some(vault)) = (visible, app.vault()) else {
+        return nf();
+    };
+    let list = match vault.accesses(household) {
+        Ok(l) => l,
+        Err(e) => {
+            return message(
+                lang,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                lang.t("Fout", "Error"),
+                &e.to_string(),
+                Some(&p),
+            )
+        }
+    };
+    let title = lang.t("Wie heeft mijn gegevens bekeken", "Who looked at my data");
+    html_response(
+        StatusCode::OK,
+        page(
+            lang,
+            title,
+            Some(&p),
+            html! {
+                h1 { (title) }
+                p { (lang.t(
+                    "Uw naam, BSN, adres, telefoon, e-mail en rekeningnummer staan versleuteld bij de stichting, niet in het gedeelde grootboek. Elke keer dat iemand ze bekijkt, staat hier wie, wanneer en waarom.",
+                    "Your name, BSN, address, phone, e-mail and account number are kept encrypted by the foundation, not in the shared ledger. Every time someone looks at them, it shows here: who, when and why.")) }
+                @if list.is_empty() {
+                    p { strong { (lang.t("Niemand heeft uw gegevens bekeken.", "Nobody has looked at your data.")) } }
+                } @else {
+                    table {
+                        thead { tr {
+                            th scope="col" { (lang.t("Wanneer", "When")) }
+                            th scope="col" { (lang.t("Wie", "Who")) }
+                            th scope="col" { (lang.t("Wat", "What")) }
+                            th scope="col" { (lang.t("Waarom", "Why")) }
+                        } }
+                        tbody { @for a in &list { tr {
+                            td { (a.at.parse::<jiff::Timestamp>().map(|t| {
+                                let z = t.to_zoned(jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap_or(jiff::tz::TimeZone::UTC));
+                                format!("{} {}", knop_budget::calendar::spoken(z.date(), lang.en), z.strftime("%H:%M"))
+                            }).unwrap_or_else(|_| a.at.clone())) }
+                            td { (a.who) " (" (a.role) ")" }
+                            td { (a.fields.join(", ")) }
+                            td { (a.purpose) }
+                        } } }
+                    }
+                }
+                p { a href=(format!("/huishoudens/{household}")) { (lang.t("Terug naar het overzicht", "Back to the overview")) } }
+            },
+        ),
+    )
 }

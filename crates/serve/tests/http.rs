@@ -155,6 +155,7 @@ fn setup_with(dev_login: bool, oidc: Option<knop_serve::oidc::OidcConfig>) -> T 
         today: Some("2026-03-10".parse().unwrap()),
         tls: true,
         oidc,
+        vault: Some((dir.path().join("vault"), [7; 32])),
         statement_dir: Some(dir.path().join("statements")),
     };
     let app = App::new(node, config).unwrap();
@@ -1590,4 +1591,137 @@ async fn openid_connect_callbacks_that_do_not_fit_are_refused() {
             "{uri}: no session"
         );
     }
+}
+
+#[tokio::test]
+async fn personal_data_is_encrypted_logged_and_erasable_while_the_ledger_verifies() {
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let resident = t.login("inwoner-1").await;
+    let admin = t.login("beheerder").await;
+    let uri = "/api/v1/households/1/personal-data";
+    let body = |v: serde_json::Value| Some(("application/json", serde_json::to_vec(&v).unwrap()));
+    let person = json!({"name": "Sanne de Vries", "bsn": "111222333", "address": "Voorbeeldstraat 1, Utrecht",
+        "phone": "0612345678", "email": "sanne@example.org", "iban": "NL20INGB0001234567"});
+    // Bad fields are named, never echoed.
+    let r = t
+        .call(
+            Method::PUT,
+            uri,
+            Some(&a),
+            body(json!({"name": "X", "bsn": "123456789"})),
+            Some("p0"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("bsn"), "{}", r.text());
+    assert!(!r.text().contains("123456789"), "the value is not echoed");
+    let r = t
+        .call(Method::PUT, uri, Some(&a), body(person.clone()), Some("p1"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // Only the counsellor records it; others do not even see the household.
+    let b = t.login("consulent-b").await;
+    assert_eq!(
+        t.call(Method::PUT, uri, Some(&b), body(person.clone()), Some("p2"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // On disk it is ciphertext: no name, no BSN in any file of the vault or the ledger.
+    for entry in walk(t._dir.path()) {
+        let bytes = std::fs::read(&entry).unwrap();
+        for needle in ["Sanne de Vries", "111222333", "sanne@example.org"] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} in plain text in {}",
+                entry.display()
+            );
+        }
+    }
+    // Reading needs a purpose, and is logged.
+    let r = t.get(uri, Some(&a)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = t
+        .get(
+            &format!("{uri}?purpose=bellen%20over%20de%20huur"),
+            Some(&a),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json(), person);
+    let r = t
+        .get(&format!("{uri}?purpose=controle"), Some(&admin))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "the administrator does not read it"
+    );
+    let log = t
+        .get("/api/v1/households/1/access-log", Some(&resident))
+        .await
+        .json();
+    let log = log.as_array().unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["who"], "consulent-a");
+    assert_eq!(log[0]["role"], "counsellor");
+    assert_eq!(log[0]["purpose"], "bellen over de huur");
+    assert!(
+        !serde_json::to_string(&log).unwrap().contains("Sanne"),
+        "no personal data in the log"
+    );
+    // The resident sees it on their page.
+    let page = t
+        .send(
+            Request::get("/huishoudens/1/inzage")
+                .header(header::COOKIE, format!("knop_session={resident}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("bellen over de huur"));
+    // Erasure: the key is destroyed; the data is gone for good; the ledger still verifies.
+    let r = t
+        .call(Method::DELETE, uri, Some(&a), None, Some("e0"))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "only the administrator erases"
+    );
+    let r = t
+        .call(Method::DELETE, uri, Some(&admin), None, Some("e1"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["destroyed"], true);
+    let r = t
+        .get(&format!("{uri}?purpose=nogmaals%20kijken"), Some(&a))
+        .await;
+    assert_eq!(r.status, StatusCode::GONE);
+    r.is_problem();
+    let r = t
+        .call(Method::PUT, uri, Some(&a), body(person), Some("p3"))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::GONE,
+        "an erased household stays erased"
+    );
+    let mut store = knop_store::FileStore::open_read_only(t._dir.path()).unwrap();
+    knop_node::replay(&mut store, true, &mut |_, _| {}).unwrap();
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![];
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

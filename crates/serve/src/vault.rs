@@ -1,0 +1,455 @@
+//! Personal data, kept off the ledger and encrypted per household (envelope encryption).
+//!
+//! Each household's record (name, BSN, address, phone, e-mail, the resident's own IBAN) is
+//! encrypted with its own random 256-bit data key (XChaCha20-Poly1305, RustCrypto's
+//! `chacha20poly1305`); the data key is stored wrapped by the master key (same AEAD). Both
+//! ciphertexts are bound to the household id as associated data, so a file moved to another
+//! household does not decrypt. Erasing a household destroys its wrapped key: the record becomes
+//! unreadable (crypto-shredding) while the ledger, which never held it, still verifies.
+//!
+//! Every read is logged (who, role, which fields, why, when) in `access.jsonl`; the log holds no
+//! personal data, and the resident sees their own entries.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A household's personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonalData {
+    /// Full name.
+    #[schema(max_length = 200)]
+    pub name: String,
+    /// Burgerservicenummer (9 digits, passes the elfproef).
+    #[schema(pattern = "^[0-9]{9}$")]
+    pub bsn: Option<String>,
+    /// Address.
+    #[schema(max_length = 300)]
+    pub address: Option<String>,
+    /// Phone number.
+    #[schema(max_length = 40)]
+    pub phone: Option<String>,
+    /// E-mail address.
+    #[schema(max_length = 200)]
+    pub email: Option<String>,
+    /// The resident's own IBAN (where living money goes).
+    #[schema(max_length = 34)]
+    pub iban: Option<String>,
+}
+
+impl PersonalData {
+    /// Checks the fields; the error names the field and what was expected (never the value).
+    pub fn check(&self) -> Result<(), VaultError> {
+        let bad =
+            |field: &'static str, why: &str| Err(VaultError::Invalid(format!("{field}: {why}")));
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return bad("name", "1 to 200 characters");
+        }
+        if let Some(b) = &self.bsn {
+            if !bsn_valid(b) {
+                return bad("bsn", "9 digits that pass the elfproef");
+            }
+        }
+        for (field, v, max) in [
+            ("address", &self.address, 300),
+            ("phone", &self.phone, 40),
+            ("email", &self.email, 200),
+        ] {
+            if v.as_ref()
+                .is_some_and(|v| v.trim().is_empty() || v.chars().count() > max)
+            {
+                return bad(field, "not empty, and not too long");
+            }
+        }
+        if self.email.as_ref().is_some_and(|e| !e.contains('@')) {
+            return bad("email", "an e-mail address");
+        }
+        if let Some(i) = &self.iban {
+            if i.replace(' ', "").parse::<iban::Iban>().is_err() {
+                return bad("iban", "a valid IBAN (ISO 13616)");
+            }
+        }
+        Ok(())
+    }
+
+    /// The names of the fields that are filled in (for the access log).
+    pub fn fields(&self) -> Vec<&'static str> {
+        let mut f = vec!["name"];
+        for (n, v) in [
+            ("bsn", &self.bsn),
+            ("address", &self.address),
+            ("phone", &self.phone),
+            ("email", &self.email),
+            ("iban", &self.iban),
+        ] {
+            if v.is_some() {
+                f.push(n);
+            }
+        }
+        f
+    }
+}
+
+/// The elfproef of a BSN: 9 digits, 9·d1 + 8·d2 + … + 2·d8 − 1·d9 divisible by 11, not all zero.
+pub fn bsn_valid(bsn: &str) -> bool {
+    let d: Vec<i64> = bsn
+        .chars()
+        .filter_map(|c| c.to_digit(10).map(i64::from))
+        .collect();
+    if bsn.len() != 9 || d.len() != 9 || d.iter().all(|x| *x == 0) {
+        return false;
+    }
+    let sum: i64 = (0..8).map(|i| (9 - i as i64) * d[i]).sum::<i64>() - d[8];
+    sum % 11 == 0
+}
+
+/// One read of personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Access {
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who (login or organisation; pseudonymous).
+    pub who: String,
+    /// In which role.
+    pub role: String,
+    /// The household.
+    pub household: String,
+    /// Which fields.
+    pub fields: Vec<String>,
+    /// Why.
+    pub purpose: String,
+}
+
+/// Why the vault cannot do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    /// A field is wrong.
+    #[error("{0}")]
+    Invalid(String),
+    /// Nothing stored for the household.
+    #[error("no personal data for household {0}")]
+    NotFound(u128),
+    /// The household's key was destroyed.
+    #[error("household {0} was erased: its personal data can no longer be read")]
+    Erased(u128),
+    /// A file does not decrypt (wrong master key, or tampered with).
+    #[error("{0}: does not decrypt (wrong master key, or the file was changed)")]
+    Corrupt(String),
+    /// Reading or writing failed.
+    #[error("{0}")]
+    Io(String),
+}
+
+/// The vault in a directory: `keys/<household>.key`, `data/<household>.bin`, `erased/<household>`,
+/// `access.jsonl`.
+pub struct Vault {
+    dir: PathBuf,
+    master: XChaCha20Poly1305,
+    log: Mutex<()>,
+}
+
+const KEY_AD: &[u8] = b"knop/vault/key/v1\0";
+const DATA_AD: &[u8] = b"knop/vault/data/v1\0";
+
+fn io(path: &Path, e: std::io::Error) -> VaultError {
+    VaultError::Io(format!("{}: {e}", path.display()))
+}
+
+fn seal(aead: &XChaCha20Poly1305, ad: &[u8], household: u128, plain: &[u8]) -> Vec<u8> {
+    let nonce: [u8; 24] = rand::random();
+    let aad = [ad, &household.to_be_bytes()].concat();
+    let mut out = nonce.to_vec();
+    // Encryption with a fresh nonce cannot fail for inputs of this size.
+    out.extend(
+        aead.encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: plain,
+                aad: &aad,
+            },
+        )
+        .unwrap_or_default(),
+    );
+    out
+}
+
+fn open(
+    aead: &XChaCha20Poly1305,
+    ad: &[u8],
+    household: u128,
+    sealed: &[u8],
+    what: &Path,
+) -> Result<Vec<u8>, VaultError> {
+    if sealed.len() < 24 {
+        return Err(VaultError::Corrupt(what.display().to_string()));
+    }
+    let aad = [ad, &household.to_be_bytes()].concat();
+    aead.decrypt(
+        XNonce::from_slice(&sealed[..24]),
+        Payload {
+            msg: &sealed[24..],
+            aad: &aad,
+        },
+    )
+    .map_err(|_| VaultError::Corrupt(what.display().to_string()))
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).map_err(|e| io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| io(path, e))
+}
+
+impl Vault {
+    /// Opens (or creates) the vault in `dir` with the 32-byte master key.
+    pub fn open(dir: &Path, master_key: &[u8; 32]) -> Result<Self, VaultError> {
+        for sub in ["keys", "data", "erased"] {
+            let d = dir.join(sub);
+            std::fs::create_dir_all(&d).map_err(|e| io(&d, e))?;
+        }
+        Ok(Self {
+            dir: dir.to_owned(),
+            master: XChaCha20Poly1305::new(master_key.into()),
+            log: Mutex::new(()),
+        })
+    }
+
+    fn key_path(&self, h: u128) -> PathBuf {
+        self.dir.join("keys").join(format!("{h}.key"))
+    }
+    fn data_path(&self, h: u128) -> PathBuf {
+        self.dir.join("data").join(format!("{h}.bin"))
+    }
+    fn erased_path(&self, h: u128) -> PathBuf {
+        self.dir.join("erased").join(h.to_string())
+    }
+
+    fn data_key(&self, h: u128, create: bool) -> Result<XChaCha20Poly1305, VaultError> {
+        if self.erased_path(h).exists() {
+            return Err(VaultError::Erased(h));
+        }
+        let path = self.key_path(h);
+        let raw = match std::fs::read(&path) {
+            Ok(sealed) => open(&self.master, KEY_AD, h, &sealed, &path)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                let k: [u8; 32] = rand::random();
+                write_atomic(&path, &seal(&self.master, KEY_AD, h, &k))?;
+                k.to_vec()
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(VaultError::NotFound(h))
+            }
+            Err(e) => return Err(io(&path, e)),
+        };
+        let key: [u8; 32] = raw
+            .try_into()
+            .map_err(|_| VaultError::Corrupt(path.display().to_string()))?;
+        Ok(XChaCha20Poly1305::new((&key).into()))
+    }
+
+    /// Stores (replaces) a household's personal data.
+    pub fn put(&self, h: u128, data: &PersonalData) -> Result<(), VaultError> {
+        data.check()?;
+        let key = self.data_key(h, true)?;
+        let plain = serde_json::to_vec(data).map_err(|e| VaultError::Io(e.to_string()))?;
+        write_atomic(&self.data_path(h), &seal(&key, DATA_AD, h, &plain))
+    }
+
+    /// Reads a household's personal data, logging who read what and why.
+    pub fn read(
+        &self,
+        h: u128,
+        who: &str,
+        role: &str,
+        purpose: &str,
+        at: &str,
+    ) -> Result<PersonalData, VaultError> {
+        let key = self.data_key(h, false)?;
+        let path = self.data_path(h);
+        let sealed = match std::fs::read(&path) {
+            Ok(s) => s,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(VaultError::NotFound(h))
+            }
+            Err(e) => return Err(io(&path, e)),
+        };
+        let plain = open(&key, DATA_AD, h, &sealed, &path)?;
+        let data: PersonalData = serde_json::from_slice(&plain)
+            .map_err(|_| VaultError::Corrupt(path.display().to_string()))?;
+        self.log(&Access {
+            at: at.to_owned(),
+            who: who.to_owned(),
+            role: role.to_owned(),
+            household: h.to_string(),
+            fields: data.fields().into_iter().map(str::to_owned).collect(),
+            purpose: purpose.to_owned(),
+        })?;
+        Ok(data)
+    }
+
+    fn log(&self, a: &Access) -> Result<(), VaultError> {
+        use std::io::Write;
+        let _guard = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        let path = self.dir.join("access.jsonl");
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| io(&path, e))?;
+        let mut line = serde_json::to_vec(a).map_err(|e| VaultError::Io(e.to_string()))?;
+        line.push(b'\n');
+        f.write_all(&line).map_err(|e| io(&path, e))?;
+        f.sync_data().map_err(|e| io(&path, e))
+    }
+
+    /// The reads of a household's personal data, newest first.
+    pub fn accesses(&self, h: u128) -> Result<Vec<Access>, VaultError> {
+        let path = self.dir.join("access.jsonl");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+            Err(e) => return Err(io(&path, e)),
+        };
+        let id = h.to_string();
+        let mut out = vec![];
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let a: Access = serde_json::from_str(line)
+                .map_err(|e| VaultError::Io(format!("{} line {}: {e}", path.display(), i + 1)))?;
+            if a.household == id {
+                out.push(a);
+            }
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    /// Destroys the household's data key (and the ciphertext): its personal data can never be
+    /// read again. Idempotent. Returns whether there was anything to destroy.
+    pub fn erase(&self, h: u128) -> Result<bool, VaultError> {
+        let mut had = false;
+        for path in [self.key_path(h), self.data_path(h)] {
+            match std::fs::remove_file(&path) {
+                Ok(()) => had = true,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io(&path, e)),
+            }
+        }
+        let marker = self.erased_path(h);
+        if !marker.exists() {
+            write_atomic(&marker, b"erased\n")?;
+        }
+        Ok(had)
+    }
+}
+
+/// Reads a master key: 32 bytes as standard base64 (as `knop` writes it), from a file.
+pub fn read_master_key(path: &Path) -> Result<[u8; 32], VaultError> {
+    let text = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
+    parse_master_key(&text).map_err(|why| VaultError::Invalid(format!("{}: {why}", path.display())))
+}
+
+/// Parses a master key: 32 bytes as standard base64.
+pub fn parse_master_key(text: &str) -> Result<[u8; 32], String> {
+    use base64::prelude::{Engine as _, BASE64_STANDARD};
+    let raw = BASE64_STANDARD
+        .decode(text.trim())
+        .map_err(|_| "the master key must be base64".to_owned())?;
+    raw.try_into()
+        .map_err(|r: Vec<u8>| format!("the master key must be 32 bytes, found {}", r.len()))
+}
+
+/// A new random master key, as base64.
+pub fn new_master_key() -> String {
+    use base64::prelude::{Engine as _, BASE64_STANDARD};
+    BASE64_STANDARD.encode(rand::random::<[u8; 32]>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person() -> PersonalData {
+        PersonalData {
+            name: "Test Persoon".into(),
+            bsn: Some("111222333".into()),
+            address: None,
+            phone: None,
+            email: None,
+            iban: Some("NL20INGB0001234567".into()),
+        }
+    }
+
+    #[test]
+    fn the_elfproef() {
+        assert!(bsn_valid("111222333"));
+        assert!(bsn_valid("123456782"));
+        assert!(!bsn_valid("123456789"));
+        assert!(!bsn_valid("000000000"));
+        assert!(!bsn_valid("12345678"));
+        assert!(!bsn_valid("12345678a"));
+        assert!(!bsn_valid("1234567820"));
+    }
+
+    #[test]
+    fn another_key_or_another_household_does_not_decrypt() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = Vault::open(dir.path(), &[1; 32]).unwrap();
+        v.put(5, &person()).unwrap();
+        assert_eq!(v.read(5, "a", "counsellor", "test", "t").unwrap(), person());
+        // The wrong master key.
+        let w = Vault::open(dir.path(), &[2; 32]).unwrap();
+        assert!(matches!(
+            w.read(5, "a", "counsellor", "test", "t"),
+            Err(VaultError::Corrupt(_))
+        ));
+        // Household 5's files copied to household 6 do not open there.
+        std::fs::copy(dir.path().join("keys/5.key"), dir.path().join("keys/6.key")).unwrap();
+        std::fs::copy(dir.path().join("data/5.bin"), dir.path().join("data/6.bin")).unwrap();
+        assert!(matches!(
+            v.read(6, "a", "counsellor", "test", "t"),
+            Err(VaultError::Corrupt(_))
+        ));
+        // A flipped bit is caught.
+        let mut bytes = std::fs::read(dir.path().join("data/5.bin")).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(dir.path().join("data/5.bin"), bytes).unwrap();
+        assert!(matches!(
+            v.read(5, "a", "counsellor", "test", "t"),
+            Err(VaultError::Corrupt(_))
+        ));
+        // Only the successful read was logged.
+        assert_eq!(v.accesses(5).unwrap().len(), 1);
+        assert!(v.erase(5).unwrap());
+        assert!(!v.erase(5).unwrap(), "erasing again is harmless");
+        assert!(matches!(v.put(5, &person()), Err(VaultError::Erased(5))));
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let mut p = person();
+        p.iban = Some("NL00XXXX0000000000".into());
+        assert!(p.check().unwrap_err().to_string().starts_with("iban"));
+        let mut p = person();
+        p.email = Some("geen-adres".into());
+        assert!(p.check().unwrap_err().to_string().starts_with("email"));
+        let mut p = person();
+        p.name = " ".into();
+        assert!(p.check().unwrap_err().to_string().starts_with("name"));
+        assert!(parse_master_key("dGVzdA==")
+            .unwrap_err()
+            .contains("32 bytes"));
+        assert_eq!(parse_master_key(&new_master_key()).unwrap().len(), 32);
+    }
+}
