@@ -538,6 +538,30 @@ async fn every_role_on_every_route() {
             &["consulent-a", "consulent-b", "controleur", "beheerder"],
         ),
         (
+            Method::PUT,
+            "/api/v1/households/1/personal-data",
+            Some(("application/json", br#"{"name":"Test Persoon"}"#.to_vec())),
+            &["consulent-a"],
+        ),
+        (
+            Method::GET,
+            "/api/v1/households/1/personal-data?purpose=rol-test",
+            None,
+            &["inwoner-1", "consulent-a"],
+        ),
+        (
+            Method::GET,
+            "/api/v1/households/1/access-log",
+            None,
+            &["inwoner-1", "consulent-a", "controleur", "beheerder"],
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/households/1/personal-data",
+            None,
+            &["beheerder"],
+        ),
+        (
             Method::GET,
             "/huishoudens/1",
             None,
