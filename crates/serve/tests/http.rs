@@ -575,7 +575,7 @@ async fn every_role_on_every_route() {
             if is_page && matches!(*who, "auditor" | "creditor" | "payer") {
                 continue;
             }
-            let idem = format!("k-{who}-{i}-{uri}");
+            let idem = format!("k-{who}-{i}-{method}-{uri}");
             let r = if is_page {
                 let mut b = Request::get(*uri);
                 if let Some(tok) = token {
