@@ -552,7 +552,7 @@ fn op_problem(e: OpError) -> Problem {
            ("Idempotency-Key" = String, Header, description = "Unique per intended change")),
     request_body(content = knop_budget::Agreement, description = "The agreement (as `knop agreement set` reads)"),
     security(("bearer" = [])),
-    responses((status = 200, body = Recorded), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
+    responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 200, body = Recorded), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn put_agreement(
@@ -768,7 +768,7 @@ struct NewRun {
 #[utoipa::path(post, path = "/payment-runs", tag = "payments",
     params(("Idempotency-Key" = String, Header, description = "Unique per intended run")),
     request_body = NewRun, security(("bearer" = [])),
-    responses((status = 201, body = crate::payrun::RunView), (status = 400, body = Problem, content_type = "application/problem+json"),
+    responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 201, body = crate::payrun::RunView), (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn create_run(
@@ -912,7 +912,7 @@ async fn get_run(
 #[utoipa::path(post, path = "/payment-runs/{run_id}/approvals", tag = "payments",
     params(RunPath, ("Idempotency-Key" = String, Header, description = "Unique per approval")),
     security(("bearer" = [])),
-    responses((status = 201, body = crate::payrun::RunView), (status = 401, body = Problem, content_type = "application/problem+json"),
+    responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 201, body = crate::payrun::RunView), (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn approve_run(
@@ -1129,7 +1129,7 @@ struct Assignment {
 #[utoipa::path(post, path = "/suspense-lines/{line_id}/assignment", tag = "bank",
     params(LinePath, ("Idempotency-Key" = String, Header, description = "Unique per assignment")),
     request_body = Assignment, security(("bearer" = [])),
-    responses((status = 201, body = ops::MatchReport), (status = 400, body = Problem, content_type = "application/problem+json"),
+    responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 201, body = ops::MatchReport), (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -1286,7 +1286,7 @@ struct Stored {
 #[utoipa::path(put, path = "/households/{id}/personal-data", tag = "households",
     params(HouseholdPath, ("Idempotency-Key" = String, Header, description = "Unique per change")),
     request_body = crate::vault::PersonalData, security(("bearer" = [])),
-    responses((status = 200, body = Stored), (status = 400, body = Problem, content_type = "application/problem+json"),
+    responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 200, body = Stored), (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 410, body = Problem, content_type = "application/problem+json"),
               (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -1362,7 +1362,7 @@ struct Erased {
 #[utoipa::path(delete, path = "/households/{id}/personal-data", tag = "households",
     params(HouseholdPath, ("Idempotency-Key" = String, Header, description = "Unique per erasure")),
     security(("bearer" = [])),
-    responses((status = 200, body = Erased), (status = 400, body = Problem, content_type = "application/problem+json"),
+    responses((status = 422, body = Problem, content_type = "application/problem+json"), (status = 413, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 200, body = Erased), (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn erase_personal(
