@@ -76,6 +76,25 @@ fn line_of(input: &[u8], pos: usize) -> usize {
         .count()
 }
 
+/// Line numbers of increasing positions, counted incrementally: counting from the start for
+/// every element made reading a file quadratic in its size.
+struct Lines {
+    pos: usize,
+    line: usize,
+}
+
+impl Lines {
+    fn at(&mut self, input: &[u8], pos: usize) -> usize {
+        let pos = pos.min(input.len());
+        if pos < self.pos {
+            return line_of(input, pos);
+        }
+        self.line += input[self.pos..pos].iter().filter(|&&b| b == b'\n').count();
+        self.pos = pos;
+        self.line
+    }
+}
+
 /// Parses a whole document into its root element.
 pub fn parse(input: &[u8]) -> Result<Element, BankError> {
     if input.len() > FILE_BYTES_MAX {
@@ -86,18 +105,17 @@ pub fn parse(input: &[u8]) -> Result<Element, BankError> {
     let mut stack: Vec<Element> = vec![Element::default()];
     let mut count = 0usize;
     let mut buf = Vec::new();
+    let mut lines = Lines { pos: 0, line: 1 };
     loop {
         let pos = reader.buffer_position() as usize;
+        let line = lines.at(input, pos);
         let event = reader
             .read_event_into(&mut buf)
             .map_err(|e| BankError::Xml {
                 line: line_of(input, reader.error_position() as usize),
                 why: e.to_string(),
             })?;
-        let bad = |why: String| BankError::Xml {
-            line: line_of(input, pos),
-            why,
-        };
+        let bad = |why: String| BankError::Xml { line, why };
         match event {
             Event::Start(s) | Event::Empty(s) if stack.len() > DEPTH_MAX => {
                 return Err(bad(format!(
@@ -112,7 +130,7 @@ pub fn parse(input: &[u8]) -> Result<Element, BankError> {
                 }
                 let mut el = Element {
                     name: local(s.name().as_ref()),
-                    line: line_of(input, pos),
+                    line,
                     ..Default::default()
                 };
                 for a in s.attributes() {

@@ -28,6 +28,9 @@ pub enum BenchCommand {
     Ledger(LedgerArgs),
     /// Calculate every regulation for many households; print one JSON object.
     Rules(RulesArgs),
+    /// A month for many households: camt.053 in, matching, payment runs, pain.001 out, the
+    /// confirming statement; print one JSON object with stage timings.
+    MonthEnd(crate::bench_month::MonthEndArgs),
 }
 
 /// Arguments of `knop bench rules`.
@@ -66,17 +69,18 @@ pub fn run(loc: &Location, cmd: BenchCommand) -> Result<ExitCode> {
     match cmd {
         BenchCommand::Ledger(a) => ledger(loc, a),
         BenchCommand::Rules(a) => rules(a),
+        BenchCommand::MonthEnd(a) => crate::bench_month::run(loc, a),
     }
 }
 
 /// Where the benchmark's store is.
-enum Target {
+pub(crate) enum Target {
     Dir(PathBuf),
     Pg(String),
 }
 
 impl Target {
-    fn create(&self, meta: Meta) -> Result<Box<dyn Store>> {
+    pub(crate) fn create(&self, meta: Meta) -> Result<Box<dyn Store>> {
         Ok(match self {
             Target::Dir(d) => Box::new(FileStore::create(d, meta)?),
             Target::Pg(url) => Box::new(PgStore::create(url, meta)?),
@@ -93,7 +97,7 @@ impl Target {
 
 /// Picks a fresh place for the store: a temporary directory, `--data DIR` (kept), or a new
 /// schema in `--database URL` (kept). Returns it, a description and the temp dir guard.
-fn fresh_target(loc: &Location) -> Result<(Target, String, Option<tempfile::TempDir>)> {
+pub(crate) fn fresh_target(loc: &Location) -> Result<(Target, String, Option<tempfile::TempDir>)> {
     if let Some(url) = &loc.database {
         let millis = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)?
@@ -300,7 +304,7 @@ fn proof_timings(leaves: u64) -> (f64, f64) {
 }
 
 /// The process's peak resident set size (VmHWM), in bytes.
-fn peak_rss_bytes() -> u64 {
+pub(crate) fn peak_rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

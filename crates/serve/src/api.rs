@@ -465,9 +465,24 @@ async fn get_household(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Overview>> {
     let s = visible(&app, &p, &id)?;
-    views::overview(&s, app.today(), today_ms(&app))
-        .map(Json)
-        .map_err(|e| Problem::unprocessable(e.to_string()))
+    overview_of(&app, &s).map(Json)
+}
+
+/// The overview with this month's real bookings (API and cockpit).
+pub(crate) fn overview_of(app: &App, s: &views::Snapshot) -> ApiResult<Overview> {
+    let today = app.today();
+    let mut o = views::overview(s, today, today_ms(app))
+        .map_err(|e| Problem::unprocessable(e.to_string()))?;
+    let statements = app.statements();
+    o.month_bookings = views::bookings(
+        app.node().state().book(),
+        &statements,
+        &app.config.foundation_iban,
+        s.household,
+        today.first_of_month(),
+        today,
+    );
+    Ok(o)
 }
 
 /// Forecast parameters.

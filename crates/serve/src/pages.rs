@@ -537,19 +537,20 @@ async fn household(
         .filter(|s| p.role.may_see_household(household, &s.state.counsellor));
     let Some(s) = snap else { return nf() };
     let today = app.today();
-    let (o, f) = match (
-        views::overview(&s, today, today_ms(&app)),
-        views::forecast(&s, today, views::FORECAST_DAYS),
-    ) {
-        (Ok(o), Ok(f)) => (o, f),
-        (Err(e), _) | (_, Err(e)) => {
+    let o = match crate::api::overview_of(&app, &s) {
+        Ok(o) => o,
+        Err(e) => return problem_page(lang, &p, e),
+    };
+    let f = match views::forecast(&s, today, views::FORECAST_DAYS) {
+        Ok(f) => f,
+        Err(e) => {
             return message(
                 lang,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 lang.t("Kan niet berekenen", "Cannot calculate"),
                 &e.to_string(),
                 Some(&p),
-            );
+            )
         }
     };
     let title = format!("{} {}", lang.t("Huishouden", "Household"), o.id);
@@ -581,7 +582,21 @@ async fn household(
                 @if o.advance_cents > 0 {
                     p { (lang.t("Voorgeschoten door de stichting:", "Advanced by the foundation:")) " " (euro(o.advance_cents)) }
                 }
-                h2 { (lang.t("Komt nog deze maand", "Still to come this month")) }
+        h2 { (lang.t("Wat er deze maand echt gebeurde", "What really happened this month")) }
+        @if o.month_bookings.is_empty() {
+            p { (lang.t("Nog geen boekingen van de bank deze maand.", "No bookings from the bank yet this month.")) }
+        } @else {
+            table {
+                caption.note { (lang.t("Volgens de bankafschriften", "According to the bank statements")) }
+                thead { tr { th scope="col" { (lang.t("Datum", "Date")) } th scope="col" { (lang.t("Van of aan", "From or to")) } th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) } } }
+                tbody { @for b in &o.month_bookings { tr {
+                    td { (lang.date(&b.date)) }
+                    td { (b.counterparty.clone().unwrap_or_default()) @if let Some(r) = &b.remittance { br; span.note { (r) } } }
+                    td class=(if b.amount_cents > 0 { "amount in" } else { "amount" }) { (euro(b.amount_cents)) }
+                } } }
+            }
+        }
+h2 { (lang.t("Komt nog deze maand", "Still to come this month")) }
                 @if upcoming.is_empty() { p { (lang.t("Niets meer deze maand.", "Nothing more this month.")) } } @else {
                     table {
                         thead { tr { th scope="col" { (lang.t("Datum", "Date")) } th scope="col" { (lang.t("Wat", "What")) } th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) } } }
@@ -601,6 +616,31 @@ async fn household(
                 @match &f.first_shortfall {
                     Some(sh) => p { (lang.t("Eerste tekort:", "First shortfall:")) " " (lang.date(&sh.date)) ", " (euro(sh.balance_cents)) "." },
                     None => p { (lang.t("Volgens de afspraken is er de komende 90 dagen steeds genoeg geld.", "By the agreements there is enough money for the next 90 days.")) },
+                }
+                h2 { (lang.t("Uw afspraken", "Your agreements")) }
+                ul {
+                    @for a in s.state.agreements.values() {
+                        li {
+                            (a.label.clone().unwrap_or_else(|| a.id.clone())) ": " (euro(a.amount_cents)) " "
+                            (match a.kind {
+                                knop_budget::Kind::Income => lang.t("komt binnen", "comes in"),
+                                knop_budget::Kind::LivingMoney => lang.t("leefgeld voor u", "living money for you"),
+                                _ => lang.t("wordt voor u betaald", "is paid for you"),
+                            })
+                        }
+                    }
+                }
+                h2 { (lang.t("Uw aanmelding (de knop)", "Your opt-in (the button)")) }
+                p {
+                    (lang.t("U doet mee sinds", "You joined on")) " "
+                    (jiff::Timestamp::from_millisecond(s.state.opened_at_ms as i64).map(|t| knop_budget::calendar::spoken(t.to_zoned(jiff::tz::TimeZone::UTC).date(), lang.en)).unwrap_or_default())
+                    ". " (lang.t(
+                        "Uw inkomen komt binnen op de rekening van de stichting; de stichting betaalt daaruit uw vaste lasten op tijd en maakt het afgesproken leefgeld naar u over. U kunt altijd opzeggen; na de opzegtermijn stoppen de betalingen en zegt u de vaste lasten zelf weer over.",
+                        "Your income arrives on the foundation's account; the foundation pays your fixed costs from it on time and transfers the agreed living money to you. You can always withdraw; after the notice period the payments stop and you take over your fixed costs again."))
+                    " " span.note { (lang.t("Uitleg versie", "Information version")) " " (s.state.information) }
+                }
+                @if app.vault().is_some() {
+                    p { a href=(format!("/huishoudens/{}/inzage", o.id)) { (lang.t("Wie heeft mijn gegevens bekeken?", "Who looked at my data?")) } }
                 }
                 p.note { (lang.t(
                     "Bedragen 'volgens afspraak' komen uit de afspraken; het saldo komt uit het grootboek.",

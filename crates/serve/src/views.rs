@@ -176,6 +176,74 @@ pub struct Overview {
     pub first_shortfall: Option<ShortfallView>,
     /// The alerts.
     pub alerts: Vec<AlertView>,
+    /// What the bank statements show was really booked to the household this month.
+    pub month_bookings: Vec<BookingView>,
+}
+
+/// A bank line booked to the household: what really came in or went out.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BookingView {
+    /// The booking date (ISO 8601).
+    pub date: String,
+    /// Signed cents: money in positive.
+    pub amount_cents: i64,
+    /// The other party, as the bank names it.
+    pub counterparty: Option<String>,
+    /// The remittance information.
+    pub remittance: Option<String>,
+}
+
+/// The bank lines of `statements` booked to `household` with a booking date in
+/// `from..=through`, in date order: matched from suspense to it, or its own payments posted.
+pub fn bookings(
+    book: &knop_book::Book,
+    statements: &[std::sync::Arc<crate::Stored>],
+    foundation_iban: &str,
+    household: u128,
+    from: Date,
+    through: Date,
+) -> Vec<BookingView> {
+    use knop_bank::booking::{matched_id, payment_id, payment_posted_id};
+    let mut out = vec![];
+    for st in statements {
+        let Ok(plan) = knop_bank::booking::plan_import(&st.file, foundation_iban) else {
+            continue;
+        };
+        for (t, pos) in plan.transfers.iter().zip(&plan.lines) {
+            let e = &st.file.statements[pos.0].entries[pos.1];
+            let Some(date) = e
+                .booking_date
+                .as_deref()
+                .and_then(|d| d.get(..10))
+                .and_then(|d| d.parse::<Date>().ok())
+            else {
+                continue;
+            };
+            if date < from || date > through {
+                continue;
+            }
+            let d = e.details.first();
+            let mine = book
+                .transfer(matched_id(t.id))
+                .is_some_and(|m| m.transfer.user_data == household)
+                || d.and_then(|d| d.end_to_end_id.as_deref()).is_some_and(|e2e| {
+                    book.transfer(payment_posted_id(e2e)).is_some()
+                        && book
+                            .transfer(payment_id(e2e))
+                            .is_some_and(|p| p.transfer.user_data == household)
+                });
+            if mine {
+                out.push(BookingView {
+                    date: date.to_string(),
+                    amount_cents: e.cents,
+                    counterparty: d.and_then(|d| d.counterparty_name.clone()),
+                    remittance: d.and_then(|d| d.remittance.clone()),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.date.cmp(&b.date));
+    out
 }
 
 /// The forecast, day by day.
@@ -379,6 +447,7 @@ pub fn overview(
             balance_cents: x.balance_cents,
         }),
         alerts: alerts(s, today),
+        month_bookings: vec![],
     })
 }
 

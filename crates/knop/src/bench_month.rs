@@ -1,0 +1,404 @@
+//! `knop bench month-end`: a month of the Huishoudboekje for many synthetic households, through
+//! the real pieces: camt.053 files written and read, lines imported and matched to households,
+//! income allocated, payment runs reserved on the ledger and written as pain.001, and the bank's
+//! confirming statement posting them. Prints one JSON object with the stage timings.
+//!
+//! What it deliberately does differently from a live foundation: households' agreements are a
+//! deterministic function of their number (a real foundation has them on the ledger; recording
+//! 1.2M households there one entry at a time would dominate the run), and matching uses one
+//! index (mandate, reference, EndToEndId → household) built from those agreements, then checks
+//! each line against that one household's plan with the same `match_line` as everywhere else.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use jiff::civil::Date;
+use knop_bank::booking::{
+    household_account, match_transfer, payment_pending, payment_post, plan_import, Mirror,
+};
+use knop_bank::camt053::{write_v02, Balance, Details, Entry, Statement};
+use knop_bank::pain001::{Payment, Run, Version};
+use knop_budget::matching::{match_line, Match};
+use knop_budget::{Agreement, Plan};
+use knop_ledger::entry::{OrgName, SignedEntry};
+use knop_node::{os_salts, Node};
+use knop_state::{Command, Role};
+use knop_store::Meta;
+use serde_json::json;
+
+use crate::location::{new_key, Location};
+
+/// Arguments of `knop bench month-end`.
+#[derive(Args, Debug)]
+pub struct MonthEndArgs {
+    /// Households.
+    #[arg(long, default_value_t = 10_000)]
+    pub households: u64,
+    /// Households per bank file.
+    #[arg(long, default_value_t = 5_000)]
+    pub per_file: u64,
+}
+
+const FOUNDATION: &str = "NL91ABNA0417164300";
+const SVB: &str = "NL86INGB0002445588";
+const TOESLAGEN: &str = "NL02ABNA0123456789";
+const LANDLORD: &str = "NL44RABO0123456789";
+const CREDITOR_ID: &str = "NL98ZZZ999999999999";
+
+/// A valid Dutch IBAN for a number (bank code `TEST`), check digits per ISO 13616 (mod 97).
+fn resident_iban(n: u64) -> String {
+    let account = format!("{:010}", n % 10_000_000_000);
+    // Letters as numbers (A=10 … Z=35): "TEST" then "NL00" moved to the end.
+    let digits = format!("29142829{account}232100");
+    let rem = digits
+        .bytes()
+        .fold(0u64, |r, b| (r * 10 + u64::from(b - b'0')) % 97);
+    format!("NL{:02}TEST{account}", 98 - rem)
+}
+
+fn agreement(json: serde_json::Value) -> Agreement {
+    serde_json::from_value(json).expect("the benchmark's agreements are well-formed")
+}
+
+/// The agreements of household `h`: three incomes, two credit transfers, four direct debits and
+/// weekly living money.
+fn plan_of(h: u64) -> Plan {
+    let dd = |id: &str, cents: i64, day: u8| {
+        agreement(json!({"id": id, "kind": "fixed_cost", "amount_cents": cents,
+            "schedule": {"monthly": {"day": day}}, "tolerance_cents": 100,
+            "direct_debit": {"creditor_id": CREDITOR_ID, "mandate_id": format!("{id}-{h}")}}))
+    };
+    Plan {
+        opening_balance_cents: 0,
+        household: Some(h.to_string()),
+        agreements: vec![
+            agreement(json!({"id": "uitkering", "kind": "income", "amount_cents": 98_000 + (h % 100) as i64 * 10,
+                "schedule": {"monthly": {"day": 2}}, "counterparty_iban": SVB,
+                "reference": format!("UITK {h}"), "tolerance_cents": 100})),
+            agreement(json!({"id": "zorgtoeslag", "kind": "income", "amount_cents": 12_900,
+                "schedule": {"monthly": {"day": 3}}, "counterparty_iban": TOESLAGEN,
+                "reference": format!("ZT {h}")})),
+            agreement(json!({"id": "kgb", "kind": "income", "amount_cents": 25_000,
+                "schedule": {"monthly": {"day": 3}}, "counterparty_iban": TOESLAGEN,
+                "reference": format!("KGB {h}")})),
+            agreement(json!({"id": "huur", "kind": "fixed_cost", "amount_cents": 65_000,
+                "schedule": {"monthly": {"day": 16}}, "counterparty_iban": LANDLORD,
+                "reference": format!("Huur {h}"), "category": "housing"})),
+            agreement(json!({"id": "gemeente", "kind": "fixed_cost", "amount_cents": 3_000,
+                "schedule": {"monthly": {"day": 17}}, "counterparty_iban": LANDLORD,
+                "reference": format!("Belasting {h}")})),
+            dd("energie", 12_000, 5),
+            dd("water", 2_500, 10),
+            dd("zorg", 14_000, 12),
+            dd("telefoon", 2_000, 20),
+            agreement(json!({"id": "leefgeld", "kind": "living_money", "amount_cents": 7_500,
+                "schedule": {"weekly": {"weekday": "friday"}}, "counterparty_iban": resident_iban(h)})),
+        ],
+    }
+}
+
+fn peak_rss_bytes() -> u64 {
+    crate::bench::peak_rss_bytes()
+}
+
+/// `knop bench month-end`.
+pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
+    if a.households == 0 || a.households > 10_000_000 || a.per_file == 0 || a.per_file > 20_000 {
+        bail!("--households 1..=10000000, --per-file 1..=20000 (a file holds 7 lines per household)");
+    }
+    let month_start: Date = "2026-03-01".parse()?;
+    let month_end: Date = "2026-03-31".parse()?;
+    let tmp = tempfile::tempdir()?;
+    let op = new_key("knop.bench/month-end")?;
+    let (target, where_, _guard) = crate::bench::fresh_target(loc)?;
+    let store = target.create(Meta {
+        origin: "knop.bench/month-end".into(),
+        operator_vkey: op.verifier_key(),
+    })?;
+    let mut node = Node::init(store, op.clone(), 1, os_salts())?;
+    let org = new_key("stichting")?;
+    let name = OrgName::parse("stichting")?;
+    let mut ts = 2u64;
+    let mut submit = |node: &mut Node, key: &knop_ledger::note::NoteKey, n: &OrgName, cmd: &Command| -> Result<()> {
+        ts += 1;
+        let e = SignedEntry::sign(n.clone(), ts, cmd.encode(), key.signing_key());
+        node.submit(&[e])?.remove(0).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(())
+    };
+    submit(
+        &mut node,
+        &op,
+        &OrgName::parse(op.key_name())?,
+        &Command::RegisterOrg {
+            name: name.clone(),
+            role: Role::Participant,
+            key: org.public_key().to_bytes(),
+        },
+    )?;
+    let mirror = Mirror::of(FOUNDATION);
+    submit(&mut node, &org, &name, &Command::CreateAccounts(mirror.accounts()))?;
+    let ids: Vec<u64> = (1..=a.households).collect();
+    for chunk in ids.chunks(10_000) {
+        let accounts = chunk.iter().map(|h| household_account(u128::from(*h))).collect();
+        submit(&mut node, &org, &name, &Command::CreateAccounts(accounts))?;
+    }
+    eprintln!("bench month-end: {} households, store: {where_}", a.households);
+    let mut stages = serde_json::Map::new();
+    let secs = |x: f64| json!((x * 1000.0).round() / 1000.0);
+    let started = Instant::now();
+
+    // 1. The bank's statements of the month's incomes and direct debits.
+    let t0 = Instant::now();
+    let mut files = vec![];
+    let mut balance = 0i64;
+    let mut bank_lines = 0u64;
+    for (n, chunk) in ids.chunks(a.per_file as usize).enumerate() {
+        let opening = balance;
+        let mut entries = vec![];
+        for &h in chunk {
+            let plan = plan_of(h);
+            for ag in &plan.agreements {
+                if ag.kind == knop_budget::Kind::LivingMoney || (ag.kind == knop_budget::Kind::FixedCost && ag.direct_debit.is_none()) {
+                    continue;
+                }
+                for f in ag.flows(month_start, month_end) {
+                    let income = f.cents > 0;
+                    balance += f.cents;
+                    entries.push(Entry {
+                        reference: None,
+                        cents: f.cents,
+                        currency: "EUR".into(),
+                        reversal: false,
+                        status: "BOOK".into(),
+                        booking_date: Some(f.date.to_string()),
+                        value_date: Some(f.date.to_string()),
+                        servicer_reference: Some(format!("M{n}-{}", entries.len())),
+                        bank_code: None,
+                        details: vec![Details {
+                            mandate_id: ag.direct_debit.as_ref().map(|d| d.mandate_id.clone()),
+                            creditor_id: ag.direct_debit.as_ref().map(|d| d.creditor_id.clone()),
+                            counterparty_name: Some(if income { "Uitvoerder" } else { "Leverancier" }.into()),
+                            counterparty_iban: Some(if income { ag.counterparty_iban.clone().unwrap_or_default() } else { LANDLORD.into() }),
+                            remittance: ag.reference.clone().or_else(|| Some(format!("{} {h}", ag.id))),
+                            ..Default::default()
+                        }],
+                        line: 0,
+                    });
+                }
+            }
+        }
+        bank_lines += entries.len() as u64;
+        let stmt = Statement {
+            id: format!("BENCH-2026-03-{n}"),
+            sequence: Some((n + 1).to_string()),
+            created: None,
+            account: Some(FOUNDATION.into()),
+            currency: Some("EUR".into()),
+            balances: vec![
+                Balance { code: "OPBD".into(), cents: opening, currency: "EUR".into(), date: Some("2026-03-01".into()) },
+                Balance { code: "CLBD".into(), cents: balance, currency: "EUR".into(), date: Some("2026-03-31".into()) },
+            ],
+            entries,
+            line: 0,
+        };
+        let path = tmp.path().join(format!("camt053-{n:05}.xml"));
+        std::fs::write(&path, write_v02(&stmt, &format!("BENCH-{n}"), "2026-03-31T18:00:00"))?;
+        files.push(path);
+    }
+    stages.insert("generate_camt053".into(), secs(t0.elapsed().as_secs_f64()));
+
+    // 2. Import; 3. match with one index, each line checked against its household's plan.
+    let mut index: HashMap<String, u64> = HashMap::with_capacity(a.households as usize * 7);
+    let t0 = Instant::now();
+    for &h in &ids {
+        for ag in plan_of(h).agreements {
+            if let Some(d) = ag.direct_debit {
+                index.insert(d.mandate_id, h);
+            } else if ag.kind == knop_budget::Kind::Income {
+                if let Some(r) = ag.reference {
+                    index.insert(r, h);
+                }
+            }
+        }
+    }
+    stages.insert("build_match_index".into(), secs(t0.elapsed().as_secs_f64()));
+    let (mut import_s, mut match_s, mut matched, mut suspense, mut transfers) = (0.0, 0.0, 0u64, 0u64, 0u64);
+    let own = HashMap::new();
+    for path in &files {
+        let t0 = Instant::now();
+        let file = knop_bank::camt053::parse(&std::fs::read(path)?).with_context(|| path.display().to_string())?;
+        let plan = plan_import(&file, FOUNDATION)?;
+        let book_these = plan.transfers_to_book(node.state().book());
+        transfers += book_these.len() as u64;
+        for part in book_these.chunks(knop_book::BATCH_EVENTS_MAX) {
+            submit(&mut node, &org, &name, &Command::CreateTransfers(part.to_vec()))?;
+        }
+        import_s += t0.elapsed().as_secs_f64();
+        let t0 = Instant::now();
+        let mut out = vec![];
+        for (t, pos) in plan.transfers.iter().zip(&plan.lines) {
+            let line = knop_serve::matching::line_of(&file.statements[pos.0].entries[pos.1]);
+            let key = line.mandate_id.clone().or_else(|| line.remittance.clone());
+            let found = key.and_then(|k| index.get(&k).copied()).filter(|h| {
+                !matches!(match_line(&line, &plan_of(*h), &own), Match::Suspense { .. })
+            });
+            match found {
+                Some(h) => {
+                    out.push(match_transfer(t, &mirror, u128::from(h)));
+                    matched += 1;
+                }
+                None => suspense += 1,
+            }
+        }
+        transfers += out.len() as u64;
+        for part in out.chunks(knop_book::BATCH_EVENTS_MAX) {
+            submit(&mut node, &org, &name, &Command::CreateTransfers(part.to_vec()))?;
+        }
+        match_s += t0.elapsed().as_secs_f64();
+    }
+    stages.insert("import".into(), secs(import_s));
+    stages.insert("match".into(), secs(match_s));
+    drop(index);
+
+    // 4. Allocate and run payments for every business day: reserve on the ledger, write pain.001.
+    let t0 = Instant::now();
+    let mut days = vec![];
+    let mut d = month_start;
+    while d <= month_end {
+        if knop_budget::calendar::is_business_day(d) {
+            days.push(d);
+        }
+        d = d.tomorrow()?;
+    }
+    let (mut alloc_s, mut pain_s, mut payments) = (0.0, 0.0, 0u64);
+    let mut confirm: Vec<(Date, String, i64)> = vec![];
+    for chunk in ids.chunks(a.per_file as usize) {
+        let t1 = Instant::now();
+        let mut pending = vec![];
+        let mut by_day: HashMap<Date, Vec<Payment>> = HashMap::new();
+        for &h in chunk {
+            let plan = plan_of(h);
+            let held = node
+                .state()
+                .book()
+                .account(household_account(u128::from(h)).id)
+                .map_or(0, |x| x.credit_balance().0);
+            let alloc = knop_budget::allocation::allocate(&plan, held, month_start, month_end);
+            std::hint::black_box(&alloc);
+            let mut left = held;
+            for &day in &days {
+                let s = knop_budget::payrun::select(&plan, day, left);
+                for i in s.items {
+                    left -= i.cents;
+                    pending.push(payment_pending(u128::from(h), &mirror, &i.end_to_end_id, i.cents));
+                    confirm.push((day, i.end_to_end_id.clone(), i.cents));
+                    by_day.entry(day).or_default().push(Payment {
+                        end_to_end_id: i.end_to_end_id,
+                        cents: i.cents,
+                        creditor_name: i.creditor_name,
+                        creditor_iban: i.creditor_iban,
+                        creditor_bic: None,
+                        remittance: i.remittance,
+                    });
+                }
+            }
+        }
+        payments += pending.len() as u64;
+        transfers += pending.len() as u64;
+        for part in pending.chunks(knop_book::BATCH_EVENTS_MAX) {
+            submit(&mut node, &org, &name, &Command::CreateTransfers(part.to_vec()))?;
+        }
+        alloc_s += t1.elapsed().as_secs_f64();
+        let t1 = Instant::now();
+        for (day, list) in by_day {
+            let run = Run {
+                message_id: format!("BENCH-RUN-{day}-{}", chunk[0]),
+                created: format!("{day}T07:00:00"),
+                execution_date: day.to_string(),
+                debtor_name: "Stichting Huishoudboekje".into(),
+                debtor_iban: FOUNDATION.into(),
+                debtor_bic: None,
+                payments: list,
+            };
+            let xml = knop_bank::pain001::write(&run, Version::V03)?;
+            std::fs::write(tmp.path().join(format!("pain001-{day}-{}.xml", chunk[0])), xml)?;
+        }
+        pain_s += t1.elapsed().as_secs_f64();
+    }
+    stages.insert("allocate_and_reserve".into(), secs(alloc_s));
+    stages.insert("write_pain001".into(), secs(pain_s));
+    stages.insert("payment_runs_total".into(), secs(t0.elapsed().as_secs_f64()));
+
+    // 5. The bank's confirming statement: import it and post every reservation by EndToEndId.
+    let t0 = Instant::now();
+    let mut posted = 0u64;
+    for (n, part) in confirm.chunks((a.per_file * 7) as usize).enumerate() {
+        let opening = balance;
+        let entries: Vec<Entry> = part
+            .iter()
+            .enumerate()
+            .map(|(i, (day, e2e, cents))| {
+                balance -= cents;
+                Entry {
+                    reference: None,
+                    cents: -cents,
+                    currency: "EUR".into(),
+                    reversal: false,
+                    status: "BOOK".into(),
+                    booking_date: Some(day.to_string()),
+                    value_date: Some(day.to_string()),
+                    servicer_reference: Some(format!("C{n}-{i}")),
+                    bank_code: None,
+                    details: vec![Details { end_to_end_id: Some(e2e.clone()), ..Default::default() }],
+                    line: 0,
+                }
+            })
+            .collect();
+        let stmt = Statement {
+            id: format!("BENCH-CONFIRM-{n}"),
+            sequence: None,
+            created: None,
+            account: Some(FOUNDATION.into()),
+            currency: Some("EUR".into()),
+            balances: vec![
+                Balance { code: "OPBD".into(), cents: opening, currency: "EUR".into(), date: Some("2026-03-01".into()) },
+                Balance { code: "CLBD".into(), cents: balance, currency: "EUR".into(), date: Some("2026-03-31".into()) },
+            ],
+            entries,
+            line: 0,
+        };
+        let xml = write_v02(&stmt, &format!("BENCH-C-{n}"), "2026-03-31T18:00:00");
+        let file = knop_bank::camt053::parse(&xml)?;
+        let plan = plan_import(&file, FOUNDATION)?;
+        let mut book_these = plan.transfers_to_book(node.state().book());
+        book_these.extend(part.iter().map(|(_, e2e, _)| payment_post(e2e)));
+        posted += part.len() as u64;
+        transfers += book_these.len() as u64;
+        bank_lines += part.len() as u64;
+        for c in book_these.chunks(knop_book::BATCH_EVENTS_MAX) {
+            submit(&mut node, &org, &name, &Command::CreateTransfers(c.to_vec()))?;
+        }
+    }
+    stages.insert("confirming_statement".into(), secs(t0.elapsed().as_secs_f64()));
+    let seconds = started.elapsed().as_secs_f64();
+    let book = node.state().book();
+    let suspense_cents = book.account(mirror.suspense).map_or(0, |x| x.credit_balance().0);
+    let rss = peak_rss_bytes();
+    println!(
+        "{}",
+        json!({
+            "households": a.households, "bank_lines": bank_lines, "matched_lines": matched,
+            "suspense_lines": suspense, "payments": payments, "posted": posted,
+            "transfers": transfers, "seconds": (seconds * 1000.0).round() / 1000.0,
+            "transfers_per_s": (transfers as f64 / seconds).round(),
+            "households_per_s": (a.households as f64 / seconds).round(),
+            "stages_s": stages, "suspense_cents_after": suspense_cents,
+            "entries": node.size(), "peak_rss_bytes": rss,
+            "peak_rss_bytes_per_household": rss / a.households, "store": where_,
+        })
+    );
+    Ok(ExitCode::SUCCESS)
+}
