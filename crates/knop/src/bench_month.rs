@@ -67,35 +67,49 @@ fn agreement(json: serde_json::Value) -> Agreement {
 /// weekly living money.
 fn plan_of(h: u64) -> Plan {
     let dd = |id: &str, cents: i64, day: u8| {
-        agreement(json!({"id": id, "kind": "fixed_cost", "amount_cents": cents,
+        agreement(
+            json!({"id": id, "kind": "fixed_cost", "amount_cents": cents,
             "schedule": {"monthly": {"day": day}}, "tolerance_cents": 100,
-            "direct_debit": {"creditor_id": CREDITOR_ID, "mandate_id": format!("{id}-{h}")}}))
+            "direct_debit": {"creditor_id": CREDITOR_ID, "mandate_id": format!("{id}-{h}")}}),
+        )
     };
     Plan {
         opening_balance_cents: 0,
         household: Some(h.to_string()),
         agreements: vec![
-            agreement(json!({"id": "uitkering", "kind": "income", "amount_cents": 98_000 + (h % 100) as i64 * 10,
+            agreement(
+                json!({"id": "uitkering", "kind": "income", "amount_cents": 98_000 + (h % 100) as i64 * 10,
                 "schedule": {"monthly": {"day": 2}}, "counterparty_iban": SVB,
-                "reference": format!("UITK {h}"), "tolerance_cents": 100})),
-            agreement(json!({"id": "zorgtoeslag", "kind": "income", "amount_cents": 12_900,
+                "reference": format!("UITK {h}"), "tolerance_cents": 100}),
+            ),
+            agreement(
+                json!({"id": "zorgtoeslag", "kind": "income", "amount_cents": 12_900,
                 "schedule": {"monthly": {"day": 3}}, "counterparty_iban": TOESLAGEN,
-                "reference": format!("ZT {h}")})),
-            agreement(json!({"id": "kgb", "kind": "income", "amount_cents": 25_000,
+                "reference": format!("ZT {h}")}),
+            ),
+            agreement(
+                json!({"id": "kgb", "kind": "income", "amount_cents": 25_000,
                 "schedule": {"monthly": {"day": 3}}, "counterparty_iban": TOESLAGEN,
-                "reference": format!("KGB {h}")})),
-            agreement(json!({"id": "huur", "kind": "fixed_cost", "amount_cents": 65_000,
+                "reference": format!("KGB {h}")}),
+            ),
+            agreement(
+                json!({"id": "huur", "kind": "fixed_cost", "amount_cents": 65_000,
                 "schedule": {"monthly": {"day": 16}}, "counterparty_iban": LANDLORD,
-                "reference": format!("Huur {h}"), "category": "housing"})),
-            agreement(json!({"id": "gemeente", "kind": "fixed_cost", "amount_cents": 3_000,
+                "reference": format!("Huur {h}"), "category": "housing"}),
+            ),
+            agreement(
+                json!({"id": "gemeente", "kind": "fixed_cost", "amount_cents": 3_000,
                 "schedule": {"monthly": {"day": 17}}, "counterparty_iban": LANDLORD,
-                "reference": format!("Belasting {h}")})),
+                "reference": format!("Belasting {h}")}),
+            ),
             dd("energie", 12_000, 5),
             dd("water", 2_500, 10),
             dd("zorg", 14_000, 12),
             dd("telefoon", 2_000, 20),
-            agreement(json!({"id": "leefgeld", "kind": "living_money", "amount_cents": 7_500,
-                "schedule": {"weekly": {"weekday": "friday"}}, "counterparty_iban": resident_iban(h)})),
+            agreement(
+                json!({"id": "leefgeld", "kind": "living_money", "amount_cents": 7_500,
+                "schedule": {"weekly": {"weekday": "friday"}}, "counterparty_iban": resident_iban(h)}),
+            ),
         ],
     }
 }
@@ -107,7 +121,9 @@ fn peak_rss_bytes() -> u64 {
 /// `knop bench month-end`.
 pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     if a.households == 0 || a.households > 10_000_000 || a.per_file == 0 || a.per_file > 20_000 {
-        bail!("--households 1..=10000000, --per-file 1..=20000 (a file holds 7 lines per household)");
+        bail!(
+            "--households 1..=10000000, --per-file 1..=20000 (a file holds 7 lines per household)"
+        );
     }
     let month_start: Date = "2026-03-01".parse()?;
     let month_end: Date = "2026-03-31".parse()?;
@@ -122,10 +138,16 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     let org = new_key("stichting")?;
     let name = OrgName::parse("stichting")?;
     let mut ts = 2u64;
-    let mut submit = |node: &mut Node, key: &knop_ledger::note::NoteKey, n: &OrgName, cmd: &Command| -> Result<()> {
+    let mut submit = |node: &mut Node,
+                      key: &knop_ledger::note::NoteKey,
+                      n: &OrgName,
+                      cmd: &Command|
+     -> Result<()> {
         ts += 1;
         let e = SignedEntry::sign(n.clone(), ts, cmd.encode(), key.signing_key());
-        node.submit(&[e])?.remove(0).map_err(|e| anyhow::anyhow!("{e}"))?;
+        node.submit(&[e])?
+            .remove(0)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(())
     };
     submit(
@@ -139,13 +161,24 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         },
     )?;
     let mirror = Mirror::of(FOUNDATION);
-    submit(&mut node, &org, &name, &Command::CreateAccounts(mirror.accounts()))?;
+    submit(
+        &mut node,
+        &org,
+        &name,
+        &Command::CreateAccounts(mirror.accounts()),
+    )?;
     let ids: Vec<u64> = (1..=a.households).collect();
     for chunk in ids.chunks(10_000) {
-        let accounts = chunk.iter().map(|h| household_account(u128::from(*h))).collect();
+        let accounts = chunk
+            .iter()
+            .map(|h| household_account(u128::from(*h)))
+            .collect();
         submit(&mut node, &org, &name, &Command::CreateAccounts(accounts))?;
     }
-    eprintln!("bench month-end: {} households, store: {where_}", a.households);
+    eprintln!(
+        "bench month-end: {} households, store: {where_}",
+        a.households
+    );
     let mut stages = serde_json::Map::new();
     let secs = |x: f64| json!((x * 1000.0).round() / 1000.0);
     let started = Instant::now();
@@ -161,7 +194,9 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         for &h in chunk {
             let plan = plan_of(h);
             for ag in &plan.agreements {
-                if ag.kind == knop_budget::Kind::LivingMoney || (ag.kind == knop_budget::Kind::FixedCost && ag.direct_debit.is_none()) {
+                if ag.kind == knop_budget::Kind::LivingMoney
+                    || (ag.kind == knop_budget::Kind::FixedCost && ag.direct_debit.is_none())
+                {
                     continue;
                 }
                 for f in ag.flows(month_start, month_end) {
@@ -180,9 +215,18 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                         details: vec![Details {
                             mandate_id: ag.direct_debit.as_ref().map(|d| d.mandate_id.clone()),
                             creditor_id: ag.direct_debit.as_ref().map(|d| d.creditor_id.clone()),
-                            counterparty_name: Some(if income { "Uitvoerder" } else { "Leverancier" }.into()),
-                            counterparty_iban: Some(if income { ag.counterparty_iban.clone().unwrap_or_default() } else { LANDLORD.into() }),
-                            remittance: ag.reference.clone().or_else(|| Some(format!("{} {h}", ag.id))),
+                            counterparty_name: Some(
+                                if income { "Uitvoerder" } else { "Leverancier" }.into(),
+                            ),
+                            counterparty_iban: Some(if income {
+                                ag.counterparty_iban.clone().unwrap_or_default()
+                            } else {
+                                LANDLORD.into()
+                            }),
+                            remittance: ag
+                                .reference
+                                .clone()
+                                .or_else(|| Some(format!("{} {h}", ag.id))),
                             ..Default::default()
                         }],
                         line: 0,
@@ -198,14 +242,27 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             account: Some(FOUNDATION.into()),
             currency: Some("EUR".into()),
             balances: vec![
-                Balance { code: "OPBD".into(), cents: opening, currency: "EUR".into(), date: Some("2026-03-01".into()) },
-                Balance { code: "CLBD".into(), cents: balance, currency: "EUR".into(), date: Some("2026-03-31".into()) },
+                Balance {
+                    code: "OPBD".into(),
+                    cents: opening,
+                    currency: "EUR".into(),
+                    date: Some("2026-03-01".into()),
+                },
+                Balance {
+                    code: "CLBD".into(),
+                    cents: balance,
+                    currency: "EUR".into(),
+                    date: Some("2026-03-31".into()),
+                },
             ],
             entries,
             line: 0,
         };
         let path = tmp.path().join(format!("camt053-{n:05}.xml"));
-        std::fs::write(&path, write_v02(&stmt, &format!("BENCH-{n}"), "2026-03-31T18:00:00"))?;
+        std::fs::write(
+            &path,
+            write_v02(&stmt, &format!("BENCH-{n}"), "2026-03-31T18:00:00"),
+        )?;
         files.push(path);
     }
     stages.insert("generate_camt053".into(), secs(t0.elapsed().as_secs_f64()));
@@ -225,16 +282,23 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         }
     }
     stages.insert("build_match_index".into(), secs(t0.elapsed().as_secs_f64()));
-    let (mut import_s, mut match_s, mut matched, mut suspense, mut transfers) = (0.0, 0.0, 0u64, 0u64, 0u64);
+    let (mut import_s, mut match_s, mut matched, mut suspense, mut transfers) =
+        (0.0, 0.0, 0u64, 0u64, 0u64);
     let own = HashMap::new();
     for path in &files {
         let t0 = Instant::now();
-        let file = knop_bank::camt053::parse(&std::fs::read(path)?).with_context(|| path.display().to_string())?;
+        let file = knop_bank::camt053::parse(&std::fs::read(path)?)
+            .with_context(|| path.display().to_string())?;
         let plan = plan_import(&file, FOUNDATION)?;
         let book_these = plan.transfers_to_book(node.state().book());
         transfers += book_these.len() as u64;
         for part in book_these.chunks(knop_book::BATCH_EVENTS_MAX) {
-            submit(&mut node, &org, &name, &Command::CreateTransfers(part.to_vec()))?;
+            submit(
+                &mut node,
+                &org,
+                &name,
+                &Command::CreateTransfers(part.to_vec()),
+            )?;
         }
         import_s += t0.elapsed().as_secs_f64();
         let t0 = Instant::now();
@@ -243,7 +307,10 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             let line = knop_serve::matching::line_of(&file.statements[pos.0].entries[pos.1]);
             let key = line.mandate_id.clone().or_else(|| line.remittance.clone());
             let found = key.and_then(|k| index.get(&k).copied()).filter(|h| {
-                !matches!(match_line(&line, &plan_of(*h), &own), Match::Suspense { .. })
+                !matches!(
+                    match_line(&line, &plan_of(*h), &own),
+                    Match::Suspense { .. }
+                )
             });
             match found {
                 Some(h) => {
@@ -255,7 +322,12 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         }
         transfers += out.len() as u64;
         for part in out.chunks(knop_book::BATCH_EVENTS_MAX) {
-            submit(&mut node, &org, &name, &Command::CreateTransfers(part.to_vec()))?;
+            submit(
+                &mut node,
+                &org,
+                &name,
+                &Command::CreateTransfers(part.to_vec()),
+            )?;
         }
         match_s += t0.elapsed().as_secs_f64();
     }
@@ -293,7 +365,12 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                 let s = knop_budget::payrun::select(&plan, day, left);
                 for i in s.items {
                     left -= i.cents;
-                    pending.push(payment_pending(u128::from(h), &mirror, &i.end_to_end_id, i.cents));
+                    pending.push(payment_pending(
+                        u128::from(h),
+                        &mirror,
+                        &i.end_to_end_id,
+                        i.cents,
+                    ));
                     confirm.push((day, i.end_to_end_id.clone(), i.cents));
                     by_day.entry(day).or_default().push(Payment {
                         end_to_end_id: i.end_to_end_id,
@@ -309,7 +386,12 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         payments += pending.len() as u64;
         transfers += pending.len() as u64;
         for part in pending.chunks(knop_book::BATCH_EVENTS_MAX) {
-            submit(&mut node, &org, &name, &Command::CreateTransfers(part.to_vec()))?;
+            submit(
+                &mut node,
+                &org,
+                &name,
+                &Command::CreateTransfers(part.to_vec()),
+            )?;
         }
         alloc_s += t1.elapsed().as_secs_f64();
         let t1 = Instant::now();
@@ -324,13 +406,19 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                 payments: list,
             };
             let xml = knop_bank::pain001::write(&run, Version::V03)?;
-            std::fs::write(tmp.path().join(format!("pain001-{day}-{}.xml", chunk[0])), xml)?;
+            std::fs::write(
+                tmp.path().join(format!("pain001-{day}-{}.xml", chunk[0])),
+                xml,
+            )?;
         }
         pain_s += t1.elapsed().as_secs_f64();
     }
     stages.insert("allocate_and_reserve".into(), secs(alloc_s));
     stages.insert("write_pain001".into(), secs(pain_s));
-    stages.insert("payment_runs_total".into(), secs(t0.elapsed().as_secs_f64()));
+    stages.insert(
+        "payment_runs_total".into(),
+        secs(t0.elapsed().as_secs_f64()),
+    );
 
     // 5. The bank's confirming statement: import it and post every reservation by EndToEndId.
     let t0 = Instant::now();
@@ -352,7 +440,10 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                     value_date: Some(day.to_string()),
                     servicer_reference: Some(format!("C{n}-{i}")),
                     bank_code: None,
-                    details: vec![Details { end_to_end_id: Some(e2e.clone()), ..Default::default() }],
+                    details: vec![Details {
+                        end_to_end_id: Some(e2e.clone()),
+                        ..Default::default()
+                    }],
                     line: 0,
                 }
             })
@@ -364,8 +455,18 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             account: Some(FOUNDATION.into()),
             currency: Some("EUR".into()),
             balances: vec![
-                Balance { code: "OPBD".into(), cents: opening, currency: "EUR".into(), date: Some("2026-03-01".into()) },
-                Balance { code: "CLBD".into(), cents: balance, currency: "EUR".into(), date: Some("2026-03-31".into()) },
+                Balance {
+                    code: "OPBD".into(),
+                    cents: opening,
+                    currency: "EUR".into(),
+                    date: Some("2026-03-01".into()),
+                },
+                Balance {
+                    code: "CLBD".into(),
+                    cents: balance,
+                    currency: "EUR".into(),
+                    date: Some("2026-03-31".into()),
+                },
             ],
             entries,
             line: 0,
@@ -379,13 +480,23 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         transfers += book_these.len() as u64;
         bank_lines += part.len() as u64;
         for c in book_these.chunks(knop_book::BATCH_EVENTS_MAX) {
-            submit(&mut node, &org, &name, &Command::CreateTransfers(c.to_vec()))?;
+            submit(
+                &mut node,
+                &org,
+                &name,
+                &Command::CreateTransfers(c.to_vec()),
+            )?;
         }
     }
-    stages.insert("confirming_statement".into(), secs(t0.elapsed().as_secs_f64()));
+    stages.insert(
+        "confirming_statement".into(),
+        secs(t0.elapsed().as_secs_f64()),
+    );
     let seconds = started.elapsed().as_secs_f64();
     let book = node.state().book();
-    let suspense_cents = book.account(mirror.suspense).map_or(0, |x| x.credit_balance().0);
+    let suspense_cents = book
+        .account(mirror.suspense)
+        .map_or(0, |x| x.credit_balance().0);
     let rss = peak_rss_bytes();
     println!(
         "{}",

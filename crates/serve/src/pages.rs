@@ -562,90 +562,90 @@ async fn household(
             &title,
             Some(&p),
             html! {
-                h1 { (if matches!(p.role, Role::Resident { .. }) { lang.t("Uw geld deze maand", "Your money this month").to_owned() } else { title.clone() }) }
-                p.note { (lang.t("Vandaag", "Today")) " " (lang.date(&o.today)) }
-                @if !o.alerts.is_empty() {
-                    h2 { (lang.t("Let op", "Attention")) }
-                    @for a in &o.alerts {
-                        div class=(severity_class(a.severity)) role="status" { (if lang.en { &a.message_en } else { &a.message_nl }) }
-                    }
-                }
-                div.cards {
-                    div.card { div.label { (lang.t("Op uw rekening bij de stichting", "On your account at the foundation")) } div.value { (euro(o.balance_cents)) } }
-                    div.card { div.label { (lang.t("Inkomen deze maand (volgens afspraak)", "Income this month (as agreed)")) } div.value { (euro(o.month_income_cents)) } }
-                    div.card { div.label { (lang.t("Betalingen deze maand (volgens afspraak)", "Payments this month (as agreed)")) } div.value { (euro(o.month_payments_cents)) } }
-                }
-                @if let Some(l) = &o.next_living_money {
-                    h2 { (lang.t("Leefgeld", "Living money")) }
-                    p { (lang.t("Het volgende leefgeld:", "Next living money:")) " " strong { (euro(-l.amount_cents)) } " " (lang.t("op", "on")) " " (lang.date(&l.date)) "." }
-                }
-                @if o.advance_cents > 0 {
-                    p { (lang.t("Voorgeschoten door de stichting:", "Advanced by the foundation:")) " " (euro(o.advance_cents)) }
-                }
-        h2 { (lang.t("Wat er deze maand echt gebeurde", "What really happened this month")) }
-        @if o.month_bookings.is_empty() {
-            p { (lang.t("Nog geen boekingen van de bank deze maand.", "No bookings from the bank yet this month.")) }
-        } @else {
-            table {
-                caption.note { (lang.t("Volgens de bankafschriften", "According to the bank statements")) }
-                thead { tr { th scope="col" { (lang.t("Datum", "Date")) } th scope="col" { (lang.t("Van of aan", "From or to")) } th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) } } }
-                tbody { @for b in &o.month_bookings { tr {
-                    td { (lang.date(&b.date)) }
-                    td { (b.counterparty.clone().unwrap_or_default()) @if let Some(r) = &b.remittance { br; span.note { (r) } } }
-                    td class=(if b.amount_cents > 0 { "amount in" } else { "amount" }) { (euro(b.amount_cents)) }
-                } } }
-            }
-        }
-h2 { (lang.t("Komt nog deze maand", "Still to come this month")) }
-                @if upcoming.is_empty() { p { (lang.t("Niets meer deze maand.", "Nothing more this month.")) } } @else {
-                    table {
-                        thead { tr { th scope="col" { (lang.t("Datum", "Date")) } th scope="col" { (lang.t("Wat", "What")) } th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) } } }
-                        tbody { @for x in &upcoming { tr { td { (lang.date(&x.date)) } td { (x.label) } td class=(if x.amount_cents > 0 { "amount in" } else { "amount" }) { (euro(x.amount_cents)) } } } }
-                    }
-                }
-                h2 { (lang.t("Eerder deze maand", "Earlier this month")) }
-                @let past: Vec<_> = o.month_flows.iter().filter(|x| x.past).collect();
-                @if past.is_empty() { p { (lang.t("Nog niets deze maand.", "Nothing yet this month.")) } } @else {
-                    table {
-                        thead { tr { th scope="col" { (lang.t("Datum", "Date")) } th scope="col" { (lang.t("Wat", "What")) } th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) } } }
-                        tbody { @for x in &past { tr.past { td { (lang.date(&x.date)) } td { (x.label) } td.amount { (euro(x.amount_cents)) } } } }
-                    }
-                }
-                h2 { (lang.t("De komende 90 dagen", "The next 90 days")) }
-                (chart(lang, &f.days))
-                @match &f.first_shortfall {
-                    Some(sh) => p { (lang.t("Eerste tekort:", "First shortfall:")) " " (lang.date(&sh.date)) ", " (euro(sh.balance_cents)) "." },
-                    None => p { (lang.t("Volgens de afspraken is er de komende 90 dagen steeds genoeg geld.", "By the agreements there is enough money for the next 90 days.")) },
-                }
-                h2 { (lang.t("Uw afspraken", "Your agreements")) }
-                ul {
-                    @for a in s.state.agreements.values() {
-                        li {
-                            (a.label.clone().unwrap_or_else(|| a.id.clone())) ": " (euro(a.amount_cents)) " "
-                            (match a.kind {
-                                knop_budget::Kind::Income => lang.t("komt binnen", "comes in"),
-                                knop_budget::Kind::LivingMoney => lang.t("leefgeld voor u", "living money for you"),
-                                _ => lang.t("wordt voor u betaald", "is paid for you"),
-                            })
+                            h1 { (if matches!(p.role, Role::Resident { .. }) { lang.t("Uw geld deze maand", "Your money this month").to_owned() } else { title.clone() }) }
+                            p.note { (lang.t("Vandaag", "Today")) " " (lang.date(&o.today)) }
+                            @if !o.alerts.is_empty() {
+                                h2 { (lang.t("Let op", "Attention")) }
+                                @for a in &o.alerts {
+                                    div class=(severity_class(a.severity)) role="status" { (if lang.en { &a.message_en } else { &a.message_nl }) }
+                                }
+                            }
+                            div.cards {
+                                div.card { div.label { (lang.t("Op uw rekening bij de stichting", "On your account at the foundation")) } div.value { (euro(o.balance_cents)) } }
+                                div.card { div.label { (lang.t("Inkomen deze maand (volgens afspraak)", "Income this month (as agreed)")) } div.value { (euro(o.month_income_cents)) } }
+                                div.card { div.label { (lang.t("Betalingen deze maand (volgens afspraak)", "Payments this month (as agreed)")) } div.value { (euro(o.month_payments_cents)) } }
+                            }
+                            @if let Some(l) = &o.next_living_money {
+                                h2 { (lang.t("Leefgeld", "Living money")) }
+                                p { (lang.t("Het volgende leefgeld:", "Next living money:")) " " strong { (euro(-l.amount_cents)) } " " (lang.t("op", "on")) " " (lang.date(&l.date)) "." }
+                            }
+                            @if o.advance_cents > 0 {
+                                p { (lang.t("Voorgeschoten door de stichting:", "Advanced by the foundation:")) " " (euro(o.advance_cents)) }
+                            }
+                    h2 { (lang.t("Wat er deze maand echt gebeurde", "What really happened this month")) }
+                    @if o.month_bookings.is_empty() {
+                        p { (lang.t("Nog geen boekingen van de bank deze maand.", "No bookings from the bank yet this month.")) }
+                    } @else {
+                        table {
+                            caption.note { (lang.t("Volgens de bankafschriften", "According to the bank statements")) }
+                            thead { tr { th scope="col" { (lang.t("Datum", "Date")) } th scope="col" { (lang.t("Van of aan", "From or to")) } th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) } } }
+                            tbody { @for b in &o.month_bookings { tr {
+                                td { (lang.date(&b.date)) }
+                                td { (b.counterparty.clone().unwrap_or_default()) @if let Some(r) = &b.remittance { br; span.note { (r) } } }
+                                td class=(if b.amount_cents > 0 { "amount in" } else { "amount" }) { (euro(b.amount_cents)) }
+                            } } }
                         }
                     }
-                }
-                h2 { (lang.t("Uw aanmelding (de knop)", "Your opt-in (the button)")) }
-                p {
-                    (lang.t("U doet mee sinds", "You joined on")) " "
-                    (jiff::Timestamp::from_millisecond(s.state.opened_at_ms as i64).map(|t| knop_budget::calendar::spoken(t.to_zoned(jiff::tz::TimeZone::UTC).date(), lang.en)).unwrap_or_default())
-                    ". " (lang.t(
-                        "Uw inkomen komt binnen op de rekening van de stichting; de stichting betaalt daaruit uw vaste lasten op tijd en maakt het afgesproken leefgeld naar u over. U kunt altijd opzeggen; na de opzegtermijn stoppen de betalingen en zegt u de vaste lasten zelf weer over.",
-                        "Your income arrives on the foundation's account; the foundation pays your fixed costs from it on time and transfers the agreed living money to you. You can always withdraw; after the notice period the payments stop and you take over your fixed costs again."))
-                    " " span.note { (lang.t("Uitleg versie", "Information version")) " " (s.state.information) }
-                }
-                @if app.vault().is_some() {
-                    p { a href=(format!("/huishoudens/{}/inzage", o.id)) { (lang.t("Wie heeft mijn gegevens bekeken?", "Who looked at my data?")) } }
-                }
-                p.note { (lang.t(
-                    "Bedragen 'volgens afspraak' komen uit de afspraken; het saldo komt uit het grootboek.",
-                    "Amounts 'as agreed' come from the agreements; the balance comes from the book.")) }
-            },
+            h2 { (lang.t("Komt nog deze maand", "Still to come this month")) }
+                            @if upcoming.is_empty() { p { (lang.t("Niets meer deze maand.", "Nothing more this month.")) } } @else {
+                                table {
+                                    thead { tr { th scope="col" { (lang.t("Datum", "Date")) } th scope="col" { (lang.t("Wat", "What")) } th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) } } }
+                                    tbody { @for x in &upcoming { tr { td { (lang.date(&x.date)) } td { (x.label) } td class=(if x.amount_cents > 0 { "amount in" } else { "amount" }) { (euro(x.amount_cents)) } } } }
+                                }
+                            }
+                            h2 { (lang.t("Eerder deze maand", "Earlier this month")) }
+                            @let past: Vec<_> = o.month_flows.iter().filter(|x| x.past).collect();
+                            @if past.is_empty() { p { (lang.t("Nog niets deze maand.", "Nothing yet this month.")) } } @else {
+                                table {
+                                    thead { tr { th scope="col" { (lang.t("Datum", "Date")) } th scope="col" { (lang.t("Wat", "What")) } th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) } } }
+                                    tbody { @for x in &past { tr.past { td { (lang.date(&x.date)) } td { (x.label) } td.amount { (euro(x.amount_cents)) } } } }
+                                }
+                            }
+                            h2 { (lang.t("De komende 90 dagen", "The next 90 days")) }
+                            (chart(lang, &f.days))
+                            @match &f.first_shortfall {
+                                Some(sh) => p { (lang.t("Eerste tekort:", "First shortfall:")) " " (lang.date(&sh.date)) ", " (euro(sh.balance_cents)) "." },
+                                None => p { (lang.t("Volgens de afspraken is er de komende 90 dagen steeds genoeg geld.", "By the agreements there is enough money for the next 90 days.")) },
+                            }
+                            h2 { (lang.t("Uw afspraken", "Your agreements")) }
+                            ul {
+                                @for a in s.state.agreements.values() {
+                                    li {
+                                        (a.label.clone().unwrap_or_else(|| a.id.clone())) ": " (euro(a.amount_cents)) " "
+                                        (match a.kind {
+                                            knop_budget::Kind::Income => lang.t("komt binnen", "comes in"),
+                                            knop_budget::Kind::LivingMoney => lang.t("leefgeld voor u", "living money for you"),
+                                            _ => lang.t("wordt voor u betaald", "is paid for you"),
+                                        })
+                                    }
+                                }
+                            }
+                            h2 { (lang.t("Uw aanmelding (de knop)", "Your opt-in (the button)")) }
+                            p {
+                                (lang.t("U doet mee sinds", "You joined on")) " "
+                                (jiff::Timestamp::from_millisecond(s.state.opened_at_ms as i64).map(|t| knop_budget::calendar::spoken(t.to_zoned(jiff::tz::TimeZone::UTC).date(), lang.en)).unwrap_or_default())
+                                ". " (lang.t(
+                                    "Uw inkomen komt binnen op de rekening van de stichting; de stichting betaalt daaruit uw vaste lasten op tijd en maakt het afgesproken leefgeld naar u over. U kunt altijd opzeggen; na de opzegtermijn stoppen de betalingen en zegt u de vaste lasten zelf weer over.",
+                                    "Your income arrives on the foundation's account; the foundation pays your fixed costs from it on time and transfers the agreed living money to you. You can always withdraw; after the notice period the payments stop and you take over your fixed costs again."))
+                                " " span.note { (lang.t("Uitleg versie", "Information version")) " " (s.state.information) }
+                            }
+                            @if app.vault().is_some() {
+                                p { a href=(format!("/huishoudens/{}/inzage", o.id)) { (lang.t("Wie heeft mijn gegevens bekeken?", "Who looked at my data?")) } }
+                            }
+                            p.note { (lang.t(
+                                "Bedragen 'volgens afspraak' komen uit de afspraken; het saldo komt uit het grootboek.",
+                                "Amounts 'as agreed' come from the agreements; the balance comes from the book.")) }
+                        },
         ),
     )
 }

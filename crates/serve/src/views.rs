@@ -226,12 +226,13 @@ pub fn bookings(
             let mine = book
                 .transfer(matched_id(t.id))
                 .is_some_and(|m| m.transfer.user_data == household)
-                || d.and_then(|d| d.end_to_end_id.as_deref()).is_some_and(|e2e| {
-                    book.transfer(payment_posted_id(e2e)).is_some()
-                        && book
-                            .transfer(payment_id(e2e))
-                            .is_some_and(|p| p.transfer.user_data == household)
-                });
+                || d.and_then(|d| d.end_to_end_id.as_deref())
+                    .is_some_and(|e2e| {
+                        book.transfer(payment_posted_id(e2e)).is_some()
+                            && book
+                                .transfer(payment_id(e2e))
+                                .is_some_and(|p| p.transfer.user_data == household)
+                    });
             if mine {
                 out.push(BookingView {
                     date: date.to_string(),

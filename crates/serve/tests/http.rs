@@ -1538,7 +1538,7 @@ async fn a_payment_the_bank_already_made_is_not_put_in_a_run() {
     let e2e = plan.end_to_end_id("huur", "2026-04-01".parse().unwrap());
     let text = String::from_utf8(STATEMENT.to_vec())
         .unwrap()
-        .replace("KNOP-20260401-3e120ba1", &e2e);
+        .replace("KNOP-20260401-3e120ba1144c9f6e6ebe", &e2e);
     let r = t
         .call(
             Method::POST,
