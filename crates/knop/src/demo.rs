@@ -30,6 +30,9 @@ pub struct DemoArgs {
     pub walkthrough: bool,
     #[command(flatten)]
     pub oidc: crate::serve_cmd::OidcArgs,
+    /// The NL Design System packages (`npm ci` in web/; default: web/node_modules if there).
+    #[arg(long, value_name = "DIR")]
+    pub assets: Option<PathBuf>,
 }
 
 const ORIGIN: &str = "knop.demo/ledger";
@@ -99,7 +102,7 @@ fn transfer(id: u128, dr: u128, cr: u128, euros: &str, flags: u16) -> Result<Tra
 /// `knop demo`.
 pub fn run(args: DemoArgs) -> Result<ExitCode> {
     if !args.walkthrough {
-        return crate::serve_cmd::demo(args.into, args.listen, &args.oidc);
+        return crate::serve_cmd::demo(args.into, args.listen, &args.oidc, args.assets);
     }
     let dir = match args.into {
         Some(d) => d,

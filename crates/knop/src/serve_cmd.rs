@@ -49,6 +49,17 @@ pub struct ServeArgs {
     pub oidc: OidcArgs,
     #[command(flatten)]
     pub vault: VaultArgs,
+    /// The NL Design System packages (`npm ci` in web/; default: web/node_modules if there).
+    #[arg(long, value_name = "DIR")]
+    pub assets: Option<PathBuf>,
+}
+
+/// The NL Design System packages: the given directory, or `web/node_modules` when present.
+pub fn assets_dir(given: Option<PathBuf>) -> Option<PathBuf> {
+    given.or_else(|| {
+        let d = PathBuf::from("web/node_modules");
+        d.join("@utrecht").is_dir().then_some(d)
+    })
 }
 
 /// Where personal data is kept, and its master key.
@@ -309,6 +320,7 @@ pub fn serve(loc: &Location, a: ServeArgs) -> Result<ExitCode> {
         today: None,
         oidc: a.oidc.config(a.listen),
         vault: a.vault.config(loc)?,
+        assets: assets_dir(a.assets),
         tls: a.tls,
         statement_dir: a.statements.or_else(|| {
             loc.database.is_none().then(|| {
@@ -380,7 +392,12 @@ pub fn demo_counsellor(i: usize) -> String {
 }
 
 /// `knop demo` (without `--walkthrough`): simulate, fill a ledger, serve it.
-pub fn demo(into: Option<PathBuf>, listen: SocketAddr, oidc: &OidcArgs) -> Result<ExitCode> {
+pub fn demo(
+    into: Option<PathBuf>,
+    listen: SocketAddr,
+    oidc: &OidcArgs,
+    assets: Option<PathBuf>,
+) -> Result<ExitCode> {
     let dir = match into {
         Some(d) => d,
         None => tempfile::Builder::new()
@@ -485,6 +502,7 @@ pub fn demo(into: Option<PathBuf>, listen: SocketAddr, oidc: &OidcArgs) -> Resul
         today: Some(p.last_day),
         oidc: oidc.config(listen),
         vault: Some((vault_dir, master)),
+        assets: assets_dir(assets),
         tls: false,
         statement_dir: Some(kept),
     };

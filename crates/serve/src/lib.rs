@@ -73,6 +73,10 @@ pub struct Config {
     pub vault: Option<(std::path::PathBuf, [u8; 32])>,
     /// Logging in with OpenID Connect (a municipality's DigiD or eHerkenning broker), if set.
     pub oidc: Option<oidc::OidcConfig>,
+    /// A `node_modules` directory holding the NL Design System packages
+    /// (`@utrecht/component-library-css`, `@utrecht/design-tokens`; see `web/package.json`).
+    /// When they are there, the cockpit uses them; otherwise its own stylesheet alone.
+    pub assets: Option<std::path::PathBuf>,
     /// Where uploaded bank statements are kept (so that suspense lines can be shown and matched
     /// later); `None`: in memory only.
     pub statement_dir: Option<std::path::PathBuf>,
@@ -121,6 +125,9 @@ impl App {
             Some(dir) => load_statements(dir)?,
             None => vec![],
         };
+        if let Some(dir) = &config.assets {
+            pages::load_design_system(dir)?;
+        }
         let oidc = match &config.oidc {
             Some(c) => Some(oidc::Oidc::new(c.clone()).map_err(|e| e.to_string())?),
             None => None,

@@ -19,6 +19,35 @@ use crate::views::{self, Severity};
 use crate::{App, SESSION_COOKIE};
 
 const CSS: &str = include_str!("../static/knop.css");
+
+/// The NL Design System stylesheets (design tokens and the Utrecht styling of plain HTML), read
+/// once from the npm packages. One service per process, so a process-wide value.
+struct DesignSystem {
+    tokens: String,
+    html: String,
+}
+
+static DESIGN_SYSTEM: std::sync::OnceLock<DesignSystem> = std::sync::OnceLock::new();
+
+/// Reads the NL Design System stylesheets from a `node_modules` directory; a missing package is
+/// an error naming the file (a partly installed design system is worse than none).
+pub(crate) fn load_design_system(dir: &std::path::Path) -> Result<(), String> {
+    let read = |rel: &str| {
+        let p = dir.join(rel);
+        std::fs::read_to_string(&p)
+            .map_err(|e| format!("{}: {e} (run `npm ci` in web/)", p.display()))
+    };
+    let ds = DesignSystem {
+        tokens: read("@utrecht/design-tokens/dist/index.css")?,
+        html: read("@utrecht/component-library-css/dist/html.css")?,
+    };
+    let _ = DESIGN_SYSTEM.set(ds);
+    Ok(())
+}
+
+fn design_system() -> Option<&'static DesignSystem> {
+    DESIGN_SYSTEM.get()
+}
 const LANG_COOKIE: &str = "knop_lang";
 
 /// The cockpit's routes.
@@ -26,6 +55,8 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/static/knop.css", get(css))
+        .route("/static/nlds/tokens.css", get(nlds_tokens))
+        .route("/static/nlds/html.css", get(nlds_html))
         .route("/inloggen", get(login_page).post(login))
         .route("/inloggen/oidc", get(oidc_start))
         .route("/inloggen/callback", get(oidc_callback))
@@ -81,9 +112,13 @@ fn page(lang: Lang, title: &str, who: Option<&Principal>, body: Markup) -> Marku
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · knop" }
+                @if design_system().is_some() {
+                    link rel="stylesheet" href="/static/nlds/tokens.css";
+                    link rel="stylesheet" href="/static/nlds/html.css";
+                }
                 link rel="stylesheet" href="/static/knop.css";
             }
-            body {
+            body class=(if design_system().is_some() { "utrecht-theme utrecht-html" } else { "" }) {
                 a.skip href="#inhoud" { (lang.t("Naar de inhoud", "Skip to content")) }
                 header.top {
                     a.brand href="/" { "knop" }
@@ -169,6 +204,31 @@ async fn css() -> Response {
         CSS,
     )
         .into_response()
+}
+
+fn stylesheet(text: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        text,
+    )
+        .into_response()
+}
+
+async fn nlds_tokens(headers: HeaderMap, p: MaybePrincipal) -> Response {
+    match design_system() {
+        Some(ds) => stylesheet(&ds.tokens),
+        None => not_found(headers, p).await,
+    }
+}
+
+async fn nlds_html(headers: HeaderMap, p: MaybePrincipal) -> Response {
+    match design_system() {
+        Some(ds) => stylesheet(&ds.html),
+        None => not_found(headers, p).await,
+    }
 }
 
 async fn home(MaybePrincipal(p): MaybePrincipal) -> Redirect {

@@ -156,6 +156,7 @@ fn setup_with(dev_login: bool, oidc: Option<knop_serve::oidc::OidcConfig>) -> T 
         tls: true,
         oidc,
         vault: Some((dir.path().join("vault"), [7; 32])),
+        assets: None,
         statement_dir: Some(dir.path().join("statements")),
     };
     let app = App::new(node, config).unwrap();
