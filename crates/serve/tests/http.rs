@@ -1750,3 +1750,87 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[tokio::test]
+async fn the_design_system_is_served_from_its_npm_packages() {
+    let assets = tempfile::tempdir().unwrap();
+    // A missing package is an error naming the file, not a half-styled cockpit.
+    let config = |assets: Option<std::path::PathBuf>| knop_serve::Config {
+        submitter: NoteKey::from_seed("stichting", &[2; 32]).unwrap(),
+        foundation_iban: IBAN.into(),
+        foundation_name: "Stichting Test".into(),
+        advance_limit_cents: 0,
+        users: users(),
+        api_keys: vec![],
+        dev_login: true,
+        today: None,
+        tls: false,
+        oidc: None,
+        vault: None,
+        assets,
+        statement_dir: None,
+    };
+    let (_d1, node) = tiny_node();
+    let Err(e) = App::new(node, config(Some(assets.path().to_owned()))) else {
+        panic!("a missing design system must be refused")
+    };
+    assert!(e.contains("design-tokens/dist/index.css"), "{e}");
+    for (rel, css) in [
+        (
+            "@utrecht/design-tokens/dist/index.css",
+            ".utrecht-theme { --x: 1 }",
+        ),
+        (
+            "@utrecht/component-library-css/dist/html.css",
+            ".utrecht-html p { margin: 0 }",
+        ),
+    ] {
+        let p = assets.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, css).unwrap();
+    }
+    let (dir, node) = tiny_node();
+    let app = App::new(node, config(Some(assets.path().to_owned()))).unwrap();
+    let t = T {
+        router: knop_serve::router(app.clone()),
+        app,
+        operator: NoteKey::from_seed(ORIGIN, &[1; 32]).unwrap(),
+        _dir: dir,
+    };
+    let page = t.get("/inloggen", None).await.text();
+    assert!(page.contains("/static/nlds/tokens.css"), "{page}");
+    assert!(page.contains("utrecht-theme utrecht-html"), "{page}");
+    let r = t.get("/static/nlds/html.css", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().contains(".utrecht-html p"));
+}
+
+/// A ledger with the operator and the foundation only (and the directory holding it).
+fn tiny_node() -> (tempfile::TempDir, Node) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_owned();
+    let op = NoteKey::from_seed(ORIGIN, &[1; 32]).unwrap();
+    let org = NoteKey::from_seed("stichting", &[2; 32]).unwrap();
+    let store = FileStore::create(
+        &dir,
+        Meta {
+            origin: ORIGIN.into(),
+            operator_vkey: op.verifier_key(),
+        },
+    )
+    .unwrap();
+    let mut node = Node::init(Box::new(store), op.clone(), 1, os_salts()).unwrap();
+    let e = SignedEntry::sign(
+        OrgName::parse(op.key_name()).unwrap(),
+        2,
+        Command::RegisterOrg {
+            name: OrgName::parse("stichting").unwrap(),
+            role: knop_state::Role::Participant,
+            key: org.public_key().to_bytes(),
+        }
+        .encode(),
+        op.signing_key(),
+    );
+    node.submit(&[e]).unwrap().remove(0).unwrap();
+    (tmp, node)
+}
