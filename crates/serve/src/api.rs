@@ -831,6 +831,7 @@ pub(crate) async fn make_run(
             &by,
             &debtor,
             &paid,
+            app.vault().is_some(),
         )
     })
     .await
@@ -1000,7 +1001,34 @@ async fn run_pain001(
         return Err(run_problem(crate::payrun::RunError::NotApproved(run_id)));
     }
     let created = jiff::Zoned::now().strftime("%Y-%m-%dT%H:%M:%S").to_string();
-    let xml = crate::payrun::write_pain(&v.content, version, &created).map_err(run_problem)?;
+    let mut content = v.content;
+    if content
+        .items
+        .iter()
+        .any(|i| i.creditor_iban == crate::payrun::RESIDENT_ACCOUNT)
+    {
+        // The resident's own IBAN, read from the vault for this file only (a logged read).
+        let household = parse_household(&content.household)?;
+        let vault = vault_of(&app)?;
+        let at = jiff::Timestamp::now().to_string();
+        let own = vault
+            .read(household, &p.id, p.role.name(), "betaalbestand: leefgeld naar eigen rekening", &at)
+            .map_err(vault_problem)?
+            .iban
+            .ok_or_else(|| {
+                Problem::unprocessable(format!(
+                    "household {household}: no own IBAN in its personal data; record it to pay living money"
+                ))
+            })?;
+        for i in content
+            .items
+            .iter_mut()
+            .filter(|i| i.creditor_iban == crate::payrun::RESIDENT_ACCOUNT)
+        {
+            i.creditor_iban = own.clone();
+        }
+    }
+    let xml = crate::payrun::write_pain(&content, version, &created).map_err(run_problem)?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/xml".to_owned()),

@@ -298,6 +298,10 @@ pub struct Debtor {
     pub advance_limit_cents: i64,
 }
 
+/// Stands for the resident's own account in a run's content: the IBAN is personal data, kept in
+/// the vault, and filled in only when the payment file is written (a logged read).
+pub const RESIDENT_ACCOUNT: &str = "vault:own-account";
+
 /// Makes a run for `household` on `date` by `created_by`: reserves it and records it.
 /// `paid` holds EndToEndIds the bank statements already show as paid: those are left out (a
 /// payment made outside a run, or before the ledger knew it, is never made twice).
@@ -311,6 +315,7 @@ pub fn make(
     created_by: &str,
     debtor: &Debtor,
     paid: &std::collections::HashSet<String>,
+    resident_account: bool,
 ) -> Result<RunView, RunError> {
     if !knop_budget::calendar::is_business_day(date) {
         return Err(RunError::Invalid(format!(
@@ -324,6 +329,16 @@ pub fn make(
         agreements: snap.state.agreements.values().cloned().collect(),
         household: Some(household.to_string()),
     };
+    if resident_account {
+        // Living money goes to the resident's own account, which the vault holds.
+        for a in plan
+            .agreements
+            .iter_mut()
+            .filter(|a| a.kind == knop_budget::Kind::LivingMoney && a.counterparty_iban.is_none())
+        {
+            a.counterparty_iban = Some(RESIDENT_ACCOUNT.into());
+        }
+    }
     let already: Vec<(String, String)> = select(&plan, date, i64::MAX)
         .items
         .into_iter()
@@ -478,6 +493,12 @@ pub fn pain001(
 
 /// Writes a run's content as pain.001 (the caller checks the approval).
 pub fn write_pain(c: &RunContent, version: Version, created: &str) -> Result<Vec<u8>, RunError> {
+    if c.items.iter().any(|i| i.creditor_iban == RESIDENT_ACCOUNT) {
+        return Err(RunError::Invalid(
+            "the resident's own account is not filled in (it comes from the personal-data vault)"
+                .into(),
+        ));
+    }
     if c.items.is_empty() {
         return Err(RunError::Invalid("the run has no payments".into()));
     }

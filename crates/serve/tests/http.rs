@@ -1834,3 +1834,84 @@ fn tiny_node() -> (tempfile::TempDir, Node) {
     node.submit(&[e]).unwrap().remove(0).unwrap();
     (tmp, node)
 }
+
+#[tokio::test]
+async fn living_money_goes_to_the_residents_own_account_which_stays_off_the_ledger() {
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let s = t.login("controleur").await;
+    let own = "NL20INGB0001234567";
+    // Living money of household 1 is due on 7 April 2026 (a Tuesday).
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/payment-runs",
+            Some(&a),
+            Some((
+                "application/json",
+                br#"{"household":"1","date":"2026-04-07"}"#.to_vec(),
+            )),
+            Some("run"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let run = r.json();
+    let id = run["content"]["run_id"].as_str().unwrap().to_owned();
+    let item = &run["content"]["items"][0];
+    assert_eq!(item["agreement"], "leefgeld");
+    assert_eq!(item["creditor_iban"], knop_serve::payrun::RESIDENT_ACCOUNT);
+    let r = t
+        .call(
+            Method::POST,
+            &format!("/api/v1/payment-runs/{id}/approvals"),
+            Some(&s),
+            None,
+            Some("ok"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let pain = format!("/api/v1/payment-runs/{id}/pain001");
+    // No personal data yet: the file cannot be written, and says why.
+    let r = t.get(&pain, Some(&a)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    r.is_problem();
+    let person = json!({"name": "Sanne de Vries", "iban": own});
+    let r = t
+        .call(
+            Method::PUT,
+            "/api/v1/households/1/personal-data",
+            Some(&a),
+            Some(("application/json", serde_json::to_vec(&person).unwrap())),
+            Some("pd"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = t.get(&pain, Some(&a)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(
+        r.text().contains(own),
+        "the file pays the resident's own account"
+    );
+    // The read is logged for the resident; the ledger never held the IBAN.
+    let log = t
+        .get("/api/v1/households/1/access-log", Some(&a))
+        .await
+        .json();
+    assert!(
+        log[0]["purpose"]
+            .as_str()
+            .unwrap()
+            .starts_with("betaalbestand"),
+        "{log}"
+    );
+    let mut store = knop_store::FileStore::open_read_only(t._dir.path()).unwrap();
+    let n = knop_store::Store::len(&store);
+    for rec in knop_store::Store::read(&mut store, 0, n).unwrap() {
+        if let Some(entry) = rec.entry {
+            assert!(
+                !entry.windows(own.len()).any(|w| w == own.as_bytes()),
+                "the resident's IBAN is not on the ledger"
+            );
+        }
+    }
+}
