@@ -49,7 +49,7 @@ const LANDLORD: &str = "NL44RABO0123456789";
 const CREDITOR_ID: &str = "NL98ZZZ999999999999";
 
 /// A valid Dutch IBAN for a number (bank code `TEST`), check digits per ISO 13616 (mod 97).
-fn resident_iban(n: u64) -> String {
+pub(crate) fn resident_iban(n: u64) -> String {
     let account = format!("{:010}", n % 10_000_000_000);
     // Letters as numbers (A=10 … Z=35): "TEST" then "NL00" moved to the end.
     let digits = format!("29142829{account}232100");

@@ -468,7 +468,7 @@ pub fn demo(
                     address: Some(format!("Voorbeeldstraat {}, Utrecht", i + 1)),
                     phone: None,
                     email: None,
-                    iban: None,
+                    iban: Some(crate::bench_month::resident_iban(1000 + i as u64)),
                 },
             )?;
         }
