@@ -106,17 +106,8 @@ struct Content {
     items: Vec<ItemJson>,
 }
 
-#[derive(Serialize, Deserialize, Debug, Clone)]
-#[serde(deny_unknown_fields)]
-struct ItemJson {
-    agreement: String,
-    due: String,
-    cents: i64,
-    end_to_end_id: String,
-    creditor_name: String,
-    creditor_iban: String,
-    remittance: String,
-}
+/// One payment of a run file: the same shape as a run on the ledger.
+type ItemJson = knop_serve::payrun::RunItem;
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
@@ -248,19 +239,7 @@ fn make(loc: &crate::location::Location, a: RunArgs) -> Result<ExitCode> {
             )
         );
     }
-    let items: Vec<ItemJson> = s
-        .items
-        .iter()
-        .map(|i| ItemJson {
-            agreement: i.agreement.clone(),
-            due: i.due.to_string(),
-            cents: i.cents,
-            end_to_end_id: i.end_to_end_id.clone(),
-            creditor_name: i.creditor_name.clone(),
-            creditor_iban: i.creditor_iban.clone(),
-            remittance: i.remittance.clone(),
-        })
-        .collect();
+    let items: Vec<ItemJson> = s.items.iter().map(ItemJson::from).collect();
     let id_source = format!(
         "{}{}{}",
         a.date,
@@ -360,20 +339,7 @@ fn export(a: ExportArgs) -> Result<ExitCode> {
         date: run.content.date.clone(),
         debtor_name: run.content.debtor_name.clone(),
         debtor_iban: run.content.debtor_iban.clone(),
-        items: run
-            .content
-            .items
-            .iter()
-            .map(|i| knop_serve::payrun::RunItem {
-                agreement: i.agreement.clone(),
-                due: i.due.clone(),
-                cents: i.cents,
-                end_to_end_id: i.end_to_end_id.clone(),
-                creditor_name: i.creditor_name.clone(),
-                creditor_iban: i.creditor_iban.clone(),
-                remittance: i.remittance.clone(),
-            })
-            .collect(),
+        items: run.content.items.clone(),
         not_covered: vec![],
         advanced_cents: 0,
     };

@@ -425,15 +425,7 @@ async fn list_households(
         ));
     }
     let (today, ms) = (app.today(), today_ms(&app));
-    let snaps: Vec<views::Snapshot> = {
-        let node = app.node();
-        let st = node.state();
-        st.households()
-            .iter()
-            .filter(|(id, h)| p.role.may_see_household(**id, &h.counsellor))
-            .filter_map(|(id, _)| views::snapshot(st, *id))
-            .collect()
-    };
+    let snaps = views::visible_snapshots(app.node().state(), &p.role);
     let mut all: Vec<HouseholdSummary> =
         snaps.iter().map(|s| views::summary(s, today, ms)).collect();
     all.sort_by(|a, b| b.urgency.cmp(&a.urgency).then(a.id.cmp(&b.id)));

@@ -490,15 +490,7 @@ async fn caseload(
         );
     }
     let (today, ms) = (app.today(), today_ms(&app));
-    let snaps: Vec<views::Snapshot> = {
-        let node = app.node();
-        let st = node.state();
-        st.households()
-            .iter()
-            .filter(|(id, h)| p.role.may_see_household(**id, &h.counsellor))
-            .filter_map(|(id, _)| views::snapshot(st, *id))
-            .collect()
-    };
+    let snaps = views::visible_snapshots(app.node().state(), &p.role);
     let mut rows: Vec<_> = snaps
         .iter()
         .map(|s| (views::summary(s, today, ms), views::alerts(s, today)))
@@ -578,18 +570,7 @@ async fn household(
 ) -> Response {
     let lang = Lang::of(&headers);
     let Some(p) = p else { return login_first() };
-    let nf = || {
-        message(
-            lang,
-            StatusCode::NOT_FOUND,
-            lang.t("Niet gevonden", "Not found"),
-            lang.t(
-                "Dit huishouden bestaat niet, of u heeft er geen toegang toe.",
-                "This household does not exist, or you have no access to it.",
-            ),
-            Some(&p),
-        )
-    };
+    let nf = || household_not_found(lang, &p);
     let Ok(household) = id.parse::<u128>() else {
         return nf();
     };
@@ -1184,6 +1165,19 @@ async fn oidc_callback(
     }
 }
 
+fn household_not_found(lang: Lang, p: &Principal) -> Response {
+    message(
+        lang,
+        StatusCode::NOT_FOUND,
+        lang.t("Niet gevonden", "Not found"),
+        lang.t(
+            "Dit huishouden bestaat niet, of u heeft er geen toegang toe.",
+            "This household does not exist, or you have no access to it.",
+        ),
+        Some(p),
+    )
+}
+
 async fn access_page(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
@@ -1192,18 +1186,7 @@ async fn access_page(
 ) -> Response {
     let lang = Lang::of(&headers);
     let Some(p) = p else { return login_first() };
-    let nf = || {
-        message(
-            lang,
-            StatusCode::NOT_FOUND,
-            lang.t("Niet gevonden", "Not found"),
-            lang.t(
-                "Dit huishouden bestaat niet, of u heeft er geen toegang toe.",
-                "This household does not exist, or you have no access to it.",
-            ),
-            Some(&p),
-        )
-    };
+    let nf = || household_not_found(lang, &p);
     let Ok(household) = id.parse::<u128>() else {
         return nf();
     };

@@ -136,6 +136,20 @@ pub struct RunItem {
     pub remittance: String,
 }
 
+impl From<&knop_budget::payrun::Item> for RunItem {
+    fn from(i: &knop_budget::payrun::Item) -> Self {
+        RunItem {
+            agreement: i.agreement.clone(),
+            due: i.due.to_string(),
+            cents: i.cents,
+            end_to_end_id: i.end_to_end_id.clone(),
+            creditor_name: i.creditor_name.clone(),
+            creditor_iban: i.creditor_iban.clone(),
+            remittance: i.remittance.clone(),
+        }
+    }
+}
+
 /// What a run pays: recorded on the ledger as canonical JSON (these fields, in this order).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -170,20 +184,7 @@ impl RunContent {
         debtor_iban: &str,
         r: &Reserved,
     ) -> Self {
-        let items: Vec<RunItem> = r
-            .selection
-            .items
-            .iter()
-            .map(|i| RunItem {
-                agreement: i.agreement.clone(),
-                due: i.due.to_string(),
-                cents: i.cents,
-                end_to_end_id: i.end_to_end_id.clone(),
-                creditor_name: i.creditor_name.clone(),
-                creditor_iban: i.creditor_iban.clone(),
-                remittance: i.remittance.clone(),
-            })
-            .collect();
+        let items: Vec<RunItem> = r.selection.items.iter().map(RunItem::from).collect();
         let mut not_covered: Vec<String> = r
             .selection
             .not_covered

@@ -47,6 +47,16 @@ pub fn snapshot(state: &State, household: u128) -> Option<Snapshot> {
     })
 }
 
+/// Every household `role` may see, copied out of the state.
+pub fn visible_snapshots(state: &State, role: &crate::Role) -> Vec<Snapshot> {
+    state
+        .households()
+        .iter()
+        .filter(|(id, h)| role.may_see_household(**id, &h.counsellor))
+        .filter_map(|(id, _)| snapshot(state, *id))
+        .collect()
+}
+
 impl Snapshot {
     /// The household's plan, starting from its balance in the book.
     pub fn plan(&self) -> Plan {
