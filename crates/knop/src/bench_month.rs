@@ -114,6 +114,29 @@ fn plan_of(h: u64) -> Plan {
     }
 }
 
+/// A March statement of the foundation's account.
+fn statement(id: String, opening: i64, closing: i64, entries: Vec<Entry>) -> Statement {
+    let balance = |code: &str, cents: i64, date: &str| Balance {
+        code: code.into(),
+        cents,
+        currency: "EUR".into(),
+        date: Some(date.into()),
+    };
+    Statement {
+        id,
+        sequence: None,
+        created: None,
+        account: Some(FOUNDATION.into()),
+        currency: Some("EUR".into()),
+        balances: vec![
+            balance("OPBD", opening, "2026-03-01"),
+            balance("CLBD", closing, "2026-03-31"),
+        ],
+        entries,
+        line: 0,
+    }
+}
+
 fn peak_rss_bytes() -> u64 {
     crate::bench::peak_rss_bytes()
 }
@@ -235,29 +258,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             }
         }
         bank_lines += entries.len() as u64;
-        let stmt = Statement {
-            id: format!("BENCH-2026-03-{n}"),
-            sequence: Some((n + 1).to_string()),
-            created: None,
-            account: Some(FOUNDATION.into()),
-            currency: Some("EUR".into()),
-            balances: vec![
-                Balance {
-                    code: "OPBD".into(),
-                    cents: opening,
-                    currency: "EUR".into(),
-                    date: Some("2026-03-01".into()),
-                },
-                Balance {
-                    code: "CLBD".into(),
-                    cents: balance,
-                    currency: "EUR".into(),
-                    date: Some("2026-03-31".into()),
-                },
-            ],
-            entries,
-            line: 0,
-        };
+        let stmt = statement(format!("BENCH-2026-03-{n}"), opening, balance, entries);
         let path = tmp.path().join(format!("camt053-{n:05}.xml"));
         std::fs::write(
             &path,
@@ -448,29 +449,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                 }
             })
             .collect();
-        let stmt = Statement {
-            id: format!("BENCH-CONFIRM-{n}"),
-            sequence: None,
-            created: None,
-            account: Some(FOUNDATION.into()),
-            currency: Some("EUR".into()),
-            balances: vec![
-                Balance {
-                    code: "OPBD".into(),
-                    cents: opening,
-                    currency: "EUR".into(),
-                    date: Some("2026-03-01".into()),
-                },
-                Balance {
-                    code: "CLBD".into(),
-                    cents: balance,
-                    currency: "EUR".into(),
-                    date: Some("2026-03-31".into()),
-                },
-            ],
-            entries,
-            line: 0,
-        };
+        let stmt = statement(format!("BENCH-CONFIRM-{n}"), opening, balance, entries);
         let xml = write_v02(&stmt, &format!("BENCH-C-{n}"), "2026-03-31T18:00:00");
         let file = knop_bank::camt053::parse(&xml)?;
         let plan = plan_import(&file, FOUNDATION)?;

@@ -1654,3 +1654,26 @@ fn erase_destroys_a_households_key_and_nothing_else() {
         "{err}"
     );
 }
+
+#[test]
+fn the_month_end_benchmark_books_every_line_and_leaves_nothing_in_suspense() {
+    let out = ok(&[
+        "bench",
+        "month-end",
+        "--households",
+        "200",
+        "--per-file",
+        "60",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // Per household: 3 incomes and 4 direct debits on the statements, 2 credit transfers and
+    // 4 Fridays of living money paid by runs and posted by the confirming statement.
+    assert_eq!(v["matched_lines"], 7 * 200, "{v}");
+    assert_eq!(v["suspense_lines"], 0);
+    assert_eq!(v["payments"], 6 * 200);
+    assert_eq!(v["posted"], v["payments"]);
+    assert_eq!(v["suspense_cents_after"], 0, "suspense nets to zero");
+    assert!(v["peak_rss_bytes"].as_u64().unwrap() > 0);
+    let err = fails(&["bench", "month-end", "--households", "0"]);
+    assert!(err.contains("--households"), "{err}");
+}
