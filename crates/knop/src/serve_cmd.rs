@@ -473,6 +473,19 @@ pub fn demo(
             )?;
         }
     }
+    // The organisations that get API keys are registered on the ledger first.
+    let mut p = p;
+    for org in ["auditor", "woningcorporatie"] {
+        let key = crate::location::new_key(org)?;
+        let cmd = knop_state::Command::RegisterOrg {
+            name: knop_ledger::entry::OrgName::parse(org)?,
+            role: knop_state::Role::Participant,
+            key: key.public_key().to_bytes(),
+        };
+        let now = crate::log_cmd::now_ms();
+        knop_serve::ops::submit(&mut p.node, &p.operator, now, &cmd)?
+            .map_err(|e| anyhow::anyhow!("registering {org}: {e}"))?;
+    }
     let auditor_key = new_secret("knop_k");
     let creditor_key = new_secret("knop_k");
     let titles: Vec<String> = scenario

@@ -405,6 +405,8 @@ pub struct Pipeline {
     pub node: knop_node::Node,
     /// The foundation's key (organisation `stichting`).
     pub foundation: knop_ledger::note::NoteKey,
+    /// The operator's key (to register more organisations).
+    pub operator: knop_ledger::note::NoteKey,
     /// The last booking day of the statements.
     pub last_day: jiff::civil::Date,
 }
@@ -572,6 +574,7 @@ pub fn pipeline(
         report,
         node,
         foundation: org,
+        operator: op,
         last_day,
     })
 }

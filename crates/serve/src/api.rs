@@ -533,7 +533,7 @@ async fn list_agreements(
 
 /// What recording a command did.
 #[derive(Debug, Serialize, ToSchema)]
-struct Recorded {
+pub(crate) struct Recorded {
     /// The log index of the entry.
     entry: u64,
     /// Events created now.
@@ -566,19 +566,29 @@ async fn put_agreement(
     State(app): State<Arc<App>>,
     p: Principal,
     Path((id, agreement_id)): Path<(String, String)>,
-    J(mut agreement): J<knop_budget::Agreement>,
+    J(agreement): J<knop_budget::Agreement>,
 ) -> ApiResult<Json<Recorded>> {
-    let s = visible(&app, &p, &id)?;
-    if !p.role.may_manage_household(&s.state.counsellor) {
-        return Err(Problem::forbidden(
-            "only the household's counsellor changes its agreements",
-        ));
-    }
     if agreement.id != agreement_id {
         return Err(Problem::unprocessable(format!(
             "id: the body's id {:?} differs from the path's {agreement_id:?}",
             agreement.id
         )));
+    }
+    set_agreement(&app, &p, &id, agreement).await.map(Json)
+}
+
+/// Records an agreement of a household (API and cockpit).
+pub(crate) async fn set_agreement(
+    app: &Arc<App>,
+    p: &Principal,
+    household: &str,
+    mut agreement: knop_budget::Agreement,
+) -> ApiResult<Recorded> {
+    let s = visible(app, p, household)?;
+    if !p.role.may_manage_household(&s.state.counsellor) {
+        return Err(Problem::forbidden(
+            "only the household's counsellor changes its agreements",
+        ));
     }
     agreement
         .check()
@@ -593,18 +603,17 @@ async fn put_agreement(
     });
     let (entry, o) = app
         .write(move |app, node| {
-            let now = jiff::Timestamp::now().as_millisecond().max(0) as u64;
-            ops::submit(node, &app.config.submitter, now, &cmd)
+            ops::submit(node, &app.config.submitter, now_ms(), &cmd)
                 .map_err(OpError::from)?
                 .map_err(OpError::from)
         })
         .await
         .map_err(op_problem)?;
-    Ok(Json(Recorded {
+    Ok(Recorded {
         entry,
         created: o.created,
         existing: o.existing,
-    }))
+    })
 }
 
 /// Imports a camt.053 statement of the foundation's account: every new line booked in one entry,

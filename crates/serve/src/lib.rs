@@ -136,6 +136,17 @@ impl App {
             Some((dir, key)) => Some(vault::Vault::open(dir, key).map_err(|e| e.to_string())?),
             None => None,
         };
+        for k in &config.api_keys {
+            let known = knop_ledger::entry::OrgName::parse(&k.org)
+                .ok()
+                .is_some_and(|n| node.state().orgs().contains_key(&n));
+            if !known {
+                return Err(format!(
+                    "API key for organisation {:?}: it is not registered on the ledger (knop org register)",
+                    k.org
+                ));
+            }
+        }
         Ok(Arc::new(Self {
             vault,
             oidc,

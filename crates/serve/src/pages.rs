@@ -65,6 +65,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/huishoudens", get(caseload))
         .route("/huishoudens/{id}", get(household))
         .route("/huishoudens/{id}/inzage", get(access_page))
+        .route(
+            "/huishoudens/{id}/afspraken",
+            get(agreements_page).post(save_agreement),
+        )
         .route("/afschriften", get(statements_page).post(upload_statement))
         .route("/afschriften/regels/{line_id}", post(assign_line))
         .route("/betaalruns", get(runs_page).post(make_run))
@@ -658,7 +662,10 @@ async fn household(
                                 Some(sh) => p { (lang.t("Eerste tekort:", "First shortfall:")) " " (lang.date(&sh.date)) ", " (euro(sh.balance_cents)) "." },
                                 None => p { (lang.t("Volgens de afspraken is er de komende 90 dagen steeds genoeg geld.", "By the agreements there is enough money for the next 90 days.")) },
                             }
-                            h2 { (lang.t("Uw afspraken", "Your agreements")) }
+                            @if p.role.may_manage_household(&s.state.counsellor) {
+                    p { a href=(format!("/huishoudens/{}/afspraken", o.id)) { (lang.t("Afspraken beheren", "Manage agreements")) } }
+                }
+                h2 { (lang.t("Uw afspraken", "Your agreements")) }
                             ul {
                                 @for a in s.state.agreements.values() {
                                     li {
@@ -1246,6 +1253,167 @@ async fn access_page(
                 }
                 p { a href=(format!("/huishoudens/{household}")) { (lang.t("Terug naar het overzicht", "Back to the overview")) } }
             },
+        ),
+    )
+}
+
+fn agreements_markup(
+    lang: Lang,
+    p: &Principal,
+    s: &views::Snapshot,
+    result: Option<Markup>,
+) -> Markup {
+    let csrf = p.csrf.clone().unwrap_or_default();
+    let kind_name = |k: knop_budget::Kind| match k {
+        knop_budget::Kind::Income => lang.t("inkomen", "income"),
+        knop_budget::Kind::FixedCost => lang.t("vaste last", "fixed cost"),
+        knop_budget::Kind::DebtArrangement => lang.t("schuldregeling", "debt arrangement"),
+        knop_budget::Kind::LivingMoney => lang.t("leefgeld", "living money"),
+    };
+    html! {
+        h1 { (lang.t("Afspraken van huishouden", "Agreements of household")) " " (s.household) }
+        @if let Some(r) = result { (r) }
+        table {
+            thead { tr {
+                th scope="col" { (lang.t("Afspraak", "Agreement")) }
+                th scope="col" { (lang.t("Soort", "Kind")) }
+                th scope="col" { (lang.t("Wanneer", "When")) }
+                th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) }
+            } }
+            tbody { @for a in s.state.agreements.values() { tr {
+                td { (a.label.clone().unwrap_or_else(|| a.id.clone())) br; span.note { (a.id) } }
+                td { (kind_name(a.kind)) }
+                td { (serde_json::to_string(&a.schedule).unwrap_or_default()) }
+                td.amount { (euro(a.amount_cents)) }
+            } } }
+        }
+        h2 { (lang.t("Afspraak maken of wijzigen", "Make or change an agreement")) }
+        p.note { (lang.t(
+            "Met een bestaand kenmerk wijzigt u die afspraak; de geschiedenis blijft in het grootboek.",
+            "With an existing id you change that agreement; its history stays in the ledger.")) }
+        form method="post" action=(format!("/huishoudens/{}/afspraken", s.household)) {
+            input type="hidden" name="csrf" value=(csrf);
+            p { label for="a-id" { (lang.t("Kenmerk (bijv. huur)", "Id (e.g. rent)")) } br; input id="a-id" name="id" required pattern="[a-z0-9-]{1,40}"; }
+            p { label for="a-label" { (lang.t("Omschrijving", "Description")) } br; input id="a-label" name="label"; }
+            p { label for="a-kind" { (lang.t("Soort", "Kind")) } br;
+                select id="a-kind" name="kind" {
+                    option value="fixed_cost" { (lang.t("vaste last", "fixed cost")) }
+                    option value="income" { (lang.t("inkomen", "income")) }
+                    option value="debt_arrangement" { (lang.t("schuldregeling", "debt arrangement")) }
+                    option value="living_money" { (lang.t("leefgeld", "living money")) }
+                } }
+            p { label for="a-amount" { (lang.t("Bedrag in euro (bijv. 785,50)", "Amount in euros (e.g. 785,50)")) } br; input id="a-amount" name="amount" required inputmode="decimal"; }
+            p { label for="a-day" { (lang.t("Elke maand op dag (1–31)", "Every month on day (1–31)")) } br; input id="a-day" name="day" required inputmode="numeric" pattern="[0-9]{1,2}"; }
+            p { label for="a-iban" { (lang.t("IBAN van de andere partij (niet bij leefgeld)", "The other party's IBAN (not for living money)")) } br; input id="a-iban" name="iban"; }
+            p { label for="a-ref" { (lang.t("Kenmerk of omschrijving op de betaling", "Reference on the payment")) } br; input id="a-ref" name="reference"; }
+            p { button type="submit" { (lang.t("Vastleggen", "Record")) } }
+        }
+        p { a href=(format!("/huishoudens/{}", s.household)) { (lang.t("Terug naar het huishouden", "Back to the household")) } }
+    }
+}
+
+async fn agreements_page(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+    Path(id): Path<String>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    let Ok(household) = id.parse::<u128>() else {
+        return household_not_found(lang, &p);
+    };
+    let snap = views::snapshot(app.node().state(), household)
+        .filter(|s| p.role.may_manage_household(&s.state.counsellor));
+    let Some(s) = snap else {
+        return household_not_found(lang, &p);
+    };
+    html_response(
+        StatusCode::OK,
+        page(
+            lang,
+            lang.t("Afspraken", "Agreements"),
+            Some(&p),
+            agreements_markup(lang, &p, &s, None),
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+struct AgreementForm {
+    csrf: String,
+    id: String,
+    label: String,
+    kind: String,
+    amount: String,
+    day: String,
+    iban: String,
+    reference: String,
+}
+
+async fn save_agreement(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+    Path(id): Path<String>,
+    Form(f): Form<AgreementForm>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    if !csrf_ok(&p, &f.csrf) {
+        return refused(lang, &p);
+    }
+    let fail = |why: String| crate::Problem::unprocessable(why);
+    let built = (|| {
+        let cents = knop_book::Cents::parse_euros(f.amount.trim())
+            .map_err(|e| fail(format!("amount: {e}")))?
+            .0;
+        let day: i8 = f
+            .day
+            .trim()
+            .parse()
+            .map_err(|_| fail("day: a day of the month, 1 to 31".into()))?;
+        let opt = |v: &str| (!v.trim().is_empty()).then(|| v.trim().to_owned());
+        serde_json::from_value::<knop_budget::Agreement>(serde_json::json!({
+            "id": f.id.trim(), "label": opt(&f.label), "kind": f.kind, "amount_cents": cents,
+            "schedule": {"monthly": {"day": day}}, "counterparty_iban": opt(&f.iban).map(|i| i.replace(' ', "").to_uppercase()),
+            "reference": opt(&f.reference),
+        }))
+        .map_err(|e| fail(e.to_string()))
+    })();
+    let result = match built {
+        Ok(a) => crate::api::set_agreement(&app, &p, &id, a)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    let note = match &result {
+        Ok(()) => {
+            html! { div.alert.info role="status" { (lang.t("Vastgelegd in het grootboek.", "Recorded in the ledger.")) } }
+        }
+        Err(e) => {
+            html! { div.alert.urgent role="alert" { strong { (lang.t("Niet vastgelegd:", "Not recorded:")) } " " (e.detail) } }
+        }
+    };
+    let Ok(household) = id.parse::<u128>() else {
+        return household_not_found(lang, &p);
+    };
+    let snap = views::snapshot(app.node().state(), household)
+        .filter(|s| p.role.may_manage_household(&s.state.counsellor));
+    let Some(s) = snap else {
+        return household_not_found(lang, &p);
+    };
+    let status = match &result {
+        Ok(()) => StatusCode::OK,
+        Err(e) => e.status_code(),
+    };
+    html_response(
+        status,
+        page(
+            lang,
+            lang.t("Afspraken", "Agreements"),
+            Some(&p),
+            agreements_markup(lang, &p, &s, Some(note)),
         ),
     )
 }

@@ -110,6 +110,19 @@ fn setup_with(dev_login: bool, oidc: Option<knop_serve::oidc::OidcConfig>) -> T 
             key: org.public_key().to_bytes(),
         },
     );
+    // The organisations that hold API keys are on the ledger.
+    for (i, org_name) in ["auditor", "woningcorporatie", "svb"].iter().enumerate() {
+        let k = NoteKey::from_seed(org_name, &[10 + i as u8; 32]).unwrap();
+        submit(
+            &mut node,
+            &op,
+            Command::RegisterOrg {
+                name: OrgName::parse(org_name).unwrap(),
+                role: knop_state::Role::Participant,
+                key: k.public_key().to_bytes(),
+            },
+        );
+    }
     for (h, c) in [(1u128, "c-a"), (2, "c-b")] {
         submit(
             &mut node,
@@ -561,6 +574,12 @@ async fn every_role_on_every_route() {
             "/api/v1/households/1/personal-data",
             None,
             &["beheerder"],
+        ),
+        (
+            Method::GET,
+            "/huishoudens/1/afspraken",
+            None,
+            &["consulent-a"],
         ),
         (
             Method::GET,
@@ -1771,6 +1790,18 @@ async fn the_design_system_is_served_from_its_npm_packages() {
         statement_dir: None,
     };
     let (_d1, node) = tiny_node();
+    // An API key of an organisation the ledger does not know is refused.
+    let (_d0, n0) = tiny_node();
+    let mut c = config(None);
+    c.api_keys = vec![ApiKey {
+        digest: digest("knop_k_x"),
+        org: "onbekend".into(),
+        role: Role::Auditor,
+    }];
+    let Err(e) = App::new(n0, c) else {
+        panic!("an API key of an unknown organisation must be refused")
+    };
+    assert!(e.contains("not registered"), "{e}");
     let Err(e) = App::new(node, config(Some(assets.path().to_owned()))) else {
         panic!("a missing design system must be refused")
     };
@@ -1914,4 +1945,58 @@ async fn living_money_goes_to_the_residents_own_account_which_stays_off_the_ledg
             );
         }
     }
+}
+
+#[tokio::test]
+async fn the_counsellor_edits_agreements_in_the_cockpit() {
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let get = |tok: &str| {
+        t.send(
+            Request::get("/huishoudens/1/afspraken")
+                .header(header::COOKIE, format!("knop_session={tok}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+    };
+    let r = get(&a).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let csrf = csrf_of(&r.text());
+    let post = |body: String| {
+        t.send(
+            Request::post("/huishoudens/1/afspraken")
+                .header(header::COOKIE, format!("knop_session={a}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+    };
+    let form = |amount: &str, csrf: &str| {
+        format!("csrf={csrf}&id=energie&label=Energie&kind=fixed_cost&amount={amount}&day=15&iban=NL44+RABO+0123+4567+89&reference=klant+42")
+    };
+    let r = post(form("120%2C50", "wrong")).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = post(form("120%2C505", &csrf)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("amount"), "{}", r.text());
+    let r = post(form("120%2C50", &csrf)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains("Vastgelegd"), "{}", r.text());
+    let list = t
+        .get("/api/v1/households/1/agreements", Some(&a))
+        .await
+        .json();
+    let e = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "energie")
+        .expect("recorded");
+    assert_eq!(e["amount_cents"], 12_050);
+    assert_eq!(e["counterparty_iban"], "NL44RABO0123456789");
+    // Another counsellor, and the resident, cannot edit.
+    let b = t.login("consulent-b").await;
+    assert_eq!(get(&b).await.status, StatusCode::NOT_FOUND);
+    let resident = t.login("inwoner-1").await;
+    assert_eq!(get(&resident).await.status, StatusCode::NOT_FOUND);
 }
