@@ -121,10 +121,6 @@ impl App {
                 config.submitter.key_name()
             ));
         }
-        let statements = match &config.statement_dir {
-            Some(dir) => load_statements(dir)?,
-            None => vec![],
-        };
         if let Some(dir) = &config.assets {
             pages::load_design_system(dir)?;
         }
@@ -135,6 +131,10 @@ impl App {
         let vault = match &config.vault {
             Some((dir, key)) => Some(vault::Vault::open(dir, key).map_err(|e| e.to_string())?),
             None => None,
+        };
+        let statements = match &config.statement_dir {
+            Some(dir) => load_statements(dir, vault.as_ref())?,
+            None => vec![],
         };
         for k in &config.api_keys {
             let known = knop_ledger::entry::OrgName::parse(&k.org)
@@ -226,7 +226,14 @@ impl App {
             return Ok(());
         }
         if let Some(dir) = &self.config.statement_dir {
-            let path = dir.join(format!("{sha256}.xml"));
+            // With a vault, statements are kept encrypted: they name people and their IBANs.
+            let (path, bytes) = match &self.vault {
+                Some(v) => (
+                    dir.join(format!("{sha256}.xml.enc")),
+                    v.seal_file(&sha256, bytes),
+                ),
+                None => (dir.join(format!("{sha256}.xml")), bytes.to_vec()),
+            };
             let tmp = dir.join(format!("{sha256}.tmp"));
             std::fs::write(&tmp, bytes)
                 .and_then(|_| std::fs::rename(&tmp, &path))
@@ -256,24 +263,41 @@ impl App {
     }
 }
 
-/// Reads the kept statements; a file that no longer parses is an error naming it.
-fn load_statements(dir: &std::path::Path) -> Result<Vec<Arc<Stored>>, String> {
+/// Reads the kept statements (encrypted ones through the vault); a file that no longer decrypts
+/// or parses is an error naming it.
+fn load_statements(
+    dir: &std::path::Path,
+    vault: Option<&vault::Vault>,
+) -> Result<Vec<Arc<Stored>>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut names: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .filter(|p| p.extension().is_some_and(|x| x == "xml" || x == "enc"))
         .collect();
     names.sort();
     let mut out = vec![];
     for path in names {
-        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let file =
-            knop_bank::camt053::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-        let sha256 = path
-            .file_stem()
+        let raw = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let name = path
+            .file_name()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let sha256 = name.split('.').next().unwrap_or_default().to_owned();
+        let bytes = if name.ends_with(".enc") {
+            let Some(v) = vault else {
+                return Err(format!(
+                    "{}: encrypted, and no vault master key is given",
+                    path.display()
+                ));
+            };
+            v.open_file(&sha256, &raw)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+        } else {
+            raw
+        };
+        let file =
+            knop_bank::camt053::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
         out.push(Arc::new(Stored { sha256, file }));
     }
     Ok(out)

@@ -156,6 +156,7 @@ pub struct Vault {
 }
 
 const KEY_AD: &[u8] = b"knop/vault/key/v1\0";
+const FILE_AD: &[u8] = b"knop/vault/file/v1\0";
 const DATA_AD: &[u8] = b"knop/vault/data/v1\0";
 
 fn io(path: &Path, e: std::io::Error) -> VaultError {
@@ -332,6 +333,23 @@ impl Vault {
         }
         out.reverse();
         Ok(out)
+    }
+
+    /// Encrypts a document of the foundation (a bank statement: it names counterparties and their
+    /// IBANs) under the master key, bound to its name.
+    pub fn seal_file(&self, name: &str, plain: &[u8]) -> Vec<u8> {
+        seal(&self.master, &[FILE_AD, name.as_bytes()].concat(), 0, plain)
+    }
+
+    /// Decrypts a document sealed by [`Vault::seal_file`] under the same name.
+    pub fn open_file(&self, name: &str, sealed: &[u8]) -> Result<Vec<u8>, VaultError> {
+        open(
+            &self.master,
+            &[FILE_AD, name.as_bytes()].concat(),
+            0,
+            sealed,
+            Path::new(name),
+        )
     }
 
     /// Destroys the household's data key (and the ciphertext): its personal data can never be

@@ -148,30 +148,7 @@ fn setup_with(dev_login: bool, oidc: Option<knop_serve::oidc::OidcConfig>) -> T 
             );
         }
     }
-    let key = |k: &str, org: &str, role: Role| ApiKey {
-        digest: digest(k),
-        org: org.into(),
-        role,
-    };
-    let config = Config {
-        submitter: org,
-        foundation_iban: IBAN.into(),
-        foundation_name: "Stichting Test".into(),
-        advance_limit_cents: 150_000,
-        users: users(),
-        api_keys: vec![
-            key(AUDITOR_KEY, "auditor", Role::Auditor),
-            key(CREDITOR_KEY, "woningcorporatie", Role::Creditor),
-            key(PAYER_KEY, "svb", Role::Payer),
-        ],
-        dev_login,
-        today: Some("2026-03-10".parse().unwrap()),
-        tls: true,
-        oidc,
-        vault: Some((dir.path().join("vault"), [7; 32])),
-        assets: None,
-        statement_dir: Some(dir.path().join("statements")),
-    };
+    let config = config_for(dir.path(), dev_login, oidc);
     let app = App::new(node, config).unwrap();
     T {
         router: knop_serve::router(app.clone()),
@@ -394,6 +371,38 @@ async fn proofs_for_auditors_verify_against_the_checkpoint() {
         let r = t.get(bad, Some(AUDITOR_KEY)).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.text());
         r.is_problem();
+    }
+}
+
+/// The service's configuration over the test ledger in `dir`.
+fn config_for(
+    dir: &std::path::Path,
+    dev_login: bool,
+    oidc: Option<knop_serve::oidc::OidcConfig>,
+) -> Config {
+    let key = |k: &str, org: &str, role: Role| ApiKey {
+        digest: digest(k),
+        org: org.into(),
+        role,
+    };
+    Config {
+        submitter: NoteKey::from_seed("stichting", &[2; 32]).unwrap(),
+        foundation_iban: IBAN.into(),
+        foundation_name: "Stichting Test".into(),
+        advance_limit_cents: 150_000,
+        users: users(),
+        api_keys: vec![
+            key(AUDITOR_KEY, "auditor", Role::Auditor),
+            key(CREDITOR_KEY, "woningcorporatie", Role::Creditor),
+            key(PAYER_KEY, "svb", Role::Payer),
+        ],
+        dev_login,
+        today: Some("2026-03-10".parse().unwrap()),
+        tls: true,
+        oidc,
+        vault: Some((dir.join("vault"), [7; 32])),
+        assets: None,
+        statement_dir: Some(dir.join("statements")),
     }
 }
 
@@ -1388,13 +1397,55 @@ async fn uploaded_lines_are_matched_or_wait_in_suspense_for_a_person() {
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    // The statement was kept: a restarted service still knows the lines.
-    assert_eq!(
-        std::fs::read_dir(t._dir.path().join("statements"))
-            .unwrap()
-            .count(),
-        1
+    // The statement was kept, encrypted (it names people and their IBANs) ...
+    let kept: Vec<_> = std::fs::read_dir(t._dir.path().join("statements"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert!(kept[0].to_string_lossy().ends_with(".xml.enc"), "{kept:?}");
+    let bytes = std::fs::read(&kept[0]).unwrap();
+    assert!(
+        !bytes.windows(12).any(|w| w == b"Werkgever BV"),
+        "encrypted at rest"
     );
+    // ... and a restarted service still knows its lines.
+    let reopen = |t: T| {
+        let T {
+            router,
+            app,
+            _dir: dir,
+            ..
+        } = t;
+        drop(router);
+        drop(app);
+        let node = Node::open(
+            Box::new(FileStore::open(dir.path()).unwrap()),
+            None,
+            os_salts(),
+        )
+        .unwrap();
+        (dir, node)
+    };
+    let (dir, node) = reopen(t);
+    let app = App::new(node, config_for(dir.path(), true, None)).unwrap();
+    let t = T {
+        router: knop_serve::router(app.clone()),
+        app,
+        operator: NoteKey::from_seed(ORIGIN, &[1; 32]).unwrap(),
+        _dir: dir,
+    };
+    let a = t.login("consulent-a").await;
+    let lines = t.get("/api/v1/suspense-lines", Some(&a)).await.json();
+    assert_eq!(lines.as_array().unwrap().len(), 2);
+    // Without the master key the kept statements cannot be read: the service says so.
+    let (dir, node) = reopen(t);
+    let mut c = config_for(dir.path(), true, None);
+    c.vault = None;
+    let Err(e) = App::new(node, c) else {
+        panic!("encrypted statements without a key must be refused")
+    };
+    assert!(e.contains("no vault master key"), "{e}");
 }
 
 fn csrf_of(page: &str) -> String {
