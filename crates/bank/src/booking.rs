@@ -318,6 +318,23 @@ pub fn payment_post(end_to_end_id: &str) -> Transfer {
     }
 }
 
+/// Voids the reservation of the payment with this EndToEndId (the bank rejected it).
+pub fn payment_void(end_to_end_id: &str) -> Transfer {
+    let id = derive_id("payment-voided", &[end_to_end_id.as_bytes()]);
+    Transfer {
+        pending_id: payment_id(end_to_end_id),
+        currency: 0,
+        code: 0,
+        ..Transfer::eur(
+            id,
+            0,
+            0,
+            knop_book::Cents(0),
+            knop_book::TransferFlags::VOID_PENDING,
+        )
+    }
+}
+
 /// The account recording what the foundation advanced to `household` and is still owed back
 /// (debits: advances; credits: repayments).
 pub fn advance_account(household: u128) -> Account {

@@ -80,6 +80,7 @@ pub fn router(app: Arc<App>) -> Router {
         .routes(routes!(approve_run))
         .routes(routes!(run_pain001))
         .routes(routes!(list_suspense))
+        .routes(routes!(upload_status_report))
         .routes(routes!(put_personal, get_personal, erase_personal))
         .routes(routes!(access_log))
         .routes(routes!(assign_line))
@@ -1438,4 +1439,52 @@ async fn access_log(
     let s = visible(&app, &p, &id)?;
     let vault = vault_of(&app)?;
     vault.accesses(s.household).map(Json).map_err(vault_problem)
+}
+
+/// Reads the bank's payment status report (pain.002): every rejected payment's reservation is
+/// voided (the money is free again) and the household gets an alert. A report read again voids
+/// nothing twice.
+#[utoipa::path(post, path = "/payment-status-reports", tag = "payments",
+    params(("Idempotency-Key" = String, Header, description = "Unique per file upload")),
+    request_body(content = String, content_type = "application/xml", description = "pain.002.001.03 to .10"),
+    security(("bearer" = [])),
+    responses((status = 201, body = ops::StatusReportOutcome), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 413, body = Problem, content_type = "application/problem+json"),
+              (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn upload_status_report(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<ops::StatusReportOutcome>)> {
+    if !p.role.may_import_statements() {
+        return Err(Problem::forbidden(
+            "payment status reports are read by counsellors and the administrator",
+        ));
+    }
+    let mime = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    if !matches!(mime.as_str(), "application/xml" | "text/xml") {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Verkeerd mediatype",
+            "expected Content-Type: application/xml (a pain.002 file)",
+        ));
+    }
+    let out = app
+        .write(move |app, node| {
+            ops::apply_status_report(node, &app.config.submitter, now_ms(), &body)
+        })
+        .await
+        .map_err(op_problem)?;
+    Ok((StatusCode::CREATED, Json(out)))
 }

@@ -289,3 +289,103 @@ pub fn line_settled(
     book.transfer(matched_id(imported.id)).is_some()
         || end_to_end_id.is_some_and(|e2e| book.transfer(payment_posted_id(e2e)).is_some())
 }
+
+/// A payment the bank refused.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Rejection {
+    /// The EndToEndId.
+    pub end_to_end_id: String,
+    /// The household it was for, if knop reserved it.
+    pub household: Option<String>,
+    /// The amount, in cents, if knop reserved it.
+    pub cents: Option<i64>,
+    /// The bank's reason code and its meaning in Dutch.
+    pub reason: String,
+    /// Whether the reservation was voided now (false: it was not pending any more, or unknown).
+    pub voided: bool,
+}
+
+/// What a payment status report did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatusReportOutcome {
+    /// The pain.001 (run) it answers.
+    pub original_message_id: String,
+    /// Transactions the bank accepted or is processing.
+    pub accepted: usize,
+    /// Transactions the bank rejected: their reservations are voided, the money is free again.
+    pub rejected: Vec<Rejection>,
+}
+
+/// Applies a pain.002: every rejected payment's pending reservation is voided, in one entry (a
+/// report read again voids nothing twice). A report that rejects the whole file rejects every
+/// payment of the run it names.
+pub fn apply_status_report(
+    node: &mut Node,
+    key: &NoteKey,
+    now_ms: u64,
+    bytes: &[u8],
+) -> Result<StatusReportOutcome, OpError> {
+    use knop_bank::booking::{payment_id, payment_void};
+    let report = knop_bank::pain002::parse(bytes)?;
+    let mut refused: Vec<(String, String)> = report
+        .transactions
+        .iter()
+        .filter(|t| t.status == "RJCT")
+        .map(|t| {
+            (
+                t.end_to_end_id.clone(),
+                t.reason.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    if report.group_rejected() && refused.is_empty() {
+        let why = report.group_reason.clone().unwrap_or_default();
+        if let Some(run) = node
+            .state()
+            .runs()
+            .get(&report.original_message_id)
+            .and_then(crate::payrun::RunView::of)
+        {
+            refused = run
+                .content
+                .items
+                .into_iter()
+                .map(|i| (i.end_to_end_id, why.clone()))
+                .collect();
+        }
+    }
+    let accepted = report
+        .transactions
+        .iter()
+        .filter(|t| t.status != "RJCT")
+        .count();
+    let book = node.state().book();
+    let mut voids = vec![];
+    let mut rejected = vec![];
+    for (e2e, why) in refused {
+        let pending = book.transfer(payment_id(&e2e));
+        let is_pending = pending.is_some_and(|p| p.status == knop_book::PendingStatus::Pending);
+        if is_pending {
+            voids.push(payment_void(&e2e));
+        }
+        rejected.push(Rejection {
+            household: pending.map(|p| p.transfer.user_data.to_string()),
+            cents: pending.map(|p| p.transfer.amount.0),
+            reason: if why.is_empty() {
+                "geen reden opgegeven".into()
+            } else {
+                format!("{why}: {}", knop_bank::pain002::reason_nl(&why))
+            },
+            end_to_end_id: e2e,
+            voided: is_pending,
+        });
+    }
+    if !voids.is_empty() {
+        submit(node, key, now_ms, &Command::CreateTransfers(voids))??;
+    }
+    Ok(StatusReportOutcome {
+        original_message_id: report.original_message_id,
+        accepted,
+        rejected,
+    })
+}

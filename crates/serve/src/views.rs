@@ -29,6 +29,8 @@ pub struct Snapshot {
     pub balance_cents: i64,
     /// What the foundation advanced and is still owed back, in cents.
     pub advance_cents: i64,
+    /// Payments of its runs that the bank rejected (reservation voided): agreement, due, cents.
+    pub rejected_payments: Vec<(String, String, i64)>,
 }
 
 /// Copies a household out of the state.
@@ -44,6 +46,18 @@ pub fn snapshot(state: &State, household: u128) -> Option<Snapshot> {
         advance_cents: book
             .account(advance_account(household).id)
             .map_or(0, |a| -a.credit_balance().0),
+        rejected_payments: state
+            .runs()
+            .values()
+            .filter(|r| r.household == household)
+            .filter_map(crate::payrun::RunView::of)
+            .flat_map(|v| v.content.items)
+            .filter(|i| {
+                book.transfer(knop_bank::booking::payment_id(&i.end_to_end_id))
+                    .is_some_and(|p| p.status == knop_book::PendingStatus::Voided)
+            })
+            .map(|i| (i.agreement, i.due, i.cents))
+            .collect(),
     })
 }
 
@@ -376,6 +390,33 @@ pub fn alerts(s: &Snapshot, today: Date) -> Vec<AlertView> {
                 ),
             });
         }
+    }
+    for (agreement, due, cents) in &s.rejected_payments {
+        let due_date = due.parse::<Date>().ok();
+        let spoken = |en: bool| {
+            due_date
+                .map(|d| knop_budget::calendar::spoken(d, en))
+                .unwrap_or_else(|| due.clone())
+        };
+        out.push(AlertView {
+            severity: Severity::Urgent,
+            kind: "payment_rejected".into(),
+            agreement: Some(agreement.clone()),
+            date: Some(due.clone()),
+            amount_cents: Some(*cents),
+            message_nl: format!(
+                "De bank weigerde de betaling van {} ({}, {}). Het geld staat weer op de rekening; betaal opnieuw of pas de afspraak aan.",
+                s.label(agreement),
+                spoken(false),
+                euro(*cents)
+            ),
+            message_en: format!(
+                "The bank rejected the payment of {} ({}, {}). The money is back on the account; pay again or change the agreement.",
+                s.label(agreement),
+                spoken(true),
+                euro(*cents)
+            ),
+        });
     }
     if s.advance_cents > 0 {
         out.push(AlertView {

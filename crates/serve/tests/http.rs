@@ -585,6 +585,12 @@ async fn every_role_on_every_route() {
             &["beheerder"],
         ),
         (
+            Method::POST,
+            "/api/v1/payment-status-reports",
+            Some(("application/xml", status_report("KNOP-RUN-X", "KNOP-X", "ACSC", "NARR"))),
+            &["consulent-a", "consulent-b", "beheerder"],
+        ),
+        (
             Method::GET,
             "/huishoudens/1/afspraken",
             None,
@@ -2050,4 +2056,121 @@ async fn the_counsellor_edits_agreements_in_the_cockpit() {
     assert_eq!(get(&b).await.status, StatusCode::NOT_FOUND);
     let resident = t.login("inwoner-1").await;
     assert_eq!(get(&resident).await.status, StatusCode::NOT_FOUND);
+}
+
+/// A pain.002.001.03 status report as a bank sends it (structure per ISO 20022; made for this
+/// test): the transaction `e2e` of message `msg` rejected with `reason`.
+fn status_report(msg: &str, e2e: &str, status: &str, reason: &str) -> Vec<u8> {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03">
+  <CstmrPmtStsRpt>
+    <GrpHdr><MsgId>STS-1</MsgId><CreDtTm>2026-03-31T10:00:00</CreDtTm></GrpHdr>
+    <OrgnlGrpInfAndSts><OrgnlMsgId>{msg}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId><GrpSts>PART</GrpSts></OrgnlGrpInfAndSts>
+    <OrgnlPmtInfAndSts>
+      <OrgnlPmtInfId>{msg}</OrgnlPmtInfId>
+      <TxInfAndSts>
+        <OrgnlEndToEndId>{e2e}</OrgnlEndToEndId>
+        <TxSts>{status}</TxSts>
+        <StsRsnInf><Rsn><Cd>{reason}</Cd></Rsn></StsRsnInf>
+      </TxInfAndSts>
+    </OrgnlPmtInfAndSts>
+  </CstmrPmtStsRpt>
+</Document>"#
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn a_rejected_payment_frees_its_money_and_alerts_the_counsellor() {
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let s = t.login("controleur").await;
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/payment-runs",
+            Some(&a),
+            Some((
+                "application/json",
+                br#"{"household":"1","date":"2026-04-01"}"#.to_vec(),
+            )),
+            Some("run"),
+        )
+        .await;
+    let run = r.json();
+    let id = run["content"]["run_id"].as_str().unwrap().to_owned();
+    let e2e = run["content"]["items"][0]["end_to_end_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.call(
+        Method::POST,
+        &format!("/api/v1/payment-runs/{id}/approvals"),
+        Some(&s),
+        None,
+        Some("ok"),
+    )
+    .await;
+    let post = |body: Vec<u8>, key: &'static str| {
+        t.call(
+            Method::POST,
+            "/api/v1/payment-status-reports",
+            Some(&a),
+            Some(("application/xml", body)),
+            Some(key),
+        )
+    };
+    let r = post(status_report(&id, &e2e, "RJCT", "AC04"), "s1").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["rejected"][0]["voided"], true, "{v}");
+    assert_eq!(v["rejected"][0]["household"], "1");
+    assert_eq!(v["rejected"][0]["cents"], 90_000);
+    assert!(v["rejected"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("opgeheven"));
+    // The counsellor sees it among the household's alerts.
+    let alerts = t.get("/api/v1/households/1/alerts", Some(&a)).await.json();
+    assert!(
+        alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["kind"] == "payment_rejected"),
+        "{alerts}"
+    );
+    // The same report again voids nothing twice.
+    let size = t.app.node().size();
+    let r = post(status_report(&id, &e2e, "RJCT", "AC04"), "s2").await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.json()["rejected"][0]["voided"], false);
+    assert_eq!(t.app.node().size(), size);
+    // Accepted transactions change nothing; bad reports are precise problems.
+    let r = post(status_report(&id, &e2e, "ACSC", "NARR"), "s3").await;
+    assert_eq!(r.json()["accepted"], 1);
+    for (i, body) in [
+        b"not xml".to_vec(),
+        status_report(&id, "", "RJCT", "AC04"),
+        status_report(&id, &e2e, "rejected", "AC04"),
+        String::from_utf8(status_report(&id, &e2e, "RJCT", "AC04"))
+            .unwrap()
+            .replace("pain.002.001.03", "camt.053.001.02")
+            .into_bytes(),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let key: &'static str = ["b0", "b1", "b2", "b3"][i];
+        let r = post(body, key).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "case {i}: {}",
+            r.text()
+        );
+        r.is_problem();
+    }
+    assert_eq!(t.app.node().size(), size);
 }
