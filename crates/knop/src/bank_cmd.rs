@@ -30,6 +30,18 @@ pub enum BankCommand {
     Match(MatchArgs),
     /// A counsellor's manual match: book one line of an imported statement to a household.
     Assign(AssignArgs),
+    /// Read the bank's payment status report (pain.002): rejected payments' reservations are
+    /// voided (once), so the money is free again; lists each rejection with its reason.
+    StatusReport {
+        /// The pain.002 file.
+        file: PathBuf,
+        /// The booking organisation's private key file.
+        #[arg(long = "as", value_name = "KEY_FILE")]
+        key: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// What is in suspense (imported, not yet matched) and what each household holds.
     Suspense {
         /// The foundation's IBAN.
@@ -144,6 +156,7 @@ pub fn run(loc: &Location, cmd: BankCommand) -> Result<ExitCode> {
         BankCommand::Match(a) => match_lines(loc, a),
         BankCommand::Assign(a) => assign(loc, a),
         BankCommand::Suspense { iban, json } => suspense(loc, &iban, json),
+        BankCommand::StatusReport { file, key, json } => status_report(loc, &file, &key, json),
     }
 }
 
@@ -556,6 +569,54 @@ fn suspense(loc: &Location, iban: &str, json: bool) -> Result<ExitCode> {
                 euro(*o)
             );
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn status_report(
+    loc: &Location,
+    path: &std::path::Path,
+    key: &std::path::Path,
+    json: bool,
+) -> Result<ExitCode> {
+    let bytes = read(path)?;
+    let key = read_key(key)?;
+    let mut node = loc.open_writer()?;
+    let out =
+        knop_serve::ops::apply_status_report(&mut node, &key, crate::log_cmd::now_ms(), &bytes)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    if json {
+        println!("{}", serde_json::to_string(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} {}: {} {}, {} {}",
+        t("Statusrapport voor", "Status report for"),
+        out.original_message_id,
+        out.accepted,
+        t("geaccepteerd", "accepted"),
+        out.rejected.len(),
+        t("geweigerd", "rejected")
+    );
+    for r in &out.rejected {
+        println!(
+            "  {} {}{} — {}{}",
+            r.end_to_end_id,
+            r.household
+                .as_deref()
+                .map(|h| format!("{} {h}, ", t("huishouden", "household")))
+                .unwrap_or_default(),
+            r.cents.map(euro).unwrap_or_default(),
+            r.reason,
+            if r.voided {
+                t(
+                    "; reservering vervallen, geld weer vrij",
+                    "; reservation voided, money free again",
+                )
+            } else {
+                ""
+            }
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

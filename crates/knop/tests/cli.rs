@@ -1677,3 +1677,37 @@ fn the_month_end_benchmark_books_every_line_and_leaves_nothing_in_suspense() {
     let err = fails(&["bench", "month-end", "--households", "0"]);
     assert!(err.contains("--households"), "{err}");
 }
+
+#[test]
+fn a_status_report_names_each_rejection_and_refuses_bad_files() {
+    let l = Ledger::new();
+    let report = l.dir.path().join("pain002.xml");
+    std::fs::write(
+        &report,
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"><CstmrPmtStsRpt>
+<GrpHdr><MsgId>STS-9</MsgId><CreDtTm>2026-03-31T10:00:00</CreDtTm></GrpHdr>
+<OrgnlGrpInfAndSts><OrgnlMsgId>KNOP-RUN-20260401-00000000</OrgnlMsgId></OrgnlGrpInfAndSts>
+<OrgnlPmtInfAndSts><TxInfAndSts><OrgnlEndToEndId>KNOP-20260401-unknown</OrgnlEndToEndId>
+<TxSts>RJCT</TxSts><StsRsnInf><Rsn><Cd>AM04</Cd></Rsn></StsRsnInf></TxInfAndSts>
+<TxInfAndSts><OrgnlEndToEndId>KNOP-20260401-other</OrgnlEndToEndId><TxSts>ACSC</TxSts></TxInfAndSts>
+</OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>"#,
+    )
+    .unwrap();
+    let r = report.to_str().unwrap();
+    let out = ok(&l.args(&["bank", "status-report", r, "--as", &l.org, "--json"]));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["accepted"], 1);
+    assert_eq!(v["rejected"][0]["end_to_end_id"], "KNOP-20260401-unknown");
+    assert_eq!(
+        v["rejected"][0]["voided"], false,
+        "nothing reserved under that id"
+    );
+    assert!(v["rejected"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("onvoldoende saldo"));
+    std::fs::write(&report, b"<Document><CstmrPmtStsRpt/></Document>").unwrap();
+    let err = fails(&l.args(&["bank", "status-report", r, "--as", &l.org]));
+    assert!(err.contains("GrpHdr/MsgId"), "{err}");
+}

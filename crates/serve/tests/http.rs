@@ -587,7 +587,10 @@ async fn every_role_on_every_route() {
         (
             Method::POST,
             "/api/v1/payment-status-reports",
-            Some(("application/xml", status_report("KNOP-RUN-X", "KNOP-X", "ACSC", "NARR"))),
+            Some((
+                "application/xml",
+                status_report("KNOP-RUN-X", "KNOP-X", "ACSC", "NARR"),
+            )),
             &["consulent-a", "consulent-b", "beheerder"],
         ),
         (
