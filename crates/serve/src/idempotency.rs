@@ -68,6 +68,23 @@ pub struct Guard {
     pub operations: Arc<HashSet<(Method, String)>>,
 }
 
+/// Frees a key still marked running when dropped.
+struct Running<'a> {
+    keys: &'a Keys,
+    slot: Option<(String, String)>,
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        if let Some(k) = self.slot.take() {
+            let mut map = self.keys.lock();
+            if matches!(map.get(&k), Some(Slot::Running)) {
+                map.remove(&k);
+            }
+        }
+    }
+}
+
 /// The middleware; on the API router only.
 pub async fn middleware(State(g): State<Guard>, req: Request, next: Next) -> Response {
     let matched = req
@@ -169,11 +186,19 @@ pub async fn middleware(State(g): State<Guard>, req: Request, next: Next) -> Res
             }
         }
     }
+    // If the client goes away (the future is dropped) or the handler panics, the key must not stay
+    // "in progress" for ever: the guard frees it, so the client's retry runs again (the ledger's
+    // idempotent ids keep that retry from booking twice).
+    let mut guard = Running {
+        keys: &app.idempotency,
+        slot: Some(slot_key.clone()),
+    };
     let resp = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
     let (rparts, rbody) = resp.into_parts();
     let body = to_bytes(rbody, usize::MAX).await.unwrap_or_default();
+    guard.slot = None;
     let mut map = app.idempotency.lock();
     if rparts.status.is_server_error() {
         // Nothing is known to have happened: the client may retry with the same key.
@@ -191,4 +216,40 @@ pub async fn middleware(State(g): State<Guard>, req: Request, next: Next) -> Res
         );
     }
     Response::from_parts(rparts, Body::from(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_abandoned_request_frees_its_key() {
+        let keys = Keys::new(Duration::from_secs(60));
+        let k = ("who".to_owned(), "key".to_owned());
+        keys.lock().insert(k.clone(), Slot::Running);
+        {
+            let _guard = Running {
+                keys: &keys,
+                slot: Some(k.clone()),
+            };
+            // The request's future is dropped here (client gone, or a panic unwinding).
+        }
+        assert!(keys.lock().get(&k).is_none(), "a retry may run again");
+        // A finished request keeps its answer: the guard lets go of it first.
+        keys.lock().insert(
+            k.clone(),
+            Slot::Done {
+                fingerprint: [0; 32],
+                status: StatusCode::OK,
+                content_type: None,
+                body: Bytes::new(),
+                at: Instant::now(),
+            },
+        );
+        drop(Running {
+            keys: &keys,
+            slot: Some(k.clone()),
+        });
+        assert!(matches!(keys.lock().get(&k), Some(Slot::Done { .. })));
+    }
 }
