@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use knop_book::{Account, AccountFlags, AccountState, Cents, Transfer, TransferFlags, EUR};
-use knop_ledger::entry::{OrgName, SignedEntry};
+use knop_ledger::entry::OrgName;
 use knop_ledger::note::NoteKey;
 use knop_node::Node;
 use knop_state::{Command, Outcome, Role};
@@ -159,11 +159,7 @@ pub fn submit_as(
     key: &NoteKey,
     cmd: &Command,
 ) -> Result<std::result::Result<(u64, Outcome), knop_state::StateError>> {
-    let name = OrgName::parse(key.key_name())?;
-    let ts = now_ms().max(node.state().last_timestamp_ms());
-    let entry = SignedEntry::sign(name, ts, cmd.encode(), key.signing_key());
-    let index = node.size();
-    Ok(node.submit(&[entry])?.remove(0).map(|o| (index, o)))
+    Ok(knop_serve::ops::submit(node, key, now_ms(), cmd)?)
 }
 
 /// Prints what a submission did, or why it was rejected (exit code 3).

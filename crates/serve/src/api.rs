@@ -175,16 +175,28 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for J<T> {
     }
 }
 
+/// A bank file's body must say it is XML (415 otherwise).
+fn require_xml(headers: &HeaderMap, what: &str) -> ApiResult<()> {
+    let mime = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or("")
+        .trim();
+    if matches!(mime, "application/xml" | "text/xml") {
+        return Ok(());
+    }
+    Err(Problem::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported-media-type",
+        "Verkeerd mediatype",
+        format!("expected Content-Type: application/xml ({what})"),
+    ))
+}
+
 fn parse_household(id: &str) -> ApiResult<u128> {
     id.parse::<u128>()
         .map_err(|_| Problem::bad_request(format!("id: expected a household number, found {id:?}")))
-}
-
-fn today_ms(app: &App) -> u64 {
-    app.today()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .map(|z| z.timestamp().as_millisecond().max(0) as u64)
-        .unwrap_or(0)
 }
 
 /// The household, if it exists and the caller may see it. A household the caller may not see is
@@ -425,7 +437,7 @@ async fn list_households(
             "page: from 1 to 1000000; page_size: from 1 to 100",
         ));
     }
-    let (today, ms) = (app.today(), today_ms(&app));
+    let (today, ms) = (app.today(), app.today_ms());
     let snaps = views::visible_snapshots(app.node().state(), &p.role);
     let mut all: Vec<HouseholdSummary> =
         snaps.iter().map(|s| views::summary(s, today, ms)).collect();
@@ -464,7 +476,7 @@ async fn get_household(
 /// The overview with this month's real bookings (API and cockpit).
 pub(crate) fn overview_of(app: &App, s: &views::Snapshot) -> ApiResult<Overview> {
     let today = app.today();
-    let mut o = views::overview(s, today, today_ms(app))
+    let mut o = views::overview(s, today, app.today_ms())
         .map_err(|e| Problem::unprocessable(e.to_string()))?;
     let statements = app.statements();
     o.month_bookings = views::bookings(
@@ -638,19 +650,7 @@ async fn upload_statement(
             "statements are imported by counsellors and the administrator",
         ));
     }
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let mime = ct.split(';').next().unwrap_or("").trim();
-    if !matches!(mime, "application/xml" | "text/xml") {
-        return Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Verkeerd mediatype",
-            "expected Content-Type: application/xml (a camt.053 file)",
-        ));
-    }
+    require_xml(&headers, "a camt.053 file")?;
     Ok((StatusCode::CREATED, Json(upload(&app, &p, body).await?)))
 }
 
@@ -739,10 +739,10 @@ async fn calculate(
 
 impl App {
     /// Runs a write on the blocking pool with the node locked, then refreshes the checkpoint.
-    async fn write<T: Send + 'static>(
+    async fn write<T: Send + 'static, E: From<OpError> + Send + 'static>(
         self: &Arc<Self>,
-        f: impl FnOnce(&App, &mut knop_node::Node) -> Result<T, OpError> + Send + 'static,
-    ) -> Result<T, OpError> {
+        f: impl FnOnce(&App, &mut knop_node::Node) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E> {
         let app = self.clone();
         tokio::task::spawn_blocking(move || {
             let mut node = app.node();
@@ -751,7 +751,11 @@ impl App {
             r
         })
         .await
-        .unwrap_or_else(|e| Err(OpError::Internal(format!("the write task failed: {e}"))))
+        .unwrap_or_else(|e| {
+            Err(E::from(OpError::Internal(format!(
+                "the write task failed: {e}"
+            ))))
+        })
     }
 }
 
@@ -823,7 +827,7 @@ pub(crate) async fn make_run(
         .filter(|e| e.cents < 0)
         .filter_map(|e| e.details.first().and_then(|d| d.end_to_end_id.clone()))
         .collect();
-    app.write_run(move |app, node| {
+    app.write(move |app, node| {
         crate::payrun::make(
             node,
             &app.config.submitter,
@@ -955,7 +959,7 @@ pub(crate) async fn approve(
         ));
     }
     let by = p.id.clone();
-    app.write_run(move |app, node| {
+    app.write(move |app, node| {
         crate::payrun::approve(node, &app.config.submitter, now_ms(), &run_id, &by)
     })
     .await
@@ -1046,30 +1050,6 @@ async fn run_pain001(
 
 fn now_ms() -> u64 {
     jiff::Timestamp::now().as_millisecond().max(0) as u64
-}
-
-impl App {
-    /// Like `write`, for payment runs.
-    async fn write_run<T: Send + 'static>(
-        self: &Arc<Self>,
-        f: impl FnOnce(&App, &mut knop_node::Node) -> Result<T, crate::payrun::RunError>
-            + Send
-            + 'static,
-    ) -> Result<T, crate::payrun::RunError> {
-        let app = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut node = app.node();
-            let r = f(&app, &mut node);
-            app.refresh_checkpoint(&mut node);
-            r
-        })
-        .await
-        .unwrap_or_else(|e| {
-            Err(crate::payrun::RunError::Op(OpError::Internal(format!(
-                "the write task failed: {e}"
-            ))))
-        })
-    }
 }
 
 /// A suggestion for a suspense line: a household whose agreements (nearly) fit, and why.
@@ -1463,23 +1443,7 @@ async fn upload_status_report(
             "payment status reports are read by counsellors and the administrator",
         ));
     }
-    let mime = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_owned();
-    if !matches!(mime.as_str(), "application/xml" | "text/xml") {
-        return Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Verkeerd mediatype",
-            "expected Content-Type: application/xml (a pain.002 file)",
-        ));
-    }
+    require_xml(&headers, "a pain.002 file")?;
     let out = app
         .write(move |app, node| {
             ops::apply_status_report(node, &app.config.submitter, now_ms(), &body)

@@ -201,6 +201,14 @@ impl App {
         })
     }
 
+    /// The start of the service's today (UTC midnight), in ms: the moment opt-ins are judged at.
+    pub fn today_ms(&self) -> u64 {
+        self.today()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map(|z| z.timestamp().as_millisecond().max(0) as u64)
+            .unwrap_or(0)
+    }
+
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config

@@ -456,13 +456,6 @@ fn login_first() -> Response {
     Redirect::to("/inloggen").into_response()
 }
 
-fn today_ms(app: &App) -> u64 {
-    app.today()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .map(|z| z.timestamp().as_millisecond().max(0) as u64)
-        .unwrap_or(0)
-}
-
 fn severity_class(s: Severity) -> &'static str {
     match s {
         Severity::Urgent => "alert urgent",
@@ -493,7 +486,7 @@ async fn caseload(
             Some(&p),
         );
     }
-    let (today, ms) = (app.today(), today_ms(&app));
+    let (today, ms) = (app.today(), app.today_ms());
     let snaps = views::visible_snapshots(app.node().state(), &p.role);
     let mut rows: Vec<_> = snaps
         .iter()
