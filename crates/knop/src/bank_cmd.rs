@@ -447,12 +447,13 @@ fn book_lines(
 ) -> Result<ExitCode> {
     let key = read_key(key)?;
     let mut node = loc.open_writer()?;
+    let plan =
+        knop_bank::booking::plan_import(file, iban).with_context(|| path.display().to_string())?;
     let r = knop_serve::ops::book_matched(
         &mut node,
         &key,
         crate::log_cmd::now_ms(),
-        file,
-        iban,
+        &plan,
         household,
         picked,
         own,

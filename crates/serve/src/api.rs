@@ -438,10 +438,7 @@ async fn list_households(
         ));
     }
     let (today, ms) = (app.today(), app.today_ms());
-    let snaps = views::visible_snapshots(app.node().state(), &p.role);
-    let mut all: Vec<HouseholdSummary> =
-        snaps.iter().map(|s| views::summary(s, today, ms)).collect();
-    all.sort_by(|a, b| b.urgency.cmp(&a.urgency).then(a.id.cmp(&b.id)));
+    let all = views::caseload(app.node().state(), &p.role, today, ms);
     let total = all.len();
     let start = ((page - 1) as usize).saturating_mul(size as usize);
     let households: Vec<_> = all.into_iter().skip(start).take(size as usize).collect();
@@ -482,7 +479,6 @@ pub(crate) fn overview_of(app: &App, s: &views::Snapshot) -> ApiResult<Overview>
     o.month_bookings = views::bookings(
         app.node().state().book(),
         &statements,
-        &app.config.foundation_iban,
         s.household,
         today.first_of_month(),
         today,
@@ -665,11 +661,12 @@ pub(crate) async fn upload(app: &Arc<App>, p: &Principal, body: Bytes) -> ApiRes
     app.write(move |app, node| {
         let now = now_ms();
         let iban = &app.config.foundation_iban;
-        let import = ops::import_statement(node, &app.config.submitter, now, &body, iban)?;
-        // Parsed inside the import too; parsed again here to keep and match it.
         let file = knop_bank::camt053::parse(&body)?;
-        let matching = ops::match_all(node, &app.config.submitter, now, &file, iban, today)?;
-        app.keep_statement(&body, file).map_err(OpError::Internal)?;
+        let plan = knop_bank::booking::plan_import(&file, iban)?;
+        let import = ops::import_planned(node, &app.config.submitter, now, &plan)?;
+        let matching = ops::match_all(node, &app.config.submitter, now, &file, &plan, today)?;
+        app.keep_statement(&body, file, plan)
+            .map_err(OpError::Internal)?;
         Ok(UploadReport { import, matching })
     })
     .await
@@ -1096,11 +1093,7 @@ struct FoundLine {
 fn suspense_lines(app: &App, book: &knop_book::Book) -> Vec<FoundLine> {
     let mut out = vec![];
     for st in app.statements() {
-        let Ok(plan) = knop_bank::booking::plan_import(&st.file, &app.config.foundation_iban)
-        else {
-            continue;
-        };
-        for (t, pos) in plan.transfers.iter().zip(&plan.lines) {
+        for (t, pos) in st.plan.transfers.iter().zip(&st.plan.lines) {
             let entry = &st.file.statements[pos.0].entries[pos.1];
             let e2e = entry
                 .details
@@ -1198,8 +1191,7 @@ pub(crate) async fn assign(
             node,
             &app.config.submitter,
             now_ms(),
-            &f.stored.file,
-            &app.config.foundation_iban,
+            &f.stored.plan,
             household,
             &[f.pos],
             &Default::default(),

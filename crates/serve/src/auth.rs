@@ -209,7 +209,10 @@ impl Sessions {
         let token = new_secret("knop_s");
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        map.retain(|_, s| s.expires > now);
+        // Expired sessions are refused on lookup; they are swept only when the map is full.
+        if map.len() >= SESSIONS_MAX {
+            map.retain(|_, s| s.expires > now);
+        }
         if map.len() >= SESSIONS_MAX {
             if let Some(oldest) = map.iter().min_by_key(|(_, s)| s.expires).map(|(k, _)| *k) {
                 map.remove(&oldest);

@@ -139,7 +139,12 @@ pub async fn middleware(State(g): State<Guard>, req: Request, next: Next) -> Res
         let mut map = app.idempotency.lock();
         let now = Instant::now();
         let ttl = app.idempotency.ttl;
-        map.retain(|_, s| !matches!(s, Slot::Done { at, .. } if now.duration_since(*at) > ttl));
+        let expired =
+            |s: &Slot| matches!(s, Slot::Done { at, .. } if now.duration_since(*at) > ttl);
+        // An expired answer is as good as none.
+        if map.get(&slot_key).is_some_and(expired) {
+            map.remove(&slot_key);
+        }
         match map.get(&slot_key) {
             Some(Slot::Running) => {
                 return Problem::conflict(
@@ -169,6 +174,11 @@ pub async fn middleware(State(g): State<Guard>, req: Request, next: Next) -> Res
                 return r;
             }
             None => {
+                // Full: drop the expired answers (a scan only then, not on every request), then
+                // the oldest if still full.
+                if map.len() >= KEYS_MAX {
+                    map.retain(|_, s| !expired(s));
+                }
                 if map.len() >= KEYS_MAX {
                     let oldest = map
                         .iter()

@@ -88,6 +88,8 @@ pub struct Stored {
     pub sha256: String,
     /// The parsed file.
     pub file: knop_bank::camt053::File,
+    /// Its import into the foundation's book (made once, when kept or loaded).
+    pub plan: knop_bank::booking::ImportPlan,
 }
 
 /// The running service's shared state.
@@ -133,7 +135,7 @@ impl App {
             None => None,
         };
         let statements = match &config.statement_dir {
-            Some(dir) => load_statements(dir, vault.as_ref())?,
+            Some(dir) => load_statements(dir, vault.as_ref(), &config.foundation_iban)?,
             None => vec![],
         };
         for k in &config.api_keys {
@@ -223,7 +225,12 @@ impl App {
     }
 
     /// Keeps an imported statement (once per content), on disk if configured.
-    fn keep_statement(&self, bytes: &[u8], file: knop_bank::camt053::File) -> Result<(), String> {
+    fn keep_statement(
+        &self,
+        bytes: &[u8],
+        file: knop_bank::camt053::File,
+        plan: knop_bank::booking::ImportPlan,
+    ) -> Result<(), String> {
         use sha2::{Digest, Sha256};
         let sha256: String = Sha256::digest(bytes)
             .iter()
@@ -247,7 +254,7 @@ impl App {
                 .and_then(|_| std::fs::rename(&tmp, &path))
                 .map_err(|e| format!("keeping the statement in {}: {e}", dir.display()))?;
         }
-        list.push(Arc::new(Stored { sha256, file }));
+        list.push(Arc::new(Stored { sha256, file, plan }));
         Ok(())
     }
 
@@ -276,6 +283,7 @@ impl App {
 fn load_statements(
     dir: &std::path::Path,
     vault: Option<&vault::Vault>,
+    foundation_iban: &str,
 ) -> Result<Vec<Arc<Stored>>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut names: Vec<_> = std::fs::read_dir(dir)
@@ -306,7 +314,9 @@ fn load_statements(
         };
         let file =
             knop_bank::camt053::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-        out.push(Arc::new(Stored { sha256, file }));
+        let plan = knop_bank::booking::plan_import(&file, foundation_iban)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        out.push(Arc::new(Stored { sha256, file, plan }));
     }
     Ok(out)
 }

@@ -78,6 +78,16 @@ pub fn import_statement(
 ) -> Result<ImportReport, OpError> {
     let file = knop_bank::camt053::parse(bytes)?;
     let plan = plan_import(&file, foundation_iban)?;
+    import_planned(node, key, now_ms, &plan)
+}
+
+/// Imports a statement already read and planned (see [`import_statement`]).
+pub fn import_planned(
+    node: &mut Node,
+    key: &NoteKey,
+    now_ms: u64,
+    plan: &knop_bank::booking::ImportPlan,
+) -> Result<ImportReport, OpError> {
     let m = plan.mirror;
     let book = node.state().book();
     if m.accounts()
@@ -113,7 +123,7 @@ pub fn import_statement(
         entry,
         booked: new,
         already_imported: transfers.len() - new,
-        skipped: plan.skipped,
+        skipped: plan.skipped.clone(),
         book_balance_cents: balance,
         closing_balance_cents: plan.closing_cents,
         difference_cents: plan.closing_cents.map(|c| balance - c),
@@ -135,22 +145,20 @@ pub struct MatchReport {
     pub balance_cents: i64,
 }
 
-/// Books the lines at `picked` (statement, entry) of an imported statement from suspense to
-/// `household`, all or nothing, once; income matched now first repays an advance. `own` gives
-/// the EndToEndIds of knop's own payments among them (posted instead of booked again).
-#[allow(clippy::too_many_arguments)]
+/// Books the lines at `picked` (statement, entry) of an imported statement (its import `plan`)
+/// from suspense to `household`, all or nothing, once; income matched now first repays an
+/// advance. `own` gives the EndToEndIds of knop's own payments among them (posted instead of
+/// booked again).
 pub fn book_matched(
     node: &mut Node,
     key: &NoteKey,
     now_ms: u64,
-    file: &knop_bank::camt053::File,
-    foundation_iban: &str,
+    plan: &knop_bank::booking::ImportPlan,
     household: u128,
     picked: &[(usize, usize)],
     own: &std::collections::HashMap<(usize, usize), String>,
 ) -> Result<MatchReport, OpError> {
     use knop_bank::booking::{advance_account, household_account, repayment};
-    let plan = plan_import(file, foundation_iban)?;
     let transfers = plan
         .matched_transfers(node.state().book(), household, picked, own)
         .map_err(|_| {
@@ -214,7 +222,7 @@ pub fn match_all(
     key: &NoteKey,
     now_ms: u64,
     file: &knop_bank::camt053::File,
-    foundation_iban: &str,
+    plan: &knop_bank::booking::ImportPlan,
     today: jiff::civil::Date,
 ) -> Result<MatchAllReport, OpError> {
     use knop_budget::matching::Match;
@@ -260,16 +268,7 @@ pub fn match_all(
     }
     let mut households = vec![];
     for (h, (picked, own)) in per {
-        households.push(book_matched(
-            node,
-            key,
-            now_ms,
-            file,
-            foundation_iban,
-            h,
-            &picked,
-            &own,
-        )?);
+        households.push(book_matched(node, key, now_ms, plan, h, &picked, &own)?);
     }
     Ok(MatchAllReport {
         households,

@@ -487,12 +487,7 @@ async fn caseload(
         );
     }
     let (today, ms) = (app.today(), app.today_ms());
-    let snaps = views::visible_snapshots(app.node().state(), &p.role);
-    let mut rows: Vec<_> = snaps
-        .iter()
-        .map(|s| (views::summary(s, today, ms), views::alerts(s, today)))
-        .collect();
-    rows.sort_by(|a, b| b.0.urgency.cmp(&a.0.urgency).then(a.0.id.cmp(&b.0.id)));
+    let rows = views::caseload(app.node().state(), &p.role, today, ms);
     let title = lang.t("Huishoudens", "Households");
     html_response(
         StatusCode::OK,
@@ -514,13 +509,13 @@ async fn caseload(
                             th scope="col" class="amount" { (lang.t("Saldo", "Balance")) }
                         } }
                         tbody {
-                            @for (s, alerts) in &rows {
+                            @for s in &rows {
                                 tr {
                                     td { a href=(format!("/huishoudens/{}", s.id)) { (s.id) } }
                                     td {
-                                        @if let Some(a) = alerts.first() {
+                                        @if let Some(a) = &s.top_alert {
                                             (if lang.en { &a.message_en } else { &a.message_nl })
-                                            @if alerts.len() > 1 { " (+" (alerts.len() - 1) ")" }
+                                            @if s.alerts > 1 { " (+" (s.alerts - 1) ")" }
                                         } @else { (lang.t("geen", "none")) }
                                     }
                                     td.amount { (euro(s.balance_cents)) }

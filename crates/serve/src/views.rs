@@ -164,10 +164,12 @@ pub struct HouseholdSummary {
     pub agreements: usize,
     /// Its balance at the foundation, in cents.
     pub balance_cents: i64,
-    /// The most urgent alert, if any.
+    /// The most urgent alert's severity, if any.
     pub urgency: Option<Severity>,
     /// How many alerts.
     pub alerts: usize,
+    /// The most urgent alert.
+    pub top_alert: Option<AlertView>,
 }
 
 /// The resident's "this month at a glance".
@@ -222,7 +224,6 @@ pub struct BookingView {
 pub fn bookings(
     book: &knop_book::Book,
     statements: &[std::sync::Arc<crate::Stored>],
-    foundation_iban: &str,
     household: u128,
     from: Date,
     through: Date,
@@ -230,10 +231,7 @@ pub fn bookings(
     use knop_bank::booking::{matched_id, payment_id, payment_posted_id};
     let mut out = vec![];
     for st in statements {
-        let Ok(plan) = knop_bank::booking::plan_import(&st.file, foundation_iban) else {
-            continue;
-        };
-        for (t, pos) in plan.transfers.iter().zip(&plan.lines) {
+        for (t, pos) in st.plan.transfers.iter().zip(&st.plan.lines) {
             let e = &st.file.statements[pos.0].entries[pos.1];
             let Some(date) = e
                 .booking_date
@@ -450,7 +448,23 @@ pub fn summary(s: &Snapshot, today: Date, today_ms: u64) -> HouseholdSummary {
         balance_cents: s.balance_cents,
         urgency: alerts.first().map(|a| a.severity),
         alerts: alerts.len(),
+        top_alert: alerts.into_iter().next(),
     }
+}
+
+/// The households `role` may see, most urgent first (then by id): a caseload.
+pub fn caseload(
+    state: &State,
+    role: &crate::Role,
+    today: Date,
+    today_ms: u64,
+) -> Vec<HouseholdSummary> {
+    let mut all: Vec<HouseholdSummary> = visible_snapshots(state, role)
+        .iter()
+        .map(|s| summary(s, today, today_ms))
+        .collect();
+    all.sort_by(|a, b| b.urgency.cmp(&a.urgency).then(a.id.cmp(&b.id)));
+    all
 }
 
 /// The month at a glance.
