@@ -201,7 +201,7 @@ fn parse_household(id: &str) -> ApiResult<u128> {
 
 /// The household, if it exists and the caller may see it. A household the caller may not see is
 /// answered as not found, so that ids cannot be probed.
-fn visible(app: &App, p: &Principal, id: &str) -> ApiResult<views::Snapshot> {
+pub(crate) fn visible(app: &App, p: &Principal, id: &str) -> ApiResult<views::Snapshot> {
     if matches!(p.role, Role::Payer | Role::Creditor | Role::Auditor) {
         return Err(Problem::forbidden(format!(
             "the role {} has no access to households",

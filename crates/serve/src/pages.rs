@@ -562,13 +562,9 @@ async fn household(
 ) -> Response {
     let lang = Lang::of(&headers);
     let Some(p) = p else { return login_first() };
-    let nf = || household_not_found(lang, &p);
-    let Ok(household) = id.parse::<u128>() else {
-        return nf();
+    let Some(s) = page_household(&app, &p, &id, false) else {
+        return household_not_found(lang, &p);
     };
-    let snap = views::snapshot(app.node().state(), household)
-        .filter(|s| p.role.may_see_household(household, &s.state.counsellor));
-    let Some(s) = snap else { return nf() };
     let today = app.today();
     let o = match crate::api::overview_of(&app, &s) {
         Ok(o) => o,
@@ -1160,6 +1156,14 @@ async fn oidc_callback(
     }
 }
 
+/// The household of a page, if the caller may see it (with `manage`: may change it). Anything
+/// else answers the not-found page, whatever exists.
+fn page_household(app: &App, p: &Principal, id: &str, manage: bool) -> Option<views::Snapshot> {
+    crate::api::visible(app, p, id)
+        .ok()
+        .filter(|s| !manage || p.role.may_manage_household(&s.state.counsellor))
+}
+
 fn household_not_found(lang: Lang, p: &Principal) -> Response {
     message(
         lang,
@@ -1181,18 +1185,12 @@ async fn access_page(
 ) -> Response {
     let lang = Lang::of(&headers);
     let Some(p) = p else { return login_first() };
-    let nf = || household_not_found(lang, &p);
-    let Ok(household) = id.parse::<u128>() else {
-        return nf();
+    let Some(snap) = page_household(&app, &p, &id, false) else {
+        return household_not_found(lang, &p);
     };
-    let visible = app
-        .node()
-        .state()
-        .households()
-        .get(&household)
-        .is_some_and(|h| p.role.may_see_household(household, &h.counsellor));
-    let (true, Some(vault)) = (visible, app.vault()) else {
-        return nf();
+    let household = snap.household;
+    let Some(vault) = app.vault() else {
+        return household_not_found(lang, &p);
     };
     let list = match vault.accesses(household) {
         Ok(l) => l,
@@ -1308,12 +1306,7 @@ async fn agreements_page(
 ) -> Response {
     let lang = Lang::of(&headers);
     let Some(p) = p else { return login_first() };
-    let Ok(household) = id.parse::<u128>() else {
-        return household_not_found(lang, &p);
-    };
-    let snap = views::snapshot(app.node().state(), household)
-        .filter(|s| p.role.may_manage_household(&s.state.counsellor));
-    let Some(s) = snap else {
+    let Some(s) = page_household(&app, &p, &id, true) else {
         return household_not_found(lang, &p);
     };
     html_response(
@@ -1383,12 +1376,7 @@ async fn save_agreement(
             html! { div.alert.urgent role="alert" { strong { (lang.t("Niet vastgelegd:", "Not recorded:")) } " " (e.detail) } }
         }
     };
-    let Ok(household) = id.parse::<u128>() else {
-        return household_not_found(lang, &p);
-    };
-    let snap = views::snapshot(app.node().state(), household)
-        .filter(|s| p.role.may_manage_household(&s.state.counsellor));
-    let Some(s) = snap else {
+    let Some(s) = page_household(&app, &p, &id, true) else {
         return household_not_found(lang, &p);
     };
     let status = match &result {
