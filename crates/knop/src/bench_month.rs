@@ -114,6 +114,18 @@ fn plan_of(h: u64) -> Plan {
     }
 }
 
+/// Submits transfers in entries of at most the batch limit.
+fn book(
+    node: &mut Node,
+    submit: &mut impl FnMut(&mut Node, &Command) -> Result<()>,
+    transfers: &[knop_book::Transfer],
+) -> Result<()> {
+    for part in transfers.chunks(knop_book::BATCH_EVENTS_MAX) {
+        submit(node, &Command::CreateTransfers(part.to_vec()))?;
+    }
+    Ok(())
+}
+
 /// A March statement of the foundation's account.
 fn statement(id: String, opening: i64, closing: i64, entries: Vec<Entry>) -> Statement {
     let balance = |code: &str, cents: i64, date: &str| Balance {
@@ -198,6 +210,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             .collect();
         submit(&mut node, &org, &name, &Command::CreateAccounts(accounts))?;
     }
+    let mut as_org = |node: &mut Node, cmd: &Command| submit(node, &org, &name, cmd);
     eprintln!(
         "bench month-end: {} households, store: {where_}",
         a.households
@@ -293,14 +306,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         let plan = plan_import(&file, FOUNDATION)?;
         let book_these = plan.transfers_to_book(node.state().book());
         transfers += book_these.len() as u64;
-        for part in book_these.chunks(knop_book::BATCH_EVENTS_MAX) {
-            submit(
-                &mut node,
-                &org,
-                &name,
-                &Command::CreateTransfers(part.to_vec()),
-            )?;
-        }
+        book(&mut node, &mut as_org, &book_these)?;
         import_s += t0.elapsed().as_secs_f64();
         let t0 = Instant::now();
         let mut out = vec![];
@@ -322,14 +328,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             }
         }
         transfers += out.len() as u64;
-        for part in out.chunks(knop_book::BATCH_EVENTS_MAX) {
-            submit(
-                &mut node,
-                &org,
-                &name,
-                &Command::CreateTransfers(part.to_vec()),
-            )?;
-        }
+        book(&mut node, &mut as_org, &out)?;
         match_s += t0.elapsed().as_secs_f64();
     }
     stages.insert("import".into(), secs(import_s));
@@ -386,14 +385,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         }
         payments += pending.len() as u64;
         transfers += pending.len() as u64;
-        for part in pending.chunks(knop_book::BATCH_EVENTS_MAX) {
-            submit(
-                &mut node,
-                &org,
-                &name,
-                &Command::CreateTransfers(part.to_vec()),
-            )?;
-        }
+        book(&mut node, &mut as_org, &pending)?;
         alloc_s += t1.elapsed().as_secs_f64();
         let t1 = Instant::now();
         for (day, list) in by_day {
@@ -458,14 +450,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         posted += part.len() as u64;
         transfers += book_these.len() as u64;
         bank_lines += part.len() as u64;
-        for c in book_these.chunks(knop_book::BATCH_EVENTS_MAX) {
-            submit(
-                &mut node,
-                &org,
-                &name,
-                &Command::CreateTransfers(c.to_vec()),
-            )?;
-        }
+        book(&mut node, &mut as_org, &book_these)?;
     }
     stages.insert(
         "confirming_statement".into(),
