@@ -13,6 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 /// faster than SipHash for 128-bit keys and still seeds itself per process.
 type Map<V> = HashMap<u128, V, foldhash::fast::RandomState>;
 
+use crate::table::Transfers;
 use crate::{Account, AccountFlags, Cents, Rejection, Transfer, TransferFlags};
 
 /// What happened to one event that did not fail.
@@ -97,7 +98,7 @@ enum Undo {
     AccountCreated(u128),
     AccountTotals(u128, AccountState),
     TransferCreated(u128),
-    Status(u128, PendingStatus),
+    Status(u32, PendingStatus),
     ExpiryAdded((u64, u128)),
     ExpiryRemoved((u64, u128)),
 }
@@ -106,11 +107,8 @@ enum Undo {
 #[derive(Debug, Default, Clone)]
 pub struct Book {
     pub(crate) accounts: Map<AccountState>,
-    /// Transfers in creation order; `transfer_slots` maps an id to its position. Keeping the
-    /// records out of the hash map keeps its buckets small (24 bytes) and lets the records grow
-    /// by reallocation instead of rehashing, which halves replay time at a million transfers.
-    transfers: Vec<TransferState>,
-    transfer_slots: Map<u32>,
+    /// Transfers in creation order, the older ones on disk (see [`crate::table`]).
+    transfers: Transfers,
     expiries: BTreeSet<(u64, u128)>,
     journal: Vec<Undo>,
 }
@@ -121,16 +119,28 @@ impl Book {
         Self::default()
     }
 
+    /// An empty book that moves its transfer records to a temporary file once `bytes` of them
+    /// are in memory (the default is [`crate::table::SPILL_BYTES_DEFAULT`]).
+    pub fn with_spill_bytes(bytes: usize) -> Self {
+        Self {
+            transfers: Transfers::with_spill_bytes(bytes),
+            ..Self::default()
+        }
+    }
+
+    /// Transfer records kept in the temporary file rather than in memory.
+    pub fn transfers_spilled(&self) -> usize {
+        self.transfers.spilled()
+    }
+
     /// The account with `id`.
     pub fn account(&self, id: u128) -> Option<&AccountState> {
         self.accounts.get(&id)
     }
 
     /// The transfer with `id`.
-    pub fn transfer(&self, id: u128) -> Option<&TransferState> {
-        self.transfer_slots
-            .get(&id)
-            .map(|&slot| &self.transfers[slot as usize])
+    pub fn transfer(&self, id: u128) -> Option<TransferState> {
+        self.transfers.find(id).map(|(_, t)| t)
     }
 
     /// All accounts, in no particular order.
@@ -151,15 +161,16 @@ impl Book {
             }
             self.expiries.pop_first();
             self.journal.push(Undo::ExpiryRemoved((at, id)));
-            let t = *self.transfer(id).expect("expiring transfer exists");
+            let (slot, t) = self.transfers.find(id).expect("expiring transfer exists");
             self.release_pending(&t.resolved);
-            self.set_status(id, PendingStatus::Expired);
+            self.set_status(slot, PendingStatus::Expired);
         }
     }
 
     /// Makes every change since the last commit or rollback permanent.
     pub fn commit(&mut self) {
         self.journal.clear();
+        self.transfers.commit();
     }
 
     /// Undoes every change since the last commit.
@@ -232,22 +243,9 @@ impl Book {
                 Undo::AccountTotals(id, old) => {
                     self.accounts.insert(id, old);
                 }
-                Undo::TransferCreated(id) => {
-                    let slot = self
-                        .transfer_slots
-                        .remove(&id)
-                        .expect("created transfer has a slot");
-                    assert_eq!(
-                        slot as usize + 1,
-                        self.transfers.len(),
-                        "undo runs newest first"
-                    );
-                    self.transfers.pop();
-                }
-                Undo::Status(id, old) => {
-                    if let Some(&slot) = self.transfer_slots.get(&id) {
-                        self.transfers[slot as usize].status = old;
-                    }
+                Undo::TransferCreated(id) => self.transfers.pop(id),
+                Undo::Status(slot, old) => {
+                    self.transfers.set_status(slot, old);
                 }
                 Undo::ExpiryAdded(k) => {
                     self.expiries.remove(&k);
@@ -382,8 +380,9 @@ impl Book {
         if t.timeout_s != 0 {
             return Err(Rejection::TimeoutReservedForPendingTransfer);
         }
-        let p = *self
-            .transfer(t.pending_id)
+        let (slot, p) = self
+            .transfers
+            .find(t.pending_id)
             .ok_or(Rejection::PendingTransferNotFound)?;
         match p.status {
             PendingStatus::None => return Err(Rejection::PendingTransferNotPending),
@@ -422,7 +421,7 @@ impl Book {
         } else {
             PendingStatus::Voided
         };
-        self.set_status(p.transfer.id, status);
+        self.set_status(slot, status);
         let resolved = Resolved {
             amount,
             ..p.resolved
@@ -453,11 +452,9 @@ impl Book {
         self.journal.push(Undo::AccountTotals(new.account.id, old));
     }
 
-    fn set_status(&mut self, id: u128, status: PendingStatus) {
-        let slot = self.transfer_slots[&id];
-        let t = &mut self.transfers[slot as usize];
-        self.journal.push(Undo::Status(id, t.status));
-        t.status = status;
+    fn set_status(&mut self, slot: u32, status: PendingStatus) {
+        let old = self.transfers.set_status(slot, status);
+        self.journal.push(Undo::Status(slot, old));
     }
 
     fn insert_transfer(
@@ -468,16 +465,13 @@ impl Book {
         now_ms: u64,
         expires_at_ms: Option<u64>,
     ) {
-        let slot =
-            u32::try_from(self.transfers.len()).expect("fewer than 2^32 transfers in one book");
-        self.transfers.push(TransferState {
+        self.transfers.push(&TransferState {
             transfer: *t,
             resolved,
             status,
             timestamp_ms: now_ms,
             expires_at_ms,
         });
-        self.transfer_slots.insert(t.id, slot);
         self.journal.push(Undo::TransferCreated(t.id));
     }
 }

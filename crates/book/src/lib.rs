@@ -22,6 +22,7 @@
 
 mod book;
 mod money;
+pub mod table;
 mod types;
 
 pub use book::{AccountState, Applied, Book, EventResult, PendingStatus, Resolved, TransferState};

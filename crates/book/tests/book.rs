@@ -444,3 +444,38 @@ proptest! {
         prop_assert_eq!(snapshot(&replay), snapshot(&b));
     }
 }
+
+proptest! {
+    /// A book whose transfer records go to its temporary file at every commit answers exactly
+    /// as one that keeps them in memory: the same results, totals and stored transfers, and
+    /// rolling back an uncommitted batch after a spill restores it.
+    #[test]
+    fn spilled_book_answers_like_one_in_memory(batches in prop::collection::vec(prop::collection::vec(arb_transfer(), 1..8), 1..12)) {
+        let accounts = [acct(1, 0), acct(2, LIMITED), acct(3, 0), acct(4, AccountFlags::CREDITS_MUST_NOT_EXCEED_DEBITS)];
+        let mut mem = Book::new();
+        let mut disk = Book::with_spill_bytes(1);
+        for b in [&mut mem, &mut disk] {
+            b.create_accounts(&accounts, 0);
+            b.commit();
+        }
+        for (i, batch) in batches.iter().enumerate() {
+            let now = i as u64 * 1500;
+            let mut trial = disk.clone();
+            trial.expire(now);
+            trial.create_transfers(batch, now);
+            trial.rollback();
+            prop_assert_eq!(snapshot(&trial), snapshot(&disk));
+            prop_assert_eq!(trial.transfer_count(), disk.transfer_count());
+            mem.expire(now);
+            disk.expire(now);
+            prop_assert_eq!(disk.create_transfers(batch, now), mem.create_transfers(batch, now));
+            mem.commit();
+            disk.commit();
+            prop_assert_eq!(snapshot(&disk), snapshot(&mem));
+            prop_assert_eq!(disk.transfers_spilled(), disk.transfer_count());
+            for id in 0..41 {
+                prop_assert_eq!(disk.transfer(id), mem.transfer(id));
+            }
+        }
+    }
+}
