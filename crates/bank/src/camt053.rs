@@ -5,7 +5,7 @@
 //! `Refs/EndToEndId`, `Refs/MndtId`, `RltdPties`, `RmtInf`). Amounts are signed cents:
 //! `CRDT` adds to the account, `DBIT` takes from it.
 
-use crate::xml::{parse as parse_xml, Element};
+use crate::xml::{parse_streaming, Element};
 use crate::{parse_amount, BankError};
 
 /// A parsed camt.053 file.
@@ -111,38 +111,87 @@ fn field(line: usize, field: &str, why: impl Into<String>) -> BankError {
     }
 }
 
-/// Parses a camt.053 document.
-pub fn parse(input: &[u8]) -> Result<File, BankError> {
-    let root = parse_xml(input)?;
+/// The camt.053 version named by the root's namespace, and a warning for a version read like
+/// another; an error for another message.
+fn version_of(root: &Element) -> Result<(String, Option<String>), BankError> {
     let version = root
         .attr("xmlns")
         .and_then(|ns| ns.rsplit(':').next())
         .unwrap_or("")
         .to_owned();
-    let stmt_root = root
-        .child("BkToCstmrStmt")
-        .ok_or_else(|| BankError::NotCamt053 {
-            found: format!(
-                "root <{}> without <BkToCstmrStmt> (namespace {version:?})",
-                root.name
-            ),
-        })?;
-    let mut warnings = Vec::new();
-    if !version.starts_with("camt.053.001.") {
+    let warning = if !version.starts_with("camt.053.001.") {
         if version.is_empty() {
-            warnings.push("line 1: no camt.053 namespace; read as camt.053".to_owned());
+            Some("line 1: no camt.053 namespace; read as camt.053".to_owned())
         } else {
             return Err(BankError::NotCamt053 {
                 found: format!("namespace {version}"),
             });
         }
     } else if !matches!(version.as_str(), "camt.053.001.02" | "camt.053.001.08") {
-        warnings.push(format!("line 1: {version} is read like .001.02/.001.08"));
-    }
-    let statements = stmt_root
-        .all("Stmt")
-        .map(|s| statement(s, &mut warnings))
-        .collect::<Result<Vec<_>, _>>()?;
+        Some(format!("line 1: {version} is read like .001.02/.001.08"))
+    } else {
+        None
+    };
+    Ok((version, warning))
+}
+
+/// Parses a camt.053 document.
+///
+/// Entries are read as their elements close and statements as theirs do, so memory holds the
+/// statements' data, not the document's element tree (a 64 MiB file made a tree of gigabytes).
+pub fn parse(input: &[u8]) -> Result<File, BankError> {
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut balances: Vec<Balance> = Vec::new();
+    let mut statements: Vec<Statement> = Vec::new();
+    let mut warnings = Vec::new();
+    let mut checked = false;
+    let root = parse_streaming(input, |up, el| {
+        let in_statement = |depth: usize| {
+            up.len() == depth
+                && up[2].name == "BkToCstmrStmt"
+                && (depth == 3 || up[3].name == "Stmt")
+        };
+        let streamed = match el.name.as_str() {
+            "Ntry" | "Bal" => in_statement(4),
+            "Stmt" => in_statement(3),
+            _ => false,
+        };
+        if !streamed {
+            return Ok(Some(el));
+        }
+        if !checked {
+            // Another message's entries are not read as a statement's.
+            version_of(&up[1])?;
+            checked = true;
+        }
+        match el.name.as_str() {
+            "Ntry" => entries.push(entry(&el)?),
+            "Bal" => match balance(&el)? {
+                Some(b) => balances.push(b),
+                None => warnings.push(format!("line {}: balance without amount skipped", el.line)),
+            },
+            _ => statements.push(statement(
+                &el,
+                std::mem::take(&mut balances),
+                std::mem::take(&mut entries),
+                &mut warnings,
+            )?),
+        }
+        Ok(None)
+    })?;
+    let stmt_root = root
+        .child("BkToCstmrStmt")
+        .ok_or_else(|| BankError::NotCamt053 {
+            found: format!(
+                "root <{}> without <BkToCstmrStmt> (namespace {:?})",
+                root.name,
+                root.attr("xmlns")
+                    .and_then(|ns| ns.rsplit(':').next())
+                    .unwrap_or("")
+            ),
+        })?;
+    let (version, warning) = version_of(&root)?;
+    warnings.splice(0..0, warning);
     if statements.is_empty() {
         return Err(field(
             stmt_root.line,
@@ -158,7 +207,12 @@ pub fn parse(input: &[u8]) -> Result<File, BankError> {
     })
 }
 
-fn statement(s: &Element, warnings: &mut Vec<String>) -> Result<Statement, BankError> {
+fn statement(
+    s: &Element,
+    balances: Vec<Balance>,
+    entries: Vec<Entry>,
+    warnings: &mut Vec<String>,
+) -> Result<Statement, BankError> {
     let id = s
         .text_at(&["Id"])
         .ok_or_else(|| field(s.line, "Stmt/Id", "missing"))?
@@ -167,15 +221,6 @@ fn statement(s: &Element, warnings: &mut Vec<String>) -> Result<Statement, BankE
         .text_at(&["Acct", "Id", "IBAN"])
         .or_else(|| s.text_at(&["Acct", "Id", "Othr", "Id"]))
         .map(|t| t.replace(' ', ""));
-    let mut balances = Vec::new();
-    for b in s.all("Bal") {
-        match balance(b) {
-            Ok(Some(bal)) => balances.push(bal),
-            Ok(None) => warnings.push(format!("line {}: balance without amount skipped", b.line)),
-            Err(e) => return Err(e),
-        }
-    }
-    let entries = s.all("Ntry").map(entry).collect::<Result<Vec<_>, _>>()?;
     for e in &entries {
         if let [d] = e.details.as_slice() {
             if d.cents.is_some_and(|c| c != e.cents) {

@@ -97,6 +97,18 @@ impl Lines {
 
 /// Parses a whole document into its root element.
 pub fn parse(input: &[u8]) -> Result<Element, BankError> {
+    parse_streaming(input, |_, el| Ok(Some(el)))
+}
+
+/// Parses a document, handing every element to `on_close` as it closes, with its ancestors
+/// (`ancestors[0]` is a nameless holder of the root, `ancestors[1]` the root element, each
+/// without the children already handed on). What `on_close` returns is attached to the parent;
+/// `None` drops the element, so a reader can turn each large repeated element (a statement
+/// entry) into its own data at once and the tree never holds the whole file.
+pub fn parse_streaming(
+    input: &[u8],
+    mut on_close: impl FnMut(&[Element], Element) -> Result<Option<Element>, BankError>,
+) -> Result<Element, BankError> {
     if input.len() > FILE_BYTES_MAX {
         return Err(BankError::TooLarge { bytes: input.len() });
     }
@@ -142,18 +154,21 @@ pub fn parse(input: &[u8]) -> Result<Element, BankError> {
                     el.attrs.push((local(a.key.as_ref()), v));
                 }
                 if matches!(event, Event::Empty(_)) {
-                    stack.last_mut().expect("root").children.push(el);
+                    if let Some(el) = on_close(&stack, el)? {
+                        stack.last_mut().expect("root").children.push(el);
+                    }
                 } else {
                     stack.push(el);
                 }
             }
             Event::End(_) => {
                 let el = stack.pop().expect("quick-xml checks that end tags match");
-                stack
-                    .last_mut()
-                    .ok_or_else(|| bad("unbalanced end tag".into()))?
-                    .children
-                    .push(el);
+                if stack.is_empty() {
+                    return Err(bad("unbalanced end tag".into()));
+                }
+                if let Some(el) = on_close(&stack, el)? {
+                    stack.last_mut().expect("not empty").children.push(el);
+                }
             }
             Event::Text(t) => {
                 let text = t.unescape().map_err(|e| bad(e.to_string()))?;
