@@ -21,6 +21,7 @@
 pub mod allocation;
 pub mod calendar;
 pub mod encoding;
+pub mod match_index;
 pub mod matching;
 pub mod payrun;
 pub mod schedule;

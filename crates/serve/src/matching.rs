@@ -50,6 +50,29 @@ pub struct Matched {
     pub alerts: Vec<knop_budget::matching::Alert>,
 }
 
+/// The day matching looks back to: the first line's booking date, or `today` if earlier.
+pub fn first_day(lines: &[Line], today: jiff::civil::Date) -> jiff::civil::Date {
+    lines
+        .iter()
+        .filter_map(|l| l.date)
+        .min()
+        .unwrap_or(today)
+        .min(today)
+}
+
+/// The due dates whose payments a statement's lines may carry: from a week before its first
+/// line (see [`first_day`]) to a week after `today`.
+pub fn own_payment_window(
+    lines: &[Line],
+    today: jiff::civil::Date,
+) -> (jiff::civil::Date, jiff::civil::Date) {
+    let week = jiff::Span::new().days(7);
+    (
+        first_day(lines, today).saturating_sub(week),
+        today.saturating_add(week),
+    )
+}
+
 /// Matches every booked line of `file` against `plan` and finds the alerts up to `today`.
 pub fn match_file(
     file: &knop_bank::camt053::File,
@@ -61,14 +84,9 @@ pub fn match_file(
         .iter()
         .map(|&(si, ei)| line_of(&file.statements[si].entries[ei]))
         .collect();
-    let from = lines
-        .iter()
-        .filter_map(|l| l.date)
-        .min()
-        .unwrap_or(today)
-        .min(today);
-    let week = jiff::Span::new().days(7);
-    let own = own_payments(plan, from.saturating_sub(week), today.saturating_add(week));
+    let from = first_day(&lines, today);
+    let (window_from, through) = own_payment_window(&lines, today);
+    let own = own_payments(plan, window_from, through);
     let matched: Vec<(Line, Match)> = lines
         .into_iter()
         .map(|l| {

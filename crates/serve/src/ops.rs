@@ -226,31 +226,50 @@ pub fn match_all(
     today: jiff::civil::Date,
 ) -> Result<MatchAllReport, OpError> {
     use knop_budget::matching::Match;
+    use knop_budget::matching::{match_line, own_payments};
     use std::collections::{BTreeMap, HashMap};
     let positions = crate::matching::booked_positions(file);
     // Per line position: the households it fits, with the EndToEndId if it is their own payment.
     type Fits = HashMap<(usize, usize), Vec<(u128, Option<String>)>>;
     // Per household: the positions to book and the own payments among them.
     type Picks = BTreeMap<u128, (Vec<(usize, usize)>, HashMap<(usize, usize), String>)>;
+    let (ids, plans): (Vec<u128>, Vec<knop_budget::Plan>) = node
+        .state()
+        .households()
+        .iter()
+        .filter(|(_, h)| h.active_at(now_ms) && !h.agreements.is_empty())
+        .map(|(id, h)| {
+            let plan = knop_budget::Plan {
+                opening_balance_cents: 0,
+                agreements: h.agreements.values().cloned().collect(),
+                household: Some(id.to_string()),
+            };
+            (*id, plan)
+        })
+        .unzip();
+    let lines: Vec<_> = positions
+        .iter()
+        .map(|&(si, ei)| crate::matching::line_of(&file.statements[si].entries[ei]))
+        .collect();
+    let (from, through) = crate::matching::own_payment_window(&lines, today);
+    // Only the households the index names are checked: the work grows with the lines, not with
+    // lines times households.
+    let index = knop_budget::match_index::Index::build(&plans, from, through);
+    let mut owns: HashMap<u32, HashMap<String, String>> = HashMap::new();
     let mut fits: Fits = HashMap::new();
-    for (id, h) in node.state().households() {
-        if !h.active_at(now_ms) || h.agreements.is_empty() {
-            continue;
-        }
-        let plan = knop_budget::Plan {
-            opening_balance_cents: 0,
-            agreements: h.agreements.values().cloned().collect(),
-            household: Some(id.to_string()),
-        };
-        let m = crate::matching::match_file(file, &plan, today);
-        for ((line, found), pos) in m.lines.iter().zip(&m.positions) {
-            match found {
+    for (line, pos) in lines.iter().zip(&positions) {
+        for n in index.candidates(line) {
+            let plan = &plans[n as usize];
+            let own = owns
+                .entry(n)
+                .or_insert_with(|| own_payments(plan, from, through));
+            match match_line(line, plan, own) {
                 Match::Suspense { .. } => {}
                 Match::OwnPayment { .. } => fits
                     .entry(*pos)
                     .or_default()
-                    .push((*id, line.end_to_end_id.clone())),
-                _ => fits.entry(*pos).or_default().push((*id, None)),
+                    .push((ids[n as usize], line.end_to_end_id.clone())),
+                _ => fits.entry(*pos).or_default().push((ids[n as usize], None)),
             }
         }
     }
