@@ -10,6 +10,7 @@
 //! each line against that one household's plan with the same `match_line` as everywhere else.
 
 use std::collections::HashMap;
+use std::io::{BufRead, Seek, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -63,55 +64,80 @@ fn agreement(json: serde_json::Value) -> Agreement {
     serde_json::from_value(json).expect("the benchmark's agreements are well-formed")
 }
 
+/// The agreements every household shares; [`plan_of`] fills in the household's own references,
+/// mandates, amount and IBAN.
+fn template() -> &'static Plan {
+    static PLAN: std::sync::OnceLock<Plan> = std::sync::OnceLock::new();
+    PLAN.get_or_init(|| {
+        let dd = |id: &str, cents: i64, day: u8| {
+            agreement(
+                json!({"id": id, "kind": "fixed_cost", "amount_cents": cents,
+                "schedule": {"monthly": {"day": day}}, "tolerance_cents": 100,
+                "direct_debit": {"creditor_id": CREDITOR_ID, "mandate_id": id}}),
+            )
+        };
+        Plan {
+            opening_balance_cents: 0,
+            household: None,
+            agreements: vec![
+                agreement(
+                    json!({"id": "uitkering", "kind": "income", "amount_cents": 98_000,
+                    "schedule": {"monthly": {"day": 2}}, "counterparty_iban": SVB,
+                    "reference": "UITK", "tolerance_cents": 100}),
+                ),
+                agreement(
+                    json!({"id": "zorgtoeslag", "kind": "income", "amount_cents": 12_900,
+                    "schedule": {"monthly": {"day": 3}}, "counterparty_iban": TOESLAGEN,
+                    "reference": "ZT"}),
+                ),
+                agreement(
+                    json!({"id": "kgb", "kind": "income", "amount_cents": 25_000,
+                    "schedule": {"monthly": {"day": 3}}, "counterparty_iban": TOESLAGEN,
+                    "reference": "KGB"}),
+                ),
+                agreement(
+                    json!({"id": "huur", "kind": "fixed_cost", "amount_cents": 65_000,
+                    "schedule": {"monthly": {"day": 16}}, "counterparty_iban": LANDLORD,
+                    "reference": "Huur", "category": "housing"}),
+                ),
+                agreement(
+                    json!({"id": "gemeente", "kind": "fixed_cost", "amount_cents": 3_000,
+                    "schedule": {"monthly": {"day": 17}}, "counterparty_iban": LANDLORD,
+                    "reference": "Belasting"}),
+                ),
+                dd("energie", 12_000, 5),
+                dd("water", 2_500, 10),
+                dd("zorg", 14_000, 12),
+                dd("telefoon", 2_000, 20),
+                agreement(
+                    json!({"id": "leefgeld", "kind": "living_money", "amount_cents": 7_500,
+                    "schedule": {"weekly": {"weekday": "friday"}}, "counterparty_iban": resident_iban(0)}),
+                ),
+            ],
+        }
+    })
+}
+
 /// The agreements of household `h`: three incomes, two credit transfers, four direct debits and
-/// weekly living money.
+/// weekly living money. References are of one width, as payers' case numbers are, so that no
+/// household's reference is part of another's.
 fn plan_of(h: u64) -> Plan {
-    let dd = |id: &str, cents: i64, day: u8| {
-        agreement(
-            json!({"id": id, "kind": "fixed_cost", "amount_cents": cents,
-            "schedule": {"monthly": {"day": day}}, "tolerance_cents": 100,
-            "direct_debit": {"creditor_id": CREDITOR_ID, "mandate_id": format!("{id}-{h}")}}),
-        )
-    };
-    Plan {
-        opening_balance_cents: 0,
-        household: Some(h.to_string()),
-        agreements: vec![
-            agreement(
-                json!({"id": "uitkering", "kind": "income", "amount_cents": 98_000 + (h % 100) as i64 * 10,
-                "schedule": {"monthly": {"day": 2}}, "counterparty_iban": SVB,
-                "reference": format!("UITK {h}"), "tolerance_cents": 100}),
-            ),
-            agreement(
-                json!({"id": "zorgtoeslag", "kind": "income", "amount_cents": 12_900,
-                "schedule": {"monthly": {"day": 3}}, "counterparty_iban": TOESLAGEN,
-                "reference": format!("ZT {h}")}),
-            ),
-            agreement(
-                json!({"id": "kgb", "kind": "income", "amount_cents": 25_000,
-                "schedule": {"monthly": {"day": 3}}, "counterparty_iban": TOESLAGEN,
-                "reference": format!("KGB {h}")}),
-            ),
-            agreement(
-                json!({"id": "huur", "kind": "fixed_cost", "amount_cents": 65_000,
-                "schedule": {"monthly": {"day": 16}}, "counterparty_iban": LANDLORD,
-                "reference": format!("Huur {h}"), "category": "housing"}),
-            ),
-            agreement(
-                json!({"id": "gemeente", "kind": "fixed_cost", "amount_cents": 3_000,
-                "schedule": {"monthly": {"day": 17}}, "counterparty_iban": LANDLORD,
-                "reference": format!("Belasting {h}")}),
-            ),
-            dd("energie", 12_000, 5),
-            dd("water", 2_500, 10),
-            dd("zorg", 14_000, 12),
-            dd("telefoon", 2_000, 20),
-            agreement(
-                json!({"id": "leefgeld", "kind": "living_money", "amount_cents": 7_500,
-                "schedule": {"weekly": {"weekday": "friday"}}, "counterparty_iban": resident_iban(h)}),
-            ),
-        ],
+    let mut plan = template().clone();
+    plan.household = Some(h.to_string());
+    for a in &mut plan.agreements {
+        if let Some(r) = &mut a.reference {
+            *r = format!("{r} {h:08}");
+        }
+        if let Some(d) = &mut a.direct_debit {
+            d.mandate_id = format!("{}-{h}", a.id);
+        }
+        match a.id.as_str() {
+            "uitkering" => a.amount_cents += (h % 100) as i64 * 10,
+            "leefgeld" => a.counterparty_iban = Some(resident_iban(h)),
+            _ => {}
+        }
     }
+    plan
 }
 
 /// Submits transfers in entries of at most the batch limit.
@@ -281,20 +307,14 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     }
     stages.insert("generate_camt053".into(), secs(t0.elapsed().as_secs_f64()));
 
-    // 2. Import; 3. match with one index, each line checked against its household's plan.
-    let mut index: HashMap<String, u64> = HashMap::with_capacity(a.households as usize * 7);
+    // 2. Import; 3. match: the shared candidate index names the households a line could be,
+    // and each is checked against its plan with the same `match_line` as everywhere else.
     let t0 = Instant::now();
-    for &h in &ids {
-        for ag in plan_of(h).agreements {
-            if let Some(d) = ag.direct_debit {
-                index.insert(d.mandate_id, h);
-            } else if ag.kind == knop_budget::Kind::Income {
-                if let Some(r) = ag.reference {
-                    index.insert(r, h);
-                }
-            }
-        }
-    }
+    let index = knop_budget::match_index::Index::build(
+        (1..=a.households).map(plan_of),
+        month_start,
+        month_end,
+    );
     stages.insert("build_match_index".into(), secs(t0.elapsed().as_secs_f64()));
     let (mut import_s, mut match_s, mut matched, mut suspense, mut transfers) =
         (0.0, 0.0, 0u64, 0u64, 0u64);
@@ -312,19 +332,20 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         let mut out = vec![];
         for (t, pos) in plan.transfers.iter().zip(&plan.lines) {
             let line = knop_serve::matching::line_of(&file.statements[pos.0].entries[pos.1]);
-            let key = line.mandate_id.clone().or_else(|| line.remittance.clone());
-            let found = key.and_then(|k| index.get(&k).copied()).filter(|h| {
-                !matches!(
-                    match_line(&line, &plan_of(*h), &own),
-                    Match::Suspense { .. }
-                )
-            });
-            match found {
-                Some(h) => {
-                    out.push(match_transfer(t, &mirror, u128::from(h)));
+            let fits: Vec<u64> = index
+                .candidates(&line)
+                .into_iter()
+                .map(|n| u64::from(n) + 1)
+                .filter(|&h| {
+                    !matches!(match_line(&line, &plan_of(h), &own), Match::Suspense { .. })
+                })
+                .collect();
+            match fits.as_slice() {
+                [h] => {
+                    out.push(match_transfer(t, &mirror, u128::from(*h)));
                     matched += 1;
                 }
-                None => suspense += 1,
+                _ => suspense += 1,
             }
         }
         transfers += out.len() as u64;
@@ -333,6 +354,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     }
     stages.insert("import".into(), secs(import_s));
     stages.insert("match".into(), secs(match_s));
+    let index_bytes = index.len() * 12;
     drop(index);
 
     // 4. Allocate and run payments for every business day: reserve on the ledger, write pain.001.
@@ -346,7 +368,9 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         d = d.tomorrow()?;
     }
     let (mut alloc_s, mut pain_s, mut payments) = (0.0, 0.0, 0u64);
-    let mut confirm: Vec<(Date, String, i64)> = vec![];
+    // The bank's queue of payment orders to execute, on disk as a bank keeps it: holding them in
+    // memory would cost some 70 bytes per payment.
+    let mut orders = std::io::BufWriter::new(tempfile::tempfile()?);
     for chunk in ids.chunks(a.per_file as usize) {
         let t1 = Instant::now();
         let mut pending = vec![];
@@ -371,7 +395,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                         &i.end_to_end_id,
                         i.cents,
                     ));
-                    confirm.push((day, i.end_to_end_id.clone(), i.cents));
+                    writeln!(orders, "{day}\t{}\t{}", i.end_to_end_id, i.cents)?;
                     by_day.entry(day).or_default().push(Payment {
                         end_to_end_id: i.end_to_end_id,
                         cents: i.cents,
@@ -416,7 +440,23 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     // 5. The bank's confirming statement: import it and post every reservation by EndToEndId.
     let t0 = Instant::now();
     let mut posted = 0u64;
-    for (n, part) in confirm.chunks((a.per_file * 7) as usize).enumerate() {
+    let mut orders = std::io::BufReader::new(orders.into_inner().map_err(|e| e.into_error())?);
+    orders.seek(std::io::SeekFrom::Start(0))?;
+    let mut orders = orders.lines();
+    let mut part: Vec<(Date, String, i64)> = vec![];
+    for n in 0.. {
+        part.clear();
+        for line in orders.by_ref().take((a.per_file * 7) as usize) {
+            let line = line?;
+            let mut f = line.split('\t');
+            let (Some(day), Some(e2e), Some(cents)) = (f.next(), f.next(), f.next()) else {
+                bail!("the bank's order queue has a malformed line: {line}");
+            };
+            part.push((day.parse()?, e2e.to_string(), cents.parse()?));
+        }
+        if part.is_empty() {
+            break;
+        }
         let opening = balance;
         let entries: Vec<Entry> = part
             .iter()
@@ -471,7 +511,8 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             "transfers_per_s": (transfers as f64 / seconds).round(),
             "households_per_s": (a.households as f64 / seconds).round(),
             "stages_s": stages, "suspense_cents_after": suspense_cents,
-            "entries": node.size(), "peak_rss_bytes": rss,
+            "entries": node.size(), "peak_rss_bytes": rss, "match_index_bytes": index_bytes,
+            "transfers_spilled": book.transfers_spilled(),
             "peak_rss_bytes_per_household": rss / a.households, "store": where_,
         })
     );
