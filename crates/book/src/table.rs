@@ -10,7 +10,8 @@
 //! - 1 byte of pending status (the only field that changes after creation),
 //!
 //! and reads a record back with one positioned read. The index is hashed by the fingerprint
-//! alone, so growing it never reads a record; two ids share a fingerprint about once in four
+//! alone, so growing it never reads a record; it is split into 256 tables by the fingerprint's
+//! top byte, so that growing one table at a time never needs twice the index's memory at once; two ids share a fingerprint about once in four
 //! billion lookups, which costs one extra read, never a wrong answer (the id is compared).
 //!
 //! Records are spilled only at [`Transfers::commit`], so everything an uncommitted batch added is
@@ -31,14 +32,17 @@ use crate::{Cents, Transfer, TransferFlags};
 /// Bytes of one record.
 const REC: usize = 16 * 3 + 8 + 16 + 4 + 2 * 3 + 16 + (16 * 2 + 8) + 8 + 9;
 
+/// Tables the index is split into.
+const SHARDS: usize = 256;
+
 /// Records kept in memory before they are spilled at a commit (16 MiB).
 pub const SPILL_BYTES_DEFAULT: usize = 16 << 20;
 
 /// The transfers of a book. See the module docs.
 #[derive(Debug)]
 pub(crate) struct Transfers {
-    /// (fingerprint, slot), hashed by the fingerprint.
-    index: HashTable<(u32, u32)>,
+    /// (fingerprint, slot), hashed by the fingerprint, in [`SHARDS`] tables by its top byte.
+    index: Vec<HashTable<(u32, u32)>>,
     /// Per-process random key of the fingerprints.
     seed: foldhash::fast::FixedState,
     status: Vec<PendingStatus>,
@@ -85,7 +89,7 @@ impl Transfers {
     /// An empty table spilling once `spill_bytes` of records are in memory.
     pub(crate) fn with_spill_bytes(spill_bytes: usize) -> Self {
         Self {
-            index: HashTable::new(),
+            index: (0..SHARDS).map(|_| HashTable::new()).collect(),
             seed: foldhash::fast::FixedState::with_seed(rand_seed()),
             status: Vec::new(),
             tail: Vec::new(),
@@ -116,10 +120,14 @@ impl Transfers {
         u64::from(fp).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(fp)
     }
 
+    fn shard(&self, fp: u32) -> &HashTable<(u32, u32)> {
+        &self.index[fp as usize >> 24]
+    }
+
     /// The slot of `id`, with its record.
     pub(crate) fn find(&self, id: u128) -> Option<(u32, TransferState)> {
         let fp = self.fingerprint(id);
-        self.index
+        self.shard(fp)
             .iter_hash(Self::spread(fp))
             .filter(|(f, _)| *f == fp)
             .find_map(|&(_, slot)| {
@@ -154,7 +162,7 @@ impl Transfers {
         let fp = self.fingerprint(t.transfer.id);
         encode(t, &mut self.tail);
         self.status.push(t.status);
-        self.index
+        self.index[fp as usize >> 24]
             .insert_unique(Self::spread(fp), (fp, slot), |&(f, _)| Self::spread(f));
         slot
     }
@@ -167,8 +175,7 @@ impl Transfers {
             "only uncommitted records are rolled back"
         );
         let fp = self.fingerprint(id);
-        if let Ok(e) = self
-            .index
+        if let Ok(e) = self.index[fp as usize >> 24]
             .find_entry(Self::spread(fp), |&(f, s)| f == fp && s == slot)
         {
             e.remove();
