@@ -374,6 +374,26 @@ pub fn end_to_end_id(agreement: &str, due: Date) -> String {
     format!("KNOP-{}-{hex}", due.strftime("%Y%m%d"))
 }
 
+/// The EndToEndId of attempt `attempt` (1, 2, …) to make again a payment whose first attempt
+/// carried `first` and was rejected or returned: same form as [`end_to_end_id`] (same date), so a
+/// bank never sees one id twice and the statement still leads back to the right reservation.
+pub fn retry_end_to_end_id(first: &str, attempt: u32) -> String {
+    use sha2::{Digest, Sha256};
+    if attempt == 0 {
+        return first.to_owned();
+    }
+    let digest = Sha256::new()
+        .chain_update(b"knop/e2e-retry/v1\0")
+        .chain_update(first.as_bytes())
+        .chain_update(attempt.to_be_bytes())
+        .finalize();
+    let hex: String = digest[..10].iter().map(|b| format!("{b:02x}")).collect();
+    let date = first
+        .get(5..13)
+        .filter(|d| d.bytes().all(|b| b.is_ascii_digit()));
+    format!("KNOP-{}-{hex}", date.unwrap_or("00000000"))
+}
+
 /// The EndToEndIds of every payment the plan makes with due dates in `from..=through`.
 pub fn own_payments(plan: &Plan, from: Date, through: Date) -> HashMap<String, String> {
     let mut out = HashMap::new();

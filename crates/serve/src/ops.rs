@@ -258,6 +258,14 @@ pub fn match_all(
     let mut owns: HashMap<u32, HashMap<String, String>> = HashMap::new();
     let mut fits: Fits = HashMap::new();
     for (line, pos) in lines.iter().zip(&positions) {
+        // Strongest evidence first: the ledger holds the reservation of this very payment (a
+        // retried payment's new EndToEndId is known only there).
+        if let Some(h) = own_reservation(node.state().book(), line) {
+            fits.entry(*pos)
+                .or_default()
+                .push((h, line.end_to_end_id.clone()));
+            continue;
+        }
         for n in index.candidates(line) {
             let plan = &plans[n as usize];
             let own = owns
@@ -294,6 +302,19 @@ pub fn match_all(
         matched_lines: matched,
         suspense_lines: positions.len() - matched,
     })
+}
+
+/// The household whose payment a debit line is, by the reservation its EndToEndId names on the
+/// ledger (pending or already posted).
+fn own_reservation(book: &knop_book::Book, line: &knop_budget::matching::Line) -> Option<u128> {
+    use knop_bank::booking::{payment_id, why};
+    use knop_book::PendingStatus;
+    let e2e = line.end_to_end_id.as_deref().filter(|_| line.cents < 0)?;
+    let t = book.transfer(payment_id(e2e))?;
+    (t.transfer.code == why::PAYMENT
+        && t.resolved.amount.0 == -line.cents
+        && matches!(t.status, PendingStatus::Pending | PendingStatus::Posted))
+    .then_some(t.transfer.user_data)
 }
 
 /// Whether an imported line has left suspense: matched to a household, or (knop's own payment)

@@ -30,6 +30,27 @@ pub struct Reserved {
     pub advance_outstanding_cents: i64,
 }
 
+/// Gives each item the EndToEndId of its current attempt: a payment whose reservation was voided
+/// (the bank rejected it, or it expired) is made again under a new id
+/// ([`knop_budget::matching::retry_end_to_end_id`]), so it is reserved anew and never carries an
+/// id the bank has seen.
+fn current_attempts(book: &knop_book::Book, items: &mut [knop_budget::payrun::Item]) {
+    use knop_book::PendingStatus;
+    for i in items {
+        let first = i.end_to_end_id.clone();
+        for attempt in 0u32.. {
+            let id = knop_budget::matching::retry_end_to_end_id(&first, attempt);
+            let voided = book.transfer(payment_id(&id)).is_some_and(|t| {
+                matches!(t.status, PendingStatus::Voided | PendingStatus::Expired)
+            });
+            if !voided {
+                i.end_to_end_id = id;
+                break;
+            }
+        }
+    }
+}
+
 /// Selects and reserves a run on the ledger: what the household's account can cover (payments
 /// of this date reserved by an earlier try count as covered), topped up by an advance of at most
 /// `advance_limit_cents` outstanding in all, as pending transfers, all or nothing.
@@ -50,7 +71,8 @@ pub fn reserve(
     let (balance, reserved) = book
         .account(account.id)
         .map_or((0, 0), |x| (x.credit_balance().0, x.debits_pending.0));
-    let candidates = select(plan, date, i64::MAX);
+    let mut candidates = select(plan, date, i64::MAX);
+    current_attempts(book, &mut candidates.items);
     let again: i64 = candidates
         .items
         .iter()
@@ -63,7 +85,8 @@ pub fn reserve(
         .map_or(0, |x| x.debits_posted.0 - x.credits_posted.0);
     let headroom = (limit - outstanding).max(0);
     let own = balance - reserved + again;
-    let s = select(plan, date, own + headroom);
+    let mut s = select(plan, date, own + headroom);
+    current_attempts(book, &mut s.items);
     let new_total: i64 = s
         .items
         .iter()

@@ -2177,3 +2177,122 @@ async fn a_rejected_payment_frees_its_money_and_alerts_the_counsellor() {
     }
     assert_eq!(t.app.node().size(), size);
 }
+
+#[tokio::test]
+async fn a_rejected_payment_is_made_again_under_a_new_end_to_end_id() {
+    use knop_bank::booking::{payment_id, payment_posted_id};
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let s = t.login("controleur").await;
+    let make = |key: &'static str| {
+        t.call(
+            Method::POST,
+            "/api/v1/payment-runs",
+            Some(&a),
+            Some((
+                "application/json",
+                br#"{"household":"1","date":"2026-04-01"}"#.to_vec(),
+            )),
+            Some(key),
+        )
+    };
+    let approve = |id: String, key: &'static str| {
+        let s = s.clone();
+        let t = &t;
+        async move {
+            t.call(
+                Method::POST,
+                &format!("/api/v1/payment-runs/{id}/approvals"),
+                Some(&s),
+                None,
+                Some(key),
+            )
+            .await
+        }
+    };
+    let first = make("run1").await.json();
+    let first_id = first["content"]["run_id"].as_str().unwrap().to_owned();
+    let e2e = first["content"]["items"][0]["end_to_end_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(approve(first_id.clone(), "ok1").await.status.is_success());
+    // Made again before the bank answered: the same run, nothing new.
+    let again = make("run1b").await;
+    assert_eq!(
+        again.json()["content"]["run_id"],
+        first_id.as_str(),
+        "{}",
+        again.text()
+    );
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/payment-status-reports",
+            Some(&a),
+            Some((
+                "application/xml",
+                status_report(&first_id, &e2e, "RJCT", "AC04"),
+            )),
+            Some("rj"),
+        )
+        .await;
+    assert_eq!(r.json()["rejected"][0]["voided"], true, "{}", r.text());
+    // The counsellor fixes the payee and makes the run again: the payment is reserved anew,
+    // under an EndToEndId the bank has not seen, of the same form.
+    let second = make("run2").await;
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.text());
+    let second = second.json();
+    let item = &second["content"]["items"][0];
+    let retry = item["end_to_end_id"].as_str().unwrap().to_owned();
+    assert_ne!(retry, e2e);
+    assert_eq!(item["agreement"], first["content"]["items"][0]["agreement"]);
+    assert_eq!(item["cents"], first["content"]["items"][0]["cents"]);
+    assert_eq!((retry.len(), &retry[..14]), (e2e.len(), &e2e[..14]));
+    let pending = t
+        .app
+        .node()
+        .state()
+        .book()
+        .transfer(payment_id(&retry))
+        .unwrap();
+    assert_eq!(pending.status, knop_book::PendingStatus::Pending);
+    let second_id = second["content"]["run_id"].as_str().unwrap().to_owned();
+    assert_ne!(second_id, first_id);
+    assert!(approve(second_id, "ok2").await.status.is_success());
+    // The bank's statement shows the new attempt paid: it is matched to the household by the
+    // reservation on the ledger and posts it.
+    let cents = item["cents"].as_i64().unwrap();
+    let text = String::from_utf8(STATEMENT.to_vec())
+        .unwrap()
+        .replace("KNOP-20260401-3e120ba1144c9f6e6ebe", &retry)
+        .replace(
+            "<Amt Ccy=\"EUR\">850.00</Amt><CdtDbtInd>DBIT",
+            &format!(
+                "<Amt Ccy=\"EUR\">{}.{:02}</Amt><CdtDbtInd>DBIT",
+                cents / 100,
+                cents % 100
+            ),
+        );
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/bank-statements",
+            Some(&a),
+            Some(("application/xml", text.into_bytes())),
+            Some("up"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let node = t.app.node();
+    let book = node.state().book();
+    assert!(
+        book.transfer(payment_posted_id(&retry)).is_some(),
+        "{}",
+        r.text()
+    );
+    assert_eq!(
+        book.transfer(payment_id(&retry)).unwrap().status,
+        knop_book::PendingStatus::Posted
+    );
+}
