@@ -140,6 +140,105 @@ fn plan_of(h: u64) -> Plan {
     plan
 }
 
+/// A statement file read and planned as book transfers, with the time it took.
+struct Read {
+    file: knop_bank::camt053::File,
+    plan: knop_bank::booking::ImportPlan,
+    seconds: f64,
+}
+
+fn read(path: &std::path::Path) -> Result<Read> {
+    let t0 = Instant::now();
+    let file = knop_bank::camt053::parse(&std::fs::read(path)?)
+        .with_context(|| path.display().to_string())?;
+    let plan = plan_import(&file, FOUNDATION)?;
+    Ok(Read {
+        file,
+        plan,
+        seconds: t0.elapsed().as_secs_f64(),
+    })
+}
+
+/// Each line's household, if exactly one fits: the shared candidate index names the households
+/// a line could be, and each is checked against its plan with the same `match_line` as
+/// everywhere else; a line that fits none or several stays in suspense.
+fn match_lines(r: &Read, index: &knop_budget::match_index::Index) -> Vec<Option<u64>> {
+    // The plans of this file's households, each made once (a foundation has them in its state;
+    // the benchmark makes them again).
+    let mut plans: HashMap<u64, Plan> = HashMap::new();
+    let own = HashMap::new();
+    r.plan
+        .lines
+        .iter()
+        .map(|pos| {
+            let line = knop_serve::matching::line_of(&r.file.statements[pos.0].entries[pos.1]);
+            let fits: Vec<u64> = index
+                .candidates(&line)
+                .into_iter()
+                .map(|n| u64::from(n) + 1)
+                .filter(|&h| {
+                    let plan = plans.entry(h).or_insert_with(|| plan_of(h));
+                    !matches!(match_line(&line, plan, &own), Match::Suspense { .. })
+                })
+                .collect();
+            match fits.as_slice() {
+                [h] => Some(*h),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// The bank's next confirming statement: up to `lines` executed orders from its queue, as a
+/// camt.053 document; `None` when the queue is empty.
+fn confirming_statement(
+    orders: &mut impl BufRead,
+    lines: usize,
+    n: usize,
+    balance: &mut i64,
+) -> Result<Option<Vec<u8>>> {
+    let opening = *balance;
+    let mut entries = vec![];
+    let mut line = String::new();
+    while entries.len() < lines {
+        line.clear();
+        if orders.read_line(&mut line)? == 0 {
+            break;
+        }
+        let mut f = line.trim_end().split('\t');
+        let (Some(day), Some(e2e), Some(cents)) = (f.next(), f.next(), f.next()) else {
+            bail!("the bank's order queue has a malformed line: {line}");
+        };
+        let cents: i64 = cents.parse()?;
+        *balance -= cents;
+        entries.push(Entry {
+            reference: None,
+            cents: -cents,
+            currency: "EUR".into(),
+            reversal: false,
+            status: "BOOK".into(),
+            booking_date: Some(day.to_owned()),
+            value_date: Some(day.to_owned()),
+            servicer_reference: Some(format!("C{n}-{}", entries.len())),
+            bank_code: None,
+            details: vec![Details {
+                end_to_end_id: Some(e2e.to_owned()),
+                ..Default::default()
+            }],
+            line: 0,
+        });
+    }
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let stmt = statement(format!("BENCH-CONFIRM-{n}"), opening, *balance, entries);
+    Ok(Some(write_v02(
+        &stmt,
+        &format!("BENCH-C-{n}"),
+        "2026-03-31T18:00:00",
+    )))
+}
+
 /// Submits transfers in entries of at most the batch limit.
 fn book(
     node: &mut Node,
@@ -316,48 +415,52 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         month_end,
     );
     stages.insert("build_match_index".into(), secs(t0.elapsed().as_secs_f64()));
-    let (mut import_s, mut match_s, mut matched, mut suspense, mut transfers) =
-        (0.0, 0.0, 0u64, 0u64, 0u64);
-    let own = HashMap::new();
-    for path in &files {
-        let t0 = Instant::now();
-        let file = knop_bank::camt053::parse(&std::fs::read(path)?)
-            .with_context(|| path.display().to_string())?;
-        let plan = plan_import(&file, FOUNDATION)?;
-        let book_these = plan.transfers_to_book(node.state().book());
-        transfers += book_these.len() as u64;
-        book(&mut node, &mut as_org, &book_these)?;
-        import_s += t0.elapsed().as_secs_f64();
-        let t0 = Instant::now();
-        let mut out = vec![];
-        // The plans of this file's households, each made once (a foundation has them in its
-        // state; the benchmark makes them again).
-        let mut plans: HashMap<u64, Plan> = HashMap::new();
-        for (t, pos) in plan.transfers.iter().zip(&plan.lines) {
-            let line = knop_serve::matching::line_of(&file.statements[pos.0].entries[pos.1]);
-            let fits: Vec<u64> = index
-                .candidates(&line)
-                .into_iter()
-                .map(|n| u64::from(n) + 1)
-                .filter(|&h| {
-                    let plan = plans.entry(h).or_insert_with(|| plan_of(h));
-                    !matches!(match_line(&line, plan, &own), Match::Suspense { .. })
-                })
-                .collect();
-            match fits.as_slice() {
-                [h] => {
-                    out.push(match_transfer(t, &mirror, u128::from(*h)));
-                    matched += 1;
+    // Reading a file runs on a second thread, a file ahead of matching and booking on this one
+    // (the ledger takes entries in order, one writer).
+    let t0 = Instant::now();
+    let (mut matched, mut suspense, mut transfers) = (0u64, 0u64, 0u64);
+    let (mut read_s, mut match_s, mut book_s) = (0.0, 0.0, 0.0);
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Read>>(1);
+        let files = &files;
+        scope.spawn(move || {
+            for path in files {
+                let read = read(path);
+                let failed = read.is_err();
+                if tx.send(read).is_err() || failed {
+                    break;
                 }
-                _ => suspense += 1,
             }
+        });
+        for read in rx {
+            let r = read?;
+            read_s += r.seconds;
+            let t1 = Instant::now();
+            let fits = match_lines(&r, &index);
+            match_s += t1.elapsed().as_secs_f64();
+            let t1 = Instant::now();
+            let book_these = r.plan.transfers_to_book(node.state().book());
+            transfers += book_these.len() as u64;
+            book(&mut node, &mut as_org, &book_these)?;
+            let out: Vec<_> = r
+                .plan
+                .transfers
+                .iter()
+                .zip(&fits)
+                .filter_map(|(t, h)| h.map(|h| match_transfer(t, &mirror, u128::from(h))))
+                .collect();
+            matched += out.len() as u64;
+            suspense += (fits.len() - out.len()) as u64;
+            transfers += out.len() as u64;
+            book(&mut node, &mut as_org, &out)?;
+            book_s += t1.elapsed().as_secs_f64();
         }
-        transfers += out.len() as u64;
-        book(&mut node, &mut as_org, &out)?;
-        match_s += t0.elapsed().as_secs_f64();
-    }
-    stages.insert("import".into(), secs(import_s));
-    stages.insert("match".into(), secs(match_s));
+        Ok(())
+    })?;
+    stages.insert("import_and_match".into(), secs(t0.elapsed().as_secs_f64()));
+    stages.insert("import_read_cpu".into(), secs(read_s));
+    stages.insert("match_cpu".into(), secs(match_s));
+    stages.insert("import_and_match_book_cpu".into(), secs(book_s));
     let index_bytes = index.len() * 12;
     drop(index);
 
@@ -446,56 +549,69 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     let mut posted = 0u64;
     let mut orders = std::io::BufReader::new(orders.into_inner().map_err(|e| e.into_error())?);
     orders.seek(std::io::SeekFrom::Start(0))?;
-    let mut orders = orders.lines();
-    let mut part: Vec<(Date, String, i64)> = vec![];
-    for n in 0.. {
-        part.clear();
-        for line in orders.by_ref().take((a.per_file * 7) as usize) {
-            let line = line?;
-            let mut f = line.split('\t');
-            let (Some(day), Some(e2e), Some(cents)) = (f.next(), f.next(), f.next()) else {
-                bail!("the bank's order queue has a malformed line: {line}");
-            };
-            part.push((day.parse()?, e2e.to_string(), cents.parse()?));
-        }
-        if part.is_empty() {
-            break;
-        }
-        let opening = balance;
-        let entries: Vec<Entry> = part
-            .iter()
-            .enumerate()
-            .map(|(i, (day, e2e, cents))| {
-                balance -= cents;
-                Entry {
-                    reference: None,
-                    cents: -cents,
-                    currency: "EUR".into(),
-                    reversal: false,
-                    status: "BOOK".into(),
-                    booking_date: Some(day.to_string()),
-                    value_date: Some(day.to_string()),
-                    servicer_reference: Some(format!("C{n}-{i}")),
-                    bank_code: None,
-                    details: vec![Details {
-                        end_to_end_id: Some(e2e.clone()),
-                        ..Default::default()
-                    }],
-                    line: 0,
+    let (mut bank_s, mut read_s, mut book_s) = (0.0, 0.0, 0.0);
+    let per_statement = (a.per_file * 7) as usize;
+    // The bank writes each statement on a second thread, where knop also reads it; this thread
+    // books, one statement behind.
+    std::thread::scope(|scope| -> Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Read, f64)>>(1);
+        let balance = &mut balance;
+        scope.spawn(move || {
+            for n in 0.. {
+                let t1 = Instant::now();
+                let xml = match confirming_statement(&mut orders, per_statement, n, balance) {
+                    Ok(Some(xml)) => xml,
+                    Ok(None) => break,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                };
+                let bank = t1.elapsed().as_secs_f64();
+                let t1 = Instant::now();
+                let read = knop_bank::camt053::parse(&xml)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|file| {
+                        let plan = plan_import(&file, FOUNDATION)?;
+                        Ok(Read {
+                            file,
+                            plan,
+                            seconds: t1.elapsed().as_secs_f64(),
+                        })
+                    });
+                let failed = read.is_err();
+                if tx.send(read.map(|r| (r, bank))).is_err() || failed {
+                    break;
                 }
-            })
-            .collect();
-        let stmt = statement(format!("BENCH-CONFIRM-{n}"), opening, balance, entries);
-        let xml = write_v02(&stmt, &format!("BENCH-C-{n}"), "2026-03-31T18:00:00");
-        let file = knop_bank::camt053::parse(&xml)?;
-        let plan = plan_import(&file, FOUNDATION)?;
-        let mut book_these = plan.transfers_to_book(node.state().book());
-        book_these.extend(part.iter().map(|(_, e2e, _)| payment_post(e2e)));
-        posted += part.len() as u64;
-        transfers += book_these.len() as u64;
-        bank_lines += part.len() as u64;
-        book(&mut node, &mut as_org, &book_these)?;
-    }
+            }
+        });
+        for read in rx {
+            let (r, bank) = read?;
+            bank_s += bank;
+            read_s += r.seconds;
+            let t1 = Instant::now();
+            let mut book_these = r.plan.transfers_to_book(node.state().book());
+            // Each line is knop's own payment, recognised by its EndToEndId: it posts the
+            // reservation.
+            let before = book_these.len();
+            book_these.extend(r.plan.lines.iter().filter_map(|pos| {
+                let e = &r.file.statements[pos.0].entries[pos.1];
+                e.details
+                    .first()
+                    .and_then(|d| d.end_to_end_id.as_deref())
+                    .map(payment_post)
+            }));
+            posted += (book_these.len() - before) as u64;
+            bank_lines += r.plan.lines.len() as u64;
+            transfers += book_these.len() as u64;
+            book(&mut node, &mut as_org, &book_these)?;
+            book_s += t1.elapsed().as_secs_f64();
+        }
+        Ok(())
+    })?;
+    stages.insert("confirming_bank_cpu".into(), secs(bank_s));
+    stages.insert("confirming_read_cpu".into(), secs(read_s));
+    stages.insert("confirming_book_cpu".into(), secs(book_s));
     stages.insert(
         "confirming_statement".into(),
         secs(t0.elapsed().as_secs_f64()),
