@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use jiff::civil::Date;
 use knop_state::{Command, HouseholdCommand};
@@ -42,6 +42,18 @@ pub enum HouseholdCmd {
         /// The day the withdrawal takes effect.
         #[arg(long)]
         effective: Date,
+    },
+    /// Set how much the foundation may advance to the household when its income is late
+    /// (repaid from that income); replaces `knop pay run --advance-limit` for it. 0: none.
+    AdvanceLimit {
+        #[command(flatten)]
+        signer: Signer,
+        /// The household.
+        #[arg(long)]
+        id: u128,
+        /// The limit in euros, e.g. 1500 or 1500,00.
+        #[arg(long)]
+        euros: String,
     },
     /// List the households.
     List {
@@ -152,6 +164,26 @@ pub fn household(loc: &Location, cmd: HouseholdCmd) -> Result<ExitCode> {
             });
             report(submit_as(&mut node, &key, &cmd)?)
         }
+        HouseholdCmd::AdvanceLimit { signer, id, euros } => {
+            let cents = knop_book::Cents::parse_euros(&euros)
+                .with_context(|| format!("--euros {euros:?}"))?
+                .0;
+            if !(0..=knop_state::ADVANCE_LIMIT_CENTS_MAX).contains(&cents) {
+                bail!(
+                    "--euros: 0 {} {} (EUR), {} {euros}",
+                    t("tot en met", "to"),
+                    knop_state::ADVANCE_LIMIT_CENTS_MAX / 100,
+                    t("niet", "not")
+                );
+            }
+            let key = read_key(&signer.key)?;
+            let mut node = loc.open_writer()?;
+            let cmd = Command::Household(HouseholdCommand::SetAdvanceLimit {
+                household: id,
+                cents,
+            });
+            report(submit_as(&mut node, &key, &cmd)?)
+        }
         HouseholdCmd::List { json } => {
             let node = loc.open_reader()?;
             for (id, h) in node.state().households() {
@@ -184,7 +216,7 @@ pub fn household(loc: &Location, cmd: HouseholdCmd) -> Result<ExitCode> {
                 let agreements: Vec<_> = h.agreements.values().map(|a| json!({"id": a.id, "kind": format!("{:?}", a.kind), "amount_cents": a.amount_cents, "label": a.label, "valid_from": a.valid_from.map(|d| d.to_string()), "valid_through": a.valid_through.map(|d| d.to_string())})).collect();
                 println!(
                     "{}",
-                    json!({"id": id.to_string(), "opened_at_ms": h.opened_at_ms, "opened_by": h.opened_by.as_str(), "counsellor": h.counsellor, "information": h.information, "withdrawal_effective_ms": h.revoked_effective_ms, "agreements": agreements})
+                    json!({"id": id.to_string(), "opened_at_ms": h.opened_at_ms, "opened_by": h.opened_by.as_str(), "counsellor": h.counsellor, "information": h.information, "withdrawal_effective_ms": h.revoked_effective_ms, "advance_limit_cents": h.advance_limit_cents, "agreements": agreements})
                 );
             } else {
                 println!(
@@ -195,6 +227,9 @@ pub fn household(loc: &Location, cmd: HouseholdCmd) -> Result<ExitCode> {
                     t("informatie", "information"),
                     h.information
                 );
+                if let Some(c) = h.advance_limit_cents {
+                    println!("  {}: {}", t("voorschotlimiet", "advance limit"), euro(c));
+                }
                 for a in h.agreements.values() {
                     let until = a
                         .valid_through

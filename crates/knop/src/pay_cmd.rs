@@ -51,7 +51,8 @@ pub struct RunArgs {
     #[arg(long = "as", value_name = "KEY_FILE")]
     pub key: Option<PathBuf>,
     /// With --book: how much the foundation may have advanced to the household in all, in euros,
-    /// when its income is late (repaid from the next income that is matched).
+    /// when its income is late (repaid from the next income that is matched); the foundation's
+    /// default, for a household without its own limit (`knop household advance-limit`).
     #[arg(long, default_value = "1500")]
     pub advance_limit: String,
     /// The paying account (the foundation's IBAN).
@@ -373,7 +374,16 @@ fn book_run(
 ) -> Result<knop_budget::payrun::Selection> {
     let key = crate::location::read_key(a.key.as_ref().expect("clap requires --as with --book"))?;
     let mut node = loc.open_writer()?;
-    let limit = knop_book::Cents::parse_euros(&a.advance_limit)?.0.max(0);
+    let default = knop_book::Cents::parse_euros(&a.advance_limit)
+        .with_context(|| format!("--advance-limit {:?}", a.advance_limit))?
+        .0
+        .max(0);
+    let limit = node
+        .state()
+        .households()
+        .get(&household)
+        .and_then(|h| h.advance_limit_cents)
+        .unwrap_or(default);
     let r = knop_serve::payrun::reserve(
         &mut node,
         &key,

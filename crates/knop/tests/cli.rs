@@ -1053,9 +1053,32 @@ fn households_and_agreements_live_on_the_ledger() {
         &living,
     ]));
     assert!(String::from_utf8_lossy(&out.stderr).contains("personal data"));
+    // The household's own advance limit goes on the ledger; out of range is refused.
+    let limit = |euros: &str| {
+        knop(&with(&[
+            "household",
+            "advance-limit",
+            "--as",
+            &org,
+            "--id",
+            "42",
+            "--euros",
+            euros,
+        ]))
+    };
+    for bad in ["-1", "10000,01", "veel"] {
+        let out = limit(bad);
+        assert!(!out.status.success(), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--euros"),
+            "{bad}"
+        );
+    }
+    assert!(limit("500").status.success());
     let v: serde_json::Value =
         serde_json::from_str(&ok(&with(&["household", "show", "42", "--json"]))).unwrap();
     assert_eq!(v["agreements"].as_array().unwrap().len(), 2);
+    assert_eq!(v["advance_limit_cents"], 50_000);
     // The household's plan drives the forecast and the payment run.
     let f: serde_json::Value = serde_json::from_str(&ok(&with(&[
         "forecast",

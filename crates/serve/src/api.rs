@@ -73,6 +73,7 @@ pub fn router(app: Arc<App>) -> Router {
         .routes(routes!(household_alerts))
         .routes(routes!(list_agreements))
         .routes(routes!(put_agreement))
+        .routes(routes!(put_advance_limit))
         .routes(routes!(upload_statement))
         .routes(routes!(calculate))
         .routes(routes!(create_run, list_runs))
@@ -606,10 +607,18 @@ pub(crate) async fn set_agreement(
         // The resident's own IBAN is personal data: it stays off the ledger.
         agreement.counterparty_iban = None;
     }
-    let cmd = Command::Household(HouseholdCommand::SetAgreement {
-        household: s.household,
-        agreement,
-    });
+    record(
+        app,
+        Command::Household(HouseholdCommand::SetAgreement {
+            household: s.household,
+            agreement,
+        }),
+    )
+    .await
+}
+
+/// Records `cmd` on the ledger, signed by the foundation.
+async fn record(app: &Arc<App>, cmd: Command) -> ApiResult<Recorded> {
     let (entry, o) = app
         .write(move |app, node| {
             ops::submit(node, &app.config.submitter, now_ms(), &cmd)
@@ -623,6 +632,56 @@ pub(crate) async fn set_agreement(
         created: o.created,
         existing: o.existing,
     })
+}
+
+/// How much the foundation may advance to a household when its income is late.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AdvanceLimit {
+    /// The most outstanding at any time, in euro cents, 0 (no advances) to 1 000 000.
+    cents: i64,
+}
+
+/// Sets the household's advance limit (counsellor of its caseload): when income is late, a
+/// payment run may advance up to this much in all, repaid from that income. Replaces the
+/// foundation's default for this household; recorded on the ledger.
+#[utoipa::path(put, path = "/households/{id}/advance-limit", tag = "households",
+    params(HouseholdPath,
+           ("Idempotency-Key" = String, Header, description = "Unique per intended change")),
+    request_body = AdvanceLimit,
+    security(("bearer" = [])),
+    responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 200, body = Recorded), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn put_advance_limit(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path(id): Path<String>,
+    J(limit): J<AdvanceLimit>,
+) -> ApiResult<Json<Recorded>> {
+    let s = visible(&app, &p, &id)?;
+    if !p.role.may_manage_household(&s.state.counsellor) {
+        return Err(Problem::forbidden(
+            "only the household's counsellor sets its advance limit",
+        ));
+    }
+    if !(0..=knop_state::ADVANCE_LIMIT_CENTS_MAX).contains(&limit.cents) {
+        return Err(Problem::unprocessable(format!(
+            "cents: 0..={} (EUR {}), found {}",
+            knop_state::ADVANCE_LIMIT_CENTS_MAX,
+            knop_state::ADVANCE_LIMIT_CENTS_MAX / 100,
+            limit.cents
+        )));
+    }
+    record(
+        &app,
+        Command::Household(HouseholdCommand::SetAdvanceLimit {
+            household: s.household,
+            cents: limit.cents,
+        }),
+    )
+    .await
+    .map(Json)
 }
 
 /// Imports a camt.053 statement of the foundation's account: every new line booked in one entry,

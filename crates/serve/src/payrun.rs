@@ -318,7 +318,8 @@ pub struct Debtor {
     pub name: String,
     /// The foundation's IBAN.
     pub iban: String,
-    /// Most the foundation advances to one household in all, cents.
+    /// Most the foundation advances to one household in all, cents, unless the household has its
+    /// own limit on the ledger (`HouseholdCommand::SetAdvanceLimit`).
     pub advance_limit_cents: i64,
 }
 
@@ -382,7 +383,10 @@ pub fn make(
         household,
         date,
         &debtor.iban,
-        debtor.advance_limit_cents,
+        // The household's own limit on the ledger, else the foundation's default.
+        snap.state
+            .advance_limit_cents
+            .unwrap_or(debtor.advance_limit_cents),
     )?;
     let mut content = RunContent::new(household, date, &debtor.name, &debtor.iban, &reserved);
     for (id, due) in &already {

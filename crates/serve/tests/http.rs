@@ -309,6 +309,7 @@ async fn openapi_document_lists_every_route() {
         "/households/{id}/alerts",
         "/households/{id}/agreements",
         "/households/{id}/agreements/{agreement_id}",
+        "/households/{id}/advance-limit",
         "/bank-statements",
         "/rules/calculations",
     ] {
@@ -534,6 +535,12 @@ async fn every_role_on_every_route() {
             Method::PUT,
             "/api/v1/households/1/agreements/energie",
             Some(("application/json", agreement_body("energie", 12_000))),
+            &["consulent-a"],
+        ),
+        (
+            Method::PUT,
+            "/api/v1/households/1/advance-limit",
+            Some(("application/json", br#"{"cents": 150000}"#.to_vec())),
             &["consulent-a"],
         ),
         (
@@ -2295,4 +2302,80 @@ async fn a_rejected_payment_is_made_again_under_a_new_end_to_end_id() {
         book.transfer(payment_id(&retry)).unwrap().status,
         knop_book::PendingStatus::Posted
     );
+}
+
+#[tokio::test]
+async fn a_households_own_advance_limit_on_the_ledger_decides_its_runs() {
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let put = |body: &'static [u8], key: &'static str| {
+        t.call(
+            Method::PUT,
+            "/api/v1/households/1/advance-limit",
+            Some(&a),
+            Some(("application/json", body.to_vec())),
+            Some(key),
+        )
+    };
+    for (i, bad) in [
+        &br#"{"cents": -1}"#[..],
+        br#"{"cents": 1000001}"#,
+        br#"{"cents": "500"}"#,
+        br#"{"cents": 500, "euros": 5}"#,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = put(bad, ["b0", "b1", "b2", "b3"][i]).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "case {i}: {}",
+            r.text()
+        );
+        r.is_problem();
+    }
+    // EUR 500 for this household, below the foundation's default of EUR 1 500.
+    let r = put(br#"{"cents": 50000}"#, "set").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["created"], 1);
+    assert_eq!(
+        t.app.node().state().households()[&1].advance_limit_cents,
+        Some(50_000)
+    );
+    // Rent of 900 from an empty account: an advance of 900 would pass the default but not this
+    // household's limit, so the rent is not paid in part, it is named.
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/payment-runs",
+            Some(&a),
+            Some((
+                "application/json",
+                br#"{"household":"1","date":"2026-04-01"}"#.to_vec(),
+            )),
+            Some("run"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("huur"), "{}", r.text());
+    // Raised to EUR 1 000: the run advances the rent.
+    assert_eq!(
+        put(br#"{"cents": 100000}"#, "raise").await.status,
+        StatusCode::OK
+    );
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/payment-runs",
+            Some(&a),
+            Some((
+                "application/json",
+                br#"{"household":"1","date":"2026-04-01"}"#.to_vec(),
+            )),
+            Some("run2"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["content"]["advanced_cents"], 90_000);
 }

@@ -63,7 +63,18 @@ pub enum HouseholdCommand {
         /// Last day it applies.
         through: jiff::civil::Date,
     },
+    /// Sets how much the foundation may advance to this household, in all, when income is late
+    /// (repaid from that income); replaces the foundation's default for it. 0: no advances.
+    SetAdvanceLimit {
+        /// The household.
+        household: u128,
+        /// The most outstanding at any time, in cents, 0..=[`ADVANCE_LIMIT_CENTS_MAX`].
+        cents: i64,
+    },
 }
+
+/// Highest advance limit a household can get, in cents (EUR 10 000).
+pub const ADVANCE_LIMIT_CENTS_MAX: i64 = 1_000_000;
 
 /// Longest run id, in bytes.
 pub const RUN_ID_BYTES_MAX: usize = 64;
@@ -343,7 +354,8 @@ impl HouseholdCommand {
             HouseholdCommand::Open { household, .. }
             | HouseholdCommand::Revoke { household, .. }
             | HouseholdCommand::SetAgreement { household, .. }
-            | HouseholdCommand::EndAgreement { household, .. } => *household,
+            | HouseholdCommand::EndAgreement { household, .. }
+            | HouseholdCommand::SetAdvanceLimit { household, .. } => *household,
         }
     }
 
@@ -386,6 +398,11 @@ impl HouseholdCommand {
                 w.u16(through.year() as u16);
                 w.u8(through.month() as u8);
                 w.u8(through.day() as u8);
+            }
+            HouseholdCommand::SetAdvanceLimit { household, cents } => {
+                w.u8(5);
+                w.u128(*household);
+                w.i64(*cents);
             }
         }
     }
@@ -434,10 +451,22 @@ impl HouseholdCommand {
                     through,
                 }
             }
+            5 => {
+                let at = r.offset();
+                let cents = r.i64("household.advance_limit")?;
+                if !(0..=ADVANCE_LIMIT_CENTS_MAX).contains(&cents) {
+                    return Err(DecodeError {
+                        offset: at,
+                        field: "household.advance_limit",
+                        expected: format!("0..={ADVANCE_LIMIT_CENTS_MAX} cents, found {cents}"),
+                    });
+                }
+                HouseholdCommand::SetAdvanceLimit { household, cents }
+            }
             other => {
                 return Err(r.error(
                     "household.command",
-                    format!("a household command 1-4, found {other}"),
+                    format!("a household command 1-5, found {other}"),
                 ))
             }
         })

@@ -28,9 +28,9 @@ use knop_ledger::entry::{EntryError, OrgName, SignedEntry};
 use sha2::{Digest, Sha256};
 
 pub use command::{
-    Command, HouseholdCommand, PaymentRunCommand, Role, ATTACHMENT_BYTES_MAX,
-    HOUSEHOLD_TEXT_BYTES_MAX, LABEL_BYTES_MAX, PERSON_BYTES_MAX, RUN_CONTENT_BYTES_MAX,
-    RUN_ID_BYTES_MAX,
+    Command, HouseholdCommand, PaymentRunCommand, Role, ADVANCE_LIMIT_CENTS_MAX,
+    ATTACHMENT_BYTES_MAX, HOUSEHOLD_TEXT_BYTES_MAX, LABEL_BYTES_MAX, PERSON_BYTES_MAX,
+    RUN_CONTENT_BYTES_MAX, RUN_ID_BYTES_MAX,
 };
 
 /// Why an entry cannot be applied. Nothing of it was applied.
@@ -129,6 +129,8 @@ pub struct HouseholdState {
     pub revoked_effective_ms: Option<u64>,
     /// Current agreements by id.
     pub agreements: BTreeMap<String, knop_budget::Agreement>,
+    /// The advance limit set for this household (cents); `None`: the foundation's default.
+    pub advance_limit_cents: Option<i64>,
 }
 
 impl HouseholdState {
@@ -510,10 +512,10 @@ impl State {
                         };
                     }
                 }
-                let agreements = self
+                let (agreements, advance_limit_cents) = self
                     .households
                     .remove(&id)
-                    .map(|h| h.agreements)
+                    .map(|h| (h.agreements, h.advance_limit_cents))
                     .unwrap_or_default();
                 self.households.insert(
                     id,
@@ -524,6 +526,7 @@ impl State {
                         information,
                         revoked_effective_ms: None,
                         agreements,
+                        advance_limit_cents,
                     },
                 );
                 Ok(created)
@@ -585,6 +588,19 @@ impl State {
                     return Ok(existing);
                 }
                 a.valid_through = Some(end);
+                Ok(created)
+            }
+            HouseholdCommand::SetAdvanceLimit { cents, .. } => {
+                let h = self.households.get_mut(&id).ok_or_else(|| {
+                    bad("is not open: nothing is agreed without the resident's opt-in".into())
+                })?;
+                if !h.active_at(now) {
+                    return Err(bad("the resident withdrew; no new agreements".into()));
+                }
+                if h.advance_limit_cents == Some(cents) {
+                    return Ok(existing);
+                }
+                h.advance_limit_cents = Some(cents);
                 Ok(created)
             }
         }

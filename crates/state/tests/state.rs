@@ -412,3 +412,59 @@ fn payment_runs_need_four_eyes_on_the_ledger() {
     let e = Command::decode(&bad).unwrap_err();
     assert!(e.to_string().contains("run.command"), "{e}");
 }
+
+#[test]
+fn a_household_gets_its_own_advance_limit_on_the_ledger() {
+    use knop_state::HouseholdCommand as H;
+    let mut s = state();
+    let cmd = |h: H| Command::Household(h);
+    let limit = |cents| {
+        cmd(H::SetAdvanceLimit {
+            household: 7,
+            cents,
+        })
+    };
+    let e = s.apply(&entry("svb", 2, 10, &limit(50_000))).unwrap_err();
+    assert!(e.to_string().contains("not open"), "{e}");
+    let open = cmd(H::Open {
+        household: 7,
+        counsellor: "bb-utrecht-12".into(),
+        information: "knop-info-v1".into(),
+    });
+    s.apply(&entry("svb", 2, 11, &open)).unwrap();
+    assert_eq!(s.households()[&7].advance_limit_cents, None);
+    s.apply(&entry("svb", 2, 12, &limit(50_000))).unwrap();
+    assert_eq!(s.households()[&7].advance_limit_cents, Some(50_000));
+    assert_eq!(
+        s.apply(&entry("svb", 2, 13, &limit(50_000)))
+            .unwrap()
+            .existing,
+        1
+    );
+    s.apply(&entry("svb", 2, 14, &limit(0))).unwrap();
+    assert_eq!(s.households()[&7].advance_limit_cents, Some(0));
+    // Opening again keeps it.
+    s.apply(&entry("svb", 2, 15, &open)).unwrap();
+    assert_eq!(s.households()[&7].advance_limit_cents, Some(0));
+    // Round trip; out of range is refused when decoded, naming the field.
+    let bytes = limit(150_000).encode();
+    assert_eq!(Command::decode(&bytes).unwrap(), limit(150_000));
+    for bad in [-1, knop_state::ADVANCE_LIMIT_CENTS_MAX + 1] {
+        let err = Command::decode(&limit(bad).encode())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("household.advance_limit"), "{err}");
+    }
+    s.apply(&entry(
+        "svb",
+        2,
+        16,
+        &cmd(H::Revoke {
+            household: 7,
+            effective_ms: 20,
+        }),
+    ))
+    .unwrap();
+    let e = s.apply(&entry("svb", 2, 30, &limit(1))).unwrap_err();
+    assert!(e.to_string().contains("withdrew"), "{e}");
+}
