@@ -659,29 +659,39 @@ async fn put_advance_limit(
     Path(id): Path<String>,
     J(limit): J<AdvanceLimit>,
 ) -> ApiResult<Json<Recorded>> {
-    let s = visible(&app, &p, &id)?;
+    set_advance_limit(&app, &p, &id, limit.cents)
+        .await
+        .map(Json)
+}
+
+/// Records a household's advance limit (API and cockpit).
+pub(crate) async fn set_advance_limit(
+    app: &Arc<App>,
+    p: &Principal,
+    household: &str,
+    cents: i64,
+) -> ApiResult<Recorded> {
+    let s = visible(app, p, household)?;
     if !p.role.may_manage_household(&s.state.counsellor) {
         return Err(Problem::forbidden(
             "only the household's counsellor sets its advance limit",
         ));
     }
-    if !(0..=knop_state::ADVANCE_LIMIT_CENTS_MAX).contains(&limit.cents) {
+    if !(0..=knop_state::ADVANCE_LIMIT_CENTS_MAX).contains(&cents) {
         return Err(Problem::unprocessable(format!(
-            "cents: 0..={} (EUR {}), found {}",
+            "cents: 0..={} (EUR {}), found {cents}",
             knop_state::ADVANCE_LIMIT_CENTS_MAX,
             knop_state::ADVANCE_LIMIT_CENTS_MAX / 100,
-            limit.cents
         )));
     }
     record(
-        &app,
+        app,
         Command::Household(HouseholdCommand::SetAdvanceLimit {
             household: s.household,
-            cents: limit.cents,
+            cents,
         }),
     )
     .await
-    .map(Json)
 }
 
 /// Imports a camt.053 statement of the foundation's account: every new line booked in one entry,

@@ -69,6 +69,10 @@ pub fn router(app: Arc<App>) -> Router {
             "/huishoudens/{id}/afspraken",
             get(agreements_page).post(save_agreement),
         )
+        .route(
+            "/huishoudens/{id}/voorschotlimiet",
+            post(save_advance_limit),
+        )
         .route("/afschriften", get(statements_page).post(upload_statement))
         .route("/afschriften/regels/{line_id}", post(assign_line))
         .route("/betaalruns", get(runs_page).post(make_run))
@@ -1247,6 +1251,7 @@ fn agreements_markup(
     lang: Lang,
     p: &Principal,
     s: &views::Snapshot,
+    default_advance_cents: i64,
     result: Option<Markup>,
 ) -> Markup {
     let csrf = p.csrf.clone().unwrap_or_default();
@@ -1294,8 +1299,50 @@ fn agreements_markup(
             p { label for="a-ref" { (lang.t("Kenmerk of omschrijving op de betaling", "Reference on the payment")) } br; input id="a-ref" name="reference"; }
             p { button type="submit" { (lang.t("Vastleggen", "Record")) } }
         }
+        h2 { (lang.t("Voorschot", "Advance")) }
+        p { (lang.t(
+            "Komt inkomen te laat, dan schiet de stichting vaste lasten voor tot deze grens; het voorschot wordt terugbetaald uit dat inkomen.",
+            "When income is late, the foundation advances fixed costs up to this limit; the advance is repaid from that income.")) }
+        p { strong { (lang.t("Voorschotlimiet: ", "Advance limit: ")) }
+            @match s.state.advance_limit_cents {
+                Some(c) => { (euro(c)) " " span.note { (lang.t("(voor dit huishouden)", "(for this household)")) } }
+                None => { (euro(default_advance_cents)) " " span.note { (lang.t("(standaard van de stichting)", "(the foundation's default)")) } }
+            } }
+        form method="post" action=(format!("/huishoudens/{}/voorschotlimiet", s.household)) {
+            input type="hidden" name="csrf" value=(p.csrf.clone().unwrap_or_default());
+            p { label for="v-euros" { (lang.t("Nieuwe limiet in euro (0 = geen voorschot, hoogstens 10.000)", "New limit in euros (0 = no advance, at most 10,000)")) } br;
+                input id="v-euros" name="euros" required inputmode="decimal"; }
+            p { button type="submit" { (lang.t("Limiet vastleggen", "Record limit")) } }
+        }
         p { a href=(format!("/huishoudens/{}", s.household)) { (lang.t("Terug naar het huishouden", "Back to the household")) } }
     }
+}
+
+#[derive(Deserialize)]
+struct AdvanceLimitForm {
+    csrf: String,
+    euros: String,
+}
+
+async fn save_advance_limit(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+    Path(id): Path<String>,
+    Form(f): Form<AdvanceLimitForm>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    if !csrf_ok(&p, &f.csrf) {
+        return refused(lang, &p);
+    }
+    let result = match knop_book::Cents::parse_euros(f.euros.trim()) {
+        Ok(c) => crate::api::set_advance_limit(&app, &p, &id, c.0)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(crate::Problem::unprocessable(format!("euros: {e}"))),
+    };
+    agreements_answer(&app, lang, &p, &id, result)
 }
 
 async fn agreements_page(
@@ -1315,7 +1362,7 @@ async fn agreements_page(
             lang,
             lang.t("Afspraken", "Agreements"),
             Some(&p),
-            agreements_markup(lang, &p, &s, None),
+            agreements_markup(lang, &p, &s, app.config.advance_limit_cents, None),
         ),
     )
 }
@@ -1368,6 +1415,17 @@ async fn save_agreement(
             .map(|_| ()),
         Err(e) => Err(e),
     };
+    agreements_answer(&app, lang, &p, &id, result)
+}
+
+/// The agreements page again, with what recording a change did.
+fn agreements_answer(
+    app: &Arc<App>,
+    lang: Lang,
+    p: &Principal,
+    id: &str,
+    result: Result<(), crate::Problem>,
+) -> Response {
     let note = match &result {
         Ok(()) => {
             html! { div.alert.info role="status" { (lang.t("Vastgelegd in het grootboek.", "Recorded in the ledger.")) } }
@@ -1376,8 +1434,8 @@ async fn save_agreement(
             html! { div.alert.urgent role="alert" { strong { (lang.t("Niet vastgelegd:", "Not recorded:")) } " " (e.detail) } }
         }
     };
-    let Some(s) = page_household(&app, &p, &id, true) else {
-        return household_not_found(lang, &p);
+    let Some(s) = page_household(app, p, id, true) else {
+        return household_not_found(lang, p);
     };
     let status = match &result {
         Ok(()) => StatusCode::OK,
@@ -1388,8 +1446,8 @@ async fn save_agreement(
         page(
             lang,
             lang.t("Afspraken", "Agreements"),
-            Some(&p),
-            agreements_markup(lang, &p, &s, Some(note)),
+            Some(p),
+            agreements_markup(lang, p, &s, app.config.advance_limit_cents, Some(note)),
         ),
     )
 }

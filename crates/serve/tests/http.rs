@@ -2061,6 +2061,39 @@ async fn the_counsellor_edits_agreements_in_the_cockpit() {
         .expect("recorded");
     assert_eq!(e["amount_cents"], 12_050);
     assert_eq!(e["counterparty_iban"], "NL44RABO0123456789");
+    // The advance limit: the foundation's default until the counsellor sets one.
+    assert!(get(&a).await.text().contains("standaard van de stichting"));
+    let limit = |body: String| {
+        t.send(
+            Request::post("/huishoudens/1/voorschotlimiet")
+                .header(header::COOKIE, format!("knop_session={a}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+    };
+    assert_eq!(
+        limit("csrf=wrong&euros=500".into()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    for bad in ["veel", "-5", "10000%2C01"] {
+        let r = limit(format!("csrf={csrf}&euros={bad}")).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.text()
+        );
+        assert!(r.text().contains("Niet vastgelegd"), "{}", r.text());
+    }
+    let r = limit(format!("csrf={csrf}&euros=500")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains("€ 500,00"), "{}", r.text());
+    assert!(r.text().contains("voor dit huishouden"), "{}", r.text());
+    assert_eq!(
+        t.app.node().state().households()[&1].advance_limit_cents,
+        Some(50_000)
+    );
     // Another counsellor, and the resident, cannot edit.
     let b = t.login("consulent-b").await;
     assert_eq!(get(&b).await.status, StatusCode::NOT_FOUND);
