@@ -96,7 +96,8 @@ pub struct Resolved {
 #[derive(Debug, Clone)]
 enum Undo {
     AccountCreated(u128),
-    AccountTotals(u128, AccountState),
+    /// An account's totals before a change: debits pending/posted, credits pending/posted.
+    AccountTotals(u128, [Cents; 4]),
     TransferCreated(u128),
     Status(u32, PendingStatus),
     ExpiryAdded((u64, u128)),
@@ -240,8 +241,12 @@ impl Book {
                 Undo::AccountCreated(id) => {
                     self.accounts.remove(&id);
                 }
-                Undo::AccountTotals(id, old) => {
-                    self.accounts.insert(id, old);
+                Undo::AccountTotals(id, [dp, dpo, cp, cpo]) => {
+                    let a = self.accounts.get_mut(&id).expect("changed account exists");
+                    a.debits_pending = dp;
+                    a.debits_posted = dpo;
+                    a.credits_pending = cp;
+                    a.credits_posted = cpo;
                 }
                 Undo::TransferCreated(id) => self.transfers.pop(id),
                 Undo::Status(slot, old) => {
@@ -449,7 +454,15 @@ impl Book {
             .accounts
             .insert(new.account.id, new)
             .expect("account exists");
-        self.journal.push(Undo::AccountTotals(new.account.id, old));
+        self.journal.push(Undo::AccountTotals(
+            new.account.id,
+            [
+                old.debits_pending,
+                old.debits_posted,
+                old.credits_pending,
+                old.credits_posted,
+            ],
+        ));
     }
 
     fn set_status(&mut self, slot: u32, status: PendingStatus) {

@@ -6,12 +6,13 @@
 //! few of them (a duplicate id, a pending transfer being posted or voided), so in memory it keeps
 //! per transfer only
 //!
-//! - 8 bytes in the index: a 32-bit fingerprint of the id and the record's slot, and
-//! - 1 byte of pending status (the only field that changes after creation),
+//! - 7 bytes in the index: the record's slot and 24 bits of a 32-bit fingerprint of the id, in
+//!   one of 256 tables chosen by the fingerprint's top 8 bits, and
+//! - 4 bits of pending status (the only field that changes after creation),
 //!
 //! and reads a record back with one positioned read. The index is hashed by the fingerprint
-//! alone, so growing it never reads a record; it is split into 256 tables by the fingerprint's
-//! top byte, so that growing one table at a time never needs twice the index's memory at once; two ids share a fingerprint about once in four
+//! alone, so growing it never reads a record, and growing one of its 256 tables at a time never
+//! needs twice the index's memory at once. Two ids share a fingerprint about once in four
 //! billion lookups, which costs one extra read, never a wrong answer (the id is compared).
 //!
 //! Records are spilled only at [`Transfers::commit`], so everything an uncommitted batch added is
@@ -32,6 +33,15 @@ use crate::{Cents, Transfer, TransferFlags};
 /// Bytes of one record.
 const REC: usize = 16 * 3 + 8 + 16 + 4 + 2 * 3 + 16 + (16 * 2 + 8) + 8 + 9;
 
+/// The pending statuses by their 4-bit code.
+const STATUSES: [PendingStatus; 5] = [
+    PendingStatus::None,
+    PendingStatus::Pending,
+    PendingStatus::Posted,
+    PendingStatus::Voided,
+    PendingStatus::Expired,
+];
+
 /// Tables the index is split into.
 const SHARDS: usize = 256;
 
@@ -41,11 +51,15 @@ pub const SPILL_BYTES_DEFAULT: usize = 16 << 20;
 /// The transfers of a book. See the module docs.
 #[derive(Debug)]
 pub(crate) struct Transfers {
-    /// (fingerprint, slot), hashed by the fingerprint, in [`SHARDS`] tables by its top byte.
-    index: Vec<HashTable<(u32, u32)>>,
+    /// Per table (the fingerprint's top byte): the fingerprint's low 24 bits and the slot,
+    /// little-endian, hashed by the fingerprint.
+    index: Vec<HashTable<[u8; 7]>>,
     /// Per-process random key of the fingerprints.
     seed: foldhash::fast::FixedState,
-    status: Vec<PendingStatus>,
+    /// Pending status, two slots a byte (low nibble: even slot).
+    status: Vec<u8>,
+    /// Number of records.
+    len: u32,
     /// Records from slot `spilled` on.
     tail: Vec<u8>,
     /// Records in the file (slots `0..spilled`).
@@ -67,6 +81,7 @@ impl Clone for Transfers {
             index: self.index.clone(),
             seed: self.seed,
             status: self.status.clone(),
+            len: self.len,
             tail: Vec::new(),
             spilled: 0,
             file: None,
@@ -92,6 +107,7 @@ impl Transfers {
             index: (0..SHARDS).map(|_| HashTable::new()).collect(),
             seed: foldhash::fast::FixedState::with_seed(rand_seed()),
             status: Vec::new(),
+            len: 0,
             tail: Vec::new(),
             spilled: 0,
             file: None,
@@ -101,7 +117,7 @@ impl Transfers {
 
     /// Number of transfers.
     pub(crate) fn len(&self) -> usize {
-        self.status.len()
+        self.len as usize
     }
 
     /// Records in the spill file.
@@ -120,25 +136,45 @@ impl Transfers {
         u64::from(fp).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(fp)
     }
 
-    fn shard(&self, fp: u32) -> &HashTable<(u32, u32)> {
-        &self.index[fp as usize >> 24]
+    /// An index entry.
+    fn entry(fp: u32, slot: u32) -> [u8; 7] {
+        let mut e = [0u8; 7];
+        e[..3].copy_from_slice(&fp.to_le_bytes()[..3]);
+        e[3..].copy_from_slice(&slot.to_le_bytes());
+        e
+    }
+
+    /// The fingerprint of an entry in table `shard`.
+    fn fp_of(shard: usize, e: &[u8; 7]) -> u32 {
+        u32::from_le_bytes([e[0], e[1], e[2], shard as u8])
+    }
+
+    fn slot_of(e: &[u8; 7]) -> u32 {
+        u32::from_le_bytes([e[3], e[4], e[5], e[6]])
     }
 
     /// The slot of `id`, with its record.
     pub(crate) fn find(&self, id: u128) -> Option<(u32, TransferState)> {
         let fp = self.fingerprint(id);
-        self.shard(fp)
+        let shard = fp as usize >> 24;
+        self.index[shard]
             .iter_hash(Self::spread(fp))
-            .filter(|(f, _)| *f == fp)
-            .find_map(|&(_, slot)| {
+            .filter(|e| Self::fp_of(shard, e) == fp)
+            .find_map(|e| {
+                let slot = Self::slot_of(e);
                 let t = self.read(slot);
                 (t.transfer.id == id).then_some((slot, t))
             })
     }
 
+    fn status(&self, slot: u32) -> PendingStatus {
+        let b = self.status[slot as usize / 2] >> ((slot % 2) * 4);
+        STATUSES[usize::from(b & 0xF)]
+    }
+
     /// The record in `slot`.
     pub(crate) fn read(&self, slot: u32) -> TransferState {
-        decode(&self.record_bytes(slot), self.status[slot as usize])
+        decode(&self.record_bytes(slot), self.status(slot))
     }
 
     fn record_bytes(&self, slot: u32) -> [u8; REC] {
@@ -158,35 +194,54 @@ impl Transfers {
 
     /// Appends a record; returns its slot.
     pub(crate) fn push(&mut self, t: &TransferState) -> u32 {
-        let slot = u32::try_from(self.status.len()).expect("fewer than 2^32 transfers in one book");
+        let slot = self.len;
+        self.len = slot
+            .checked_add(1)
+            .expect("fewer than 2^32 transfers in one book");
         let fp = self.fingerprint(t.transfer.id);
         encode(t, &mut self.tail);
-        self.status.push(t.status);
-        self.index[fp as usize >> 24]
-            .insert_unique(Self::spread(fp), (fp, slot), |&(f, _)| Self::spread(f));
+        if slot.is_multiple_of(2) {
+            self.status.push(0);
+        }
+        self.set_status(slot, t.status);
+        let shard = fp as usize >> 24;
+        self.index[shard].insert_unique(Self::spread(fp), Self::entry(fp, slot), |e| {
+            Self::spread(Self::fp_of(shard, e))
+        });
         slot
     }
 
     /// Removes the newest record, which must not be spilled yet (see the module docs).
     pub(crate) fn pop(&mut self, id: u128) {
-        let slot = (self.status.len() - 1) as u32;
+        let slot = self.len - 1;
         assert!(
             slot >= self.spilled,
             "only uncommitted records are rolled back"
         );
         let fp = self.fingerprint(id);
-        if let Ok(e) = self.index[fp as usize >> 24]
-            .find_entry(Self::spread(fp), |&(f, s)| f == fp && s == slot)
-        {
+        let want = Self::entry(fp, slot);
+        if let Ok(e) = self.index[fp as usize >> 24].find_entry(Self::spread(fp), |e| *e == want) {
             e.remove();
         }
-        self.status.pop();
+        self.set_status(slot, PendingStatus::None);
+        if slot.is_multiple_of(2) {
+            self.status.pop();
+        }
+        self.len = slot;
         self.tail.truncate(self.tail.len() - REC);
     }
 
     /// Changes the pending status of the record in `slot`; returns the old one.
     pub(crate) fn set_status(&mut self, slot: u32, status: PendingStatus) -> PendingStatus {
-        std::mem::replace(&mut self.status[slot as usize], status)
+        let old = self.status(slot);
+        let code = STATUSES
+            .iter()
+            .position(|s| *s == status)
+            .expect("every status is listed") as u8;
+        let shift = (slot % 2) * 4;
+        let b = &mut self.status[slot as usize / 2];
+        *b = (*b & !(0xF << shift)) | (code << shift);
+        old
     }
 
     /// Spills the records in memory if they have reached the threshold.

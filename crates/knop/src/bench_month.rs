@@ -421,7 +421,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     let (mut matched, mut suspense, mut transfers) = (0u64, 0u64, 0u64);
     let (mut read_s, mut match_s, mut book_s) = (0.0, 0.0, 0.0);
     std::thread::scope(|scope| -> Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Read>>(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Read>>(0);
         let files = &files;
         scope.spawn(move || {
             for path in files {
@@ -554,7 +554,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     // The bank writes each statement on a second thread, where knop also reads it; this thread
     // books, one statement behind.
     std::thread::scope(|scope| -> Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Read, f64)>>(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Read, f64)>>(0);
         let balance = &mut balance;
         scope.spawn(move || {
             for n in 0.. {
