@@ -70,10 +70,7 @@ fn local(name: &[u8]) -> String {
 }
 
 fn line_of(input: &[u8], pos: usize) -> usize {
-    1 + input[..pos.min(input.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
+    1 + memchr::memchr_iter(b'\n', &input[..pos.min(input.len())]).count()
 }
 
 /// Line numbers of increasing positions, counted incrementally: counting from the start for
@@ -89,7 +86,7 @@ impl Lines {
         if pos < self.pos {
             return line_of(input, pos);
         }
-        self.line += input[self.pos..pos].iter().filter(|&&b| b == b'\n').count();
+        self.line += memchr::memchr_iter(b'\n', &input[self.pos..pos]).count();
         self.pos = pos;
         self.line
     }
@@ -116,13 +113,13 @@ pub fn parse_streaming(
     reader.config_mut().trim_text(true);
     let mut stack: Vec<Element> = vec![Element::default()];
     let mut count = 0usize;
-    let mut buf = Vec::new();
     let mut lines = Lines { pos: 0, line: 1 };
     loop {
         let pos = reader.buffer_position() as usize;
         let line = lines.at(input, pos);
+        // Events borrow from the input: nothing is copied into a buffer first.
         let event = reader
-            .read_event_into(&mut buf)
+            .read_event()
             .map_err(|e| BankError::Xml {
                 line: line_of(input, reader.error_position() as usize),
                 why: e.to_string(),
@@ -182,7 +179,6 @@ pub fn parse_streaming(
             Event::Eof => break,
             _ => {}
         }
-        buf.clear();
     }
     if stack.len() != 1 {
         return Err(BankError::Xml {
