@@ -118,12 +118,10 @@ pub fn parse_streaming(
         let pos = reader.buffer_position() as usize;
         let line = lines.at(input, pos);
         // Events borrow from the input: nothing is copied into a buffer first.
-        let event = reader
-            .read_event()
-            .map_err(|e| BankError::Xml {
-                line: line_of(input, reader.error_position() as usize),
-                why: e.to_string(),
-            })?;
+        let event = reader.read_event().map_err(|e| BankError::Xml {
+            line: line_of(input, reader.error_position() as usize),
+            why: e.to_string(),
+        })?;
         let bad = |why: String| BankError::Xml { line, why };
         match event {
             Event::Start(s) | Event::Empty(s) if stack.len() > DEPTH_MAX => {
