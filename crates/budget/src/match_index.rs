@@ -4,14 +4,15 @@
 //! has thousands of plans and a statement thousands of lines; trying every plan for every line
 //! grows with their product. [`Index`] is built once from the plans and names, per line, the few
 //! plans that could match it — every plan [`match_line`](crate::matching::match_line) would
-//! accept, and rarely one more — so the caller runs the full check only on those:
+//! accept, and a few more — so the caller runs the full check only on those:
 //!
 //! - our own payments and their returns, by `EndToEndId` (the ids the plans' payments carry in
 //!   the window given to [`Index::build`]);
 //! - direct debits, by mandate id;
-//! - incomes, by reference: the normalised reference (whitespace removed, upper case) must occur
-//!   in the normalised remittance text, so the text is scanned with a rolling hash for each
-//!   reference length the index holds;
+//! - incomes, by reference: the normalised reference (whitespace removed, upper case) occurs in
+//!   the normalised remittance text, so the text is scanned with a rolling hash for each
+//!   reference length the index holds (the full check then also refuses a reference found inside
+//!   a longer number);
 //! - incomes agreed by the payer's IBAN alone, by that IBAN;
 //! - an income agreed with an empty reference and no IBAN fits every income line, and is always
 //!   a candidate.

@@ -5,7 +5,8 @@
 //! 2. a direct debit, by its mandate id, then checked against the agreement: creditor id,
 //!    amount within tolerance, date near a due date; a mismatch is an alert with the refund to
 //!    request (SEPA Core: an unconditional right for 8 weeks after the debit);
-//! 3. an income, by the payer's IBAN and reference, amount and date within tolerance.
+//! 3. an income, by the payer's IBAN and reference (spacing and case free, never inside a longer
+//!    number: see [`reference_in`]), amount and date within tolerance.
 //!
 //! Anything else, or more than one candidate, goes to the suspense queue for a counsellor: never a
 //! guess. [`alerts`] then looks at the whole period: expected incomes missing after their date plus
@@ -86,6 +87,44 @@ pub(crate) fn norm(s: &str) -> String {
         .filter(|c| !c.is_whitespace())
         .collect::<String>()
         .to_uppercase()
+}
+
+/// Whether `reference` occurs in the remittance `text`, compared without whitespace and case
+/// (banks and payers space references differently), and not as part of a longer number: a
+/// reference that starts or ends with a digit must not continue a digit of the text there
+/// without whitespace between, so "UITK 12" is not found in "UITK 123 maart" but is in
+/// "uitk12 maart" and "UITK 12 2026".
+pub fn reference_in(text: &str, reference: &str) -> bool {
+    // The text without whitespace, upper case, each character with whether whitespace came
+    // before it.
+    let mut chars: Vec<(char, bool)> = vec![];
+    let mut gap = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            gap = true;
+            continue;
+        }
+        for (k, u) in c.to_uppercase().enumerate() {
+            chars.push((u, gap && k == 0));
+        }
+        gap = false;
+    }
+    let want: Vec<char> = norm(reference).chars().collect();
+    let (Some(&first), Some(&last)) = (want.first(), want.last()) else {
+        return true;
+    };
+    if want.len() > chars.len() {
+        return false;
+    }
+    (0..=chars.len() - want.len()).any(|i| {
+        let end = i + want.len();
+        chars[i..end].iter().map(|c| c.0).eq(want.iter().copied())
+            && !(first.is_ascii_digit() && i > 0 && !chars[i].1 && chars[i - 1].0.is_ascii_digit())
+            && !(last.is_ascii_digit()
+                && end < chars.len()
+                && !chars[end].1
+                && chars[end].0.is_ascii_digit())
+    })
 }
 
 /// The due date of `a` nearest to `date` within its day tolerance, if any.
@@ -202,7 +241,7 @@ fn match_debit(line: &Line, plan: &Plan) -> Match {
 
 fn match_income(line: &Line, plan: &Plan) -> Match {
     let iban = line.counterparty_iban.as_deref().map(norm);
-    let text = line.remittance.as_deref().map(norm).unwrap_or_default();
+    let remittance = line.remittance.as_deref().unwrap_or_default();
     let mut candidates = vec![];
     let mut exact = vec![];
     for a in plan.agreements.iter().filter(|a| a.kind == Kind::Income) {
@@ -213,7 +252,7 @@ fn match_income(line: &Line, plan: &Plan) -> Match {
         let ref_ok = a
             .reference
             .as_deref()
-            .is_none_or(|r| text.contains(&norm(r)));
+            .is_none_or(|r| reference_in(remittance, r));
         if !(iban_ok && ref_ok) || (a.counterparty_iban.is_none() && a.reference.is_none()) {
             continue;
         }

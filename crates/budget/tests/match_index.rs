@@ -131,8 +131,21 @@ fn a_line_finds_only_its_own_household_among_many() {
         remittance: Some("Uitkering maart UITK 1234 SVB".into()),
         ..Default::default()
     };
-    // "UITK1234" contains the references of households 1, 12, 123 and 1234.
+    // "UITK1234" contains the references of households 1, 12, 123 and 1234: all candidates, and
+    // the full check keeps only the one whose number is not part of a longer one.
     assert_eq!(index.candidates(&income), vec![1, 12, 123, 1234]);
+    let own = std::collections::HashMap::new();
+    let fit: Vec<u32> = index
+        .candidates(&income)
+        .into_iter()
+        .filter(|&n| {
+            !matches!(
+                match_line(&income, &plans[n as usize], &own),
+                Match::Suspense { .. }
+            )
+        })
+        .collect();
+    assert_eq!(fit, vec![1234]);
     let debit = Line {
         cents: -14000,
         mandate_id: Some("ZORG-77".into()),

@@ -230,3 +230,36 @@ fn a_returned_payment_is_recognised_and_raises_an_alert() {
         "{all:?}"
     );
 }
+
+#[test]
+fn a_reference_is_not_found_inside_a_longer_number() {
+    let plan: Plan = serde_json::from_str(
+        r#"{"opening_balance_cents": 0, "agreements": [
+        {"id": "uitkering", "kind": "income", "amount_cents": 98000, "schedule": {"monthly": {"day": 2}},
+         "counterparty_iban": "NL86INGB0002445588", "reference": "UITK 12", "tolerance_cents": 100}]}"#,
+    )
+    .unwrap();
+    let own = HashMap::new();
+    let fits = |text: &str| {
+        !matches!(
+            match_line(
+                &credit("2026-03-02", 98000, "NL86INGB0002445588", text),
+                &plan,
+                &own
+            ),
+            Match::Suspense { .. }
+        )
+    };
+    // Another household's case number that starts or ends with this one's.
+    assert!(!fits("Uitkering maart UITK 123"));
+    assert!(!fits("UITK 412 maart"));
+    assert!(!fits("uitk1212"));
+    // Spacing and case are free, and words or other numbers may follow after a space.
+    assert!(fits("Uitkering maart UITK 12"));
+    assert!(fits("uitk12"));
+    assert!(fits("UITK 1 2 maart"));
+    assert!(fits("UITK 12 2026-03"));
+    assert!(fits("UITK12MAART"));
+    assert!(!fits("UITK 1"));
+    assert!(!fits(""));
+}
