@@ -594,12 +594,7 @@ pub(crate) async fn set_agreement(
     household: &str,
     mut agreement: knop_budget::Agreement,
 ) -> ApiResult<Recorded> {
-    let s = visible(app, p, household)?;
-    if !p.role.may_manage_household(&s.state.counsellor) {
-        return Err(Problem::forbidden(
-            "only the household's counsellor changes its agreements",
-        ));
-    }
+    let s = managed(app, p, household, "changes its agreements")?;
     agreement
         .check()
         .map_err(|e| Problem::unprocessable(e.to_string()))?;
@@ -615,6 +610,23 @@ pub(crate) async fn set_agreement(
         }),
     )
     .await
+}
+
+/// The household, if `p` is its counsellor: only they `what` (403 otherwise; 404 if `p` may not
+/// even see it).
+fn managed(
+    app: &Arc<App>,
+    p: &Principal,
+    household: &str,
+    what: &str,
+) -> ApiResult<views::Snapshot> {
+    let s = visible(app, p, household)?;
+    if !p.role.may_manage_household(&s.state.counsellor) {
+        return Err(Problem::forbidden(format!(
+            "only the household's counsellor {what}"
+        )));
+    }
+    Ok(s)
 }
 
 /// Records `cmd` on the ledger, signed by the foundation.
@@ -671,12 +683,7 @@ pub(crate) async fn set_advance_limit(
     household: &str,
     cents: i64,
 ) -> ApiResult<Recorded> {
-    let s = visible(app, p, household)?;
-    if !p.role.may_manage_household(&s.state.counsellor) {
-        return Err(Problem::forbidden(
-            "only the household's counsellor sets its advance limit",
-        ));
-    }
+    let s = managed(app, p, household, "sets its advance limit")?;
     if !(0..=knop_state::ADVANCE_LIMIT_CENTS_MAX).contains(&cents) {
         return Err(Problem::unprocessable(format!(
             "cents: 0..={} (EUR {}), found {cents}",

@@ -225,6 +225,31 @@ impl T {
         self.send(req).await
     }
 
+    /// Uploads a camt.053 statement.
+    async fn upload(&self, token: &str, xml: Vec<u8>, idem: &str) -> Resp {
+        self.call(
+            Method::POST,
+            "/api/v1/bank-statements",
+            Some(token),
+            Some(("application/xml", xml)),
+            Some(idem),
+        )
+        .await
+    }
+
+    /// A counsellor makes a payment run for household 1 on `date`.
+    async fn make_run(&self, token: &str, date: &str, idem: &str) -> Resp {
+        let body = format!(r#"{{"household":"1","date":"{date}"}}"#).into_bytes();
+        self.call(
+            Method::POST,
+            "/api/v1/payment-runs",
+            Some(token),
+            Some(("application/json", body)),
+            Some(idem),
+        )
+        .await
+    }
+
     async fn get(&self, uri: &str, token: Option<&str>) -> Resp {
         self.call(Method::GET, uri, token, None, None).await
     }
@@ -1337,15 +1362,7 @@ async fn uploaded_lines_are_matched_or_wait_in_suspense_for_a_person() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let r = t
-        .call(
-            Method::POST,
-            "/api/v1/bank-statements",
-            Some(&a),
-            Some(("application/xml", STATEMENT.to_vec())),
-            Some("up"),
-        )
-        .await;
+    let r = t.upload(&a, STATEMENT.to_vec(), "up").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let v = r.json();
     assert_eq!(v["booked"], 5);
@@ -1626,29 +1643,10 @@ async fn a_payment_the_bank_already_made_is_not_put_in_a_run() {
     let text = String::from_utf8(STATEMENT.to_vec())
         .unwrap()
         .replace("KNOP-20260401-3e120ba1144c9f6e6ebe", &e2e);
-    let r = t
-        .call(
-            Method::POST,
-            "/api/v1/bank-statements",
-            Some(&a),
-            Some(("application/xml", text.into_bytes())),
-            Some("up"),
-        )
-        .await;
+    let r = t.upload(&a, text.into_bytes(), "up").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let size = t.app.node().size();
-    let r = t
-        .call(
-            Method::POST,
-            "/api/v1/payment-runs",
-            Some(&a),
-            Some((
-                "application/json",
-                br#"{"household":"1","date":"2026-04-01"}"#.to_vec(),
-            )),
-            Some("run"),
-        )
-        .await;
+    let r = t.make_run(&a, "2026-04-01", "run").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     assert!(r.text().contains("al betaald"), "{}", r.text());
     assert_eq!(t.app.node().size(), size, "nothing reserved or recorded");
@@ -2129,18 +2127,7 @@ async fn a_rejected_payment_frees_its_money_and_alerts_the_counsellor() {
     let t = setup(true);
     let a = t.login("consulent-a").await;
     let s = t.login("controleur").await;
-    let r = t
-        .call(
-            Method::POST,
-            "/api/v1/payment-runs",
-            Some(&a),
-            Some((
-                "application/json",
-                br#"{"household":"1","date":"2026-04-01"}"#.to_vec(),
-            )),
-            Some("run"),
-        )
-        .await;
+    let r = t.make_run(&a, "2026-04-01", "run").await;
     let run = r.json();
     let id = run["content"]["run_id"].as_str().unwrap().to_owned();
     let e2e = run["content"]["items"][0]["end_to_end_id"]
@@ -2224,18 +2211,7 @@ async fn a_rejected_payment_is_made_again_under_a_new_end_to_end_id() {
     let t = setup(true);
     let a = t.login("consulent-a").await;
     let s = t.login("controleur").await;
-    let make = |key: &'static str| {
-        t.call(
-            Method::POST,
-            "/api/v1/payment-runs",
-            Some(&a),
-            Some((
-                "application/json",
-                br#"{"household":"1","date":"2026-04-01"}"#.to_vec(),
-            )),
-            Some(key),
-        )
-    };
+    let make = |key: &'static str| t.make_run(&a, "2026-04-01", key);
     let approve = |id: String, key: &'static str| {
         let s = s.clone();
         let t = &t;
@@ -2314,15 +2290,7 @@ async fn a_rejected_payment_is_made_again_under_a_new_end_to_end_id() {
                 cents % 100
             ),
         );
-    let r = t
-        .call(
-            Method::POST,
-            "/api/v1/bank-statements",
-            Some(&a),
-            Some(("application/xml", text.into_bytes())),
-            Some("up"),
-        )
-        .await;
+    let r = t.upload(&a, text.into_bytes(), "up").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let node = t.app.node();
     let book = node.state().book();
@@ -2378,18 +2346,7 @@ async fn a_households_own_advance_limit_on_the_ledger_decides_its_runs() {
     );
     // Rent of 900 from an empty account: an advance of 900 would pass the default but not this
     // household's limit, so the rent is not paid in part, it is named.
-    let r = t
-        .call(
-            Method::POST,
-            "/api/v1/payment-runs",
-            Some(&a),
-            Some((
-                "application/json",
-                br#"{"household":"1","date":"2026-04-01"}"#.to_vec(),
-            )),
-            Some("run"),
-        )
-        .await;
+    let r = t.make_run(&a, "2026-04-01", "run").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     assert!(r.text().contains("huur"), "{}", r.text());
     // Raised to EUR 1 000: the run advances the rent.
@@ -2397,18 +2354,7 @@ async fn a_households_own_advance_limit_on_the_ledger_decides_its_runs() {
         put(br#"{"cents": 100000}"#, "raise").await.status,
         StatusCode::OK
     );
-    let r = t
-        .call(
-            Method::POST,
-            "/api/v1/payment-runs",
-            Some(&a),
-            Some((
-                "application/json",
-                br#"{"household":"1","date":"2026-04-01"}"#.to_vec(),
-            )),
-            Some("run2"),
-        )
-        .await;
+    let r = t.make_run(&a, "2026-04-01", "run2").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     assert_eq!(r.json()["content"]["advanced_cents"], 90_000);
 }

@@ -166,6 +166,21 @@ impl RunState {
     }
 }
 
+/// The household `id`, if something may be agreed with it at `now`: opted in and not withdrawn.
+fn agreeing(
+    households: &mut BTreeMap<u128, HouseholdState>,
+    id: u128,
+    now: u64,
+) -> Result<&mut HouseholdState, String> {
+    let h = households
+        .get_mut(&id)
+        .ok_or("is not open: nothing is agreed without the resident's opt-in")?;
+    if !h.active_at(now) {
+        return Err("the resident withdrew; no new agreements".into());
+    }
+    Ok(h)
+}
+
 /// The state: organisations, the book, attachments and erasures.
 #[derive(Debug, Default, Clone)]
 pub struct State {
@@ -549,12 +564,7 @@ impl State {
                 Ok(created)
             }
             HouseholdCommand::SetAgreement { agreement, .. } => {
-                let h = self.households.get_mut(&id).ok_or_else(|| {
-                    bad("is not open: nothing is agreed without the resident's opt-in".into())
-                })?;
-                if !h.active_at(now) {
-                    return Err(bad("the resident withdrew; no new agreements".into()));
-                }
+                let h = agreeing(&mut self.households, id, now).map_err(bad)?;
                 agreement.check().map_err(|e| bad(e.to_string()))?;
                 if agreement.kind == knop_budget::Kind::LivingMoney
                     && agreement.counterparty_iban.is_some()
@@ -591,12 +601,7 @@ impl State {
                 Ok(created)
             }
             HouseholdCommand::SetAdvanceLimit { cents, .. } => {
-                let h = self.households.get_mut(&id).ok_or_else(|| {
-                    bad("is not open: nothing is agreed without the resident's opt-in".into())
-                })?;
-                if !h.active_at(now) {
-                    return Err(bad("the resident withdrew; no new agreements".into()));
-                }
+                let h = agreeing(&mut self.households, id, now).map_err(bad)?;
                 if h.advance_limit_cents == Some(cents) {
                     return Ok(existing);
                 }
