@@ -263,3 +263,15 @@ fn a_reference_is_not_found_inside_a_longer_number() {
     assert!(!fits("UITK 1"));
     assert!(!fits(""));
 }
+
+proptest::proptest! {
+    /// Any text and reference: no panic, and a reference found is a substring of the text once
+    /// whitespace is removed and case ignored.
+    #[test]
+    fn reference_search_is_total_and_sound(text in "[ a-zA-Z0-9ßé]{0,30}", reference in "[ a-zA-Z0-9ß]{0,8}") {
+        let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+        if knop_budget::matching::reference_in(&text, &reference) {
+            proptest::prop_assert!(squash(&text).contains(&squash(&reference)));
+        }
+    }
+}
