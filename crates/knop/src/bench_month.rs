@@ -150,17 +150,21 @@ struct Read {
     file: knop_bank::camt053::File,
     plan: knop_bank::booking::ImportPlan,
     seconds: f64,
+    /// Of `seconds`, reading the XML (the rest: planning the transfers).
+    parse_s: f64,
 }
 
 fn read(path: &std::path::Path) -> Result<Read> {
     let t0 = Instant::now();
     let file = knop_bank::camt053::parse(&std::fs::read(path)?)
         .with_context(|| path.display().to_string())?;
+    let parse_s = t0.elapsed().as_secs_f64();
     let plan = plan_import(&file, FOUNDATION)?;
     Ok(Read {
         file,
         plan,
         seconds: t0.elapsed().as_secs_f64(),
+        parse_s,
     })
 }
 
@@ -525,7 +529,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     // (the ledger takes entries in order, one writer).
     let t0 = Instant::now();
     let (mut matched, mut suspense, mut transfers) = (0u64, 0u64, 0u64);
-    let (mut read_s, mut match_s, mut book_s) = (0.0, 0.0, 0.0);
+    let (mut read_s, mut parse_s, mut match_s, mut book_s) = (0.0, 0.0, 0.0, 0.0);
     std::thread::scope(|scope| -> Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Read>>(0);
         let files = &files;
@@ -541,6 +545,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         for read in rx {
             let r = read?;
             read_s += r.seconds;
+            parse_s += r.parse_s;
             let t1 = Instant::now();
             let fits = match_lines(&r, &index);
             match_s += t1.elapsed().as_secs_f64();
@@ -565,6 +570,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     })?;
     stages.insert("import_and_match".into(), secs(t0.elapsed().as_secs_f64()));
     stages.insert("import_read_cpu".into(), secs(read_s));
+    stages.insert("import_read_xml_cpu".into(), secs(parse_s));
     stages.insert("match_cpu".into(), secs(match_s));
     stages.insert("import_and_match_book_cpu".into(), secs(book_s));
     let index_bytes = index.len() * 12;
@@ -669,11 +675,13 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                 let read = knop_bank::camt053::parse(&xml)
                     .map_err(anyhow::Error::from)
                     .and_then(|file| {
+                        let parse_s = t1.elapsed().as_secs_f64();
                         let plan = plan_import(&file, FOUNDATION)?;
                         Ok(Read {
                             file,
                             plan,
                             seconds: t1.elapsed().as_secs_f64(),
+                            parse_s,
                         })
                     });
                 let failed = read.is_err();
