@@ -366,6 +366,28 @@ fn bank_lines_of(n: usize, chunk: &[u64], from: Date, through: Date) -> Vec<Entr
     entries
 }
 
+/// Progress on standard error, at most every two seconds (the JSON goes to standard output).
+struct Progress {
+    last: Instant,
+}
+
+impl Progress {
+    fn new() -> Self {
+        Self {
+            last: Instant::now(),
+        }
+    }
+
+    /// Says how far `stage` is, if two seconds have passed since it last said something.
+    fn tick(&mut self, stage: &str, done: usize, total: usize) {
+        if self.last.elapsed().as_secs() >= 2 {
+            self.last = Instant::now();
+            let pct = done.saturating_mul(100) / total.max(1);
+            eprintln!("bench month-end: {stage} {}%", pct.min(100));
+        }
+    }
+}
+
 /// Submits transfers in entries of at most the batch limit.
 fn book(
     node: &mut Node,
@@ -476,6 +498,9 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     let mut files = vec![];
     let mut balance = 0i64;
     let mut bank_lines = 0u64;
+    let mut progress = Progress::new();
+    let file_count = ids.len().div_ceil(a.per_file as usize);
+    let per_file_lines = a.per_file as usize * 7;
     // The lines are made on a second thread, a file ahead of the writing on this one; the
     // foundation builds its candidate index meanwhile (step 3 needs it), on a third.
     let households = a.households;
@@ -512,6 +537,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                 write_v02(&stmt, &format!("BENCH-{n}"), "2026-03-31T18:00:00"),
             )?;
             files.push(path);
+            progress.tick("bank files", files.len(), file_count);
         }
         indexer
             .join()
@@ -543,6 +569,11 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             }
         });
         for read in rx {
+            progress.tick(
+                "import and match",
+                matched as usize + suspense as usize,
+                files.len() * per_file_lines,
+            );
             let r = read?;
             read_s += r.seconds;
             parse_s += r.parse_s;
@@ -601,6 +632,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     // Runs are chosen and their pain.001 files written on a second thread; this one reserves
     // them on the ledger, a chunk behind.
     let per = a.per_file as usize;
+    let mut chunks_done = 0usize;
     let orders = std::thread::scope(|scope| -> Result<_> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Runs>>(0);
         let (ids, held, days, mirror, dir) = (&ids, &held, &days, &mirror, tmp.path());
@@ -627,6 +659,8 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         });
         for runs in rx {
             let r = runs?;
+            chunks_done += 1;
+            progress.tick("payment runs", chunks_done, ids.len().div_ceil(per));
             alloc_s += r.choose_s;
             pain_s += r.pain_s;
             let t1 = Instant::now();
@@ -691,6 +725,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             }
         });
         for read in rx {
+            progress.tick("confirming statements", posted as usize, payments as usize);
             let (r, bank) = read?;
             bank_s += bank;
             read_s += r.seconds;
