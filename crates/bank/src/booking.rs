@@ -303,35 +303,30 @@ pub fn payment_pending(
 
 /// Posts the pending payment in full when the statement shows it left the bank.
 pub fn payment_post(end_to_end_id: &str) -> Transfer {
-    let id = payment_posted_id(end_to_end_id);
-    Transfer {
-        pending_id: payment_id(end_to_end_id),
-        currency: 0,
-        code: 0,
-        ..Transfer::eur(
-            id,
-            0,
-            0,
-            knop_book::Cents(0),
-            knop_book::TransferFlags::POST_PENDING,
-        )
-    }
+    payment_resolution(
+        payment_posted_id(end_to_end_id),
+        end_to_end_id,
+        knop_book::TransferFlags::POST_PENDING,
+    )
 }
 
 /// Voids the reservation of the payment with this EndToEndId (the bank rejected it).
 pub fn payment_void(end_to_end_id: &str) -> Transfer {
-    let id = derive_id("payment-voided", &[end_to_end_id.as_bytes()]);
+    payment_resolution(
+        derive_id("payment-voided", &[end_to_end_id.as_bytes()]),
+        end_to_end_id,
+        knop_book::TransferFlags::VOID_PENDING,
+    )
+}
+
+/// The post or void (`flag`) `id` of the payment's reservation, in full: accounts, amount,
+/// currency and code are taken from the pending transfer.
+fn payment_resolution(id: u128, end_to_end_id: &str, flag: u16) -> Transfer {
     Transfer {
         pending_id: payment_id(end_to_end_id),
         currency: 0,
         code: 0,
-        ..Transfer::eur(
-            id,
-            0,
-            0,
-            knop_book::Cents(0),
-            knop_book::TransferFlags::VOID_PENDING,
-        )
+        ..Transfer::eur(id, 0, 0, knop_book::Cents(0), flag)
     }
 }
 
