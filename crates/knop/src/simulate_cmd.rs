@@ -422,7 +422,7 @@ pub fn pipeline(
     counsellor: &dyn Fn(usize) -> String,
 ) -> Result<Pipeline> {
     use knop_bank::booking::{household_account, plan_import, Mirror};
-    use knop_ledger::entry::{OrgName, SignedEntry};
+    use knop_ledger::entry::OrgName;
     use knop_state::{Command, HouseholdCommand, Role};
     let op = crate::location::new_key("knop.sim/ledger")?;
     let store = knop_store::FileStore::create(
@@ -435,20 +435,13 @@ pub fn pipeline(
     let mut node = knop_node::Node::init(Box::new(store), op.clone(), 1, knop_node::os_salts())?;
     let org = crate::location::new_key("stichting")?;
     let mut ts = 2u64;
+    // Entries get consecutive timestamps: the simulation's ledger does not follow the clock.
     let mut submit = |node: &mut knop_node::Node,
                       key: &knop_ledger::note::NoteKey,
                       cmd: Command|
      -> Result<()> {
         ts += 1;
-        let entry = SignedEntry::sign(
-            OrgName::parse(key.key_name())?,
-            ts,
-            cmd.encode(),
-            key.signing_key(),
-        );
-        node.submit(&[entry])?
-            .remove(0)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        knop_serve::ops::submit(node, key, ts, &cmd)?.map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(())
     };
     submit(
