@@ -155,9 +155,13 @@ struct Read {
 }
 
 fn read(path: &std::path::Path) -> Result<Read> {
+    read_bytes(&std::fs::read(path)?).with_context(|| path.display().to_string())
+}
+
+/// Reads a statement and plans its transfers.
+fn read_bytes(xml: &[u8]) -> Result<Read> {
     let t0 = Instant::now();
-    let file = knop_bank::camt053::parse(&std::fs::read(path)?)
-        .with_context(|| path.display().to_string())?;
+    let file = knop_bank::camt053::parse(xml)?;
     let parse_s = t0.elapsed().as_secs_f64();
     let plan = plan_import(&file, FOUNDATION)?;
     Ok(Read {
@@ -693,19 +697,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                     }
                 };
                 let bank = t1.elapsed().as_secs_f64();
-                let t1 = Instant::now();
-                let read = knop_bank::camt053::parse(&xml)
-                    .map_err(anyhow::Error::from)
-                    .and_then(|file| {
-                        let parse_s = t1.elapsed().as_secs_f64();
-                        let plan = plan_import(&file, FOUNDATION)?;
-                        Ok(Read {
-                            file,
-                            plan,
-                            seconds: t1.elapsed().as_secs_f64(),
-                            parse_s,
-                        })
-                    });
+                let read = read_bytes(&xml);
                 let failed = read.is_err();
                 if tx.send(read.map(|r| (r, bank))).is_err() || failed {
                     break;
