@@ -42,8 +42,9 @@ pub struct Index {
     /// `dir[b]` is the first key whose top `bits` bits are at least `b`; one more entry at the end.
     dir: Vec<u32>,
     bits: u32,
-    /// Distinct byte lengths of the normalised references, ascending.
-    reference_lengths: Vec<usize>,
+    /// Distinct byte lengths of the normalised references, ascending, each with `BASE` to the
+    /// power length − 1 (what the rolling hash takes off for the byte leaving the window).
+    reference_lengths: Vec<(usize, u64)>,
     /// Plans with an income that fits any income line.
     always: Vec<u32>,
 }
@@ -127,7 +128,10 @@ impl Index {
             plans,
             dir,
             bits,
-            reference_lengths: lengths.into_iter().collect(),
+            reference_lengths: lengths
+                .into_iter()
+                .map(|len| (len, (1..len).fold(1u64, |p, _| p.wrapping_mul(BASE))))
+                .collect(),
             always,
         }
     }
@@ -179,11 +183,10 @@ impl Index {
 
     /// Looks up every substring of `text` whose length a reference has (Rabin–Karp).
     fn scan_references(&self, text: &[u8], out: &mut Vec<u32>) {
-        for &len in &self.reference_lengths {
+        for &(len, top) in &self.reference_lengths {
             if len > text.len() {
                 break;
             }
-            let top = (1..len).fold(1u64, |p, _| p.wrapping_mul(BASE));
             let mut h = poly(&text[..len]);
             self.lookup(key(REFERENCE, len, h), out);
             for i in len..text.len() {
