@@ -329,11 +329,7 @@ pub fn plan_of(
             t("onbekend huishouden", "unknown household")
         )
     })?;
-    Ok(knop_budget::Plan {
-        opening_balance_cents,
-        agreements: h.agreements.values().cloned().collect(),
-        household: Some(household.to_string()),
-    })
+    Ok(h.plan(household, opening_balance_cents))
 }
 
 /// Where a household's plan comes from: a plan file, or a household on the ledger.

@@ -505,11 +505,7 @@ pub fn pipeline(
         for (i, _) in s.households.iter().enumerate() {
             let household = (i + 1) as u128;
             let h = &node.state().households()[&household];
-            let hplan = knop_budget::Plan {
-                opening_balance_cents: 0,
-                agreements: h.agreements.values().cloned().collect(),
-                household: Some(household.to_string()),
-            };
+            let hplan = h.plan(household, 0);
             let m = knop_serve::matching::match_file(&file, &hplan, today);
             let picked: Vec<_> = m
                 .lines

@@ -1291,16 +1291,7 @@ pub(crate) fn suspense(app: &App, p: &Principal) -> ApiResult<Vec<SuspenseLine>>
         .households()
         .iter()
         .filter(|(id, h)| p.role.may_see_household(**id, &h.counsellor))
-        .map(|(id, h)| {
-            (
-                *id,
-                knop_budget::Plan {
-                    opening_balance_cents: 0,
-                    agreements: h.agreements.values().cloned().collect(),
-                    household: Some(id.to_string()),
-                },
-            )
-        })
+        .map(|(id, h)| (*id, h.plan(*id, 0)))
         .collect();
     let mut out = vec![];
     for f in suspense_lines(app, st.book()) {

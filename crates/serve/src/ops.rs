@@ -238,14 +238,7 @@ pub fn match_all(
         .households()
         .iter()
         .filter(|(_, h)| h.active_at(now_ms) && !h.agreements.is_empty())
-        .map(|(id, h)| {
-            let plan = knop_budget::Plan {
-                opening_balance_cents: 0,
-                agreements: h.agreements.values().cloned().collect(),
-                household: Some(id.to_string()),
-            };
-            (*id, plan)
-        })
+        .map(|(id, h)| (*id, h.plan(*id, 0)))
         .unzip();
     let lines: Vec<_> = positions
         .iter()

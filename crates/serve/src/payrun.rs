@@ -349,11 +349,7 @@ pub fn make(
     }
     let snap = crate::views::snapshot(node.state(), household)
         .ok_or_else(|| RunError::Invalid(format!("household {household} is not on the ledger")))?;
-    let mut plan = Plan {
-        opening_balance_cents: 0,
-        agreements: snap.state.agreements.values().cloned().collect(),
-        household: Some(household.to_string()),
-    };
+    let mut plan = snap.state.plan(household, 0);
     if resident_account {
         // Living money goes to the resident's own account, which the vault holds.
         for a in plan

@@ -74,11 +74,7 @@ pub fn visible_snapshots(state: &State, role: &crate::Role) -> Vec<Snapshot> {
 impl Snapshot {
     /// The household's plan, starting from its balance in the book.
     pub fn plan(&self) -> Plan {
-        Plan {
-            opening_balance_cents: self.balance_cents,
-            agreements: self.state.agreements.values().cloned().collect(),
-            household: Some(self.household.to_string()),
-        }
+        self.state.plan(self.household, self.balance_cents)
     }
 
     fn label(&self, agreement: &str) -> String {

@@ -134,6 +134,16 @@ pub struct HouseholdState {
 }
 
 impl HouseholdState {
+    /// The household's plan: its current agreements, from `opening_balance_cents`, scoped to
+    /// `household` (which its payments' EndToEndIds derive from).
+    pub fn plan(&self, household: u128, opening_balance_cents: i64) -> knop_budget::Plan {
+        knop_budget::Plan {
+            opening_balance_cents,
+            agreements: self.agreements.values().cloned().collect(),
+            household: Some(household.to_string()),
+        }
+    }
+
     /// Whether the opt-in holds at `at_ms` (not withdrawn by then).
     pub fn active_at(&self, at_ms: u64) -> bool {
         self.revoked_effective_ms.is_none_or(|r| at_ms < r)
