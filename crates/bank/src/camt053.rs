@@ -5,7 +5,7 @@
 //! `Refs/EndToEndId`, `Refs/MndtId`, `RltdPties`, `RmtInf`). Amounts are signed cents:
 //! `CRDT` adds to the account, `DBIT` takes from it.
 
-use crate::xml::{parse_streaming, Element};
+use crate::xml::{parse_streaming, El};
 use crate::{parse_amount, BankError};
 
 /// A parsed camt.053 file.
@@ -113,7 +113,7 @@ fn field(line: usize, field: &str, why: impl Into<String>) -> BankError {
 
 /// The camt.053 version named by the root's namespace, and a warning for a version read like
 /// another; an error for another message.
-fn version_of(root: &Element) -> Result<(String, Option<String>), BankError> {
+fn version_of(root: El) -> Result<(String, Option<String>), BankError> {
     let version = root
         .attr("xmlns")
         .and_then(|ns| ns.rsplit(':').next())
@@ -145,56 +145,63 @@ pub fn parse(input: &[u8]) -> Result<File, BankError> {
     let mut statements: Vec<Statement> = Vec::new();
     let mut warnings = Vec::new();
     let mut checked = false;
-    let root = parse_streaming(input, |up, el| {
+    let tree = parse_streaming(input, |tree, up, id| {
+        let el = tree.get(id);
         let in_statement = |depth: usize| {
             up.len() == depth
-                && up[2].name == "BkToCstmrStmt"
-                && (depth == 3 || up[3].name == "Stmt")
+                && tree.get(up[2]).is("BkToCstmrStmt")
+                && (depth == 3 || tree.get(up[3]).is("Stmt"))
         };
-        let streamed = match el.name.as_str() {
-            "Ntry" | "Bal" => in_statement(4),
-            "Stmt" => in_statement(3),
-            _ => false,
+        let streamed = if el.is("Ntry") || el.is("Bal") {
+            in_statement(4)
+        } else {
+            el.is("Stmt") && in_statement(3)
         };
         if !streamed {
-            return Ok(Some(el));
+            return Ok(true);
         }
         if !checked {
             // Another message's entries are not read as a statement's.
-            version_of(&up[1])?;
+            version_of(tree.get(up[1]))?;
             checked = true;
         }
-        match el.name.as_str() {
-            "Ntry" => entries.push(entry(&el)?),
-            "Bal" => match balance(&el)? {
+        if el.is("Ntry") {
+            entries.push(entry(el)?);
+        } else if el.is("Bal") {
+            match balance(el)? {
                 Some(b) => balances.push(b),
-                None => warnings.push(format!("line {}: balance without amount skipped", el.line)),
-            },
-            _ => statements.push(statement(
-                &el,
+                None => warnings.push(format!(
+                    "line {}: balance without amount skipped",
+                    el.line()
+                )),
+            }
+        } else {
+            statements.push(statement(
+                el,
                 std::mem::take(&mut balances),
                 std::mem::take(&mut entries),
                 &mut warnings,
-            )?),
+            )?);
         }
-        Ok(None)
+        Ok(false)
     })?;
+    let root = tree.root();
     let stmt_root = root
         .child("BkToCstmrStmt")
         .ok_or_else(|| BankError::NotCamt053 {
             found: format!(
                 "root <{}> without <BkToCstmrStmt> (namespace {:?})",
-                root.name,
+                root.name(),
                 root.attr("xmlns")
                     .and_then(|ns| ns.rsplit(':').next())
                     .unwrap_or("")
             ),
         })?;
-    let (version, warning) = version_of(&root)?;
+    let (version, warning) = version_of(root)?;
     warnings.splice(0..0, warning);
     if statements.is_empty() {
         return Err(field(
-            stmt_root.line,
+            stmt_root.line(),
             "BkToCstmrStmt/Stmt",
             "no statement in the file (at least one <Stmt> is required)",
         ));
@@ -208,14 +215,14 @@ pub fn parse(input: &[u8]) -> Result<File, BankError> {
 }
 
 fn statement(
-    s: &Element,
+    s: El,
     balances: Vec<Balance>,
     entries: Vec<Entry>,
     warnings: &mut Vec<String>,
 ) -> Result<Statement, BankError> {
     let id = s
         .text_at(&["Id"])
-        .ok_or_else(|| field(s.line, "Stmt/Id", "missing"))?
+        .ok_or_else(|| field(s.line(), "Stmt/Id", "missing"))?
         .to_owned();
     let account = s
         .text_at(&["Acct", "Id", "IBAN"])
@@ -236,36 +243,36 @@ fn statement(
         currency: s.text_at(&["Acct", "Ccy"]).map(str::to_owned),
         balances,
         entries,
-        line: s.line,
+        line: s.line(),
     })
 }
 
 /// Reads `Amt` + `CdtDbtInd` of `e` as signed cents; `None` when there is no `Amt` at all.
-fn signed_amount(e: &Element, path: &str) -> Result<Option<(i64, String)>, BankError> {
+fn signed_amount(e: El, path: &str) -> Result<Option<(i64, String)>, BankError> {
     let Some(amt) = e.child("Amt") else {
         return Ok(None);
     };
     let ccy = amt
         .attr("Ccy")
-        .ok_or_else(|| field(amt.line, &format!("{path}/Amt"), "no Ccy attribute"))?;
-    let cents =
-        parse_amount(&amt.text, ccy).map_err(|why| field(amt.line, &format!("{path}/Amt"), why))?;
+        .ok_or_else(|| field(amt.line(), &format!("{path}/Amt"), "no Ccy attribute"))?;
+    let cents = parse_amount(amt.text(), ccy)
+        .map_err(|why| field(amt.line(), &format!("{path}/Amt"), why))?;
     let sign = match e.text_at(&["CdtDbtInd"]) {
         Some("CRDT") => 1,
         Some("DBIT") => -1,
         Some(other) => {
             return Err(field(
-                e.line,
+                e.line(),
                 &format!("{path}/CdtDbtInd"),
                 format!("expected CRDT or DBIT, found {other:?}"),
             ))
         }
-        None => return Err(field(e.line, &format!("{path}/CdtDbtInd"), "missing")),
+        None => return Err(field(e.line(), &format!("{path}/CdtDbtInd"), "missing")),
     };
     Ok(Some((sign * cents, ccy.to_owned())))
 }
 
-fn balance(b: &Element) -> Result<Option<Balance>, BankError> {
+fn balance(b: El) -> Result<Option<Balance>, BankError> {
     let Some((cents, currency)) = signed_amount(b, "Stmt/Bal")? else {
         return Ok(None);
     };
@@ -286,9 +293,9 @@ fn balance(b: &Element) -> Result<Option<Balance>, BankError> {
     }))
 }
 
-fn entry(n: &Element) -> Result<Entry, BankError> {
-    let (cents, currency) =
-        signed_amount(n, "Stmt/Ntry")?.ok_or_else(|| field(n.line, "Stmt/Ntry/Amt", "missing"))?;
+fn entry(n: El) -> Result<Entry, BankError> {
+    let (cents, currency) = signed_amount(n, "Stmt/Ntry")?
+        .ok_or_else(|| field(n.line(), "Stmt/Ntry/Amt", "missing"))?;
     let reversal = matches!(n.text_at(&["RvslInd"]), Some("true") | Some("1"));
     let status = n
         .text_at(&["Sts", "Cd"])
@@ -325,18 +332,18 @@ fn entry(n: &Element) -> Result<Entry, BankError> {
         servicer_reference: n.text_at(&["AcctSvcrRef"]).map(str::to_owned),
         bank_code,
         details,
-        line: n.line,
+        line: n.line(),
     })
 }
 
-fn party_name(p: Option<&Element>) -> Option<String> {
+fn party_name(p: Option<El>) -> Option<String> {
     let p = p?;
     p.text_at(&["Nm"])
         .or_else(|| p.text_at(&["Pty", "Nm"]))
         .map(str::to_owned)
 }
 
-fn tx_details(tx: &Element, credit: bool) -> Result<Details, BankError> {
+fn tx_details(tx: El, credit: bool) -> Result<Details, BankError> {
     let parties = tx.child("RltdPties");
     let (party, account) = if credit {
         ("Dbtr", "DbtrAcct")
@@ -358,7 +365,7 @@ fn tx_details(tx: &Element, credit: bool) -> Result<Details, BankError> {
         .map(str::to_owned);
     let ustrd: Vec<&str> = tx
         .child("RmtInf")
-        .map(|r| r.all("Ustrd").map(|u| u.text.as_str()).collect())
+        .map(|r| r.all("Ustrd").map(|u| u.text()).collect())
         .unwrap_or_default();
     let remittance = if ustrd.is_empty() {
         tx.text_at(&["RmtInf", "Strd", "CdtrRefInf", "Ref"])
@@ -374,9 +381,9 @@ fn tx_details(tx: &Element, credit: bool) -> Result<Details, BankError> {
         Some(amt) => {
             let ccy = amt
                 .attr("Ccy")
-                .ok_or_else(|| field(amt.line, "TxDtls/Amt", "no Ccy attribute"))?;
-            let c =
-                parse_amount(&amt.text, ccy).map_err(|why| field(amt.line, "TxDtls/Amt", why))?;
+                .ok_or_else(|| field(amt.line(), "TxDtls/Amt", "no Ccy attribute"))?;
+            let c = parse_amount(amt.text(), ccy)
+                .map_err(|why| field(amt.line(), "TxDtls/Amt", why))?;
             Some(if credit { c } else { -c })
         }
         None => None,

@@ -5,7 +5,7 @@
 //! Read by path over the same bounded element tree as camt.053, so prefixes, versions and the
 //! order of optional blocks do not matter. Only what knop acts on is kept.
 
-use crate::xml::{parse as parse_xml, Element};
+use crate::xml::{parse as parse_xml, El};
 use crate::BankError;
 
 /// One transaction's status.
@@ -43,9 +43,9 @@ impl Report {
     }
 }
 
-fn field(e: &Element, path: &str, why: &str) -> BankError {
+fn field(e: El, path: &str, why: &str) -> BankError {
     BankError::Field {
-        line: e.line,
+        line: e.line(),
         field: path.into(),
         why: why.into(),
     }
@@ -53,19 +53,20 @@ fn field(e: &Element, path: &str, why: &str) -> BankError {
 
 /// Reads a pain.002 document.
 pub fn parse(input: &[u8]) -> Result<Report, BankError> {
-    let root = parse_xml(input)?;
+    let tree = parse_xml(input)?;
+    let root = tree.root();
     let ns = root.attr("xmlns").unwrap_or("");
     let version = ns.rsplit(':').next().unwrap_or("");
     if !version.is_empty() && !version.starts_with("pain.002.001.") {
         return Err(field(
-            &root,
+            root,
             "Document/@xmlns",
             &format!("namespace {version}: expected pain.002.001.*"),
         ));
     }
     let rpt = root.child("CstmrPmtStsRpt").ok_or_else(|| {
         field(
-            &root,
+            root,
             "CstmrPmtStsRpt",
             "missing: not a payment status report",
         )
@@ -105,7 +106,7 @@ pub fn parse(input: &[u8]) -> Result<Report, BankError> {
                 end_to_end_id: e2e.to_owned(),
                 status: status.to_owned(),
                 reason: tx.text_at(&["StsRsnInf", "Rsn", "Cd"]).map(str::to_owned),
-                line: tx.line,
+                line: tx.line(),
             });
         }
     }

@@ -1,8 +1,15 @@
 //! A small element tree over quick-xml, so that statements can be read by path while staying
 //! lenient about what real banks put around the fields (namespace prefixes, stray text, order).
 //!
+//! The tree is an arena: elements are rows of one vector, linked to their first child and next
+//! sibling by index, and names and text borrow from the input unless an entity had to be
+//! replaced. Reading a statement entry therefore allocates nothing per element; a streaming
+//! reader that drops each entry after turning it into data reuses the same rows for the next.
+//!
 //! Limits: the input size, the nesting depth and the number of elements are bounded; every
 //! element remembers the line it starts on, for error messages.
+
+use std::borrow::Cow;
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
@@ -13,60 +20,152 @@ use crate::BankError;
 pub const FILE_BYTES_MAX: usize = 64 * 1024 * 1024;
 const DEPTH_MAX: usize = 64;
 const ELEMENTS_MAX: usize = 4_000_000;
+const NONE: u32 = u32::MAX;
 
-/// One element: local name (namespace prefix dropped), attributes, text, children, line.
-#[derive(Debug, Default)]
-pub struct Element {
-    /// Local name.
-    pub name: String,
-    /// Attributes by local name.
-    pub attrs: Vec<(String, String)>,
-    /// Text content directly inside (trimmed).
-    pub text: String,
-    /// Child elements in order.
-    pub children: Vec<Element>,
-    /// Line of the start tag (1-based).
-    pub line: usize,
+/// The index of an element in its [`Tree`].
+pub type NodeId = u32;
+
+#[derive(Debug)]
+struct Node<'a> {
+    /// Local name (namespace prefix dropped).
+    name: Cow<'a, [u8]>,
+    /// Text directly inside, each piece trimmed.
+    text: Cow<'a, str>,
+    line: usize,
+    first_child: u32,
+    last_child: u32,
+    next: u32,
+    /// This element's attributes are `attrs[attrs_start..attrs_end]`.
+    attrs_start: u32,
+    attrs_end: u32,
 }
 
-impl Element {
+/// Elements read from one document; see [`El`] for reading them.
+#[derive(Debug)]
+pub struct Tree<'a> {
+    nodes: Vec<Node<'a>>,
+    /// Attributes by local name, of all elements, in document order.
+    attrs: Vec<(Cow<'a, [u8]>, Cow<'a, str>)>,
+    root: u32,
+}
+
+/// One element of a [`Tree`]: its local name, attributes, text, children and line.
+#[derive(Debug, Clone, Copy)]
+pub struct El<'t, 'a> {
+    tree: &'t Tree<'a>,
+    id: u32,
+}
+
+impl<'a> Tree<'a> {
+    /// The document's root element.
+    pub fn root(&self) -> El<'_, 'a> {
+        self.get(self.root)
+    }
+
+    /// The element with this id.
+    ///
+    /// # Panics
+    /// If the id is not of this tree (ids come only from the reader that built it).
+    pub fn get(&self, id: NodeId) -> El<'_, 'a> {
+        assert!(
+            (id as usize) < self.nodes.len(),
+            "element id of another tree"
+        );
+        El { tree: self, id }
+    }
+}
+
+impl<'t, 'a> El<'t, 'a> {
+    fn node(&self) -> &'t Node<'a> {
+        &self.tree.nodes[self.id as usize]
+    }
+
+    /// Local name (namespace prefix dropped); not UTF-8 shows as replacement characters.
+    pub fn name(&self) -> Cow<'t, str> {
+        String::from_utf8_lossy(&self.node().name)
+    }
+
+    /// Whether the local name is `name`.
+    pub fn is(&self, name: &str) -> bool {
+        *self.node().name == *name.as_bytes()
+    }
+
+    /// Text content directly inside (each piece trimmed).
+    pub fn text(&self) -> &'t str {
+        &self.node().text
+    }
+
+    /// Line of the start tag (1-based).
+    pub fn line(&self) -> usize {
+        self.node().line
+    }
+
+    /// Child elements in order.
+    pub fn children(&self) -> impl Iterator<Item = El<'t, 'a>> + 't {
+        let tree = self.tree;
+        let mut id = self.node().first_child;
+        std::iter::from_fn(move || {
+            let el = (id != NONE).then_some(El { tree, id })?;
+            id = tree.nodes[id as usize].next;
+            Some(el)
+        })
+    }
+
     /// The first child with this local name.
-    pub fn child(&self, name: &str) -> Option<&Element> {
-        self.children.iter().find(|c| c.name == name)
+    pub fn child(&self, name: &str) -> Option<El<'t, 'a>> {
+        self.children().find(|c| c.is(name))
     }
 
     /// All children with this local name.
-    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
-        self.children.iter().filter(move |c| c.name == name)
+    pub fn all<'n>(&self, name: &'n str) -> impl Iterator<Item = El<'t, 'a>> + 'n
+    where
+        't: 'n,
+    {
+        self.children().filter(move |c| c.is(name))
     }
 
-    /// The element at a path of local names, e.g. `["Acct", "Id", "IBAN"]`.
-    pub fn at(&self, path: &[&str]) -> Option<&Element> {
-        path.iter().try_fold(self, |e, name| e.child(name))
+    /// The element at a path of local names, e.g. `["Acct", "Id", "IBAN"]`, each step the
+    /// first child of that name.
+    pub fn at(&self, path: &[&str]) -> Option<El<'t, 'a>> {
+        path.iter().try_fold(*self, |e, name| e.child(name))
     }
 
     /// The trimmed text at a path, if present and not empty.
-    pub fn text_at(&self, path: &[&str]) -> Option<&str> {
-        self.at(path)
-            .map(|e| e.text.as_str())
-            .filter(|t| !t.is_empty())
+    pub fn text_at(&self, path: &[&str]) -> Option<&'t str> {
+        self.at(path).map(|e| e.text()).filter(|t| !t.is_empty())
     }
 
     /// An attribute by local name.
-    pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
+    pub fn attr(&self, name: &str) -> Option<&'t str> {
+        let n = self.node();
+        self.tree.attrs[n.attrs_start as usize..n.attrs_end as usize]
             .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+            .find(|(k, _)| **k == *name.as_bytes())
+            .map(|(_, v)| &**v)
     }
 }
 
-fn local(name: &[u8]) -> String {
-    let name = match name.iter().rposition(|&b| b == b':') {
+/// Where `part` starts in `input`, when it is a slice of it (quick-xml hands out slices of
+/// the input it reads from); comparing addresses needs no unsafe code.
+fn offset_in(input: &[u8], part: &[u8]) -> Option<usize> {
+    let start = (part.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
+    let inside = input.get(start..start.wrapping_add(part.len()))?;
+    (inside.as_ptr() == part.as_ptr()).then_some(start)
+}
+
+/// `part` as a slice of `input` when it lies inside it, else a copy.
+fn borrowed<'a>(input: &'a [u8], part: &[u8]) -> Cow<'a, [u8]> {
+    match offset_in(input, part) {
+        Some(start) => Cow::Borrowed(&input[start..start + part.len()]),
+        None => Cow::Owned(part.to_vec()),
+    }
+}
+
+fn local(name: &[u8]) -> &[u8] {
+    match name.iter().rposition(|&b| b == b':') {
         Some(i) => &name[i + 1..],
         None => name,
-    };
-    String::from_utf8_lossy(name).into_owned()
+    }
 }
 
 fn line_of(input: &[u8], pos: usize) -> usize {
@@ -92,111 +191,264 @@ impl Lines {
     }
 }
 
-/// Parses a whole document into its root element.
-pub fn parse(input: &[u8]) -> Result<Element, BankError> {
-    parse_streaming(input, |_, el| Ok(Some(el)))
+/// Appends a trimmed piece of text to an element's text, borrowing while it is the only piece.
+fn add_text<'a>(to: &mut Cow<'a, str>, piece: Cow<'a, str>) {
+    let piece = match piece {
+        Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+        Cow::Owned(s) if s.trim().len() == s.len() => Cow::Owned(s),
+        Cow::Owned(s) => Cow::Owned(s.trim().to_owned()),
+    };
+    if to.is_empty() {
+        *to = piece;
+    } else {
+        to.to_mut().push_str(&piece);
+    }
 }
 
-/// Parses a document, handing every element to `on_close` as it closes, with its ancestors
-/// (`ancestors[0]` is a nameless holder of the root, `ancestors[1]` the root element, each
-/// without the children already handed on). What `on_close` returns is attached to the parent;
-/// `None` drops the element, so a reader can turn each large repeated element (a statement
-/// entry) into its own data at once and the tree never holds the whole file.
-pub fn parse_streaming(
-    input: &[u8],
-    mut on_close: impl FnMut(&[Element], Element) -> Result<Option<Element>, BankError>,
-) -> Result<Element, BankError> {
+/// Parses a whole document into its tree.
+pub fn parse(input: &[u8]) -> Result<Tree<'_>, BankError> {
+    parse_streaming(input, |_, _, _| Ok(true))
+}
+
+/// Parses a document, calling `on_close(tree, ancestors, element)` for every element as it
+/// closes. `ancestors[0]` is a nameless holder of the root, `ancestors[1]` the root element;
+/// each holds only the children closed and kept so far. `Ok(true)` keeps the element in its
+/// parent; `Ok(false)` drops it with everything inside, so a reader can turn each large
+/// repeated element (a statement entry) into its own data at once and the tree never holds the
+/// whole file.
+pub fn parse_streaming<'a>(
+    input: &'a [u8],
+    mut on_close: impl FnMut(&Tree<'a>, &[NodeId], NodeId) -> Result<bool, BankError>,
+) -> Result<Tree<'a>, BankError> {
     if input.len() > FILE_BYTES_MAX {
         return Err(BankError::TooLarge { bytes: input.len() });
     }
     let mut reader = Reader::from_reader(input);
     reader.config_mut().trim_text(true);
-    let mut stack: Vec<Element> = vec![Element::default()];
+    let mut tree = Tree {
+        nodes: Vec::with_capacity(64),
+        attrs: Vec::new(),
+        root: NONE,
+    };
+    let new_node = |name, line, attrs_start| Node {
+        name,
+        text: Cow::Borrowed(""),
+        line,
+        first_child: NONE,
+        last_child: NONE,
+        next: NONE,
+        attrs_start,
+        attrs_end: attrs_start,
+    };
+    tree.nodes.push(new_node(Cow::Borrowed(&[]), 1, 0));
+    let mut stack: Vec<NodeId> = vec![0];
     let mut count = 0usize;
     let mut lines = Lines { pos: 0, line: 1 };
     loop {
         let pos = reader.buffer_position() as usize;
-        let line = lines.at(input, pos);
+        let mut line = lines.at(input, pos);
         // Events borrow from the input: nothing is copied into a buffer first.
         let event = reader.read_event().map_err(|e| BankError::Xml {
             line: line_of(input, reader.error_position() as usize),
             why: e.to_string(),
         })?;
         let bad = |why: String| BankError::Xml { line, why };
-        match event {
+        let (closed, parent) = match event {
             Event::Start(s) | Event::Empty(s) if stack.len() > DEPTH_MAX => {
                 return Err(bad(format!(
                     "elements nested deeper than {DEPTH_MAX} at <{}>",
-                    local(s.name().as_ref())
+                    String::from_utf8_lossy(local(s.name().as_ref()))
                 )))
             }
             Event::Start(ref s) | Event::Empty(ref s) => {
+                // The tag's own line, not the end of what came before (whitespace between
+                // elements is skipped by the same read).
+                if let Some(at) = offset_in(input, s.name().as_ref()) {
+                    line = lines.at(input, at);
+                }
+                let bad = |why: String| BankError::Xml { line, why };
                 count += 1;
                 if count > ELEMENTS_MAX {
                     return Err(bad(format!("more than {ELEMENTS_MAX} elements")));
                 }
-                let mut el = Element {
-                    name: local(s.name().as_ref()),
-                    line,
-                    ..Default::default()
-                };
+                let attrs_start = tree.attrs.len() as u32;
                 for a in s.attributes() {
                     let a = a.map_err(|e| bad(e.to_string()))?;
-                    let v = a
-                        .unescape_value()
-                        .map_err(|e| bad(e.to_string()))?
-                        .into_owned();
-                    el.attrs.push((local(a.key.as_ref()), v));
+                    let raw = borrowed(input, &a.value);
+                    let value = match raw {
+                        Cow::Borrowed(raw) => {
+                            let text = std::str::from_utf8(raw).map_err(|e| bad(e.to_string()))?;
+                            quick_xml::escape::unescape(text).map_err(|e| bad(e.to_string()))?
+                        }
+                        Cow::Owned(_) => Cow::Owned(
+                            a.unescape_value()
+                                .map_err(|e| bad(e.to_string()))?
+                                .into_owned(),
+                        ),
+                    };
+                    tree.attrs
+                        .push((borrowed(input, local(a.key.as_ref())), value));
                 }
+                let id = tree.nodes.len() as u32;
+                let mut node =
+                    new_node(borrowed(input, local(s.name().as_ref())), line, attrs_start);
+                node.attrs_end = tree.attrs.len() as u32;
+                tree.nodes.push(node);
                 if matches!(event, Event::Empty(_)) {
-                    if let Some(el) = on_close(&stack, el)? {
-                        stack.last_mut().expect("root").children.push(el);
-                    }
+                    (id, *stack.last().expect("holder"))
                 } else {
-                    stack.push(el);
+                    stack.push(id);
+                    continue;
                 }
             }
             Event::End(_) => {
-                let el = stack.pop().expect("quick-xml checks that end tags match");
-                if stack.is_empty() {
+                let id = stack.pop().expect("quick-xml checks that end tags match");
+                let Some(&parent) = stack.last() else {
                     return Err(bad("unbalanced end tag".into()));
-                }
-                if let Some(el) = on_close(&stack, el)? {
-                    stack.last_mut().expect("not empty").children.push(el);
-                }
+                };
+                (id, parent)
             }
             Event::Text(t) => {
                 let text = t.unescape().map_err(|e| bad(e.to_string()))?;
-                let top = stack.last_mut().expect("root");
-                top.text.push_str(text.trim());
+                let top = *stack.last().expect("holder");
+                add_text(&mut tree.nodes[top as usize].text, text);
+                continue;
             }
             Event::CData(c) => {
-                let top = stack.last_mut().expect("root");
-                top.text.push_str(String::from_utf8_lossy(&c).trim());
+                let text = match c.into_inner() {
+                    Cow::Borrowed(b) => String::from_utf8_lossy(b),
+                    Cow::Owned(b) => Cow::Owned(String::from_utf8_lossy(&b).into_owned()),
+                };
+                let top = *stack.last().expect("holder");
+                add_text(&mut tree.nodes[top as usize].text, text);
+                continue;
             }
             Event::Eof => break,
-            _ => {}
+            _ => continue,
+        };
+        if on_close(&tree, &stack, closed)? {
+            let p = &mut tree.nodes[parent as usize];
+            let last = std::mem::replace(&mut p.last_child, closed);
+            if last == NONE {
+                p.first_child = closed;
+            } else {
+                tree.nodes[last as usize].next = closed;
+            }
+        } else {
+            // Everything from `closed` on is inside it: it is the last element opened and
+            // closed, so its rows (and its attributes) are the arena's tail.
+            let attrs_start = tree.nodes[closed as usize].attrs_start as usize;
+            tree.nodes.truncate(closed as usize);
+            tree.attrs.truncate(attrs_start);
         }
     }
     if stack.len() != 1 {
+        let open = tree.get(*stack.last().expect("not empty"));
         return Err(BankError::Xml {
             line: line_of(input, input.len()),
-            why: format!(
-                "<{}> is not closed",
-                stack.last().map_or("", |e| e.name.as_str())
-            ),
+            why: format!("<{}> is not closed", open.name()),
         });
     }
-    let mut root = stack.pop().expect("root");
-    match root.children.len() {
-        1 => Ok(root.children.remove(0)),
-        0 => Err(BankError::Xml {
+    let (first, second) = {
+        let mut roots = tree.get(0).children();
+        (roots.next().map(|e| e.id), roots.next().map(|e| e.line()))
+    };
+    match (first, second) {
+        (Some(root), None) => {
+            tree.root = root;
+            Ok(tree)
+        }
+        (None, _) => Err(BankError::Xml {
             line: 1,
             why: "no root element".into(),
         }),
-        _ => Err(BankError::Xml {
-            line: root.children[1].line,
+        (Some(_), Some(line)) => Err(BankError::Xml {
+            line,
             why: "more than one root element".into(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_joins_trimmed_pieces_and_replaces_entities() {
+        let tree =
+            parse(b"<r><a>  x &amp; y <!-- c --> w <![CDATA[ <z> ]]></a><b/><a>2</a></r>").unwrap();
+        let r = tree.root();
+        assert_eq!(r.child("a").unwrap().text(), "x & yw<z>");
+        assert_eq!(
+            r.all("a").map(|a| a.text()).collect::<Vec<_>>(),
+            ["x & yw<z>", "2"]
+        );
+        assert_eq!(r.text_at(&["b"]), None, "empty text is absent");
+        assert_eq!(
+            r.children()
+                .map(|c| c.name().into_owned())
+                .collect::<Vec<_>>(),
+            ["a", "b", "a"]
+        );
+    }
+
+    #[test]
+    fn prefixes_are_dropped_from_names_and_attributes() {
+        let tree = parse(b"<p:r xmlns:p=\"u\"><p:Amt p:Ccy=\"E&amp;R\">1</p:Amt></p:r>").unwrap();
+        let amt = tree.root().at(&["Amt"]).unwrap();
+        assert!(amt.is("Amt"));
+        assert_eq!(amt.attr("Ccy"), Some("E&R"));
+        assert_eq!(amt.attr("Other"), None);
+    }
+
+    #[test]
+    fn dropped_elements_free_their_rows() {
+        let mut doc = b"<r><h>head</h>".to_vec();
+        for i in 0..1000 {
+            doc.extend_from_slice(format!("<e n=\"{i}\"><x>{i}</x><y/></e>\n").as_bytes());
+        }
+        doc.extend_from_slice(b"<t>tail</t></r>");
+        let mut most = 0;
+        let mut seen = 0;
+        let tree = parse_streaming(&doc, |tree, up, id| {
+            most = most.max(tree.nodes.len());
+            let el = tree.get(id);
+            if el.is("e") {
+                assert_eq!(el.attr("n"), Some(seen.to_string().as_str()));
+                assert_eq!(el.text_at(&["x"]), Some(seen.to_string().as_str()));
+                assert_eq!(el.line(), seen + 1);
+                assert!(tree.get(up[1]).is("r"));
+                seen += 1;
+                return Ok(false);
+            }
+            Ok(true)
+        })
+        .unwrap();
+        assert_eq!(seen, 1000);
+        assert!(most <= 6, "rows in use at most {most}");
+        let r = tree.root();
+        assert_eq!(
+            r.children().map(|c| c.text()).collect::<Vec<_>>(),
+            ["head", "tail"]
+        );
+        assert!(tree.attrs.is_empty());
+    }
+
+    #[test]
+    fn structure_errors_name_the_line() {
+        for (doc, line, why) in [
+            (&b"<a>\n<b>\n</a>"[..], 3, "expected `</b>`"),
+            (b"<a/>\n<b/>", 2, "more than one root"),
+            (b"  ", 1, "no root"),
+            (b"<a>\n<b>", 2, "<b> is not closed"),
+        ] {
+            match parse(doc) {
+                Err(BankError::Xml { line: l, why: w }) => {
+                    assert_eq!(l, line, "{w}");
+                    assert!(w.contains(why), "{w}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
     }
 }

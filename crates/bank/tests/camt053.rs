@@ -90,11 +90,11 @@ fn huishoudboekje_samples() {
 fn bad_amounts_and_structure_are_precise_errors() {
     assert_eq!(
         err("genkgo-camt053.v2.five.decimals.xml"),
-        "line 42: Stmt/Bal/Amt: \"18.150\" has 3 decimals; EUR has 2"
+        "line 43: Stmt/Bal/Amt: \"18.150\" has 3 decimals; EUR has 2"
     );
     assert_eq!(
         err("huishoudboekje-Negative_amount_CAMT.053_v1.xml"),
-        "line 61: Stmt/Ntry/Amt: \"-1251.26\" is not a non-negative decimal amount"
+        "line 62: Stmt/Ntry/Amt: \"-1251.26\" is not a non-negative decimal amount"
     );
     assert!(err("genkgo-camt053.v2.wrong.xml").contains("no statement"));
     let cases: [(&[u8], &str); 6] = [

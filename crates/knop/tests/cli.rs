@@ -647,7 +647,7 @@ fn bank_inspect_reads_camt053_and_names_bad_amounts() {
     let bad = data.join("genkgo-camt053.v2.five.decimals.xml");
     let e = fails(&["bank", "inspect", bad.to_str().unwrap()]);
     assert!(
-        e.contains("five.decimals.xml") && e.contains("line 42") && e.contains("3 decimals"),
+        e.contains("five.decimals.xml") && e.contains("line 43") && e.contains("3 decimals"),
         "{e}"
     );
     assert!(fails(&["bank", "inspect", "/nonexistent.xml"]).contains("/nonexistent.xml"));
