@@ -27,11 +27,14 @@ pub type NodeId = u32;
 
 #[derive(Debug)]
 struct Node<'a> {
-    /// Local name (namespace prefix dropped).
-    name: Cow<'a, [u8]>,
+    /// Qualified name, as written.
+    qname: Cow<'a, [u8]>,
+    /// Where the local name starts in `qname` (after the prefix and its colon).
+    local_at: u32,
     /// Text directly inside, each piece trimmed.
     text: Cow<'a, str>,
-    line: usize,
+    /// Byte offset of the start tag's name; its line is counted when asked for.
+    at: u32,
     first_child: u32,
     last_child: u32,
     next: u32,
@@ -43,6 +46,10 @@ struct Node<'a> {
 /// Elements read from one document; see [`El`] for reading them.
 #[derive(Debug)]
 pub struct Tree<'a> {
+    input: &'a [u8],
+    /// Line numbers are counted on from the last one asked for (they are asked for in
+    /// document order), so a file's newlines are counted about once.
+    lines: std::cell::Cell<Lines>,
     nodes: Vec<Node<'a>>,
     /// Attributes by local name, of all elements, in document order.
     attrs: Vec<(Cow<'a, [u8]>, Cow<'a, str>)>,
@@ -80,14 +87,19 @@ impl<'t, 'a> El<'t, 'a> {
         &self.tree.nodes[self.id as usize]
     }
 
+    fn local(&self) -> &'t [u8] {
+        let n = self.node();
+        &n.qname[n.local_at as usize..]
+    }
+
     /// Local name (namespace prefix dropped); not UTF-8 shows as replacement characters.
     pub fn name(&self) -> Cow<'t, str> {
-        String::from_utf8_lossy(&self.node().name)
+        String::from_utf8_lossy(self.local())
     }
 
     /// Whether the local name is `name`.
     pub fn is(&self, name: &str) -> bool {
-        *self.node().name == *name.as_bytes()
+        self.local() == name.as_bytes()
     }
 
     /// Text content directly inside (each piece trimmed).
@@ -97,7 +109,11 @@ impl<'t, 'a> El<'t, 'a> {
 
     /// Line of the start tag (1-based).
     pub fn line(&self) -> usize {
-        self.node().line
+        let tree = self.tree;
+        let mut lines = tree.lines.get();
+        let line = lines.at(tree.input, self.node().at as usize);
+        tree.lines.set(lines);
+        line
     }
 
     /// Child elements in order.
@@ -174,6 +190,7 @@ fn line_of(input: &[u8], pos: usize) -> usize {
 
 /// Line numbers of increasing positions, counted incrementally: counting from the start for
 /// every element made reading a file quadratic in its size.
+#[derive(Debug, Clone, Copy)]
 struct Lines {
     pos: usize,
     line: usize,
@@ -225,34 +242,42 @@ pub fn parse_streaming<'a>(
     }
     let mut reader = Reader::from_reader(input);
     reader.config_mut().trim_text(true);
+    // End tags are checked against the open element's name below, which is cheaper than
+    // quick-xml's own check (it copies every open name).
+    reader.config_mut().check_end_names = false;
     let mut tree = Tree {
+        input,
+        lines: std::cell::Cell::new(Lines { pos: 0, line: 1 }),
         nodes: Vec::with_capacity(64),
         attrs: Vec::new(),
         root: NONE,
     };
-    let new_node = |name, line, attrs_start| Node {
-        name,
+    let new_node = |qname: Cow<'a, [u8]>, at: usize, attrs_start| Node {
+        local_at: (qname.len() - local(&qname).len()) as u32,
+        qname,
         text: Cow::Borrowed(""),
-        line,
+        at: at as u32,
         first_child: NONE,
         last_child: NONE,
         next: NONE,
         attrs_start,
         attrs_end: attrs_start,
     };
-    tree.nodes.push(new_node(Cow::Borrowed(&[]), 1, 0));
+    tree.nodes.push(new_node(Cow::Borrowed(&[]), 0, 0));
     let mut stack: Vec<NodeId> = vec![0];
     let mut count = 0usize;
-    let mut lines = Lines { pos: 0, line: 1 };
     loop {
         let pos = reader.buffer_position() as usize;
-        let mut line = lines.at(input, pos);
         // Events borrow from the input: nothing is copied into a buffer first.
         let event = reader.read_event().map_err(|e| BankError::Xml {
             line: line_of(input, reader.error_position() as usize),
             why: e.to_string(),
         })?;
-        let bad = |why: String| BankError::Xml { line, why };
+        // Lines are counted for start tags only; an error elsewhere counts its own.
+        let bad = |why: String| BankError::Xml {
+            line: line_of(input, pos),
+            why,
+        };
         let (closed, parent) = match event {
             Event::Start(s) | Event::Empty(s) if stack.len() > DEPTH_MAX => {
                 return Err(bad(format!(
@@ -263,10 +288,11 @@ pub fn parse_streaming<'a>(
             Event::Start(ref s) | Event::Empty(ref s) => {
                 // The tag's own line, not the end of what came before (whitespace between
                 // elements is skipped by the same read).
-                if let Some(at) = offset_in(input, s.name().as_ref()) {
-                    line = lines.at(input, at);
-                }
-                let bad = |why: String| BankError::Xml { line, why };
+                let at = offset_in(input, s.name().as_ref()).unwrap_or(pos);
+                let bad = |why: String| BankError::Xml {
+                    line: line_of(input, at),
+                    why,
+                };
                 count += 1;
                 if count > ELEMENTS_MAX {
                     return Err(bad(format!("more than {ELEMENTS_MAX} elements")));
@@ -290,8 +316,7 @@ pub fn parse_streaming<'a>(
                         .push((borrowed(input, local(a.key.as_ref())), value));
                 }
                 let id = tree.nodes.len() as u32;
-                let mut node =
-                    new_node(borrowed(input, local(s.name().as_ref())), line, attrs_start);
+                let mut node = new_node(borrowed(input, s.name().as_ref()), at, attrs_start);
                 node.attrs_end = tree.attrs.len() as u32;
                 tree.nodes.push(node);
                 if matches!(event, Event::Empty(_)) {
@@ -301,11 +326,26 @@ pub fn parse_streaming<'a>(
                     continue;
                 }
             }
-            Event::End(_) => {
-                let id = stack.pop().expect("quick-xml checks that end tags match");
+            Event::End(e) => {
+                let id = stack.pop().expect("the holder is never popped");
                 let Some(&parent) = stack.last() else {
-                    return Err(bad("unbalanced end tag".into()));
+                    return Err(bad(format!(
+                        "end tag `</{}>` without a start tag",
+                        String::from_utf8_lossy(e.name().as_ref())
+                    )));
                 };
+                let open = &tree.nodes[id as usize].qname;
+                if **open != *e.name().as_ref() {
+                    let at = offset_in(input, e.name().as_ref()).unwrap_or(pos);
+                    return Err(BankError::Xml {
+                        line: line_of(input, at),
+                        why: format!(
+                            "ill-formed document: expected `</{}>`, but `</{}>` was found",
+                            String::from_utf8_lossy(open),
+                            String::from_utf8_lossy(e.name().as_ref())
+                        ),
+                    });
+                }
                 (id, parent)
             }
             Event::Text(t) => {
@@ -441,6 +481,12 @@ mod tests {
             (b"<a/>\n<b/>", 2, "more than one root"),
             (b"  ", 1, "no root"),
             (b"<a>\n<b>", 2, "<b> is not closed"),
+            (
+                b"<p:a xmlns:p=\"u\" xmlns:q=\"u\">\n</q:a>",
+                2,
+                "expected `</p:a>`",
+            ),
+            (b"<a/>\n</a>", 2, "`</a>` does not match any open tag"),
         ] {
             match parse(doc) {
                 Err(BankError::Xml { line: l, why: w }) => {
