@@ -4,9 +4,9 @@
 //! confirming statement posting them. Prints one JSON object with the stage timings: wall
 //! seconds per stage and, where a stage runs on two threads, each thread's CPU seconds.
 //!
-//! Two threads: the ledger takes entries in order from one writer, so this thread books, and a
-//! second one does the pure work a step ahead (the bank's files, reading them, choosing runs and
-//! writing pain.001).
+//! The ledger takes entries in order from one writer, so this thread books, and two more do the
+//! pure work a step ahead (reading and matching the bank's files, choosing runs and writing
+//! pain.001, the bank's confirming statements); CPU seconds are per thread.
 //!
 //! What it deliberately does differently from a live foundation: households' agreements are a
 //! deterministic function of their number (a real foundation has them on the ledger; recording
@@ -15,7 +15,7 @@
 //! and each is checked with the same `match_line` as everywhere else.
 
 use std::collections::HashMap;
-use std::io::{BufRead, Seek, Write};
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -145,12 +145,11 @@ fn plan_of(h: u64) -> Plan {
     plan
 }
 
-/// A statement file read and planned as book transfers, with the time it took.
+/// A statement file read and planned as book transfers.
 struct Read {
     file: knop_bank::camt053::File,
     plan: knop_bank::booking::ImportPlan,
-    seconds: f64,
-    /// Of `seconds`, reading the XML (the rest: planning the transfers).
+    /// CPU seconds reading the XML took (the rest: planning the transfers).
     parse_s: f64,
 }
 
@@ -160,14 +159,13 @@ fn read(path: &std::path::Path) -> Result<Read> {
 
 /// Reads a statement and plans its transfers.
 fn read_bytes(xml: &[u8]) -> Result<Read> {
-    let t0 = Instant::now();
+    let t0 = thread_cpu_s();
     let file = knop_bank::camt053::parse(xml)?;
-    let parse_s = t0.elapsed().as_secs_f64();
+    let parse_s = thread_cpu_s() - t0;
     let plan = plan_import(&file, FOUNDATION)?;
     Ok(Read {
         file,
         plan,
-        seconds: t0.elapsed().as_secs_f64(),
         parse_s,
     })
 }
@@ -202,28 +200,19 @@ fn match_lines(r: &Read, index: &knop_budget::match_index::Index) -> Vec<Option<
         .collect()
 }
 
-/// The bank's next confirming statement: up to `lines` executed orders from its queue, as a
-/// camt.053 document; `None` when the queue is empty.
-fn confirming_statement(
-    orders: &mut impl BufRead,
-    lines: usize,
-    n: usize,
-    balance: &mut i64,
-) -> Result<Option<Vec<u8>>> {
-    let opening = *balance;
+/// The bank's confirming statement `n`: the executed orders of one chunk's queue (lines of
+/// `day \t EndToEndId \t cents`), as a camt.053 document; `None` when the chunk has none.
+fn confirming_statement(queue: &[u8], n: usize, opening: i64) -> Result<Option<Vec<u8>>> {
+    let mut balance = opening;
     let mut entries = vec![];
-    let mut line = String::new();
-    while entries.len() < lines {
-        line.clear();
-        if orders.read_line(&mut line)? == 0 {
-            break;
-        }
-        let mut f = line.trim_end().split('\t');
+    for line in queue.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let line = std::str::from_utf8(line)?;
+        let mut f = line.split('\t');
         let (Some(day), Some(e2e), Some(cents)) = (f.next(), f.next(), f.next()) else {
             bail!("the bank's order queue has a malformed line: {line}");
         };
         let cents: i64 = cents.parse()?;
-        *balance -= cents;
+        balance -= cents;
         entries.push(Entry {
             reference: None,
             cents: -cents,
@@ -244,7 +233,7 @@ fn confirming_statement(
     if entries.is_empty() {
         return Ok(None);
     }
-    let stmt = statement(format!("BENCH-CONFIRM-{n}"), opening, *balance, entries);
+    let stmt = statement(format!("BENCH-CONFIRM-{n}"), opening, balance, entries);
     Ok(Some(write_v02(
         &stmt,
         &format!("BENCH-C-{n}"),
@@ -252,15 +241,74 @@ fn confirming_statement(
     )))
 }
 
+/// Where one chunk's orders are in the bank's queue, and what they take from the account.
+struct OrderChunk {
+    offset: u64,
+    bytes: usize,
+    cents: i64,
+}
+
+/// Runs `work(i)` for `i` in `0..n` on two threads, each at most one result ahead, and hands
+/// the results to `consume` on this thread in order: pure work in parallel, booking in
+/// sequence. The first error (of either) ends the run.
+fn ordered<T: Send>(
+    n: usize,
+    work: impl Fn(usize) -> Result<T> + Sync,
+    mut consume: impl FnMut(T) -> Result<()>,
+) -> Result<()> {
+    const WORKERS: usize = 2;
+    std::thread::scope(|scope| {
+        let work = &work;
+        let inbox: Vec<_> = (0..WORKERS)
+            .map(|w| {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Result<T>>(0);
+                scope.spawn(move || {
+                    for i in (w..n).step_by(WORKERS) {
+                        let r = work(i);
+                        let failed = r.is_err();
+                        if tx.send(r).is_err() || failed {
+                            break;
+                        }
+                    }
+                });
+                rx
+            })
+            .collect();
+        for i in 0..n {
+            let r = inbox[i % WORKERS]
+                .recv()
+                .map_err(|_| anyhow::anyhow!("a worker thread stopped"))??;
+            consume(r)?;
+        }
+        Ok(())
+    })
+}
+
+/// CPU seconds this thread has used (not wall time: three threads share two cores here).
+fn thread_cpu_s() -> f64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid, writable timespec; the clock id is a constant the kernel knows.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    if rc != 0 {
+        return 0.0;
+    }
+    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
+}
+
 /// A chunk's payment runs: the reservations to book, with the time choosing and writing took.
 struct Runs {
     pending: Vec<knop_book::Transfer>,
+    /// The bank's orders of this chunk, one `day \t EndToEndId \t cents` line each.
+    orders: Vec<u8>,
     choose_s: f64,
     pain_s: f64,
 }
 
 /// Allocates each household's money and chooses its payments for every business day, as
-/// reservations and one pain.001 file per day; the bank's orders go to `orders`.
+/// reservations and one pain.001 file per day, with the orders the bank will execute.
 fn make_runs(
     chunk: &[u64],
     held: &[i64],
@@ -268,9 +316,9 @@ fn make_runs(
     days: &[Date],
     mirror: &Mirror,
     dir: &std::path::Path,
-    orders: &mut impl Write,
 ) -> Result<Runs> {
-    let t0 = Instant::now();
+    let t0 = thread_cpu_s();
+    let mut orders = vec![];
     let mut pending = vec![];
     let mut by_day: HashMap<Date, Vec<Payment>> = HashMap::new();
     for (&h, &held) in chunk.iter().zip(held) {
@@ -300,8 +348,8 @@ fn make_runs(
             }
         }
     }
-    let choose_s = t0.elapsed().as_secs_f64();
-    let t0 = Instant::now();
+    let choose_s = thread_cpu_s() - t0;
+    let t0 = thread_cpu_s();
     for (day, list) in by_day {
         let run = Run {
             message_id: format!("BENCH-RUN-{day}-{}", chunk[0]),
@@ -317,8 +365,9 @@ fn make_runs(
     }
     Ok(Runs {
         pending,
+        orders,
         choose_s,
-        pain_s: t0.elapsed().as_secs_f64(),
+        pain_s: thread_cpu_s() - t0,
     })
 }
 
@@ -543,36 +592,31 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
 
     // 2. Import; 3. match: the shared candidate index names the households a line could be,
     // and each is checked against its plan with the same `match_line` as everywhere else.
-    // Reading a file runs on a second thread, a file ahead of matching and booking on this one
-    // (the ledger takes entries in order, one writer).
+    // Reading and matching a file is pure work, done on two threads a file or two ahead of
+    // booking on this one (the ledger takes entries in order, one writer).
     let t0 = Instant::now();
     let (mut matched, mut suspense, mut transfers) = (0u64, 0u64, 0u64);
     let (mut read_s, mut parse_s, mut match_s, mut book_s) = (0.0, 0.0, 0.0, 0.0);
-    std::thread::scope(|scope| -> Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Read>>(0);
-        let files = &files;
-        scope.spawn(move || {
-            for path in files {
-                let read = read(path);
-                let failed = read.is_err();
-                if tx.send(read).is_err() || failed {
-                    break;
-                }
-            }
-        });
-        for read in rx {
+    let (files_in, index_in) = (&files, &index);
+    ordered(
+        files.len(),
+        |i| {
+            let t1 = thread_cpu_s();
+            let r = read(&files_in[i])?;
+            let t2 = thread_cpu_s();
+            let fits = match_lines(&r, index_in);
+            Ok((r, fits, t2 - t1, thread_cpu_s() - t2))
+        },
+        |(r, fits, read, matching)| {
             progress.tick(
                 "import and match",
                 matched as usize + suspense as usize,
                 files.len() * per_file_lines,
             );
-            let r = read?;
-            read_s += r.seconds;
+            read_s += read;
             parse_s += r.parse_s;
-            let t1 = Instant::now();
-            let fits = match_lines(&r, &index);
-            match_s += t1.elapsed().as_secs_f64();
-            let t1 = Instant::now();
+            match_s += matching;
+            let t1 = thread_cpu_s();
             let book_these = r.plan.transfers_to_book(node.state().book());
             transfers += book_these.len() as u64;
             book(&mut node, &mut as_org, &book_these)?;
@@ -587,10 +631,10 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             suspense += (fits.len() - out.len()) as u64;
             transfers += out.len() as u64;
             book(&mut node, &mut as_org, &out)?;
-            book_s += t1.elapsed().as_secs_f64();
-        }
-        Ok(())
-    })?;
+            book_s += thread_cpu_s() - t1;
+            Ok(())
+        },
+    )?;
     stages.insert("import_and_match".into(), secs(t0.elapsed().as_secs_f64()));
     stages.insert("import_read_cpu".into(), secs(read_s));
     stages.insert("import_read_xml_cpu".into(), secs(parse_s));
@@ -621,50 +665,48 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                 .map_or(0, |x| x.credit_balance().0)
         })
         .collect();
-    // Runs are chosen and their pain.001 files written on a second thread; this one reserves
-    // them on the ledger, a chunk behind.
+    // Runs are chosen and their pain.001 files written on two threads; this one reserves them
+    // on the ledger in order and hands the bank its orders, which it keeps on disk as a bank
+    // does (holding them in memory would cost some 70 bytes per payment): one statement's
+    // worth per chunk of households, with their total.
     let per = a.per_file as usize;
-    let mut chunks_done = 0usize;
-    let orders = std::thread::scope(|scope| -> Result<_> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Runs>>(0);
-        let (ids, held, days, mirror, dir) = (&ids, &held, &days, &mirror, tmp.path());
-        let worker = scope.spawn(move || -> Result<_> {
-            // The bank's queue of payment orders to execute, on disk as a bank keeps it: holding
-            // them in memory would cost some 70 bytes per payment.
-            let mut orders = std::io::BufWriter::new(tempfile::tempfile()?);
-            for (chunk, held) in ids.chunks(per).zip(held.chunks(per)) {
-                let runs = make_runs(
-                    chunk,
-                    held,
-                    (month_start, month_end),
-                    days,
-                    mirror,
-                    dir,
-                    &mut orders,
-                );
-                let failed = runs.is_err();
-                if tx.send(runs).is_err() || failed {
-                    break;
-                }
-            }
-            Ok(orders)
-        });
-        for runs in rx {
-            let r = runs?;
-            chunks_done += 1;
-            progress.tick("payment runs", chunks_done, ids.len().div_ceil(per));
+    let chunk_count = ids.len().div_ceil(per);
+    let mut orders = std::io::BufWriter::new(tempfile::tempfile()?);
+    let mut order_chunks: Vec<OrderChunk> = Vec::with_capacity(chunk_count);
+    let mut order_bytes = 0u64;
+    let (ids_in, held_in, days_in, mirror_in, dir) = (&ids, &held, &days, &mirror, tmp.path());
+    ordered(
+        chunk_count,
+        |n| {
+            let range = n * per..((n + 1) * per).min(ids_in.len());
+            make_runs(
+                &ids_in[range.clone()],
+                &held_in[range],
+                (month_start, month_end),
+                days_in,
+                mirror_in,
+                dir,
+            )
+        },
+        |r| {
+            progress.tick("payment runs", order_chunks.len(), chunk_count);
             alloc_s += r.choose_s;
             pain_s += r.pain_s;
-            let t1 = Instant::now();
+            let t1 = thread_cpu_s();
             payments += r.pending.len() as u64;
             transfers += r.pending.len() as u64;
             book(&mut node, &mut as_org, &r.pending)?;
-            reserve_s += t1.elapsed().as_secs_f64();
-        }
-        worker
-            .join()
-            .map_err(|_| anyhow::anyhow!("the payment run thread stopped"))?
-    })?;
+            orders.write_all(&r.orders)?;
+            order_chunks.push(OrderChunk {
+                offset: order_bytes,
+                bytes: r.orders.len(),
+                cents: r.pending.iter().map(|t| t.amount.0).sum(),
+            });
+            order_bytes += r.orders.len() as u64;
+            reserve_s += thread_cpu_s() - t1;
+            Ok(())
+        },
+    )?;
     stages.insert("reserve_book_cpu".into(), secs(reserve_s));
     stages.insert("allocate_and_choose_cpu".into(), secs(alloc_s));
     stages.insert("write_pain001_cpu".into(), secs(pain_s));
@@ -673,43 +715,43 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         secs(t0.elapsed().as_secs_f64()),
     );
 
-    // 5. The bank's confirming statement: import it and post every reservation by EndToEndId.
+    // 5. The bank's confirming statements, one per chunk of orders: import each and post every
+    // reservation by EndToEndId. The bank writes a statement and knop reads it on two threads;
+    // this one books, in order.
     let t0 = Instant::now();
     let mut posted = 0u64;
-    let mut orders = std::io::BufReader::new(orders.into_inner().map_err(|e| e.into_error())?);
-    orders.seek(std::io::SeekFrom::Start(0))?;
+    let orders = orders.into_inner().map_err(|e| e.into_error())?;
     let (mut bank_s, mut read_s, mut book_s) = (0.0, 0.0, 0.0);
-    let per_statement = (a.per_file * 7) as usize;
-    // The bank writes each statement on a second thread, where knop also reads it; this thread
-    // books, one statement behind.
-    std::thread::scope(|scope| -> Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Read, f64)>>(0);
-        let balance = &mut balance;
-        scope.spawn(move || {
-            for n in 0.. {
-                let t1 = Instant::now();
-                let xml = match confirming_statement(&mut orders, per_statement, n, balance) {
-                    Ok(Some(xml)) => xml,
-                    Ok(None) => break,
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        break;
-                    }
-                };
-                let bank = t1.elapsed().as_secs_f64();
-                let read = read_bytes(&xml);
-                let failed = read.is_err();
-                if tx.send(read.map(|r| (r, bank))).is_err() || failed {
-                    break;
-                }
-            }
-        });
-        for read in rx {
+    // Each statement opens with what the previous one closed with.
+    let mut openings = Vec::with_capacity(order_chunks.len());
+    for c in &order_chunks {
+        openings.push(balance);
+        balance -= c.cents;
+    }
+    let (orders_in, chunks_in, openings_in) = (&orders, &order_chunks, &openings);
+    ordered(
+        order_chunks.len(),
+        |n| {
+            let t1 = thread_cpu_s();
+            let c = &chunks_in[n];
+            let mut queue = vec![0u8; c.bytes];
+            std::os::unix::fs::FileExt::read_exact_at(orders_in, &mut queue, c.offset)?;
+            let Some(xml) = confirming_statement(&queue, n, openings_in[n])? else {
+                return Ok(None);
+            };
+            let bank = thread_cpu_s() - t1;
+            let t1 = thread_cpu_s();
+            let r = read_bytes(&xml)?;
+            Ok(Some((r, bank, thread_cpu_s() - t1)))
+        },
+        |read| {
             progress.tick("confirming statements", posted as usize, payments as usize);
-            let (r, bank) = read?;
+            let Some((r, bank, read)) = read else {
+                return Ok(());
+            };
             bank_s += bank;
-            read_s += r.seconds;
-            let t1 = Instant::now();
+            read_s += read;
+            let t1 = thread_cpu_s();
             let mut book_these = r.plan.transfers_to_book(node.state().book());
             // Each line is knop's own payment, recognised by its EndToEndId: it posts the
             // reservation.
@@ -725,10 +767,10 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             bank_lines += r.plan.lines.len() as u64;
             transfers += book_these.len() as u64;
             book(&mut node, &mut as_org, &book_these)?;
-            book_s += t1.elapsed().as_secs_f64();
-        }
-        Ok(())
-    })?;
+            book_s += thread_cpu_s() - t1;
+            Ok(())
+        },
+    )?;
     stages.insert("confirming_bank_cpu".into(), secs(bank_s));
     stages.insert("confirming_read_cpu".into(), secs(read_s));
     stages.insert("confirming_book_cpu".into(), secs(book_s));
