@@ -7,7 +7,6 @@
 //! TARGET2 closing days, and the rule is a dozen lines.
 
 use jiff::civil::{Date, Weekday};
-use jiff::ToSpan;
 
 /// Easter Sunday of `year` (Gregorian calendar).
 pub fn easter(year: i16) -> Date {
@@ -38,15 +37,20 @@ pub fn is_business_day(date: Date) -> bool {
     if (m, d) == (1, 1) || (m, d) == (5, 1) || (m, d) == (12, 25) || (m, d) == (12, 26) {
         return false;
     }
-    let e = easter(date.year());
-    date != e.saturating_sub(2.days()) && date != e.saturating_add(1.day())
+    // Good Friday and Easter Monday fall in March or April (Easter is 22 March to 25 April).
+    if !matches!(m, 3 | 4) {
+        return true;
+    }
+    let e = easter(date.year()).day_of_year();
+    let day = date.day_of_year();
+    day != e - 2 && day != e + 1
 }
 
 /// `date` if it is a business day, otherwise the business day before it.
 pub fn previous_business_day(date: Date) -> Date {
     let mut d = date;
     while !is_business_day(d) {
-        match d.checked_sub(1.day()) {
+        match d.yesterday() {
             Ok(p) => d = p,
             Err(_) => break, // the first representable day: nothing earlier exists
         }
@@ -58,7 +62,7 @@ pub fn previous_business_day(date: Date) -> Date {
 pub fn next_business_day(date: Date) -> Date {
     let mut d = date;
     while !is_business_day(d) {
-        match d.checked_add(1.day()) {
+        match d.tomorrow() {
             Ok(n) => d = n,
             Err(_) => break, // the last representable day: nothing later exists
         }
@@ -117,6 +121,7 @@ pub fn spoken(d: Date, english: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jiff::ToSpan;
 
     fn d(s: &str) -> Date {
         s.parse().unwrap()
@@ -170,6 +175,24 @@ mod tests {
         // The ends of the calendar terminate.
         let _ = next_business_day(Date::MAX);
         let _ = previous_business_day(Date::MIN);
+    }
+
+    #[test]
+    fn closing_days_follow_the_rule_on_every_day_of_two_centuries() {
+        // The rule as the ECB states it, by date arithmetic, against the quick check.
+        let mut day = d("1950-01-01");
+        while day.year() < 2150 {
+            let e = easter(day.year());
+            let weekend = matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday);
+            let fixed = [(1, 1), (5, 1), (12, 25), (12, 26)].contains(&(day.month(), day.day()));
+            let easter_days = day == e.saturating_sub(2.days()) || day == e.saturating_add(1.day());
+            assert_eq!(
+                is_business_day(day),
+                !(weekend || fixed || easter_days),
+                "{day}"
+            );
+            day = day.tomorrow().unwrap();
+        }
     }
 
     #[test]

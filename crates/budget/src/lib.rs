@@ -183,7 +183,7 @@ impl Plan {
     /// [`matching::end_to_end_id`]), scoped to the plan's household.
     pub fn end_to_end_id(&self, agreement: &str, due: Date) -> String {
         match &self.household {
-            Some(h) => matching::end_to_end_id(&format!("{h}/{agreement}"), due),
+            Some(h) => matching::end_to_end_id_of(&[h, "/", agreement], due),
             None => matching::end_to_end_id(agreement, due),
         }
     }
