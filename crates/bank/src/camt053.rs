@@ -55,27 +55,31 @@ pub struct Balance {
     pub date: Option<String>,
 }
 
+/// Text of an entry's fields: most (currency, status, dates, IBANs, the bank's references) fit
+/// inline, so reading a statement of tens of thousands of entries does not allocate each.
+pub type Text = compact_str::CompactString;
+
 /// One entry (booking) on the statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// `NtryRef`.
-    pub reference: Option<String>,
+    pub reference: Option<Text>,
     /// Signed cents.
     pub cents: i64,
     /// Currency.
-    pub currency: String,
+    pub currency: Text,
     /// `RvslInd`: the entry reverses an earlier one (a return).
     pub reversal: bool,
     /// `Sts` (v2) or `Sts/Cd` (v8+): `BOOK`, `PDNG`, `INFO`.
-    pub status: String,
+    pub status: Text,
     /// `BookgDt`.
-    pub booking_date: Option<String>,
+    pub booking_date: Option<Text>,
     /// `ValDt`.
-    pub value_date: Option<String>,
+    pub value_date: Option<Text>,
     /// `AcctSvcrRef`: the bank's own reference, stable across re-sent files.
-    pub servicer_reference: Option<String>,
+    pub servicer_reference: Option<Text>,
     /// Bank transaction code: `Domn/Cd/Fmly/Cd/SubFmlyCd` or the proprietary code.
-    pub bank_code: Option<String>,
+    pub bank_code: Option<Text>,
     /// Transaction details (one per transaction in a batch entry).
     pub details: Vec<Details>,
     /// Line of `<Ntry>`.
@@ -86,21 +90,21 @@ pub struct Entry {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Details {
     /// `Refs/EndToEndId` (`NOTPROVIDED` is dropped).
-    pub end_to_end_id: Option<String>,
+    pub end_to_end_id: Option<Text>,
     /// `Refs/MndtId`: the direct-debit mandate.
-    pub mandate_id: Option<String>,
+    pub mandate_id: Option<Text>,
     /// The creditor's SEPA scheme id (`Cdtr/Id/PrvtId/Othr/Id` or `CdtrSchmeId`).
-    pub creditor_id: Option<String>,
+    pub creditor_id: Option<Text>,
     /// Signed cents of this transaction, when given.
     pub cents: Option<i64>,
     /// The other party's name (debtor for credits, creditor for debits).
-    pub counterparty_name: Option<String>,
+    pub counterparty_name: Option<Text>,
     /// The other party's IBAN.
-    pub counterparty_iban: Option<String>,
+    pub counterparty_iban: Option<Text>,
     /// `RmtInf/Ustrd` lines joined, or the structured `CdtrRefInf/Ref`.
-    pub remittance: Option<String>,
+    pub remittance: Option<Text>,
     /// `RtrInf/Rsn/Cd`: why a payment came back.
-    pub return_reason: Option<String>,
+    pub return_reason: Option<Text>,
 }
 
 fn field(line: usize, field: &str, why: impl Into<String>) -> BankError {
@@ -248,7 +252,7 @@ fn statement(
 }
 
 /// Reads `Amt` + `CdtDbtInd` of `e` as signed cents; `None` when there is no `Amt` at all.
-fn signed_amount(e: El, path: &str) -> Result<Option<(i64, String)>, BankError> {
+fn signed_amount<'t>(e: El<'t, '_>, path: &str) -> Result<Option<(i64, &'t str)>, BankError> {
     let Some(amt) = e.child("Amt") else {
         return Ok(None);
     };
@@ -269,7 +273,7 @@ fn signed_amount(e: El, path: &str) -> Result<Option<(i64, String)>, BankError> 
         }
         None => return Err(field(e.line(), &format!("{path}/CdtDbtInd"), "missing")),
     };
-    Ok(Some((sign * cents, ccy.to_owned())))
+    Ok(Some((sign * cents, ccy)))
 }
 
 fn balance(b: El) -> Result<Option<Balance>, BankError> {
@@ -288,7 +292,7 @@ fn balance(b: El) -> Result<Option<Balance>, BankError> {
     Ok(Some(Balance {
         code,
         cents,
-        currency,
+        currency: currency.to_owned(),
         date,
     }))
 }
@@ -301,19 +305,19 @@ fn entry(n: El) -> Result<Entry, BankError> {
         .text_at(&["Sts", "Cd"])
         .or_else(|| n.text_at(&["Sts"]))
         .unwrap_or("BOOK")
-        .to_owned();
+        .into();
     let date = |name: &str| {
         n.text_at(&[name, "Dt"])
             .or_else(|| n.text_at(&[name, "DtTm"]))
-            .map(str::to_owned)
+            .map(Text::from)
     };
     let bank_code = match (
         n.text_at(&["BkTxCd", "Domn", "Cd"]),
         n.text_at(&["BkTxCd", "Domn", "Fmly", "Cd"]),
         n.text_at(&["BkTxCd", "Domn", "Fmly", "SubFmlyCd"]),
     ) {
-        (Some(d), Some(f), Some(s)) => Some(format!("{d}/{f}/{s}")),
-        _ => n.text_at(&["BkTxCd", "Prtry", "Cd"]).map(str::to_owned),
+        (Some(d), Some(f), Some(s)) => Some(compact_str::format_compact!("{d}/{f}/{s}")),
+        _ => n.text_at(&["BkTxCd", "Prtry", "Cd"]).map(Text::from),
     };
     let mut details = Vec::new();
     for nd in n.all("NtryDtls") {
@@ -322,25 +326,25 @@ fn entry(n: El) -> Result<Entry, BankError> {
         }
     }
     Ok(Entry {
-        reference: n.text_at(&["NtryRef"]).map(str::to_owned),
+        reference: n.text_at(&["NtryRef"]).map(Text::from),
         cents,
-        currency,
+        currency: currency.into(),
         reversal,
         status,
         booking_date: date("BookgDt"),
         value_date: date("ValDt"),
-        servicer_reference: n.text_at(&["AcctSvcrRef"]).map(str::to_owned),
+        servicer_reference: n.text_at(&["AcctSvcrRef"]).map(Text::from),
         bank_code,
         details,
         line: n.line(),
     })
 }
 
-fn party_name(p: Option<El>) -> Option<String> {
+fn party_name(p: Option<El>) -> Option<Text> {
     let p = p?;
     p.text_at(&["Nm"])
         .or_else(|| p.text_at(&["Pty", "Nm"]))
-        .map(str::to_owned)
+        .map(Text::from)
 }
 
 fn tx_details(tx: El, credit: bool) -> Result<Details, BankError> {
@@ -355,23 +359,28 @@ fn tx_details(tx: El, credit: bool) -> Result<Details, BankError> {
             p.text_at(&[account, "Id", "IBAN"])
                 .or_else(|| p.text_at(&[account, "Id", "Othr", "Id"]))
         })
-        .map(|t| t.replace(' ', ""));
+        .map(|t| t.chars().filter(|&c| c != ' ').collect::<Text>());
     let creditor_id = parties
         .and_then(|p| {
             p.text_at(&["Cdtr", "Id", "PrvtId", "Othr", "Id"])
                 .or_else(|| p.text_at(&["Cdtr", "Pty", "Id", "PrvtId", "Othr", "Id"]))
         })
         .or_else(|| tx.text_at(&["CdtrSchmeId", "Id", "PrvtId", "Othr", "Id"]))
-        .map(str::to_owned);
-    let ustrd: Vec<&str> = tx
-        .child("RmtInf")
-        .map(|r| r.all("Ustrd").map(|u| u.text()).collect())
-        .unwrap_or_default();
-    let remittance = if ustrd.is_empty() {
-        tx.text_at(&["RmtInf", "Strd", "CdtrRefInf", "Ref"])
-            .map(str::to_owned)
-    } else {
-        Some(ustrd.join(" "))
+        .map(Text::from);
+    // The unstructured lines joined by spaces, else the structured reference.
+    let mut ustrd = tx.child("RmtInf").into_iter().flat_map(|r| r.all("Ustrd"));
+    let remittance = match ustrd.next() {
+        Some(first) => {
+            let mut text = Text::from(first.text());
+            for u in ustrd {
+                text.push(' ');
+                text.push_str(u.text());
+            }
+            Some(text)
+        }
+        None => tx
+            .text_at(&["RmtInf", "Strd", "CdtrRefInf", "Ref"])
+            .map(Text::from),
     };
     let cents = match tx
         .child("AmtDtls")
@@ -392,14 +401,14 @@ fn tx_details(tx: El, credit: bool) -> Result<Details, BankError> {
         end_to_end_id: tx
             .text_at(&["Refs", "EndToEndId"])
             .filter(|r| *r != "NOTPROVIDED")
-            .map(str::to_owned),
-        mandate_id: tx.text_at(&["Refs", "MndtId"]).map(str::to_owned),
+            .map(Text::from),
+        mandate_id: tx.text_at(&["Refs", "MndtId"]).map(Text::from),
         creditor_id,
         cents,
         counterparty_name: party_name(parties.and_then(|p| p.child(party))),
         counterparty_iban: iban,
         remittance,
-        return_reason: tx.text_at(&["RtrInf", "Rsn", "Cd"]).map(str::to_owned),
+        return_reason: tx.text_at(&["RtrInf", "Rsn", "Cd"]).map(Text::from),
     })
 }
 

@@ -21,6 +21,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use compact_str::format_compact;
 use jiff::civil::Date;
 use knop_bank::booking::{
     household_account, match_transfer, payment_pending, payment_post, plan_import, Mirror,
@@ -219,12 +220,12 @@ fn confirming_statement(queue: &[u8], n: usize, opening: i64) -> Result<Option<V
             currency: "EUR".into(),
             reversal: false,
             status: "BOOK".into(),
-            booking_date: Some(day.to_owned()),
-            value_date: Some(day.to_owned()),
-            servicer_reference: Some(format!("C{n}-{}", entries.len())),
+            booking_date: Some(day.into()),
+            value_date: Some(day.into()),
+            servicer_reference: Some(format_compact!("C{n}-{}", entries.len())),
             bank_code: None,
             details: vec![Details {
-                end_to_end_id: Some(e2e.to_owned()),
+                end_to_end_id: Some(e2e.into()),
                 ..Default::default()
             }],
             line: 0,
@@ -390,25 +391,31 @@ fn bank_lines_of(n: usize, chunk: &[u64], from: Date, through: Date) -> Vec<Entr
                     currency: "EUR".into(),
                     reversal: false,
                     status: "BOOK".into(),
-                    booking_date: Some(f.date.to_string()),
-                    value_date: Some(f.date.to_string()),
-                    servicer_reference: Some(format!("M{n}-{}", entries.len())),
+                    booking_date: Some(format_compact!("{}", f.date)),
+                    value_date: Some(format_compact!("{}", f.date)),
+                    servicer_reference: Some(format_compact!("M{n}-{}", entries.len())),
                     bank_code: None,
                     details: vec![Details {
-                        mandate_id: ag.direct_debit.as_ref().map(|d| d.mandate_id.clone()),
-                        creditor_id: ag.direct_debit.as_ref().map(|d| d.creditor_id.clone()),
+                        mandate_id: ag
+                            .direct_debit
+                            .as_ref()
+                            .map(|d| d.mandate_id.as_str().into()),
+                        creditor_id: ag
+                            .direct_debit
+                            .as_ref()
+                            .map(|d| d.creditor_id.as_str().into()),
                         counterparty_name: Some(
                             if income { "Uitvoerder" } else { "Leverancier" }.into(),
                         ),
                         counterparty_iban: Some(if income {
-                            ag.counterparty_iban.clone().unwrap_or_default()
+                            ag.counterparty_iban.as_deref().unwrap_or_default().into()
                         } else {
                             LANDLORD.into()
                         }),
-                        remittance: ag
-                            .reference
-                            .clone()
-                            .or_else(|| Some(format!("{} {h}", ag.id))),
+                        remittance: Some(match &ag.reference {
+                            Some(r) => r.as_str().into(),
+                            None => format_compact!("{} {h}", ag.id),
+                        }),
                         ..Default::default()
                     }],
                     line: 0,

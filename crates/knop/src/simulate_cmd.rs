@@ -1,6 +1,7 @@
 //! `knop simulate`: the five virtual residents, a year without and with knop, written as
 //! `summary.json`, `report.html` (charts as inline SVG) and every bank file exchanged.
 
+use compact_str::format_compact;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -195,17 +196,17 @@ pub fn write_bank_files(
                     currency: "EUR".into(),
                     reversal: false,
                     status: "BOOK".into(),
-                    booking_date: Some(b.date.to_string()),
-                    value_date: Some(b.date.to_string()),
-                    servicer_reference: Some(format!("SIM-{month}-{i:05}")),
+                    booking_date: Some(format_compact!("{}", b.date)),
+                    value_date: Some(format_compact!("{}", b.date)),
+                    servicer_reference: Some(format_compact!("SIM-{month}-{i:05}")),
                     bank_code: None,
                     details: vec![Details {
-                        end_to_end_id: b.end_to_end_id.clone(),
-                        mandate_id: b.mandate.as_ref().map(|m| m.0.clone()),
-                        creditor_id: b.mandate.as_ref().map(|m| m.1.clone()),
-                        counterparty_name: Some(b.counterparty_name.clone()),
-                        counterparty_iban: b.counterparty_iban.clone(),
-                        remittance: Some(format!("{} {}", b.household, b.remittance)),
+                        end_to_end_id: b.end_to_end_id.as_deref().map(Into::into),
+                        mandate_id: b.mandate.as_ref().map(|m| m.0.as_str().into()),
+                        creditor_id: b.mandate.as_ref().map(|m| m.1.as_str().into()),
+                        counterparty_name: Some(b.counterparty_name.as_str().into()),
+                        counterparty_iban: b.counterparty_iban.as_deref().map(Into::into),
+                        remittance: Some(format_compact!("{} {}", b.household, b.remittance)),
                         ..Default::default()
                     }],
                     line: 0,

@@ -898,7 +898,8 @@ pub(crate) async fn make_run(
         .iter()
         .flat_map(|st| st.file.statements.iter().flat_map(|s| s.entries.iter()))
         .filter(|e| e.cents < 0)
-        .filter_map(|e| e.details.first().and_then(|d| d.end_to_end_id.clone()))
+        .filter_map(|e| e.details.first().and_then(|d| d.end_to_end_id.as_deref()))
+        .map(String::from)
         .collect();
     app.write(move |app, node| {
         crate::payrun::make(
@@ -1325,10 +1326,10 @@ pub(crate) fn suspense(app: &App, p: &Principal) -> ApiResult<Vec<SuspenseLine>>
             id: format!("{:032x}", f.imported.id),
             date: line.date.map(|d| d.to_string()),
             amount_cents: entry.cents,
-            counterparty_name: d.and_then(|d| d.counterparty_name.clone()),
-            counterparty_iban: d.and_then(|d| d.counterparty_iban.clone()),
-            remittance: d.and_then(|d| d.remittance.clone()),
-            end_to_end_id: d.and_then(|d| d.end_to_end_id.clone()),
+            counterparty_name: d.and_then(|d| d.counterparty_name.as_deref().map(String::from)),
+            counterparty_iban: d.and_then(|d| d.counterparty_iban.as_deref().map(String::from)),
+            remittance: d.and_then(|d| d.remittance.as_deref().map(String::from)),
+            end_to_end_id: d.and_then(|d| d.end_to_end_id.as_deref().map(String::from)),
             suggestions,
         });
     }

@@ -13,13 +13,13 @@ pub fn line_of(e: &knop_bank::camt053::Entry) -> Line {
             .and_then(|t| t.get(..10))
             .and_then(|t| t.parse().ok()),
         cents: e.cents,
-        end_to_end_id: d.and_then(|d| d.end_to_end_id.clone()),
-        mandate_id: d.and_then(|d| d.mandate_id.clone()),
-        creditor_id: d.and_then(|d| d.creditor_id.clone()),
-        counterparty_iban: d.and_then(|d| d.counterparty_iban.clone()),
-        remittance: d.and_then(|d| d.remittance.clone()),
+        end_to_end_id: d.and_then(|d| d.end_to_end_id.as_deref().map(String::from)),
+        mandate_id: d.and_then(|d| d.mandate_id.as_deref().map(String::from)),
+        creditor_id: d.and_then(|d| d.creditor_id.as_deref().map(String::from)),
+        counterparty_iban: d.and_then(|d| d.counterparty_iban.as_deref().map(String::from)),
+        remittance: d.and_then(|d| d.remittance.as_deref().map(String::from)),
         reversal: e.reversal,
-        return_reason: d.and_then(|d| d.return_reason.clone()),
+        return_reason: d.and_then(|d| d.return_reason.as_deref().map(String::from)),
     }
 }
 

@@ -255,8 +255,8 @@ pub fn bookings(
                 out.push(BookingView {
                     date: date.to_string(),
                     amount_cents: e.cents,
-                    counterparty: d.and_then(|d| d.counterparty_name.clone()),
-                    remittance: d.and_then(|d| d.remittance.clone()),
+                    counterparty: d.and_then(|d| d.counterparty_name.as_deref().map(String::from)),
+                    remittance: d.and_then(|d| d.remittance.as_deref().map(String::from)),
                 });
             }
         }
