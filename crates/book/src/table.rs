@@ -66,6 +66,22 @@ pub(crate) struct Transfers {
     spilled: u32,
     file: Option<File>,
     spill_bytes: usize,
+    /// Blocks of spilled records read back lately: posting a payment run's reservations reads
+    /// records written one after another, so one read of a block serves hundreds of lookups.
+    /// Spilled records never change (their status is kept in memory), so nothing here goes stale.
+    read_back: std::sync::Mutex<ReadBack>,
+}
+
+/// Records per block read back from the spill file (about 79 KB).
+const BLOCK_RECORDS: u32 = 512;
+/// Blocks kept.
+const BLOCKS_KEPT: usize = 4;
+
+/// The last blocks read from the spill file: (first slot, records), replaced in turn.
+#[derive(Debug, Default)]
+struct ReadBack {
+    blocks: Vec<(u32, Vec<u8>)>,
+    next: usize,
 }
 
 impl Default for Transfers {
@@ -86,6 +102,7 @@ impl Clone for Transfers {
             spilled: 0,
             file: None,
             spill_bytes: self.spill_bytes,
+            read_back: Default::default(),
         };
         // The spilled records, in parts, then the records still in memory as they are, so that
         // the copy can roll back what the original could.
@@ -112,6 +129,7 @@ impl Transfers {
             spilled: 0,
             file: None,
             spill_bytes: spill_bytes.max(REC),
+            read_back: Default::default(),
         }
     }
 
@@ -183,11 +201,39 @@ impl Transfers {
             let at = (slot - self.spilled) as usize * REC;
             buf.copy_from_slice(&self.tail[at..at + REC]);
         } else {
-            let file = self.file.as_ref().expect("spilled records have a file");
-            // The file is this process's own unnamed temporary file; failing to read back what
-            // was written is a failing disk, which the book cannot answer around.
-            file.read_exact_at(&mut buf, u64::from(slot) * REC as u64)
-                .unwrap_or_else(|e| panic!("the book's spill file could not be read: {e}"));
+            let first = slot - slot % BLOCK_RECORDS;
+            let mut back = self
+                .read_back
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // A block read while it was the file's last may not hold the later records.
+            let covers = |(f, block): &(u32, Vec<u8>)| {
+                *f == first && (slot - first) as usize * REC < block.len()
+            };
+            let i = match back.blocks.iter().position(covers) {
+                Some(i) => i,
+                None => {
+                    let records = (self.spilled - first).min(BLOCK_RECORDS) as usize;
+                    let mut block = vec![0u8; records * REC];
+                    let file = self.file.as_ref().expect("spilled records have a file");
+                    // The file is this process's own unnamed temporary file; failing to read
+                    // back what was written is a failing disk, which the book cannot answer
+                    // around.
+                    file.read_exact_at(&mut block, u64::from(first) * REC as u64)
+                        .unwrap_or_else(|e| panic!("the book's spill file could not be read: {e}"));
+                    if back.blocks.len() < BLOCKS_KEPT {
+                        back.blocks.push((first, block));
+                        back.blocks.len() - 1
+                    } else {
+                        let i = back.next;
+                        back.next = (i + 1) % BLOCKS_KEPT;
+                        back.blocks[i] = (first, block);
+                        i
+                    }
+                }
+            };
+            let at = (slot - first) as usize * REC;
+            buf.copy_from_slice(&back.blocks[i].1[at..at + REC]);
         }
         buf
     }
@@ -364,6 +410,34 @@ mod tests {
             timestamp_ms: id as u64,
             expires_at_ms: id.is_multiple_of(2).then_some(u64::MAX),
         }
+    }
+
+    #[test]
+    fn blocks_read_back_while_the_file_grows_hold_the_later_records_too() {
+        // Each commit spills a few records into a block already read back: lookups of the new
+        // ones and of older ones, in several blocks, must all find their own record.
+        let mut t = Transfers::with_spill_bytes(REC * 3);
+        let mut pushed = 0u128;
+        for round in 0..700u128 {
+            for _ in 0..3 {
+                pushed += 1;
+                t.push(&state(pushed, PendingStatus::Pending));
+            }
+            t.commit();
+            for id in [
+                pushed,
+                pushed - 2,
+                1 + round % pushed,
+                (pushed * 7919) % pushed + 1,
+            ] {
+                let (slot, s) = t.find(id).expect("found");
+                assert_eq!(
+                    (slot as u128, s),
+                    (id - 1, state(id, PendingStatus::Pending))
+                );
+            }
+        }
+        assert_eq!(t.spilled(), 2100);
     }
 
     #[test]
