@@ -184,6 +184,16 @@ fn local(name: &[u8]) -> &[u8] {
     }
 }
 
+/// quick-xml's error at byte `pos`, kept out of line: the reading loop moves only the event.
+#[cold]
+#[inline(never)]
+fn xml_error(input: &[u8], pos: u64, e: &quick_xml::Error) -> BankError {
+    BankError::Xml {
+        line: line_of(input, pos as usize),
+        why: e.to_string(),
+    }
+}
+
 fn line_of(input: &[u8], pos: usize) -> usize {
     1 + memchr::memchr_iter(b'\n', &input[..pos.min(input.len())]).count()
 }
@@ -269,10 +279,10 @@ pub fn parse_streaming<'a>(
     loop {
         let pos = reader.buffer_position() as usize;
         // Events borrow from the input: nothing is copied into a buffer first.
-        let event = reader.read_event().map_err(|e| BankError::Xml {
-            line: line_of(input, reader.error_position() as usize),
-            why: e.to_string(),
-        })?;
+        let event = match reader.read_event() {
+            Ok(event) => event,
+            Err(e) => return Err(xml_error(input, reader.error_position(), &e)),
+        };
         // Lines are counted for start tags only; an error elsewhere counts its own.
         let bad = |why: String| BankError::Xml {
             line: line_of(input, pos),

@@ -128,22 +128,57 @@ fn template() -> &'static Plan {
 /// weekly living money. References are of one width, as payers' case numbers are, so that no
 /// household's reference is part of another's.
 fn plan_of(h: u64) -> Plan {
-    let mut plan = template().clone();
-    plan.household = Some(h.to_string());
-    for a in &mut plan.agreements {
-        if let Some(r) = &mut a.reference {
-            *r = format!("{r} {h:08}");
-        }
-        if let Some(d) = &mut a.direct_debit {
-            d.mandate_id = format!("{}-{h}", a.id);
-        }
-        match a.id.as_str() {
-            "uitkering" => a.amount_cents += (h % 100) as i64 * 10,
-            "leefgeld" => a.counterparty_iban = Some(resident_iban(h)),
-            _ => {}
+    let mut plans = Plans::default();
+    plans.get(h);
+    plans.plan
+}
+
+/// One household's plan at a time, made again in the same place: a foundation has its plans in
+/// its state, so the benchmark should not spend its time allocating them (refilling keeps every
+/// string's buffer).
+struct Plans {
+    plan: Plan,
+    of: Option<u64>,
+}
+
+impl Default for Plans {
+    fn default() -> Self {
+        Self {
+            plan: template().clone(),
+            of: None,
         }
     }
-    plan
+}
+
+impl Plans {
+    /// The plan of household `h` (see [`plan_of`]).
+    fn get(&mut self, h: u64) -> &Plan {
+        use std::fmt::Write as _;
+        if self.of == Some(h) {
+            return &self.plan;
+        }
+        let template = template();
+        self.of = Some(h);
+        let household = self.plan.household.get_or_insert_with(String::new);
+        household.clear();
+        let _ = write!(household, "{h}");
+        for (a, t) in self.plan.agreements.iter_mut().zip(&template.agreements) {
+            if let (Some(r), Some(base)) = (&mut a.reference, &t.reference) {
+                r.clear();
+                let _ = write!(r, "{base} {h:08}");
+            }
+            if let Some(d) = &mut a.direct_debit {
+                d.mandate_id.clear();
+                let _ = write!(d.mandate_id, "{}-{h}", a.id);
+            }
+            match a.id.as_str() {
+                "uitkering" => a.amount_cents = t.amount_cents + (h % 100) as i64 * 10,
+                "leefgeld" => a.counterparty_iban = Some(resident_iban(h)),
+                _ => {}
+            }
+        }
+        &self.plan
+    }
 }
 
 /// A statement file read and planned as book transfers.
@@ -175,9 +210,9 @@ fn read_bytes(xml: &[u8]) -> Result<Read> {
 /// a line could be, and each is checked against its plan with the same `match_line` as
 /// everywhere else; a line that fits none or several stays in suspense.
 fn match_lines(r: &Read, index: &knop_budget::match_index::Index) -> Vec<Option<u64>> {
-    // The plans of this file's households, each made once (a foundation has them in its state;
-    // the benchmark makes them again).
-    let mut plans: HashMap<u64, Plan> = HashMap::new();
+    // A file's lines come household by household, so the plan made last is mostly the one
+    // wanted.
+    let mut plans = Plans::default();
     let own = HashMap::new();
     r.plan
         .lines
@@ -189,8 +224,10 @@ fn match_lines(r: &Read, index: &knop_budget::match_index::Index) -> Vec<Option<
                 .into_iter()
                 .map(|n| u64::from(n) + 1)
                 .filter(|&h| {
-                    let plan = plans.entry(h).or_insert_with(|| plan_of(h));
-                    !matches!(match_line(&line, plan, &own), Match::Suspense { .. })
+                    !matches!(
+                        match_line(&line, plans.get(h), &own),
+                        Match::Suspense { .. }
+                    )
                 })
                 .collect();
             match fits.as_slice() {
@@ -322,8 +359,9 @@ fn make_runs(
     let mut orders = vec![];
     let mut pending = vec![];
     let mut by_day: HashMap<Date, Vec<Payment>> = HashMap::new();
+    let mut plans = Plans::default();
     for (&h, &held) in chunk.iter().zip(held) {
-        let plan = plan_of(h);
+        let plan = plans.get(h);
         let alloc = knop_budget::allocation::allocate(&plan, held, month.0, month.1);
         std::hint::black_box(&alloc);
         let mut left = held;
@@ -375,8 +413,9 @@ fn make_runs(
 /// The bank's lines of file `n`: the month's incomes and direct debits of `chunk`'s households.
 fn bank_lines_of(n: usize, chunk: &[u64], from: Date, through: Date) -> Vec<Entry> {
     let mut entries = vec![];
+    let mut plans = Plans::default();
     for &h in chunk {
-        let plan = plan_of(h);
+        let plan = plans.get(h);
         for ag in &plan.agreements {
             if ag.kind == knop_budget::Kind::LivingMoney
                 || (ag.kind == knop_budget::Kind::FixedCost && ag.direct_debit.is_none())
