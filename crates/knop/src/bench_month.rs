@@ -362,7 +362,7 @@ fn make_runs(
     let mut plans = Plans::default();
     for (&h, &held) in chunk.iter().zip(held) {
         let plan = plans.get(h);
-        let alloc = knop_budget::allocation::allocate(&plan, held, month.0, month.1);
+        let alloc = knop_budget::allocation::allocate(plan, held, month.0, month.1);
         std::hint::black_box(&alloc);
         let mut left = held;
         for &day in days {
