@@ -366,7 +366,7 @@ fn make_runs(
         std::hint::black_box(&alloc);
         let mut left = held;
         for &day in days {
-            let s = knop_budget::payrun::select(&plan, day, left);
+            let s = knop_budget::payrun::select(plan, day, left);
             for i in s.items {
                 left -= i.cents;
                 pending.push(payment_pending(
