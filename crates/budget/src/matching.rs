@@ -83,10 +83,21 @@ pub enum Match {
 }
 
 pub(crate) fn norm(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    out.extend(normalized(s));
+    out
+}
+
+/// The characters of [`norm`]: without whitespace, each in upper case.
+fn normalized(s: &str) -> impl Iterator<Item = char> + Clone + '_ {
     s.chars()
         .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_uppercase()
+        .flat_map(char::to_uppercase)
+}
+
+/// Whether `a` and `b` are the same after [`norm`], without making either.
+pub(crate) fn same_normalized(a: &str, b: &str) -> bool {
+    normalized(a).eq(normalized(b))
 }
 
 /// Whether `reference` occurs in the remittance `text`, compared without whitespace and case
@@ -95,36 +106,56 @@ pub(crate) fn norm(s: &str) -> String {
 /// without whitespace between, so "UITK 12" is not found in "UITK 123 maart" but is in
 /// "uitk12 maart" and "UITK 12 2026".
 pub fn reference_in(text: &str, reference: &str) -> bool {
-    // The text without whitespace, upper case, each character with whether whitespace came
-    // before it.
-    let mut chars: Vec<(char, bool)> = vec![];
-    let mut gap = false;
-    for c in text.chars() {
-        if c.is_whitespace() {
-            gap = true;
-            continue;
+    Remittance::new(text).contains(reference)
+}
+
+/// A remittance text made ready for [`reference_in`] once, for checking several references.
+struct Remittance {
+    /// The text without whitespace, upper case, each character with whether whitespace came
+    /// before it.
+    chars: Vec<(char, bool)>,
+}
+
+impl Remittance {
+    fn new(text: &str) -> Self {
+        let mut chars = Vec::with_capacity(text.len());
+        let mut gap = false;
+        for c in text.chars() {
+            if c.is_whitespace() {
+                gap = true;
+                continue;
+            }
+            for (k, u) in c.to_uppercase().enumerate() {
+                chars.push((u, gap && k == 0));
+            }
+            gap = false;
         }
-        for (k, u) in c.to_uppercase().enumerate() {
-            chars.push((u, gap && k == 0));
+        Self { chars }
+    }
+
+    fn contains(&self, reference: &str) -> bool {
+        let chars = &self.chars;
+        let want = normalized(reference);
+        let (Some(first), Some(last)) = (want.clone().next(), want.clone().last()) else {
+            return true;
+        };
+        let len = want.clone().count();
+        if len > chars.len() {
+            return false;
         }
-        gap = false;
+        (0..=chars.len() - len).any(|i| {
+            let end = i + len;
+            chars[i..end].iter().map(|c| c.0).eq(want.clone())
+                && !(first.is_ascii_digit()
+                    && i > 0
+                    && !chars[i].1
+                    && chars[i - 1].0.is_ascii_digit())
+                && !(last.is_ascii_digit()
+                    && end < chars.len()
+                    && !chars[end].1
+                    && chars[end].0.is_ascii_digit())
+        })
     }
-    let want: Vec<char> = norm(reference).chars().collect();
-    let (Some(&first), Some(&last)) = (want.first(), want.last()) else {
-        return true;
-    };
-    if want.len() > chars.len() {
-        return false;
-    }
-    (0..=chars.len() - want.len()).any(|i| {
-        let end = i + want.len();
-        chars[i..end].iter().map(|c| c.0).eq(want.iter().copied())
-            && !(first.is_ascii_digit() && i > 0 && !chars[i].1 && chars[i - 1].0.is_ascii_digit())
-            && !(last.is_ascii_digit()
-                && end < chars.len()
-                && !chars[end].1
-                && chars[end].0.is_ascii_digit())
-    })
 }
 
 /// The due date of `a` nearest to `date` within its day tolerance, if any.
@@ -211,7 +242,7 @@ fn match_debit(line: &Line, plan: &Plan) -> Match {
     if line
         .creditor_id
         .as_deref()
-        .is_some_and(|c| norm(c) != norm(&dd.creditor_id))
+        .is_some_and(|c| !same_normalized(c, &dd.creditor_id))
     {
         problems.push(format!(
             "incassant {} is niet de incassant van de afspraak ({})",
@@ -240,19 +271,19 @@ fn match_debit(line: &Line, plan: &Plan) -> Match {
 }
 
 fn match_income(line: &Line, plan: &Plan) -> Match {
-    let iban = line.counterparty_iban.as_deref().map(norm);
-    let remittance = line.remittance.as_deref().unwrap_or_default();
+    let iban = line.counterparty_iban.as_deref();
+    let remittance = Remittance::new(line.remittance.as_deref().unwrap_or_default());
     let mut candidates = vec![];
     let mut exact = vec![];
     for a in plan.agreements.iter().filter(|a| a.kind == Kind::Income) {
         let iban_ok = a
             .counterparty_iban
             .as_deref()
-            .is_none_or(|want| iban.as_deref() == Some(norm(want).as_str()));
+            .is_none_or(|want| iban.is_some_and(|iban| same_normalized(iban, want)));
         let ref_ok = a
             .reference
             .as_deref()
-            .is_none_or(|r| reference_in(remittance, r));
+            .is_none_or(|r| remittance.contains(r));
         if !(iban_ok && ref_ok) || (a.counterparty_iban.is_none() && a.reference.is_none()) {
             continue;
         }
@@ -498,6 +529,17 @@ pub fn own_payments(plan: &Plan, from: Date, through: Date) -> HashMap<String, S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn normalising_without_making_strings_agrees_with_making_them(
+            a in "[ a-zA-Z0-9ßéİ\t]{0,12}", b in "[ a-zA-Z0-9ßéİ\t]{0,12}"
+        ) {
+            let old = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+            proptest::prop_assert_eq!(norm(&a), old(&a));
+            proptest::prop_assert_eq!(same_normalized(&a, &b), old(&a) == old(&b));
+        }
+    }
 
     #[test]
     fn end_to_end_ids_are_the_same_written_by_hand_or_formatted() {
