@@ -121,6 +121,18 @@ fn check_iban(field: &str, text: &str) -> Result<String, BankError> {
     Ok(iban.electronic_str().to_owned())
 }
 
+/// `e` with `field` as its field.
+fn renamed(e: BankError, field: &str) -> BankError {
+    match e {
+        BankError::Field { line, why, .. } => BankError::Field {
+            line,
+            field: field.to_owned(),
+            why,
+        },
+        other => other,
+    }
+}
+
 fn check_bic(field: &str, bic: &Option<String>) -> Result<Option<String>, BankError> {
     match bic {
         None => Ok(None),
@@ -158,12 +170,22 @@ fn id_text(field: &str, s: &str) -> Result<String, BankError> {
     }
 }
 
-fn euros(cents: i64) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
+/// Cents as a decimal amount, e.g. `1234.05`.
+struct Euros(i64);
+
+impl std::fmt::Display for Euros {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
+    }
 }
 
-fn esc(s: &str) -> String {
-    quick_xml::escape::escape(s).into_owned()
+fn euros(cents: i64) -> Euros {
+    Euros(cents)
+}
+
+/// Text escaped for XML; borrowed when nothing needs escaping.
+fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    quick_xml::escape::escape(s)
 }
 
 fn agent(out: &mut String, bic: &Option<String>, v: Version) {
@@ -197,10 +219,15 @@ pub fn write(run: &Run, v: Version) -> Result<Vec<u8>, BankError> {
         ));
     }
     let mut total = 0i64;
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::HashSet::with_capacity(run.payments.len());
+    // Each payee's IBAN in electronic form, checked once and written below.
+    let mut ibans = Vec::with_capacity(run.payments.len());
     for (i, p) in run.payments.iter().enumerate() {
+        // The field's name is made only for an error.
         let f = |name: &str| format!("CdtTrfTxInf[{i}]/{name}");
-        id_text(&f("EndToEndId"), &p.end_to_end_id)?;
+        if let Err(e) = id_text("", &p.end_to_end_id) {
+            return Err(renamed(e, &f("EndToEndId")));
+        }
         if !seen.insert(p.end_to_end_id.as_str()) {
             return Err(invalid(
                 &f("EndToEndId"),
@@ -213,8 +240,13 @@ pub fn write(run: &Run, v: Version) -> Result<Vec<u8>, BankError> {
                 format!("{} cents is not between 0.01 and 999999999.99", p.cents),
             ));
         }
-        check_iban(&f("CdtrAcct/IBAN"), &p.creditor_iban)?;
-        check_bic(&f("CdtrAgt/BIC"), &p.creditor_bic)?;
+        match check_iban("", &p.creditor_iban) {
+            Ok(iban) => ibans.push(iban),
+            Err(e) => return Err(renamed(e, &f("CdtrAcct/IBAN"))),
+        }
+        if let Err(e) = check_bic("", &p.creditor_bic) {
+            return Err(renamed(e, &f("CdtrAgt/BIC")));
+        }
         if sepa_text(&p.creditor_name, 70).is_empty() {
             return Err(invalid(&f("Cdtr/Nm"), "the payee needs a name"));
         }
@@ -247,14 +279,13 @@ pub fn write(run: &Run, v: Version) -> Result<Vec<u8>, BankError> {
     .expect("write to string");
     agent(&mut o, &debtor_bic, v);
     o.push_str("</DbtrAgt><ChrgBr>SLEV</ChrgBr>\n");
-    for p in &run.payments {
+    for (p, iban) in run.payments.iter().zip(&ibans) {
         write!(o, "<CdtTrfTxInf><PmtId><EndToEndId>{}</EndToEndId></PmtId><Amt><InstdAmt Ccy=\"EUR\">{}</InstdAmt></Amt>", esc(&p.end_to_end_id), euros(p.cents)).expect("write to string");
         if p.creditor_bic.is_some() {
             o.push_str("<CdtrAgt>");
             agent(&mut o, &p.creditor_bic, v);
             o.push_str("</CdtrAgt>");
         }
-        let iban = check_iban("CdtrAcct/IBAN", &p.creditor_iban)?;
         write!(
             o,
             "<Cdtr><Nm>{}</Nm></Cdtr><CdtrAcct><Id><IBAN>{iban}</IBAN></Id></CdtrAcct>",
