@@ -442,12 +442,23 @@ impl Statement {
     }
 }
 
-fn xml_text(s: &str) -> String {
-    quick_xml::escape::escape(s).into_owned()
+/// Text escaped for XML; borrowed when nothing needs escaping.
+fn xml_text(s: &str) -> std::borrow::Cow<'_, str> {
+    quick_xml::escape::escape(s)
 }
 
-fn amount(cents: i64) -> String {
-    format!("{}.{:02}", cents.abs() / 100, cents.abs() % 100)
+/// The magnitude of signed cents as a decimal amount, e.g. `12.05`.
+struct Amount(i64);
+
+impl std::fmt::Display for Amount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = self.0.unsigned_abs();
+        write!(f, "{}.{:02}", c / 100, c % 100)
+    }
+}
+
+fn amount(cents: i64) -> Amount {
+    Amount(cents)
 }
 
 fn indicator(cents: i64) -> &'static str {
