@@ -643,7 +643,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     let t0 = Instant::now();
     let (mut matched, mut suspense, mut transfers) = (0u64, 0u64, 0u64);
     let (mut read_s, mut parse_s, mut match_s, mut book_s) = (0.0, 0.0, 0.0, 0.0);
-    let (files_in, index_in) = (&files, &index);
+    let (files_in, index_in, mirror_in) = (&files, &index, &mirror);
     ordered(
         files.len(),
         |i| {
@@ -651,30 +651,35 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             let r = read(&files_in[i])?;
             let t2 = thread_cpu_s();
             let fits = match_lines(&r, index_in);
-            Ok((r, fits, t2 - t1, thread_cpu_s() - t2))
+            // The matched lines' transfers are made here too, and the file is dropped here:
+            // the booking thread gets only what it books.
+            let out: Vec<_> = r
+                .plan
+                .transfers
+                .iter()
+                .zip(&fits)
+                .filter_map(|(t, h)| h.map(|h| match_transfer(t, mirror_in, u128::from(h))))
+                .collect();
+            let lines = fits.len();
+            let parse = r.parse_s;
+            let plan = r.plan;
+            Ok((plan, out, lines, parse, t2 - t1, thread_cpu_s() - t2))
         },
-        |(r, fits, read, matching)| {
+        |(plan, out, lines, parse, read, matching)| {
             progress.tick(
                 "import and match",
                 matched as usize + suspense as usize,
                 files.len() * per_file_lines,
             );
             read_s += read;
-            parse_s += r.parse_s;
+            parse_s += parse;
             match_s += matching;
             let t1 = thread_cpu_s();
-            let book_these = r.plan.transfers_to_book(node.state().book());
+            let book_these = plan.transfers_to_book(node.state().book());
             transfers += book_these.len() as u64;
             book(&mut node, &mut as_org, &book_these)?;
-            let out: Vec<_> = r
-                .plan
-                .transfers
-                .iter()
-                .zip(&fits)
-                .filter_map(|(t, h)| h.map(|h| match_transfer(t, &mirror, u128::from(h))))
-                .collect();
             matched += out.len() as u64;
-            suspense += (fits.len() - out.len()) as u64;
+            suspense += (lines - out.len()) as u64;
             transfers += out.len() as u64;
             book(&mut node, &mut as_org, &out)?;
             book_s += thread_cpu_s() - t1;
@@ -788,29 +793,35 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             let bank = thread_cpu_s() - t1;
             let t1 = thread_cpu_s();
             let r = read_bytes(&xml)?;
-            Ok(Some((r, bank, thread_cpu_s() - t1)))
+            // Each line is knop's own payment, recognised by its EndToEndId: it posts the
+            // reservation. The posting transfers are made here and the file dropped here.
+            let posts: Vec<_> = r
+                .plan
+                .lines
+                .iter()
+                .filter_map(|pos| {
+                    let e = &r.file.statements[pos.0].entries[pos.1];
+                    e.details
+                        .first()
+                        .and_then(|d| d.end_to_end_id.as_deref())
+                        .map(payment_post)
+                })
+                .collect();
+            let plan = r.plan;
+            Ok(Some((plan, posts, bank, thread_cpu_s() - t1)))
         },
         |read| {
             progress.tick("confirming statements", posted as usize, payments as usize);
-            let Some((r, bank, read)) = read else {
+            let Some((plan, posts, bank, read)) = read else {
                 return Ok(());
             };
             bank_s += bank;
             read_s += read;
             let t1 = thread_cpu_s();
-            let mut book_these = r.plan.transfers_to_book(node.state().book());
-            // Each line is knop's own payment, recognised by its EndToEndId: it posts the
-            // reservation.
-            let before = book_these.len();
-            book_these.extend(r.plan.lines.iter().filter_map(|pos| {
-                let e = &r.file.statements[pos.0].entries[pos.1];
-                e.details
-                    .first()
-                    .and_then(|d| d.end_to_end_id.as_deref())
-                    .map(payment_post)
-            }));
-            posted += (book_these.len() - before) as u64;
-            bank_lines += r.plan.lines.len() as u64;
+            let mut book_these = plan.transfers_to_book(node.state().book());
+            posted += posts.len() as u64;
+            bank_lines += plan.lines.len() as u64;
+            book_these.extend(posts);
             transfers += book_these.len() as u64;
             book(&mut node, &mut as_org, &book_these)?;
             book_s += thread_cpu_s() - t1;
