@@ -536,6 +536,35 @@ pub fn retry_end_to_end_id(first: &str, attempt: u32) -> String {
     format!("KNOP-{}-{hex}", date.unwrap_or("00000000"))
 }
 
+/// [`own_payments`] and every later attempt of one of them that was made: attempt `n`
+/// ([`retry_end_to_end_id`]) is made only after attempt `n - 1` was rejected, returned or
+/// expired, so the attempts of a payment are followed while `made` says the ledger holds a
+/// reservation under the id. A bank line carrying a retried payment's id is then recognised as
+/// the household's own payment (posted, or returned) like a first attempt.
+pub fn own_payments_and_attempts(
+    plan: &Plan,
+    from: Date,
+    through: Date,
+    made: impl Fn(&str) -> bool,
+) -> HashMap<String, String> {
+    let mut out = own_payments(plan, from, through);
+    let firsts: Vec<(String, String)> = out
+        .iter()
+        .filter(|(id, _)| made(id))
+        .map(|(id, a)| (id.clone(), a.clone()))
+        .collect();
+    for (first, agreement) in firsts {
+        for attempt in 1u32.. {
+            let id = retry_end_to_end_id(&first, attempt);
+            if !made(&id) {
+                break;
+            }
+            out.insert(id, agreement.clone());
+        }
+    }
+    out
+}
+
 /// The EndToEndIds of every payment the plan makes with due dates in `from..=through`.
 pub fn own_payments(plan: &Plan, from: Date, through: Date) -> HashMap<String, String> {
     let mut out = HashMap::new();

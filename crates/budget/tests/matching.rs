@@ -203,6 +203,30 @@ fn own_payments_are_found_by_their_end_to_end_id() {
 }
 
 #[test]
+fn the_attempts_made_of_a_payment_are_its_own_payments_too() {
+    use knop_budget::matching::{own_payments_and_attempts, retry_end_to_end_id};
+    let p = plan();
+    let (from, through) = (d("2026-04-01"), d("2026-04-30"));
+    let first = knop_budget::matching::end_to_end_id("huur", d("2026-04-01"));
+    let (second, third) = (
+        retry_end_to_end_id(&first, 1),
+        retry_end_to_end_id(&first, 2),
+    );
+    // Attempts 1 and 2 were reserved (the first two were rejected): both are the rent's.
+    let made = [first.clone(), second.clone(), third.clone()];
+    let own = own_payments_and_attempts(&p, from, through, |id| made.iter().any(|m| m == id));
+    for id in [&first, &second, &third] {
+        assert_eq!(own.get(id).map(String::as_str), Some("huur"), "{id}");
+    }
+    assert!(!own.contains_key(&retry_end_to_end_id(&first, 3)));
+    // Nothing made: only the first attempts, as own_payments gives them.
+    assert_eq!(
+        own_payments_and_attempts(&p, from, through, |_| false),
+        knop_budget::matching::own_payments(&p, from, through)
+    );
+}
+
+#[test]
 fn a_returned_payment_is_recognised_and_raises_an_alert() {
     let p = plan();
     let own = knop_budget::matching::own_payments(&p, d("2026-04-01"), d("2026-04-30"));

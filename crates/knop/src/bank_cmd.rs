@@ -374,7 +374,19 @@ fn match_lines(loc: &Location, a: MatchArgs) -> Result<ExitCode> {
         positions,
         lines: matched,
         alerts: found,
-    } = knop_serve::matching::match_file(&file, &plan, a.today);
+    } = {
+        // A household on the ledger: its payments made again after a rejection are known there.
+        let node = match a.source.household {
+            Some(_) => Some(loc.open_reader()?),
+            None => None,
+        };
+        knop_serve::matching::match_file(
+            &file,
+            &plan,
+            a.today,
+            node.as_ref().map(|n| n.state().book()),
+        )
+    };
     if a.book {
         let picked: Vec<(usize, usize)> = matched
             .iter()

@@ -465,7 +465,11 @@ pub fn alerts(loc: &Location, a: AlertsArgs) -> Result<ExitCode> {
     if let Some(path) = &a.statement {
         let file = knop_bank::camt053::parse(&crate::files::read(path)?)
             .with_context(|| path.display().to_string())?;
-        let found = knop_serve::matching::match_file(&file, &plan, a.today).alerts;
+        // The ledger knows the EndToEndIds of payments made again after a rejection.
+        let node = loc.open_reader()?;
+        let found =
+            knop_serve::matching::match_file(&file, &plan, a.today, Some(node.state().book()))
+                .alerts;
         out.extend(found.into_iter().map(|x| (x.agreement, x.message)));
     }
     if a.json {

@@ -507,7 +507,8 @@ pub fn pipeline(
             let household = (i + 1) as u128;
             let h = &node.state().households()[&household];
             let hplan = h.plan(household, 0);
-            let m = knop_serve::matching::match_file(&file, &hplan, today);
+            let m =
+                knop_serve::matching::match_file(&file, &hplan, today, Some(node.state().book()));
             let picked: Vec<_> = m
                 .lines
                 .iter()

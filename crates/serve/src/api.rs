@@ -1302,7 +1302,8 @@ pub(crate) fn suspense(app: &App, p: &Principal) -> ApiResult<Vec<SuspenseLine>>
         let around = line.date.unwrap_or(today);
         let mut suggestions = vec![];
         for (h, plan) in &plans {
-            let own = knop_budget::matching::own_payments(
+            let own = crate::matching::own_payments_on(
+                Some(st.book()),
                 plan,
                 around.saturating_sub(week),
                 around.saturating_add(week),

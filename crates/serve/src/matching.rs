@@ -1,7 +1,9 @@
 //! Matching bank statement lines to households' agreements: one implementation for the CLI
 //! (`knop bank match`, `knop alerts`, the simulation) and the service (uploads, suspense).
 
-use knop_budget::matching::{alerts, match_line, own_payments, Line, Match};
+use knop_budget::matching::{
+    alerts, match_line, own_payments, own_payments_and_attempts, Line, Match,
+};
 
 /// A statement entry as a line to match.
 pub fn line_of(e: &knop_bank::camt053::Entry) -> Line {
@@ -73,11 +75,31 @@ pub fn own_payment_window(
     )
 }
 
-/// Matches every booked line of `file` against `plan` and finds the alerts up to `today`.
+/// The EndToEndIds `plan` pays with due dates in `from..=through`, with the agreement each
+/// pays, and the later attempts of those payments that `book` holds reservations for (a
+/// rejected or returned payment is made again under a new id).
+pub fn own_payments_on(
+    book: Option<&knop_book::Book>,
+    plan: &knop_budget::Plan,
+    from: jiff::civil::Date,
+    through: jiff::civil::Date,
+) -> std::collections::HashMap<String, String> {
+    match book {
+        Some(book) => own_payments_and_attempts(plan, from, through, |id| {
+            book.transfer(knop_bank::booking::payment_id(id)).is_some()
+        }),
+        None => own_payments(plan, from, through),
+    }
+}
+
+/// Matches every booked line of `file` against `plan` and finds the alerts up to `today`. With
+/// the ledger's `book`, a line carrying a retried payment's EndToEndId is known as the
+/// household's own payment too.
 pub fn match_file(
     file: &knop_bank::camt053::File,
     plan: &knop_budget::Plan,
     today: jiff::civil::Date,
+    book: Option<&knop_book::Book>,
 ) -> Matched {
     let positions = booked_positions(file);
     let lines: Vec<Line> = positions
@@ -86,7 +108,7 @@ pub fn match_file(
         .collect();
     let from = first_day(&lines, today);
     let (window_from, through) = own_payment_window(&lines, today);
-    let own = own_payments(plan, window_from, through);
+    let own = own_payments_on(book, plan, window_from, through);
     let matched: Vec<(Line, Match)> = lines
         .into_iter()
         .map(|l| {

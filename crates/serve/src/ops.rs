@@ -225,8 +225,8 @@ pub fn match_all(
     plan: &knop_bank::booking::ImportPlan,
     today: jiff::civil::Date,
 ) -> Result<MatchAllReport, OpError> {
+    use knop_budget::matching::match_line;
     use knop_budget::matching::Match;
-    use knop_budget::matching::{match_line, own_payments};
     use std::collections::{BTreeMap, HashMap};
     let positions = crate::matching::booked_positions(file);
     // Per line position: the households it fits, with the EndToEndId if it is their own payment.
@@ -250,20 +250,21 @@ pub fn match_all(
     let index = knop_budget::match_index::Index::build(&plans, from, through);
     let mut owns: HashMap<u32, HashMap<String, String>> = HashMap::new();
     let mut fits: Fits = HashMap::new();
+    let book = node.state().book();
     for (line, pos) in lines.iter().zip(&positions) {
         // Strongest evidence first: the ledger holds the reservation of this very payment (a
-        // retried payment's new EndToEndId is known only there).
-        if let Some(h) = own_reservation(node.state().book(), line) {
-            fits.entry(*pos)
-                .or_default()
-                .push((h, line.end_to_end_id.clone()));
+        // retried payment's new EndToEndId is known only there). A debit line posts it; a
+        // credit line is the payment coming back, booked to the household like other money in.
+        if let Some(h) = own_reservation(book, line) {
+            let e2e = line.end_to_end_id.clone().filter(|_| line.cents < 0);
+            fits.entry(*pos).or_default().push((h, e2e));
             continue;
         }
         for n in index.candidates(line) {
             let plan = &plans[n as usize];
-            let own = owns
-                .entry(n)
-                .or_insert_with(|| own_payments(plan, from, through));
+            let own = owns.entry(n).or_insert_with(|| {
+                crate::matching::own_payments_on(Some(book), plan, from, through)
+            });
             match match_line(line, plan, own) {
                 Match::Suspense { .. } => {}
                 Match::OwnPayment { .. } => fits
@@ -297,17 +298,21 @@ pub fn match_all(
     })
 }
 
-/// The household whose payment a debit line is, by the reservation its EndToEndId names on the
-/// ledger (pending or already posted).
+/// The household whose payment a line is, by the reservation its EndToEndId names on the
+/// ledger: a debit line of the reserved amount (pending, or already posted by an earlier
+/// import), or a credit line of that amount returning a posted payment.
 fn own_reservation(book: &knop_book::Book, line: &knop_budget::matching::Line) -> Option<u128> {
     use knop_bank::booking::{payment_id, why};
     use knop_book::PendingStatus;
-    let e2e = line.end_to_end_id.as_deref().filter(|_| line.cents < 0)?;
+    let e2e = line.end_to_end_id.as_deref()?;
     let t = book.transfer(payment_id(e2e))?;
-    (t.transfer.code == why::PAYMENT
-        && t.resolved.amount.0 == -line.cents
-        && matches!(t.status, PendingStatus::Pending | PendingStatus::Posted))
-    .then_some(t.transfer.user_data)
+    let fits = if line.cents < 0 {
+        matches!(t.status, PendingStatus::Pending | PendingStatus::Posted)
+    } else {
+        t.status == PendingStatus::Posted
+    };
+    (t.transfer.code == why::PAYMENT && t.resolved.amount.0 == line.cents.abs() && fits)
+        .then_some(t.transfer.user_data)
 }
 
 /// Whether an imported line has left suspense: matched to a household, or (knop's own payment)

@@ -2292,17 +2292,77 @@ async fn a_rejected_payment_is_made_again_under_a_new_end_to_end_id() {
         );
     let r = t.upload(&a, text.into_bytes(), "up").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    let node = t.app.node();
-    let book = node.state().book();
-    assert!(
-        book.transfer(payment_posted_id(&retry)).is_some(),
-        "{}",
-        r.text()
+    let before = {
+        let node = t.app.node();
+        let book = node.state().book();
+        assert!(
+            book.transfer(payment_posted_id(&retry)).is_some(),
+            "{}",
+            r.text()
+        );
+        assert_eq!(
+            book.transfer(payment_id(&retry)).unwrap().status,
+            knop_book::PendingStatus::Posted
+        );
+        let account = knop_bank::booking::household_account(1).id;
+        book.account(account).unwrap().credit_balance().0
+    };
+    // Then the payee's bank sends the retried payment back (account closed): the return carries
+    // the new EndToEndId, which only the ledger knows. It is the household's money coming back,
+    // not a stranger's line for the suspense queue, and it reads as a returned payment.
+    let returned = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
+<GrpHdr><MsgId>RETOUR-1</MsgId><CreDtTm>2026-04-03T18:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>RETOUR-1</Id><Acct><Id><IBAN>NL91ABNA0417164300</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Ntry><Amt Ccy="EUR">{}.{:02}</Amt><CdtDbtInd>CRDT</CdtDbtInd><RvslInd>true</RvslInd><Sts><Cd>BOOK</Cd></Sts>
+<BookgDt><Dt>2026-04-03</Dt></BookgDt><AcctSvcrRef>VB-RETOUR-1</AcctSvcrRef>
+<NtryDtls><TxDtls><Refs><EndToEndId>{retry}</EndToEndId></Refs>
+<RltdPties><Dbtr><Pty><Nm>Mitros</Nm></Pty></Dbtr><DbtrAcct><Id><IBAN>NL44RABO0123456789</IBAN></Id></DbtrAcct></RltdPties>
+<RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf></TxDtls></NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>"#,
+        cents / 100,
+        cents % 100
     );
+    let r = t
+        .upload(&a, returned.clone().into_bytes(), "up-return")
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["matching"]["matched_lines"], 1, "{v}");
+    assert_eq!(v["matching"]["suspense_lines"], 0, "{v}");
+    // Money coming in repays what the foundation advanced first.
+    let h = &v["matching"]["households"][0];
     assert_eq!(
-        book.transfer(payment_id(&retry)).unwrap().status,
-        knop_book::PendingStatus::Posted
+        h["balance_cents"].as_i64().unwrap() + h["advance_repaid_cents"].as_i64().unwrap(),
+        before + cents,
+        "{v}"
     );
+    let file = knop_bank::camt053::parse(returned.as_bytes()).unwrap();
+    let node = t.app.node();
+    let st = node.state();
+    let plan = st.households()[&1].plan(1, 0);
+    let today: jiff::civil::Date = "2026-04-03".parse().unwrap();
+    let m = knop_serve::matching::match_file(&file, &plan, today, Some(st.book()));
+    assert_eq!(
+        m.lines[0].1,
+        knop_budget::matching::Match::Returned {
+            agreement: item["agreement"].as_str().unwrap().to_owned(),
+            reason: Some("AC04".into())
+        }
+    );
+    assert!(
+        m.alerts
+            .iter()
+            .any(|x| x.agreement.as_deref() == item["agreement"].as_str()),
+        "{:?}",
+        m.alerts
+    );
+    // Without the ledger the retried id is a stranger's.
+    let blind = knop_serve::matching::match_file(&file, &plan, today, None);
+    assert!(matches!(
+        blind.lines[0].1,
+        knop_budget::matching::Match::Suspense { .. }
+    ));
 }
 
 #[tokio::test]
