@@ -116,10 +116,24 @@ fn encode_unsigned(signer: &OrgName, timestamp_ms: u64, body: &[u8]) -> Writer {
     w
 }
 
-fn signed_message(unsigned: &[u8]) -> Vec<u8> {
+/// The message a signature covers: the domain, then SHA-256 of the unsigned entry's bytes
+/// ([`encode_unsigned`]). The hash is fed the header and then the body where it lies, which is
+/// the same digest without copying a body of up to megabytes into one buffer first.
+fn signed_message(signer: &OrgName, timestamp_ms: u64, body: &[u8]) -> Vec<u8> {
+    let mut header = Writer::with_capacity(64);
+    header.fixed(ENTRY_MAGIC);
+    header.u8(ENTRY_VERSION);
+    header.str(signer.as_str());
+    header.u64(timestamp_ms);
+    // `Writer::bytes` is the length (u32, big-endian) and then the bytes.
+    header.u32(u32::try_from(body.len()).expect("byte string over 4 GiB"));
+    let digest = Sha256::new()
+        .chain_update(header.finish())
+        .chain_update(body)
+        .finalize();
     let mut m = Vec::with_capacity(SIGN_DOMAIN_V1.len() + 32);
     m.extend_from_slice(SIGN_DOMAIN_V1);
-    m.extend_from_slice(&Sha256::digest(unsigned));
+    m.extend_from_slice(&digest);
     m
 }
 
@@ -130,8 +144,9 @@ impl SignedEntry {
     /// Panics if `body` exceeds [`BODY_BYTES_MAX`]; callers bound their batches below it.
     pub fn sign(signer: OrgName, timestamp_ms: u64, body: Vec<u8>, key: &SigningKey) -> Self {
         assert!(body.len() <= BODY_BYTES_MAX, "entry body over the limit");
-        let unsigned = encode_unsigned(&signer, timestamp_ms, &body).finish();
-        let signature = key.sign(&signed_message(&unsigned)).to_bytes();
+        let signature = key
+            .sign(&signed_message(&signer, timestamp_ms, &body))
+            .to_bytes();
         Self {
             signer,
             timestamp_ms,
@@ -149,7 +164,7 @@ impl SignedEntry {
 
     /// The message the signature covers.
     pub fn signed_message(&self) -> Vec<u8> {
-        signed_message(&encode_unsigned(&self.signer, self.timestamp_ms, &self.body).finish())
+        signed_message(&self.signer, self.timestamp_ms, &self.body)
     }
 
     /// Decodes canonical entry bytes (the signature is not checked here).
@@ -202,6 +217,17 @@ mod tests {
 
     fn key(seed: u8) -> SigningKey {
         SigningKey::from_bytes(&[seed; 32])
+    }
+
+    #[test]
+    fn the_signed_message_hashes_the_unsigned_bytes() {
+        for body in [&b""[..], b"body", &[7u8; 100_000]] {
+            let name = OrgName::parse("svb").unwrap();
+            let unsigned = encode_unsigned(&name, 42, body).finish();
+            let mut want = SIGN_DOMAIN_V1.to_vec();
+            want.extend_from_slice(&Sha256::digest(&unsigned));
+            assert_eq!(signed_message(&name, 42, body), want);
+        }
     }
 
     #[test]
