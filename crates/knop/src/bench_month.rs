@@ -937,3 +937,55 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_come_in_order_from_both_workers() {
+        let mut seen = vec![];
+        ordered(
+            9,
+            |i| Ok(i * 10),
+            |x| {
+                seen.push(x);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, (0..9).map(|i| i * 10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_chunk_that_fails_stops_the_run_and_nobody_waits_for_it() {
+        // Task 1 (the runs of chunk 1) fails; task 2 waits for chunk 1's orders and must give
+        // up instead of waiting for ever.
+        let handoff = Handoff::new(3);
+        let r = ordered_with(
+            6,
+            |i| match i {
+                0 => {
+                    handoff.put(0, b"x".to_vec(), 5);
+                    Ok(0)
+                }
+                1 => bail!("the runs of chunk 1 failed"),
+                i => handoff.take(i / 2, 100).map(|(_, opening)| opening),
+            },
+            |_| Ok(()),
+            || handoff.stop(),
+        );
+        assert!(r.unwrap_err().to_string().contains("chunk 1 failed"));
+    }
+
+    #[test]
+    fn each_statement_opens_with_what_the_chunks_before_took() {
+        let handoff = Handoff::new(3);
+        handoff.put(2, b"c".to_vec(), 7);
+        handoff.put(0, b"a".to_vec(), 5);
+        handoff.put(1, b"b".to_vec(), 3);
+        assert_eq!(handoff.take(0, 100).unwrap(), (b"a".to_vec(), 100));
+        assert_eq!(handoff.take(2, 100).unwrap(), (b"c".to_vec(), 92));
+        assert_eq!(handoff.take(1, 100).unwrap(), (b"b".to_vec(), 95));
+    }
+}
