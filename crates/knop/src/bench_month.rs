@@ -857,3 +857,40 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_come_in_order_from_both_workers_and_an_error_ends_the_run() {
+        let mut seen = vec![];
+        ordered(
+            9,
+            |i| Ok(i * 10),
+            |x| {
+                seen.push(x);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, (0..9).map(|i| i * 10).collect::<Vec<_>>());
+        let mut seen = vec![];
+        let r = ordered(
+            9,
+            |i| {
+                if i == 4 {
+                    bail!("file 4 is bad")
+                } else {
+                    Ok(i)
+                }
+            },
+            |x| {
+                seen.push(x);
+                Ok(())
+            },
+        );
+        assert!(r.unwrap_err().to_string().contains("file 4 is bad"));
+        assert_eq!(seen, [0, 1, 2, 3]);
+    }
+}
