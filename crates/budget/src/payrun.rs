@@ -53,12 +53,10 @@ pub fn select(plan: &Plan, date: Date, available_cents: i64) -> Selection {
         let (lo, hi) = (date, date.saturating_add(7.days()));
         let lo = a.valid_from.map_or(lo, |v| v.max(lo));
         let hi = a.valid_through.map_or(hi, |v| v.min(hi));
-        for d in a
-            .schedule
-            .occurrences(lo, hi)
-            .into_iter()
-            .filter(|d| previous_business_day(*d) == date)
-        {
+        a.schedule.for_each_occurrence(lo, hi, |d| {
+            if previous_business_day(d) != date {
+                return;
+            }
             match &a.counterparty_iban {
                 Some(iban) => due.push(Item {
                     agreement: a.id.clone(),
@@ -72,7 +70,7 @@ pub fn select(plan: &Plan, date: Date, available_cents: i64) -> Selection {
                 }),
                 None => no_iban.push((a.id.clone(), d)),
             }
-        }
+        });
     }
     due.sort_by(|x, y| (x.category, x.due, &x.agreement).cmp(&(y.category, y.due, &y.agreement)));
     let mut left = available_cents.max(0);

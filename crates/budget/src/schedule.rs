@@ -124,9 +124,18 @@ impl Schedule {
     /// The nominal due dates in `from..=through`, in order (at most [`OCCURRENCES_MAX`]).
     pub fn occurrences(&self, from: Date, through: Date) -> Vec<Date> {
         let mut out = Vec::new();
+        self.for_each_occurrence(from, through, |d| out.push(d));
+        out
+    }
+
+    /// Calls `f` with each of [`Schedule::occurrences`], without collecting them: a payment run
+    /// asks every household's every agreement for the next week's dates.
+    pub fn for_each_occurrence(&self, from: Date, through: Date, mut f: impl FnMut(Date)) {
+        let mut count = 0;
         let mut push = |d: Date| {
-            if d >= from && d <= through && out.len() < OCCURRENCES_MAX {
-                out.push(d);
+            if d >= from && d <= through && count < OCCURRENCES_MAX {
+                count += 1;
+                f(d);
             }
         };
         match *self {
@@ -145,7 +154,7 @@ impl Schedule {
                 let mut d = from;
                 while d.weekday() != weekday {
                     let Ok(next) = d.checked_add(1.day()) else {
-                        return out;
+                        return;
                     };
                     d = next;
                 }
@@ -189,7 +198,6 @@ impl Schedule {
             }
             Schedule::Once { date } => push(date),
         }
-        out
     }
 }
 
