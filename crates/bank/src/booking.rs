@@ -46,6 +46,8 @@ pub mod why {
     pub const ADVANCE: u16 = 1004;
     /// A repayment of an advance from income.
     pub const REPAYMENT: u16 = 1005;
+    /// A payment of a run that the payee's bank sent back, booked to the household again.
+    pub const PAYMENT_RETURNED: u16 = 1006;
 }
 
 /// A 128-bit id derived from a domain label and parts (never 0 or all ones).
@@ -274,6 +276,35 @@ pub fn payment_posted_id(end_to_end_id: &str) -> u128 {
     derive_id("payment-posted", &[end_to_end_id.as_bytes()])
 }
 
+/// The id of the transfer that books the return of knop's payment with this EndToEndId (the
+/// payee's bank sent it back after it was paid) to its household.
+pub fn payment_returned_id(end_to_end_id: &str) -> u128 {
+    derive_id("payment-returned", &[end_to_end_id.as_bytes()])
+}
+
+/// The imported credit line `imported` that returns knop's payment `end_to_end_id` to
+/// `household`, moved out of suspense to its account like other money in, but recorded as the
+/// return of that payment: its id names the payment, so it is booked once and a run can tell the
+/// payment must be made again.
+pub fn payment_return(
+    imported: &Transfer,
+    mirror: &Mirror,
+    household: u128,
+    end_to_end_id: &str,
+) -> Transfer {
+    Transfer {
+        code: why::PAYMENT_RETURNED,
+        user_data: household,
+        ..Transfer::eur(
+            payment_returned_id(end_to_end_id),
+            mirror.suspense,
+            household_account(household).id,
+            imported.amount,
+            0,
+        )
+    }
+}
+
 /// The id of the pending transfer that reserves knop's payment with this EndToEndId.
 pub fn payment_id(end_to_end_id: &str) -> u128 {
     derive_id("payment", &[end_to_end_id.as_bytes()])
@@ -398,7 +429,8 @@ impl ImportPlan {
 
     /// The transfers that move the lines at `picked` (statement, entry) out of suspense to
     /// `household`. A line whose EndToEndId is in `own_payments` and has a reservation on the
-    /// ledger posts that reservation; any other line moves by [`match_transfer`]. Fails with the
+    /// ledger posts that reservation if it is money out, and is booked as its return
+    /// ([`payment_return`]) if it is money in; any other line moves by [`match_transfer`]. Fails with the
     /// first line that was not imported yet.
     pub fn matched_transfers(
         &self,
@@ -423,7 +455,11 @@ impl ImportPlan {
                 book.transfer(payment_id(e2e))
                     .is_some_and(|p| p.status != knop_book::PendingStatus::None)
             });
+            // Money out posts the reservation; money in under the same EndToEndId is the
+            // payment coming back.
+            let money_in = imported.debit_account_id == self.mirror.bank;
             out.push(match reserved {
+                Some(e2e) if money_in => payment_return(&imported, &self.mirror, household, e2e),
                 Some(e2e) => payment_post(e2e),
                 None => match_transfer(&imported, &self.mirror, household),
             });

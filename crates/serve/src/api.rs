@@ -1176,7 +1176,7 @@ fn suspense_lines(app: &App, book: &knop_book::Book) -> Vec<FoundLine> {
                 .details
                 .first()
                 .and_then(|d| d.end_to_end_id.as_deref());
-            if book.transfer(t.id).is_some() && !ops::line_settled(book, t, e2e) {
+            if book.transfer(t.id).is_some() && !ops::line_settled(book, &st.plan.mirror, t, e2e) {
                 out.push(FoundLine {
                     stored: st.clone(),
                     pos: *pos,

@@ -254,10 +254,11 @@ pub fn match_all(
     for (line, pos) in lines.iter().zip(&positions) {
         // Strongest evidence first: the ledger holds the reservation of this very payment (a
         // retried payment's new EndToEndId is known only there). A debit line posts it; a
-        // credit line is the payment coming back, booked to the household like other money in.
+        // credit line is the payment coming back, booked to the household as its return.
         if let Some(h) = own_reservation(book, line) {
-            let e2e = line.end_to_end_id.clone().filter(|_| line.cents < 0);
-            fits.entry(*pos).or_default().push((h, e2e));
+            fits.entry(*pos)
+                .or_default()
+                .push((h, line.end_to_end_id.clone()));
             continue;
         }
         for n in index.candidates(line) {
@@ -316,15 +317,25 @@ fn own_reservation(book: &knop_book::Book, line: &knop_budget::matching::Line) -
 }
 
 /// Whether an imported line has left suspense: matched to a household, or (knop's own payment)
-/// posting its reservation.
+/// posting its reservation if it is money out, booked as its return if it is money in (the two
+/// lines of a payment and its return carry the same EndToEndId).
 pub fn line_settled(
     book: &knop_book::Book,
+    mirror: &knop_bank::booking::Mirror,
     imported: &knop_book::Transfer,
     end_to_end_id: Option<&str>,
 ) -> bool {
-    use knop_bank::booking::{matched_id, payment_posted_id};
+    use knop_bank::booking::{matched_id, payment_posted_id, payment_returned_id};
+    let money_in = imported.debit_account_id == mirror.bank;
     book.transfer(matched_id(imported.id)).is_some()
-        || end_to_end_id.is_some_and(|e2e| book.transfer(payment_posted_id(e2e)).is_some())
+        || end_to_end_id.is_some_and(|e2e| {
+            let settled = if money_in {
+                payment_returned_id(e2e)
+            } else {
+                payment_posted_id(e2e)
+            };
+            book.transfer(settled).is_some()
+        })
 }
 
 /// A payment the bank refused.

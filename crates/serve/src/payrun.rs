@@ -5,7 +5,8 @@
 
 use jiff::civil::Date;
 use knop_bank::booking::{
-    advance, advance_account, household_account, payment_id, payment_pending, Mirror,
+    advance, advance_account, household_account, payment_id, payment_pending, payment_returned_id,
+    Mirror,
 };
 use knop_bank::pain001::{self, Payment, Run, Version};
 use knop_budget::payrun::{select, Selection};
@@ -31,7 +32,8 @@ pub struct Reserved {
 }
 
 /// Gives each item the EndToEndId of its current attempt: a payment whose reservation was voided
-/// (the bank rejected it, or it expired) is made again under a new id
+/// (the bank rejected it, or it expired) or that came back after it was paid (the payee's bank
+/// returned it) is made again under a new id
 /// ([`knop_budget::matching::retry_end_to_end_id`]), so it is reserved anew and never carries an
 /// id the bank has seen.
 fn current_attempts(book: &knop_book::Book, items: &mut [knop_budget::payrun::Item]) {
@@ -43,7 +45,8 @@ fn current_attempts(book: &knop_book::Book, items: &mut [knop_budget::payrun::It
             let voided = book.transfer(payment_id(&id)).is_some_and(|t| {
                 matches!(t.status, PendingStatus::Voided | PendingStatus::Expired)
             });
-            if !voided {
+            let returned = book.transfer(payment_returned_id(&id)).is_some();
+            if !voided && !returned {
                 i.end_to_end_id = id;
                 break;
             }

@@ -31,6 +31,9 @@ pub struct Snapshot {
     pub advance_cents: i64,
     /// Payments of its runs that the bank rejected (reservation voided): agreement, due, cents.
     pub rejected_payments: Vec<(String, String, i64)>,
+    /// Payments of its runs that the payee's bank sent back after they were paid: agreement,
+    /// due, cents.
+    pub returned_payments: Vec<(String, String, i64)>,
 }
 
 /// Copies a household out of the state.
@@ -46,19 +49,32 @@ pub fn snapshot(state: &State, household: u128) -> Option<Snapshot> {
         advance_cents: book
             .account(advance_account(household).id)
             .map_or(0, |a| -a.credit_balance().0),
-        rejected_payments: state
-            .runs()
-            .values()
-            .filter(|r| r.household == household)
-            .filter_map(crate::payrun::RunView::of)
-            .flat_map(|v| v.content.items)
-            .filter(|i| {
-                book.transfer(knop_bank::booking::payment_id(&i.end_to_end_id))
-                    .is_some_and(|p| p.status == knop_book::PendingStatus::Voided)
-            })
-            .map(|i| (i.agreement, i.due, i.cents))
-            .collect(),
+        rejected_payments: run_items(state, household, |e2e| {
+            book.transfer(knop_bank::booking::payment_id(e2e))
+                .is_some_and(|p| p.status == knop_book::PendingStatus::Voided)
+        }),
+        returned_payments: run_items(state, household, |e2e| {
+            book.transfer(knop_bank::booking::payment_returned_id(e2e))
+                .is_some()
+        }),
     })
+}
+
+/// The items of `household`'s payment runs whose EndToEndId `pick` says: agreement, due, cents.
+fn run_items(
+    state: &State,
+    household: u128,
+    pick: impl Fn(&str) -> bool,
+) -> Vec<(String, String, i64)> {
+    state
+        .runs()
+        .values()
+        .filter(|r| r.household == household)
+        .filter_map(crate::payrun::RunView::of)
+        .flat_map(|v| v.content.items)
+        .filter(|i| pick(&i.end_to_end_id))
+        .map(|i| (i.agreement, i.due, i.cents))
+        .collect()
 }
 
 /// Every household `role` may see, copied out of the state.
@@ -124,7 +140,7 @@ pub enum Severity {
 pub struct AlertView {
     /// How urgent.
     pub severity: Severity,
-    /// What kind (`shortfall`, `withdrawal`, `advance`).
+    /// What kind (`shortfall`, `withdrawal`, `payment_rejected`, `payment_returned`, `advance`).
     pub kind: String,
     /// The agreement it concerns, if one.
     pub agreement: Option<String>,
@@ -385,27 +401,43 @@ pub fn alerts(s: &Snapshot, today: Date) -> Vec<AlertView> {
             });
         }
     }
-    for (agreement, due, cents) in &s.rejected_payments {
+    let failed = s
+        .rejected_payments
+        .iter()
+        .map(|p| (p, "payment_rejected"))
+        .chain(s.returned_payments.iter().map(|p| (p, "payment_returned")));
+    for ((agreement, due, cents), kind) in failed {
         let due_date = due.parse::<Date>().ok();
         let spoken = |en: bool| {
             due_date
                 .map(|d| knop_budget::calendar::spoken(d, en))
                 .unwrap_or_else(|| due.clone())
         };
+        let (what_nl, what_en) = if kind == "payment_rejected" {
+            (
+                "De bank weigerde de betaling van",
+                "The bank rejected the payment of",
+            )
+        } else {
+            (
+                "De bank van de ontvanger stuurde de betaling terug van",
+                "The payee's bank sent back the payment of",
+            )
+        };
         out.push(AlertView {
             severity: Severity::Urgent,
-            kind: "payment_rejected".into(),
+            kind: kind.into(),
             agreement: Some(agreement.clone()),
             date: Some(due.clone()),
             amount_cents: Some(*cents),
             message_nl: format!(
-                "De bank weigerde de betaling van {} ({}, {}). Het geld staat weer op de rekening; betaal opnieuw of pas de afspraak aan.",
+                "{what_nl} {} ({}, {}). Het geld staat weer op de rekening; de volgende betaalrun betaalt opnieuw, of pas de afspraak aan (klopt het rekeningnummer nog?).",
                 s.label(agreement),
                 spoken(false),
                 euro(*cents)
             ),
             message_en: format!(
-                "The bank rejected the payment of {} ({}, {}). The money is back on the account; pay again or change the agreement.",
+                "{what_en} {} ({}, {}). The money is back on the account; the next payment run pays again, or change the agreement (is the account number still right?).",
                 s.label(agreement),
                 spoken(true),
                 euro(*cents)

@@ -2337,32 +2337,81 @@ async fn a_rejected_payment_is_made_again_under_a_new_end_to_end_id() {
         before + cents,
         "{v}"
     );
-    let file = knop_bank::camt053::parse(returned.as_bytes()).unwrap();
-    let node = t.app.node();
-    let st = node.state();
-    let plan = st.households()[&1].plan(1, 0);
-    let today: jiff::civil::Date = "2026-04-03".parse().unwrap();
-    let m = knop_serve::matching::match_file(&file, &plan, today, Some(st.book()));
-    assert_eq!(
-        m.lines[0].1,
-        knop_budget::matching::Match::Returned {
-            agreement: item["agreement"].as_str().unwrap().to_owned(),
-            reason: Some("AC04".into())
-        }
-    );
+    {
+        let file = knop_bank::camt053::parse(returned.as_bytes()).unwrap();
+        let node = t.app.node();
+        let st = node.state();
+        let plan = st.households()[&1].plan(1, 0);
+        let today: jiff::civil::Date = "2026-04-03".parse().unwrap();
+        let m = knop_serve::matching::match_file(&file, &plan, today, Some(st.book()));
+        assert_eq!(
+            m.lines[0].1,
+            knop_budget::matching::Match::Returned {
+                agreement: item["agreement"].as_str().unwrap().to_owned(),
+                reason: Some("AC04".into())
+            }
+        );
+        assert!(
+            m.alerts
+                .iter()
+                .any(|x| x.agreement.as_deref() == item["agreement"].as_str()),
+            "{:?}",
+            m.alerts
+        );
+        // Without the ledger the retried id is a stranger's.
+        let blind = knop_serve::matching::match_file(&file, &plan, today, None);
+        assert!(matches!(
+            blind.lines[0].1,
+            knop_budget::matching::Match::Suspense { .. }
+        ));
+        // The ledger records the return of that payment, once; the line is not waiting in suspense.
+        assert!(st
+            .book()
+            .transfer(knop_bank::booking::payment_returned_id(&retry))
+            .is_some_and(|x| x.transfer.amount.0 == cents));
+    }
+    let r = t
+        .upload(&a, returned.clone().into_bytes(), "up-return-2")
+        .await;
+    assert_eq!(r.json()["booked"], 0, "{}", r.text());
+    let lines = t.get("/api/v1/suspense-lines", Some(&a)).await.json();
     assert!(
-        m.alerts
+        !lines
+            .as_array()
+            .unwrap()
             .iter()
-            .any(|x| x.agreement.as_deref() == item["agreement"].as_str()),
-        "{:?}",
-        m.alerts
+            .any(|l| l["end_to_end_id"] == retry.as_str()),
+        "{lines}"
     );
-    // Without the ledger the retried id is a stranger's.
-    let blind = knop_serve::matching::match_file(&file, &plan, today, None);
-    assert!(matches!(
-        blind.lines[0].1,
-        knop_budget::matching::Match::Suspense { .. }
-    ));
+    // The counsellor is told, and the next run pays again under a third id.
+    let alerts = t.get("/api/v1/households/1/alerts", Some(&a)).await.json();
+    assert!(
+        alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["kind"] == "payment_returned" && x["amount_cents"] == cents),
+        "{alerts}"
+    );
+    let third = make("run3").await;
+    assert_eq!(third.status, StatusCode::CREATED, "{}", third.text());
+    let third = third.json();
+    let again = third["content"]["items"][0]["end_to_end_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(again != retry && again != e2e, "{third}");
+    assert_eq!(third["content"]["items"][0]["agreement"], item["agreement"]);
+    assert_eq!(
+        t.app
+            .node()
+            .state()
+            .book()
+            .transfer(payment_id(&again))
+            .unwrap()
+            .status,
+        knop_book::PendingStatus::Pending
+    );
 }
 
 #[tokio::test]
