@@ -332,13 +332,25 @@ pub fn payment_pending(
     }
 }
 
-/// Posts the pending payment in full when the statement shows it left the bank.
-pub fn payment_post(end_to_end_id: &str) -> Transfer {
-    payment_resolution(
-        payment_posted_id(end_to_end_id),
-        end_to_end_id,
-        knop_book::TransferFlags::POST_PENDING,
-    )
+/// Posts the pending payment in full when the statement line `line` (the id of its imported
+/// transfer) shows it left the bank. The posting records the line in its `user_data`: a second
+/// line carrying the same EndToEndId (the bank paid twice) is then not taken as settled by it,
+/// and posting again from another line is refused by the book instead of passing as done.
+pub fn payment_post(end_to_end_id: &str, line: u128) -> Transfer {
+    Transfer {
+        user_data: line,
+        ..payment_resolution(
+            payment_posted_id(end_to_end_id),
+            end_to_end_id,
+            knop_book::TransferFlags::POST_PENDING,
+        )
+    }
+}
+
+/// Whether the payment with this EndToEndId was posted by the statement line `line`.
+pub fn posted_by(book: &knop_book::Book, end_to_end_id: &str, line: u128) -> bool {
+    book.transfer(payment_posted_id(end_to_end_id))
+        .is_some_and(|p| p.transfer.user_data == line)
 }
 
 /// Voids the reservation of the payment with this EndToEndId (the bank rejected it).
@@ -460,7 +472,7 @@ impl ImportPlan {
             let money_in = imported.debit_account_id == self.mirror.bank;
             out.push(match reserved {
                 Some(e2e) if money_in => payment_return(&imported, &self.mirror, household, e2e),
-                Some(e2e) => payment_post(e2e),
+                Some(e2e) => payment_post(e2e, imported.id),
                 None => match_transfer(&imported, &self.mirror, household),
             });
         }

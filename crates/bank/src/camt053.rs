@@ -525,6 +525,10 @@ pub fn write_v02(s: &Statement, message_id: &str, created: &str) -> Vec<u8> {
         let _ = write!(w, "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>{}</Cd><SubFmlyCd>{}</SubFmlyCd></Fmly></Domn></BkTxCd>", family.0, family.1);
         if !e.details.is_empty() {
             w.push_str("<NtryDtls>");
+            if e.details.len() > 1 {
+                // A batch booked as one entry (a payment file sent with batch booking).
+                let _ = write!(w, "<Btch><NbOfTxs>{}</NbOfTxs></Btch>", e.details.len());
+            }
             for d in &e.details {
                 write_details(w, d, e.cents < 0);
             }
@@ -548,6 +552,13 @@ fn write_details(w: &mut String, d: &Details, debit: bool) {
             let _ = write!(w, "<MndtId>{}</MndtId>", xml_text(x));
         }
         w.push_str("</Refs>");
+    }
+    if let Some(c) = d.cents {
+        let _ = write!(
+            w,
+            "<AmtDtls><TxAmt><Amt Ccy=\"EUR\">{}</Amt></TxAmt></AmtDtls>",
+            amount(c)
+        );
     }
     if d.counterparty_name.is_some() || d.counterparty_iban.is_some() || d.creditor_id.is_some() {
         let (party, account) = if debit {

@@ -154,7 +154,7 @@ fn written_statements_validate_and_read_back() {
             },
             Balance {
                 code: "CLBD".into(),
-                cents: 64150,
+                cents: 34150,
                 currency: "EUR".into(),
                 date: Some("2026-03-31".into()),
             },
@@ -195,6 +195,29 @@ fn written_statements_validate_and_read_back() {
                     counterparty_name: Some("Mitros".into()),
                     ..Default::default()
                 }],
+                line: 0,
+            },
+            // A batch of two payments booked as one entry, each with its own amount.
+            Entry {
+                reference: None,
+                cents: -30000,
+                currency: "EUR".into(),
+                reversal: false,
+                status: "BOOK".into(),
+                booking_date: Some("2026-03-31".into()),
+                value_date: Some("2026-03-31".into()),
+                servicer_reference: Some("SIM-3".into()),
+                bank_code: Some("PMNT/ICDT/ESCT".into()),
+                details: [("E2E-2", -10000), ("E2E-3", -20000)]
+                    .into_iter()
+                    .map(|(e2e, cents)| Details {
+                        end_to_end_id: Some(e2e.into()),
+                        cents: Some(cents),
+                        counterparty_name: Some("Eneco".into()),
+                        counterparty_iban: Some("NL20INGB0001234567".into()),
+                        ..Default::default()
+                    })
+                    .collect(),
                 line: 0,
             },
         ],

@@ -239,10 +239,12 @@ fn match_lines(r: &Read, index: &knop_budget::match_index::Index) -> Vec<Option<
 }
 
 /// The bank's confirming statement `n`: the executed orders of one chunk's queue (lines of
-/// `day \t EndToEndId \t cents`), as a camt.053 document; `None` when the chunk has none.
+/// `day \t EndToEndId \t cents`), as a camt.053 document; `None` when the chunk has none. The
+/// runs' pain.001 files ask for batch booking, so the bank books each day's file as one entry
+/// with a transaction (EndToEndId and amount) per payment.
 fn confirming_statement(queue: &[u8], n: usize, opening: i64) -> Result<Option<Vec<u8>>> {
+    let mut by_day: std::collections::BTreeMap<&str, Vec<Details>> = Default::default();
     let mut balance = opening;
-    let mut entries = vec![];
     for line in queue.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
         let line = std::str::from_utf8(line)?;
         let mut f = line.split('\t');
@@ -251,26 +253,31 @@ fn confirming_statement(queue: &[u8], n: usize, opening: i64) -> Result<Option<V
         };
         let cents: i64 = cents.parse()?;
         balance -= cents;
-        entries.push(Entry {
+        by_day.entry(day).or_default().push(Details {
+            end_to_end_id: Some(e2e.into()),
+            cents: Some(-cents),
+            ..Default::default()
+        });
+    }
+    if by_day.is_empty() {
+        return Ok(None);
+    }
+    let entries = by_day
+        .into_iter()
+        .map(|(day, details)| Entry {
             reference: None,
-            cents: -cents,
+            cents: details.iter().filter_map(|d| d.cents).sum(),
             currency: "EUR".into(),
             reversal: false,
             status: "BOOK".into(),
             booking_date: Some(day.into()),
             value_date: Some(day.into()),
-            servicer_reference: Some(format_compact!("C{n}-{}", entries.len())),
+            servicer_reference: Some(format_compact!("C{n}-{day}")),
             bank_code: None,
-            details: vec![Details {
-                end_to_end_id: Some(e2e.into()),
-                ..Default::default()
-            }],
+            details,
             line: 0,
-        });
-    }
-    if entries.is_empty() {
-        return Ok(None);
-    }
+        })
+        .collect();
     let stmt = statement(format!("BENCH-CONFIRM-{n}"), opening, balance, entries);
     Ok(Some(write_v02(
         &stmt,
@@ -799,12 +806,13 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                 .plan
                 .lines
                 .iter()
-                .filter_map(|pos| {
+                .zip(&r.plan.transfers)
+                .flat_map(|(pos, imported)| {
                     let e = &r.file.statements[pos.0].entries[pos.1];
                     e.details
-                        .first()
-                        .and_then(|d| d.end_to_end_id.as_deref())
-                        .map(payment_post)
+                        .iter()
+                        .filter_map(|d| d.end_to_end_id.as_deref())
+                        .map(|e2e| payment_post(e2e, imported.id))
                 })
                 .collect();
             let plan = r.plan;

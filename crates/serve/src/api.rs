@@ -1172,11 +1172,8 @@ fn suspense_lines(app: &App, book: &knop_book::Book) -> Vec<FoundLine> {
     for st in app.statements() {
         for (t, pos) in st.plan.transfers.iter().zip(&st.plan.lines) {
             let entry = &st.file.statements[pos.0].entries[pos.1];
-            let e2e = entry
-                .details
-                .first()
-                .and_then(|d| d.end_to_end_id.as_deref());
-            if book.transfer(t.id).is_some() && !ops::line_settled(book, &st.plan.mirror, t, e2e) {
+            if book.transfer(t.id).is_some() && !ops::line_settled(book, &st.plan.mirror, t, entry)
+            {
                 out.push(FoundLine {
                     stored: st.clone(),
                     pos: *pos,

@@ -251,11 +251,29 @@ pub fn match_all(
     let mut owns: HashMap<u32, HashMap<String, String>> = HashMap::new();
     let mut fits: Fits = HashMap::new();
     let book = node.state().book();
+    // Each line's imported transfer.
+    let imported: HashMap<(usize, usize), u128> = plan
+        .lines
+        .iter()
+        .zip(&plan.transfers)
+        .map(|(pos, t)| (*pos, t.id))
+        .collect();
+    // Postings of knop's payments that the bank booked as one entry per batch.
+    let mut batch_posts = vec![];
+    let mut batches = 0;
     for (line, pos) in lines.iter().zip(&positions) {
+        let Some(&line_id) = imported.get(pos) else {
+            continue;
+        };
+        if let Some(posts) = own_batch(book, &file.statements[pos.0].entries[pos.1], line_id) {
+            batch_posts.extend(posts);
+            batches += 1;
+            continue;
+        }
         // Strongest evidence first: the ledger holds the reservation of this very payment (a
         // retried payment's new EndToEndId is known only there). A debit line posts it; a
         // credit line is the payment coming back, booked to the household as its return.
-        if let Some(h) = own_reservation(book, line) {
+        if let Some(h) = own_reservation(book, line, line_id) {
             fits.entry(*pos)
                 .or_default()
                 .push((h, line.end_to_end_id.clone()));
@@ -268,6 +286,9 @@ pub fn match_all(
             });
             match match_line(line, plan, own) {
                 Match::Suspense { .. } => {}
+                // Its reservation was posted by another line: a second debit of one payment
+                // waits for a person.
+                Match::OwnPayment { .. } if posted_elsewhere(book, line, line_id) => {}
                 Match::OwnPayment { .. } => fits
                     .entry(*pos)
                     .or_default()
@@ -288,27 +309,69 @@ pub fn match_all(
             matched += 1;
         }
     }
+    for part in batch_posts.chunks(knop_book::BATCH_EVENTS_MAX) {
+        submit(node, key, now_ms, &Command::CreateTransfers(part.to_vec()))??;
+    }
     let mut households = vec![];
     for (h, (picked, own)) in per {
         households.push(book_matched(node, key, now_ms, plan, h, &picked, &own)?);
     }
     Ok(MatchAllReport {
         households,
-        matched_lines: matched,
-        suspense_lines: positions.len() - matched,
+        matched_lines: matched + batches,
+        suspense_lines: positions.len() - matched - batches,
     })
 }
 
+/// The postings of a batch of knop's own payments that the bank booked as one entry (a pain.001
+/// with batch booking; `line` is the id of the entry's imported transfer): money out whose every
+/// transaction carries the EndToEndId of a payment reserved on the ledger (pending, or posted by
+/// an earlier import of this same entry), together the entry's amount. `None` for any other entry, which is matched line by line. The
+/// transactions may be of several households: each posting takes its accounts from its
+/// reservation.
+pub fn own_batch(
+    book: &knop_book::Book,
+    entry: &knop_bank::camt053::Entry,
+    line: u128,
+) -> Option<Vec<knop_book::Transfer>> {
+    use knop_bank::booking::{payment_id, payment_post, posted_by, why};
+    use knop_book::PendingStatus;
+    if entry.cents >= 0 || entry.details.len() < 2 {
+        return None;
+    }
+    let mut total = 0i64;
+    let mut posts = vec![];
+    for d in &entry.details {
+        let e2e = d.end_to_end_id.as_deref()?;
+        let t = book.transfer(payment_id(e2e))?;
+        if t.transfer.code != why::PAYMENT {
+            return None;
+        }
+        match t.status {
+            PendingStatus::Pending => posts.push(payment_post(e2e, line)),
+            PendingStatus::Posted if posted_by(book, e2e, line) => {}
+            _ => return None,
+        }
+        total = total.checked_add(t.resolved.amount.0)?;
+    }
+    (total == -entry.cents).then_some(posts)
+}
+
 /// The household whose payment a line is, by the reservation its EndToEndId names on the
-/// ledger: a debit line of the reserved amount (pending, or already posted by an earlier
-/// import), or a credit line of that amount returning a posted payment.
-fn own_reservation(book: &knop_book::Book, line: &knop_budget::matching::Line) -> Option<u128> {
-    use knop_bank::booking::{payment_id, why};
+/// ledger: a debit line of the reserved amount (pending, or posted by an earlier import of this
+/// same line, `imported`), or a credit line of that amount returning a posted payment.
+fn own_reservation(
+    book: &knop_book::Book,
+    line: &knop_budget::matching::Line,
+    imported: u128,
+) -> Option<u128> {
+    use knop_bank::booking::{payment_id, posted_by, why};
     use knop_book::PendingStatus;
     let e2e = line.end_to_end_id.as_deref()?;
     let t = book.transfer(payment_id(e2e))?;
     let fits = if line.cents < 0 {
-        matches!(t.status, PendingStatus::Pending | PendingStatus::Posted)
+        t.status == PendingStatus::Pending
+            || (t.status == PendingStatus::Posted && posted_by(book, e2e, imported))
     } else {
         t.status == PendingStatus::Posted
     };
@@ -316,26 +379,49 @@ fn own_reservation(book: &knop_book::Book, line: &knop_budget::matching::Line) -
         .then_some(t.transfer.user_data)
 }
 
-/// Whether an imported line has left suspense: matched to a household, or (knop's own payment)
-/// posting its reservation if it is money out, booked as its return if it is money in (the two
-/// lines of a payment and its return carry the same EndToEndId).
+/// Whether the payment a debit line names was posted by another statement line.
+fn posted_elsewhere(
+    book: &knop_book::Book,
+    line: &knop_budget::matching::Line,
+    imported: u128,
+) -> bool {
+    use knop_bank::booking::{payment_id, posted_by};
+    line.end_to_end_id.as_deref().is_some_and(|e2e| {
+        line.cents < 0
+            && book
+                .transfer(payment_id(e2e))
+                .is_some_and(|t| t.status == knop_book::PendingStatus::Posted)
+            && !posted_by(book, e2e, imported)
+    })
+}
+
+/// Whether an imported line has left suspense: matched to a household, or (knop's own payments)
+/// having posted their reservations itself if it is money out (a second debit under the same
+/// EndToEndId stays for a person), booked as the return if it is money in (the two lines of a
+/// payment and its return carry the same EndToEndId).
 pub fn line_settled(
     book: &knop_book::Book,
     mirror: &knop_bank::booking::Mirror,
     imported: &knop_book::Transfer,
-    end_to_end_id: Option<&str>,
+    entry: &knop_bank::camt053::Entry,
 ) -> bool {
-    use knop_bank::booking::{matched_id, payment_posted_id, payment_returned_id};
+    use knop_bank::booking::{matched_id, payment_returned_id, posted_by};
     let money_in = imported.debit_account_id == mirror.bank;
+    let settled = |e2e: &str| {
+        if money_in {
+            book.transfer(payment_returned_id(e2e)).is_some()
+        } else {
+            posted_by(book, e2e, imported.id)
+        }
+    };
+    // A batch of payments booked as one entry is settled when every payment in it is posted.
+    let ids: Vec<Option<&str>> = entry
+        .details
+        .iter()
+        .map(|d| d.end_to_end_id.as_deref())
+        .collect();
     book.transfer(matched_id(imported.id)).is_some()
-        || end_to_end_id.is_some_and(|e2e| {
-            let settled = if money_in {
-                payment_returned_id(e2e)
-            } else {
-                payment_posted_id(e2e)
-            };
-            book.transfer(settled).is_some()
-        })
+        || (!ids.is_empty() && ids.iter().all(|e2e| e2e.is_some_and(settled)))
 }
 
 /// A payment the bank refused.

@@ -2414,6 +2414,136 @@ async fn a_rejected_payment_is_made_again_under_a_new_end_to_end_id() {
     );
 }
 
+/// A statement of the foundation's account with one entry: `cents` out, booked as one batch of
+/// the given transactions (EndToEndId, cents), as banks book a pain.001 sent with batch booking.
+fn batch_statement(reference: &str, cents: i64, transactions: &[(String, i64)]) -> Vec<u8> {
+    let amount = |c: i64| format!("{}.{:02}", c / 100, c % 100);
+    let details: String = transactions
+        .iter()
+        .map(|(e2e, c)| {
+            format!(
+                "<TxDtls><Refs><EndToEndId>{e2e}</EndToEndId></Refs><AmtDtls><TxAmt><Amt Ccy=\"EUR\">{}</Amt></TxAmt></AmtDtls>\
+                 <RltdPties><Cdtr><Pty><Nm>Mitros</Nm></Pty></Cdtr><CdtrAcct><Id><IBAN>NL44RABO0123456789</IBAN></Id></CdtrAcct></RltdPties></TxDtls>",
+                amount(*c)
+            )
+        })
+        .collect();
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
+<GrpHdr><MsgId>{reference}</MsgId><CreDtTm>2026-04-01T18:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>{reference}</Id><Acct><Id><IBAN>NL91ABNA0417164300</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Ntry><Amt Ccy="EUR">{}</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+<BookgDt><Dt>2026-04-01</Dt></BookgDt><AcctSvcrRef>{reference}</AcctSvcrRef>
+<NtryDtls><Btch><NbOfTxs>{}</NbOfTxs></Btch>{details}</NtryDtls></Ntry></Stmt></BkToCstmrStmt></Document>"#,
+        amount(cents),
+        transactions.len()
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn a_batch_of_payments_booked_as_one_entry_posts_each_reservation() {
+    use knop_bank::booking::payment_id;
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let s = t.login("controleur").await;
+    // Room for two months' rent paid ahead by the foundation.
+    let r = t
+        .call(
+            Method::PUT,
+            "/api/v1/households/1/advance-limit",
+            Some(&a),
+            Some(("application/json", br#"{"cents": 500000}"#.to_vec())),
+            Some("limit"),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let mut paid = vec![];
+    for (date, key, ok) in [("2026-04-01", "r1", "a1"), ("2026-04-30", "r2", "a2")] {
+        let run = t.make_run(&a, date, key).await;
+        assert_eq!(run.status, StatusCode::CREATED, "{}", run.text());
+        let run = run.json();
+        let id = run["content"]["run_id"].as_str().unwrap().to_owned();
+        let r = t
+            .call(
+                Method::POST,
+                &format!("/api/v1/payment-runs/{id}/approvals"),
+                Some(&s),
+                None,
+                Some(ok),
+            )
+            .await;
+        assert!(r.status.is_success(), "{}", r.text());
+        for i in run["content"]["items"].as_array().unwrap() {
+            paid.push((
+                i["end_to_end_id"].as_str().unwrap().to_owned(),
+                i["cents"].as_i64().unwrap(),
+            ));
+        }
+    }
+    assert_eq!(paid.len(), 2);
+    let total: i64 = paid.iter().map(|p| p.1).sum();
+    let status = |e2e: &str| {
+        t.app
+            .node()
+            .state()
+            .book()
+            .transfer(payment_id(e2e))
+            .unwrap()
+            .status
+    };
+    // A batch that does not add up is not ours to post: it waits for a person.
+    let r = t
+        .upload(&a, batch_statement("BATCH-1", total - 1, &paid), "up1")
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["matching"]["suspense_lines"], 1, "{}", r.text());
+    assert!(paid
+        .iter()
+        .all(|p| status(&p.0) == knop_book::PendingStatus::Pending));
+    // The bank's entry of the whole batch posts every reservation in it, once.
+    for key in ["up2", "up2-again"] {
+        let r = t
+            .upload(&a, batch_statement("BATCH-2", total, &paid), key)
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        assert_eq!(r.json()["matching"]["matched_lines"], 1, "{}", r.text());
+        assert!(paid
+            .iter()
+            .all(|p| status(&p.0) == knop_book::PendingStatus::Posted));
+    }
+    let lines = t.get("/api/v1/suspense-lines", Some(&a)).await.json();
+    let lines = lines.as_array().unwrap();
+    assert_eq!(
+        lines.len(),
+        1,
+        "only the batch that did not add up: {lines:?}"
+    );
+    assert_eq!(lines[0]["amount_cents"], -(total - 1));
+    // The bank debits one of them a second time, on a line of its own: the payment was posted
+    // by the batch, so this debit is not settled by it and waits for a person.
+    let r = t
+        .upload(&a, batch_statement("TWICE", paid[0].1, &paid[..1]), "up3")
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["matching"]["suspense_lines"], 1, "{}", r.text());
+    let lines = t.get("/api/v1/suspense-lines", Some(&a)).await.json();
+    let mut amounts: Vec<i64> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["amount_cents"].as_i64().unwrap())
+        .collect();
+    amounts.sort();
+    let mut want = vec![-(total - 1), -paid[0].1];
+    want.sort();
+    assert_eq!(
+        amounts, want,
+        "the unbalanced batch and the second debit: {lines}"
+    );
+}
+
 #[tokio::test]
 async fn a_households_own_advance_limit_on_the_ledger_decides_its_runs() {
     let t = setup(true);
