@@ -253,7 +253,24 @@ fn statement(
 
 /// Reads `Amt` + `CdtDbtInd` of `e` as signed cents; `None` when there is no `Amt` at all.
 fn signed_amount<'t>(e: El<'t, '_>, path: &str) -> Result<Option<(i64, &'t str)>, BankError> {
-    let Some(amt) = e.child("Amt") else {
+    let [amt, indicator] = e.firsts(["Amt", "CdtDbtInd"]);
+    signed(amt, indicator, e.line(), path)
+}
+
+/// The trimmed text of an element, if it is there and not empty.
+fn text<'t>(e: Option<El<'t, '_>>) -> Option<&'t str> {
+    e.map(|e| e.text()).filter(|t| !t.is_empty())
+}
+
+/// `amt` (`Amt` with its `Ccy`) signed by `indicator` (`CdtDbtInd`) of the element at `line` as
+/// cents; `None` when there is no `Amt` at all.
+fn signed<'t>(
+    amt: Option<El<'t, '_>>,
+    indicator: Option<El>,
+    line: usize,
+    path: &str,
+) -> Result<Option<(i64, &'t str)>, BankError> {
+    let Some(amt) = amt else {
         return Ok(None);
     };
     let ccy = amt
@@ -261,17 +278,17 @@ fn signed_amount<'t>(e: El<'t, '_>, path: &str) -> Result<Option<(i64, &'t str)>
         .ok_or_else(|| field(amt.line(), &format!("{path}/Amt"), "no Ccy attribute"))?;
     let cents = parse_amount(amt.text(), ccy)
         .map_err(|why| field(amt.line(), &format!("{path}/Amt"), why))?;
-    let sign = match e.text_at(&["CdtDbtInd"]) {
+    let sign = match text(indicator) {
         Some("CRDT") => 1,
         Some("DBIT") => -1,
         Some(other) => {
             return Err(field(
-                e.line(),
+                line,
                 &format!("{path}/CdtDbtInd"),
                 format!("expected CRDT or DBIT, found {other:?}"),
             ))
         }
-        None => return Err(field(e.line(), &format!("{path}/CdtDbtInd"), "missing")),
+        None => return Err(field(line, &format!("{path}/CdtDbtInd"), "missing")),
     };
     Ok(Some((sign * cents, ccy)))
 }
@@ -298,27 +315,40 @@ fn balance(b: El) -> Result<Option<Balance>, BankError> {
 }
 
 fn entry(n: El) -> Result<Entry, BankError> {
-    let (cents, currency) = signed_amount(n, "Stmt/Ntry")?
+    // The first of each field's element, in one walk of the entry's children.
+    let [amt, indicator, reversal, status, booked, value, servicer, reference, code] = n.firsts([
+        "Amt",
+        "CdtDbtInd",
+        "RvslInd",
+        "Sts",
+        "BookgDt",
+        "ValDt",
+        "AcctSvcrRef",
+        "NtryRef",
+        "BkTxCd",
+    ]);
+    let (cents, currency) = signed(amt, indicator, n.line(), "Stmt/Ntry")?
         .ok_or_else(|| field(n.line(), "Stmt/Ntry/Amt", "missing"))?;
-    let reversal = matches!(n.text_at(&["RvslInd"]), Some("true") | Some("1"));
-    let status = n
-        .text_at(&["Sts", "Cd"])
-        .or_else(|| n.text_at(&["Sts"]))
+    let reversal = matches!(text(reversal), Some("true") | Some("1"));
+    let status = status
+        .and_then(|s| s.text_at(&["Cd"]))
+        .or_else(|| text(status))
         .unwrap_or("BOOK")
         .into();
-    let date = |name: &str| {
-        n.text_at(&[name, "Dt"])
-            .or_else(|| n.text_at(&[name, "DtTm"]))
+    let date = |d: Option<El>| {
+        d.and_then(|d| d.text_at(&["Dt"]).or_else(|| d.text_at(&["DtTm"])))
             .map(Text::from)
     };
-    let bank_code = match (
-        n.text_at(&["BkTxCd", "Domn", "Cd"]),
-        n.text_at(&["BkTxCd", "Domn", "Fmly", "Cd"]),
-        n.text_at(&["BkTxCd", "Domn", "Fmly", "SubFmlyCd"]),
-    ) {
-        (Some(d), Some(f), Some(s)) => Some(compact_str::format_compact!("{d}/{f}/{s}")),
-        _ => n.text_at(&["BkTxCd", "Prtry", "Cd"]).map(Text::from),
-    };
+    let bank_code = code.and_then(|c| {
+        match (
+            c.text_at(&["Domn", "Cd"]),
+            c.text_at(&["Domn", "Fmly", "Cd"]),
+            c.text_at(&["Domn", "Fmly", "SubFmlyCd"]),
+        ) {
+            (Some(d), Some(f), Some(s)) => Some(compact_str::format_compact!("{d}/{f}/{s}")),
+            _ => c.text_at(&["Prtry", "Cd"]).map(Text::from),
+        }
+    });
     let mut details = Vec::new();
     for nd in n.all("NtryDtls") {
         for tx in nd.all("TxDtls") {
@@ -326,14 +356,14 @@ fn entry(n: El) -> Result<Entry, BankError> {
         }
     }
     Ok(Entry {
-        reference: n.text_at(&["NtryRef"]).map(Text::from),
+        reference: text(reference).map(Text::from),
         cents,
         currency: currency.into(),
         reversal,
         status,
-        booking_date: date("BookgDt"),
-        value_date: date("ValDt"),
-        servicer_reference: n.text_at(&["AcctSvcrRef"]).map(Text::from),
+        booking_date: date(booked),
+        value_date: date(value),
+        servicer_reference: text(servicer).map(Text::from),
         bank_code,
         details,
         line: n.line(),
@@ -348,7 +378,15 @@ fn party_name(p: Option<El>) -> Option<Text> {
 }
 
 fn tx_details(tx: El, credit: bool) -> Result<Details, BankError> {
-    let parties = tx.child("RltdPties");
+    let [parties, scheme, rmt, amount_details, amt, refs, ret] = tx.firsts([
+        "RltdPties",
+        "CdtrSchmeId",
+        "RmtInf",
+        "AmtDtls",
+        "Amt",
+        "Refs",
+        "RtrInf",
+    ]);
     let (party, account) = if credit {
         ("Dbtr", "DbtrAcct")
     } else {
@@ -365,10 +403,10 @@ fn tx_details(tx: El, credit: bool) -> Result<Details, BankError> {
             p.text_at(&["Cdtr", "Id", "PrvtId", "Othr", "Id"])
                 .or_else(|| p.text_at(&["Cdtr", "Pty", "Id", "PrvtId", "Othr", "Id"]))
         })
-        .or_else(|| tx.text_at(&["CdtrSchmeId", "Id", "PrvtId", "Othr", "Id"]))
+        .or_else(|| scheme.and_then(|s| s.text_at(&["Id", "PrvtId", "Othr", "Id"])))
         .map(Text::from);
     // The unstructured lines joined by spaces, else the structured reference.
-    let mut ustrd = tx.child("RmtInf").into_iter().flat_map(|r| r.all("Ustrd"));
+    let mut ustrd = rmt.into_iter().flat_map(|r| r.all("Ustrd"));
     let remittance = match ustrd.next() {
         Some(first) => {
             let mut text = Text::from(first.text());
@@ -378,15 +416,11 @@ fn tx_details(tx: El, credit: bool) -> Result<Details, BankError> {
             }
             Some(text)
         }
-        None => tx
-            .text_at(&["RmtInf", "Strd", "CdtrRefInf", "Ref"])
+        None => rmt
+            .and_then(|r| r.text_at(&["Strd", "CdtrRefInf", "Ref"]))
             .map(Text::from),
     };
-    let cents = match tx
-        .child("AmtDtls")
-        .and_then(|a| a.at(&["TxAmt", "Amt"]))
-        .or_else(|| tx.child("Amt"))
-    {
+    let cents = match amount_details.and_then(|a| a.at(&["TxAmt", "Amt"])).or(amt) {
         Some(amt) => {
             let ccy = amt
                 .attr("Ccy")
@@ -398,17 +432,17 @@ fn tx_details(tx: El, credit: bool) -> Result<Details, BankError> {
         None => None,
     };
     Ok(Details {
-        end_to_end_id: tx
-            .text_at(&["Refs", "EndToEndId"])
+        end_to_end_id: refs
+            .and_then(|r| r.text_at(&["EndToEndId"]))
             .filter(|r| *r != "NOTPROVIDED")
             .map(Text::from),
-        mandate_id: tx.text_at(&["Refs", "MndtId"]).map(Text::from),
+        mandate_id: refs.and_then(|r| r.text_at(&["MndtId"])).map(Text::from),
         creditor_id,
         cents,
         counterparty_name: party_name(parties.and_then(|p| p.child(party))),
         counterparty_iban: iban,
         remittance,
-        return_reason: tx.text_at(&["RtrInf", "Rsn", "Cd"]).map(Text::from),
+        return_reason: ret.and_then(|r| r.text_at(&["Rsn", "Cd"])).map(Text::from),
     })
 }
 
