@@ -456,6 +456,28 @@ mod tests {
     }
 
     #[test]
+    fn firsts_finds_the_first_child_of_each_name_in_one_walk() {
+        let tree = parse(b"<r><a>1</a><b>2</b><a>3</a><p:c>4</p:c></r>").unwrap();
+        let r = tree.root();
+        let [a, c, d, b] = r.firsts(["a", "c", "d", "b"]);
+        assert_eq!(
+            (
+                a.map(|e| e.text()),
+                b.map(|e| e.text()),
+                c.map(|e| e.text())
+            ),
+            (Some("1"), Some("2"), Some("4"))
+        );
+        assert!(d.is_none());
+        for name in ["a", "b", "c", "d"] {
+            assert_eq!(
+                r.firsts([name])[0].map(|e| e.line()),
+                r.child(name).map(|e| e.line())
+            );
+        }
+    }
+
+    #[test]
     fn prefixes_are_dropped_from_names_and_attributes() {
         let tree = parse(b"<p:r xmlns:p=\"u\"><p:Amt p:Ccy=\"E&amp;R\">1</p:Amt></p:r>").unwrap();
         let amt = tree.root().at(&["Amt"]).unwrap();
