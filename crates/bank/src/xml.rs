@@ -471,8 +471,8 @@ mod tests {
         assert!(d.is_none());
         for name in ["a", "b", "c", "d"] {
             assert_eq!(
-                r.firsts([name])[0].map(|e| e.line()),
-                r.child(name).map(|e| e.line())
+                r.firsts([name])[0].map(|e| e.text()),
+                r.child(name).map(|e| e.text())
             );
         }
     }
