@@ -388,10 +388,15 @@ fn match_lines(loc: &Location, a: MatchArgs) -> Result<ExitCode> {
         )
     };
     if a.book {
+        // An entry of several transactions (a batch the bank booked as one) may hold payments of
+        // many households; one household's plan cannot book it. It stays in suspense for the
+        // service's matching of all households (`knop serve`), which posts a batch of knop's own
+        // payments as a whole.
+        let single = |p: &(usize, usize)| file.statements[p.0].entries[p.1].details.len() <= 1;
         let picked: Vec<(usize, usize)> = matched
             .iter()
             .zip(&positions)
-            .filter(|((_, m), _)| !matches!(m, Match::Suspense { .. }))
+            .filter(|((_, m), p)| !matches!(m, Match::Suspense { .. }) && single(p))
             .map(|(_, p)| *p)
             .collect();
         let (iban, key, household) = (
