@@ -250,6 +250,18 @@ impl T {
         .await
     }
 
+    /// A second person approves payment run `id`.
+    async fn approve_run(&self, token: &str, id: &str, idem: &str) -> Resp {
+        self.call(
+            Method::POST,
+            &format!("/api/v1/payment-runs/{id}/approvals"),
+            Some(token),
+            None,
+            Some(idem),
+        )
+        .await
+    }
+
     async fn get(&self, uri: &str, token: Option<&str>) -> Resp {
         self.call(Method::GET, uri, token, None, None).await
     }
@@ -1956,15 +1968,7 @@ async fn living_money_goes_to_the_residents_own_account_which_stays_off_the_ledg
     let item = &run["content"]["items"][0];
     assert_eq!(item["agreement"], "leefgeld");
     assert_eq!(item["creditor_iban"], knop_serve::payrun::RESIDENT_ACCOUNT);
-    let r = t
-        .call(
-            Method::POST,
-            &format!("/api/v1/payment-runs/{id}/approvals"),
-            Some(&s),
-            None,
-            Some("ok"),
-        )
-        .await;
+    let r = t.approve_run(&s, &id, "ok").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let pain = format!("/api/v1/payment-runs/{id}/pain001");
     // No personal data yet: the file cannot be written, and says why.
@@ -2134,14 +2138,7 @@ async fn a_rejected_payment_frees_its_money_and_alerts_the_counsellor() {
         .as_str()
         .unwrap()
         .to_owned();
-    t.call(
-        Method::POST,
-        &format!("/api/v1/payment-runs/{id}/approvals"),
-        Some(&s),
-        None,
-        Some("ok"),
-    )
-    .await;
+    t.approve_run(&s, &id, "ok").await;
     let post = |body: Vec<u8>, key: &'static str| {
         t.call(
             Method::POST,
@@ -2213,18 +2210,8 @@ async fn a_rejected_payment_is_made_again_under_a_new_end_to_end_id() {
     let s = t.login("controleur").await;
     let make = |key: &'static str| t.make_run(&a, "2026-04-01", key);
     let approve = |id: String, key: &'static str| {
-        let s = s.clone();
-        let t = &t;
-        async move {
-            t.call(
-                Method::POST,
-                &format!("/api/v1/payment-runs/{id}/approvals"),
-                Some(&s),
-                None,
-                Some(key),
-            )
-            .await
-        }
+        let (s, t) = (s.clone(), &t);
+        async move { t.approve_run(&s, &id, key).await }
     };
     let first = make("run1").await.json();
     let first_id = first["content"]["run_id"].as_str().unwrap().to_owned();
@@ -2465,15 +2452,7 @@ async fn a_batch_of_payments_booked_as_one_entry_posts_each_reservation() {
         assert_eq!(run.status, StatusCode::CREATED, "{}", run.text());
         let run = run.json();
         let id = run["content"]["run_id"].as_str().unwrap().to_owned();
-        let r = t
-            .call(
-                Method::POST,
-                &format!("/api/v1/payment-runs/{id}/approvals"),
-                Some(&s),
-                None,
-                Some(ok),
-            )
-            .await;
+        let r = t.approve_run(&s, &id, ok).await;
         assert!(r.status.is_success(), "{}", r.text());
         for i in run["content"]["items"].as_array().unwrap() {
             paid.push((
