@@ -347,10 +347,16 @@ pub fn payment_post(end_to_end_id: &str, line: u128) -> Transfer {
     }
 }
 
+/// The statement line (the id of its imported transfer) that posted the payment with this
+/// EndToEndId, if it is posted.
+pub fn posting_line(book: &knop_book::Book, end_to_end_id: &str) -> Option<u128> {
+    book.transfer(payment_posted_id(end_to_end_id))
+        .map(|p| p.transfer.user_data)
+}
+
 /// Whether the payment with this EndToEndId was posted by the statement line `line`.
 pub fn posted_by(book: &knop_book::Book, end_to_end_id: &str, line: u128) -> bool {
-    book.transfer(payment_posted_id(end_to_end_id))
-        .is_some_and(|p| p.transfer.user_data == line)
+    posting_line(book, end_to_end_id) == Some(line)
 }
 
 /// Voids the reservation of the payment with this EndToEndId (the bank rejected it).
@@ -442,8 +448,8 @@ impl ImportPlan {
     /// The transfers that move the lines at `picked` (statement, entry) out of suspense to
     /// `household`. A line whose EndToEndId is in `own_payments` and has a reservation on the
     /// ledger posts that reservation if it is money out, and is booked as its return
-    /// ([`payment_return`]) if it is money in; any other line moves by [`match_transfer`]. Fails with the
-    /// first line that was not imported yet.
+    /// ([`payment_return`]) if it is money in; any other line moves by [`match_transfer`].
+    /// Fails with the first line that was not imported yet.
     pub fn matched_transfers(
         &self,
         book: &knop_book::Book,

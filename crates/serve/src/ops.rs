@@ -326,9 +326,9 @@ pub fn match_all(
 /// The postings of a batch of knop's own payments that the bank booked as one entry (a pain.001
 /// with batch booking; `line` is the id of the entry's imported transfer): money out whose every
 /// transaction carries the EndToEndId of a payment reserved on the ledger (pending, or posted by
-/// an earlier import of this same entry), together the entry's amount. `None` for any other entry, which is matched line by line. The
-/// transactions may be of several households: each posting takes its accounts from its
-/// reservation.
+/// an earlier import of this same entry), together the entry's amount. `None` for any other
+/// entry, which is matched line by line. The transactions may be of several households: each
+/// posting takes its accounts from its reservation.
 pub fn own_batch(
     book: &knop_book::Book,
     entry: &knop_bank::camt053::Entry,
@@ -370,8 +370,7 @@ fn own_reservation(
     let e2e = line.end_to_end_id.as_deref()?;
     let t = book.transfer(payment_id(e2e))?;
     let fits = if line.cents < 0 {
-        t.status == PendingStatus::Pending
-            || (t.status == PendingStatus::Posted && posted_by(book, e2e, imported))
+        t.status == PendingStatus::Pending || posted_by(book, e2e, imported)
     } else {
         t.status == PendingStatus::Posted
     };
@@ -385,14 +384,9 @@ fn posted_elsewhere(
     line: &knop_budget::matching::Line,
     imported: u128,
 ) -> bool {
-    use knop_bank::booking::{payment_id, posted_by};
-    line.end_to_end_id.as_deref().is_some_and(|e2e| {
-        line.cents < 0
-            && book
-                .transfer(payment_id(e2e))
-                .is_some_and(|t| t.status == knop_book::PendingStatus::Posted)
-            && !posted_by(book, e2e, imported)
-    })
+    let e2e = line.end_to_end_id.as_deref().filter(|_| line.cents < 0);
+    e2e.and_then(|e2e| knop_bank::booking::posting_line(book, e2e))
+        .is_some_and(|by| by != imported)
 }
 
 /// Whether an imported line has left suspense: matched to a household, or (knop's own payments)
@@ -415,13 +409,12 @@ pub fn line_settled(
         }
     };
     // A batch of payments booked as one entry is settled when every payment in it is posted.
-    let ids: Vec<Option<&str>> = entry
-        .details
-        .iter()
-        .map(|d| d.end_to_end_id.as_deref())
-        .collect();
     book.transfer(matched_id(imported.id)).is_some()
-        || (!ids.is_empty() && ids.iter().all(|e2e| e2e.is_some_and(settled)))
+        || (!entry.details.is_empty()
+            && entry
+                .details
+                .iter()
+                .all(|d| d.end_to_end_id.as_deref().is_some_and(settled)))
 }
 
 /// A payment the bank refused.
