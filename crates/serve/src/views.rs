@@ -401,28 +401,28 @@ pub fn alerts(s: &Snapshot, today: Date) -> Vec<AlertView> {
             });
         }
     }
+    // (kind, what happened in Dutch, in English) of each payment that did not stay paid.
+    let rejected = (
+        "payment_rejected",
+        "De bank weigerde de betaling van",
+        "The bank rejected the payment of",
+    );
+    let returned = (
+        "payment_returned",
+        "De bank van de ontvanger stuurde de betaling terug van",
+        "The payee's bank sent back the payment of",
+    );
     let failed = s
         .rejected_payments
         .iter()
-        .map(|p| (p, "payment_rejected"))
-        .chain(s.returned_payments.iter().map(|p| (p, "payment_returned")));
-    for ((agreement, due, cents), kind) in failed {
+        .map(|p| (p, rejected))
+        .chain(s.returned_payments.iter().map(|p| (p, returned)));
+    for ((agreement, due, cents), (kind, what_nl, what_en)) in failed {
         let due_date = due.parse::<Date>().ok();
         let spoken = |en: bool| {
             due_date
                 .map(|d| knop_budget::calendar::spoken(d, en))
                 .unwrap_or_else(|| due.clone())
-        };
-        let (what_nl, what_en) = if kind == "payment_rejected" {
-            (
-                "De bank weigerde de betaling van",
-                "The bank rejected the payment of",
-            )
-        } else {
-            (
-                "De bank van de ontvanger stuurde de betaling terug van",
-                "The payee's bank sent back the payment of",
-            )
         };
         out.push(AlertView {
             severity: Severity::Urgent,
