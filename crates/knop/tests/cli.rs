@@ -1391,24 +1391,28 @@ fn a_payment_run_reserves_and_the_statement_posts_it() {
         &rent,
     ]));
     // The wage arrives and is matched to the household.
+    // The bank's statement imported, then matched to household 7 and booked.
+    let import_and_book = |path: &str| {
+        ok(&with(&[
+            "bank", "import", path, "--iban", iban, "--as", &org,
+        ]));
+        ok(&with(&[
+            "bank",
+            "match",
+            path,
+            "--household",
+            "7",
+            "--today",
+            "2026-04-01",
+            "--book",
+            "--iban",
+            iban,
+            "--as",
+            &org,
+        ]))
+    };
     let income = file("s1.xml", &statement_xml("S1", &[("1500.00", "CRDT", "R1", r#"<RltdPties><DbtrAcct><Id><IBAN>NL02ABNA0123456789</IBAN></Id></DbtrAcct></RltdPties><RmtInf><Ustrd>Salaris maart</Ustrd></RmtInf>"#.into())]));
-    ok(&with(&[
-        "bank", "import", &income, "--iban", iban, "--as", &org,
-    ]));
-    ok(&with(&[
-        "bank",
-        "match",
-        &income,
-        "--household",
-        "7",
-        "--today",
-        "2026-04-01",
-        "--book",
-        "--iban",
-        iban,
-        "--as",
-        &org,
-    ]));
+    import_and_book(&income);
     // The run for Wednesday 1 April reserves April's rent on the ledger.
     let pay_run = |out: &std::path::Path| {
         let out = out.to_str().unwrap();
@@ -1474,23 +1478,7 @@ fn a_payment_run_reserves_and_the_statement_posts_it() {
             )],
         ),
     );
-    ok(&with(&[
-        "bank", "import", &batch, "--iban", iban, "--as", &org,
-    ]));
-    let out = ok(&with(&[
-        "bank",
-        "match",
-        &batch,
-        "--household",
-        "7",
-        "--today",
-        "2026-04-01",
-        "--book",
-        "--iban",
-        iban,
-        "--as",
-        &org,
-    ]));
+    let out = import_and_book(&batch);
     assert!(out.contains("Geboekt: 0"), "{out}");
     assert_eq!(acct("7")["cents"], 150000);
     // The bank executes it: the next statement shows the debit with knop's EndToEndId.
@@ -1508,23 +1496,7 @@ fn a_payment_run_reserves_and_the_statement_posts_it() {
             )],
         ),
     );
-    ok(&with(&[
-        "bank", "import", &paid, "--iban", iban, "--as", &org,
-    ]));
-    let out = ok(&with(&[
-        "bank",
-        "match",
-        &paid,
-        "--household",
-        "7",
-        "--today",
-        "2026-04-01",
-        "--book",
-        "--iban",
-        iban,
-        "--as",
-        &org,
-    ]));
+    let out = import_and_book(&paid);
     assert!(out.contains("Geboekt: 1"), "{out}");
     let s: serde_json::Value =
         serde_json::from_str(&ok(&with(&["bank", "suspense", "--iban", iban, "--json"]))).unwrap();
