@@ -429,6 +429,14 @@ pub fn repayment(household: u128, key: u128, cents: i64) -> Transfer {
 }
 
 impl ImportPlan {
+    /// The transfer that imports the line at `pos` (statement, entry), if that line is booked.
+    /// `lines` are in file order, so sorted: the service looks lines up household by household
+    /// in statements of tens of thousands of lines, where a scan per line was quadratic.
+    pub fn imported_at(&self, pos: (usize, usize)) -> Option<&Transfer> {
+        let i = self.lines.binary_search(&pos).ok()?;
+        self.transfers.get(i)
+    }
+
     /// What to submit to book this file: its entries, and the opening balance if this is the
     /// account's first import (its bank mirror exists and has no postings yet) or this same
     /// opening was booked before (so a retried file is recognised as the same). A later
@@ -460,13 +468,9 @@ impl ImportPlan {
     ) -> Result<Vec<Transfer>, NotImported> {
         let mut out = vec![];
         for pos in picked {
-            // `lines` are in file order, so sorted: the service matches a statement of tens of
-            // thousands of lines household by household, and a scan per picked line was
-            // quadratic in the file.
-            let Ok(i) = self.lines.binary_search(pos) else {
+            let Some(&imported) = self.imported_at(*pos) else {
                 continue;
             };
-            let imported = self.transfers[i];
             if book.transfer(imported.id).is_none() {
                 return Err(NotImported {
                     statement: pos.0,

@@ -251,18 +251,11 @@ pub fn match_all(
     let mut owns: HashMap<u32, HashMap<String, String>> = HashMap::new();
     let mut fits: Fits = HashMap::new();
     let book = node.state().book();
-    // Each line's imported transfer.
-    let imported: HashMap<(usize, usize), u128> = plan
-        .lines
-        .iter()
-        .zip(&plan.transfers)
-        .map(|(pos, t)| (*pos, t.id))
-        .collect();
     // Postings of knop's payments that the bank booked as one entry per batch.
     let mut batch_posts = vec![];
     let mut batches = 0;
     for (line, pos) in lines.iter().zip(&positions) {
-        let Some(&line_id) = imported.get(pos) else {
+        let Some(line_id) = plan.imported_at(*pos).map(|t| t.id) else {
             continue;
         };
         if let Some(posts) = own_batch(book, &file.statements[pos.0].entries[pos.1], line_id) {
