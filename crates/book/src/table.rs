@@ -80,9 +80,17 @@ const BLOCKS_KEPT: usize = 64;
 /// Blocks read from the spill file: (first slot, records), each block in the place its number
 /// names (modulo [`BLOCKS_KEPT`]), so a run of 30 000 reservations read in another order than
 /// written (a bank statement lists a day's payments of many households) stays cached (5 MB).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct ReadBack {
     blocks: Vec<Option<(u32, Vec<u8>)>>,
+}
+
+impl Default for ReadBack {
+    fn default() -> Self {
+        Self {
+            blocks: vec![None; BLOCKS_KEPT],
+        }
+    }
 }
 
 impl Default for Transfers {
@@ -207,9 +215,6 @@ impl Transfers {
                 .read_back
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if back.blocks.is_empty() {
-                back.blocks.resize_with(BLOCKS_KEPT, || None);
-            }
             let place = (first / BLOCK_RECORDS) as usize % BLOCKS_KEPT;
             // A block read while it was the file's last may not hold the later records.
             let cached = back.blocks[place].as_ref().is_some_and(|(f, block)| {
@@ -422,7 +427,7 @@ mod tests {
                 pushed,
                 pushed - 2,
                 1 + round % pushed,
-                (pushed * 7919) % pushed + 1,
+                (round * 7919) % pushed + 1,
             ] {
                 let (slot, s) = t.find(id).expect("found");
                 assert_eq!(
