@@ -106,12 +106,17 @@ pub struct SignedEntry {
     pub signature: [u8; 64],
 }
 
-fn encode_unsigned(signer: &OrgName, timestamp_ms: u64, body: &[u8]) -> Writer {
-    let mut w = Writer::with_capacity(body.len() + 128);
+/// The fields of an entry before its body: magic, version, signer, timestamp.
+fn write_header(w: &mut Writer, signer: &OrgName, timestamp_ms: u64) {
     w.fixed(ENTRY_MAGIC);
     w.u8(ENTRY_VERSION);
     w.str(signer.as_str());
     w.u64(timestamp_ms);
+}
+
+fn encode_unsigned(signer: &OrgName, timestamp_ms: u64, body: &[u8]) -> Writer {
+    let mut w = Writer::with_capacity(body.len() + 128);
+    write_header(&mut w, signer, timestamp_ms);
     w.bytes(body);
     w
 }
@@ -121,10 +126,7 @@ fn encode_unsigned(signer: &OrgName, timestamp_ms: u64, body: &[u8]) -> Writer {
 /// the same digest without copying a body of up to megabytes into one buffer first.
 fn signed_message(signer: &OrgName, timestamp_ms: u64, body: &[u8]) -> Vec<u8> {
     let mut header = Writer::with_capacity(64);
-    header.fixed(ENTRY_MAGIC);
-    header.u8(ENTRY_VERSION);
-    header.str(signer.as_str());
-    header.u64(timestamp_ms);
+    write_header(&mut header, signer, timestamp_ms);
     // `Writer::bytes` is the length (u32, big-endian) and then the bytes.
     header.u32(u32::try_from(body.len()).expect("byte string over 4 GiB"));
     let digest = Sha256::new()
