@@ -114,26 +114,17 @@ pub fn sepa_text(s: &str, max: usize) -> String {
     trimmed.chars().take(max).collect()
 }
 
-fn check_iban(field: &str, text: &str) -> Result<String, BankError> {
+// The checks give why a value is wrong; the caller names the field (a payment's field name is
+// made only when there is an error).
+
+fn check_iban(text: &str) -> Result<String, String> {
     let iban: Iban = text
         .parse()
-        .map_err(|e| invalid(field, format!("{text:?} is not a valid IBAN: {e}")))?;
+        .map_err(|e| format!("{text:?} is not a valid IBAN: {e}"))?;
     Ok(iban.electronic_str().to_owned())
 }
 
-/// `e` with `field` as its field.
-fn renamed(e: BankError, field: &str) -> BankError {
-    match e {
-        BankError::Field { line, why, .. } => BankError::Field {
-            line,
-            field: field.to_owned(),
-            why,
-        },
-        other => other,
-    }
-}
-
-fn check_bic(field: &str, bic: &Option<String>) -> Result<Option<String>, BankError> {
+fn check_bic(bic: &Option<String>) -> Result<Option<String>, String> {
     match bic {
         None => Ok(None),
         Some(b) => {
@@ -144,16 +135,13 @@ fn check_bic(field: &str, bic: &Option<String>) -> Result<Option<String>, BankEr
             if ok {
                 Ok(Some(b.clone()))
             } else {
-                Err(invalid(
-                    field,
-                    format!("{b:?} is not a BIC (8 or 11 characters, ISO 9362)"),
-                ))
+                Err(format!("{b:?} is not a BIC (8 or 11 characters, ISO 9362)"))
             }
         }
     }
 }
 
-fn id_text(field: &str, s: &str) -> Result<String, BankError> {
+fn id_text(s: &str) -> Result<String, String> {
     let ok = !s.is_empty()
         && s.len() <= 35
         && s.chars()
@@ -163,9 +151,8 @@ fn id_text(field: &str, s: &str) -> Result<String, BankError> {
     if ok {
         Ok(s.to_owned())
     } else {
-        Err(invalid(
-            field,
-            format!("{s:?}: 1-35 characters of the SEPA set, no leading or double '/'"),
+        Err(format!(
+            "{s:?}: 1-35 characters of the SEPA set, no leading or double '/'"
         ))
     }
 }
@@ -209,9 +196,9 @@ pub fn write(run: &Run, v: Version) -> Result<Vec<u8>, BankError> {
             ),
         ));
     }
-    let msg_id = id_text("MsgId", &run.message_id)?;
-    let debtor_iban = check_iban("DbtrAcct/IBAN", &run.debtor_iban)?;
-    let debtor_bic = check_bic("DbtrAgt/BIC", &run.debtor_bic)?;
+    let msg_id = id_text(&run.message_id).map_err(|why| invalid("MsgId", why))?;
+    let debtor_iban = check_iban(&run.debtor_iban).map_err(|why| invalid("DbtrAcct/IBAN", why))?;
+    let debtor_bic = check_bic(&run.debtor_bic).map_err(|why| invalid("DbtrAgt/BIC", why))?;
     if run.execution_date.len() != 10 || run.execution_date.parse::<jiff::civil::Date>().is_err() {
         return Err(invalid(
             "ReqdExctnDt",
@@ -225,9 +212,7 @@ pub fn write(run: &Run, v: Version) -> Result<Vec<u8>, BankError> {
     for (i, p) in run.payments.iter().enumerate() {
         // The field's name is made only for an error.
         let f = |name: &str| format!("CdtTrfTxInf[{i}]/{name}");
-        if let Err(e) = id_text("", &p.end_to_end_id) {
-            return Err(renamed(e, &f("EndToEndId")));
-        }
+        id_text(&p.end_to_end_id).map_err(|why| invalid(&f("EndToEndId"), why))?;
         if !seen.insert(p.end_to_end_id.as_str()) {
             return Err(invalid(
                 &f("EndToEndId"),
@@ -240,13 +225,8 @@ pub fn write(run: &Run, v: Version) -> Result<Vec<u8>, BankError> {
                 format!("{} cents is not between 0.01 and 999999999.99", p.cents),
             ));
         }
-        match check_iban("", &p.creditor_iban) {
-            Ok(iban) => ibans.push(iban),
-            Err(e) => return Err(renamed(e, &f("CdtrAcct/IBAN"))),
-        }
-        if let Err(e) = check_bic("", &p.creditor_bic) {
-            return Err(renamed(e, &f("CdtrAgt/BIC")));
-        }
+        ibans.push(check_iban(&p.creditor_iban).map_err(|why| invalid(&f("CdtrAcct/IBAN"), why))?);
+        check_bic(&p.creditor_bic).map_err(|why| invalid(&f("CdtrAgt/BIC"), why))?;
         if sepa_text(&p.creditor_name, 70).is_empty() {
             return Err(invalid(&f("Cdtr/Nm"), "the payee needs a name"));
         }
