@@ -440,7 +440,6 @@ pub fn alerts(loc: &Location, a: AlertsArgs) -> Result<ExitCode> {
             ),
         ));
     }
-    drop(node);
     let f = knop_budget::forecast(&plan, a.today, 90)?;
     if let Some(s) = f.first_shortfall {
         let cause = f
@@ -466,7 +465,6 @@ pub fn alerts(loc: &Location, a: AlertsArgs) -> Result<ExitCode> {
         let file = knop_bank::camt053::parse(&crate::files::read(path)?)
             .with_context(|| path.display().to_string())?;
         // The ledger knows the EndToEndIds of payments made again after a rejection.
-        let node = loc.open_reader()?;
         let found =
             knop_serve::matching::match_file(&file, &plan, a.today, Some(node.state().book()))
                 .alerts;
