@@ -446,7 +446,8 @@ proptest! {
 }
 
 proptest! {
-    /// A book whose transfer records go to its temporary file at every commit answers exactly
+    /// A book whose transfer records go to its temporary file at every commit (all but the last
+    /// page's worth, with direct I/O) answers exactly
     /// as one that keeps them in memory: the same results, totals and stored transfers, and
     /// rolling back an uncommitted batch after a spill restores it.
     #[test]
@@ -472,7 +473,9 @@ proptest! {
             mem.commit();
             disk.commit();
             prop_assert_eq!(snapshot(&disk), snapshot(&mem));
-            prop_assert_eq!(disk.transfers_spilled(), disk.transfer_count());
+            // Everything is in the file but, with direct I/O, what does not fill a 4 KiB page
+            // (fewer than 27 records of 155 bytes).
+            prop_assert!(disk.transfers_spilled() + 27 > disk.transfer_count());
             for id in 0..41 {
                 prop_assert_eq!(disk.transfer(id), mem.transfer(id));
             }
