@@ -190,7 +190,7 @@ struct Read {
 }
 
 fn read(path: &std::path::Path) -> Result<Read> {
-    read_bytes(&std::fs::read(path)?).with_context(|| path.display().to_string())
+    crate::bench_files::read(path, read_bytes)?.with_context(|| path.display().to_string())
 }
 
 /// Reads a statement and plans its transfers.
@@ -407,7 +407,7 @@ fn make_runs(
             payments: list,
         };
         let xml = knop_bank::pain001::write(&run, Version::V03)?;
-        std::fs::write(dir.join(format!("pain001-{day}-{}.xml", chunk[0])), xml)?;
+        crate::bench_files::write(&dir.join(format!("pain001-{day}-{}.xml", chunk[0])), &xml)?;
     }
     Ok(Runs {
         pending,
@@ -626,9 +626,9 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             bank_lines += entries.len() as u64;
             let stmt = statement(format!("BENCH-2026-03-{n}"), opening, balance, entries);
             let path = tmp.path().join(format!("camt053-{n:05}.xml"));
-            std::fs::write(
+            crate::bench_files::write(
                 &path,
-                write_v02(&stmt, &format!("BENCH-{n}"), "2026-03-31T18:00:00"),
+                &write_v02(&stmt, &format!("BENCH-{n}"), "2026-03-31T18:00:00"),
             )?;
             files.push(path);
             progress.tick("bank files", files.len(), file_count);

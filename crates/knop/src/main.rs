@@ -7,6 +7,7 @@
 
 mod bank_cmd;
 mod bench;
+mod bench_files;
 mod bench_month;
 mod book_cmd;
 mod demo;
