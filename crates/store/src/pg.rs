@@ -39,6 +39,12 @@ impl PgStore {
     pub fn create(url: &str, meta: Meta) -> Result<Self, StoreError> {
         let mut client = Client::connect(url, NoTls)?;
         client.batch_execute(SCHEMA)?;
+        // Entries are stored compressed (TOAST); lz4 compresses them about as well as the
+        // default pglz at a fraction of the server's CPU (a month-end run of 1.2 million
+        // households stores 3 GB of entries). Servers before PostgreSQL 14, or built without
+        // lz4, keep the default.
+        let _ =
+            client.batch_execute("ALTER TABLE knop_entries ALTER COLUMN entry SET COMPRESSION lz4");
         let mut tx = client.transaction()?;
         let existing: i64 = tx.query_one("SELECT count(*) FROM knop_meta", &[])?.get(0);
         if existing > 0 {

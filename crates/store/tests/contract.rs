@@ -128,6 +128,36 @@ fn pg_store_keeps_the_contract() {
 }
 
 #[test]
+fn pg_store_compresses_entries_with_lz4_where_the_server_has_it() {
+    let db = pg_url();
+    let mut s = PgStore::create(&db.url, meta()).unwrap();
+    // Compressible entries larger than TOAST's threshold, read back whole.
+    let big: Vec<Record> = (0..3).map(|i| rec(i, 9, 300_000)).collect();
+    s.append(&big).unwrap();
+    assert_eq!(s.read(0, 3).unwrap(), big);
+    let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let version: i32 = c
+        .query_one("SELECT current_setting('server_version_num')::int", &[])
+        .unwrap()
+        .get(0);
+    if version < 140_000 {
+        return;
+    }
+    let method: Option<String> = c
+        .query_one(
+            "SELECT pg_column_compression(entry) FROM knop_entries WHERE idx = 0",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    let lz4 = c
+        .batch_execute("CREATE TEMP TABLE lz4_probe (b bytea COMPRESSION lz4)")
+        .is_ok();
+    let want = if lz4 { "lz4" } else { "pglz" };
+    assert_eq!(method.as_deref(), Some(want));
+}
+
+#[test]
 fn pg_store_names_a_deleted_record() {
     let db = pg_url();
     let url = db.url.clone();
