@@ -72,15 +72,14 @@ pub(crate) struct Transfers {
     status: Vec<u8>,
     /// Number of records.
     len: u32,
-    /// The records' bytes from byte `spilled` on (record `slot` starts at byte `slot * REC`).
-    tail: Vec<u8>,
+    /// The records' bytes from byte `spilled` on (record `slot` starts at byte `slot * REC`),
+    /// page-aligned so that a direct write takes them as they are.
+    tail: AVec<u8, ConstAlign<PAGE>>,
     /// Bytes in the file: whole records, and with direct I/O the start of one more.
     spilled: u64,
     file: Option<File>,
     /// The file opened again for direct I/O, if the file system allows it.
     direct: Option<File>,
-    /// Page-aligned copy of what a direct write writes.
-    aligned: AVec<u8, ConstAlign<PAGE>>,
     spill_bytes: usize,
     /// Blocks of spilled records read back lately: posting a payment run's reservations reads
     /// records written close together, so one read of a block serves hundreds of lookups.
@@ -153,11 +152,10 @@ impl Clone for Transfers {
             seed: self.seed,
             status: self.status.clone(),
             len: self.len,
-            tail: Vec::new(),
+            tail: AVec::new(PAGE),
             spilled: 0,
             file: None,
             direct: None,
-            aligned: AVec::new(PAGE),
             spill_bytes: self.spill_bytes,
             read_back: Default::default(),
         };
@@ -184,11 +182,10 @@ impl Transfers {
             seed: foldhash::fast::FixedState::with_seed(rand_seed()),
             status: Vec::new(),
             len: 0,
-            tail: Vec::new(),
+            tail: AVec::new(PAGE),
             spilled: 0,
             file: None,
             direct: None,
-            aligned: AVec::new(PAGE),
             spill_bytes: spill_bytes.max(REC),
             read_back: Default::default(),
         }
@@ -393,17 +390,19 @@ impl Transfers {
             if pages == 0 {
                 return;
             }
-            self.aligned.clear();
-            self.aligned.extend_from_slice(&self.tail[..pages]);
-            if direct.write_all_at(&self.aligned, self.spilled).is_ok() {
+            if direct
+                .write_all_at(&self.tail[..pages], self.spilled)
+                .is_ok()
+            {
                 self.spilled += pages as u64;
-                self.tail.drain(..pages);
+                let rest = self.tail.len() - pages;
+                self.tail.copy_within(pages.., 0);
+                self.tail.truncate(rest);
                 return;
             }
             // Not on this file system after all: ordinary writes from now on (what the failed
             // write left is overwritten below).
             self.direct = None;
-            self.aligned = AVec::new(PAGE);
         }
         if file.write_all_at(&self.tail, self.spilled).is_ok() {
             self.spilled += self.tail.len() as u64;
@@ -437,7 +436,7 @@ fn rand_seed() -> u64 {
     foldhash::fast::RandomState::default().hash_one(0u8)
 }
 
-fn encode(t: &TransferState, out: &mut Vec<u8>) {
+fn encode(t: &TransferState, out: &mut AVec<u8, ConstAlign<PAGE>>) {
     let start = out.len();
     let x = &t.transfer;
     out.extend_from_slice(&x.id.to_le_bytes());

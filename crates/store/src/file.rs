@@ -78,15 +78,20 @@ struct Direct {
 impl Direct {
     /// Opens `path` for direct writes, reading the partial page its `end` is in from `log`.
     fn open(path: &Path, log: &File, end: u64) -> Option<Self> {
-        let file = open_direct(path)?;
-        let partial = end % PAGE as u64;
-        let mut last_page = vec![0u8; partial as usize];
-        log.read_exact_at(&mut last_page, end - partial).ok()?;
-        Some(Self {
-            file,
-            last_page,
+        let mut d = Self {
+            file: open_direct(path)?,
+            last_page: Vec::new(),
             buf: AVec::new(PAGE),
-        })
+        };
+        d.read_last_page(log, end).ok()?;
+        Some(d)
+    }
+
+    /// Reads the partial page the log's `end` is in from `log` (after a write in place).
+    fn read_last_page(&mut self, log: &File, end: u64) -> std::io::Result<()> {
+        let partial = end % PAGE as u64;
+        self.last_page.resize(partial as usize, 0);
+        log.read_exact_at(&mut self.last_page, end - partial)
     }
 
     /// Writes `frames` after the log's `end` and cuts the file there; not synced.
@@ -524,9 +529,11 @@ impl Store for FileStore {
             .map_err(io(&path))?;
         self.log.sync_data().map_err(io(&path))?;
         // The next direct append writes the last partial page from memory: it must hold the
-        // erasure too.
-        if self.direct.is_some() {
-            self.direct = Direct::open(&path, &self.log, self.log_end);
+        // erasure too (if it cannot be read, appends go the ordinary way).
+        if let Some(d) = &mut self.direct {
+            if d.read_last_page(&self.log, self.log_end).is_err() {
+                self.direct = None;
+            }
         }
         Ok(())
     }
