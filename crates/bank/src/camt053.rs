@@ -231,7 +231,7 @@ fn statement(
     let account = s
         .text_at(&["Acct", "Id", "IBAN"])
         .or_else(|| s.text_at(&["Acct", "Id", "Othr", "Id"]))
-        .map(|t| t.replace(' ', ""));
+        .map(|t| without_spaces(t).into());
     for e in &entries {
         if let [d] = e.details.as_slice() {
             if d.cents.is_some_and(|c| c != e.cents) {
@@ -345,7 +345,16 @@ fn entry(n: El) -> Result<Entry, BankError> {
             c.text_at(&["Domn", "Fmly", "Cd"]),
             c.text_at(&["Domn", "Fmly", "SubFmlyCd"]),
         ) {
-            (Some(d), Some(f), Some(s)) => Some(compact_str::format_compact!("{d}/{f}/{s}")),
+            (Some(d), Some(f), Some(s)) => {
+                let mut code = Text::with_capacity(d.len() + f.len() + s.len() + 2);
+                for (i, part) in [d, f, s].into_iter().enumerate() {
+                    if i > 0 {
+                        code.push('/');
+                    }
+                    code.push_str(part);
+                }
+                Some(code)
+            }
             _ => c.text_at(&["Prtry", "Cd"]).map(Text::from),
         }
     });
@@ -368,6 +377,15 @@ fn entry(n: El) -> Result<Entry, BankError> {
         details,
         line: n.line(),
     })
+}
+
+/// An IBAN as banks print it (in groups of four) or as it is stored (without spaces), stored.
+fn without_spaces(t: &str) -> Text {
+    if t.contains(' ') {
+        t.chars().filter(|&c| c != ' ').collect()
+    } else {
+        Text::from(t)
+    }
 }
 
 fn party_name(p: Option<El>) -> Option<Text> {
@@ -397,7 +415,7 @@ fn tx_details(tx: El, credit: bool) -> Result<Details, BankError> {
             p.text_at(&[account, "Id", "IBAN"])
                 .or_else(|| p.text_at(&[account, "Id", "Othr", "Id"]))
         })
-        .map(|t| t.chars().filter(|&c| c != ' ').collect::<Text>());
+        .map(without_spaces);
     let creditor_id = parties
         .and_then(|p| {
             p.text_at(&["Cdtr", "Id", "PrvtId", "Othr", "Id"])

@@ -97,16 +97,12 @@ pub fn parse_amount(text: &str, currency: &str) -> Result<i64, String> {
     if whole.len() > 15 {
         return Err(format!("{t:?} is too large"));
     }
+    // At most 15 digits, then at most 3 decimals (checked above): the value stays below
+    // 10^18 and fits an i64. Missing decimals are zeros ("12.5" EUR is 1250 cents).
+    let digits = |s: &str| s.bytes().fold(0i64, |n, b| n * 10 + i64::from(b - b'0'));
     let scale = 10i64.pow(decimals);
-    let w: i64 = whole.parse().map_err(|_| format!("{t:?} is too large"))?;
-    let f: i64 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<width$}", width = decimals as usize)
-            .parse()
-            .map_err(|_| format!("{t:?}: bad decimals"))?
-    };
-    Ok(w * scale + f)
+    let f = digits(frac) * 10i64.pow(decimals - frac.len() as u32);
+    Ok(digits(whole) * scale + f)
 }
 
 #[cfg(test)]
@@ -125,6 +121,23 @@ mod tests {
         ] {
             assert_eq!(parse_amount(t, "EUR"), Ok(c), "{t}");
         }
+        // Every amount in cents reads back from its decimal form, with and without zeros.
+        for c in [
+            0i64,
+            1,
+            9,
+            10,
+            99,
+            100,
+            101,
+            123_456_789,
+            99_999_999_999_999_999,
+        ] {
+            let text = format!("{}.{:02}", c / 100, c % 100);
+            assert_eq!(parse_amount(&text, "EUR"), Ok(c), "{text}");
+            let short = text.trim_end_matches('0').trim_end_matches('.');
+            assert_eq!(parse_amount(short, "EUR"), Ok(c), "{short}");
+        }
         for t in [
             "",
             "-1.00",
@@ -141,6 +154,17 @@ mod tests {
             assert!(parse_amount(t, "EUR").is_err(), "{t}");
         }
         assert_eq!(parse_amount("1.00", "SEK"), Ok(100));
+        assert_eq!(parse_amount("0.5", "EUR"), Ok(50));
+        assert_eq!(parse_amount("7.1", "BHD"), Ok(7100));
+        assert_eq!(parse_amount("1.234", "BHD"), Ok(1234));
+        assert_eq!(
+            parse_amount("999999999999999.99", "EUR"),
+            Ok(99_999_999_999_999_999)
+        );
+        assert_eq!(
+            parse_amount("999999999999999.999", "KWD"),
+            Ok(999_999_999_999_999_999)
+        );
         assert_eq!(parse_amount("100", "JPY"), Ok(100));
         assert!(parse_amount("1.5", "JPY").is_err());
         assert!(parse_amount("1.00", "XYZ")

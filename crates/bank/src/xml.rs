@@ -190,6 +190,27 @@ fn borrowed<'a>(input: &'a [u8], part: &[u8]) -> Cow<'a, [u8]> {
     }
 }
 
+/// The text `part` of the document, without copying when it lies inside `input` and the whole
+/// input was valid UTF-8 (`valid`): then it is a slice of that string, and entities are
+/// replaced only when an `&` is in it. Otherwise `fallback` decodes and unescapes it.
+fn text_of<'a>(
+    input: &'a [u8],
+    valid: Option<&'a str>,
+    part: &[u8],
+    fallback: impl FnOnce() -> Result<Cow<'a, str>, String>,
+) -> Result<Cow<'a, str>, String> {
+    let slice = valid.and_then(|doc| {
+        let start = offset_in(input, part)?;
+        // `get` and not indexing: a boundary inside a character gives `None`, not a panic.
+        doc.get(start..start + part.len())
+    });
+    match slice {
+        Some(text) if memchr::memchr(b'&', text.as_bytes()).is_none() => Ok(Cow::Borrowed(text)),
+        Some(text) => quick_xml::escape::unescape(text).map_err(|e| e.to_string()),
+        None => fallback(),
+    }
+}
+
 fn local(name: &[u8]) -> &[u8] {
     match name.iter().rposition(|&b| b == b':') {
         Some(i) => &name[i + 1..],
@@ -263,6 +284,10 @@ pub fn parse_streaming<'a>(
     if input.len() > FILE_BYTES_MAX {
         return Err(BankError::TooLarge { bytes: input.len() });
     }
+    // One check of the whole document instead of one per piece of text: its text can then be
+    // borrowed as it is. A document that is not UTF-8 is still read piece by piece, and fails
+    // where a piece of text is not.
+    let valid = std::str::from_utf8(input).ok();
     let mut reader = Reader::from_reader(input);
     reader.config_mut().trim_text(true);
     // End tags are checked against the open element's name below, which is cheaper than
@@ -321,14 +346,16 @@ pub fn parse_streaming<'a>(
                     return Err(bad(format!("more than {ELEMENTS_MAX} elements")));
                 }
                 let attrs_start = tree.attrs.len() as u32;
-                for a in s.attributes() {
+                // A tag that is only its name has no attributes to look for.
+                let attributes = (s.len() > s.name().as_ref().len()).then(|| s.attributes());
+                for a in attributes.into_iter().flatten() {
                     let a = a.map_err(|e| bad(e.to_string()))?;
-                    let raw = borrowed(input, &a.value);
-                    let value = match raw {
-                        Cow::Borrowed(raw) => {
-                            let text = std::str::from_utf8(raw).map_err(|e| bad(e.to_string()))?;
-                            quick_xml::escape::unescape(text).map_err(|e| bad(e.to_string()))?
-                        }
+                    let value = match borrowed(input, &a.value) {
+                        Cow::Borrowed(raw) => text_of(input, valid, raw, || {
+                            let text = std::str::from_utf8(raw).map_err(|e| e.to_string())?;
+                            quick_xml::escape::unescape(text).map_err(|e| e.to_string())
+                        })
+                        .map_err(bad)?,
                         Cow::Owned(_) => Cow::Owned(
                             a.unescape_value()
                                 .map_err(|e| bad(e.to_string()))?
@@ -372,7 +399,8 @@ pub fn parse_streaming<'a>(
                 (id, parent)
             }
             Event::Text(t) => {
-                let text = t.unescape().map_err(|e| bad(e.to_string()))?;
+                let text = text_of(input, valid, &t, || t.unescape().map_err(|e| e.to_string()))
+                    .map_err(bad)?;
                 let top = *stack.last().expect("holder");
                 add_text(&mut tree.nodes[top as usize].text, text);
                 continue;
@@ -453,6 +481,32 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["a", "b", "a"]
         );
+    }
+
+    #[test]
+    fn text_is_the_same_whether_the_document_is_all_utf8_or_not() {
+        // Valid UTF-8: text borrowed from the document, entities replaced where present.
+        let doc = "<r a=\"&lt;é&gt;\"><b> één &amp; twee </b><c>drie</c></r>";
+        let tree = parse(doc.as_bytes()).unwrap();
+        let r = tree.root();
+        assert_eq!(r.attr("a"), Some("<é>"));
+        assert_eq!(r.text_at(&["b"]), Some("één & twee"));
+        assert_eq!(r.text_at(&["c"]), Some("drie"));
+        // A stray Latin-1 byte in a comment: read piece by piece, with the same text.
+        let mut latin = doc.replace("<c>", "<!-- x --><c>").into_bytes();
+        let at = latin.windows(3).position(|w| w == b" x ").unwrap() + 1;
+        latin[at] = 0xe9;
+        let tree = parse(&latin).unwrap();
+        let r = tree.root();
+        assert_eq!(r.attr("a"), Some("<é>"));
+        assert_eq!(r.text_at(&["b"]), Some("één & twee"));
+        assert_eq!(r.text_at(&["c"]), Some("drie"));
+        // Latin-1 in text is an error naming the line, not a panic or a guess.
+        let bad = b"<r>\n<b>caf\xe9</b></r>";
+        match parse(bad) {
+            Err(BankError::Xml { line, .. }) => assert_eq!(line, 2),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
