@@ -73,45 +73,81 @@ fn invalid(field: &str, why: impl Into<String>) -> BankError {
 /// Text in the SEPA Latin character set: `a-z A-Z 0-9 / - ? : ( ) . , ' + space`, accented
 /// letters transliterated, anything else a space; trimmed and cut to `max` characters.
 pub fn sepa_text(s: &str, max: usize) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        let mapped = match c {
-            'a'..='z'
-            | 'A'..='Z'
-            | '0'..='9'
-            | '/'
-            | '-'
-            | '?'
-            | ':'
-            | '('
-            | ')'
-            | '.'
-            | ','
-            | '\''
-            | '+'
-            | ' ' => c,
-            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
-            'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'A',
-            'è' | 'é' | 'ê' | 'ë' => 'e',
-            'È' | 'É' | 'Ê' | 'Ë' => 'E',
-            'ì' | 'í' | 'î' | 'ï' => 'i',
-            'Ì' | 'Í' | 'Î' | 'Ï' => 'I',
-            'ò' | 'ó' | 'ô' | 'õ' | 'ö' => 'o',
-            'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' => 'O',
-            'ù' | 'ú' | 'û' | 'ü' => 'u',
-            'Ù' | 'Ú' | 'Û' | 'Ü' => 'U',
-            'ç' => 'c',
-            'Ç' => 'C',
-            'ñ' => 'n',
-            'Ñ' => 'N',
-            'ý' | 'ÿ' => 'y',
-            '&' => '+',
-            _ => ' ',
-        };
-        out.push(mapped);
+    let mut out = String::with_capacity(s.len().min(max));
+    push_sepa_text(&mut out, s, max);
+    out
+}
+
+/// The character `c` stands for in the SEPA Latin character set (a space when none).
+fn sepa_char(c: char) -> char {
+    match c {
+        'a'..='z'
+        | 'A'..='Z'
+        | '0'..='9'
+        | '/'
+        | '-'
+        | '?'
+        | ':'
+        | '('
+        | ')'
+        | '.'
+        | ','
+        | '\''
+        | '+'
+        | ' ' => c,
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
+        'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'A',
+        'è' | 'é' | 'ê' | 'ë' => 'e',
+        'È' | 'É' | 'Ê' | 'Ë' => 'E',
+        'ì' | 'í' | 'î' | 'ï' => 'i',
+        'Ì' | 'Í' | 'Î' | 'Ï' => 'I',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' => 'o',
+        'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' => 'O',
+        'ù' | 'ú' | 'û' | 'ü' => 'u',
+        'Ù' | 'Ú' | 'Û' | 'Ü' => 'U',
+        'ç' => 'c',
+        'Ç' => 'C',
+        'ñ' => 'n',
+        'Ñ' => 'N',
+        'ý' | 'ÿ' => 'y',
+        '&' => '+',
+        _ => ' ',
     }
-    let trimmed: String = out.split_whitespace().collect::<Vec<_>>().join(" ");
-    trimmed.chars().take(max).collect()
+}
+
+/// Appends [`sepa_text`] of `s` to `out` without building it first: runs of spaces (and of
+/// characters outside the set) become one space, none at either end; at most `max` characters
+/// (all of them ASCII, so bytes) are appended.
+fn push_sepa_text(out: &mut String, s: &str, max: usize) {
+    push_sepa(out, s, max, false);
+}
+
+/// [`push_sepa_text`], escaped for XML when `xml` (of the SEPA set only `'` needs it).
+fn push_sepa(out: &mut String, s: &str, max: usize, xml: bool) {
+    let mut written = 0;
+    let mut space = false;
+    for c in s.chars().map(sepa_char) {
+        if c == ' ' {
+            space = written > 0;
+            continue;
+        }
+        for c in [' ', c].into_iter().skip(usize::from(!space)) {
+            if written == max {
+                return;
+            }
+            match c {
+                '\'' if xml => out.push_str("&apos;"),
+                c => out.push(c),
+            }
+            written += 1;
+        }
+        space = false;
+    }
+}
+
+/// Whether [`sepa_text`] of `s` is empty (nothing but characters that become spaces).
+fn sepa_blank(s: &str) -> bool {
+    s.chars().all(|c| sepa_char(c) == ' ')
 }
 
 // The checks give why a value is wrong; the caller names the field (a payment's field name is
@@ -164,6 +200,32 @@ impl std::fmt::Display for Euros {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
     }
+}
+
+/// Appends positive `cents` as euros with two decimals (what [`Euros`] shows), without the
+/// formatting machinery.
+fn push_euros(out: &mut String, cents: i64) {
+    let c = cents.unsigned_abs();
+    let mut digits = [0u8; 24];
+    let mut at = digits.len();
+    let mut rest = c / 100;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if cents < 0 {
+        out.push('-');
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
+    out.push('.');
+    out.push(char::from(b'0' + (c % 100 / 10) as u8));
+    out.push(char::from(b'0' + (c % 10) as u8));
 }
 
 fn euros(cents: i64) -> Euros {
@@ -227,7 +289,7 @@ pub fn write(run: &Run, v: Version) -> Result<Vec<u8>, BankError> {
         }
         ibans.push(check_iban(&p.creditor_iban).map_err(|why| invalid(&f("CdtrAcct/IBAN"), why))?);
         check_bic(&p.creditor_bic).map_err(|why| invalid(&f("CdtrAgt/BIC"), why))?;
-        if sepa_text(&p.creditor_name, 70).is_empty() {
+        if sepa_blank(&p.creditor_name) {
             return Err(invalid(&f("Cdtr/Nm"), "the payee needs a name"));
         }
         total += p.cents;
@@ -259,25 +321,71 @@ pub fn write(run: &Run, v: Version) -> Result<Vec<u8>, BankError> {
     .expect("write to string");
     agent(&mut o, &debtor_bic, v);
     o.push_str("</DbtrAgt><ChrgBr>SLEV</ChrgBr>\n");
+    // Each payment in pieces rather than through `write!`: a run has up to 100,000 of them.
     for (p, iban) in run.payments.iter().zip(&ibans) {
-        write!(o, "<CdtTrfTxInf><PmtId><EndToEndId>{}</EndToEndId></PmtId><Amt><InstdAmt Ccy=\"EUR\">{}</InstdAmt></Amt>", esc(&p.end_to_end_id), euros(p.cents)).expect("write to string");
+        o.push_str("<CdtTrfTxInf><PmtId><EndToEndId>");
+        o.push_str(&esc(&p.end_to_end_id));
+        o.push_str("</EndToEndId></PmtId><Amt><InstdAmt Ccy=\"EUR\">");
+        push_euros(&mut o, p.cents);
+        o.push_str("</InstdAmt></Amt>");
         if p.creditor_bic.is_some() {
             o.push_str("<CdtrAgt>");
             agent(&mut o, &p.creditor_bic, v);
             o.push_str("</CdtrAgt>");
         }
-        write!(
-            o,
-            "<Cdtr><Nm>{}</Nm></Cdtr><CdtrAcct><Id><IBAN>{iban}</IBAN></Id></CdtrAcct>",
-            esc(&sepa_text(&p.creditor_name, 70))
-        )
-        .expect("write to string");
-        let rmt = sepa_text(&p.remittance, 140);
-        if !rmt.is_empty() {
-            write!(o, "<RmtInf><Ustrd>{}</Ustrd></RmtInf>", esc(&rmt)).expect("write to string");
+        o.push_str("<Cdtr><Nm>");
+        push_sepa(&mut o, &p.creditor_name, 70, true);
+        o.push_str("</Nm></Cdtr><CdtrAcct><Id><IBAN>");
+        o.push_str(iban);
+        o.push_str("</IBAN></Id></CdtrAcct>");
+        if !sepa_blank(&p.remittance) {
+            o.push_str("<RmtInf><Ustrd>");
+            push_sepa(&mut o, &p.remittance, 140, true);
+            o.push_str("</Ustrd></RmtInf>");
         }
         o.push_str("</CdtTrfTxInf>\n");
     }
     o.push_str("</PmtInf>\n</CstmrCdtTrfInitn>\n</Document>\n");
     Ok(o.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The rule as first written: map each character, join the words with one space, cut.
+    fn reference(s: &str, max: usize) -> String {
+        let mapped: String = s.chars().map(sepa_char).collect();
+        let joined = mapped.split_whitespace().collect::<Vec<_>>().join(" ");
+        joined.chars().take(max).collect()
+    }
+
+    proptest! {
+        #[test]
+        fn sepa_text_is_the_rule_written_at_once(s in "[ a-zA-Z0-9éÖ&'<\\-\\t\\n]{0,40}", max in 0usize..30) {
+            prop_assert_eq!(sepa_text(&s, max), reference(&s, max));
+            prop_assert_eq!(sepa_blank(&s), reference(&s, 1).is_empty());
+            let mut xml = String::new();
+            push_sepa(&mut xml, &s, max, true);
+            prop_assert_eq!(xml, esc(&reference(&s, max)).into_owned());
+        }
+
+        #[test]
+        fn euros_are_written_as_formatted(cents in 1i64..=99_999_999_999) {
+            let mut out = String::new();
+            push_euros(&mut out, cents);
+            prop_assert_eq!(out, euros(cents).to_string());
+        }
+    }
+
+    #[test]
+    fn cut_words_keep_the_cut_as_it_was() {
+        assert_eq!(sepa_text("ab cd", 3), "ab ");
+        assert_eq!(sepa_text("  ab   cd  ", 4), "ab c");
+        assert_eq!(sepa_text("ab", 0), "");
+        let mut out = String::new();
+        push_euros(&mut out, 5);
+        assert_eq!(out, "0.05");
+    }
 }

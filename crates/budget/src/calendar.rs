@@ -28,6 +28,22 @@ pub fn easter(year: i16) -> Date {
     Date::new(year, month as i8, day as i8).expect("Easter is a valid date")
 }
 
+/// The day of the year Easter falls on, remembered for the last year asked on this thread:
+/// payment runs ask about the same spring many times over.
+fn easter_day_of_year(year: i16) -> i16 {
+    thread_local! {
+        static LAST: std::cell::Cell<Option<(i16, i16)>> = const { std::cell::Cell::new(None) };
+    }
+    LAST.with(|last| match last.get() {
+        Some((y, day)) if y == year => day,
+        _ => {
+            let day = easter(year).day_of_year();
+            last.set(Some((year, day)));
+            day
+        }
+    })
+}
+
 /// Whether TARGET2 settles on `date`.
 pub fn is_business_day(date: Date) -> bool {
     if matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) {
@@ -41,7 +57,7 @@ pub fn is_business_day(date: Date) -> bool {
     if !matches!(m, 3 | 4) {
         return true;
     }
-    let e = easter(date.year()).day_of_year();
+    let e = easter_day_of_year(date.year());
     let day = date.day_of_year();
     day != e - 2 && day != e + 1
 }

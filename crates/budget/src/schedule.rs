@@ -140,27 +140,29 @@ impl Schedule {
         };
         match *self {
             Schedule::Monthly { day } => {
-                let mut m = Date::new(from.year(), from.month(), 1).expect("first of month");
-                while m <= through {
-                    push(clamped(m.year(), m.month(), day));
-                    let Ok(next) = m.checked_add(1.month()) else {
-                        break;
+                // Month by month as (year, month): adding a month span to a date costs more.
+                let (mut year, mut month) = (from.year(), from.month());
+                while Date::new(year, month, 1).is_ok_and(|first| first <= through) {
+                    push(clamped(year, month, day));
+                    (year, month) = if month == 12 {
+                        (year.saturating_add(1), 1)
+                    } else {
+                        (year, month + 1)
                     };
-                    m = next;
                 }
             }
             Schedule::Weekly { weekday } => {
                 let weekday = Weekday::from(weekday);
-                let mut d = from;
-                while d.weekday() != weekday {
-                    let Ok(next) = d.checked_add(1.day()) else {
-                        return;
-                    };
-                    d = next;
-                }
+                // Spans of days only: jiff adds those to a date without a calendar walk.
+                let ahead = (weekday.to_monday_zero_offset()
+                    - from.weekday().to_monday_zero_offset())
+                .rem_euclid(7);
+                let Ok(mut d) = from.checked_add(i64::from(ahead).days()) else {
+                    return;
+                };
                 while d <= through {
                     push(d);
-                    let Ok(next) = d.checked_add(1.week()) else {
+                    let Ok(next) = d.checked_add(7.days()) else {
                         break;
                     };
                     d = next;
@@ -207,6 +209,36 @@ mod tests {
 
     fn d(s: &str) -> Date {
         s.parse().unwrap()
+    }
+
+    proptest::proptest! {
+        /// Monthly and weekly occurrences are exactly the days that fit the rule, walked one
+        /// day at a time (the definition, without the shortcuts).
+        #[test]
+        fn occurrences_are_the_days_that_fit(
+            start in 0i64..3_000, len in 0i64..120, day in 1i8..=31, weekday in 0usize..7
+        ) {
+            let from = d("2024-01-01").saturating_add(start.days());
+            let through = from.saturating_add(len.days());
+            let days: Vec<Date> = std::iter::successors(Some(from), |x| x.tomorrow().ok())
+                .take_while(|x| *x <= through)
+                .collect();
+            let monthly = Schedule::Monthly { day }.occurrences(from, through);
+            let want: Vec<Date> = days
+                .iter()
+                .copied()
+                .filter(|x| *x == clamped(x.year(), x.month(), day))
+                .collect();
+            proptest::prop_assert_eq!(monthly, want);
+            let names = [Day::Monday, Day::Tuesday, Day::Wednesday, Day::Thursday, Day::Friday, Day::Saturday, Day::Sunday];
+            let weekly = Schedule::Weekly { weekday: names[weekday] }.occurrences(from, through);
+            let want: Vec<Date> = days
+                .iter()
+                .copied()
+                .filter(|x| x.weekday() == Weekday::from(names[weekday]))
+                .collect();
+            proptest::prop_assert_eq!(weekly, want);
+        }
     }
 
     #[test]

@@ -367,12 +367,14 @@ fn make_runs(
     let mut pending = vec![];
     let mut by_day: HashMap<Date, Vec<Payment>> = HashMap::new();
     let mut plans = Plans::default();
+    // Each day as text once, not once per order.
+    let day_texts: Vec<String> = days.iter().map(|d| d.to_string()).collect();
     for (&h, &held) in chunk.iter().zip(held) {
         let plan = plans.get(h);
         let alloc = knop_budget::allocation::allocate(plan, held, month.0, month.1);
         std::hint::black_box(&alloc);
         let mut left = held;
-        for &day in days {
+        for (&day, day_text) in days.iter().zip(&day_texts) {
             let s = knop_budget::payrun::select(plan, day, left);
             for i in s.items {
                 left -= i.cents;
@@ -382,7 +384,10 @@ fn make_runs(
                     &i.end_to_end_id,
                     i.cents,
                 ));
-                writeln!(orders, "{day}\t{}\t{}", i.end_to_end_id, i.cents)?;
+                for part in [day_text.as_str(), "\t", &i.end_to_end_id, "\t"] {
+                    orders.extend_from_slice(part.as_bytes());
+                }
+                writeln!(orders, "{}", i.cents)?;
                 by_day.entry(day).or_default().push(Payment {
                     end_to_end_id: i.end_to_end_id,
                     cents: i.cents,
