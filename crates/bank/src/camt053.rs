@@ -546,25 +546,27 @@ pub fn write_v02(s: &Statement, message_id: &str, created: &str) -> Vec<u8> {
     for b in &s.balances {
         let _ = writeln!(w, "<Bal><Tp><CdOrPrtry><Cd>{}</Cd></CdOrPrtry></Tp><Amt Ccy=\"{}\">{}</Amt><CdtDbtInd>{}</CdtDbtInd><Dt><Dt>{}</Dt></Dt></Bal>", xml_text(&b.code), xml_text(&b.currency), amount(b.cents), indicator(b.cents), xml_text(b.date.as_deref().unwrap_or("")));
     }
+    // Entries in pieces rather than through `write!`: a statement has tens of thousands.
     for e in &s.entries {
-        let _ = write!(
-            w,
-            "<Ntry><Amt Ccy=\"{}\">{}</Amt><CdtDbtInd>{}</CdtDbtInd>",
-            xml_text(&e.currency),
-            amount(e.cents),
-            indicator(e.cents)
-        );
+        w.push_str("<Ntry><Amt Ccy=\"");
+        w.push_str(&xml_text(&e.currency));
+        w.push_str("\">");
+        crate::push_amount(w, e.cents);
+        w.push_str("</Amt>");
+        element(w, "CdtDbtInd", indicator(e.cents));
         if e.reversal {
             w.push_str("<RvslInd>true</RvslInd>");
         }
-        let _ = write!(w, "<Sts>{}</Sts>", xml_text(&e.status));
+        element(w, "Sts", &e.status);
         for (tag, d) in [("BookgDt", &e.booking_date), ("ValDt", &e.value_date)] {
             if let Some(d) = d {
-                let _ = write!(w, "<{tag}><Dt>{}</Dt></{tag}>", xml_text(d));
+                open(w, tag);
+                element(w, "Dt", d);
+                close(w, tag);
             }
         }
         if let Some(r) = &e.servicer_reference {
-            let _ = write!(w, "<AcctSvcrRef>{}</AcctSvcrRef>", xml_text(r));
+            element(w, "AcctSvcrRef", r);
         }
         let family = match (
             e.cents < 0,
@@ -574,7 +576,10 @@ pub fn write_v02(s: &Statement, message_id: &str, created: &str) -> Vec<u8> {
             (true, false) => ("ICDT", "ESCT"),
             (false, _) => ("RCDT", "ESCT"),
         };
-        let _ = write!(w, "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>{}</Cd><SubFmlyCd>{}</SubFmlyCd></Fmly></Domn></BkTxCd>", family.0, family.1);
+        w.push_str("<BkTxCd><Domn><Cd>PMNT</Cd><Fmly>");
+        element(w, "Cd", family.0);
+        element(w, "SubFmlyCd", family.1);
+        w.push_str("</Fmly></Domn></BkTxCd>");
         if !e.details.is_empty() {
             w.push_str("<NtryDtls>");
             if e.details.len() > 1 {
@@ -593,58 +598,78 @@ pub fn write_v02(s: &Statement, message_id: &str, created: &str) -> Vec<u8> {
 }
 
 fn write_details(w: &mut String, d: &Details, debit: bool) {
-    use std::fmt::Write as _;
     w.push_str("<TxDtls>");
     if d.end_to_end_id.is_some() || d.mandate_id.is_some() {
         w.push_str("<Refs>");
         if let Some(x) = &d.end_to_end_id {
-            let _ = write!(w, "<EndToEndId>{}</EndToEndId>", xml_text(x));
+            element(w, "EndToEndId", x);
         }
         if let Some(x) = &d.mandate_id {
-            let _ = write!(w, "<MndtId>{}</MndtId>", xml_text(x));
+            element(w, "MndtId", x);
         }
         w.push_str("</Refs>");
     }
     if let Some(c) = d.cents {
-        let _ = write!(
-            w,
-            "<AmtDtls><TxAmt><Amt Ccy=\"EUR\">{}</Amt></TxAmt></AmtDtls>",
-            amount(c)
-        );
+        w.push_str("<AmtDtls><TxAmt><Amt Ccy=\"EUR\">");
+        crate::push_amount(w, c);
+        w.push_str("</Amt></TxAmt></AmtDtls>");
     }
     if d.counterparty_name.is_some() || d.counterparty_iban.is_some() || d.creditor_id.is_some() {
         let (party, account) = if debit {
-            ("Cdtr", "CdtrAcct")
+            ("<Cdtr>", "CdtrAcct")
         } else {
-            ("Dbtr", "DbtrAcct")
+            ("<Dbtr>", "DbtrAcct")
         };
         w.push_str("<RltdPties>");
-        let _ = write!(w, "<{party}>");
+        w.push_str(party);
         if let Some(n) = &d.counterparty_name {
-            let _ = write!(w, "<Nm>{}</Nm>", xml_text(n));
+            element(w, "Nm", n);
         }
         if let (true, Some(id)) = (debit, &d.creditor_id) {
-            let _ = write!(
-                w,
-                "<Id><PrvtId><Othr><Id>{}</Id></Othr></PrvtId></Id>",
-                xml_text(id)
-            );
+            w.push_str("<Id><PrvtId><Othr>");
+            element(w, "Id", id);
+            w.push_str("</Othr></PrvtId></Id>");
         }
-        let _ = write!(w, "</{party}>");
+        w.push_str(if debit { "</Cdtr>" } else { "</Dbtr>" });
         if let Some(i) = &d.counterparty_iban {
-            let _ = write!(
-                w,
-                "<{account}><Id><IBAN>{}</IBAN></Id></{account}>",
-                xml_text(i)
-            );
+            open(w, account);
+            w.push_str("<Id>");
+            element(w, "IBAN", i);
+            w.push_str("</Id>");
+            close(w, account);
         }
         w.push_str("</RltdPties>");
     }
     if let Some(r) = &d.remittance {
-        let _ = write!(w, "<RmtInf><Ustrd>{}</Ustrd></RmtInf>", xml_text(r));
+        w.push_str("<RmtInf>");
+        element(w, "Ustrd", r);
+        w.push_str("</RmtInf>");
     }
     if let Some(r) = &d.return_reason {
-        let _ = write!(w, "<RtrInf><Rsn><Cd>{}</Cd></Rsn></RtrInf>", xml_text(r));
+        w.push_str("<RtrInf><Rsn>");
+        element(w, "Cd", r);
+        w.push_str("</Rsn></RtrInf>");
     }
     w.push_str("</TxDtls>");
+}
+
+/// `<tag>`.
+fn open(w: &mut String, tag: &str) {
+    w.push('<');
+    w.push_str(tag);
+    w.push('>');
+}
+
+/// `</tag>`.
+fn close(w: &mut String, tag: &str) {
+    w.push_str("</");
+    w.push_str(tag);
+    w.push('>');
+}
+
+/// `<tag>text</tag>`, the text escaped for XML.
+fn element(w: &mut String, tag: &str, text: &str) {
+    open(w, tag);
+    w.push_str(&xml_text(text));
+    close(w, tag);
 }

@@ -202,32 +202,6 @@ impl std::fmt::Display for Euros {
     }
 }
 
-/// Appends positive `cents` as euros with two decimals (what [`Euros`] shows), without the
-/// formatting machinery.
-fn push_euros(out: &mut String, cents: i64) {
-    let c = cents.unsigned_abs();
-    let mut digits = [0u8; 24];
-    let mut at = digits.len();
-    let mut rest = c / 100;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    if cents < 0 {
-        out.push('-');
-    }
-    for &d in &digits[at..] {
-        out.push(char::from(d));
-    }
-    out.push('.');
-    out.push(char::from(b'0' + (c % 100 / 10) as u8));
-    out.push(char::from(b'0' + (c % 10) as u8));
-}
-
 fn euros(cents: i64) -> Euros {
     Euros(cents)
 }
@@ -326,7 +300,7 @@ pub fn write(run: &Run, v: Version) -> Result<Vec<u8>, BankError> {
         o.push_str("<CdtTrfTxInf><PmtId><EndToEndId>");
         o.push_str(&esc(&p.end_to_end_id));
         o.push_str("</EndToEndId></PmtId><Amt><InstdAmt Ccy=\"EUR\">");
-        push_euros(&mut o, p.cents);
+        crate::push_amount(&mut o, p.cents);
         o.push_str("</InstdAmt></Amt>");
         if p.creditor_bic.is_some() {
             o.push_str("<CdtrAgt>");
@@ -374,7 +348,7 @@ mod tests {
         #[test]
         fn euros_are_written_as_formatted(cents in 1i64..=99_999_999_999) {
             let mut out = String::new();
-            push_euros(&mut out, cents);
+            crate::push_amount(&mut out, cents);
             prop_assert_eq!(out, euros(cents).to_string());
         }
     }
@@ -385,7 +359,7 @@ mod tests {
         assert_eq!(sepa_text("  ab   cd  ", 4), "ab c");
         assert_eq!(sepa_text("ab", 0), "");
         let mut out = String::new();
-        push_euros(&mut out, 5);
+        crate::push_amount(&mut out, 5);
         assert_eq!(out, "0.05");
     }
 }

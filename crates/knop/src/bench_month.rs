@@ -426,6 +426,8 @@ fn make_runs(
 fn bank_lines_of(n: usize, chunk: &[u64], from: Date, through: Date) -> Vec<Entry> {
     let mut entries = vec![];
     let mut plans = Plans::default();
+    // Each date as text once per file, not twice per line.
+    let mut date_texts: HashMap<Date, knop_bank::camt053::Text> = HashMap::new();
     for &h in chunk {
         let plan = plans.get(h);
         for ag in &plan.agreements {
@@ -436,14 +438,18 @@ fn bank_lines_of(n: usize, chunk: &[u64], from: Date, through: Date) -> Vec<Entr
             }
             for f in ag.flows(from, through) {
                 let income = f.cents > 0;
+                let date = date_texts
+                    .entry(f.date)
+                    .or_insert_with(|| format_compact!("{}", f.date))
+                    .clone();
                 entries.push(Entry {
                     reference: None,
                     cents: f.cents,
                     currency: "EUR".into(),
                     reversal: false,
                     status: "BOOK".into(),
-                    booking_date: Some(format_compact!("{}", f.date)),
-                    value_date: Some(format_compact!("{}", f.date)),
+                    booking_date: Some(date.clone()),
+                    value_date: Some(date),
                     servicer_reference: Some(format_compact!("M{n}-{}", entries.len())),
                     bank_code: None,
                     details: vec![Details {
