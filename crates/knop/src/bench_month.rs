@@ -6,7 +6,9 @@
 //!
 //! The ledger takes entries in order from one writer, so this thread books, and two more do the
 //! pure work a step ahead (reading and matching the bank's files, choosing runs and writing
-//! pain.001, the bank's confirming statements); CPU seconds are per thread.
+//! pain.001, the bank's confirming statements); CPU seconds are per thread. Payment runs and
+//! the bank's confirmation of them go chunk of households by chunk, so that the reading of one
+//! chunk's confirming statement overlaps the booking of the previous chunk's runs.
 //!
 //! What it deliberately does differently from a live foundation: households' agreements are a
 //! deterministic function of their number (a real foundation has them on the ledger; recording
@@ -286,11 +288,85 @@ fn confirming_statement(queue: &[u8], n: usize, opening: i64) -> Result<Option<V
     )))
 }
 
-/// Where one chunk's orders are in the bank's queue, and what they take from the account.
-struct OrderChunk {
-    offset: u64,
-    bytes: usize,
-    cents: i64,
+/// What each chunk's orders take from the foundation's account, as the worker threads learn
+/// it: the bank's confirming statement of chunk `n` opens with the balance the previous chunks'
+/// orders left, so its writer waits for theirs. A failing thread calls [`Takes::stop`], so that
+/// no one waits for a chunk that will not come.
+struct Takes {
+    /// `cents[n]`: what chunk `n`'s orders take, once known; `stopped`: the run has failed.
+    state: std::sync::Mutex<(Vec<Option<i64>>, bool)>,
+    changed: std::sync::Condvar,
+}
+
+impl Takes {
+    fn new(chunks: usize) -> Self {
+        Self {
+            state: std::sync::Mutex::new((vec![None; chunks], false)),
+            changed: std::sync::Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Vec<Option<i64>>, bool)> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Records what chunk `n` takes.
+    fn set(&self, n: usize, cents: i64) {
+        self.lock().0[n] = Some(cents);
+        self.changed.notify_all();
+    }
+
+    /// Ends every wait: the run has failed.
+    fn stop(&self) {
+        self.lock().1 = true;
+        self.changed.notify_all();
+    }
+
+    /// The balance chunk `n`'s statement opens with: `start` less what chunks `0..n` take,
+    /// once all are known.
+    fn opening(&self, n: usize, start: i64) -> Result<i64> {
+        let mut state = self.lock();
+        loop {
+            if state.1 {
+                bail!("the run stopped");
+            }
+            if let Some(taken) = state.0[..n].iter().copied().sum::<Option<i64>>() {
+                return Ok(start - taken);
+            }
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+}
+
+/// Calls [`Takes::stop`] when dropped before [`StopUnlessDone::done`]: on an error or a panic.
+struct StopUnlessDone<'a>(Option<&'a Takes>);
+
+impl StopUnlessDone<'_> {
+    fn done(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for StopUnlessDone<'_> {
+    fn drop(&mut self) {
+        if let Some(t) = self.0 {
+            t.stop();
+        }
+    }
+}
+
+/// One chunk's payment runs with the bank's confirming statement of them, read.
+struct Chunk {
+    runs: Runs,
+    /// The statement's import plan and the postings of its lines; `None` when nothing was paid.
+    confirmed: Option<(knop_bank::booking::ImportPlan, Vec<knop_book::Transfer>)>,
+    bank_s: f64,
+    read_s: f64,
 }
 
 /// Runs `work(i)` for `i` in `0..n` on two threads, each at most one result ahead, and hands
@@ -712,7 +788,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     let index_bytes = index.len() * 12;
     drop(index);
 
-    // 4. Allocate and run payments for every business day: reserve on the ledger, write pain.001.
+    // 4. The month's business days (a run on each) and what each household holds.
     let t0 = Instant::now();
     let mut days = vec![];
     let mut d = month_start;
@@ -734,81 +810,46 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                 .map_or(0, |x| x.credit_balance().0)
         })
         .collect();
-    // Runs are chosen and their pain.001 files written on two threads; this one reserves them
-    // on the ledger in order and hands the bank its orders, which it keeps on disk as a bank
-    // does (holding them in memory would cost some 70 bytes per payment): one statement's
-    // worth per chunk of households, with their total.
+    // 5. Per chunk of households, its money is allocated, runs are chosen for every business
+    // day and written as pain.001 files, reserved on the ledger; the bank
+    // executes the orders and sends its confirming statement, and knop reads it: pure work, on
+    // two threads. This one books, in order: the chunk's reservations, then the statement's
+    // postings (each reservation is posted by its EndToEndId). A chunk's orders and statement
+    // live only while it is in flight.
     let per = a.per_file as usize;
     let chunk_count = ids.len().div_ceil(per);
-    let mut orders = std::io::BufWriter::new(tempfile::tempfile()?);
-    let mut order_chunks: Vec<OrderChunk> = Vec::with_capacity(chunk_count);
-    let mut order_bytes = 0u64;
-    let (ids_in, held_in, days_in, mirror_in, dir) = (&ids, &held, &days, &mirror, tmp.path());
+    let (mut bank_s, mut read_s, mut post_s, mut posted, mut chunks_done) =
+        (0.0, 0.0, 0.0, 0u64, 0usize);
+    let takes = Takes::new(chunk_count);
+    let (ids_in, held_in, days_in, mirror_in, dir, takes_in) =
+        (&ids, &held, &days, &mirror, tmp.path(), &takes);
+    let start_balance = balance;
     ordered(
         chunk_count,
         |n| {
+            let guard = StopUnlessDone(Some(takes_in));
             let range = n * per..((n + 1) * per).min(ids_in.len());
-            make_runs(
+            let runs = make_runs(
                 &ids_in[range.clone()],
                 &held_in[range],
                 (month_start, month_end),
                 days_in,
                 mirror_in,
                 dir,
-            )
-        },
-        |r| {
-            progress.tick("payment runs", order_chunks.len(), chunk_count);
-            alloc_s += r.choose_s;
-            pain_s += r.pain_s;
+            )?;
+            takes_in.set(n, runs.pending.iter().map(|t| t.amount.0).sum());
+            let opening = takes_in.opening(n, start_balance)?;
             let t1 = thread_cpu_s();
-            payments += r.pending.len() as u64;
-            transfers += r.pending.len() as u64;
-            book(&mut node, &mut as_org, &r.pending)?;
-            orders.write_all(&r.orders)?;
-            order_chunks.push(OrderChunk {
-                offset: order_bytes,
-                bytes: r.orders.len(),
-                cents: r.pending.iter().map(|t| t.amount.0).sum(),
-            });
-            order_bytes += r.orders.len() as u64;
-            reserve_s += thread_cpu_s() - t1;
-            Ok(())
-        },
-    )?;
-    stages.insert("reserve_book_cpu".into(), secs(reserve_s));
-    stages.insert("allocate_and_choose_cpu".into(), secs(alloc_s));
-    stages.insert("write_pain001_cpu".into(), secs(pain_s));
-    stages.insert(
-        "payment_runs_total".into(),
-        secs(t0.elapsed().as_secs_f64()),
-    );
-
-    // 5. The bank's confirming statements, one per chunk of orders: import each and post every
-    // reservation by EndToEndId. The bank writes a statement and knop reads it on two threads;
-    // this one books, in order.
-    let t0 = Instant::now();
-    let mut posted = 0u64;
-    let orders = orders.into_inner().map_err(|e| e.into_error())?;
-    let (mut bank_s, mut read_s, mut book_s) = (0.0, 0.0, 0.0);
-    // Each statement opens with what the previous one closed with.
-    let mut openings = Vec::with_capacity(order_chunks.len());
-    for c in &order_chunks {
-        openings.push(balance);
-        balance -= c.cents;
-    }
-    let (orders_in, chunks_in, openings_in) = (&orders, &order_chunks, &openings);
-    ordered(
-        order_chunks.len(),
-        |n| {
-            let t1 = thread_cpu_s();
-            let c = &chunks_in[n];
-            let mut queue = vec![0u8; c.bytes];
-            std::os::unix::fs::FileExt::read_exact_at(orders_in, &mut queue, c.offset)?;
-            let Some(xml) = confirming_statement(&queue, n, openings_in[n])? else {
-                return Ok(None);
+            let Some(xml) = confirming_statement(&runs.orders, n, opening)? else {
+                guard.done();
+                return Ok(Chunk {
+                    runs,
+                    confirmed: None,
+                    bank_s: thread_cpu_s() - t1,
+                    read_s: 0.0,
+                });
             };
-            let bank = thread_cpu_s() - t1;
+            let bank_s = thread_cpu_s() - t1;
             let t1 = thread_cpu_s();
             let r = read_bytes(&xml)?;
             // Each line is knop's own payment, recognised by its EndToEndId: it posts the
@@ -826,32 +867,53 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                         .map(|e2e| payment_post(e2e, imported.id))
                 })
                 .collect();
-            let plan = r.plan;
-            Ok(Some((plan, posts, bank, thread_cpu_s() - t1)))
+            guard.done();
+            Ok(Chunk {
+                runs,
+                confirmed: Some((r.plan, posts)),
+                bank_s,
+                read_s: thread_cpu_s() - t1,
+            })
         },
-        |read| {
-            progress.tick("confirming statements", posted as usize, payments as usize);
-            let Some((plan, posts, bank, read)) = read else {
-                return Ok(());
-            };
-            bank_s += bank;
-            read_s += read;
+        |c| {
+            let guard = StopUnlessDone(Some(takes_in));
+            progress.tick(
+                "payment runs and confirming statements",
+                chunks_done,
+                chunk_count,
+            );
+            chunks_done += 1;
+            alloc_s += c.runs.choose_s;
+            pain_s += c.runs.pain_s;
+            bank_s += c.bank_s;
+            read_s += c.read_s;
             let t1 = thread_cpu_s();
-            let mut book_these = plan.transfers_to_book(node.state().book());
-            posted += posts.len() as u64;
-            bank_lines += plan.lines.len() as u64;
-            book_these.extend(posts);
-            transfers += book_these.len() as u64;
-            book(&mut node, &mut as_org, &book_these)?;
-            book_s += thread_cpu_s() - t1;
+            payments += c.runs.pending.len() as u64;
+            transfers += c.runs.pending.len() as u64;
+            book(&mut node, &mut as_org, &c.runs.pending)?;
+            reserve_s += thread_cpu_s() - t1;
+            if let Some((plan, posts)) = c.confirmed {
+                let t1 = thread_cpu_s();
+                let mut book_these = plan.transfers_to_book(node.state().book());
+                posted += posts.len() as u64;
+                bank_lines += plan.lines.len() as u64;
+                book_these.extend(posts);
+                transfers += book_these.len() as u64;
+                book(&mut node, &mut as_org, &book_these)?;
+                post_s += thread_cpu_s() - t1;
+            }
+            guard.done();
             Ok(())
         },
     )?;
+    stages.insert("reserve_book_cpu".into(), secs(reserve_s));
+    stages.insert("allocate_and_choose_cpu".into(), secs(alloc_s));
+    stages.insert("write_pain001_cpu".into(), secs(pain_s));
     stages.insert("confirming_bank_cpu".into(), secs(bank_s));
     stages.insert("confirming_read_cpu".into(), secs(read_s));
-    stages.insert("confirming_book_cpu".into(), secs(book_s));
+    stages.insert("confirming_book_cpu".into(), secs(post_s));
     stages.insert(
-        "confirming_statement".into(),
+        "payment_runs_and_confirming".into(),
         secs(t0.elapsed().as_secs_f64()),
     );
     let seconds = started.elapsed().as_secs_f64();
@@ -880,6 +942,35 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_statement_opens_with_what_the_earlier_chunks_left_and_a_stop_ends_the_wait() {
+        let takes = Takes::new(3);
+        std::thread::scope(|s| {
+            let waiting = s.spawn(|| takes.opening(2, 1_000));
+            takes.set(1, 300);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            assert!(!waiting.is_finished(), "chunk 0 is not known yet");
+            takes.set(0, 200);
+            assert_eq!(waiting.join().unwrap().unwrap(), 500);
+        });
+        assert_eq!(takes.opening(0, 1_000).unwrap(), 1_000);
+        let takes = Takes::new(2);
+        std::thread::scope(|s| {
+            let waiting = s.spawn(|| takes.opening(1, 0));
+            // A worker that fails stops the run on its way out.
+            drop(StopUnlessDone(Some(&takes)));
+            assert!(waiting.join().unwrap().is_err());
+        });
+        let takes = Takes::new(2);
+        StopUnlessDone(Some(&takes)).done();
+        takes.set(0, 5);
+        assert_eq!(
+            takes.opening(1, 0).unwrap(),
+            -5,
+            "done() does not stop the run"
+        );
+    }
 
     #[test]
     fn results_come_in_order_from_both_workers_and_an_error_ends_the_run() {
