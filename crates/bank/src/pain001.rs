@@ -177,15 +177,16 @@ fn check_bic(bic: &Option<String>) -> Result<Option<String>, String> {
     }
 }
 
-fn id_text(s: &str) -> Result<String, String> {
+fn id_text(s: &str) -> Result<(), String> {
+    // Every character of the set is ASCII, so the bytes tell (a multi-byte character fails).
     let ok = !s.is_empty()
         && s.len() <= 35
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/-?:().,'+".contains(c))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-?:().,'+".contains(&b))
         && !s.starts_with('/')
         && !s.contains("//");
     if ok {
-        Ok(s.to_owned())
+        Ok(())
     } else {
         Err(format!(
             "{s:?}: 1-35 characters of the SEPA set, no leading or double '/'"
@@ -232,7 +233,8 @@ pub fn write(run: &Run, v: Version) -> Result<Vec<u8>, BankError> {
             ),
         ));
     }
-    let msg_id = id_text(&run.message_id).map_err(|why| invalid("MsgId", why))?;
+    id_text(&run.message_id).map_err(|why| invalid("MsgId", why))?;
+    let msg_id = &run.message_id;
     let debtor_iban = check_iban(&run.debtor_iban).map_err(|why| invalid("DbtrAcct/IBAN", why))?;
     let debtor_bic = check_bic(&run.debtor_bic).map_err(|why| invalid("DbtrAgt/BIC", why))?;
     if run.execution_date.len() != 10 || run.execution_date.parse::<jiff::civil::Date>().is_err() {
@@ -275,8 +277,8 @@ pub fn write(run: &Run, v: Version) -> Result<Vec<u8>, BankError> {
     let n = run.payments.len();
     let mut o = String::with_capacity(600 + n * 600);
     write!(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"{ns}\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n<CstmrCdtTrfInitn>\n").expect("write to string");
-    writeln!(o, "<GrpHdr><MsgId>{}</MsgId><CreDtTm>{}</CreDtTm><NbOfTxs>{n}</NbOfTxs><CtrlSum>{}</CtrlSum><InitgPty><Nm>{}</Nm></InitgPty></GrpHdr>", esc(&msg_id), esc(&run.created), euros(total), esc(&sepa_text(&run.debtor_name, 70))).expect("write to string");
-    write!(o, "<PmtInf><PmtInfId>{}</PmtInfId><PmtMtd>TRF</PmtMtd><BtchBookg>true</BtchBookg><NbOfTxs>{n}</NbOfTxs><CtrlSum>{}</CtrlSum>", esc(&msg_id), euros(total)).expect("write to string");
+    writeln!(o, "<GrpHdr><MsgId>{}</MsgId><CreDtTm>{}</CreDtTm><NbOfTxs>{n}</NbOfTxs><CtrlSum>{}</CtrlSum><InitgPty><Nm>{}</Nm></InitgPty></GrpHdr>", esc(msg_id), esc(&run.created), euros(total), esc(&sepa_text(&run.debtor_name, 70))).expect("write to string");
+    write!(o, "<PmtInf><PmtInfId>{}</PmtInfId><PmtMtd>TRF</PmtMtd><BtchBookg>true</BtchBookg><NbOfTxs>{n}</NbOfTxs><CtrlSum>{}</CtrlSum>", esc(msg_id), euros(total)).expect("write to string");
     o.push_str("<PmtTpInf><SvcLvl><Cd>SEPA</Cd></SvcLvl></PmtTpInf>");
     match v {
         Version::V03 => write!(o, "<ReqdExctnDt>{}</ReqdExctnDt>", run.execution_date),
@@ -350,6 +352,25 @@ mod tests {
             let mut out = String::new();
             crate::push_amount(&mut out, cents);
             prop_assert_eq!(out, euros(cents).to_string());
+        }
+    }
+
+    #[test]
+    fn ids_are_1_to_35_characters_of_the_sepa_set() {
+        for ok in ["A", "run-2026-03-02/7", "a'b+c(d).e,f?g:h", &"x".repeat(35)] {
+            assert!(id_text(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "é",
+            "a b",
+            "/a",
+            "a//b",
+            "a_b",
+            "a\u{2044}b",
+            &"x".repeat(36),
+        ] {
+            assert!(id_text(bad).is_err(), "{bad}");
         }
     }
 

@@ -68,44 +68,70 @@ fn exact(kind: u64, text: &str) -> u64 {
     key(kind, text.len(), poly(text.as_bytes()))
 }
 
-impl Index {
-    /// Indexes `plans` (a plan's position in this sequence is what [`Index::candidates`]
-    /// returns), with the `EndToEndId`s of their payments due in `from..=through`.
+/// An [`Index`] being built: [`Builder::add`] each plan in order (its position is what
+/// [`Index::candidates`] returns), then [`Builder::finish`].
+#[derive(Debug)]
+pub struct Builder {
+    from: Date,
+    through: Date,
+    pairs: Vec<(u64, u32)>,
+    lengths: std::collections::BTreeSet<usize>,
+    always: Vec<u32>,
+    added: usize,
+}
+
+impl Builder {
+    fn new(from: Date, through: Date) -> Self {
+        Self {
+            from,
+            through,
+            pairs: vec![],
+            lengths: std::collections::BTreeSet::new(),
+            always: vec![],
+            added: 0,
+        }
+    }
+
+    /// Indexes the next plan, with the `EndToEndId`s of its payments due in the window.
     ///
     /// # Panics
-    /// With more than 2^32 plans or keys.
-    pub fn build<P: std::borrow::Borrow<Plan>>(
-        plans: impl IntoIterator<Item = P>,
-        from: Date,
-        through: Date,
-    ) -> Self {
-        let mut pairs: Vec<(u64, u32)> = vec![];
-        let mut lengths = std::collections::BTreeSet::new();
-        let mut always = vec![];
-        for (n, plan) in plans.into_iter().enumerate() {
-            let plan = plan.borrow();
-            let n = u32::try_from(n).expect("fewer than 2^32 plans");
-            for e2e in own_payments(plan, from, through).keys() {
-                pairs.push((exact(OWN, e2e), n));
+    /// With more than 2^32 plans.
+    pub fn add(&mut self, plan: &Plan) {
+        let n = u32::try_from(self.added).expect("fewer than 2^32 plans");
+        self.added += 1;
+        for e2e in own_payments(plan, self.from, self.through).keys() {
+            self.pairs.push((exact(OWN, e2e), n));
+        }
+        for a in &plan.agreements {
+            if let Some(d) = &a.direct_debit {
+                self.pairs.push((exact(MANDATE, &d.mandate_id), n));
             }
-            for a in &plan.agreements {
-                if let Some(d) = &a.direct_debit {
-                    pairs.push((exact(MANDATE, &d.mandate_id), n));
+            if a.kind != Kind::Income {
+                continue;
+            }
+            match (a.reference.as_deref().map(norm), &a.counterparty_iban) {
+                (Some(r), _) if !r.is_empty() => {
+                    self.lengths.insert(r.len());
+                    self.pairs.push((exact(REFERENCE, &r), n));
                 }
-                if a.kind != Kind::Income {
-                    continue;
-                }
-                match (a.reference.as_deref().map(norm), &a.counterparty_iban) {
-                    (Some(r), _) if !r.is_empty() => {
-                        lengths.insert(r.len());
-                        pairs.push((exact(REFERENCE, &r), n));
-                    }
-                    (_, Some(iban)) => pairs.push((exact(IBAN, &norm(iban)), n)),
-                    (Some(_), None) => always.push(n),
-                    (None, None) => {}
-                }
+                (_, Some(iban)) => self.pairs.push((exact(IBAN, &norm(iban)), n)),
+                (Some(_), None) => self.always.push(n),
+                (None, None) => {}
             }
         }
+    }
+
+    /// The index of the plans added.
+    ///
+    /// # Panics
+    /// With more than 2^32 keys.
+    pub fn finish(self) -> Index {
+        let Builder {
+            mut pairs,
+            lengths,
+            mut always,
+            ..
+        } = self;
         pairs.sort_unstable();
         pairs.dedup();
         always.dedup();
@@ -123,7 +149,7 @@ impl Index {
             dir.push(u32::try_from(at).expect("fewer than 2^32 keys"));
         }
         dir.push(u32::try_from(keys.len()).expect("fewer than 2^32 keys"));
-        Self {
+        Index {
             keys,
             plans,
             dir,
@@ -135,7 +161,31 @@ impl Index {
             always,
         }
     }
+}
 
+impl Index {
+    /// Indexes `plans` (a plan's position in this sequence is what [`Index::candidates`]
+    /// returns), with the `EndToEndId`s of their payments due in `from..=through`.
+    ///
+    /// # Panics
+    /// With more than 2^32 plans or keys.
+    pub fn build<P: std::borrow::Borrow<Plan>>(
+        plans: impl IntoIterator<Item = P>,
+        from: Date,
+        through: Date,
+    ) -> Self {
+        let mut builder = Builder::new(from, through);
+        for plan in plans {
+            builder.add(plan.borrow());
+        }
+        builder.finish()
+    }
+
+    /// A builder that takes the plans one at a time (for a caller that makes each plan in
+    /// the same place, or reads them one by one).
+    pub fn builder(from: Date, through: Date) -> Builder {
+        Builder::new(from, through)
+    }
     /// Number of keys held.
     pub fn len(&self) -> usize {
         self.keys.len()

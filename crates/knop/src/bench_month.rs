@@ -59,13 +59,47 @@ const CREDITOR_ID: &str = "NL98ZZZ999999999999";
 
 /// A valid Dutch IBAN for a number (bank code `TEST`), check digits per ISO 13616 (mod 97).
 pub(crate) fn resident_iban(n: u64) -> String {
-    let account = format!("{:010}", n % 10_000_000_000);
-    // Letters as numbers (A=10 … Z=35): "TEST" then "NL00" moved to the end.
-    let digits = format!("29142829{account}232100");
-    let rem = digits
-        .bytes()
-        .fold(0u64, |r, b| (r * 10 + u64::from(b - b'0')) % 97);
-    format!("NL{:02}TEST{account}", 98 - rem)
+    let mut out = String::with_capacity(18);
+    push_resident_iban(&mut out, n);
+    out
+}
+
+/// Appends [`resident_iban`] of `n` (made again for every household, so without formatting).
+fn push_resident_iban(out: &mut String, n: u64) {
+    let account = n % 10_000_000_000;
+    // Letters as numbers (A=10 … Z=35): "TEST", the account, then "NL00" moved to the end;
+    // the remainder is taken digit by digit, as the number has 24 of them.
+    let mut rem = [2u64, 9, 1, 4, 2, 8, 2, 9]
+        .iter()
+        .fold(0u64, |r, d| (r * 10 + d) % 97);
+    let mut digits = [0u8; 10];
+    let mut rest = account;
+    for d in digits.iter_mut().rev() {
+        *d = (rest % 10) as u8;
+        rest /= 10;
+    }
+    for d in digits.iter().chain(&[2, 3, 2, 1, 0, 0]) {
+        rem = (rem * 10 + u64::from(*d)) % 97;
+    }
+    out.push_str("NL");
+    push_padded(out, 98 - rem, 2);
+    out.push_str("TEST");
+    push_padded(out, account, 10);
+}
+
+/// Appends `n` in decimal, with zeros in front up to `width` digits.
+fn push_padded(out: &mut String, n: u64, width: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    while rest > 0 || digits.len() - at < width.max(1) {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
 }
 
 fn agreement(json: serde_json::Value) -> Agreement {
@@ -129,6 +163,7 @@ fn template() -> &'static Plan {
 /// The agreements of household `h`: three incomes, two credit transfers, four direct debits and
 /// weekly living money. References are of one width, as payers' case numbers are, so that no
 /// household's reference is part of another's.
+#[cfg(test)]
 fn plan_of(h: u64) -> Plan {
     let mut plans = Plans::default();
     plans.get(h);
@@ -155,27 +190,35 @@ impl Default for Plans {
 impl Plans {
     /// The plan of household `h` (see [`plan_of`]).
     fn get(&mut self, h: u64) -> &Plan {
-        use std::fmt::Write as _;
         if self.of == Some(h) {
             return &self.plan;
         }
         let template = template();
         self.of = Some(h);
+        // Written digit by digit: a run makes every household's plan several times.
         let household = self.plan.household.get_or_insert_with(String::new);
         household.clear();
-        let _ = write!(household, "{h}");
+        push_padded(household, h, 1);
         for (a, t) in self.plan.agreements.iter_mut().zip(&template.agreements) {
             if let (Some(r), Some(base)) = (&mut a.reference, &t.reference) {
                 r.clear();
-                let _ = write!(r, "{base} {h:08}");
+                r.push_str(base);
+                r.push(' ');
+                push_padded(r, h, 8);
             }
             if let Some(d) = &mut a.direct_debit {
                 d.mandate_id.clear();
-                let _ = write!(d.mandate_id, "{}-{h}", a.id);
+                d.mandate_id.push_str(&a.id);
+                d.mandate_id.push('-');
+                push_padded(&mut d.mandate_id, h, 1);
             }
             match a.id.as_str() {
                 "uitkering" => a.amount_cents = t.amount_cents + (h % 100) as i64 * 10,
-                "leefgeld" => a.counterparty_iban = Some(resident_iban(h)),
+                "leefgeld" => {
+                    let iban = a.counterparty_iban.get_or_insert_with(String::new);
+                    iban.clear();
+                    push_resident_iban(iban, h);
+                }
                 _ => {}
             }
         }
@@ -688,11 +731,13 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     let (index, index_s) = std::thread::scope(|scope| -> Result<_> {
         let indexer = scope.spawn(move || {
             let t0 = Instant::now();
-            let index = knop_budget::match_index::Index::build(
-                (1..=households).map(plan_of),
-                month_start,
-                month_end,
-            );
+            // Each plan made in the same place and added, not a plan allocated per household.
+            let mut index = knop_budget::match_index::Index::builder(month_start, month_end);
+            let mut plans = Plans::default();
+            for h in 1..=households {
+                index.add(plans.get(h));
+            }
+            let index = index.finish();
             (index, t0.elapsed().as_secs_f64())
         });
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Entry>>(0);
@@ -942,6 +987,53 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resident_ibans_are_valid_and_plans_are_made_as_written() {
+        for n in [
+            0u64,
+            1,
+            7,
+            42,
+            99_999,
+            1_200_000,
+            9_999_999_999,
+            12_345_678_901,
+        ] {
+            // ISO 13616 as written out: the check digits make the number 1 modulo 97.
+            let account = format!("{:010}", n % 10_000_000_000);
+            let digits = format!("29142829{account}232100");
+            let rem = digits
+                .bytes()
+                .fold(0u64, |r, b| (r * 10 + u64::from(b - b'0')) % 97);
+            let want = format!("NL{:02}TEST{account}", 98 - rem);
+            assert_eq!(resident_iban(n), want);
+            let moved = format!("29142829{account}2321{:02}", 98 - rem);
+            let check = moved
+                .bytes()
+                .fold(0u64, |r, b| (r * 10 + u64::from(b - b'0')) % 97);
+            assert_eq!(check, 1, "{want} is a valid IBAN");
+        }
+        let mut padded = String::new();
+        push_padded(&mut padded, 42, 8);
+        push_padded(&mut padded, 0, 1);
+        push_padded(&mut padded, 1234, 2);
+        assert_eq!(padded, "0000004201234");
+        let plan = plan_of(42);
+        let get = |id: &str| plan.agreements.iter().find(|a| a.id == id).unwrap();
+        assert_eq!(plan.household.as_deref(), Some("42"));
+        assert_eq!(get("uitkering").reference.as_deref(), Some("UITK 00000042"));
+        assert_eq!(
+            get("zorg").direct_debit.as_ref().unwrap().mandate_id,
+            "zorg-42"
+        );
+        assert_eq!(get("leefgeld").counterparty_iban, Some(resident_iban(42)));
+        // Made again in the same place for another household, nothing of the first remains.
+        let mut plans = Plans::default();
+        plans.get(123_456_789);
+        let again = plans.get(42).clone();
+        assert_eq!(format!("{again:?}"), format!("{plan:?}"));
+    }
 
     #[test]
     fn a_statement_opens_with_what_the_earlier_chunks_left_and_a_stop_ends_the_wait() {
