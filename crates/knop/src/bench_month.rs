@@ -8,8 +8,7 @@
 //! pure work a step ahead (reading and matching the bank's files, choosing runs and writing
 //! pain.001, the bank's confirming statements); CPU seconds are per thread. Payment runs and
 //! the bank's confirmation of them go chunk of households by chunk, so that the reading of one
-//! chunk's confirming statement overlaps the booking of the previous chunk's runs. The worker
-//! threads run at a slightly lower priority than the booking thread, which is the serial part.
+//! chunk's confirming statement overlaps the booking of the previous chunk's runs.
 //!
 //! What it deliberately does differently from a live foundation: households' agreements are a
 //! deterministic function of their number (a real foundation has them on the ledger; recording
@@ -428,7 +427,6 @@ fn ordered<T: Send>(
             .map(|w| {
                 let (tx, rx) = std::sync::mpsc::sync_channel::<Result<T>>(0);
                 scope.spawn(move || {
-                    yield_to_the_writer();
                     for i in (w..n).step_by(WORKERS) {
                         let r = work(i);
                         let failed = r.is_err();
@@ -448,15 +446,6 @@ fn ordered<T: Send>(
         }
         Ok(())
     })
-}
-
-/// Lowers this thread's priority a little (nice 5), so that when the pure work and the booking
-/// want more than the two cores, the one writer — the pipeline's serial part — is not the one
-/// that waits. Best effort: where it cannot be lowered, nothing changes.
-fn yield_to_the_writer() {
-    // SAFETY: setpriority takes plain integers and touches no memory of ours; on Linux, `who`
-    // 0 with PRIO_PROCESS is the calling thread (the nice value is per thread there).
-    let _ = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 5) };
 }
 
 /// CPU seconds this thread has used (not wall time: three threads share two cores here).
