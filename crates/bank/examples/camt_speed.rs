@@ -42,18 +42,8 @@ fn main() {
         account: Some("NL91ABNA0417164300".into()),
         currency: Some("EUR".into()),
         balances: vec![
-            Balance {
-                code: "OPBD".into(),
-                cents: 0,
-                currency: "EUR".into(),
-                date: Some("2026-03-01".into()),
-            },
-            Balance {
-                code: "CLBD".into(),
-                cents: total,
-                currency: "EUR".into(),
-                date: Some("2026-03-31".into()),
-            },
+            Balance::eur("OPBD", 0, "2026-03-01"),
+            Balance::eur("CLBD", total, "2026-03-31"),
         ],
         entries: list,
         line: 0,

@@ -55,6 +55,19 @@ pub struct Balance {
     pub date: Option<String>,
 }
 
+impl Balance {
+    /// A balance in euros with its code (`OPBD`, `CLBD`, ...) and date, as a statement that
+    /// knop or a simulated bank writes carries them.
+    pub fn eur(code: &str, cents: i64, date: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            cents,
+            currency: "EUR".into(),
+            date: Some(date.into()),
+        }
+    }
+}
+
 /// Text of an entry's fields: most (currency, status, dates, IBANs, the bank's references) fit
 /// inline, so reading a statement of tens of thousands of entries does not allocate each.
 pub type Text = compact_str::CompactString;

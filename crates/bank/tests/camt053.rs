@@ -146,18 +146,8 @@ fn written_statements_validate_and_read_back() {
         account: Some("NL91ABNA0417164300".into()),
         currency: Some("EUR".into()),
         balances: vec![
-            Balance {
-                code: "OPBD".into(),
-                cents: 10000,
-                currency: "EUR".into(),
-                date: Some("2026-02-28".into()),
-            },
-            Balance {
-                code: "CLBD".into(),
-                cents: 34150,
-                currency: "EUR".into(),
-                date: Some("2026-03-31".into()),
-            },
+            Balance::eur("OPBD", 10000, "2026-02-28"),
+            Balance::eur("CLBD", 34150, "2026-03-31"),
         ],
         entries: vec![
             Entry {

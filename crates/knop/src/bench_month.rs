@@ -638,12 +638,6 @@ fn book(
 
 /// A March statement of the foundation's account.
 fn statement(id: String, opening: i64, closing: i64, entries: Vec<Entry>) -> Statement {
-    let balance = |code: &str, cents: i64, date: &str| Balance {
-        code: code.into(),
-        cents,
-        currency: "EUR".into(),
-        date: Some(date.into()),
-    };
     Statement {
         id,
         sequence: None,
@@ -651,8 +645,8 @@ fn statement(id: String, opening: i64, closing: i64, entries: Vec<Entry>) -> Sta
         account: Some(FOUNDATION.into()),
         currency: Some("EUR".into()),
         balances: vec![
-            balance("OPBD", opening, "2026-03-01"),
-            balance("CLBD", closing, "2026-03-31"),
+            Balance::eur("OPBD", opening, "2026-03-01"),
+            Balance::eur("CLBD", closing, "2026-03-31"),
         ],
         entries,
         line: 0,

@@ -220,21 +220,13 @@ pub fn write_bank_files(
             account: Some(s.foundation_iban.clone()),
             currency: Some("EUR".into()),
             balances: vec![
-                Balance {
-                    code: "OPBD".into(),
-                    cents: opening,
-                    currency: "EUR".into(),
-                    date: Some(format!("{month}-01")),
-                },
-                Balance {
-                    code: "CLBD".into(),
-                    cents: balance,
-                    currency: "EUR".into(),
-                    date: Some(
-                        list.last()
-                            .map_or(format!("{month}-01"), |b| b.date.to_string()),
-                    ),
-                },
+                Balance::eur("OPBD", opening, format!("{month}-01")),
+                Balance::eur(
+                    "CLBD",
+                    balance,
+                    list.last()
+                        .map_or(format!("{month}-01"), |b| b.date.to_string()),
+                ),
             ],
             entries,
             line: 0,
