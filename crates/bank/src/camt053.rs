@@ -360,12 +360,11 @@ fn entry(n: El) -> Result<Entry, BankError> {
         ) {
             (Some(d), Some(f), Some(s)) => {
                 let mut code = Text::with_capacity(d.len() + f.len() + s.len() + 2);
-                for (i, part) in [d, f, s].into_iter().enumerate() {
-                    if i > 0 {
-                        code.push('/');
-                    }
-                    code.push_str(part);
-                }
+                code.push_str(d);
+                code.push('/');
+                code.push_str(f);
+                code.push('/');
+                code.push_str(s);
                 Some(code)
             }
             _ => c.text_at(&["Prtry", "Cd"]).map(Text::from),

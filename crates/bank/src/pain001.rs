@@ -125,23 +125,29 @@ fn push_sepa_text(out: &mut String, s: &str, max: usize) {
 /// [`push_sepa_text`], escaped for XML when `xml` (of the SEPA set only `'` needs it).
 fn push_sepa(out: &mut String, s: &str, max: usize, xml: bool) {
     let mut written = 0;
+    // A space waits until a character follows it: none at either end, one between words.
     let mut space = false;
     for c in s.chars().map(sepa_char) {
         if c == ' ' {
             space = written > 0;
             continue;
         }
-        for c in [' ', c].into_iter().skip(usize::from(!space)) {
+        if space {
             if written == max {
                 return;
             }
-            match c {
-                '\'' if xml => out.push_str("&apos;"),
-                c => out.push(c),
-            }
+            out.push(' ');
             written += 1;
+            space = false;
         }
-        space = false;
+        if written == max {
+            return;
+        }
+        match c {
+            '\'' if xml => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+        written += 1;
     }
 }
 

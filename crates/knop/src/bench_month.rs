@@ -69,37 +69,26 @@ fn push_resident_iban(out: &mut String, n: u64) {
     let account = n % 10_000_000_000;
     // Letters as numbers (A=10 … Z=35): "TEST", the account, then "NL00" moved to the end;
     // the remainder is taken digit by digit, as the number has 24 of them.
-    let mut rem = [2u64, 9, 1, 4, 2, 8, 2, 9]
+    let mut rem = b"29142829"
         .iter()
-        .fold(0u64, |r, d| (r * 10 + d) % 97);
-    let mut digits = [0u8; 10];
-    let mut rest = account;
-    for d in digits.iter_mut().rev() {
-        *d = (rest % 10) as u8;
-        rest /= 10;
-    }
-    for d in digits.iter().chain(&[2, 3, 2, 1, 0, 0]) {
-        rem = (rem * 10 + u64::from(*d)) % 97;
+        .fold(0u64, |r, b| (r * 10 + u64::from(b - b'0')) % 97);
+    let mut digits = String::with_capacity(10);
+    push_padded(&mut digits, account, 10);
+    for b in digits.bytes().chain(*b"232100") {
+        rem = (rem * 10 + u64::from(b - b'0')) % 97;
     }
     out.push_str("NL");
     push_padded(out, 98 - rem, 2);
     out.push_str("TEST");
-    push_padded(out, account, 10);
+    out.push_str(&digits);
 }
 
 /// Appends `n` in decimal, with zeros in front up to `width` digits.
 fn push_padded(out: &mut String, n: u64, width: usize) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = n;
-    while rest > 0 || digits.len() - at < width.max(1) {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-    }
-    for &d in &digits[at..] {
-        out.push(char::from(d));
-    }
+    let mut buf = itoa::Buffer::new();
+    let digits = buf.format(n);
+    out.extend(std::iter::repeat_n('0', width.saturating_sub(digits.len())));
+    out.push_str(digits);
 }
 
 fn agreement(json: serde_json::Value) -> Agreement {
