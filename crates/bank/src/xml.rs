@@ -27,14 +27,15 @@ pub type NodeId = u32;
 
 #[derive(Debug)]
 struct Node<'a> {
-    /// Qualified name, as written.
-    qname: Cow<'a, [u8]>,
-    /// Where the local name starts in `qname` (after the prefix and its colon).
-    local_at: u32,
+    /// Byte offset of the start tag's qualified name in the input; its line is counted when
+    /// asked for.
+    at: u32,
+    /// Bytes of the qualified name.
+    name_len: u16,
+    /// Where the local name starts in the qualified name (after the prefix and its colon).
+    local_at: u16,
     /// Text directly inside, each piece trimmed.
     text: Cow<'a, str>,
-    /// Byte offset of the start tag's name; its line is counted when asked for.
-    at: u32,
     first_child: u32,
     last_child: u32,
     next: u32,
@@ -64,6 +65,12 @@ pub struct El<'t, 'a> {
 }
 
 impl<'a> Tree<'a> {
+    /// The qualified name of a node, as written.
+    fn qname(&self, n: &Node<'a>) -> &'a [u8] {
+        let at = n.at as usize;
+        &self.input[at..at + usize::from(n.name_len)]
+    }
+
     /// The document's root element.
     pub fn root(&self) -> El<'_, 'a> {
         self.get(self.root)
@@ -89,7 +96,7 @@ impl<'t, 'a> El<'t, 'a> {
 
     fn local(&self) -> &'t [u8] {
         let n = self.node();
-        &n.qname[n.local_at as usize..]
+        &self.tree.qname(n)[n.local_at as usize..]
     }
 
     /// Local name (namespace prefix dropped); not UTF-8 shows as replacement characters.
@@ -300,18 +307,18 @@ pub fn parse_streaming<'a>(
         attrs: Vec::new(),
         root: NONE,
     };
-    let new_node = |qname: Cow<'a, [u8]>, at: usize, attrs_start| Node {
-        local_at: (qname.len() - local(&qname).len()) as u32,
-        qname,
-        text: Cow::Borrowed(""),
+    let new_node = |at: usize, qname: &[u8], attrs_start| Node {
         at: at as u32,
+        name_len: qname.len() as u16,
+        local_at: (qname.len() - local(qname).len()) as u16,
+        text: Cow::Borrowed(""),
         first_child: NONE,
         last_child: NONE,
         next: NONE,
         attrs_start,
         attrs_end: attrs_start,
     };
-    tree.nodes.push(new_node(Cow::Borrowed(&[]), 0, 0));
+    tree.nodes.push(new_node(0, &[], 0));
     let mut stack: Vec<NodeId> = vec![0];
     let mut count = 0usize;
     loop {
@@ -334,9 +341,14 @@ pub fn parse_streaming<'a>(
                 )))
             }
             Event::Start(ref s) | Event::Empty(ref s) => {
+                let qname = s.name();
+                let qname = qname.as_ref();
                 // The tag's own line, not the end of what came before (whitespace between
-                // elements is skipped by the same read).
-                let at = offset_in(input, s.name().as_ref()).unwrap_or(pos);
+                // elements is skipped by the same read). quick-xml hands out names as slices
+                // of the input it reads from; the tree keeps only where they are.
+                let Some(at) = offset_in(input, qname) else {
+                    return Err(bad("element name not read from the document".into()));
+                };
                 let bad = |why: String| BankError::Xml {
                     line: line_of(input, at),
                     why,
@@ -345,28 +357,32 @@ pub fn parse_streaming<'a>(
                 if count > ELEMENTS_MAX {
                     return Err(bad(format!("more than {ELEMENTS_MAX} elements")));
                 }
+                if qname.len() > usize::from(u16::MAX) {
+                    return Err(bad(format!("element name longer than {} bytes", u16::MAX)));
+                }
                 let attrs_start = tree.attrs.len() as u32;
                 // A tag that is only its name has no attributes to look for.
-                let attributes = (s.len() > s.name().as_ref().len()).then(|| s.attributes());
-                for a in attributes.into_iter().flatten() {
-                    let a = a.map_err(|e| bad(e.to_string()))?;
-                    let value = match borrowed(input, &a.value) {
-                        Cow::Borrowed(raw) => text_of(input, valid, raw, || {
-                            let text = std::str::from_utf8(raw).map_err(|e| e.to_string())?;
-                            quick_xml::escape::unescape(text).map_err(|e| e.to_string())
-                        })
-                        .map_err(bad)?,
-                        Cow::Owned(_) => Cow::Owned(
-                            a.unescape_value()
-                                .map_err(|e| bad(e.to_string()))?
-                                .into_owned(),
-                        ),
-                    };
-                    tree.attrs
-                        .push((borrowed(input, local(a.key.as_ref())), value));
+                if s.len() > qname.len() {
+                    for a in s.attributes() {
+                        let a = a.map_err(|e| bad(e.to_string()))?;
+                        let value = match borrowed(input, &a.value) {
+                            Cow::Borrowed(raw) => text_of(input, valid, raw, || {
+                                let text = std::str::from_utf8(raw).map_err(|e| e.to_string())?;
+                                quick_xml::escape::unescape(text).map_err(|e| e.to_string())
+                            })
+                            .map_err(bad)?,
+                            Cow::Owned(_) => Cow::Owned(
+                                a.unescape_value()
+                                    .map_err(|e| bad(e.to_string()))?
+                                    .into_owned(),
+                            ),
+                        };
+                        tree.attrs
+                            .push((borrowed(input, local(a.key.as_ref())), value));
+                    }
                 }
                 let id = tree.nodes.len() as u32;
-                let mut node = new_node(borrowed(input, s.name().as_ref()), at, attrs_start);
+                let mut node = new_node(at, qname, attrs_start);
                 node.attrs_end = tree.attrs.len() as u32;
                 tree.nodes.push(node);
                 if matches!(event, Event::Empty(_)) {
@@ -384,8 +400,8 @@ pub fn parse_streaming<'a>(
                         String::from_utf8_lossy(e.name().as_ref())
                     )));
                 };
-                let open = &tree.nodes[id as usize].qname;
-                if **open != *e.name().as_ref() {
+                let open = tree.qname(&tree.nodes[id as usize]);
+                if open != e.name().as_ref() {
                     let at = offset_in(input, e.name().as_ref()).unwrap_or(pos);
                     return Err(BankError::Xml {
                         line: line_of(input, at),
@@ -575,6 +591,9 @@ mod tests {
 
     #[test]
     fn structure_errors_name_the_line() {
+        let mut long_name = b"<a>\n<".to_vec();
+        long_name.extend(std::iter::repeat_n(b'n', 65_536));
+        long_name.extend_from_slice(b"/></a>");
         for (doc, line, why) in [
             (&b"<a>\n<b>\n</a>"[..], 3, "expected `</b>`"),
             (b"<a/>\n<b/>", 2, "more than one root"),
@@ -586,6 +605,7 @@ mod tests {
                 "expected `</p:a>`",
             ),
             (b"<a/>\n</a>", 2, "`</a>` does not match any open tag"),
+            (&long_name, 2, "element name longer than 65535 bytes"),
         ] {
             match parse(doc) {
                 Err(BankError::Xml { line: l, why: w }) => {
