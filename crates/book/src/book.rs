@@ -409,14 +409,14 @@ impl Book {
         if !post && amount != p.resolved.amount {
             return Err(Rejection::PendingTransferHasDifferentAmount);
         }
-        self.release_pending(&p.resolved);
+        // The reservation released and, for a post, the amount booked, on copies of the two
+        // accounts: each is looked up once and written once, and a rejection changes nothing.
+        let (mut dr, mut cr) = self.released(&p.resolved);
         if post {
-            let dr = self.accounts[&p.resolved.debit];
-            let cr = self.accounts[&p.resolved.credit];
-            let (new_dr, new_cr) = book_amount(dr, cr, amount, false)?;
-            self.set_totals(new_dr);
-            self.set_totals(new_cr);
+            (dr, cr) = book_amount(dr, cr, amount, false)?;
         }
+        self.set_totals(dr);
+        self.set_totals(cr);
         if let Some(at) = p.expires_at_ms {
             self.expiries.remove(&(at, p.transfer.id));
             self.journal.push(Undo::ExpiryRemoved((at, p.transfer.id)));
@@ -437,6 +437,13 @@ impl Book {
 
     /// Takes a pending reservation off both accounts' pending totals.
     fn release_pending(&mut self, r: &Resolved) {
+        let (dr, cr) = self.released(r);
+        self.set_totals(dr);
+        self.set_totals(cr);
+    }
+
+    /// The two accounts of a pending reservation as they are with it released (not stored).
+    fn released(&self, r: &Resolved) -> (AccountState, AccountState) {
         let mut dr = self.accounts[&r.debit];
         let mut cr = self.accounts[&r.credit];
         dr.debits_pending = Cents(dr.debits_pending.0 - r.amount.0);
@@ -445,24 +452,26 @@ impl Book {
             dr.debits_pending.0 >= 0 && cr.credits_pending.0 >= 0,
             "pending totals went negative"
         );
-        self.set_totals(dr);
-        self.set_totals(cr);
+        (dr, cr)
     }
 
+    /// Stores an account's new totals in place, journaling the old ones.
     fn set_totals(&mut self, new: AccountState) {
-        let old = self
+        let a = self
             .accounts
-            .insert(new.account.id, new)
+            .get_mut(&new.account.id)
             .expect("account exists");
-        self.journal.push(Undo::AccountTotals(
-            new.account.id,
-            [
-                old.debits_pending,
-                old.debits_posted,
-                old.credits_pending,
-                old.credits_posted,
-            ],
-        ));
+        let old = [
+            a.debits_pending,
+            a.debits_posted,
+            a.credits_pending,
+            a.credits_posted,
+        ];
+        a.debits_pending = new.debits_pending;
+        a.debits_posted = new.debits_posted;
+        a.credits_pending = new.credits_pending;
+        a.credits_posted = new.credits_posted;
+        self.journal.push(Undo::AccountTotals(new.account.id, old));
     }
 
     fn set_status(&mut self, slot: u32, status: PendingStatus) {
