@@ -32,7 +32,8 @@ use knop_bank::camt053::{write_v02, Balance, Details, Entry, Statement};
 use knop_bank::pain001::{Payment, Run, Version};
 use knop_budget::matching::{match_line, Match};
 use knop_budget::{Agreement, Plan};
-use knop_ledger::entry::OrgName;
+use knop_ledger::entry::{OrgName, SignedEntry};
+use knop_ledger::note::NoteKey;
 use knop_node::{os_salts, Node};
 use knop_state::{Command, Role};
 use knop_store::Meta;
@@ -395,8 +396,11 @@ impl Drop for StopUnlessDone<'_> {
 /// One chunk's payment runs with the bank's confirming statement of them, read.
 struct Chunk {
     runs: Runs,
-    /// The statement's import plan and the postings of its lines; `None` when nothing was paid.
-    confirmed: Option<(knop_bank::booking::ImportPlan, Vec<knop_book::Transfer>)>,
+    /// The runs' reservations, signed.
+    reserve: Vec<SignedEntry>,
+    /// The statement's import plan and the postings of its lines, signed, with their number;
+    /// `None` when nothing was paid.
+    confirmed: Option<(knop_bank::booking::ImportPlan, Vec<SignedEntry>, usize)>,
     bank_s: f64,
     read_s: f64,
 }
@@ -613,14 +617,45 @@ impl Progress {
     }
 }
 
-/// Submits transfers in entries of at most the batch limit.
-fn book(
-    node: &mut Node,
-    submit: &mut impl FnMut(&mut Node, &Command) -> Result<()>,
-    transfers: &[knop_book::Transfer],
-) -> Result<()> {
+/// Signs `cmd` as `key` at `ts` and submits it; the ledger's refusal is an error.
+fn submit_at(node: &mut Node, key: &NoteKey, ts: u64, cmd: &Command) -> Result<()> {
+    knop_serve::ops::submit(node, key, ts, cmd)?.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
+}
+
+/// Submits transfers as `key` at `ts`, in entries of at most the batch limit.
+fn book(node: &mut Node, key: &NoteKey, ts: u64, transfers: &[knop_book::Transfer]) -> Result<()> {
     for part in transfers.chunks(knop_book::BATCH_EVENTS_MAX) {
-        submit(node, &Command::CreateTransfers(part.to_vec()))?;
+        submit_at(node, key, ts, &Command::CreateTransfers(part.to_vec()))?;
+    }
+    Ok(())
+}
+
+/// `transfers` as entries of at most the batch limit, signed by `key` (named `name`) at `ts`.
+/// Signing is the submitting organisation's work, not the ledger's: the benchmark does it on
+/// the worker threads, so that the one thread that books only verifies and applies.
+fn signed(
+    key: &NoteKey,
+    name: &OrgName,
+    ts: u64,
+    transfers: &[knop_book::Transfer],
+) -> Vec<SignedEntry> {
+    transfers
+        .chunks(knop_book::BATCH_EVENTS_MAX)
+        .map(|part| {
+            let body = Command::CreateTransfers(part.to_vec()).encode();
+            SignedEntry::sign(name.clone(), ts, body, key.signing_key())
+        })
+        .collect()
+}
+
+/// Submits entries signed elsewhere, in one append; the ledger's refusal of any is an error.
+fn submit_signed(node: &mut Node, entries: &[SignedEntry]) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    for r in node.submit(entries)? {
+        r.map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     Ok(())
 }
@@ -664,14 +699,15 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     })?;
     let mut node = Node::init(store, op.clone(), 1, os_salts())?;
     let org = new_key("stichting")?;
-    let mut ts = 2u64;
-    // Entries get consecutive timestamps: the benchmark measures knop, not the clock.
-    let mut submit =
-        |node: &mut Node, key: &knop_ledger::note::NoteKey, cmd: &Command| -> Result<()> {
-            ts += 1;
-            knop_serve::ops::submit(node, key, ts, cmd)?.map_err(|e| anyhow::anyhow!("{e}"))?;
-            Ok(())
-        };
+    // Entries get consecutive timestamps: the benchmark measures knop, not the clock. In the
+    // two pipelined stages every entry of chunk `n` gets the stage's first timestamp plus `n`
+    // (the ledger takes equal timestamps, not earlier ones), so that entries signed on the
+    // worker threads and on this one interleave in order.
+    let ts = std::cell::Cell::new(2u64);
+    let submit = |node: &mut Node, key: &NoteKey, cmd: &Command| -> Result<()> {
+        ts.set(ts.get() + 1);
+        submit_at(node, key, ts.get(), cmd)
+    };
     submit(
         &mut node,
         &op,
@@ -691,7 +727,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             .collect();
         submit(&mut node, &org, &Command::CreateAccounts(accounts))?;
     }
-    let mut as_org = |node: &mut Node, cmd: &Command| submit(node, &org, cmd);
+    let org_name = OrgName::parse(org.key_name())?;
     eprintln!(
         "bench month-end: {} households, store: {where_}",
         a.households
@@ -766,6 +802,8 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     let (mut matched, mut suspense, mut transfers) = (0u64, 0u64, 0u64);
     let (mut read_s, mut parse_s, mut match_s, mut book_s) = (0.0, 0.0, 0.0, 0.0);
     let (files_in, index_in, mirror_in) = (&files, &index, &mirror);
+    let (org_in, name_in) = (&org, &org_name);
+    let (base, mut n) = (ts.get() + 1, 0u64);
     ordered(
         files.len(),
         |i| {
@@ -785,9 +823,21 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             let lines = fits.len();
             let parse = r.parse_s;
             let plan = r.plan;
-            Ok((plan, out, lines, parse, t2 - t1, thread_cpu_s() - t2))
+            let matched = out.len();
+            let out = signed(org_in, name_in, base + i as u64, &out);
+            Ok((
+                plan,
+                out,
+                matched,
+                lines,
+                parse,
+                t2 - t1,
+                thread_cpu_s() - t2,
+            ))
         },
-        |(plan, out, lines, parse, read, matching)| {
+        |(plan, out, out_len, lines, parse, read, matching)| {
+            let at = base + n;
+            n += 1;
             progress.tick(
                 "import and match",
                 matched as usize + suspense as usize,
@@ -799,15 +849,16 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             let t1 = thread_cpu_s();
             let book_these = plan.transfers_to_book(node.state().book());
             transfers += book_these.len() as u64;
-            book(&mut node, &mut as_org, &book_these)?;
-            matched += out.len() as u64;
-            suspense += (lines - out.len()) as u64;
-            transfers += out.len() as u64;
-            book(&mut node, &mut as_org, &out)?;
+            book(&mut node, &org, at, &book_these)?;
+            matched += out_len as u64;
+            suspense += (lines - out_len) as u64;
+            transfers += out_len as u64;
+            submit_signed(&mut node, &out)?;
             book_s += thread_cpu_s() - t1;
             Ok(())
         },
     )?;
+    ts.set(base + n);
     stages.insert("import_and_match".into(), secs(t0.elapsed().as_secs_f64()));
     stages.insert("import_read_cpu".into(), secs(read_s));
     stages.insert("import_read_xml_cpu".into(), secs(parse_s));
@@ -852,6 +903,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     let (ids_in, held_in, days_in, mirror_in, dir, takes_in) =
         (&ids, &held, &days, &mirror, tmp.path(), &takes);
     let start_balance = balance;
+    let (base, mut n) = (ts.get() + 1, 0u64);
     ordered(
         chunk_count,
         |n| {
@@ -866,12 +918,15 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                 dir,
             )?;
             takes_in.set(n, runs.pending.iter().map(|t| t.amount.0).sum());
+            let at = base + n as u64;
+            let reserve = signed(org_in, name_in, at, &runs.pending);
             let opening = takes_in.opening(n, start_balance)?;
             let t1 = thread_cpu_s();
             let Some(xml) = confirming_statement(&runs.orders, n, opening)? else {
                 guard.done();
                 return Ok(Chunk {
                     runs,
+                    reserve,
                     confirmed: None,
                     bank_s: thread_cpu_s() - t1,
                     read_s: 0.0,
@@ -894,16 +949,21 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                         .filter_map(|d| d.end_to_end_id.as_deref())
                         .map(|e2e| payment_post(e2e, imported.id))
                 })
-                .collect();
+                .collect::<Vec<_>>();
+            let posted = posts.len();
+            let posts = signed(org_in, name_in, at, &posts);
             guard.done();
             Ok(Chunk {
                 runs,
-                confirmed: Some((r.plan, posts)),
+                reserve,
+                confirmed: Some((r.plan, posts, posted)),
                 bank_s,
                 read_s: thread_cpu_s() - t1,
             })
         },
         |c| {
+            let at = base + n;
+            n += 1;
             let guard = StopUnlessDone(Some(takes_in));
             progress.tick(
                 "payment runs and confirming statements",
@@ -918,22 +978,23 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             let t1 = thread_cpu_s();
             payments += c.runs.pending.len() as u64;
             transfers += c.runs.pending.len() as u64;
-            book(&mut node, &mut as_org, &c.runs.pending)?;
+            submit_signed(&mut node, &c.reserve)?;
             reserve_s += thread_cpu_s() - t1;
-            if let Some((plan, posts)) = c.confirmed {
+            if let Some((plan, posts, count)) = c.confirmed {
                 let t1 = thread_cpu_s();
-                let mut book_these = plan.transfers_to_book(node.state().book());
-                posted += posts.len() as u64;
+                let book_these = plan.transfers_to_book(node.state().book());
+                posted += count as u64;
                 bank_lines += plan.lines.len() as u64;
-                book_these.extend(posts);
-                transfers += book_these.len() as u64;
-                book(&mut node, &mut as_org, &book_these)?;
+                transfers += (book_these.len() + count) as u64;
+                book(&mut node, &org, at, &book_these)?;
+                submit_signed(&mut node, &posts)?;
                 post_s += thread_cpu_s() - t1;
             }
             guard.done();
             Ok(())
         },
     )?;
+    ts.set(base + n);
     stages.insert("reserve_book_cpu".into(), secs(reserve_s));
     stages.insert("allocate_and_choose_cpu".into(), secs(alloc_s));
     stages.insert("write_pain001_cpu".into(), secs(pain_s));
