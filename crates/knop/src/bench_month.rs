@@ -864,7 +864,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     stages.insert("import_read_xml_cpu".into(), secs(parse_s));
     stages.insert("match_cpu".into(), secs(match_s));
     stages.insert("import_and_match_book_cpu".into(), secs(book_s));
-    let index_bytes = index.len() * 12;
+    let index_bytes = index.heap_bytes();
     drop(index);
 
     // 4. The month's business days (a run on each) and what each household holds.
