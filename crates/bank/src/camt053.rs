@@ -506,11 +506,6 @@ impl Statement {
     }
 }
 
-/// Text escaped for XML; borrowed when nothing needs escaping.
-fn xml_text(s: &str) -> std::borrow::Cow<'_, str> {
-    quick_xml::escape::escape(s)
-}
-
 /// The magnitude of signed cents as a decimal amount, e.g. `12.05`.
 struct Amount(i64);
 
@@ -540,28 +535,28 @@ pub fn write_v02(s: &Statement, message_id: &str, created: &str) -> Vec<u8> {
     use std::fmt::Write as _;
     let mut o = String::with_capacity(1024 + s.entries.len() * 700);
     let w = &mut o;
-    let _ = write!(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\">\n<BkToCstmrStmt>\n<GrpHdr><MsgId>{}</MsgId><CreDtTm>{}</CreDtTm></GrpHdr>\n", xml_text(message_id), xml_text(created));
-    let _ = write!(w, "<Stmt><Id>{}</Id>", xml_text(&s.id));
+    let _ = write!(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\">\n<BkToCstmrStmt>\n<GrpHdr><MsgId>{}</MsgId><CreDtTm>{}</CreDtTm></GrpHdr>\n", crate::xml_escaped(message_id), crate::xml_escaped(created));
+    let _ = write!(w, "<Stmt><Id>{}</Id>", crate::xml_escaped(&s.id));
     if let Some(n) = &s.sequence {
-        let _ = write!(w, "<ElctrncSeqNb>{}</ElctrncSeqNb>", xml_text(n));
+        let _ = write!(w, "<ElctrncSeqNb>{}</ElctrncSeqNb>", crate::xml_escaped(n));
     }
     let _ = write!(
         w,
         "<CreDtTm>{}</CreDtTm><Acct><Id><IBAN>{}</IBAN></Id>",
-        xml_text(created),
-        xml_text(s.account.as_deref().unwrap_or(""))
+        crate::xml_escaped(created),
+        crate::xml_escaped(s.account.as_deref().unwrap_or(""))
     );
     if let Some(c) = &s.currency {
-        let _ = write!(w, "<Ccy>{}</Ccy>", xml_text(c));
+        let _ = write!(w, "<Ccy>{}</Ccy>", crate::xml_escaped(c));
     }
     w.push_str("</Acct>\n");
     for b in &s.balances {
-        let _ = writeln!(w, "<Bal><Tp><CdOrPrtry><Cd>{}</Cd></CdOrPrtry></Tp><Amt Ccy=\"{}\">{}</Amt><CdtDbtInd>{}</CdtDbtInd><Dt><Dt>{}</Dt></Dt></Bal>", xml_text(&b.code), xml_text(&b.currency), amount(b.cents), indicator(b.cents), xml_text(b.date.as_deref().unwrap_or("")));
+        let _ = writeln!(w, "<Bal><Tp><CdOrPrtry><Cd>{}</Cd></CdOrPrtry></Tp><Amt Ccy=\"{}\">{}</Amt><CdtDbtInd>{}</CdtDbtInd><Dt><Dt>{}</Dt></Dt></Bal>", crate::xml_escaped(&b.code), crate::xml_escaped(&b.currency), amount(b.cents), indicator(b.cents), crate::xml_escaped(b.date.as_deref().unwrap_or("")));
     }
     // Entries in pieces rather than through `write!`: a statement has tens of thousands.
     for e in &s.entries {
         w.push_str("<Ntry><Amt Ccy=\"");
-        w.push_str(&xml_text(&e.currency));
+        w.push_str(&crate::xml_escaped(&e.currency));
         w.push_str("\">");
         crate::push_amount(w, e.cents);
         w.push_str("</Amt>");
@@ -682,6 +677,6 @@ fn close(w: &mut String, tag: &str) {
 /// `<tag>text</tag>`, the text escaped for XML.
 fn element(w: &mut String, tag: &str, text: &str) {
     open(w, tag);
-    w.push_str(&xml_text(text));
+    w.push_str(&crate::xml_escaped(text));
     close(w, tag);
 }

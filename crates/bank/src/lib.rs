@@ -61,6 +61,31 @@ pub enum BankError {
     },
 }
 
+/// The bytes XML text and attribute values take as entities: `<`, `>`, `&`, `'` and `"` (the
+/// set `quick_xml::escape::escape` replaces, so files stay byte for byte what they were).
+const XML_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'&' as usize] = true;
+    t[b'\'' as usize] = true;
+    t[b'"' as usize] = true;
+    t
+};
+
+/// `s` escaped for XML text or an attribute value, borrowed when nothing needs escaping. Whether
+/// anything does is found without a branch per byte (the writers escape every field of files of
+/// tens of thousands of lines, and nearly no field has such a byte); quick-xml escapes the rest.
+pub(crate) fn xml_escaped(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes()
+        .fold(false, |any, b| any | XML_SPECIAL[usize::from(b)])
+    {
+        quick_xml::escape::escape(s)
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// Appends the magnitude of `cents` as a decimal amount with two decimals (`12.05`), as the
 /// files' amounts are written; with `itoa` rather than the formatting machinery, which costs
 /// more than the digits when a file has tens of thousands of amounts.
@@ -184,5 +209,31 @@ mod tests {
         assert!(parse_amount("1.23456", "EUR")
             .unwrap_err()
             .contains("5 decimals"));
+    }
+
+    #[test]
+    fn text_is_escaped_as_quick_xml_escapes_it_and_borrowed_when_nothing_needs_it() {
+        for s in [
+            "",
+            "plain ID-1/2:3.4",
+            "Brood & Spelen",
+            "<a>",
+            "'s-Hertogenbosch",
+            "\"q\"",
+            "é&ü",
+        ] {
+            assert_eq!(xml_escaped(s), quick_xml::escape::escape(s), "{s}");
+        }
+        assert!(matches!(
+            xml_escaped("NL91ABNA0417164300"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_escaped_as_quick_xml_escapes_it(s in "[a-zA-Z0-9<>&'\" é/-]{0,30}|\\PC{0,40}") {
+            proptest::prop_assert_eq!(xml_escaped(&s), quick_xml::escape::escape(s.as_str()));
+        }
     }
 }

@@ -213,11 +213,6 @@ fn euros(cents: i64) -> Euros {
     Euros(cents)
 }
 
-/// Text escaped for XML; borrowed when nothing needs escaping.
-fn esc(s: &str) -> std::borrow::Cow<'_, str> {
-    quick_xml::escape::escape(s)
-}
-
 fn agent(out: &mut String, bic: &Option<String>, v: Version) {
     let tag = if v == Version::V03 { "BIC" } else { "BICFI" };
     match bic {
@@ -283,8 +278,8 @@ pub fn write(run: &Run, v: Version) -> Result<Vec<u8>, BankError> {
     let n = run.payments.len();
     let mut o = String::with_capacity(600 + n * 600);
     write!(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"{ns}\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n<CstmrCdtTrfInitn>\n").expect("write to string");
-    writeln!(o, "<GrpHdr><MsgId>{}</MsgId><CreDtTm>{}</CreDtTm><NbOfTxs>{n}</NbOfTxs><CtrlSum>{}</CtrlSum><InitgPty><Nm>{}</Nm></InitgPty></GrpHdr>", esc(msg_id), esc(&run.created), euros(total), esc(&sepa_text(&run.debtor_name, 70))).expect("write to string");
-    write!(o, "<PmtInf><PmtInfId>{}</PmtInfId><PmtMtd>TRF</PmtMtd><BtchBookg>true</BtchBookg><NbOfTxs>{n}</NbOfTxs><CtrlSum>{}</CtrlSum>", esc(msg_id), euros(total)).expect("write to string");
+    writeln!(o, "<GrpHdr><MsgId>{}</MsgId><CreDtTm>{}</CreDtTm><NbOfTxs>{n}</NbOfTxs><CtrlSum>{}</CtrlSum><InitgPty><Nm>{}</Nm></InitgPty></GrpHdr>", crate::xml_escaped(msg_id), crate::xml_escaped(&run.created), euros(total), crate::xml_escaped(&sepa_text(&run.debtor_name, 70))).expect("write to string");
+    write!(o, "<PmtInf><PmtInfId>{}</PmtInfId><PmtMtd>TRF</PmtMtd><BtchBookg>true</BtchBookg><NbOfTxs>{n}</NbOfTxs><CtrlSum>{}</CtrlSum>", crate::xml_escaped(msg_id), euros(total)).expect("write to string");
     o.push_str("<PmtTpInf><SvcLvl><Cd>SEPA</Cd></SvcLvl></PmtTpInf>");
     match v {
         Version::V03 => write!(o, "<ReqdExctnDt>{}</ReqdExctnDt>", run.execution_date),
@@ -298,7 +293,7 @@ pub fn write(run: &Run, v: Version) -> Result<Vec<u8>, BankError> {
     write!(
         o,
         "<Dbtr><Nm>{}</Nm></Dbtr><DbtrAcct><Id><IBAN>{debtor_iban}</IBAN></Id></DbtrAcct><DbtrAgt>",
-        esc(&sepa_text(&run.debtor_name, 70))
+        crate::xml_escaped(&sepa_text(&run.debtor_name, 70))
     )
     .expect("write to string");
     agent(&mut o, &debtor_bic, v);
@@ -306,7 +301,7 @@ pub fn write(run: &Run, v: Version) -> Result<Vec<u8>, BankError> {
     // Each payment in pieces rather than through `write!`: a run has up to 100,000 of them.
     for (p, iban) in run.payments.iter().zip(&ibans) {
         o.push_str("<CdtTrfTxInf><PmtId><EndToEndId>");
-        o.push_str(&esc(&p.end_to_end_id));
+        o.push_str(&crate::xml_escaped(&p.end_to_end_id));
         o.push_str("</EndToEndId></PmtId><Amt><InstdAmt Ccy=\"EUR\">");
         crate::push_amount(&mut o, p.cents);
         o.push_str("</InstdAmt></Amt>");
@@ -350,7 +345,7 @@ mod tests {
             prop_assert_eq!(sepa_blank(&s), reference(&s, 1).is_empty());
             let mut xml = String::new();
             push_sepa(&mut xml, &s, max, true);
-            prop_assert_eq!(xml, esc(&reference(&s, max)).into_owned());
+            prop_assert_eq!(xml, crate::xml_escaped(&reference(&s, max)).into_owned());
         }
 
         #[test]
