@@ -45,12 +45,14 @@ pub struct Selection {
 pub fn select(plan: &Plan, date: Date, available_cents: i64) -> Selection {
     let mut due = vec![];
     let mut no_iban = vec![];
+    // The week ahead, worked out once: a run asks it of every household.
+    let week = date.saturating_add(7.days());
     for a in plan
         .agreements
         .iter()
         .filter(|a| a.kind != Kind::Income && a.direct_debit.is_none())
     {
-        let (lo, hi) = (date, date.saturating_add(7.days()));
+        let (lo, hi) = (date, week);
         let lo = a.valid_from.map_or(lo, |v| v.max(lo));
         let hi = a.valid_through.map_or(hi, |v| v.min(hi));
         a.schedule.for_each_occurrence(lo, hi, |d| {
