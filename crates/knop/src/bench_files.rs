@@ -68,6 +68,65 @@ pub(crate) fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Files written on a thread of their own: a direct write waits for the device, and the thread
+/// that made the bytes should go on making the next file meanwhile. At most `depth` files wait
+/// to be written; [`Background::finish`] waits for the rest and gives the first error.
+pub(crate) struct Background {
+    tx: Option<std::sync::mpsc::SyncSender<(std::path::PathBuf, Vec<u8>)>>,
+    thread: Option<std::thread::JoinHandle<io::Result<()>>>,
+}
+
+impl Background {
+    /// A writer thread taking up to `depth` files ahead.
+    pub(crate) fn new(depth: usize) -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(std::path::PathBuf, Vec<u8>)>(depth);
+        let thread = std::thread::spawn(move || -> io::Result<()> {
+            for (path, bytes) in rx {
+                write(&path, &bytes)
+                    .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+            }
+            Ok(())
+        });
+        Self {
+            tx: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// Queues `bytes` to be written as `path` (waits while `depth` files are queued). After a
+    /// failed write nothing more is taken: the error is [`Background::finish`]'s.
+    pub(crate) fn write(&self, path: std::path::PathBuf, bytes: Vec<u8>) -> io::Result<()> {
+        let sent = self.tx.as_ref().map(|tx| tx.send((path, bytes)));
+        match sent {
+            Some(Ok(())) => Ok(()),
+            _ => Err(io::Error::other(
+                "the file writer stopped after a failed write",
+            )),
+        }
+    }
+
+    /// Waits until every queued file is written; the first failed write's error, if any.
+    pub(crate) fn finish(mut self) -> io::Result<()> {
+        self.join()
+    }
+
+    fn join(&mut self) -> io::Result<()> {
+        drop(self.tx.take());
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(io::Error::other("the file writer thread panicked")),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Background {
+    /// A writer dropped without [`Background::finish`] (an early return) still ends its thread.
+    fn drop(&mut self) {
+        let _ = self.join();
+    }
+}
+
 /// Reads the file `path` and hands its bytes to `f`.
 pub(crate) fn read<T>(path: &Path, f: impl FnOnce(&[u8]) -> T) -> io::Result<T> {
     let direct = BUF.with_borrow_mut(|buf| -> io::Result<Option<usize>> {
@@ -119,6 +178,29 @@ mod tests {
         let path = dir.path().join("f3");
         write(&path, b"abc").unwrap();
         assert_eq!(read(&path, <[u8]>::to_vec).unwrap(), b"abc");
+    }
+
+    #[test]
+    fn background_writes_land_and_a_failure_is_reported_at_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let bg = Background::new(1);
+        for n in 0..5usize {
+            bg.write(dir.path().join(format!("b{n}")), vec![n as u8; n * 1000])
+                .unwrap();
+        }
+        bg.finish().unwrap();
+        for n in 0..5usize {
+            assert_eq!(
+                std::fs::read(dir.path().join(format!("b{n}"))).unwrap(),
+                vec![n as u8; n * 1000]
+            );
+        }
+        let bg = Background::new(0);
+        let _ = bg.write(dir.path().join("no/such/dir/f"), b"x".to_vec());
+        // Later files are refused once the writer has stopped (or, if it has not yet, written).
+        let _ = bg.write(dir.path().join("after"), b"y".to_vec());
+        let e = bg.finish().unwrap_err();
+        assert!(e.to_string().contains("no/such/dir/f"), "{e}");
     }
 
     #[test]

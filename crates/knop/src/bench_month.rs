@@ -473,6 +473,7 @@ fn make_runs(
     days: &[Date],
     mirror: &Mirror,
     dir: &std::path::Path,
+    disk: &crate::bench_files::Background,
 ) -> Result<Runs> {
     let t0 = thread_cpu_s();
     let mut orders = vec![];
@@ -524,7 +525,7 @@ fn make_runs(
             payments: list,
         };
         let xml = knop_bank::pain001::write(&run, Version::V03)?;
-        crate::bench_files::write(&dir.join(format!("pain001-{day}-{}.xml", chunk[0])), &xml)?;
+        disk.write(dir.join(format!("pain001-{day}-{}.xml", chunk[0])), xml)?;
     }
     Ok(Runs {
         pending,
@@ -747,6 +748,8 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     // The lines are made on a second thread, a file ahead of the writing on this one; the
     // foundation builds its candidate index meanwhile (step 3 needs it), on a third.
     let households = a.households;
+    // The files are written on a thread of their own while the next is made.
+    let disk = crate::bench_files::Background::new(1);
     let (index, index_s) = std::thread::scope(|scope| -> Result<_> {
         let indexer = scope.spawn(move || {
             let t0 = Instant::now();
@@ -777,13 +780,15 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             bank_lines += entries.len() as u64;
             let stmt = statement(format!("BENCH-2026-03-{n}"), opening, balance, entries);
             let path = tmp.path().join(format!("camt053-{n:05}.xml"));
-            crate::bench_files::write(
-                &path,
-                &write_v02(&stmt, &format!("BENCH-{n}"), "2026-03-31T18:00:00"),
+            disk.write(
+                path.clone(),
+                write_v02(&stmt, &format!("BENCH-{n}"), "2026-03-31T18:00:00"),
             )?;
             files.push(path);
             progress.tick("bank files", files.len(), file_count);
         }
+        // Every file on disk before any is read.
+        disk.finish()?;
         indexer
             .join()
             .map_err(|_| anyhow::anyhow!("the index thread stopped"))
@@ -900,8 +905,10 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     let (mut bank_s, mut read_s, mut post_s, mut posted, mut chunks_done) =
         (0.0, 0.0, 0.0, 0u64, 0usize);
     let takes = Takes::new(chunk_count);
-    let (ids_in, held_in, days_in, mirror_in, dir, takes_in) =
-        (&ids, &held, &days, &mirror, tmp.path(), &takes);
+    // The payment files are written on a thread of their own, a few behind the workers.
+    let disk = crate::bench_files::Background::new(4);
+    let (ids_in, held_in, days_in, mirror_in, dir, takes_in, disk_in) =
+        (&ids, &held, &days, &mirror, tmp.path(), &takes, &disk);
     let start_balance = balance;
     let (base, mut n) = (ts.get() + 1, 0u64);
     ordered(
@@ -916,6 +923,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                 days_in,
                 mirror_in,
                 dir,
+                disk_in,
             )?;
             takes_in.set(n, runs.pending.iter().map(|t| t.amount.0).sum());
             let at = base + n as u64;
@@ -995,6 +1003,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         },
     )?;
     ts.set(base + n);
+    disk.finish()?;
     stages.insert("reserve_book_cpu".into(), secs(reserve_s));
     stages.insert("allocate_and_choose_cpu".into(), secs(alloc_s));
     stages.insert("write_pain001_cpu".into(), secs(pain_s));
