@@ -396,8 +396,9 @@ impl Drop for StopUnlessDone<'_> {
 /// One chunk's payment runs with the bank's confirming statement of them, read.
 struct Chunk {
     runs: Runs,
-    /// The runs' reservations, signed.
-    reserve: Vec<SignedEntry>,
+    /// The runs' reservations, signed, with their number (the transfers themselves are dropped
+    /// once signed).
+    reserve: (Vec<SignedEntry>, usize),
     /// The statement's import plan and the postings of its lines, signed, with their number;
     /// `None` when nothing was paid.
     confirmed: Option<(knop_bank::booking::ImportPlan, Vec<SignedEntry>, usize)>,
@@ -927,7 +928,12 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             )?;
             takes_in.set(n, runs.pending.iter().map(|t| t.amount.0).sum());
             let at = base + n as u64;
-            let reserve = signed(org_in, name_in, at, &runs.pending);
+            let reserve = (
+                signed(org_in, name_in, at, &runs.pending),
+                runs.pending.len(),
+            );
+            let mut runs = runs;
+            runs.pending = Vec::new();
             let opening = takes_in.opening(n, start_balance)?;
             let t1 = thread_cpu_s();
             let Some(xml) = confirming_statement(&runs.orders, n, opening)? else {
@@ -984,9 +990,9 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             bank_s += c.bank_s;
             read_s += c.read_s;
             let t1 = thread_cpu_s();
-            payments += c.runs.pending.len() as u64;
-            transfers += c.runs.pending.len() as u64;
-            submit_signed(&mut node, &c.reserve)?;
+            payments += c.reserve.1 as u64;
+            transfers += c.reserve.1 as u64;
+            submit_signed(&mut node, &c.reserve.0)?;
             reserve_s += thread_cpu_s() - t1;
             if let Some((plan, posts, count)) = c.confirmed {
                 let t1 = thread_cpu_s();
