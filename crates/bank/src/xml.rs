@@ -212,7 +212,7 @@ fn text_of<'a>(
         doc.get(start..start + part.len())
     });
     match slice {
-        Some(text) if memchr::memchr(b'&', text.as_bytes()).is_none() => Ok(Cow::Borrowed(text)),
+        Some(text) if !text.as_bytes().contains(&b'&') => Ok(Cow::Borrowed(text)),
         Some(text) => quick_xml::escape::unescape(text).map_err(|e| e.to_string()),
         None => fallback(),
     }
@@ -261,7 +261,12 @@ impl Lines {
 
 /// Appends a trimmed piece of text to an element's text, borrowing while it is the only piece.
 fn add_text<'a>(to: &mut Cow<'a, str>, piece: Cow<'a, str>) {
+    // quick-xml has taken XML's whitespace off both ends; `trim` takes Unicode's too, and is
+    // not needed when both ends are other ASCII bytes (nearly always).
+    let plain = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii() && !char::from(b).is_whitespace());
+    let bytes = piece.as_bytes();
     let piece = match piece {
+        p if plain(bytes.first()) && plain(bytes.last()) => p,
         Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
         Cow::Owned(s) if s.trim().len() == s.len() => Cow::Owned(s),
         Cow::Owned(s) => Cow::Owned(s.trim().to_owned()),
