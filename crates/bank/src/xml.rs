@@ -502,6 +502,10 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["a", "b", "a"]
         );
+        // Unicode's whitespace is taken off as well as XML's.
+        let tree = parse("<r><a>\u{a0}x y\u{2003}</a><b>z\u{a0}</b></r>".as_bytes()).unwrap();
+        assert_eq!(tree.root().text_at(&["a"]), Some("x y"));
+        assert_eq!(tree.root().text_at(&["b"]), Some("z"));
     }
 
     #[test]
