@@ -186,6 +186,7 @@ impl Index {
     pub fn builder(from: Date, through: Date) -> Builder {
         Builder::new(from, through)
     }
+
     /// Bytes the index holds on the heap (keys, plan positions and directory).
     pub fn heap_bytes(&self) -> usize {
         self.keys.len() * 8 + self.plans.len() * 4 + self.dir.len() * 4 + self.always.len() * 4

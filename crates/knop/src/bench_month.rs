@@ -396,12 +396,11 @@ impl Drop for StopUnlessDone<'_> {
 /// One chunk's payment runs with the bank's confirming statement of them, read.
 struct Chunk {
     runs: Runs,
-    /// The runs' reservations, signed, with their number (the transfers themselves are dropped
-    /// once signed).
-    reserve: (Vec<SignedEntry>, usize),
-    /// The statement's import plan and the postings of its lines, signed, with their number;
-    /// `None` when nothing was paid.
-    confirmed: Option<(knop_bank::booking::ImportPlan, Vec<SignedEntry>, usize)>,
+    /// The runs' reservations, signed (the transfers themselves are dropped once signed).
+    reserve: Signed,
+    /// The statement's import plan and the postings of its lines, signed; `None` when nothing
+    /// was paid.
+    confirmed: Option<(knop_bank::booking::ImportPlan, Signed)>,
     bank_s: f64,
     read_s: f64,
 }
@@ -625,41 +624,44 @@ fn submit_at(node: &mut Node, key: &NoteKey, ts: u64, cmd: &Command) -> Result<(
     Ok(())
 }
 
-/// Submits transfers as `key` at `ts`, in entries of at most the batch limit.
-fn book(node: &mut Node, key: &NoteKey, ts: u64, transfers: &[knop_book::Transfer]) -> Result<()> {
-    for part in transfers.chunks(knop_book::BATCH_EVENTS_MAX) {
-        submit_at(node, key, ts, &Command::CreateTransfers(part.to_vec()))?;
-    }
-    Ok(())
-}
-
-/// `transfers` as entries of at most the batch limit, signed by `key` (named `name`) at `ts`.
-/// Signing is the submitting organisation's work, not the ledger's: the benchmark does it on
-/// the worker threads, so that the one thread that books only verifies and applies.
-fn signed(
-    key: &NoteKey,
-    name: &OrgName,
+/// Transfers signed as entries of at most the batch limit, all at one timestamp.
+struct Signed {
+    entries: Vec<SignedEntry>,
+    /// Transfers in them.
+    transfers: usize,
+    /// Their timestamp: the chunk's (see `run`).
     ts: u64,
-    transfers: &[knop_book::Transfer],
-) -> Vec<SignedEntry> {
-    transfers
-        .chunks(knop_book::BATCH_EVENTS_MAX)
-        .map(|part| {
-            let body = Command::CreateTransfers(part.to_vec()).encode();
-            SignedEntry::sign(name.clone(), ts, body, key.signing_key())
-        })
-        .collect()
 }
 
-/// Submits entries signed elsewhere, in one append; the ledger's refusal of any is an error.
-fn submit_signed(node: &mut Node, entries: &[SignedEntry]) -> Result<()> {
-    if entries.is_empty() {
-        return Ok(());
+impl Signed {
+    /// `transfers` signed by `key` (named `name`) at `ts`. Signing is the submitting
+    /// organisation's work, not the ledger's: the benchmark does it on the worker threads where
+    /// it can, so that the one thread that books only verifies and applies.
+    fn new(key: &NoteKey, name: &OrgName, ts: u64, transfers: &[knop_book::Transfer]) -> Self {
+        let entries = transfers
+            .chunks(knop_book::BATCH_EVENTS_MAX)
+            .map(|part| {
+                let body = Command::CreateTransfers(part.to_vec()).encode();
+                SignedEntry::sign(name.clone(), ts, body, key.signing_key())
+            })
+            .collect();
+        Self {
+            entries,
+            transfers: transfers.len(),
+            ts,
+        }
     }
-    for r in node.submit(entries)? {
-        r.map_err(|e| anyhow::anyhow!("{e}"))?;
+
+    /// Submits the entries in one append; the ledger's refusal of any is an error.
+    fn submit(&self, node: &mut Node) -> Result<()> {
+        if self.entries.is_empty() {
+            return Ok(());
+        }
+        for r in node.submit(&self.entries)? {
+            r.map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// A March statement of the foundation's account.
@@ -809,7 +811,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     let (mut read_s, mut parse_s, mut match_s, mut book_s) = (0.0, 0.0, 0.0, 0.0);
     let (files_in, index_in, mirror_in) = (&files, &index, &mirror);
     let (org_in, name_in) = (&org, &org_name);
-    let (base, mut n) = (ts.get() + 1, 0u64);
+    let base = ts.get() + 1;
     ordered(
         files.len(),
         |i| {
@@ -829,21 +831,10 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             let lines = fits.len();
             let parse = r.parse_s;
             let plan = r.plan;
-            let matched = out.len();
-            let out = signed(org_in, name_in, base + i as u64, &out);
-            Ok((
-                plan,
-                out,
-                matched,
-                lines,
-                parse,
-                t2 - t1,
-                thread_cpu_s() - t2,
-            ))
+            let out = Signed::new(org_in, name_in, base + i as u64, &out);
+            Ok((plan, out, lines, parse, t2 - t1, thread_cpu_s() - t2))
         },
-        |(plan, out, out_len, lines, parse, read, matching)| {
-            let at = base + n;
-            n += 1;
+        |(plan, out, lines, parse, read, matching)| {
             progress.tick(
                 "import and match",
                 matched as usize + suspense as usize,
@@ -855,16 +846,16 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             let t1 = thread_cpu_s();
             let book_these = plan.transfers_to_book(node.state().book());
             transfers += book_these.len() as u64;
-            book(&mut node, &org, at, &book_these)?;
-            matched += out_len as u64;
-            suspense += (lines - out_len) as u64;
-            transfers += out_len as u64;
-            submit_signed(&mut node, &out)?;
+            Signed::new(&org, &org_name, out.ts, &book_these).submit(&mut node)?;
+            matched += out.transfers as u64;
+            suspense += (lines - out.transfers) as u64;
+            transfers += out.transfers as u64;
+            out.submit(&mut node)?;
             book_s += thread_cpu_s() - t1;
             Ok(())
         },
     )?;
-    ts.set(base + n);
+    ts.set(base + files.len() as u64);
     stages.insert("import_and_match".into(), secs(t0.elapsed().as_secs_f64()));
     stages.insert("import_read_cpu".into(), secs(read_s));
     stages.insert("import_read_xml_cpu".into(), secs(parse_s));
@@ -911,13 +902,13 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     let (ids_in, held_in, days_in, mirror_in, dir, takes_in, disk_in) =
         (&ids, &held, &days, &mirror, tmp.path(), &takes, &disk);
     let start_balance = balance;
-    let (base, mut n) = (ts.get() + 1, 0u64);
+    let base = ts.get() + 1;
     ordered(
         chunk_count,
         |n| {
             let guard = StopUnlessDone(Some(takes_in));
             let range = n * per..((n + 1) * per).min(ids_in.len());
-            let runs = make_runs(
+            let mut runs = make_runs(
                 &ids_in[range.clone()],
                 &held_in[range],
                 (month_start, month_end),
@@ -926,14 +917,11 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                 dir,
                 disk_in,
             )?;
-            takes_in.set(n, runs.pending.iter().map(|t| t.amount.0).sum());
-            let at = base + n as u64;
-            let reserve = (
-                signed(org_in, name_in, at, &runs.pending),
-                runs.pending.len(),
-            );
-            let mut runs = runs;
-            runs.pending = Vec::new();
+            // The reservations are kept only as signed entries.
+            let pending = std::mem::take(&mut runs.pending);
+            takes_in.set(n, pending.iter().map(|t| t.amount.0).sum());
+            let reserve = Signed::new(org_in, name_in, base + n as u64, &pending);
+            drop(pending);
             let opening = takes_in.opening(n, start_balance)?;
             let t1 = thread_cpu_s();
             let Some(xml) = confirming_statement(&runs.orders, n, opening)? else {
@@ -964,20 +952,17 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                         .map(|e2e| payment_post(e2e, imported.id))
                 })
                 .collect::<Vec<_>>();
-            let posted = posts.len();
-            let posts = signed(org_in, name_in, at, &posts);
+            let posts = Signed::new(org_in, name_in, reserve.ts, &posts);
             guard.done();
             Ok(Chunk {
                 runs,
                 reserve,
-                confirmed: Some((r.plan, posts, posted)),
+                confirmed: Some((r.plan, posts)),
                 bank_s,
                 read_s: thread_cpu_s() - t1,
             })
         },
         |c| {
-            let at = base + n;
-            n += 1;
             let guard = StopUnlessDone(Some(takes_in));
             progress.tick(
                 "payment runs and confirming statements",
@@ -990,25 +975,25 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             bank_s += c.bank_s;
             read_s += c.read_s;
             let t1 = thread_cpu_s();
-            payments += c.reserve.1 as u64;
-            transfers += c.reserve.1 as u64;
-            submit_signed(&mut node, &c.reserve.0)?;
+            payments += c.reserve.transfers as u64;
+            transfers += c.reserve.transfers as u64;
+            c.reserve.submit(&mut node)?;
             reserve_s += thread_cpu_s() - t1;
-            if let Some((plan, posts, count)) = c.confirmed {
+            if let Some((plan, posts)) = c.confirmed {
                 let t1 = thread_cpu_s();
                 let book_these = plan.transfers_to_book(node.state().book());
-                posted += count as u64;
+                posted += posts.transfers as u64;
                 bank_lines += plan.lines.len() as u64;
-                transfers += (book_these.len() + count) as u64;
-                book(&mut node, &org, at, &book_these)?;
-                submit_signed(&mut node, &posts)?;
+                transfers += (book_these.len() + posts.transfers) as u64;
+                Signed::new(&org, &org_name, posts.ts, &book_these).submit(&mut node)?;
+                posts.submit(&mut node)?;
                 post_s += thread_cpu_s() - t1;
             }
             guard.done();
             Ok(())
         },
     )?;
-    ts.set(base + n);
+    ts.set(base + chunk_count as u64);
     disk.finish()?;
     stages.insert("reserve_book_cpu".into(), secs(reserve_s));
     stages.insert("allocate_and_choose_cpu".into(), secs(alloc_s));
