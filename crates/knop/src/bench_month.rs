@@ -35,7 +35,7 @@ use knop_budget::{Agreement, Plan};
 use knop_ledger::entry::{OrgName, SignedEntry};
 use knop_ledger::note::NoteKey;
 use knop_node::{os_salts, Node};
-use knop_state::{Command, Role};
+use knop_state::{Command, Role, Verified};
 use knop_store::Meta;
 use serde_json::json;
 
@@ -624,9 +624,10 @@ fn submit_at(node: &mut Node, key: &NoteKey, ts: u64, cmd: &Command) -> Result<(
     Ok(())
 }
 
-/// Transfers signed as entries of at most the batch limit, all at one timestamp.
+/// Transfers signed as entries of at most the batch limit, all at one timestamp, with their
+/// signatures checked.
 struct Signed {
-    entries: Vec<SignedEntry>,
+    entries: Vec<Verified>,
     /// Transfers in them.
     transfers: usize,
     /// Their timestamp: the chunk's (see `run`).
@@ -634,22 +635,29 @@ struct Signed {
 }
 
 impl Signed {
-    /// `transfers` signed by `key` (named `name`) at `ts`. Signing is the submitting
-    /// organisation's work, not the ledger's: the benchmark does it on the worker threads where
-    /// it can, so that the one thread that books only verifies and applies.
-    fn new(key: &NoteKey, name: &OrgName, ts: u64, transfers: &[knop_book::Transfer]) -> Self {
+    /// `transfers` signed by `key` (named `name`) at `ts`, and the signatures checked. Signing is
+    /// the submitting organisation's work and checking a signature needs nothing of the ledger's
+    /// order, so the benchmark does both on the worker threads where it can; the one thread that
+    /// books applies (and checks again only a signature whose key is not the signer's).
+    fn new(
+        key: &NoteKey,
+        name: &OrgName,
+        ts: u64,
+        transfers: &[knop_book::Transfer],
+    ) -> Result<Self> {
         let entries = transfers
             .chunks(knop_book::BATCH_EVENTS_MAX)
             .map(|part| {
                 let body = Command::CreateTransfers(part.to_vec()).encode();
-                SignedEntry::sign(name.clone(), ts, body, key.signing_key())
+                let entry = SignedEntry::sign(name.clone(), ts, body, key.signing_key());
+                Verified::check(entry, key.signing_key().verifying_key())
             })
-            .collect();
-        Self {
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
             entries,
             transfers: transfers.len(),
             ts,
-        }
+        })
     }
 
     /// Submits the entries in one append; the ledger's refusal of any is an error.
@@ -657,7 +665,7 @@ impl Signed {
         if self.entries.is_empty() {
             return Ok(());
         }
-        for r in node.submit(&self.entries)? {
+        for r in node.submit_verified(&self.entries)? {
             r.map_err(|e| anyhow::anyhow!("{e}"))?;
         }
         Ok(())
@@ -831,7 +839,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             let lines = fits.len();
             let parse = r.parse_s;
             let plan = r.plan;
-            let out = Signed::new(org_in, name_in, base + i as u64, &out);
+            let out = Signed::new(org_in, name_in, base + i as u64, &out)?;
             Ok((plan, out, lines, parse, t2 - t1, thread_cpu_s() - t2))
         },
         |(plan, out, lines, parse, read, matching)| {
@@ -846,7 +854,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             let t1 = thread_cpu_s();
             let book_these = plan.transfers_to_book(node.state().book());
             transfers += book_these.len() as u64;
-            Signed::new(&org, &org_name, out.ts, &book_these).submit(&mut node)?;
+            Signed::new(&org, &org_name, out.ts, &book_these)?.submit(&mut node)?;
             matched += out.transfers as u64;
             suspense += (lines - out.transfers) as u64;
             transfers += out.transfers as u64;
@@ -920,7 +928,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             // The reservations are kept only as signed entries.
             let pending = std::mem::take(&mut runs.pending);
             takes_in.set(n, pending.iter().map(|t| t.amount.0).sum());
-            let reserve = Signed::new(org_in, name_in, base + n as u64, &pending);
+            let reserve = Signed::new(org_in, name_in, base + n as u64, &pending)?;
             drop(pending);
             let opening = takes_in.opening(n, start_balance)?;
             let t1 = thread_cpu_s();
@@ -952,7 +960,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                         .map(|e2e| payment_post(e2e, imported.id))
                 })
                 .collect::<Vec<_>>();
-            let posts = Signed::new(org_in, name_in, reserve.ts, &posts);
+            let posts = Signed::new(org_in, name_in, reserve.ts, &posts)?;
             guard.done();
             Ok(Chunk {
                 runs,
@@ -985,7 +993,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                 posted += posts.transfers as u64;
                 bank_lines += plan.lines.len() as u64;
                 transfers += (book_these.len() + posts.transfers) as u64;
-                Signed::new(&org, &org_name, posts.ts, &book_these).submit(&mut node)?;
+                Signed::new(&org, &org_name, posts.ts, &book_these)?.submit(&mut node)?;
                 posts.submit(&mut node)?;
                 post_s += thread_cpu_s() - t1;
             }

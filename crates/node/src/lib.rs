@@ -26,7 +26,7 @@ use knop_ledger::leaf::{leaf_data, Salt};
 use knop_ledger::merkle::{ProofError, Tree};
 use knop_ledger::note::{sign_checkpoint, NoteError, NoteKey};
 use knop_ledger::Hash;
-use knop_state::{Command, Outcome, Role, State, StateError};
+use knop_state::{Command, Outcome, Role, State, StateError, Verified};
 use knop_store::{Meta, Record, Store, StoreError};
 
 pub use replay::{replay, Replayed, VerifyError};
@@ -171,13 +171,31 @@ impl Node {
         &mut self,
         entries: &[SignedEntry],
     ) -> Result<Vec<Result<Outcome, StateError>>, NodeError> {
+        self.submit_each(entries, |state, entry| (state.apply(entry), entry))
+    }
+
+    /// [`Node::submit`] for entries whose signatures were checked ahead, on other threads (see
+    /// [`Verified`]): a signature is checked again here only if its key is no longer the
+    /// signer's registered key.
+    pub fn submit_verified(
+        &mut self,
+        entries: &[Verified],
+    ) -> Result<Vec<Result<Outcome, StateError>>, NodeError> {
+        self.submit_each(entries, |state, v| (state.apply_verified(v), v.entry()))
+    }
+
+    fn submit_each<'e, T>(
+        &mut self,
+        entries: &'e [T],
+        apply: impl Fn(&mut State, &'e T) -> (Result<Outcome, StateError>, &'e SignedEntry),
+    ) -> Result<Vec<Result<Outcome, StateError>>, NodeError> {
         if self.failed {
             return Err(NodeError::NeedsRecovery);
         }
         let mut results = Vec::with_capacity(entries.len());
         let mut records = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let result = self.state.apply(entry);
+        for item in entries {
+            let (result, entry) = apply(&mut self.state, item);
             if result.is_ok() {
                 let bytes = entry.encode();
                 let salt = (self.salts)();

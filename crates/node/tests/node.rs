@@ -11,7 +11,7 @@ use knop_ledger::entry::{OrgName, SignedEntry};
 use knop_ledger::leaf::leaf_data;
 use knop_ledger::note::NoteKey;
 use knop_node::{replay, Node, NodeError};
-use knop_state::{Command, Role, State, StateError};
+use knop_state::{Command, Role, State, StateError, Verified};
 use knop_store::{FaultPlan, Faulty, FileStore, Meta, PgStore, Store};
 
 const ORIGIN: &str = "knop.test/ledger";
@@ -225,6 +225,32 @@ fn rejected_and_wrongly_signed_entries_write_nothing() {
         assert_eq!(node.size(), 8);
         drop(node);
         assert_eq!(place.open().len(), 8);
+    });
+}
+
+#[test]
+fn entries_checked_ahead_are_logged_as_submitted_ones_and_a_forged_one_is_not() {
+    both(|place| {
+        let mut node = populate(&place);
+        let cmd = Command::CreateTransfers(vec![tr(200, 1, 2, 5, 0)]);
+        let ok = Verified::check(entry(20, &cmd), bank().verifying_key()).unwrap();
+        // Checked under its own key, but that is not the bank's registered key.
+        let other = SigningKey::from_bytes(&[9; 32]);
+        let forged = SignedEntry::sign(
+            OrgName::parse("bank").unwrap(),
+            21,
+            Command::CreateTransfers(vec![tr(201, 1, 2, 5, 0)]).encode(),
+            &other,
+        );
+        let forged = Verified::check(forged, other.verifying_key()).unwrap();
+        let results = node.submit_verified(&[ok, forged]).unwrap();
+        assert!(results[0].is_ok(), "{:?}", results[0]);
+        assert!(matches!(results[1], Err(StateError::Signature(_))));
+        assert_eq!(node.size(), 9);
+        drop(node);
+        // The log replays with every signature checked again.
+        let r = replay(place.open().as_mut(), true, &mut |_, _| {}).unwrap();
+        assert_eq!(r.tree.size(), 9);
     });
 }
 

@@ -191,6 +191,29 @@ fn agreeing(
     Ok(h)
 }
 
+/// A signed entry whose signature has been checked under a key, so that the check (SHA-256 of
+/// the whole entry, then Ed25519) can run on another thread than the one applying entries in
+/// order: [`State::apply_verified`] skips it only when that key is still the one the signer has
+/// registered, and checks again otherwise. Made only by checking.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    entry: SignedEntry,
+    key: VerifyingKey,
+}
+
+impl Verified {
+    /// Checks `entry`'s signature under `key` (strict Ed25519, as on submit).
+    pub fn check(entry: SignedEntry, key: VerifyingKey) -> Result<Self, StateError> {
+        entry.verify(&key)?;
+        Ok(Self { entry, key })
+    }
+
+    /// The entry.
+    pub fn entry(&self) -> &SignedEntry {
+        &self.entry
+    }
+}
+
 /// The state: organisations, the book, attachments and erasures.
 #[derive(Debug, Default, Clone)]
 pub struct State {
@@ -274,6 +297,12 @@ impl State {
         verified_with: &VerifyingKey,
     ) -> Result<Outcome, StateError> {
         self.apply_checked(entry, Some(verified_with))
+    }
+
+    /// Like [`State::apply`], for an entry whose signature [`Verified::check`] checked, on any
+    /// thread: the check is not repeated if that key is still the one the signer has registered.
+    pub fn apply_verified(&mut self, verified: &Verified) -> Result<Outcome, StateError> {
+        self.apply_checked(&verified.entry, Some(&verified.key))
     }
 
     fn apply_checked(

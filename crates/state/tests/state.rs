@@ -3,7 +3,7 @@
 use ed25519_dalek::SigningKey;
 use knop_book::{Account, AccountFlags, Cents, Transfer, EUR};
 use knop_ledger::entry::{OrgName, SignedEntry};
-use knop_state::{Command, Role, State, StateError};
+use knop_state::{Command, Role, State, StateError, Verified};
 
 fn key(seed: u8) -> SigningKey {
     SigningKey::from_bytes(&[seed; 32])
@@ -467,4 +467,31 @@ fn a_household_gets_its_own_advance_limit_on_the_ledger() {
     .unwrap();
     let e = s.apply(&entry("svb", 2, 30, &limit(1))).unwrap_err();
     assert!(e.to_string().contains("withdrew"), "{e}");
+}
+
+#[test]
+fn a_signature_checked_ahead_is_trusted_only_under_the_signers_registered_key() {
+    let cmd = Command::CreateTransfers(vec![transfer(10, 1, 2, 5)]);
+    // Checked under the key it was made with: applied as `apply` would.
+    let mut s = state();
+    let v = Verified::check(entry("svb", 2, 5, &cmd), key(2).verifying_key()).unwrap();
+    assert_eq!(v.entry(), &entry("svb", 2, 5, &cmd));
+    let mut t = state();
+    assert_eq!(s.apply_verified(&v), t.apply(&entry("svb", 2, 5, &cmd)));
+    assert_eq!(s.size(), t.size());
+    // A wrong key is refused by the check itself.
+    assert!(matches!(
+        Verified::check(entry("svb", 2, 5, &cmd), key(3).verifying_key()),
+        Err(StateError::Signature(_))
+    ));
+    // Signed and checked under a key that is not the signer's: the state checks again, under
+    // the registered key, and refuses it.
+    let mut s = state();
+    let size = s.size();
+    let forged = Verified::check(entry("svb", 3, 5, &cmd), key(3).verifying_key()).unwrap();
+    assert!(matches!(
+        s.apply_verified(&forged),
+        Err(StateError::Signature(_))
+    ));
+    assert_eq!(s.size(), size, "nothing applied");
 }
