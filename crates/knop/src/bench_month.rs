@@ -645,12 +645,13 @@ impl Signed {
         ts: u64,
         transfers: &[knop_book::Transfer],
     ) -> Result<Self> {
+        let public = key.public_key();
         let entries = transfers
             .chunks(knop_book::BATCH_EVENTS_MAX)
             .map(|part| {
                 let body = Command::CreateTransfers(part.to_vec()).encode();
                 let entry = SignedEntry::sign(name.clone(), ts, body, key.signing_key());
-                Verified::check(entry, key.signing_key().verifying_key())
+                Verified::check(entry, public)
             })
             .collect::<Result<_, _>>()?;
         Ok(Self {
