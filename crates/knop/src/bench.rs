@@ -194,7 +194,7 @@ fn ledger(loc: &Location, a: LedgerArgs) -> Result<ExitCode> {
         a.transfers, a.batch, a.group
     );
 
-    let bytes_before = node.store_mut().bytes_used()?;
+    let bytes_before = node.store_mut()?.bytes_used()?;
     let mut latencies = Vec::new();
     let (mut next_id, mut done, mut rng) = (1u128, 0u64, 0x9e37_79b9_7f4a_7c15u64);
     let started = Instant::now();
@@ -233,7 +233,7 @@ fn ledger(loc: &Location, a: LedgerArgs) -> Result<ExitCode> {
         latencies.push(t0.elapsed().as_secs_f64() * 1000.0);
     }
     let seconds = started.elapsed().as_secs_f64();
-    let bytes = node.store_mut().bytes_used()? - bytes_before;
+    let bytes = node.store_mut()?.bytes_used()? - bytes_before;
     let entries = node.size();
     drop(node);
 

@@ -405,40 +405,150 @@ struct Chunk {
     read_s: f64,
 }
 
-/// Runs `work(i)` for `i` in `0..n` on two threads, each at most one result ahead, and hands
-/// the results to `consume` on this thread in order: pure work in parallel, booking in
-/// sequence. The first error (of either) ends the run.
+/// Runs `work(i)` for `i` in `0..n` on two threads and hands the results to `consume` on this
+/// thread in order: pure work in parallel, booking in sequence. A worker takes the next item as
+/// soon as it is free, so an item that takes longer (or a worker that shares its core with the
+/// booking thread) holds up only its own worker; at most [`AHEAD`] items are taken beyond the
+/// one booked last, which bounds the memory in flight. The first error (of either) ends the run.
+///
+/// Written by hand: an ordered, bounded hand-over is a mutex and a condition variable over `std`;
+/// rayon's ordered collect would hold every result until the last.
 fn ordered<T: Send>(
     n: usize,
     work: impl Fn(usize) -> Result<T> + Sync,
     mut consume: impl FnMut(T) -> Result<()>,
 ) -> Result<()> {
     const WORKERS: usize = 2;
+    let shared = Shared {
+        state: std::sync::Mutex::new(Window {
+            next: 0,
+            taken: 0,
+            ready: (0..AHEAD).map(|_| None).collect(),
+            stopped: false,
+            lost: false,
+        }),
+        changed: std::sync::Condvar::new(),
+    };
     std::thread::scope(|scope| {
-        let work = &work;
-        let inbox: Vec<_> = (0..WORKERS)
-            .map(|w| {
-                let (tx, rx) = std::sync::mpsc::sync_channel::<Result<T>>(0);
-                scope.spawn(move || {
-                    for i in (w..n).step_by(WORKERS) {
-                        let r = work(i);
-                        let failed = r.is_err();
-                        if tx.send(r).is_err() || failed {
-                            break;
-                        }
-                    }
-                });
-                rx
-            })
-            .collect();
-        for i in 0..n {
-            let r = inbox[i % WORKERS]
-                .recv()
-                .map_err(|_| anyhow::anyhow!("a worker thread stopped"))??;
-            consume(r)?;
+        let (work, shared) = (&work, &shared);
+        for _ in 0..WORKERS {
+            scope.spawn(move || {
+                let _lost = LostOnPanic(shared);
+                while let Some(i) = shared.take_next(n) {
+                    let r = work(i);
+                    shared.put(i, r);
+                }
+            });
         }
-        Ok(())
+        let result = (0..n).try_for_each(|i| shared.wait_for(i).and_then(&mut consume));
+        if result.is_err() {
+            shared.stop();
+        }
+        result
     })
+}
+
+/// How far [`ordered`]'s workers may be ahead of the booking: items taken but not yet booked.
+const AHEAD: usize = 4;
+
+/// [`ordered`]'s state, shared by its threads.
+struct Shared<T> {
+    state: std::sync::Mutex<Window<T>>,
+    changed: std::sync::Condvar,
+}
+
+/// The items in flight: `next` is the next to take, `taken` the next to book; item `i` in
+/// `taken..next` is in `ready[i % AHEAD]` once done.
+struct Window<T> {
+    next: usize,
+    taken: usize,
+    ready: Vec<Option<Result<T>>>,
+    /// No more items are taken: an item failed, or the booking did.
+    stopped: bool,
+    /// A worker panicked: its item will never come.
+    lost: bool,
+}
+
+impl<T> Shared<T> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Window<T>> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn wait<'a>(
+        &self,
+        guard: std::sync::MutexGuard<'a, Window<T>>,
+    ) -> std::sync::MutexGuard<'a, Window<T>> {
+        self.changed
+            .wait(guard)
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The next item for a worker, once it is at most [`AHEAD`] beyond the booking; `None`
+    /// when all are taken or the run has stopped.
+    fn take_next(&self, n: usize) -> Option<usize> {
+        let mut w = self.lock();
+        loop {
+            if w.stopped || w.next >= n {
+                return None;
+            }
+            if w.next < w.taken + AHEAD {
+                w.next += 1;
+                return Some(w.next - 1);
+            }
+            w = self.wait(w);
+        }
+    }
+
+    /// Item `i` is done; a failed item stops the taking of more (the items before it are
+    /// still booked, then its error ends the run).
+    fn put(&self, i: usize, r: Result<T>) {
+        let mut w = self.lock();
+        w.stopped |= r.is_err();
+        w.ready[i % AHEAD] = Some(r);
+        drop(w);
+        self.changed.notify_all();
+    }
+
+    /// Item `i`, once done (items are booked in order, so `i` is the one after the last).
+    fn wait_for(&self, i: usize) -> Result<T> {
+        let mut w = self.lock();
+        loop {
+            if let Some(r) = w.ready[i % AHEAD].take() {
+                w.taken = i + 1;
+                drop(w);
+                self.changed.notify_all();
+                return r;
+            }
+            if w.lost {
+                bail!("a worker thread stopped");
+            }
+            w = self.wait(w);
+        }
+    }
+
+    /// No more items are taken.
+    fn stop(&self) {
+        self.lock().stopped = true;
+        self.changed.notify_all();
+    }
+}
+
+/// Marks [`ordered`]'s run as failed when a worker unwinds from a panic, so that the booking
+/// does not wait for its item.
+struct LostOnPanic<'a, T>(&'a Shared<T>);
+
+impl<T> Drop for LostOnPanic<'_, T> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut w = self.0.lock();
+            w.stopped = true;
+            w.lost = true;
+            drop(w);
+            self.0.changed.notify_all();
+        }
+    }
 }
 
 /// CPU seconds this thread has used (not wall time: three threads share two cores here).
@@ -661,12 +771,15 @@ impl Signed {
         })
     }
 
-    /// Submits the entries in one append; the ledger's refusal of any is an error.
-    fn submit(&self, node: &mut Node) -> Result<()> {
-        if self.entries.is_empty() {
+    /// Submits the entries of `parts`, in order, in one append that is written while the
+    /// caller goes on (see [`Node::submit_verified_pipelined`]; the run ends with
+    /// [`Node::sync`]); the ledger's refusal of any is an error.
+    fn submit(parts: impl IntoIterator<Item = Self>, node: &mut Node) -> Result<()> {
+        let entries: Vec<Verified> = parts.into_iter().flat_map(|p| p.entries).collect();
+        if entries.is_empty() {
             return Ok(());
         }
-        for r in node.submit_verified(&self.entries)? {
+        for r in node.submit_verified_pipelined(&entries)? {
             r.map_err(|e| anyhow::anyhow!("{e}"))?;
         }
         Ok(())
@@ -853,17 +966,21 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             parse_s += parse;
             match_s += matching;
             let t1 = thread_cpu_s();
+            // The file's lines, then the matched ones moved to their households, in one append
+            // written while the next file is booked.
             let book_these = plan.transfers_to_book(node.state().book());
             transfers += book_these.len() as u64;
-            Signed::new(&org, &org_name, out.ts, &book_these)?.submit(&mut node)?;
             matched += out.transfers as u64;
             suspense += (lines - out.transfers) as u64;
             transfers += out.transfers as u64;
-            out.submit(&mut node)?;
+            let lines = Signed::new(&org, &org_name, out.ts, &book_these)?;
+            Signed::submit([lines, out], &mut node)?;
             book_s += thread_cpu_s() - t1;
             Ok(())
         },
     )?;
+    // The stage is done when its last append is durable.
+    node.sync()?;
     ts.set(base + files.len() as u64);
     stages.insert("import_and_match".into(), secs(t0.elapsed().as_secs_f64()));
     stages.insert("import_read_cpu".into(), secs(read_s));
@@ -883,7 +1000,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         }
         d = d.tomorrow()?;
     }
-    let (mut alloc_s, mut pain_s, mut reserve_s, mut payments) = (0.0, 0.0, 0.0, 0u64);
+    let (mut alloc_s, mut pain_s, mut runs_book_s, mut payments) = (0.0, 0.0, 0.0, 0u64);
     // What each household holds now: reservations for one household never change another's,
     // so all are read before the runs are made.
     let held: Vec<i64> = ids
@@ -903,8 +1020,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     // live only while it is in flight.
     let per = a.per_file as usize;
     let chunk_count = ids.len().div_ceil(per);
-    let (mut bank_s, mut read_s, mut post_s, mut posted, mut chunks_done) =
-        (0.0, 0.0, 0.0, 0u64, 0usize);
+    let (mut bank_s, mut read_s, mut posted, mut chunks_done) = (0.0, 0.0, 0u64, 0usize);
     let takes = Takes::new(chunk_count);
     // The payment files are written on a thread of their own, a few behind the workers.
     let disk = crate::bench_files::Background::new(4);
@@ -983,33 +1099,34 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             pain_s += c.runs.pain_s;
             bank_s += c.bank_s;
             read_s += c.read_s;
+            // The chunk's reservations, the statement's lines and their postings, in one append
+            // written while the next chunk is booked.
             let t1 = thread_cpu_s();
             payments += c.reserve.transfers as u64;
             transfers += c.reserve.transfers as u64;
-            c.reserve.submit(&mut node)?;
-            reserve_s += thread_cpu_s() - t1;
+            let mut parts = vec![c.reserve];
             if let Some((plan, posts)) = c.confirmed {
-                let t1 = thread_cpu_s();
                 let book_these = plan.transfers_to_book(node.state().book());
                 posted += posts.transfers as u64;
                 bank_lines += plan.lines.len() as u64;
                 transfers += (book_these.len() + posts.transfers) as u64;
-                Signed::new(&org, &org_name, posts.ts, &book_these)?.submit(&mut node)?;
-                posts.submit(&mut node)?;
-                post_s += thread_cpu_s() - t1;
+                parts.push(Signed::new(&org, &org_name, posts.ts, &book_these)?);
+                parts.push(posts);
             }
+            Signed::submit(parts, &mut node)?;
+            runs_book_s += thread_cpu_s() - t1;
             guard.done();
             Ok(())
         },
     )?;
+    node.sync()?;
     ts.set(base + chunk_count as u64);
     disk.finish()?;
-    stages.insert("reserve_book_cpu".into(), secs(reserve_s));
+    stages.insert("runs_book_cpu".into(), secs(runs_book_s));
     stages.insert("allocate_and_choose_cpu".into(), secs(alloc_s));
     stages.insert("write_pain001_cpu".into(), secs(pain_s));
     stages.insert("confirming_bank_cpu".into(), secs(bank_s));
     stages.insert("confirming_read_cpu".into(), secs(read_s));
-    stages.insert("confirming_book_cpu".into(), secs(post_s));
     stages.insert(
         "payment_runs_and_confirming".into(),
         secs(t0.elapsed().as_secs_f64()),
@@ -1147,5 +1264,75 @@ mod tests {
         );
         assert!(r.unwrap_err().to_string().contains("file 4 is bad"));
         assert_eq!(seen, [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn a_slow_item_holds_up_only_its_own_worker_and_a_panic_does_not_hang_the_run() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        // Item 0 waits until the other worker has done the next items of the window: it does
+        // not sit idle behind the slow one.
+        let done = AtomicUsize::new(0);
+        let mut seen = vec![];
+        ordered(
+            8,
+            |i| {
+                if i == 0 {
+                    let t0 = Instant::now();
+                    while done.load(Ordering::SeqCst) < AHEAD - 1 {
+                        if t0.elapsed().as_secs() > 10 {
+                            bail!("the other worker waited behind item 0");
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                    }
+                }
+                done.fetch_add(1, Ordering::SeqCst);
+                Ok(i)
+            },
+            |x| {
+                seen.push(x);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, (0..8).collect::<Vec<_>>());
+        // Never more than the window beyond the item being booked.
+        let booked = AtomicUsize::new(0);
+        ordered(
+            50,
+            |i| {
+                assert!(
+                    i <= booked.load(Ordering::SeqCst) + AHEAD,
+                    "item {i} too far ahead"
+                );
+                Ok(())
+            },
+            |()| {
+                booked.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(booked.load(Ordering::SeqCst), 50);
+        // A worker that panics ends the run (as a panic) instead of leaving the booking waiting.
+        let r = std::panic::catch_unwind(|| {
+            ordered(
+                9,
+                |i| {
+                    assert!(i != 3, "item 3 panics");
+                    Ok(i)
+                },
+                |_| Ok(()),
+            )
+        });
+        assert!(r.is_err());
+        // The booking's error stops the workers too.
+        let r = ordered(1000, Ok, |x| {
+            if x == 5 {
+                bail!("booking failed")
+            } else {
+                Ok(())
+            }
+        });
+        assert!(r.unwrap_err().to_string().contains("booking failed"));
     }
 }

@@ -15,6 +15,13 @@
 //! 4. Only then are the leaves added to the tree and a checkpoint signed for the new size and
 //!    stored; a checkpoint therefore never covers an entry that is not durable.
 //! 5. Only then does the submission return `Ok`.
+//!
+//! [`Node::submit_verified_pipelined`] runs steps 2 and 4 of one submission on a thread of its
+//! own while the caller goes on (a batch job books the next file while this one is written):
+//! the submission's answers come back after step 1, and its entries are durable and
+//! checkpointed once the next call that touches the store (or [`Node::sync`]) returns `Ok`. A
+//! failed write is that call's error, with the node then refusing work as in step 3. A job
+//! acknowledges its work only after [`Node::sync`].
 
 #![warn(missing_docs)]
 
@@ -76,7 +83,12 @@ pub fn os_salts() -> SaltSource {
 
 /// A ledger node over one store. See the crate docs for the commit path.
 pub struct Node {
-    store: Box<dyn Store>,
+    /// `None` while an append is in flight (`writing`), or after its thread was lost.
+    store: Option<Box<dyn Store>>,
+    /// The store's fixed facts, kept here so they can be read while an append is in flight.
+    meta: Meta,
+    /// The append in flight, if any: its thread hands the store back with the leaves written.
+    writing: Option<std::thread::JoinHandle<Written>>,
     state: State,
     tree: Tree,
     operator: Option<NoteKey>,
@@ -106,7 +118,9 @@ impl Node {
         };
         let entry = SignedEntry::sign(name, timestamp_ms, genesis.encode(), operator.signing_key());
         let mut node = Self {
-            store,
+            meta: store.meta().clone(),
+            store: Some(store),
+            writing: None,
             state: State::new(),
             tree: Tree::new(),
             operator: Some(operator),
@@ -130,38 +144,86 @@ impl Node {
         }
         let Replayed { state, tree, .. } = replay(store.as_mut(), false, &mut |_, _| {})?;
         let mut node = Self {
-            store,
+            meta: store.meta().clone(),
+            store: Some(store),
+            writing: None,
             state,
             tree,
             operator,
             salts,
             failed: false,
         };
-        let latest = node.store.latest_checkpoint()?.map_or(0, |(size, _)| size);
+        let latest = node
+            .store()?
+            .latest_checkpoint()?
+            .map_or(0, |(size, _)| size);
         if latest < node.tree.size() && node.operator.is_some() {
             node.sign_checkpoint()?;
         }
         Ok(node)
     }
 
-    /// The state (a fold of the durable log).
+    /// The state (a fold of the durable log, and of a pipelined submission whose append is in
+    /// flight).
     pub fn state(&self) -> &State {
         &self.state
     }
 
     /// The log's fixed facts.
     pub fn meta(&self) -> &Meta {
-        self.store.meta()
+        &self.meta
     }
 
-    /// Number of entries.
+    /// Number of entries (durable: without a pipelined submission's entries until it is
+    /// settled by the next call that touches the store).
     pub fn size(&self) -> u64 {
         self.tree.size()
     }
 
-    /// The store, for reads (export).
-    pub fn store_mut(&mut self) -> &mut dyn Store {
-        self.store.as_mut()
+    /// The store, for reads (export), once any append in flight is durable.
+    pub fn store_mut(&mut self) -> Result<&mut dyn Store, NodeError> {
+        self.store()
+    }
+
+    /// The store, once any append in flight is settled (see [`Node::sync`]).
+    fn store(&mut self) -> Result<&mut dyn Store, NodeError> {
+        self.sync()?;
+        match self.store.as_deref_mut() {
+            Some(store) => Ok(store),
+            None => Err(NodeError::NeedsRecovery),
+        }
+    }
+
+    /// Waits for the append in flight (see [`Node::submit_verified_pipelined`]), then adds its
+    /// leaves to the tree and signs a checkpoint for them. `Ok` means every entry accepted so far
+    /// is durable and checkpointed; `Err`, that the write failed (the node then needs recovery).
+    pub fn sync(&mut self) -> Result<(), NodeError> {
+        let Some(writing) = self.writing.take() else {
+            return Ok(());
+        };
+        let Ok(Written {
+            store,
+            leaves,
+            result,
+        }) = writing.join()
+        else {
+            // The thread and the store with it are gone.
+            self.failed = true;
+            return Err(NodeError::NeedsRecovery);
+        };
+        self.store = Some(store);
+        if let Err(e) = result {
+            self.failed = true;
+            return Err(e.into());
+        }
+        for leaf in &leaves {
+            self.tree.push(leaf);
+        }
+        if let Err(e) = self.sign_checkpoint() {
+            self.failed = true;
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// Submits entries as one group commit. Returns one result per entry: accepted entries are
@@ -171,7 +233,9 @@ impl Node {
         &mut self,
         entries: &[SignedEntry],
     ) -> Result<Vec<Result<Outcome, StateError>>, NodeError> {
-        self.submit_each(entries, |state, entry| (state.apply(entry), entry))
+        let results = self.apply_each(entries, |state, entry| (state.apply(entry), entry))?;
+        self.sync()?;
+        Ok(results)
     }
 
     /// [`Node::submit`] for entries whose signatures were checked ahead, on other threads (see
@@ -181,10 +245,27 @@ impl Node {
         &mut self,
         entries: &[Verified],
     ) -> Result<Vec<Result<Outcome, StateError>>, NodeError> {
-        self.submit_each(entries, |state, v| (state.apply_verified(v), v.entry()))
+        let results = self.submit_verified_pipelined(entries)?;
+        self.sync()?;
+        Ok(results)
     }
 
-    fn submit_each<'e, T>(
+    /// [`Node::submit_verified`] without waiting for the store: the entries are applied and the
+    /// state's answers returned, while their append (salted leaves hashed, written, made durable)
+    /// runs on a thread of its own. It is settled by the next call that touches the store, or
+    /// by [`Node::sync`]; until then [`Node::size`] and the tree do not count these entries, and
+    /// a failed write is that later call's error. A batch job overlaps writing one batch with
+    /// booking the next this way, and acknowledges its work after [`Node::sync`].
+    pub fn submit_verified_pipelined(
+        &mut self,
+        entries: &[Verified],
+    ) -> Result<Vec<Result<Outcome, StateError>>, NodeError> {
+        self.apply_each(entries, |state, v| (state.apply_verified(v), v.entry()))
+    }
+
+    /// Steps 1 and 2: applies each entry, then waits for any earlier append and starts this
+    /// one's on a thread of its own.
+    fn apply_each<'e, T>(
         &mut self,
         entries: &'e [T],
         apply: impl Fn(&mut State, &'e T) -> (Result<Outcome, StateError>, &'e SignedEntry),
@@ -192,36 +273,37 @@ impl Node {
         if self.failed {
             return Err(NodeError::NeedsRecovery);
         }
+        // Entries are applied only on a node whose earlier writes all went well (a failed one
+        // found later leaves this submission applied too, which recovery replays away).
         let mut results = Vec::with_capacity(entries.len());
-        let mut records = Vec::with_capacity(entries.len());
+        let mut accepted = Vec::with_capacity(entries.len());
         for item in entries {
             let (result, entry) = apply(&mut self.state, item);
             if result.is_ok() {
-                let bytes = entry.encode();
-                let salt = (self.salts)();
-                let index = self.tree.size() + records.len() as u64;
-                records.push(Record {
-                    index,
-                    leaf: leaf_data(&salt, &bytes),
-                    salt: Some(salt),
-                    entry: Some(bytes),
-                });
+                accepted.push((entry.encode(), (self.salts)()));
             }
             results.push(result);
         }
-        if records.is_empty() {
+        if accepted.is_empty() {
             return Ok(results);
         }
-        if let Err(e) = self.store.append(&records) {
-            self.failed = true;
-            return Err(e.into());
-        }
-        for r in &records {
-            self.tree.push(&r.leaf);
-        }
-        if let Err(e) = self.sign_checkpoint() {
-            self.failed = true;
-            return Err(e);
+        self.store()?;
+        let mut store = self.store.take().ok_or(NodeError::NeedsRecovery)?;
+        let first = self.tree.size();
+        let spawned = std::thread::Builder::new()
+            .name("knop-append".into())
+            .spawn(move || write(store.as_mut(), first, accepted).with_store(store));
+        match spawned {
+            Ok(handle) => self.writing = Some(handle),
+            Err(e) => {
+                // The closure, and the store in it, is gone with the failed spawn.
+                self.failed = true;
+                return Err(StoreError::Io {
+                    path: "(the append's thread)".into(),
+                    source: e,
+                }
+                .into());
+            }
         }
         Ok(results)
     }
@@ -230,14 +312,17 @@ impl Node {
         let key = self.operator.as_ref().ok_or(NodeError::NoOperatorKey)?;
         let size = self.tree.size();
         let root = self.tree.root(size)?;
-        let note = sign_checkpoint(key, &self.store.meta().origin, size, &root)?;
-        self.store.put_checkpoint(size, &note)?;
+        let note = sign_checkpoint(key, &self.meta.origin, size, &root)?;
+        match self.store.as_deref_mut() {
+            Some(store) => store.put_checkpoint(size, &note)?,
+            None => return Err(NodeError::NeedsRecovery),
+        }
         Ok(())
     }
 
     /// The latest signed checkpoint note.
     pub fn checkpoint(&mut self) -> Result<Option<(u64, String)>, NodeError> {
-        Ok(self.store.latest_checkpoint()?)
+        Ok(self.store()?.latest_checkpoint()?)
     }
 
     /// The root of the tree of the first `size` entries.
@@ -258,11 +343,61 @@ impl Node {
         if !self.state.erased().contains(&index) {
             return Err(NodeError::ErasureNotAuthorised(index));
         }
-        if let Err(e) = self.store.erase(index) {
+        if let Err(e) = self.store()?.erase(index) {
             self.failed = true;
             return Err(e.into());
         }
         Ok(())
+    }
+}
+
+impl Drop for Node {
+    /// An append in flight is waited for: entries accepted are written before the node goes.
+    fn drop(&mut self) {
+        let _ = self.sync();
+    }
+}
+
+/// What an append's thread hands back: the store, the leaves it wrote, and how it went.
+struct Written {
+    store: Box<dyn Store>,
+    leaves: Vec<[u8; 32]>,
+    result: Result<(), StoreError>,
+}
+
+/// The leaves of `accepted` (entry bytes with their salts), indexed from `first`, appended to
+/// `store`: the step-2 work that needs no state, so it can run beside the next submission.
+fn write(store: &mut dyn Store, first: u64, accepted: Vec<(Vec<u8>, Salt)>) -> WriteResult {
+    let records: Vec<Record> = accepted
+        .into_iter()
+        .zip(first..)
+        .map(|((bytes, salt), index)| Record {
+            index,
+            leaf: leaf_data(&salt, &bytes),
+            salt: Some(salt),
+            entry: Some(bytes),
+        })
+        .collect();
+    let leaves = records.iter().map(|r| r.leaf).collect();
+    WriteResult {
+        leaves,
+        result: store.append(&records),
+    }
+}
+
+/// [`write`]'s outcome, before the store is added to it.
+struct WriteResult {
+    leaves: Vec<[u8; 32]>,
+    result: Result<(), StoreError>,
+}
+
+impl WriteResult {
+    fn with_store(self, store: Box<dyn Store>) -> Written {
+        Written {
+            store,
+            leaves: self.leaves,
+            result: self.result,
+        }
     }
 }
 

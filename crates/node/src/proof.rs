@@ -59,7 +59,7 @@ impl Node {
         let size = size.unwrap_or(self.size());
         let proof = self.tree().prove_inclusion(index, size)?;
         let leaf = if with_leaf {
-            self.store_mut()
+            self.store_mut()?
                 .read(index, index + 1)?
                 .pop()
                 .map(|r| hex::encode(r.leaf))

@@ -255,6 +255,62 @@ fn entries_checked_ahead_are_logged_as_submitted_ones_and_a_forged_one_is_not() 
 }
 
 #[test]
+fn a_pipelined_submission_is_durable_and_checkpointed_once_settled_and_its_failure_is_reported() {
+    both(|place| {
+        let mut node = populate(&place);
+        let batch_of = |ts: u64, id: u128, cents: i64| {
+            let cmd = Command::CreateTransfers(vec![tr(id, 1, 2, cents, 0)]);
+            Verified::check(entry(ts, &cmd), bank().verifying_key()).unwrap()
+        };
+        let batch = |ts: u64, id: u128| batch_of(ts, id, 5);
+        let r = node.submit_verified_pipelined(&[batch(20, 300)]).unwrap();
+        assert!(r[0].is_ok());
+        // Applied at once (the next batch may build on it) ...
+        assert!(node.state().book().transfer(300).is_some());
+        // ... and the next submission settles it before starting its own append.
+        let r = node
+            .submit_verified_pipelined(&[batch(21, 301), batch_of(22, 301, 6)])
+            .unwrap();
+        assert!(r[0].is_ok());
+        assert!(r[1].is_err(), "the same id with another amount is refused");
+        assert_eq!(node.size(), 9, "the first pipelined submission is settled");
+        node.sync().unwrap();
+        assert_eq!(node.size(), 10);
+        let (size, _) = node.checkpoint().unwrap().unwrap();
+        assert_eq!(size, 10, "the checkpoint covers the settled entries");
+        // A node dropped with an append in flight writes it first.
+        node.submit_verified_pipelined(&[batch(23, 302)]).unwrap();
+        drop(node);
+        let r = replay(place.open().as_mut(), true, &mut |_, _| {}).unwrap();
+        assert_eq!(r.tree.size(), 11);
+        assert!(r.state.book().transfer(302).is_some());
+
+        // A write that fails is the error of the call that settles it, and the node then
+        // refuses work until reopened, which recovers the durable entries.
+        let plan = Arc::new(Mutex::new(FaultPlan::default()));
+        let mut node = Node::open(
+            Box::new(Faulty::new(place.open(), plan.clone())),
+            Some(operator()),
+            salts(5),
+        )
+        .unwrap();
+        plan.lock().unwrap().next = Some(knop_store::Fault::BeforePersist);
+        assert!(node.submit_verified_pipelined(&[batch(24, 303)]).unwrap()[0].is_ok());
+        assert!(node.sync().is_err());
+        assert!(matches!(
+            node.submit_verified_pipelined(&[batch(25, 304)]),
+            Err(NodeError::NeedsRecovery)
+        ));
+        // Reads still answer, and no checkpoint covers the failed entry.
+        assert_eq!(node.checkpoint().unwrap().unwrap().0, 11);
+        drop(node);
+        let node = Node::open(place.open(), Some(operator()), salts(6)).unwrap();
+        assert_eq!(node.size(), 11);
+        assert!(node.state().book().transfer(303).is_none());
+    });
+}
+
+#[test]
 fn authorised_erasure_keeps_the_log_verifiable() {
     both(|place| {
         let mut node = populate(&place);
