@@ -14,6 +14,7 @@ mod demo;
 mod files;
 mod forecast_cmd;
 mod household_cmd;
+mod huge_pages;
 mod i18n;
 mod location;
 mod log_cmd;
@@ -102,6 +103,8 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // Before anything else (and any other thread): may start this program again.
+    huge_pages::reexec_with_huge_pages();
     let cli = Cli::parse();
     i18n::set(&cli.lang);
     let result = match cli.command {
