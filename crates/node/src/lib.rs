@@ -212,11 +212,21 @@ impl Node {
             return Err(NodeError::NeedsRecovery);
         };
         self.store = Some(store);
+        self.written(&leaves, result)
+    }
+
+    /// Steps 3 and 4 after an append: on failure the node refuses work from now on; on success
+    /// the leaves go into the tree and a checkpoint is signed for them.
+    fn written(
+        &mut self,
+        leaves: &[[u8; 32]],
+        result: Result<(), StoreError>,
+    ) -> Result<(), NodeError> {
         if let Err(e) = result {
             self.failed = true;
             return Err(e.into());
         }
-        for leaf in &leaves {
+        for leaf in leaves {
             self.tree.push(leaf);
         }
         if let Err(e) = self.sign_checkpoint() {
@@ -233,9 +243,7 @@ impl Node {
         &mut self,
         entries: &[SignedEntry],
     ) -> Result<Vec<Result<Outcome, StateError>>, NodeError> {
-        let results = self.apply_each(entries, |state, entry| (state.apply(entry), entry))?;
-        self.sync()?;
-        Ok(results)
+        self.apply_each(entries, false, |state, entry| (state.apply(entry), entry))
     }
 
     /// [`Node::submit`] for entries whose signatures were checked ahead, on other threads (see
@@ -245,9 +253,9 @@ impl Node {
         &mut self,
         entries: &[Verified],
     ) -> Result<Vec<Result<Outcome, StateError>>, NodeError> {
-        let results = self.submit_verified_pipelined(entries)?;
-        self.sync()?;
-        Ok(results)
+        self.apply_each(entries, false, |state, v| {
+            (state.apply_verified(v), v.entry())
+        })
     }
 
     /// [`Node::submit_verified`] without waiting for the store: the entries are applied and the
@@ -260,14 +268,18 @@ impl Node {
         &mut self,
         entries: &[Verified],
     ) -> Result<Vec<Result<Outcome, StateError>>, NodeError> {
-        self.apply_each(entries, |state, v| (state.apply_verified(v), v.entry()))
+        self.apply_each(entries, true, |state, v| {
+            (state.apply_verified(v), v.entry())
+        })
     }
 
-    /// Steps 1 and 2: applies each entry, then waits for any earlier append and starts this
-    /// one's on a thread of its own.
+    /// Steps 1 and 2: applies each entry, then waits for any earlier append and appends these:
+    /// on a thread of its own if `pipelined` (settled later, see [`Node::sync`]), else here,
+    /// with steps 3 and 4 after it.
     fn apply_each<'e, T>(
         &mut self,
         entries: &'e [T],
+        pipelined: bool,
         apply: impl Fn(&mut State, &'e T) -> (Result<Outcome, StateError>, &'e SignedEntry),
     ) -> Result<Vec<Result<Outcome, StateError>>, NodeError> {
         if self.failed {
@@ -288,8 +300,14 @@ impl Node {
             return Ok(results);
         }
         self.store()?;
-        let mut store = self.store.take().ok_or(NodeError::NeedsRecovery)?;
         let first = self.tree.size();
+        if !pipelined {
+            let store = self.store.as_deref_mut().ok_or(NodeError::NeedsRecovery)?;
+            let WriteResult { leaves, result } = write(store, first, accepted);
+            self.written(&leaves, result)?;
+            return Ok(results);
+        }
+        let mut store = self.store.take().ok_or(NodeError::NeedsRecovery)?;
         let spawned = std::thread::Builder::new()
             .name("knop-append".into())
             .spawn(move || write(store.as_mut(), first, accepted).with_store(store));
