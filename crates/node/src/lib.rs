@@ -16,12 +16,13 @@
 //!    stored; a checkpoint therefore never covers an entry that is not durable.
 //! 5. Only then does the submission return `Ok`.
 //!
-//! [`Node::submit_verified_pipelined`] runs steps 2 and 4 of one submission on a thread of its
-//! own while the caller goes on (a batch job books the next file while this one is written):
-//! the submission's answers come back after step 1, and its entries are durable and
-//! checkpointed once the next call that touches the store (or [`Node::sync`]) returns `Ok`. A
-//! failed write is that call's error, with the node then refusing work as in step 3. A job
-//! acknowledges its work only after [`Node::sync`].
+//! [`Node::submit_verified_pipelined`] runs step 2 of one submission (the leaves' hashing too)
+//! on a thread of its own while the caller goes on (a batch job books the next file while this
+//! one is written): the submission's answers come back after step 1, and steps 3 and 4 happen
+//! when the next call that touches the store (or [`Node::sync`]) settles it; its entries are
+//! durable and checkpointed once that call returns `Ok`. A failed write is that call's error,
+//! with the node then refusing work as in step 3. A job acknowledges its work only after
+//! [`Node::sync`].
 
 #![warn(missing_docs)]
 
@@ -285,8 +286,9 @@ impl Node {
         if self.failed {
             return Err(NodeError::NeedsRecovery);
         }
-        // Entries are applied only on a node whose earlier writes all went well (a failed one
-        // found later leaves this submission applied too, which recovery replays away).
+        // An earlier pipelined append that turns out to have failed (found below, when it is
+        // settled) leaves this submission applied in memory only; the node then refuses work
+        // and reopening replays exactly what is durable.
         let mut results = Vec::with_capacity(entries.len());
         let mut accepted = Vec::with_capacity(entries.len());
         for item in entries {
