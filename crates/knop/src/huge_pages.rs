@@ -59,9 +59,8 @@ fn wanted(
     if !thp_enabled?.contains("[madvise]") {
         return None;
     }
-    match glibc_tunables {
+    match glibc_tunables.filter(|t| !t.is_empty()) {
         None => Some(TUNABLE.into()),
-        Some(t) if t.is_empty() => Some(TUNABLE.into()),
         Some(t) => {
             let t = t.to_str()?;
             if t.split(':').any(|x| x.starts_with("glibc.malloc.hugetlb=")) {
@@ -81,6 +80,10 @@ mod tests {
     fn the_tunable_is_added_once_only_where_huge_pages_come_on_request() {
         let madvise = || Some("always [madvise] never\n".to_string());
         assert_eq!(wanted(None, None, madvise()), Some(TUNABLE.into()));
+        assert_eq!(
+            wanted(None, Some(OsStr::new("")), madvise()),
+            Some(TUNABLE.into())
+        );
         assert_eq!(
             wanted(
                 None,

@@ -305,14 +305,21 @@ impl Node {
         let first = self.tree.size();
         if !pipelined {
             let store = self.store.as_deref_mut().ok_or(NodeError::NeedsRecovery)?;
-            let WriteResult { leaves, result } = write(store, first, accepted);
+            let (leaves, result) = write(store, first, accepted);
             self.written(&leaves, result)?;
             return Ok(results);
         }
         let mut store = self.store.take().ok_or(NodeError::NeedsRecovery)?;
         let spawned = std::thread::Builder::new()
             .name("knop-append".into())
-            .spawn(move || write(store.as_mut(), first, accepted).with_store(store));
+            .spawn(move || {
+                let (leaves, result) = write(store.as_mut(), first, accepted);
+                Written {
+                    store,
+                    leaves,
+                    result,
+                }
+            });
         match spawned {
             Ok(handle) => self.writing = Some(handle),
             Err(e) => {
@@ -387,7 +394,12 @@ struct Written {
 
 /// The leaves of `accepted` (entry bytes with their salts), indexed from `first`, appended to
 /// `store`: the step-2 work that needs no state, so it can run beside the next submission.
-fn write(store: &mut dyn Store, first: u64, accepted: Vec<(Vec<u8>, Salt)>) -> WriteResult {
+/// Returns the leaves written and how the append went.
+fn write(
+    store: &mut dyn Store,
+    first: u64,
+    accepted: Vec<(Vec<u8>, Salt)>,
+) -> (Vec<[u8; 32]>, Result<(), StoreError>) {
     let records: Vec<Record> = accepted
         .into_iter()
         .zip(first..)
@@ -399,26 +411,7 @@ fn write(store: &mut dyn Store, first: u64, accepted: Vec<(Vec<u8>, Salt)>) -> W
         })
         .collect();
     let leaves = records.iter().map(|r| r.leaf).collect();
-    WriteResult {
-        leaves,
-        result: store.append(&records),
-    }
-}
-
-/// [`write`]'s outcome, before the store is added to it.
-struct WriteResult {
-    leaves: Vec<[u8; 32]>,
-    result: Result<(), StoreError>,
-}
-
-impl WriteResult {
-    fn with_store(self, store: Box<dyn Store>) -> Written {
-        Written {
-            store,
-            leaves: self.leaves,
-            result: self.result,
-        }
-    }
+    (leaves, store.append(&records))
 }
 
 fn check_operator(meta: &Meta, key: &NoteKey) -> Result<(), NodeError> {
