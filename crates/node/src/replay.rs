@@ -8,13 +8,12 @@
 //! checkpoint must carry the operator's valid signature and the root of the tree at its size, and
 //! none may cover more entries than are stored.
 
-use ed25519_dalek::VerifyingKey;
 use knop_ledger::entry::SignedEntry;
 use knop_ledger::leaf::leaf_data;
 use knop_ledger::merkle::Tree;
 use knop_ledger::note::verify_checkpoint;
 use knop_ledger::Hash;
-use knop_state::State;
+use knop_state::{State, Verified};
 use knop_store::{Record, Store, StoreError};
 
 /// Records read from the store per step: few enough that a chunk of large batch entries stays
@@ -60,12 +59,16 @@ fn from_store(e: StoreError, at: u64) -> VerifyError {
 }
 
 /// A record checked as far as it can be without the state: leaf recomputed, entry decoded, and
-/// its signature verified under the key its signer had when the chunk began (if any).
-struct Prepared {
-    /// The decoded entry; `None` when its content and salt were erased.
-    entry: Option<SignedEntry>,
-    /// The key its signature verified under, if it verified.
-    verified_with: Option<VerifyingKey>,
+/// its signature checked under the key its signer had when the chunk began (if any).
+enum Prepared {
+    /// Its signature checked under that key; the state checks again only if the signer's key
+    /// has changed since.
+    Verified(Verified),
+    /// Not checked yet (the signer had no key when the chunk began, or another one): the state
+    /// checks it as it is applied.
+    Unchecked(SignedEntry),
+    /// Its content and salt were erased.
+    Erased,
 }
 
 fn prepare_one(r: &Record, keys: &State) -> Result<Prepared, String> {
@@ -75,19 +78,15 @@ fn prepare_one(r: &Record, keys: &State) -> Result<Prepared, String> {
                 return Err("leaf does not match the stored salt and entry".into());
             }
             let entry = SignedEntry::decode(bytes).map_err(|e| e.to_string())?;
-            let verified_with = keys
-                .org_key(&entry.signer)
-                .copied()
-                .filter(|k| entry.verify(k).is_ok());
-            Ok(Prepared {
-                entry: Some(entry),
-                verified_with,
+            Ok(match keys.org_key(&entry.signer).copied() {
+                Some(key) => match Verified::check_or_return(entry, key) {
+                    Ok(verified) => Prepared::Verified(verified),
+                    Err(refused) => Prepared::Unchecked(refused.0),
+                },
+                None => Prepared::Unchecked(entry),
             })
         }
-        (None, None) => Ok(Prepared {
-            entry: None,
-            verified_with: None,
-        }),
+        (None, None) => Ok(Prepared::Erased),
         _ => Err("only one of salt and entry is stored".into()),
     }
 }
@@ -138,19 +137,18 @@ pub fn replay(
         for (r, p) in records.iter().zip(prepared) {
             let index = r.index;
             let p = p.map_err(|why| bad(index, why))?;
-            match p.entry {
-                Some(entry) => {
-                    let outcome = match p.verified_with {
-                        Some(key) => state.apply_preverified(&entry, &key),
-                        None => state.apply(&entry),
-                    }
-                    .map_err(|e| bad(index, e.to_string()))?;
-                    events += (outcome.created + outcome.existing) as u64;
-                }
-                None => {
+            let outcome = match p {
+                Prepared::Verified(verified) => Some(state.apply_verified(&verified)),
+                Prepared::Unchecked(entry) => Some(state.apply(&entry)),
+                Prepared::Erased => {
                     missing.push(index);
                     state.skip_erased(index);
+                    None
                 }
+            };
+            if let Some(outcome) = outcome {
+                let outcome = outcome.map_err(|e| bad(index, e.to_string()))?;
+                events += (outcome.created + outcome.existing) as u64;
             }
             tree.push(&r.leaf);
         }

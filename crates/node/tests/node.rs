@@ -10,6 +10,7 @@ use knop_book::{Account, AccountFlags, Cents, Transfer, TransferFlags};
 use knop_ledger::entry::{OrgName, SignedEntry};
 use knop_ledger::leaf::leaf_data;
 use knop_ledger::note::NoteKey;
+use knop_node::replay::REPLAY_CHUNK;
 use knop_node::{replay, Node, NodeError};
 use knop_state::{Command, Role, State, StateError, Verified};
 use knop_store::{FaultPlan, Faulty, FileStore, Meta, PgStore, Store};
@@ -424,6 +425,36 @@ fn a_consistent_forgery_of_salt_and_leaf_breaks_the_checkpoints() {
     let (index, why) = replay_err(&place);
     assert_eq!(index, 5, "{why}");
     assert!(why.contains("checkpoint"), "{why}");
+}
+
+#[test]
+fn a_bad_signature_past_the_first_replay_chunk_is_named_by_index() {
+    // Replay checks a chunk's signatures ahead, under the keys registered when the chunk began;
+    // the bank registered in the first chunk, so its entries in the second are checked ahead.
+    // One of them has its signature changed, with salt and leaf made to match: replay must
+    // still refuse it, at its index, and accept the good entries around it.
+    let place = Place::file();
+    let mut node = populate(&place);
+    for i in 0..(REPLAY_CHUNK + 4) {
+        let cmd = Command::CreateTransfers(vec![tr(1000 + u128::from(i), 1, 2, 1, 0)]);
+        node.submit(&[entry(10 + i, &cmd)])
+            .unwrap()
+            .remove(0)
+            .unwrap();
+    }
+    drop(node);
+    assert!(replay(place.open().as_mut(), true, &mut |_, _| {}).is_ok());
+    let index = REPLAY_CHUNK as usize + 2;
+    edit_file_record(&place.dir(), index, |p| {
+        let last = p.len() - 1;
+        p[last] ^= 1;
+        let salt: [u8; 32] = p[SALT..SALT + 32].try_into().unwrap();
+        let leaf = leaf_data(&salt, &p[ENTRY..]);
+        p[LEAF..LEAF + 32].copy_from_slice(&leaf);
+    });
+    let (at, why) = replay_err(&place);
+    assert_eq!(at, index as u64, "{why}");
+    assert!(why.contains("signature"), "{why}");
 }
 
 #[test]

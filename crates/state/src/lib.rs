@@ -204,8 +204,21 @@ pub struct Verified {
 impl Verified {
     /// Checks `entry`'s signature under `key` (strict Ed25519, as on submit).
     pub fn check(entry: SignedEntry, key: VerifyingKey) -> Result<Self, StateError> {
-        entry.verify(&key)?;
-        Ok(Self { entry, key })
+        Self::check_or_return(entry, key).map_err(|refused| refused.1)
+    }
+
+    /// Like [`Verified::check`], but a failed check hands the entry back with why, for a caller
+    /// that still applies it (replay checks ahead under the keys registered so far; an entry
+    /// signed under a key registered later in the same chunk is checked again as it is applied).
+    /// Boxed: a refusal is rare and the pair is large.
+    pub fn check_or_return(
+        entry: SignedEntry,
+        key: VerifyingKey,
+    ) -> Result<Self, Box<(SignedEntry, StateError)>> {
+        match entry.verify(&key) {
+            Ok(()) => Ok(Self { entry, key }),
+            Err(e) => Err(Box::new((entry, e.into()))),
+        }
     }
 
     /// The entry.
@@ -286,17 +299,6 @@ impl State {
     /// Applies the entry at the next index, all or nothing.
     pub fn apply(&mut self, entry: &SignedEntry) -> Result<Outcome, StateError> {
         self.apply_checked(entry, None)
-    }
-
-    /// Like [`State::apply`], for an entry whose signature the caller already verified under
-    /// `verified_with` (replay verifies signatures in parallel, ahead of applying). The check is
-    /// skipped only if that is the key the signer has registered now; otherwise it runs here.
-    pub fn apply_preverified(
-        &mut self,
-        entry: &SignedEntry,
-        verified_with: &VerifyingKey,
-    ) -> Result<Outcome, StateError> {
-        self.apply_checked(entry, Some(verified_with))
     }
 
     /// Like [`State::apply`], for an entry whose signature [`Verified::check`] checked, on any

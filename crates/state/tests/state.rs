@@ -484,6 +484,14 @@ fn a_signature_checked_ahead_is_trusted_only_under_the_signers_registered_key() 
         Verified::check(entry("svb", 2, 5, &cmd), key(3).verifying_key()),
         Err(StateError::Signature(_))
     ));
+    // ... and the check that hands a refused entry back returns it unchanged, for applying
+    // with the state's own check.
+    match Verified::check_or_return(entry("svb", 2, 5, &cmd), key(3).verifying_key())
+        .map_err(|b| *b)
+    {
+        Err((back, StateError::Signature(_))) => assert_eq!(back, entry("svb", 2, 5, &cmd)),
+        other => panic!("expected the entry back with a signature error, got {other:?}"),
+    }
     // Signed and checked under a key that is not the signer's: the state checks again, under
     // the registered key, and refuses it.
     let mut s = state();
