@@ -143,8 +143,22 @@ pub fn plan_import(file: &File, foundation_iban: &str) -> Result<ImportPlan, Ban
                 ),
             });
         }
+        // The booked balances are the account's, in its currency; an available balance (`CLAV`,
+        // ...) is the bank's information and not used.
+        for b in [s.opening(), s.balance("CLBD")].into_iter().flatten() {
+            if b.currency != "EUR" {
+                return Err(BankError::Field {
+                    line: b.line,
+                    field: "Stmt/Bal/Amt".into(),
+                    why: format!(
+                        "balance {} in {}, the foundation's account books EUR only",
+                        b.code, b.currency
+                    ),
+                });
+            }
+        }
         if si == 0 {
-            if let Some(b) = s.balance("OPBD").or_else(|| s.balance("PRCD")) {
+            if let Some(b) = s.opening() {
                 opening = Some(opening_transfer(&mirror, &iban, b.cents));
             }
         }

@@ -53,6 +53,8 @@ pub struct Balance {
     pub currency: String,
     /// `Dt/Dt` or `Dt/DtTm`.
     pub date: Option<String>,
+    /// Line of `<Bal>` (0 for a balance knop made).
+    pub line: usize,
 }
 
 impl Balance {
@@ -64,6 +66,7 @@ impl Balance {
             cents,
             currency: "EUR".into(),
             date: Some(date.into()),
+            line: 0,
         }
     }
 }
@@ -324,6 +327,7 @@ fn balance(b: El) -> Result<Option<Balance>, BankError> {
         cents,
         currency: currency.to_owned(),
         date,
+        line: b.line(),
     }))
 }
 
@@ -494,13 +498,38 @@ impl Statement {
         })
     }
 
-    /// Opening booked + credits - debits - closing booked, when both balances are present: 0
-    /// when the statement adds up.
+    /// The opening booked balance: `OPBD`, or `PRCD` (the previous closing) where a bank gives
+    /// that instead.
+    pub fn opening(&self) -> Option<&Balance> {
+        self.balance("OPBD").or_else(|| self.balance("PRCD"))
+    }
+
+    /// Whether the booked balances and the booked entries are not all in one currency (then
+    /// they cannot be added up; see [`Statement::imbalance`]).
+    pub fn mixed_currencies(&self) -> bool {
+        let mut currencies = [self.opening(), self.balance("CLBD")]
+            .into_iter()
+            .flatten()
+            .map(|b| b.currency.as_str())
+            .chain(
+                self.entries
+                    .iter()
+                    .filter(|e| e.status == "BOOK")
+                    .map(|e| e.currency.as_str()),
+            );
+        currencies
+            .next()
+            .is_some_and(|first| currencies.any(|c| c != first))
+    }
+
+    /// Opening booked + credits - debits - closing booked, in minor units, when both balances
+    /// are present and they and the booked entries share one currency: 0 when the statement
+    /// adds up.
     pub fn imbalance(&self) -> Option<i64> {
-        let (open, close) = (
-            self.balance("OPBD").or_else(|| self.balance("PRCD"))?,
-            self.balance("CLBD")?,
-        );
+        let (open, close) = (self.opening()?, self.balance("CLBD")?);
+        if self.mixed_currencies() {
+            return None;
+        }
         let (c, d) = self.totals();
         Some(open.cents + c - d - close.cents)
     }

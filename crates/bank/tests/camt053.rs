@@ -1,7 +1,9 @@
 //! camt.053 samples from real systems (see `tests/data/SOURCES.md`): what must parse, what must
 //! fail and how precisely.
 
+use knop_bank::booking::plan_import;
 use knop_bank::camt053::parse;
+use knop_bank::BankError;
 
 fn data(name: &str) -> Vec<u8> {
     std::fs::read(
@@ -233,8 +235,18 @@ fn written_statements_validate_and_read_back() {
     );
     let back = parse(&xml).unwrap();
     let b = &back.statements[0];
+    // Read back, a balance knows its line; otherwise it is the balance written.
+    assert!(b.balances.iter().all(|b| b.line > 0));
+    let unplaced: Vec<Balance> = b
+        .balances
+        .iter()
+        .map(|b| Balance {
+            line: 0,
+            ..b.clone()
+        })
+        .collect();
     assert_eq!(
-        (b.account.clone(), b.balances.clone()),
+        (b.account.clone(), unplaced),
         (s.account.clone(), s.balances.clone())
     );
     for (x, y) in b.entries.iter().zip(&s.entries) {
@@ -256,4 +268,78 @@ fn written_statements_validate_and_read_back() {
         );
     }
     assert_eq!(b.imbalance(), Some(0));
+}
+
+#[test]
+fn genkgo_multi_statement_file_books_both_statements_and_adds_up() {
+    // Two statements of one account in one file: 18.15 + 8.85 = 27.00, then 27.00 - 7.00 = 20.00.
+    let f = parse(&data("genkgo-camt053.v2.multi.statement.xml")).unwrap();
+    assert_eq!(f.statements.len(), 2);
+    for s in &f.statements {
+        assert_eq!(s.imbalance(), Some(0), "statement {}", s.id);
+        assert!(!s.mixed_currencies());
+    }
+    let plan = plan_import(&f, "NL26 VAYB 8060 4768 90").unwrap();
+    let cents: Vec<i64> = plan.transfers.iter().map(|t| t.amount.0).collect();
+    assert_eq!(cents, [885, 700]);
+    assert_eq!(plan.lines, [(0, 0), (1, 0)]);
+    assert_eq!(plan.opening.map(|t| t.amount.0), Some(1815));
+    assert_eq!(
+        plan.closing_cents,
+        Some(2000),
+        "the last statement's closing"
+    );
+    let e2e: Vec<_> = f
+        .statements
+        .iter()
+        .map(|s| s.entries[0].details[0].end_to_end_id.as_deref())
+        .collect();
+    assert_eq!(e2e, [Some("000000001"), Some("000000002")]);
+}
+
+#[test]
+fn genkgo_version_8_reads_other_account_ids_party_wrappers_and_refuses_foreign_balances() {
+    // camt.053.001.08 as a bank may send it: the account as `Othr/Id`, parties wrapped in `Pty`,
+    // the booking date as a date-time, `Sts/Cd`; and balances in four currencies.
+    let f = parse(&data("genkgo-camt053.v8.xml")).unwrap();
+    assert_eq!(f.version, "camt.053.001.08");
+    let s = &f.statements[0];
+    assert_eq!(s.account.as_deref(), Some("NL26VAYB8060476890"));
+    let e = &s.entries[0];
+    assert_eq!(
+        (e.cents, e.currency.as_str(), e.status.as_str()),
+        (885, "EUR", "BOOK")
+    );
+    assert_eq!(e.booking_date.as_deref(), Some("2014-12-31T13:15:00+01:00"));
+    let d = &e.details[0];
+    assert_eq!(d.counterparty_name.as_deref(), Some("NAME NAME"));
+    assert_eq!(d.counterparty_iban.as_deref(), Some("NL56AGDH9619008421"));
+    assert_eq!(d.end_to_end_id.as_deref(), Some("MUELL/FINP/RA12345"));
+    // The balances keep their own currencies and minor units (JPY has none) ...
+    let balances: Vec<_> = s
+        .balances
+        .iter()
+        .map(|b| (b.code.as_str(), b.cents, b.currency.as_str(), b.line))
+        .collect();
+    assert_eq!(
+        balances,
+        [
+            ("OPBD", 1815, "EUR", 62),
+            ("CLBD", -2700, "SEK", 74),
+            ("OPAV", 3500, "CHF", 86),
+            ("CLAV", -2700, "JPY", 98)
+        ]
+    );
+    // ... so they are not added up with the euro entries,
+    assert!(s.mixed_currencies());
+    assert_eq!(s.imbalance(), None);
+    // and a closing booked balance in SEK is no balance of the foundation's euro account.
+    let e = plan_import(&f, "NL26VAYB8060476890").unwrap_err();
+    match e {
+        BankError::Field { line, field, why } => {
+            assert_eq!((line, field.as_str()), (74, "Stmt/Bal/Amt"), "{why}");
+            assert!(why.contains("CLBD in SEK"), "{why}");
+        }
+        other => panic!("expected a field error, got {other}"),
+    }
 }

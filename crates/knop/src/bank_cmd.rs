@@ -11,7 +11,7 @@ use knop_budget::matching::Match;
 use knop_serve::matching::Matched;
 use serde_json::json;
 
-use crate::files::{euro, read};
+use crate::files::{euro, money, read};
 use crate::i18n::t;
 use crate::location::{read_key, Location};
 
@@ -281,7 +281,7 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
                 "  {} {:<5} {:>16}  {}",
                 t("saldo", "balance"),
                 b.code,
-                euro(b.cents),
+                money(b.cents, &b.currency),
                 b.date.as_deref().unwrap_or("")
             );
         }
@@ -292,21 +292,33 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
             println!(
                 "  {} {:>14} {} {}{} {who} {what}",
                 e.booking_date.as_deref().unwrap_or("          "),
-                euro(e.cents),
+                money(e.cents, &e.currency),
                 e.status,
                 if e.reversal { "STORNO " } else { "" },
                 e.currency
             );
         }
-        println!(
-            "  {}: {} {}, {} {}",
-            t("totaal", "total"),
-            euro(c),
-            t("bij", "in"),
-            euro(d),
-            t("af", "out")
-        );
+        // Totals in the entries' currency; entries in several currencies are not added up.
+        let mut booked = s.entries.iter().filter(|e| e.status == "BOOK");
+        let first = booked.next().map_or("EUR", |e| e.currency.as_str());
+        if booked.all(|e| e.currency == first) {
+            println!(
+                "  {}: {} {}, {} {}",
+                t("totaal", "total"),
+                money(c, first),
+                t("bij", "in"),
+                money(d, first),
+                t("af", "out")
+            );
+        }
         match s.imbalance() {
+            None if s.mixed_currencies() => println!(
+                "  {}",
+                t(
+                    "LET OP: saldi en mutaties in verschillende valuta, niet op te tellen",
+                    "WARNING: balances and entries in different currencies, not added up"
+                )
+            ),
             Some(0) => println!(
                 "  {}",
                 t(
@@ -320,7 +332,7 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
                     "LET OP: saldi kloppen niet met de mutaties, verschil",
                     "WARNING: balances do not match the entries, difference"
                 ),
-                euro(x)
+                money(x, s.balance("CLBD").map_or("EUR", |b| b.currency.as_str()))
             ),
             None => println!(
                 "  {}",

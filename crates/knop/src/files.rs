@@ -56,6 +56,29 @@ pub fn euro(cents: i64) -> String {
     knop_book::Cents(cents).to_dutch()
 }
 
+/// An amount in minor units of `currency`: euros as [`euro`]; another currency (seldom on a
+/// Dutch statement) with its ISO 4217 code and decimals, without grouping: `SEK 27,00`,
+/// `JPY 2700`.
+pub fn money(minor: i64, currency: &str) -> String {
+    if currency == "EUR" {
+        return euro(minor);
+    }
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    // The parser refuses currencies it does not know, so the fallback is never needed there.
+    match knop_bank::currency_decimals(currency).unwrap_or(2) {
+        0 => format!("{sign}{currency} {abs}"),
+        d => {
+            let scale = 10u64.pow(d);
+            let (whole, frac) = (abs / scale, abs % scale);
+            format!(
+                "{sign}{currency} {whole},{frac:0width$}",
+                width = d as usize
+            )
+        }
+    }
+}
+
 /// A date as people read it: `25 november 2026` (Dutch) or `25 November 2026` (English).
 pub fn date(d: jiff::civil::Date) -> String {
     knop_budget::calendar::spoken(d, crate::i18n::t("nl", "en") == "en")
@@ -70,5 +93,20 @@ pub fn month(yyyy_mm: &str) -> String {
     ) {
         (Some(y), Some(m)) if (1..=12).contains(&m) => format!("{} {y}", months[m - 1]),
         _ => yyyy_mm.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::money;
+
+    #[test]
+    fn amounts_show_their_currency_with_its_decimals() {
+        assert_eq!(money(-123_456, "EUR"), "-€ 1.234,56");
+        assert_eq!(money(-2700, "SEK"), "-SEK 27,00");
+        assert_eq!(money(5, "CHF"), "CHF 0,05");
+        assert_eq!(money(2700, "JPY"), "JPY 2700");
+        assert_eq!(money(1234, "BHD"), "BHD 1,234");
+        assert_eq!(money(i64::MIN, "USD"), "-USD 92233720368547758,08");
     }
 }
