@@ -155,11 +155,63 @@ fn version_of(root: El) -> Result<(String, Option<String>), BankError> {
     Ok((version, warning))
 }
 
-/// Parses a camt.053 document.
+/// The label in a document's XML declaration (`<?xml ... encoding="ISO-8859-1"?>`), if any.
+/// Only the declaration's first bytes are looked at, so a document's usual path costs nothing.
+fn declared_encoding(input: &[u8]) -> Option<&[u8]> {
+    let decl = input.strip_prefix(b"<?xml")?;
+    let decl = &decl[..decl.windows(2).position(|w| w == b"?>")?];
+    let at = decl.windows(8).position(|w| w == b"encoding")?;
+    let rest = decl[at + 8..].trim_ascii_start().strip_prefix(b"=")?;
+    let rest = rest.trim_ascii_start();
+    let quote = *rest.first().filter(|q| matches!(q, b'"' | b'\''))?;
+    let label = &rest[1..];
+    Some(&label[..label.iter().position(|&b| b == quote)?])
+}
+
+/// The document as UTF-8, when its declaration names a single-byte encoding (ISO-8859-1,
+/// ISO-8859-15, windows-1252: what older bank software writes) and its bytes are not already
+/// UTF-8 (a file labelled Latin-1 but written as UTF-8 is read as what it is). `None`: read as
+/// it is. Decoding maps byte to character, so line numbers stay those of the file. The
+/// declaration is looked for here, not with quick-xml's `encoding` feature, which would decode
+/// every piece of text of every file; the decoding is `encoding_rs`'s.
+fn transcoded(input: &[u8]) -> Result<Option<String>, BankError> {
+    let Some(label) = declared_encoding(input) else {
+        return Ok(None);
+    };
+    let shown = String::from_utf8_lossy(label);
+    let encoding = encoding_rs::Encoding::for_label(label).ok_or_else(|| BankError::Xml {
+        line: 1,
+        why: format!("the XML declaration names an unknown encoding {shown:?}"),
+    })?;
+    if encoding == encoding_rs::UTF_8 || std::str::from_utf8(input).is_ok() {
+        return Ok(None);
+    }
+    if !encoding.is_single_byte() {
+        return Err(BankError::Xml {
+            line: 1,
+            why: format!("encoding {shown:?} is not read; a statement is UTF-8 or ISO-8859-1"),
+        });
+    }
+    let (text, _) = encoding.decode_without_bom_handling(input);
+    Ok(Some(text.into_owned()))
+}
+
+/// Parses a camt.053 document: UTF-8 (ISO 20022's encoding), or a single-byte encoding its XML
+/// declaration names.
 ///
 /// Entries are read as their elements close and statements as theirs do, so memory holds the
 /// statements' data, not the document's element tree (a 64 MiB file made a tree of gigabytes).
 pub fn parse(input: &[u8]) -> Result<File, BankError> {
+    if input.len() > crate::xml::FILE_BYTES_MAX {
+        return Err(BankError::TooLarge { bytes: input.len() });
+    }
+    match transcoded(input)? {
+        Some(text) => parse_utf8(text.as_bytes()),
+        None => parse_utf8(input),
+    }
+}
+
+fn parse_utf8(input: &[u8]) -> Result<File, BankError> {
     let mut entries: Vec<Entry> = Vec::new();
     let mut balances: Vec<Balance> = Vec::new();
     let mut statements: Vec<Statement> = Vec::new();

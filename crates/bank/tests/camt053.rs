@@ -343,3 +343,59 @@ fn genkgo_version_8_reads_other_account_ids_party_wrappers_and_refuses_foreign_b
         other => panic!("expected a field error, got {other}"),
     }
 }
+
+/// The multi-statement sample with its declaration naming `encoding` and the second statement's
+/// counterparty named `name` (bytes as given).
+fn declared(encoding: &str, name: &[u8]) -> Vec<u8> {
+    let xml = data("genkgo-camt053.v2.multi.statement.xml");
+    let text = String::from_utf8(xml).unwrap().replacen(
+        "encoding=\"UTF-8\"",
+        &format!("encoding=\"{encoding}\""),
+        1,
+    );
+    let (before, after) = text.split_once("Company Name 2").unwrap();
+    [before.as_bytes(), name, after.as_bytes()].concat()
+}
+
+fn second_name(xml: &[u8]) -> Result<String, String> {
+    let f = parse(xml).map_err(|e| e.to_string())?;
+    let d = &f.statements[1].entries[0].details[0];
+    Ok(d.counterparty_name.as_deref().unwrap_or("").to_owned())
+}
+
+#[test]
+fn a_declared_single_byte_encoding_is_read_and_mislabelled_utf8_is_read_as_utf8() {
+    // ISO-8859-1 as older bank software writes it: é is one byte.
+    let latin1 = declared("ISO-8859-1", b"Caf\xe9 Ren\xe9");
+    assert_eq!(second_name(&latin1).unwrap(), "Café René");
+    // windows-1252 (and ISO-8859-1 labels, as browsers read them) has € at 0x80.
+    let cp1252 = declared("windows-1252", b"\x80 5 korting");
+    assert_eq!(second_name(&cp1252).unwrap(), "€ 5 korting");
+    // Labelled Latin-1 but written as UTF-8: read as what it is, not as "CafÃ©".
+    let mislabelled = declared("iso-8859-1", "Café".as_bytes());
+    assert_eq!(second_name(&mislabelled).unwrap(), "Café");
+    // Line numbers stay the file's: a bad amount after the name is named at its own line.
+    let bad_amount = {
+        let text = String::from_utf8(data("genkgo-camt053.v2.multi.statement.xml"))
+            .unwrap()
+            .replacen("encoding=\"UTF-8\"", "encoding=\"ISO-8859-1\"", 1)
+            .replacen(">7.00<", ">7.001<", 1);
+        let (a, b) = text.split_once("Company Name 2").unwrap();
+        [a.as_bytes(), b"Caf\xe9", b.as_bytes()].concat()
+    };
+    let line = bad_amount
+        .split(|&b| b == b'\n')
+        .position(|l| l.windows(5).any(|w| w == b"7.001"))
+        .unwrap()
+        + 1;
+    let e = second_name(&bad_amount).unwrap_err();
+    assert!(e.starts_with(&format!("line {line}: ")), "{e}");
+    // Declared UTF-8 but not: an error naming the line, as before.
+    let e = second_name(&declared("UTF-8", b"Caf\xe9")).unwrap_err();
+    assert!(e.contains("line"), "{e}");
+    // An encoding nobody knows, or one that is not single-byte, is named.
+    let e = second_name(&declared("klingon-1", b"Caf\xe9")).unwrap_err();
+    assert!(e.contains("line 1") && e.contains("klingon-1"), "{e}");
+    let e = second_name(&declared("Shift_JIS", b"Caf\xe9")).unwrap_err();
+    assert!(e.contains("line 1") && e.contains("Shift_JIS"), "{e}");
+}
