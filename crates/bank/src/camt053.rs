@@ -307,6 +307,9 @@ fn statement(
             }
         }
     }
+    if let Some(summary) = s.child("TxsSummry") {
+        check_summary(summary, &entries, warnings);
+    }
     Ok(Statement {
         id,
         sequence: s.text_at(&["ElctrncSeqNb"]).map(str::to_owned),
@@ -530,6 +533,46 @@ fn tx_details(tx: El, credit: bool) -> Result<Details, BankError> {
         remittance,
         return_reason: ret.and_then(|r| r.text_at(&["Rsn", "Cd"])).map(Text::from),
     })
+}
+
+/// Compares the statement's own summary (`TxsSummry/TtlNtries`: the number of entries and the
+/// sum of their amounts, without sign) with the entries the file holds: a difference means a
+/// file cut short or put together wrongly, so it is a warning naming the summary's line (the
+/// closing balance check catches what it means for the book).
+fn check_summary(summary: El, entries: &[Entry], warnings: &mut Vec<String>) {
+    let line = summary.line();
+    if let Some(n) = summary.text_at(&["TtlNtries", "NbOfNtries"]) {
+        match n.parse::<usize>() {
+            Ok(n) if n != entries.len() => warnings.push(format!(
+                "line {line}: the statement's summary counts {n} entries, the file holds {}; entries may be missing",
+                entries.len()
+            )),
+            Ok(_) => {}
+            Err(_) => warnings.push(format!(
+                "line {line}: TxsSummry/TtlNtries/NbOfNtries {n:?} is not a number; not checked"
+            )),
+        }
+    }
+    let (Some(sum), Some(first)) = (summary.text_at(&["TtlNtries", "Sum"]), entries.first()) else {
+        return;
+    };
+    if entries.iter().any(|e| e.currency != first.currency) {
+        return;
+    }
+    let held = entries
+        .iter()
+        .try_fold(0i64, |acc, e| acc.checked_add(e.cents.checked_abs()?));
+    match (crate::parse_amount(sum, &first.currency), held) {
+        (Ok(sum), Some(held)) if sum != held => warnings.push(format!(
+            "line {line}: the statement's summary sums the entries to {}, the file's entries to {}; entries may be missing",
+            Amount(sum),
+            Amount(held)
+        )),
+        (Ok(_), _) => {}
+        (Err(why), _) => warnings.push(format!(
+            "line {line}: TxsSummry/TtlNtries/Sum: {why}; not checked"
+        )),
+    }
 }
 
 impl Statement {

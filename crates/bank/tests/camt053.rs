@@ -399,3 +399,36 @@ fn a_declared_single_byte_encoding_is_read_and_mislabelled_utf8_is_read_as_utf8(
     let e = second_name(&declared("Shift_JIS", b"Caf\xe9")).unwrap_err();
     assert!(e.contains("line 1") && e.contains("Shift_JIS"), "{e}");
 }
+
+#[test]
+fn a_statement_summary_that_disagrees_with_the_entries_is_a_warning_at_its_line() {
+    // The first statement of the sample holds one entry of 8.85; its summary is put in front.
+    let with_summary = |count: &str, sum: &str| {
+        let summary = format!(
+            "<TxsSummry><TtlNtries><NbOfNtries>{count}</NbOfNtries><Sum>{sum}</Sum></TtlNtries></TxsSummry>\n            <Ntry>"
+        );
+        let text = String::from_utf8(data("genkgo-camt053.v2.multi.statement.xml")).unwrap();
+        let line = text[..text.find("<Ntry>").unwrap()].lines().count();
+        (text.replacen("<Ntry>", &summary, 1), line)
+    };
+    let warnings = |xml: &str| parse(xml.as_bytes()).unwrap().warnings;
+    let (agrees, _) = with_summary("1", "8.85");
+    assert!(warnings(&agrees).is_empty(), "{:?}", warnings(&agrees));
+    let (two, line) = with_summary("2", "8.85");
+    assert_eq!(
+        warnings(&two),
+        [format!("line {line}: the statement's summary counts 2 entries, the file holds 1; entries may be missing")]
+    );
+    let (more, line) = with_summary("1", "18.85");
+    assert_eq!(
+        warnings(&more),
+        [format!("line {line}: the statement's summary sums the entries to 18.85, the file's entries to 8.85; entries may be missing")]
+    );
+    let (garbled, _) = with_summary("een", "8,85");
+    let w = warnings(&garbled);
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(
+        w[0].contains("\"een\" is not a number") && w[1].contains("Sum"),
+        "{w:?}"
+    );
+}
