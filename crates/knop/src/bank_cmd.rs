@@ -212,6 +212,9 @@ fn import(loc: &Location, a: ImportArgs) -> Result<ExitCode> {
         for s in &r.skipped {
             println!("  {}: {s}", t("overgeslagen", "skipped"));
         }
+        for w in &r.warnings {
+            println!("  {}: {w}", t("waarschuwing", "warning"));
+        }
         println!(
             "{} {}",
             t("Saldo in het grootboek:", "Balance in the book:"),

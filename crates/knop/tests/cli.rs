@@ -733,6 +733,7 @@ fn bank_import_is_idempotent_all_or_nothing_and_reconciled() {
         "{v}"
     );
     assert_eq!(v["skipped"].as_array().unwrap().len(), 1);
+    assert_eq!(v["warnings"], serde_json::json!([]), "{v}");
     let size = ok(&["--data", d, "log", "verify"]);
     // The same file again: nothing booked, nothing written.
     let v: serde_json::Value =
@@ -756,12 +757,24 @@ fn bank_import_is_idempotent_all_or_nothing_and_reconciled() {
         statement("900.00")
             .replace("REF-1", "REF-3")
             .replace("REF-2", "REF-4")
-            .replace("S-2026-03", "S-2026-04"),
+            .replace("S-2026-03", "S-2026-04")
+            // The bank's own summary says four entries: one is missing from the file.
+            .replacen(
+                "<Ntry>",
+                "<TxsSummry><TtlNtries><NbOfNtries>4</NbOfNtries></TtlNtries></TxsSummry><Ntry>",
+                1,
+            ),
     )
     .unwrap();
     let out = import(&off, "NL91ABNA0417164300");
     assert_eq!(out.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&out.stderr).contains("ALARM afstemming"));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warnings = v["warnings"].to_string();
+    assert!(
+        warnings.contains("line 6: the statement's summary counts 4 entries, the file holds 3"),
+        "{v}"
+    );
 }
 
 #[test]

@@ -59,6 +59,10 @@ pub struct ImportReport {
     pub already_imported: usize,
     /// Entries not booked (pending or information only), as warnings.
     pub skipped: Vec<String>,
+    /// What the reader noticed in the file and booked as the file says (a version read like
+    /// another, details whose amount differs from their entry's, a statement summary that
+    /// disagrees with the entries), each naming its line.
+    pub warnings: Vec<String>,
     /// The foundation's bank balance in the book after the import, in cents.
     pub book_balance_cents: i64,
     /// The statement's closing booked balance, in cents, if the file gives one.
@@ -78,7 +82,9 @@ pub fn import_statement(
 ) -> Result<ImportReport, OpError> {
     let file = knop_bank::camt053::parse(bytes)?;
     let plan = plan_import(&file, foundation_iban)?;
-    import_planned(node, key, now_ms, &plan)
+    let mut report = import_planned(node, key, now_ms, &plan)?;
+    report.warnings = file.warnings;
+    Ok(report)
 }
 
 /// Imports a statement already read and planned (see [`import_statement`]).
@@ -124,6 +130,8 @@ pub fn import_planned(
         booked: new,
         already_imported: transfers.len() - new,
         skipped: plan.skipped.clone(),
+        // The file's own warnings are the caller's to add: the plan does not hold the file.
+        warnings: Vec::new(),
         book_balance_cents: balance,
         closing_balance_cents: plan.closing_cents,
         difference_cents: plan.closing_cents.map(|c| balance - c),
