@@ -220,11 +220,11 @@ impl Index {
         if let Some(e2e) = &line.end_to_end_id {
             self.lookup(exact(OWN, e2e), &mut out);
         }
-        if line.cents < 0 {
-            if let Some(m) = &line.mandate_id {
-                self.lookup(exact(MANDATE, m), &mut out);
-            }
-        } else {
+        // A credit under a mandate is a direct debit coming back.
+        if let Some(m) = &line.mandate_id {
+            self.lookup(exact(MANDATE, m), &mut out);
+        }
+        if line.cents >= 0 {
             if let Some(iban) = &line.counterparty_iban {
                 self.lookup(exact(IBAN, &norm(iban)), &mut out);
             }

@@ -4,7 +4,8 @@
 //! 1. our own payment, by the `EndToEndId` knop put in the payment file;
 //! 2. a direct debit, by its mandate id, then checked against the agreement: creditor id,
 //!    amount within tolerance, date near a due date; a mismatch is an alert with the refund to
-//!    request (SEPA Core: an unconditional right for 8 weeks after the debit);
+//!    request (SEPA Core: an unconditional right for 8 weeks after the debit); a credit under a
+//!    known mandate is that direct debit coming back (refund or reversal);
 //! 3. an income, by the payer's IBAN and reference (spacing and case free, never inside a longer
 //!    number: see [`reference_in`]), amount and date within tolerance.
 //!
@@ -63,6 +64,13 @@ pub enum Match {
         agreement: String,
         /// What does not agree with the agreement (empty: all fine).
         problems: Vec<String>,
+    },
+    /// A direct debit under a known mandate coming back (a credit line with the mandate id: the
+    /// refund the foundation asked for, or the creditor's or bank's reversal): the money is the
+    /// household's again, and the fixed cost it paid is unpaid.
+    DirectDebitRefund {
+        /// The agreement whose direct debit came back.
+        agreement: String,
     },
     /// An expected income.
     Income {
@@ -232,7 +240,25 @@ pub fn match_line(line: &Line, plan: &Plan, own_payments: &HashMap<String, Strin
     if line.cents < 0 {
         return match_debit(line, plan);
     }
+    if let Some(agreement) = refunded_debit(line, plan) {
+        return Match::DirectDebitRefund { agreement };
+    }
     match_income(line, plan)
+}
+
+/// The one direct-debit agreement whose mandate a credit line names, if exactly one does (a
+/// credit under an unknown mandate is matched as any other credit).
+fn refunded_debit(line: &Line, plan: &Plan) -> Option<String> {
+    let mandate = line.mandate_id.as_deref()?;
+    let mut found = plan.agreements.iter().filter(|a| {
+        a.direct_debit
+            .as_ref()
+            .is_some_and(|d| d.mandate_id == mandate)
+    });
+    match (found.next(), found.next()) {
+        (Some(a), None) => Some(a.id.clone()),
+        _ => None,
+    }
 }
 
 fn match_debit(line: &Line, plan: &Plan) -> Match {
@@ -411,6 +437,13 @@ pub fn alerts(plan: &Plan, matched: &[(Line, Match)], from: Date, today: Date) -
             Match::Suspense { reason, .. } if line.cents < 0 => out.push(Alert {
                 agreement: None,
                 message: format!("{reason}: {} cent", -line.cents),
+            }),
+            Match::DirectDebitRefund { agreement } => out.push(Alert {
+                agreement: Some(agreement.clone()),
+                message: format!(
+                    "incasso van {} cent is teruggeboekt: het bedrag staat weer bij het huishouden en deze termijn is niet betaald; betaal de schuldeiser opnieuw of spreek iets af",
+                    line.cents
+                ),
             }),
             Match::Returned { agreement, reason } => out.push(Alert {
                 agreement: Some(agreement.clone()),

@@ -299,3 +299,44 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_direct_debit_coming_back_is_matched_by_its_mandate_and_raises_an_alert() {
+    let p = plan();
+    let own = HashMap::new();
+    // The refund of the 199 euro debited under ZK-123 (asked for, as the mismatch said).
+    let refund = Line {
+        date: Some(d("2026-03-09")),
+        cents: 19900,
+        mandate_id: Some("ZK-123".into()),
+        creditor_id: Some("NL98ZZZ999999999999".into()),
+        reversal: true,
+        ..Default::default()
+    };
+    let m = match_line(&refund, &p, &own);
+    assert_eq!(
+        m,
+        Match::DirectDebitRefund {
+            agreement: "zorg".into()
+        }
+    );
+    let found = alerts(&p, &[(refund.clone(), m)], d("2026-03-01"), d("2026-03-09"));
+    let zorg: Vec<_> = found
+        .iter()
+        .filter(|a| a.agreement.as_deref() == Some("zorg"))
+        .collect();
+    assert_eq!(zorg.len(), 1, "{found:?}");
+    assert!(
+        zorg[0].message.contains("19900 cent is teruggeboekt"),
+        "{found:?}"
+    );
+    // A credit under a mandate no agreement has is matched as any credit: here, to nothing.
+    let unknown = Line {
+        mandate_id: Some("X-9".into()),
+        ..refund
+    };
+    assert!(matches!(
+        match_line(&unknown, &p, &own),
+        Match::Suspense { .. }
+    ));
+}

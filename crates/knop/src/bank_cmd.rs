@@ -364,6 +364,11 @@ fn describe(m: &Match) -> (String, String, Vec<String>) {
             agreement,
             problems,
         } => ("direct_debit".into(), agreement.clone(), problems.clone()),
+        Match::DirectDebitRefund { agreement } => (
+            "direct_debit_refund".into(),
+            agreement.clone(),
+            vec!["teruggeboekte incasso".into()],
+        ),
         Match::Income {
             agreement,
             due,

@@ -152,6 +152,10 @@ pub fn explain(m: &Match) -> (String, String) {
                 )
             },
         ),
+        Match::DirectDebitRefund { agreement } => (
+            agreement.clone(),
+            "teruggeboekte incasso (machtiging van deze afspraak)".into(),
+        ),
         Match::Income {
             agreement,
             due,
