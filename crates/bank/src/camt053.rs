@@ -217,6 +217,9 @@ fn parse_utf8(input: &[u8]) -> Result<File, BankError> {
     let mut statements: Vec<Statement> = Vec::new();
     let mut warnings = Vec::new();
     let mut checked = false;
+    // The account of the statement being read (worked out at its first entry, forgotten when
+    // it closes): a transaction's other party is never the account itself.
+    let mut own: Option<Option<Text>> = None;
     let tree = parse_streaming(input, |tree, up, id| {
         let el = tree.get(id);
         let in_statement = |depth: usize| {
@@ -238,7 +241,8 @@ fn parse_utf8(input: &[u8]) -> Result<File, BankError> {
             checked = true;
         }
         if el.is("Ntry") {
-            entries.push(entry(el)?);
+            let own = own.get_or_insert_with(|| account_of(tree.get(up[3])));
+            entries.push(entry(el, own.as_deref())?);
         } else if el.is("Bal") {
             match balance(el)? {
                 Some(b) => balances.push(b),
@@ -248,6 +252,7 @@ fn parse_utf8(input: &[u8]) -> Result<File, BankError> {
                 )),
             }
         } else {
+            own = None;
             statements.push(statement(
                 el,
                 std::mem::take(&mut balances),
@@ -296,10 +301,7 @@ fn statement(
         .text_at(&["Id"])
         .ok_or_else(|| field(s.line(), "Stmt/Id", "missing"))?
         .to_owned();
-    let account = s
-        .text_at(&["Acct", "Id", "IBAN"])
-        .or_else(|| s.text_at(&["Acct", "Id", "Othr", "Id"]))
-        .map(|t| without_spaces(t).into());
+    let account = account_of(s).map(String::from);
     for e in &entries {
         if let [d] = e.details.as_slice() {
             if d.cents.is_some_and(|c| c != e.cents) {
@@ -386,7 +388,15 @@ fn balance(b: El) -> Result<Option<Balance>, BankError> {
     }))
 }
 
-fn entry(n: El) -> Result<Entry, BankError> {
+/// A statement's account: `Acct/Id/IBAN`, or `Acct/Id/Othr/Id`, without spaces.
+fn account_of(stmt: El) -> Option<Text> {
+    stmt.text_at(&["Acct", "Id", "IBAN"])
+        .or_else(|| stmt.text_at(&["Acct", "Id", "Othr", "Id"]))
+        .map(without_spaces)
+}
+
+/// An entry; `own` is its statement's account.
+fn entry(n: El, own: Option<&str>) -> Result<Entry, BankError> {
     // The first of each field's element, in one walk of the entry's children.
     let [amt, indicator, reversal, status, booked, value, servicer, reference, code] = n.firsts([
         "Amt",
@@ -432,7 +442,7 @@ fn entry(n: El) -> Result<Entry, BankError> {
     let mut details = Vec::new();
     for nd in n.all("NtryDtls") {
         for tx in nd.all("TxDtls") {
-            details.push(tx_details(tx, cents >= 0)?);
+            details.push(tx_details(tx, cents >= 0, own)?);
         }
     }
     Ok(Entry {
@@ -466,7 +476,9 @@ fn party_name(p: Option<El>) -> Option<Text> {
         .map(Text::from)
 }
 
-fn tx_details(tx: El, credit: bool) -> Result<Details, BankError> {
+/// A transaction's details; `credit` says which way the money went, `own` is the statement's
+/// account.
+fn tx_details(tx: El, credit: bool, own: Option<&str>) -> Result<Details, BankError> {
     let [parties, scheme, rmt, amount_details, amt, refs, ret] = tx.firsts([
         "RltdPties",
         "CdtrSchmeId",
@@ -476,17 +488,28 @@ fn tx_details(tx: El, credit: bool) -> Result<Details, BankError> {
         "Refs",
         "RtrInf",
     ]);
-    let (party, account) = if credit {
-        ("Dbtr", "DbtrAcct")
-    } else {
-        ("Cdtr", "CdtrAcct")
+    let side = |debtor: bool| {
+        let (party, account) = if debtor {
+            ("Dbtr", "DbtrAcct")
+        } else {
+            ("Cdtr", "CdtrAcct")
+        };
+        let iban = parties
+            .and_then(|p| {
+                p.text_at(&[account, "Id", "IBAN"])
+                    .or_else(|| p.text_at(&[account, "Id", "Othr", "Id"]))
+            })
+            .map(without_spaces);
+        (party, iban)
     };
-    let iban = parties
-        .and_then(|p| {
-            p.text_at(&[account, "Id", "IBAN"])
-                .or_else(|| p.text_at(&[account, "Id", "Othr", "Id"]))
-        })
-        .map(without_spaces);
+    // The payer of a credit, the payee of a debit; but banks differ in where they put the parties
+    // of a return or reversal, and the other party is never the statement's own account.
+    let (mut party, mut iban) = side(credit);
+    if let (Some(i), Some(own)) = (&iban, own) {
+        if i.eq_ignore_ascii_case(own) {
+            (party, iban) = side(!credit);
+        }
+    }
     let creditor_id = parties
         .and_then(|p| {
             p.text_at(&["Cdtr", "Id", "PrvtId", "Othr", "Id"])

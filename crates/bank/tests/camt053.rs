@@ -432,3 +432,42 @@ fn a_statement_summary_that_disagrees_with_the_entries_is_a_warning_at_its_line(
         "{w:?}"
     );
 }
+
+#[test]
+fn the_other_party_of_a_line_is_never_the_statements_own_account() {
+    // A returned payment as some banks report it: a credit whose debtor is the account itself
+    // (the original payer) and whose creditor is the payee that sent it back.
+    let xml = br#"<?xml version="1.0"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><GrpHdr><MsgId>X</MsgId></GrpHdr>
+<Stmt><Id>S</Id><Acct><Id><IBAN>NL91ABNA0417164300</IBAN></Id></Acct>
+<Ntry><Amt Ccy="EUR">75.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+<NtryDtls><TxDtls><Refs><EndToEndId>KNOP-1-2</EndToEndId></Refs>
+<RltdPties><Dbtr><Nm>Stichting</Nm></Dbtr><DbtrAcct><Id><IBAN>NL91 ABNA 0417 1643 00</IBAN></Id></DbtrAcct>
+<Cdtr><Nm>Mitros</Nm></Cdtr><CdtrAcct><Id><IBAN>NL02RABO0123456789</IBAN></Id></CdtrAcct></RltdPties>
+</TxDtls></NtryDtls></Ntry>
+<Ntry><Amt Ccy="EUR">12.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
+<NtryDtls><TxDtls>
+<RltdPties><Dbtr><Nm>SVB</Nm></Dbtr><DbtrAcct><Id><IBAN>NL86INGB0002445588</IBAN></Id></DbtrAcct>
+<Cdtr><Nm>Stichting</Nm></Cdtr><CdtrAcct><Id><IBAN>NL91ABNA0417164300</IBAN></Id></CdtrAcct></RltdPties>
+</TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>"#;
+    let f = parse(xml).unwrap();
+    let parties: Vec<_> = f.statements[0]
+        .entries
+        .iter()
+        .map(|e| {
+            let d = &e.details[0];
+            (
+                d.counterparty_name.as_deref().unwrap(),
+                d.counterparty_iban.as_deref().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        parties,
+        [
+            ("Mitros", "NL02RABO0123456789"),
+            ("SVB", "NL86INGB0002445588")
+        ]
+    );
+}
