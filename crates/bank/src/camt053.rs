@@ -412,8 +412,9 @@ fn entry(n: El, own: Option<&str>) -> Result<Entry, BankError> {
     let (cents, currency) = signed(amt, indicator, n.line(), "Stmt/Ntry")?
         .ok_or_else(|| field(n.line(), "Stmt/Ntry/Amt", "missing"))?;
     let reversal = matches!(text(reversal), Some("true") | Some("1"));
+    // `Sts` is text up to version 2, then `Sts/Cd` or, for a bank's own, `Sts/Prtry`.
     let status = status
-        .and_then(|s| s.text_at(&["Cd"]))
+        .and_then(|s| s.text_at(&["Cd"]).or_else(|| s.text_at(&["Prtry"])))
         .or_else(|| text(status))
         .unwrap_or("BOOK")
         .into();

@@ -126,9 +126,12 @@ fn version_8_and_reversals() {
 <RltdPties><Dbtr><Pty><Nm>Mitros</Nm></Pty></Dbtr><DbtrAcct><Id><IBAN>NL02RABO0123456789</IBAN></Id></DbtrAcct></RltdPties>
 <RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf></TxDtls></NtryDtls></Ntry>
 <Ntry><Amt Ccy="EUR">25.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts></Ntry>
+<Ntry><Amt Ccy="EUR">9.99</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Prtry>PDNG</Prtry></Sts></Ntry>
 </Stmt></BkToCstmrStmt></Document>"#;
     let f = parse(xml).unwrap();
     let s = &f.statements[0];
+    // A bank's own status code is read too: this one is pending, not booked.
+    assert_eq!(s.entries[2].status, "PDNG");
     assert_eq!(s.account.as_deref(), Some("NL91ABNA0417164300"));
     let e = &s.entries[0];
     assert!(e.reversal);
