@@ -131,6 +131,10 @@ pub fn plan_import(file: &File, foundation_iban: &str) -> Result<ImportPlan, Ban
     let mut lines = Vec::new();
     let mut skipped = Vec::new();
     let mut opening = None;
+    // The bank's reference of each entry booked so far, with its line: one reference is one
+    // entry, so a second line under it is the same entry listed again and is booked once.
+    let mut references: std::collections::HashMap<u128, usize, foldhash::fast::RandomState> =
+        std::collections::HashMap::default();
     for (si, s) in file.statements.iter().enumerate() {
         if s.account.as_deref() != Some(iban.as_str()) {
             return Err(BankError::Field {
@@ -185,7 +189,18 @@ pub fn plan_import(file: &File, foundation_iban: &str) -> Result<ImportPlan, Ban
                 continue;
             }
             let id = match &e.servicer_reference {
-                Some(r) => derive_id("statement-entry", &[iban.as_bytes(), r.as_bytes()]),
+                Some(r) => {
+                    let id = derive_id("statement-entry", &[iban.as_bytes(), r.as_bytes()]);
+                    if let Some(first) = references.insert(id, e.line) {
+                        references.insert(id, first);
+                        skipped.push(format!(
+                            "line {}: the bank's reference {r} is that of line {first} too; booked once",
+                            e.line
+                        ));
+                        continue;
+                    }
+                    id
+                }
                 None => derive_id(
                     "statement-entry",
                     &[

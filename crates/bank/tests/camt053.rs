@@ -474,3 +474,26 @@ fn the_other_party_of_a_line_is_never_the_statements_own_account() {
         ]
     );
 }
+
+#[test]
+fn an_entry_listed_twice_under_one_bank_reference_is_booked_once_and_said() {
+    let xml = br#"<?xml version="1.0"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><GrpHdr><MsgId>X</MsgId></GrpHdr>
+<Stmt><Id>S</Id><Acct><Id><IBAN>NL91ABNA0417164300</IBAN></Id></Acct>
+<Ntry><Amt Ccy="EUR">10.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><AcctSvcrRef>REF-1</AcctSvcrRef></Ntry>
+<Ntry><Amt Ccy="EUR">10.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><AcctSvcrRef>REF-1</AcctSvcrRef></Ntry>
+<Ntry><Amt Ccy="EUR">4.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><AcctSvcrRef>REF-2</AcctSvcrRef></Ntry>
+</Stmt></BkToCstmrStmt></Document>"#;
+    let plan = plan_import(&parse(xml).unwrap(), "NL91ABNA0417164300").unwrap();
+    let cents: Vec<i64> = plan.transfers.iter().map(|t| t.amount.0).collect();
+    assert_eq!(cents, [1000, 400]);
+    assert_eq!(
+        plan.lines,
+        [(0, 0), (0, 2)],
+        "the second listing has no transfer"
+    );
+    assert_eq!(
+        plan.skipped,
+        ["line 5: the bank's reference REF-1 is that of line 4 too; booked once"]
+    );
+}
