@@ -131,10 +131,13 @@ pub fn plan_import(file: &File, foundation_iban: &str) -> Result<ImportPlan, Ban
     let mut lines = Vec::new();
     let mut skipped = Vec::new();
     let mut opening = None;
-    // The bank's reference of each entry booked so far, with its line: one reference is one
+    // The ids of the entries booked so far under the bank's reference: one reference is one
     // entry, so a second line under it is the same entry listed again and is booked once.
-    let mut references: std::collections::HashMap<u128, usize, foldhash::fast::RandomState> =
-        std::collections::HashMap::default();
+    let mut references: std::collections::HashSet<u128, foldhash::fast::RandomState> =
+        std::collections::HashSet::with_capacity_and_hasher(
+            file.statements.iter().map(|s| s.entries.len()).sum(),
+            foldhash::fast::RandomState::default(),
+        );
     for (si, s) in file.statements.iter().enumerate() {
         if s.account.as_deref() != Some(iban.as_str()) {
             return Err(BankError::Field {
@@ -191,8 +194,14 @@ pub fn plan_import(file: &File, foundation_iban: &str) -> Result<ImportPlan, Ban
             let id = match &e.servicer_reference {
                 Some(r) => {
                     let id = derive_id("statement-entry", &[iban.as_bytes(), r.as_bytes()]);
-                    if let Some(first) = references.insert(id, e.line) {
-                        references.insert(id, first);
+                    if !references.insert(id) {
+                        // Rare: the first line under this reference is looked for again.
+                        let first = file
+                            .statements
+                            .iter()
+                            .flat_map(|s| &s.entries)
+                            .find(|x| x.servicer_reference.as_ref() == Some(r))
+                            .map_or(e.line, |x| x.line);
                         skipped.push(format!(
                             "line {}: the bank's reference {r} is that of line {first} too; booked once",
                             e.line

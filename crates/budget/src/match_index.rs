@@ -211,7 +211,11 @@ impl Index {
         let bucket = &self.keys[from..to];
         let lo = bucket.partition_point(|&x| x < k);
         let hi = lo + bucket[lo..].partition_point(|&x| x == k);
-        out.extend_from_slice(&self.plans[from + lo..from + hi]);
+        // Most lookups (the scan of a remittance text, substring by substring) find nothing:
+        // they should not cost a copy call.
+        if hi > lo {
+            out.extend_from_slice(&self.plans[from + lo..from + hi]);
+        }
     }
 
     /// The positions of the plans `line` could belong to, ascending, each once.
