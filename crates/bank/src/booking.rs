@@ -153,16 +153,8 @@ pub fn plan_import(file: &File, foundation_iban: &str) -> Result<ImportPlan, Ban
         // The booked balances are the account's, in its currency; an available balance (`CLAV`,
         // ...) is the bank's information and not used.
         for b in [s.opening(), s.balance("CLBD")].into_iter().flatten() {
-            if b.currency != "EUR" {
-                return Err(BankError::Field {
-                    line: b.line,
-                    field: "Stmt/Bal/Amt".into(),
-                    why: format!(
-                        "balance {} in {}, the foundation's account books EUR only",
-                        b.code, b.currency
-                    ),
-                });
-            }
+            let what = format!("balance {}", b.code);
+            euro_only(&b.currency, b.line, "Stmt/Bal/Amt", &what)?;
         }
         if si == 0 {
             if let Some(b) = s.opening() {
@@ -170,16 +162,7 @@ pub fn plan_import(file: &File, foundation_iban: &str) -> Result<ImportPlan, Ban
             }
         }
         for (ei, e) in s.entries.iter().enumerate() {
-            if e.currency != "EUR" {
-                return Err(BankError::Field {
-                    line: e.line,
-                    field: "Stmt/Ntry/Amt".into(),
-                    why: format!(
-                        "entry in {}, the foundation's account books EUR only",
-                        e.currency
-                    ),
-                });
-            }
+            euro_only(&e.currency, e.line, "Stmt/Ntry/Amt", "entry")?;
             if e.status != "BOOK" {
                 skipped.push(format!(
                     "line {}: entry with status {} not booked",
@@ -260,6 +243,19 @@ pub fn plan_import(file: &File, foundation_iban: &str) -> Result<ImportPlan, Ban
         closing_cents,
         skipped,
         lines,
+    })
+}
+
+/// An error naming `what` at `line` unless `currency` is the euro, the only currency the
+/// foundation's account books.
+fn euro_only(currency: &str, line: usize, field: &str, what: &str) -> Result<(), BankError> {
+    if currency == "EUR" {
+        return Ok(());
+    }
+    Err(BankError::Field {
+        line,
+        field: field.into(),
+        why: format!("{what} in {currency}, the foundation's account books EUR only"),
     })
 }
 
