@@ -139,7 +139,12 @@ pub fn plan_import(file: &File, foundation_iban: &str) -> Result<ImportPlan, Ban
             foldhash::fast::RandomState::default(),
         );
     for (si, s) in file.statements.iter().enumerate() {
-        if s.account.as_deref() != Some(iban.as_str()) {
+        // IBANs are compared as ISO 13616 reads them: without spaces, letters in any case.
+        if !s
+            .account
+            .as_deref()
+            .is_some_and(|a| a.eq_ignore_ascii_case(&iban))
+        {
             return Err(BankError::Field {
                 line: s.line,
                 field: "Stmt/Acct/Id/IBAN".into(),

@@ -289,6 +289,15 @@ fn genkgo_multi_statement_file_books_both_statements_and_adds_up() {
         assert!(!s.mixed_currencies());
     }
     let plan = plan_import(&f, "NL26 VAYB 8060 4768 90").unwrap();
+    // An account written in lower case (ISO 13616 reads letters in any case) is the same account.
+    let lower = String::from_utf8(data("genkgo-camt053.v2.multi.statement.xml"))
+        .unwrap()
+        .replace(
+            "<IBAN>NL26VAYB8060476890</IBAN>",
+            "<IBAN>nl26vayb8060476890</IBAN>",
+        );
+    let lower = plan_import(&parse(lower.as_bytes()).unwrap(), "NL26VAYB8060476890").unwrap();
+    assert_eq!(lower.transfers, plan.transfers);
     let cents: Vec<i64> = plan.transfers.iter().map(|t| t.amount.0).collect();
     assert_eq!(cents, [885, 700]);
     assert_eq!(plan.lines, [(0, 0), (1, 0)]);
