@@ -143,8 +143,9 @@ fn statement_json(s: &Statement) -> serde_json::Value {
         .collect();
     json!({
         "id": s.id, "sequence": s.sequence, "account": s.account, "currency": s.currency,
-        "balances": s.balances.iter().map(|b| json!({"code": b.code, "cents": b.cents, "currency": b.currency, "date": b.date})).collect::<Vec<_>>(),
+        "balances": s.balances.iter().map(|b| json!({"code": b.code, "cents": b.cents, "currency": b.currency, "date": b.date, "line": b.line})).collect::<Vec<_>>(),
         "entries": entries, "credits_cents": credits, "debits_cents": debits, "imbalance_cents": s.imbalance(),
+        "mixed_currencies": s.mixed_currencies(),
     })
 }
 

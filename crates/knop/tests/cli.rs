@@ -976,6 +976,7 @@ fn simulate_writes_summary_report_and_valid_bank_files() {
         let v: serde_json::Value =
             serde_json::from_str(&ok(&["bank", "inspect", f.to_str().unwrap(), "--json"])).unwrap();
         assert_eq!(v["statements"][0]["imbalance_cents"], 0, "{}", f.display());
+        assert_eq!(v["statements"][0]["mixed_currencies"], false);
     }
     assert!(std::fs::read_dir(out.join("bank/pain001")).unwrap().count() > 20);
     assert!(fails(&["simulate", "--out", out.to_str().unwrap()]).contains("niet leeg"));
@@ -1754,4 +1755,24 @@ fn a_status_report_names_each_rejection_and_refuses_bad_files() {
     std::fs::write(&report, b"<Document><CstmrPmtStsRpt/></Document>").unwrap();
     let err = fails(&l.args(&["bank", "status-report", r, "--as", &l.org]));
     assert!(err.contains("GrpHdr/MsgId"), "{err}");
+}
+
+#[test]
+fn bank_inspect_shows_foreign_balances_with_their_currency_and_does_not_add_them_up() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../bank/tests/data/genkgo-camt053.v8.xml");
+    let file = file.to_str().unwrap();
+    let text = ok(&["bank", "inspect", file]);
+    assert!(
+        text.contains("-SEK 27,00") && text.contains("-JPY 2700"),
+        "{text}"
+    );
+    assert!(text.contains("verschillende valuta"), "{text}");
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&["bank", "inspect", file, "--json"])).unwrap();
+    let s = &v["statements"][0];
+    assert_eq!(s["mixed_currencies"], true, "{s}");
+    assert_eq!(s["imbalance_cents"], serde_json::Value::Null);
+    assert_eq!(s["balances"][1]["line"], 74);
+    assert_eq!(s["balances"][1]["currency"], "SEK");
 }
