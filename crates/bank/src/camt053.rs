@@ -206,6 +206,16 @@ pub fn parse(input: &[u8]) -> Result<File, BankError> {
         return Err(BankError::TooLarge { bytes: input.len() });
     }
     match transcoded(input)? {
+        // Decoded, a character outside ASCII takes two or three bytes: the limit holds for what
+        // is read, and says so.
+        Some(text) if text.len() > crate::xml::FILE_BYTES_MAX => Err(BankError::Xml {
+            line: 1,
+            why: format!(
+                "decoded to UTF-8 the file takes {} bytes, over the limit of {} bytes",
+                text.len(),
+                crate::xml::FILE_BYTES_MAX
+            ),
+        }),
         Some(text) => parse_utf8(text.as_bytes()),
         None => parse_utf8(input),
     }

@@ -403,6 +403,20 @@ fn a_declared_single_byte_encoding_is_read_and_mislabelled_utf8_is_read_as_utf8(
         + 1;
     let e = second_name(&bad_amount).unwrap_err();
     assert!(e.starts_with(&format!("line {line}: ")), "{e}");
+    // Within the limit as a file, over it decoded (every é takes two bytes): said as such.
+    let limit = 64 * 1024 * 1024;
+    let mut big = declared("ISO-8859-1", b"Caf\xe9");
+    let at = big.windows(11).position(|w| w == b"</Document>").unwrap();
+    let comment = [
+        b"<!--".as_slice(),
+        &vec![b'\xe9'; limit - big.len() - 7],
+        b"-->",
+    ]
+    .concat();
+    big.splice(at..at, comment);
+    assert_eq!(big.len(), limit);
+    let e = parse(&big).unwrap_err().to_string();
+    assert!(e.contains("decoded to UTF-8 the file takes"), "{e}");
     // Declared UTF-8 but not: an error naming the line, as before.
     let e = second_name(&declared("UTF-8", b"Caf\xe9")).unwrap_err();
     assert!(e.contains("line"), "{e}");
