@@ -521,3 +521,30 @@ fn an_entry_listed_twice_under_one_bank_reference_is_booked_once_and_said() {
         ["line 5: the bank's reference REF-1 is that of line 4 too; booked once"]
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// A name in Latin-1 letters reads the same from a file written in ISO-8859-1 as from one
+    /// written in UTF-8 (the letters of ISO-8859-1 that windows-1252, what the label means on the
+    /// web and in `encoding_rs`, maps the same way: U+00A1 to U+00FF and ASCII).
+    #[test]
+    fn latin1_and_utf8_files_read_the_same(
+        name in proptest::collection::vec(
+            proptest::sample::select(
+                ('a'..='z').chain('A'..='Z').chain('\u{a1}'..='\u{ff}').collect::<Vec<char>>(),
+            ),
+            1..40,
+        )
+    ) {
+        let name: String = name.into_iter().collect();
+        let latin1: Vec<u8> = name.chars().map(|c| u8::try_from(u32::from(c)).unwrap()).collect();
+        // Latin-1 bytes that happen to be UTF-8 too ("Ã¡") are read as UTF-8 on purpose (a
+        // mislabelled file is far likelier than such a name): not this property's case.
+        proptest::prop_assume!(name.is_ascii() || std::str::from_utf8(&latin1).is_err());
+        let from_latin1 = second_name(&declared("ISO-8859-1", &latin1)).unwrap();
+        let from_utf8 = second_name(&declared("UTF-8", name.as_bytes())).unwrap();
+        proptest::prop_assert_eq!(&from_latin1, &name);
+        proptest::prop_assert_eq!(&from_utf8, &name);
+    }
+}
