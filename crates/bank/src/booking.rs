@@ -120,6 +120,8 @@ pub struct ImportPlan {
     pub closing_cents: Option<i64>,
     /// Entries not booked (pending or information only), as warnings.
     pub skipped: Vec<String>,
+    /// What the reader noticed in the file (`File::warnings`): booked as the file says.
+    pub warnings: Vec<String>,
 }
 
 /// Plans the import of `file` into the mirror of `foundation_iban`. Every statement must be for
@@ -247,6 +249,7 @@ pub fn plan_import(file: &File, foundation_iban: &str) -> Result<ImportPlan, Ban
         transfers,
         closing_cents,
         skipped,
+        warnings: file.warnings.clone(),
         lines,
     })
 }

@@ -249,16 +249,20 @@ pub fn match_line(line: &Line, plan: &Plan, own_payments: &HashMap<String, Strin
 /// The one direct-debit agreement whose mandate a credit line names, if exactly one does (a
 /// credit under an unknown mandate is matched as any other credit).
 fn refunded_debit(line: &Line, plan: &Plan) -> Option<String> {
-    let mandate = line.mandate_id.as_deref()?;
-    let mut found = plan.agreements.iter().filter(|a| {
-        a.direct_debit
-            .as_ref()
-            .is_some_and(|d| d.mandate_id == mandate)
-    });
+    let mut found = under_mandate(plan, line.mandate_id.as_deref()?);
     match (found.next(), found.next()) {
         (Some(a), None) => Some(a.id.clone()),
         _ => None,
     }
+}
+
+/// The plan's direct-debit agreements under `mandate`.
+fn under_mandate<'p>(plan: &'p Plan, mandate: &'p str) -> impl Iterator<Item = &'p Agreement> {
+    plan.agreements.iter().filter(move |a| {
+        a.direct_debit
+            .as_ref()
+            .is_some_and(|d| d.mandate_id == mandate)
+    })
 }
 
 fn match_debit(line: &Line, plan: &Plan) -> Match {
@@ -268,15 +272,7 @@ fn match_debit(line: &Line, plan: &Plan) -> Match {
             candidates: vec![],
         };
     };
-    let found: Vec<&Agreement> = plan
-        .agreements
-        .iter()
-        .filter(|a| {
-            a.direct_debit
-                .as_ref()
-                .is_some_and(|d| d.mandate_id == *mandate)
-        })
-        .collect();
+    let found: Vec<&Agreement> = under_mandate(plan, mandate).collect();
     let [a] = found.as_slice() else {
         let reason = if found.is_empty() {
             format!("incasso onder onbekende machtiging {mandate}")

@@ -137,20 +137,19 @@ pub fn replay(
         for (r, p) in records.iter().zip(prepared) {
             let index = r.index;
             let p = p.map_err(|why| bad(index, why))?;
+            // A failed entry ends the replay, so its leaf may go into the tree first.
+            tree.push(&r.leaf);
             let outcome = match p {
-                Prepared::Verified(verified) => Some(state.apply_verified(&verified)),
-                Prepared::Unchecked(entry) => Some(state.apply(&entry)),
+                Prepared::Verified(verified) => state.apply_verified(&verified),
+                Prepared::Unchecked(entry) => state.apply(&entry),
                 Prepared::Erased => {
                     missing.push(index);
                     state.skip_erased(index);
-                    None
+                    continue;
                 }
-            };
-            if let Some(outcome) = outcome {
-                let outcome = outcome.map_err(|e| bad(index, e.to_string()))?;
-                events += (outcome.created + outcome.existing) as u64;
             }
-            tree.push(&r.leaf);
+            .map_err(|e| bad(index, e.to_string()))?;
+            events += (outcome.created + outcome.existing) as u64;
         }
         progress(to, len);
         from = to;

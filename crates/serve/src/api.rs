@@ -739,8 +739,7 @@ pub(crate) async fn upload(app: &Arc<App>, p: &Principal, body: Bytes) -> ApiRes
         let iban = &app.config.foundation_iban;
         let file = knop_bank::camt053::parse(&body)?;
         let plan = knop_bank::booking::plan_import(&file, iban)?;
-        let mut import = ops::import_planned(node, &app.config.submitter, now, &plan)?;
-        import.warnings.clone_from(&file.warnings);
+        let import = ops::import_planned(node, &app.config.submitter, now, &plan)?;
         let matching = ops::match_all(node, &app.config.submitter, now, &file, &plan, today)?;
         app.keep_statement(&body, file, plan)
             .map_err(OpError::Internal)?;

@@ -82,9 +82,7 @@ pub fn import_statement(
 ) -> Result<ImportReport, OpError> {
     let file = knop_bank::camt053::parse(bytes)?;
     let plan = plan_import(&file, foundation_iban)?;
-    let mut report = import_planned(node, key, now_ms, &plan)?;
-    report.warnings = file.warnings;
-    Ok(report)
+    import_planned(node, key, now_ms, &plan)
 }
 
 /// Imports a statement already read and planned (see [`import_statement`]).
@@ -130,8 +128,7 @@ pub fn import_planned(
         booked: new,
         already_imported: transfers.len() - new,
         skipped: plan.skipped.clone(),
-        // The file's own warnings are the caller's to add: the plan does not hold the file.
-        warnings: Vec::new(),
+        warnings: plan.warnings.clone(),
         book_balance_cents: balance,
         closing_balance_cents: plan.closing_cents,
         difference_cents: plan.closing_cents.map(|c| balance - c),
