@@ -484,9 +484,11 @@ impl ImportPlan {
     /// opening was booked before (so a retried file is recognised as the same). A later
     /// statement's opening balance is not booked: it follows from the entries before it.
     pub fn transfers_to_book(&self, book: &knop_book::Book) -> Vec<Transfer> {
+        // A bank account not in the book yet is as fresh as an empty one: the import creates
+        // it in the same entry as its lines.
         let fresh = book
             .account(self.mirror.bank)
-            .is_some_and(|b| b.debits_posted.0 == 0 && b.credits_posted.0 == 0);
+            .is_none_or(|b| b.debits_posted.0 == 0 && b.credits_posted.0 == 0);
         let opening = self.opening.filter(|o| {
             o.amount.0 != 0 && (fresh || book.transfer(o.id).is_some_and(|b| b.transfer == *o))
         });

@@ -861,78 +861,106 @@ fn allocate_serves_housing_first_and_names_what_is_short() {
 
 #[test]
 fn payment_run_needs_a_second_person_and_exports_valid_pain001() {
-    let dir = tempfile::tempdir().unwrap();
-    let plan = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/plans/huurtoeslag-te-laat.json");
-    let run = dir.path().join("run.json");
-    let (run_s, plan_s) = (run.to_str().unwrap(), plan.to_str().unwrap());
-    let out = ok(&[
-        "pay",
-        "run",
-        "--plan",
-        plan_s,
-        "--date",
-        "2026-02-27",
-        "--available",
-        "1500",
-        "--debtor-iban",
-        "NL91ABNA0417164300",
-        "--by",
-        "alice",
-        "--out",
-        run_s,
-    ]);
-    assert!(out.contains("huur"), "{out}");
+    let ledger = Ledger::new();
+    let (dir, org) = (&ledger.dir, ledger.org.clone());
+    let with = |rest: &[&str]| ledger.args(rest);
+    let rent = dir.path().join("huur.json");
+    std::fs::write(&rent, r#"{"id": "huur", "kind": "fixed_cost", "category": "housing", "amount_cents": 85000, "schedule": {"monthly": {"day": 1}}, "counterparty_iban": "NL44RABO0123456789", "reference": "Huur"}"#).unwrap();
+    ok(&with(&[
+        "household",
+        "open",
+        "--as",
+        &org,
+        "--id",
+        "5",
+        "--counsellor",
+        "c",
+        "--information",
+        "v1",
+    ]));
+    ok(&with(&[
+        "agreement",
+        "set",
+        "--as",
+        &org,
+        "--household",
+        "5",
+        "--file",
+        rent.to_str().unwrap(),
+    ]));
+    let make = |date: &str| {
+        with(&[
+            "pay",
+            "run",
+            "--household",
+            "5",
+            "--date",
+            date,
+            "--as",
+            &org,
+            "--debtor-iban",
+            "NL91ABNA0417164300",
+            "--by",
+            "Alice",
+            "--json",
+        ])
+    };
+    let run: serde_json::Value = serde_json::from_str(&ok(&make("2026-02-27"))).unwrap();
+    let id = run["content"]["run_id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("KNOP-RUN-20260227-"), "{run}");
+    assert_eq!(run["created_by"], "alice");
+    assert_eq!(run["total_cents"], 85000);
+    // Made again: the same run, nothing written twice.
+    let size = |out: String| out.split_whitespace().nth(1).unwrap().to_owned();
+    let before = size(ok(&with(&["log", "verify"])));
+    let again: serde_json::Value = serde_json::from_str(&ok(&make("2026-02-27"))).unwrap();
+    assert_eq!(again["content"]["run_id"], id.as_str());
+    assert_eq!(size(ok(&with(&["log", "verify"]))), before);
     let xml = dir.path().join("pay.xml");
     let xml_s = xml.to_str().unwrap();
-    assert!(fails(&["pay", "export", run_s, "--out", xml_s]).contains("vier ogen"));
-    assert!(fails(&["pay", "approve", run_s, "--by", "Alice"]).contains("vier ogen"));
-    ok(&["pay", "approve", run_s, "--by", "bob"]);
-    assert!(fails(&["pay", "approve", run_s, "--by", "bob"]).contains("al goed"));
-    ok(&[
-        "pay",
-        "export",
-        run_s,
-        "--out",
-        xml_s,
-        "--created",
-        "2026-02-26T09:00:00",
-    ]);
+    let export =
+        |created: &str| with(&["pay", "export", &id, "--out", xml_s, "--created", created]);
+    assert!(fails(&export("2026-02-26T09:00:00")).contains("vier ogen"));
+    // The maker may not approve (the ledger refuses it, whatever the CLI is told).
+    assert!(fails(&with(&[
+        "pay", "approve", &id, "--by", "ALICE", "--as", &org
+    ]))
+    .contains("four eyes"));
+    ok(&with(&["pay", "approve", &id, "--by", "bob", "--as", &org]));
+    // Approving again records nothing new.
+    let before = size(ok(&with(&["log", "verify"])));
+    ok(&with(&["pay", "approve", &id, "--by", "bob", "--as", &org]));
+    assert_eq!(size(ok(&with(&["log", "verify"]))), before);
+    ok(&export("2026-02-26T09:00:00"));
     let text = std::fs::read_to_string(&xml).unwrap();
     assert!(
         text.contains("<InstdAmt Ccy=\"EUR\">850.00</InstdAmt>") && text.contains("KNOP-20260301-"),
         "{text}"
     );
-    // A weekend date is refused; a changed run file is refused.
-    assert!(fails(&[
-        "pay",
-        "run",
-        "--plan",
-        plan_s,
-        "--date",
-        "2026-02-28",
-        "--available",
-        "1",
-        "--debtor-iban",
-        "NL91ABNA0417164300",
-        "--by",
-        "a",
-        "--out",
-        dir.path().join("x.json").to_str().unwrap()
-    ])
-    .contains("TARGET2"));
-    let changed = std::fs::read_to_string(&run)
-        .unwrap()
-        .replace("85000", "85001");
-    std::fs::write(&run, changed).unwrap();
-    assert!(fails(&[
+    // A weekend date is refused; a run that is not on the ledger has no file.
+    assert!(fails(&make("2026-02-28")).contains("TARGET2"));
+    assert!(fails(&with(&[
         "pay",
         "export",
-        run_s,
+        "KNOP-RUN-20260227-00000000",
         "--out",
         dir.path().join("y.xml").to_str().unwrap()
-    ])
-    .contains("gewijzigd"));
+    ]))
+    .contains("KNOP-RUN-20260227-00000000"));
+    // The preview shows what a plan would pay and writes nothing.
+    let plan = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/plans/huurtoeslag-te-laat.json");
+    let out = ok(&[
+        "pay",
+        "preview",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--date",
+        "2026-02-27",
+        "--available",
+        "1500",
+    ]);
+    assert!(out.contains("huur"), "{out}");
 }
 
 #[test]
@@ -1106,26 +1134,17 @@ fn households_and_agreements_live_on_the_ledger() {
     ])))
     .unwrap();
     assert_eq!(f["first_shortfall"]["date"], "2026-04-01", "{f}");
-    let run = dir.path().join("run.json");
-    ok(&with(&[
+    let preview = ok(&with(&[
         "pay",
-        "run",
+        "preview",
         "--household",
         "42",
         "--date",
         "2026-02-27",
         "--available",
         "800",
-        "--debtor-iban",
-        "NL91ABNA0417164300",
-        "--by",
-        "a",
-        "--out",
-        run.to_str().unwrap(),
     ]));
-    assert!(std::fs::read_to_string(&run)
-        .unwrap()
-        .contains("\"agreement\": \"huur\""));
+    assert!(preview.contains("huur"), "{preview}");
     ok(&with(&[
         "agreement",
         "end",
@@ -1428,28 +1447,25 @@ fn a_payment_run_reserves_and_the_statement_posts_it() {
     let income = file("s1.xml", &statement_xml("S1", &[("1500.00", "CRDT", "R1", r#"<RltdPties><DbtrAcct><Id><IBAN>NL02ABNA0123456789</IBAN></Id></DbtrAcct></RltdPties><RmtInf><Ustrd>Salaris maart</Ustrd></RmtInf>"#.into())]));
     import_and_book(&income);
     // The run for Wednesday 1 April reserves April's rent on the ledger.
-    let pay_run = |out: &std::path::Path| {
-        let out = out.to_str().unwrap();
-        ok(&with(&[
+    let pay_run = || -> serde_json::Value {
+        serde_json::from_str(&ok(&with(&[
             "pay",
             "run",
             "--household",
             "7",
             "--date",
             "2026-04-01",
-            "--book",
             "--as",
             &org,
             "--debtor-iban",
             iban,
             "--by",
             "alice",
-            "--out",
-            out,
-        ]))
+            "--json",
+        ])))
+        .unwrap()
     };
-    let run = dir.path().join("run.json");
-    pay_run(&run);
+    let run = pay_run();
     let acct = |h: &str| -> serde_json::Value {
         let s: serde_json::Value =
             serde_json::from_str(&ok(&with(&["bank", "suspense", "--iban", iban, "--json"])))
@@ -1463,19 +1479,14 @@ fn a_payment_run_reserves_and_the_statement_posts_it() {
             .unwrap()
     };
     assert_eq!(acct("7")["cents"], 150000);
-    let run_text = std::fs::read_to_string(&run).unwrap();
-    let e2e = run_text
-        .split("\"end_to_end_id\": \"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
+    let e2e = run["content"]["items"][0]["end_to_end_id"]
+        .as_str()
         .unwrap()
         .to_owned();
     // Making the run again reserves nothing twice.
-    let again = dir.path().join("run2.json");
-    pay_run(&again);
-    assert!(std::fs::read_to_string(&again).unwrap().contains(&e2e));
+    let again = pay_run();
+    assert_eq!(again["content"]["items"][0]["end_to_end_id"], e2e.as_str());
+    assert_eq!(again["content"]["run_id"], run["content"]["run_id"]);
     // A batch entry that holds this payment and another is not booked from one household's
     // plan: nothing of it is posted here.
     let batch = file(
@@ -1555,7 +1566,6 @@ fn late_income_is_absorbed_by_an_advance_that_the_income_repays() {
         ]));
     }
     // No money yet: the rent run on 1 April is covered by an advance, and says so.
-    let run = dir.path().join("run.json");
     let out = knop(&with(&[
         "pay",
         "run",
@@ -1563,25 +1573,19 @@ fn late_income_is_absorbed_by_an_advance_that_the_income_repays() {
         "8",
         "--date",
         "2026-04-01",
-        "--book",
         "--as",
         &org,
         "--debtor-iban",
         iban,
         "--by",
         "a",
-        "--out",
-        run.to_str().unwrap(),
+        "--json",
     ]));
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("voorschot gebruikt: € 900,00"));
-    let e2e = std::fs::read_to_string(&run)
-        .unwrap()
-        .split("\"end_to_end_id\": \"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e2e = run["content"]["items"][0]["end_to_end_id"]
+        .as_str()
         .unwrap()
         .to_owned();
     let households = |field: &str| -> i64 {
@@ -1599,15 +1603,13 @@ fn late_income_is_absorbed_by_an_advance_that_the_income_repays() {
         (90000, 90000, 90000)
     );
     // A second advance beyond the limit is refused: nothing is reserved for May with a limit of 900.
-    let may = dir.path().join("run-mei.json");
-    ok(&with(&[
+    let refused = fails(&with(&[
         "pay",
         "run",
         "--household",
         "8",
         "--date",
         "2026-04-30",
-        "--book",
         "--as",
         &org,
         "--debtor-iban",
@@ -1616,17 +1618,10 @@ fn late_income_is_absorbed_by_an_advance_that_the_income_repays() {
         "a",
         "--advance-limit",
         "900",
-        "--out",
-        may.to_str().unwrap(),
     ]));
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&may).unwrap()).unwrap();
-    assert!(v["content"]["items"].as_array().unwrap().is_empty(), "{v}");
     assert!(
-        v["not_covered"][0]
-            .as_str()
-            .unwrap()
-            .starts_with("huur 2026-05-01"),
-        "{v}"
+        refused.contains("huur 2026-05-01") && refused.contains("niet gedekt"),
+        "{refused}"
     );
     assert_eq!(households("advance_cents"), 90000);
     // The late wage and the executed rent arrive on one statement: the rent posts, the wage

@@ -42,7 +42,11 @@ fn summary(st: &State) -> String {
         .unwrap();
     }
     for (id, r) in st.runs() {
-        let sha: String = r.content_sha256.iter().map(|b| format!("{b:02x}")).collect();
+        let sha: String = r
+            .content_sha256
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let approvals: Vec<&str> = r.approvals.iter().map(|(by, _)| by.as_str()).collect();
         writeln!(
             out,
@@ -87,7 +91,12 @@ fn a_ledger_written_before_together_entries_replays_to_the_same_state() {
     // It has what the fixture is for: households, agreements, an imported statement, a run and
     // its approval by a second person.
     assert_eq!(replayed.state.households().len(), 2);
-    let run = replayed.state.runs().values().next().expect("a payment run");
+    let run = replayed
+        .state
+        .runs()
+        .values()
+        .next()
+        .expect("a payment run");
     assert!(run.approved());
     assert!(replayed.state.book().transfer_count() >= 5);
 }

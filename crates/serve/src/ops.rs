@@ -94,29 +94,28 @@ pub fn import_planned(
 ) -> Result<ImportReport, OpError> {
     let m = plan.mirror;
     let book = node.state().book();
-    if m.accounts()
-        .iter()
-        .any(|acc| book.account(acc.id).is_none())
-    {
-        submit(node, key, now_ms, &Command::CreateAccounts(m.accounts()))??;
-    }
-    let book = node.state().book();
+    let accounts: Vec<_> = m
+        .accounts()
+        .into_iter()
+        .filter(|acc| book.account(acc.id).is_none())
+        .collect();
     let transfers = plan.transfers_to_book(book);
     let new = transfers
         .iter()
         .filter(|tr| book.transfer(tr.id).is_none())
         .count();
     let mut entry = None;
-    if new > 0 {
-        entry = Some(
-            submit(
-                node,
-                key,
-                now_ms,
-                &Command::CreateTransfers(transfers.clone()),
-            )??
-            .0,
-        );
+    if new > 0 || !accounts.is_empty() {
+        // The statement's accounts and lines: one entry, all or nothing.
+        let mut parts = vec![];
+        if !accounts.is_empty() {
+            parts.push(Command::CreateAccounts(accounts));
+        }
+        if !transfers.is_empty() {
+            parts.push(Command::CreateTransfers(transfers.clone()));
+        }
+        let index = submit(node, key, now_ms, &one_entry(parts))??.0;
+        entry = (new > 0).then_some(index);
     }
     let balance = node
         .state()
@@ -140,6 +139,9 @@ pub fn import_planned(
 pub struct MatchReport {
     /// The household.
     pub household: String,
+    /// The household, as a number.
+    #[serde(skip)]
+    pub household_id: u128,
     /// Lines booked to it now.
     pub booked: usize,
     /// Lines that were booked to it before (nothing twice).
@@ -163,17 +165,63 @@ pub fn book_matched(
     picked: &[(usize, usize)],
     own: &std::collections::HashMap<(usize, usize), String>,
 ) -> Result<MatchReport, OpError> {
+    let m = plan_matched(node.state().book(), plan, household, picked, own)?;
+    if m.report.booked > 0 {
+        submit(node, key, now_ms, &one_entry(m.parts()))??;
+    }
+    Ok(finish_report(node.state().book(), m.report))
+}
+
+/// What booking one household's matched lines writes: its account if new, and the transfers.
+#[derive(Debug)]
+struct Matched {
+    account: Option<knop_book::Account>,
+    transfers: Vec<knop_book::Transfer>,
+    report: MatchReport,
+}
+
+impl Matched {
+    fn parts(&self) -> Vec<Command> {
+        let mut parts = vec![];
+        if let Some(a) = self.account {
+            parts.push(Command::CreateAccounts(vec![a]));
+        }
+        parts.push(Command::CreateTransfers(self.transfers.clone()));
+        parts
+    }
+}
+
+/// Several commands as one entry; one command as itself.
+fn one_entry(mut parts: Vec<Command>) -> Command {
+    if parts.len() == 1 {
+        parts.remove(0)
+    } else {
+        Command::Together(parts)
+    }
+}
+
+/// Fills in the household's balance once its lines are booked.
+fn finish_report(book: &knop_book::Book, mut report: MatchReport) -> MatchReport {
+    let account = knop_bank::booking::household_account(report.household_id);
+    report.balance_cents = book.account(account.id).map_or(0, |a| a.credit_balance().0);
+    report
+}
+
+/// Plans booking the lines at `picked` to `household` (see [`book_matched`]); writes nothing.
+fn plan_matched(
+    book: &knop_book::Book,
+    plan: &knop_bank::booking::ImportPlan,
+    household: u128,
+    picked: &[(usize, usize)],
+    own: &std::collections::HashMap<(usize, usize), String>,
+) -> Result<Matched, OpError> {
     use knop_bank::booking::{advance_account, household_account, repayment};
     let transfers = plan
-        .matched_transfers(node.state().book(), household, picked, own)
+        .matched_transfers(book, household, picked, own)
         .map_err(|_| {
             OpError::NotImported("import the statement first, then match its lines".into())
         })?;
     let account = household_account(household);
-    if node.state().book().account(account.id).is_none() {
-        submit(node, key, now_ms, &Command::CreateAccounts(vec![account]))??;
-    }
-    let book = node.state().book();
     let new = transfers
         .iter()
         .filter(|x| book.transfer(x.id).is_none())
@@ -191,19 +239,17 @@ pub fn book_matched(
     if repaid > 0 {
         all.push(repayment(household, incoming[0].id, repaid));
     }
-    if new > 0 {
-        submit(node, key, now_ms, &Command::CreateTransfers(all))??;
-    }
-    Ok(MatchReport {
-        household: household.to_string(),
-        booked: new,
-        already_booked: transfers.len() - new,
-        advance_repaid_cents: if new > 0 { repaid } else { 0 },
-        balance_cents: node
-            .state()
-            .book()
-            .account(account.id)
-            .map_or(0, |a| a.credit_balance().0),
+    Ok(Matched {
+        account: book.account(account.id).is_none().then_some(account),
+        transfers: all,
+        report: MatchReport {
+            household: household.to_string(),
+            household_id: household,
+            booked: new,
+            already_booked: transfers.len() - new,
+            advance_repaid_cents: if new > 0 { repaid } else { 0 },
+            balance_cents: 0,
+        },
     })
 }
 
@@ -307,18 +353,69 @@ pub fn match_all(
             matched += 1;
         }
     }
-    for part in batch_posts.chunks(knop_book::BATCH_EVENTS_MAX) {
-        submit(node, key, now_ms, &Command::CreateTransfers(part.to_vec()))??;
-    }
-    let mut households = vec![];
+    let mut planned = vec![];
     for (h, (picked, own)) in per {
-        households.push(book_matched(node, key, now_ms, plan, h, &picked, &own)?);
+        planned.push(plan_matched(book, plan, h, &picked, &own)?);
     }
+    submit_matched(node, key, now_ms, batch_posts, &planned)?;
+    let book = node.state().book();
+    let households = planned
+        .into_iter()
+        .map(|m| finish_report(book, m.report))
+        .collect();
     Ok(MatchAllReport {
         households,
         matched_lines: matched + batches,
         suspense_lines: positions.len() - matched - batches,
     })
+}
+
+/// Writes the postings of batches and every household's matched lines: one entry when they fit
+/// in one (the usual case: a day's or a month's statement), else as few entries as fit, each
+/// holding whole households, so every household's lines are booked all or nothing. Nothing is
+/// written when nothing is new.
+fn submit_matched(
+    node: &mut Node,
+    key: &NoteKey,
+    now_ms: u64,
+    batch_posts: Vec<knop_book::Transfer>,
+    planned: &[Matched],
+) -> Result<(), OpError> {
+    // Events per entry: a transfer takes 98 bytes, so this stays far below the entry limit.
+    const EVENTS_PER_ENTRY: usize = knop_book::BATCH_EVENTS_MAX;
+    let book = node.state().book();
+    let mut groups: Vec<(Vec<knop_book::Account>, Vec<knop_book::Transfer>)> = vec![];
+    let mut current = (vec![], batch_posts);
+    for m in planned.iter().filter(|m| m.report.booked > 0) {
+        if !current.1.is_empty() && current.1.len() + m.transfers.len() > EVENTS_PER_ENTRY {
+            groups.push(std::mem::take(&mut current));
+        }
+        current.0.extend(m.account);
+        current.1.extend(m.transfers.iter().copied());
+    }
+    groups.push(current);
+    let entries: Vec<Command> = groups
+        .into_iter()
+        .filter(|(accounts, transfers)| {
+            !accounts.is_empty() || transfers.iter().any(|t| book.transfer(t.id).is_none())
+        })
+        .map(|(accounts, transfers)| {
+            let mut parts = vec![];
+            if !accounts.is_empty() {
+                parts.push(Command::CreateAccounts(accounts));
+            }
+            parts.extend(
+                transfers
+                    .chunks(knop_book::BATCH_EVENTS_MAX)
+                    .map(|c| Command::CreateTransfers(c.to_vec())),
+            );
+            one_entry(parts)
+        })
+        .collect();
+    for cmd in entries {
+        submit(node, key, now_ms, &cmd)??;
+    }
+    Ok(())
 }
 
 /// The postings of a batch of knop's own payments that the bank booked as one entry (a pain.001

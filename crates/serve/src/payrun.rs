@@ -20,7 +20,9 @@ use utoipa::ToSchema;
 
 use crate::ops::{submit, OpError};
 
-/// What reserving a run on the ledger did.
+/// What a run reserves on the ledger: the accounts and pending transfers to write, with what the
+/// selection pays. Nothing is written by planning it; [`make`] writes it with the run's record
+/// as one entry.
 #[derive(Debug, Clone)]
 pub struct Reserved {
     /// What the run pays and what it cannot.
@@ -29,6 +31,25 @@ pub struct Reserved {
     pub advanced_cents: i64,
     /// The advance outstanding after this run, cents.
     pub advance_outstanding_cents: i64,
+    /// Accounts the reservations need that the book does not have yet.
+    pub accounts: Vec<knop_book::Account>,
+    /// The advance (if any) and the pending payments, in that order.
+    pub transfers: Vec<knop_book::Transfer>,
+}
+
+impl Reserved {
+    /// The book parts of the entry that records this reservation: accounts first, then
+    /// transfers, each only if there is something in it.
+    pub fn book_parts(&self) -> Vec<Command> {
+        let mut parts = vec![];
+        if !self.accounts.is_empty() {
+            parts.push(Command::CreateAccounts(self.accounts.clone()));
+        }
+        if !self.transfers.is_empty() {
+            parts.push(Command::CreateTransfers(self.transfers.clone()));
+        }
+        parts
+    }
 }
 
 /// Gives each item the EndToEndId of its current attempt: a payment whose reservation was voided
@@ -54,32 +75,30 @@ fn current_attempts(book: &knop_book::Book, items: &mut [knop_budget::payrun::It
     }
 }
 
-/// Selects and reserves a run on the ledger: what the household's account can cover (payments
-/// of this date reserved by an earlier try count as covered), topped up by an advance of at most
-/// `advance_limit_cents` outstanding in all, as pending transfers, all or nothing.
-#[allow(clippy::too_many_arguments)]
+/// Plans a run's reservations on `book`: what the household's account can cover (payments of
+/// this date reserved by an earlier try count as covered), topped up by an advance of at most
+/// `advance_limit_cents` outstanding in all, as pending transfers. Writes nothing.
 pub fn reserve(
-    node: &mut Node,
-    key: &NoteKey,
-    now_ms: u64,
+    book: &knop_book::Book,
     plan: &Plan,
     household: u128,
     date: Date,
     debtor_iban: &str,
     advance_limit_cents: i64,
-) -> Result<Reserved, OpError> {
+) -> Reserved {
     let mirror = Mirror::of(&debtor_iban.replace(' ', "").to_uppercase());
     let account = household_account(household);
-    let book = node.state().book();
     let (balance, reserved) = book
         .account(account.id)
         .map_or((0, 0), |x| (x.credit_balance().0, x.debits_pending.0));
     let mut candidates = select(plan, date, i64::MAX);
     current_attempts(book, &mut candidates.items);
+    let exists =
+        |i: &knop_budget::payrun::Item| book.transfer(payment_id(&i.end_to_end_id)).is_some();
     let again: i64 = candidates
         .items
         .iter()
-        .filter(|i| book.transfer(payment_id(&i.end_to_end_id)).is_some())
+        .filter(|i| exists(i))
         .map(|i| i.cents)
         .sum();
     let limit = advance_limit_cents.max(0);
@@ -90,30 +109,26 @@ pub fn reserve(
     let own = balance - reserved + again;
     let mut s = select(plan, date, own + headroom);
     current_attempts(book, &mut s.items);
-    let new_total: i64 = s
-        .items
-        .iter()
-        .filter(|i| book.transfer(payment_id(&i.end_to_end_id)).is_none())
-        .map(|i| i.cents)
-        .sum();
+    let new_total: i64 = s.items.iter().filter(|i| !exists(i)).map(|i| i.cents).sum();
     let needed = (new_total - (balance - reserved)).max(0);
     let mut new_ids: Vec<String> = s
         .items
         .iter()
-        .filter(|i| book.transfer(payment_id(&i.end_to_end_id)).is_none())
+        .filter(|i| !exists(i))
         .map(|i| i.end_to_end_id.clone())
         .collect();
     new_ids.sort_unstable();
     let mut wanted = mirror.accounts();
     wanted.extend([account, advance_account(household)]);
-    let accounts: Vec<_> = wanted
-        .into_iter()
-        .filter(|x| node.state().book().account(x.id).is_none())
-        .collect();
-    // Nothing to pay: nothing written at all.
-    if !accounts.is_empty() && !s.items.is_empty() {
-        submit(node, key, now_ms, &Command::CreateAccounts(accounts))??;
-    }
+    let accounts: Vec<_> = if s.items.is_empty() {
+        // Nothing to pay: nothing to write at all.
+        vec![]
+    } else {
+        wanted
+            .into_iter()
+            .filter(|x| book.account(x.id).is_none())
+            .collect()
+    };
     let mut transfers = Vec::new();
     if needed > 0 {
         // One advance per run: its id derives from the date and the payments it makes possible,
@@ -129,17 +144,13 @@ pub fn reserve(
             .iter()
             .map(|i| payment_pending(household, &mirror, &i.end_to_end_id, i.cents)),
     );
-    // A retry whose reservations all exist writes nothing; otherwise all are submitted, so that
-    // one that exists with other content is refused rather than skipped.
-    let book = node.state().book();
-    if transfers.iter().any(|t| book.transfer(t.id).is_none()) {
-        submit(node, key, now_ms, &Command::CreateTransfers(transfers))??;
-    }
-    Ok(Reserved {
+    Reserved {
         selection: s,
         advanced_cents: needed,
         advance_outstanding_cents: outstanding + needed,
-    })
+        accounts,
+        transfers,
+    }
 }
 
 /// One payment of a run.
@@ -374,10 +385,8 @@ pub fn make(
         plan.agreements
             .retain(|a| !already.iter().any(|(id, _)| *id == a.id));
     }
-    let reserved = reserve(
-        node,
-        key,
-        now_ms,
+    let mut reserved = reserve(
+        node.state().book(),
         &plan,
         household,
         date,
@@ -386,7 +395,7 @@ pub fn make(
         snap.state
             .advance_limit_cents
             .unwrap_or(debtor.advance_limit_cents),
-    )?;
+    );
     let mut content = RunContent::new(household, date, &debtor.name, &debtor.iban, &reserved);
     for (id, due) in &already {
         content
@@ -449,20 +458,29 @@ pub fn make(
             )
         }));
     }
+    // Only the reservations of the payments this run makes (and its advance) go with it.
+    let keep: std::collections::HashSet<u128> = content
+        .items
+        .iter()
+        .map(|i| payment_id(&i.end_to_end_id))
+        .collect();
+    let advance_id = (reserved.advanced_cents > 0).then(|| reserved.transfers[0].id);
+    reserved
+        .transfers
+        .retain(|t| keep.contains(&t.id) || Some(t.id) == advance_id);
     let run_id = content.run_id.clone();
-    submit(
-        node,
-        key,
-        now_ms,
-        &Command::PaymentRun(PaymentRunCommand::Create {
-            run_id: run_id.clone(),
-            household,
-            created_by: created_by.to_owned(),
-            content: content.to_bytes(),
-        }),
-    )
-    .map_err(OpError::from)?
-    .map_err(OpError::from)?;
+    // The accounts, the reservations and the run's record: one entry, all or nothing, so a
+    // process killed at any moment leaves no reservation without its run.
+    let mut parts = reserved.book_parts();
+    parts.push(Command::PaymentRun(PaymentRunCommand::Create {
+        run_id: run_id.clone(),
+        household,
+        created_by: created_by.to_owned(),
+        content: content.to_bytes(),
+    }));
+    submit(node, key, now_ms, &Command::Together(parts))
+        .map_err(OpError::from)?
+        .map_err(OpError::from)?;
     view(node.state(), &run_id)
 }
 
@@ -483,12 +501,16 @@ pub fn approve(
     run_id: &str,
     by: &str,
 ) -> Result<RunView, RunError> {
-    let digest = node
+    let run = node
         .state()
         .runs()
         .get(run_id)
-        .map(|r| r.content_sha256)
         .ok_or_else(|| RunError::NotFound(run_id.to_owned()))?;
+    // Approved by this person before (a retry): nothing new to record.
+    if run.approvals.iter().any(|(b, _)| b == by) {
+        return view(node.state(), run_id);
+    }
+    let digest = run.content_sha256;
     submit(
         node,
         key,

@@ -16,7 +16,14 @@
 //!          0x01 Create        run id (text) || household (u128) || created by (text) ||
 //!                             content (bytes: the run's canonical JSON)
 //!          0x02 Approve       run id (text) || content SHA-256 (32 bytes) || by (text)
+//!   0x08 Together        count (u32, 1..=16) || parts (bytes each: a command's body as above)
 //! ```
+//!
+//! `Together` makes several commands one entry, applied all or nothing: what one request means
+//! (a payment run's accounts, reservations and record; a statement's accounts and lines) is one
+//! entry, so a process killed at any moment leaves either all of it on the ledger or none.
+//! Its book parts (0x02, 0x03) come first, then at most one domain part (0x06, 0x07), last;
+//! no other command, and no `Together` inside another.
 
 use knop_book::{decode_batch, encode_batch, Account, Transfer};
 use knop_codec::{DecodeError, Reader, Writer};
@@ -211,6 +218,8 @@ pub enum Command {
     Household(HouseholdCommand),
     /// A payment run or its approval.
     PaymentRun(PaymentRunCommand),
+    /// Several commands as one entry, applied all or nothing (see the module docs for which).
+    Together(Vec<Command>),
     /// Authorises the erasure of an earlier attachment's content and salt (AVG art. 17).
     Erase {
         /// Log index of the attachment.
@@ -258,6 +267,13 @@ impl Command {
             Command::PaymentRun(c) => {
                 w.u8(7);
                 c.encode(&mut w);
+            }
+            Command::Together(parts) => {
+                w.u8(8);
+                w.u32(parts.len() as u32);
+                for p in parts {
+                    w.bytes(&p.encode());
+                }
             }
             Command::Erase { index, reason } => {
                 w.u8(5);
@@ -309,11 +325,12 @@ impl Command {
                 index: r.u64("index")?,
                 reason: r.str("reason", LABEL_BYTES_MAX)?.to_owned(),
             },
+            8 => Command::Together(decode_parts(&mut r)?),
             other => {
                 return Err(DecodeError {
                     offset: 0,
                     field: "command",
-                    expected: format!("a command tag 1-6, found {other}"),
+                    expected: format!("a command tag 1-8, found {other}"),
                 })
             }
         };
@@ -331,7 +348,44 @@ impl Command {
             Command::Erase { .. } => "erase",
             Command::Household(_) => "household",
             Command::PaymentRun(_) => "payment-run",
+            Command::Together(_) => "together",
         }
+    }
+
+    /// Whether the command may be a part of [`Command::Together`] at all, and of which kind.
+    fn part_kind(&self) -> Option<PartKind> {
+        match self {
+            Command::CreateAccounts(_) | Command::CreateTransfers(_) => Some(PartKind::Book),
+            Command::Household(_) | Command::PaymentRun(_) => Some(PartKind::Domain),
+            Command::RegisterOrg { .. }
+            | Command::Attach { .. }
+            | Command::Erase { .. }
+            | Command::Together(_) => None,
+        }
+    }
+
+    /// Checks that `parts` may be one [`Command::Together`]: 1 to [`TOGETHER_PARTS_MAX`] parts,
+    /// book parts first, then at most one domain part; `Err` says what is wrong.
+    pub fn check_together(parts: &[Command]) -> Result<(), String> {
+        if parts.is_empty() || parts.len() > TOGETHER_PARTS_MAX {
+            return Err(format!(
+                "1 to {TOGETHER_PARTS_MAX} parts, found {}",
+                parts.len()
+            ));
+        }
+        for (i, p) in parts.iter().enumerate() {
+            match p.part_kind() {
+                None => return Err(format!("part {i}: a {} cannot be a part", p.name())),
+                Some(PartKind::Domain) if i + 1 != parts.len() => {
+                    return Err(format!(
+                        "part {i}: a {} part must be the last part",
+                        p.name()
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
     }
 
     /// How many book events (accounts or transfers) the command carries.
@@ -339,9 +393,51 @@ impl Command {
         match self {
             Command::CreateAccounts(a) => a.len(),
             Command::CreateTransfers(t) => t.len(),
+            Command::Together(parts) => parts.iter().map(Command::event_count).sum(),
             _ => 0,
         }
     }
+}
+
+/// Most parts in one [`Command::Together`].
+pub const TOGETHER_PARTS_MAX: usize = 16;
+
+/// What a part of [`Command::Together`] changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PartKind {
+    /// Accounts or transfers in the book.
+    Book,
+    /// A domain's records (households, payment runs).
+    Domain,
+}
+
+/// Decodes the parts of a [`Command::Together`] and checks their order.
+fn decode_parts(r: &mut Reader<'_>) -> Result<Vec<Command>, DecodeError> {
+    let n = r.count("together.count", TOGETHER_PARTS_MAX)?;
+    let mut parts = Vec::with_capacity(n);
+    for _ in 0..n {
+        let at = r.offset();
+        let body = r.bytes("together.part", usize::MAX)?;
+        // A nested Together is refused before it is decoded: nesting stays one level deep.
+        if body.first() == Some(&8) {
+            return Err(DecodeError {
+                offset: at,
+                field: "together.part",
+                expected: "a book or domain command, found a together inside a together".into(),
+            });
+        }
+        let part = Command::decode(body).map_err(|e| DecodeError {
+            offset: at + 4 + e.offset,
+            ..e
+        })?;
+        parts.push(part);
+    }
+    Command::check_together(&parts).map_err(|why| DecodeError {
+        offset: r.offset(),
+        field: "together",
+        expected: why,
+    })?;
+    Ok(parts)
 }
 
 /// Longest counsellor id or information label, in bytes.

@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 pub use command::{
     Command, HouseholdCommand, PaymentRunCommand, Role, ADVANCE_LIMIT_CENTS_MAX,
     ATTACHMENT_BYTES_MAX, HOUSEHOLD_TEXT_BYTES_MAX, LABEL_BYTES_MAX, PERSON_BYTES_MAX,
-    RUN_CONTENT_BYTES_MAX, RUN_ID_BYTES_MAX,
+    RUN_CONTENT_BYTES_MAX, RUN_ID_BYTES_MAX, TOGETHER_PARTS_MAX,
 };
 
 /// Why an entry cannot be applied. Nothing of it was applied.
@@ -88,6 +88,16 @@ pub enum StateError {
         run_id: String,
         /// What is wrong.
         why: String,
+    },
+    /// Occurs when a part of a [`Command::Together`] is refused; nothing of the entry applied.
+    #[error("part {part} of {parts}: {error}")]
+    Part {
+        /// Position of the refused part.
+        part: usize,
+        /// Number of parts.
+        parts: usize,
+        /// Why it was refused.
+        error: Box<StateError>,
     },
     /// Occurs when an erasure does not name an earlier attachment.
     #[error("entry {0} is not an earlier attachment, so it cannot be erased")]
@@ -173,6 +183,29 @@ impl RunState {
     /// Whether someone other than the maker approved it (four eyes).
     pub fn approved(&self) -> bool {
         self.approvals.iter().any(|(by, _)| *by != self.created_by)
+    }
+}
+
+/// Counts a batch's results: created and existing events, or every rejected one with its
+/// position. Commits nothing: the caller commits or rolls back.
+fn tally(results: Vec<knop_book::EventResult>) -> Result<Outcome, StateError> {
+    let total = results.len();
+    let mut outcome = Outcome {
+        created: 0,
+        existing: 0,
+    };
+    let mut rejected = vec![];
+    for (i, r) in results.into_iter().enumerate() {
+        match r {
+            Ok(Applied::Created) => outcome.created += 1,
+            Ok(Applied::Exists) => outcome.existing += 1,
+            Err(e) => rejected.push((i, e)),
+        }
+    }
+    if rejected.is_empty() {
+        Ok(outcome)
+    } else {
+        Err(StateError::Rejected { total, rejected })
     }
 }
 
@@ -388,6 +421,7 @@ impl State {
             }
             Command::Household(h) => self.household(entry, h),
             Command::PaymentRun(c) => self.payment_run(entry, c),
+            Command::Together(parts) => self.together(entry, parts),
             Command::Erase { index, .. } => {
                 if !self.is_operator(&entry.signer) {
                     return Err(StateError::OperatorOnly("authorise an erasure"));
@@ -399,6 +433,57 @@ impl State {
                 Ok(one)
             }
         }
+    }
+
+    /// Applies the parts of a [`Command::Together`] in order, all or nothing: the book's changes
+    /// stay uncommitted until the last part applied; a domain part comes last and changes
+    /// nothing when it refuses, so a refusal anywhere rolls the book back and leaves the state
+    /// as it was.
+    fn together(
+        &mut self,
+        entry: &SignedEntry,
+        parts: Vec<Command>,
+    ) -> Result<Outcome, StateError> {
+        let count = parts.len();
+        let mut sum = Outcome {
+            created: 0,
+            existing: 0,
+        };
+        for (i, part) in parts.into_iter().enumerate() {
+            let result = match part {
+                Command::CreateAccounts(accounts) => {
+                    tally(self.book.create_accounts(&accounts, entry.timestamp_ms))
+                }
+                Command::CreateTransfers(transfers) => {
+                    self.book.expire(entry.timestamp_ms);
+                    tally(self.book.create_transfers(&transfers, entry.timestamp_ms))
+                }
+                Command::Household(h) => self.household(entry, h),
+                Command::PaymentRun(c) => self.payment_run(entry, c),
+                // Decoding refuses any other part; a command built in code is checked the same.
+                other => Err(StateError::Malformed(DecodeError {
+                    offset: 0,
+                    field: "together.part",
+                    expected: format!("a book or domain command, found {}", other.name()),
+                })),
+            };
+            match result {
+                Ok(o) => {
+                    sum.created += o.created;
+                    sum.existing += o.existing;
+                }
+                Err(e) => {
+                    self.book.rollback();
+                    return Err(StateError::Part {
+                        part: i,
+                        parts: count,
+                        error: Box::new(e),
+                    });
+                }
+            }
+        }
+        self.book.commit();
+        Ok(sum)
     }
 
     fn register(
@@ -654,26 +739,12 @@ impl State {
 
     /// Commits the book's changes if every event succeeded, otherwise rolls them all back.
     fn settle(&mut self, results: Vec<knop_book::EventResult>) -> Result<Outcome, StateError> {
-        let total = results.len();
-        let mut outcome = Outcome {
-            created: 0,
-            existing: 0,
-        };
-        let mut rejected = vec![];
-        for (i, r) in results.into_iter().enumerate() {
-            match r {
-                Ok(Applied::Created) => outcome.created += 1,
-                Ok(Applied::Exists) => outcome.existing += 1,
-                Err(e) => rejected.push((i, e)),
-            }
+        let outcome = tally(results);
+        match outcome {
+            Ok(_) => self.book.commit(),
+            Err(_) => self.book.rollback(),
         }
-        if rejected.is_empty() {
-            self.book.commit();
-            Ok(outcome)
-        } else {
-            self.book.rollback();
-            Err(StateError::Rejected { total, rejected })
-        }
+        outcome
     }
 
     /// A digest of the whole state (organisations, accounts with totals, transfer count), so two

@@ -170,7 +170,7 @@ fn malformed_bodies_are_precise() {
     let err = s.apply(&e).unwrap_err().to_string();
     assert_eq!(
         err,
-        "entry body is not a valid command: byte 0: field `command`: a command tag 1-6, found 9"
+        "entry body is not a valid command: byte 0: field `command`: a command tag 1-8, found 9"
     );
     let mut body = Command::CreateTransfers(vec![transfer(1, 1, 2, 3)]).encode();
     body.truncate(50);
@@ -502,4 +502,136 @@ fn a_signature_checked_ahead_is_trusted_only_under_the_signers_registered_key() 
         Err(StateError::Signature(_))
     ));
     assert_eq!(s.size(), size, "nothing applied");
+}
+
+fn household_open(h: u128) -> Command {
+    Command::Household(knop_state::HouseholdCommand::Open {
+        household: h,
+        counsellor: "c".into(),
+        information: "v1".into(),
+    })
+}
+
+fn run_create(run_id: &str, h: u128, content: &[u8]) -> Command {
+    Command::PaymentRun(knop_state::PaymentRunCommand::Create {
+        run_id: run_id.into(),
+        household: h,
+        created_by: "alice".into(),
+        content: content.to_vec(),
+    })
+}
+
+#[test]
+fn a_together_entry_applies_all_its_parts_or_none() {
+    let mut s = state();
+    s.apply(&entry("svb", 2, 4, &household_open(7))).unwrap();
+    let account = |id| Account {
+        id,
+        currency: EUR,
+        code: 1,
+        flags: AccountFlags(0),
+        user_data: 0,
+    };
+    // Accounts, a transfer and a run: one entry.
+    let together = Command::Together(vec![
+        Command::CreateAccounts(vec![account(10)]),
+        Command::CreateTransfers(vec![transfer(100, 10, 1, 500)]),
+        run_create("R1", 7, b"run"),
+    ]);
+    let o = s.apply(&entry("svb", 2, 5, &together)).unwrap();
+    assert_eq!((o.created, o.existing), (3, 0));
+    assert!(s.runs().contains_key("R1"));
+    assert_eq!(s.book().account(10).unwrap().debits_posted, Cents(500));
+    // The same entry again: everything exists, nothing changes.
+    let digest = s.digest();
+    let o = s.apply(&entry("svb", 2, 6, &together)).unwrap();
+    assert_eq!((o.created, o.existing), (0, 3));
+    assert_eq!(s.book().account(10).unwrap().debits_posted, Cents(500));
+    // A last part that is refused (the household is not open) rolls the book parts back.
+    let before = (s.book().transfer_count(), s.book().account(11).is_none());
+    let refused = Command::Together(vec![
+        Command::CreateAccounts(vec![account(11)]),
+        Command::CreateTransfers(vec![transfer(101, 11, 1, 700)]),
+        run_create("R2", 8, b"run"),
+    ]);
+    let e = s.apply(&entry("svb", 2, 7, &refused)).unwrap_err();
+    assert!(
+        matches!(&e, StateError::Part { part: 2, parts: 3, error } if matches!(**error, StateError::PaymentRun { .. })),
+        "{e}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "part 2 of 3: payment run R2: the household is not on the ledger"
+    );
+    assert_eq!(
+        (s.book().transfer_count(), s.book().account(11).is_none()),
+        before
+    );
+    assert!(!s.runs().contains_key("R2"));
+    // A book part that is refused leaves the run unrecorded and the other book part undone.
+    let refused = Command::Together(vec![
+        Command::CreateAccounts(vec![account(12)]),
+        Command::CreateTransfers(vec![transfer(102, 12, 99, 700)]),
+        run_create("R3", 7, b"run"),
+    ]);
+    let e = s.apply(&entry("svb", 2, 8, &refused)).unwrap_err();
+    assert!(matches!(&e, StateError::Part { part: 1, .. }), "{e}");
+    assert!(s.book().account(12).is_none());
+    assert!(!s.runs().contains_key("R3"));
+    // Refused entries take no place in the log; the idempotent retry does.
+    assert_ne!(s.digest(), digest);
+    assert_eq!(s.size(), 6);
+}
+
+#[test]
+fn a_together_entry_holds_book_parts_then_one_domain_part() {
+    let bad: [(Vec<Command>, &str); 5] = [
+        (vec![], "1 to 16 parts, found 0"),
+        (
+            vec![household_open(1), Command::CreateAccounts(vec![])],
+            "part 0: a household part must be the last part",
+        ),
+        (
+            vec![register("x", Role::Participant, 9)],
+            "part 0: a register-org cannot be a part",
+        ),
+        (
+            vec![Command::Erase {
+                index: 1,
+                reason: "r".into(),
+            }],
+            "part 0: a erase cannot be a part",
+        ),
+        (
+            (0..17).map(|_| Command::CreateAccounts(vec![])).collect(),
+            "at most 16 items, count says 17",
+        ),
+    ];
+    for (parts, why) in bad {
+        let body = Command::Together(parts).encode();
+        let e = Command::decode(&body).unwrap_err();
+        assert!(e.to_string().contains(why), "{e} / {why}");
+        // Applied as an entry, it is refused as malformed and changes nothing.
+        let mut s = state();
+        let size = s.size();
+        let e = SignedEntry::sign(name("svb"), 9, body, &key(2));
+        assert!(matches!(s.apply(&e), Err(StateError::Malformed(_))));
+        assert_eq!(s.size(), size);
+    }
+    // No together inside a together.
+    let nested = Command::Together(vec![Command::Together(vec![Command::CreateAccounts(
+        vec![],
+    )])]);
+    let e = Command::decode(&nested.encode()).unwrap_err();
+    assert!(
+        e.to_string().contains("a together inside a together"),
+        "{e}"
+    );
+    // A well-formed one reads back as written.
+    let ok = Command::Together(vec![
+        Command::CreateAccounts(vec![]),
+        Command::CreateTransfers(vec![transfer(1, 1, 2, 5)]),
+        household_open(3),
+    ]);
+    assert_eq!(Command::decode(&ok.encode()).unwrap(), ok);
 }

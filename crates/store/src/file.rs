@@ -460,6 +460,15 @@ impl Store for FileStore {
             encode_log(r, &mut buf);
         }
         let path = self.log_path();
+        if let Some(bytes) = crate::crash::before_append() {
+            // The kill test's crash point: part of the frames (or all, durable), then killed.
+            let n = bytes.min(buf.len());
+            let _ = self.log.write_all_at(&buf[..n], self.log_end);
+            if n == buf.len() {
+                let _ = self.log.sync_data();
+            }
+            crate::crash::kill_now();
+        }
         let direct = match &mut self.direct {
             Some(d) => d.append(self.log_end, &buf).is_ok(),
             None => false,

@@ -23,6 +23,7 @@
 
 #![warn(missing_docs)]
 
+mod crash;
 mod faulty;
 mod file;
 mod pg;

@@ -1,0 +1,490 @@
+//! `kill -9` in the middle of a use-case, on the real service binary: nothing half done, nothing
+//! locked, nothing acknowledged lost.
+//!
+//! Each kill point starts `knop serve` on a fresh copy of a small ledger with
+//! `KNOP_TEST_CRASH_AT=N:B` (see `knop_store`'s crash points): its N-th append writes only the
+//! first B bytes of its frames, or all of them durably, and the process then sends itself
+//! `SIGKILL`. The points are drawn from a fixed seed, at least 200 per use-case. After each kill
+//! the ledger is opened again as the service opens it on a restart (recovery cuts a torn tail),
+//! and the test checks:
+//! - the log replays and verifies;
+//! - every reservation on the household's account belongs to a run recorded on the ledger, and
+//!   every run's payments are reserved (nothing reserved without its run, no run without its money);
+//! - an answer the client received (201) is on the ledger;
+//! - the same request made again completes, and the book then holds exactly what one
+//!   uninterrupted request leaves (the model): no money stays locked, nothing is booked twice.
+//!
+//! No sleeping and no timers: the crash happens at a write the process makes itself, and the test
+//! waits for the process to end.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use knop_ledger::note::NoteKey;
+use knop_node::{os_salts, Node};
+use knop_store::FileStore;
+
+const IBAN: &str = "NL91ABNA0417164300";
+const STATEMENT: &[u8] = include_bytes!("../../../examples/bank/maart-2026.xml");
+/// Kill points per use-case.
+const POINTS: usize = 200;
+
+/// The tests run one at a time: a child started by one test's thread inherits, until it execs,
+/// the descriptors the other test's thread has open, and with them the store's lock.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn knop(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_knop"))
+        .args(args)
+        .env_remove("KNOP_DATA")
+        .env_remove("KNOP_DATABASE")
+        .env_remove("KNOP_TEST_CRASH_AT")
+        .output()
+        .unwrap()
+}
+
+fn ok(args: &[&str]) {
+    let out = knop(args);
+    assert!(
+        out.status.success(),
+        "knop {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A ledger with the foundation, household 1 (rent and energy from its account, an income),
+/// household 2 (a salary), and the service's configuration: a counsellor and a supervisor.
+struct Base {
+    dir: tempfile::TempDir,
+}
+
+impl Base {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+        let (data, op, org) = (p("data"), p("operator.key"), p("stichting.key"));
+        let with = |rest: &[&str]| {
+            let mut args = vec!["--data", &data, "--operator-key", &op];
+            args.extend_from_slice(rest);
+            ok(&args);
+        };
+        with(&["init", "--origin", "knop.test/kill"]);
+        with(&["org", "register", "--name", "stichting", "--key-out", &org]);
+        let agreements = [
+            (
+                1,
+                r#"{"id":"huur","label":"Woonstede","kind":"fixed_cost","category":"housing","amount_cents":90000,"schedule":{"monthly":{"day":1}},"counterparty_iban":"NL44RABO0123456789","reference":"Huur"}"#,
+            ),
+            (
+                1,
+                r#"{"id":"energie","label":"Energie","kind":"fixed_cost","category":"energy_water","amount_cents":12000,"schedule":{"monthly":{"day":1}},"counterparty_iban":"NL02ABNA0123456789"}"#,
+            ),
+            (
+                1,
+                r#"{"id":"uitkering","label":"Uitkering","kind":"income","amount_cents":120000,"schedule":{"monthly":{"day":24}}}"#,
+            ),
+            (
+                2,
+                r#"{"id":"loon","label":"Loon","kind":"income","amount_cents":120000,"schedule":{"monthly":{"day":24}},"counterparty_iban":"NL02ABNA0123456789","reference":"Salaris","tolerance_cents":5000}"#,
+            ),
+        ];
+        for h in ["1", "2"] {
+            with(&[
+                "household",
+                "open",
+                "--as",
+                &org,
+                "--id",
+                h,
+                "--counsellor",
+                "c-a",
+                "--information",
+                "v1",
+            ]);
+        }
+        for (i, (h, a)) in agreements.iter().enumerate() {
+            let f = p(&format!("agreement-{i}.json"));
+            std::fs::write(&f, a).unwrap();
+            with(&[
+                "agreement",
+                "set",
+                "--as",
+                &org,
+                "--household",
+                &h.to_string(),
+                "--file",
+                &f,
+            ]);
+        }
+        let config = r#"{"api_keys": [], "users": [
+            {"login": "consulent-a", "display": "Consulent A", "role": "counsellor", "scope": "c-a"},
+            {"login": "controleur", "display": "Controleur", "role": "supervisor"}]}"#;
+        std::fs::write(p("config.json"), config).unwrap();
+        Base { dir }
+    }
+
+    /// A fresh copy of the base, for one kill point.
+    fn copy(&self) -> tempfile::TempDir {
+        let to = tempfile::tempdir().unwrap();
+        copy_dir(self.dir.path(), to.path());
+        to
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// A response: status and body (`None`: the connection ended without one, the process died).
+type Answer = Option<(u16, String)>;
+
+/// One HTTP/1.1 request over a fresh connection.
+fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
+    let mut s = TcpStream::connect(addr).ok()?;
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).ok()?;
+    s.write_all(body).ok()?;
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).ok()?;
+    let status = raw.split(' ').nth(1)?.parse().ok()?;
+    Some((status, raw))
+}
+
+/// The running service, killed (or ended) when dropped.
+struct Service {
+    child: std::process::Child,
+    addr: String,
+}
+
+impl Service {
+    fn start(dir: &Path, crash_at: Option<&str>) -> Self {
+        let p = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_knop"));
+        cmd.args([
+            "--data",
+            &p("data"),
+            "--operator-key",
+            &p("operator.key"),
+            "serve",
+            "--as",
+            &p("stichting.key"),
+            "--iban",
+            IBAN,
+            "--config",
+            &p("config.json"),
+            "--dev-login",
+            "--statements",
+            &p("statements"),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env_remove("KNOP_DATA")
+        .env_remove("KNOP_DATABASE")
+        .env("KNOP_LANG", "en")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+        match crash_at {
+            Some(at) => cmd.env("KNOP_TEST_CRASH_AT", at),
+            None => cmd.env_remove("KNOP_TEST_CRASH_AT"),
+        };
+        let mut child = cmd.spawn().unwrap();
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        let addr = loop {
+            line.clear();
+            assert!(
+                err.read_line(&mut line).unwrap() > 0,
+                "the service ended before listening"
+            );
+            if let Some(rest) = line.split("http://").nth(1) {
+                break rest.trim().trim_end_matches('/').to_owned();
+            }
+        };
+        // Keep reading its standard error so that it never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
+        Service { child, addr }
+    }
+
+    fn login(&self, login: &str) -> String {
+        let (status, raw) = http(
+            &self.addr,
+            "POST",
+            "/inloggen",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            format!("login={login}").as_bytes(),
+        )
+        .expect("the login is answered");
+        assert_eq!(status, 303, "{raw}");
+        let cookie = raw
+            .lines()
+            .find_map(|l| l.strip_prefix("set-cookie: knop_session="))
+            .expect("a session cookie");
+        cookie.split(';').next().unwrap().to_owned()
+    }
+
+    /// Waits for the process to end (killed at its crash point, or asked to end).
+    fn end(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Opens the ledger as a restarted service does: recovery, replay, every check.
+fn reopen(dir: &Path) -> (Node, NoteKey) {
+    let op = NoteKey::parse(&std::fs::read_to_string(dir.join("operator.key")).unwrap()).unwrap();
+    let org = NoteKey::parse(&std::fs::read_to_string(dir.join("stichting.key")).unwrap()).unwrap();
+    let store = FileStore::open(&dir.join("data")).expect("the store opens after the kill");
+    let node = Node::open(Box::new(store), Some(op), os_salts()).expect("the log replays");
+    (node, org)
+}
+
+/// What the book holds: every account's four totals, by id. Timestamps and entry indexes differ
+/// between an interrupted and an uninterrupted history; these must not.
+fn balances(node: &Node) -> Vec<(u128, [i64; 4])> {
+    let mut out: Vec<_> = node
+        .state()
+        .book()
+        .accounts()
+        .map(|a| {
+            (
+                a.account.id,
+                [
+                    a.debits_pending.0,
+                    a.debits_posted.0,
+                    a.credits_pending.0,
+                    a.credits_posted.0,
+                ],
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Nothing reserved without its run, no run without its reservations.
+fn check_reservations(node: &Node, point: &str) {
+    use knop_bank::booking::{household_account, payment_id};
+    let st = node.state();
+    let book = st.book();
+    for h in [1u128, 2] {
+        let pending = book
+            .account(household_account(h).id)
+            .map_or(0, |a| a.debits_pending.0);
+        let mut in_runs = 0;
+        for r in st.runs().values().filter(|r| r.household == h) {
+            let v = knop_serve::payrun::RunView::of(r).expect("a run this version reads");
+            for i in &v.content.items {
+                let t = book
+                    .transfer(payment_id(&i.end_to_end_id))
+                    .unwrap_or_else(|| {
+                        panic!("{point}: run {} without its reservation", v.content.run_id)
+                    });
+                assert_eq!(t.status, knop_book::PendingStatus::Pending, "{point}");
+                in_runs += i.cents;
+            }
+        }
+        assert_eq!(
+            pending, in_runs,
+            "{point}: household {h} has money reserved outside its runs"
+        );
+    }
+}
+
+/// The run of household 1 on 1 April, made again in-process after the restart (the use-case the
+/// service calls), as a retry by the counsellor would.
+fn retry_run(node: &mut Node, org: &NoteKey) -> knop_serve::payrun::RunView {
+    let debtor = knop_serve::payrun::Debtor {
+        name: "Stichting Huishoudboekje".into(),
+        iban: IBAN.into(),
+        advance_limit_cents: 150_000,
+    };
+    knop_serve::payrun::make(
+        node,
+        org,
+        u64::MAX / 4,
+        1,
+        "2026-04-01".parse().unwrap(),
+        "consulent-a",
+        &debtor,
+        &Default::default(),
+        false,
+    )
+    .expect("the run is made again after the restart")
+}
+
+/// Seeded kill points: (append, bytes) with bytes up to `frame_bytes` or "all".
+fn points(seed: u64, appends: u64, frame_bytes: u64) -> Vec<String> {
+    let mut x = seed;
+    let mut next = move || {
+        // xorshift64*: a fixed sequence, the same on every run.
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    (0..POINTS)
+        .map(|_| {
+            let n = 1 + next() % appends;
+            match next() % 8 {
+                0 => format!("{n}:all"),
+                _ => format!("{n}:{}", next() % (frame_bytes + 1)),
+            }
+        })
+        .collect()
+}
+
+fn log_bytes(dir: &Path) -> u64 {
+    std::fs::metadata(dir.join("data/log.knop")).unwrap().len()
+}
+
+fn make_run(s: &Service, token: &str) -> Answer {
+    http(
+        &s.addr,
+        "POST",
+        "/api/v1/payment-runs",
+        &[
+            ("authorization", &format!("Bearer {token}")),
+            ("content-type", "application/json"),
+            ("idempotency-key", "run-1"),
+        ],
+        br#"{"household":"1","date":"2026-04-01"}"#,
+    )
+}
+
+#[test]
+fn a_payment_run_killed_at_any_point_leaves_all_of_it_or_nothing() {
+    let _one = one_at_a_time();
+    let base = Base::new();
+    // The model: one uninterrupted request.
+    let model_dir = base.copy();
+    let before = log_bytes(model_dir.path());
+    let s = Service::start(model_dir.path(), None);
+    let token = s.login("consulent-a");
+    let (status, raw) = make_run(&s, &token).expect("answered");
+    assert_eq!(status, 201, "{raw}");
+    s.end();
+    let frame = log_bytes(model_dir.path()) - before;
+    let (model, _) = reopen(model_dir.path());
+    check_reservations(&model, "model");
+    assert_eq!(model.state().runs().len(), 1);
+    let model = balances(&model);
+    for at in points(0x6b6e_6f70, 1, frame) {
+        let dir = base.copy();
+        let s = Service::start(dir.path(), Some(&at));
+        let token = s.login("consulent-a");
+        let answer = make_run(&s, &token);
+        s.end();
+        let (mut node, org) = reopen(dir.path());
+        check_reservations(&node, &at);
+        if let Some((201, _)) = answer {
+            assert_eq!(
+                node.state().runs().len(),
+                1,
+                "{at}: an acknowledged run is lost"
+            );
+        }
+        let run = retry_run(&mut node, &org);
+        assert_eq!(run.total_cents, 102_000, "{at}");
+        check_reservations(&node, &at);
+        assert_eq!(
+            balances(&node),
+            model,
+            "{at}: the book differs from one uninterrupted run"
+        );
+        drop(node);
+        let (node, _) = reopen(dir.path());
+        assert_eq!(balances(&node), model, "{at}: after another restart");
+    }
+}
+
+fn upload(s: &Service, token: &str) -> Answer {
+    http(
+        &s.addr,
+        "POST",
+        "/api/v1/bank-statements",
+        &[
+            ("authorization", &format!("Bearer {token}")),
+            ("content-type", "application/xml"),
+            ("idempotency-key", "upload-1"),
+        ],
+        STATEMENT,
+    )
+}
+
+/// The statement imported and matched again in-process after the restart (the use-cases the
+/// service calls), as uploading the same file again does.
+fn retry_upload(node: &mut Node, org: &NoteKey) {
+    let file = knop_bank::camt053::parse(STATEMENT).unwrap();
+    let plan = knop_bank::booking::plan_import(&file, IBAN).unwrap();
+    knop_serve::ops::import_planned(node, org, u64::MAX / 4, &plan).unwrap();
+    knop_serve::ops::match_all(
+        node,
+        org,
+        u64::MAX / 4,
+        &file,
+        &plan,
+        "2026-03-31".parse().unwrap(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_statement_upload_killed_at_any_point_is_completed_by_uploading_it_again() {
+    let _one = one_at_a_time();
+    let base = Base::new();
+    let model_dir = base.copy();
+    let before = log_bytes(model_dir.path());
+    let s = Service::start(model_dir.path(), None);
+    let token = s.login("consulent-a");
+    let (status, raw) = upload(&s, &token).expect("answered");
+    assert_eq!(status, 201, "{raw}");
+    s.end();
+    let frames = log_bytes(model_dir.path()) - before;
+    let (mut model, org) = reopen(model_dir.path());
+    let size = model.size();
+    // Uploading it again changes nothing.
+    retry_upload(&mut model, &org);
+    assert_eq!(model.size(), size);
+    let model = balances(&model);
+    let appends = 2;
+    for at in points(0x7570_6c64, appends, frames) {
+        let dir = base.copy();
+        let s = Service::start(dir.path(), Some(&at));
+        let token = s.login("consulent-a");
+        let answer = upload(&s, &token);
+        s.end();
+        let (mut node, org) = reopen(dir.path());
+        check_reservations(&node, &at);
+        let imported = node.state().book().accounts().count();
+        if let Some((201, _)) = answer {
+            assert!(imported > 0, "{at}: an acknowledged upload is lost");
+        }
+        retry_upload(&mut node, &org);
+        assert_eq!(
+            balances(&node),
+            model,
+            "{at}: the book differs from one uninterrupted upload"
+        );
+    }
+}
