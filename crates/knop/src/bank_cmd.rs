@@ -5,10 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
+use knop_app::matching::Matched;
 use knop_bank::booking::advance_account;
 use knop_bank::camt053::{parse, Statement};
 use knop_budget::matching::Match;
-use knop_serve::matching::Matched;
 use serde_json::json;
 
 use crate::files::{euro, money, read};
@@ -170,19 +170,18 @@ fn import(loc: &Location, a: ImportArgs) -> Result<ExitCode> {
     let key = read_key(&a.key)?;
     let mut node = loc.open_writer()?;
     let now = crate::log_cmd::now_ms();
-    let r =
-        knop_serve::ops::import_statement(&mut node, &key, now, &bytes, &a.iban).map_err(|e| {
-            match e {
-                knop_serve::ops::OpError::Bank(b) => {
-                    anyhow::anyhow!("{}: {b}", a.file.display())
-                }
-                other => anyhow::anyhow!(
-                    "{}: {}: {other}",
-                    a.file.display(),
-                    t("niets geboekt", "nothing booked")
-                ),
+    let r = knop_app::ops::import_statement(&mut node, &key, now, &bytes, &a.iban).map_err(
+        |e| match e {
+            knop_app::ops::OpError::Bank(b) => {
+                anyhow::anyhow!("{}: {b}", a.file.display())
             }
-        })?;
+            other => anyhow::anyhow!(
+                "{}: {}: {other}",
+                a.file.display(),
+                t("niets geboekt", "nothing booked")
+            ),
+        },
+    )?;
     let (booked, known, balance, difference) = (
         r.booked,
         r.already_imported,
@@ -401,7 +400,7 @@ fn match_lines(loc: &Location, a: MatchArgs) -> Result<ExitCode> {
             Some(_) => Some(loc.open_reader()?),
             None => None,
         };
-        knop_serve::matching::match_file(
+        knop_app::matching::match_file(
             &file,
             &plan,
             a.today,
@@ -487,7 +486,7 @@ fn book_lines(
     let mut node = loc.open_writer()?;
     let plan =
         knop_bank::booking::plan_import(file, iban).with_context(|| path.display().to_string())?;
-    let r = knop_serve::ops::book_matched(
+    let r = knop_app::ops::book_matched(
         &mut node,
         &key,
         crate::log_cmd::now_ms(),
@@ -497,7 +496,7 @@ fn book_lines(
         own,
     )
     .map_err(|e| match e {
-        knop_serve::ops::OpError::NotImported(_) => anyhow::anyhow!(
+        knop_app::ops::OpError::NotImported(_) => anyhow::anyhow!(
             "{}: {}",
             path.display(),
             t(
@@ -534,7 +533,7 @@ fn book_lines(
 fn assign(loc: &Location, a: AssignArgs) -> Result<ExitCode> {
     let bytes = read(&a.file)?;
     let file = parse(&bytes).with_context(|| a.file.display().to_string())?;
-    let positions = knop_serve::matching::booked_positions(&file);
+    let positions = knop_app::matching::booked_positions(&file);
     let Some(pos) = a.line.checked_sub(1).and_then(|i| positions.get(i)) else {
         anyhow::bail!(
             "--line {}: {} 1..={}",
@@ -621,9 +620,8 @@ fn status_report(
     let bytes = read(path)?;
     let key = read_key(key)?;
     let mut node = loc.open_writer()?;
-    let out =
-        knop_serve::ops::apply_status_report(&mut node, &key, crate::log_cmd::now_ms(), &bytes)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let out = knop_app::ops::apply_status_report(&mut node, &key, crate::log_cmd::now_ms(), &bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     if json {
         println!("{}", serde_json::to_string(&out)?);
         return Ok(ExitCode::SUCCESS);

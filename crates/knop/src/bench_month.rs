@@ -253,7 +253,7 @@ fn match_lines(r: &Read, index: &knop_budget::match_index::Index) -> Vec<Option<
         .lines
         .iter()
         .map(|pos| {
-            let line = knop_serve::matching::line_of(&r.file.statements[pos.0].entries[pos.1]);
+            let line = knop_app::matching::line_of(&r.file.statements[pos.0].entries[pos.1]);
             let fits: Vec<u64> = index
                 .candidates(&line)
                 .into_iter()
@@ -730,7 +730,7 @@ impl Progress {
 
 /// Signs `cmd` as `key` at `ts` and submits it; the ledger's refusal is an error.
 fn submit_at(node: &mut Node, key: &NoteKey, ts: u64, cmd: &Command) -> Result<()> {
-    knop_serve::ops::submit(node, key, ts, cmd)?.map_err(|e| anyhow::anyhow!("{e}"))?;
+    knop_app::ops::submit(node, key, ts, cmd)?.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
 }
 

@@ -159,7 +159,7 @@ pub fn submit_as(
     key: &NoteKey,
     cmd: &Command,
 ) -> Result<std::result::Result<(u64, Outcome), knop_state::StateError>> {
-    Ok(knop_serve::ops::submit(node, key, now_ms(), cmd)?)
+    Ok(knop_app::ops::submit(node, key, now_ms(), cmd)?)
 }
 
 /// Prints what a submission did, or why it was rejected (exit code 3).

@@ -466,8 +466,7 @@ pub fn alerts(loc: &Location, a: AlertsArgs) -> Result<ExitCode> {
             .with_context(|| path.display().to_string())?;
         // The ledger knows the EndToEndIds of payments made again after a rejection.
         let found =
-            knop_serve::matching::match_file(&file, &plan, a.today, Some(node.state().book()))
-                .alerts;
+            knop_app::matching::match_file(&file, &plan, a.today, Some(node.state().book())).alerts;
         out.extend(found.into_iter().map(|x| (x.agreement, x.message)));
     }
     if a.json {

@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use jiff::civil::Date;
+use knop_app::payrun::{self, Debtor, RunView};
 use knop_bank::pain001::Version;
-use knop_serve::payrun::{self, Debtor, RunView};
 
 use crate::i18n::t;
 use crate::location::Location;

@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use jiff::civil::Date;
+use knop_app::views::outcome_json;
 use knop_rules::facts::Facts;
 use knop_rules::params::{registry, Status};
 use knop_rules::{calc, diff, dutch_name, euro, explain, REGULATIONS};
-use knop_serve::views::outcome_json;
 use serde_json::{json, Map};
 
 use crate::i18n::t;

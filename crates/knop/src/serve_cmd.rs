@@ -89,8 +89,8 @@ impl VaultArgs {
     /// The vault's directory and key, if personal data is to be kept.
     fn config(&self, loc: &Location) -> Result<Option<(PathBuf, [u8; 32])>> {
         let key = match (&self.master_key, std::env::var("KNOP_MASTER_KEY").ok()) {
-            (Some(path), _) => knop_serve::vault::read_master_key(path)?,
-            (None, Some(text)) => knop_serve::vault::parse_master_key(&text)
+            (Some(path), _) => knop_app::vault::read_master_key(path)?,
+            (None, Some(text)) => knop_app::vault::parse_master_key(&text)
                 .map_err(|e| anyhow::anyhow!("KNOP_MASTER_KEY: {e}"))?,
             (None, None) => return Ok(None),
         };
@@ -128,7 +128,7 @@ pub fn erase(loc: &Location, a: EraseArgs) -> Result<ExitCode> {
         );
     }
     // Any key opens the vault for erasure: erasing reads nothing.
-    let vault = knop_serve::vault::Vault::open(&dir, &[0; 32])?;
+    let vault = knop_app::vault::Vault::open(&dir, &[0; 32])?;
     let had = vault.erase(a.household)?;
     println!(
         "{} {}: {}",
@@ -444,16 +444,16 @@ pub fn demo(
         std::fs::write(kept.join(format!("{hex}.xml")), bytes)?;
     }
     // Personal data of the fictional residents, in an encrypted vault with a generated key.
-    let master = knop_serve::vault::new_master_key();
+    let master = knop_app::vault::new_master_key();
     std::fs::write(dir.join("vault.key"), &master)?;
-    let master = knop_serve::vault::parse_master_key(&master).map_err(|e| anyhow::anyhow!(e))?;
+    let master = knop_app::vault::parse_master_key(&master).map_err(|e| anyhow::anyhow!(e))?;
     let vault_dir = dir.join("vault");
     {
-        let vault = knop_serve::vault::Vault::open(&vault_dir, &master)?;
+        let vault = knop_app::vault::Vault::open(&vault_dir, &master)?;
         for (i, h) in scenario.households.iter().enumerate() {
             vault.put(
                 (i + 1) as u128,
-                &knop_serve::vault::PersonalData {
+                &knop_app::vault::PersonalData {
                     name: format!("{} {} ({})", t("Inwoner", "Resident"), i + 1, h.id),
                     bsn: Some(
                         [
@@ -483,7 +483,7 @@ pub fn demo(
             key: key.public_key().to_bytes(),
         };
         let now = crate::log_cmd::now_ms();
-        knop_serve::ops::submit(&mut p.node, &p.operator, now, &cmd)?
+        knop_app::ops::submit(&mut p.node, &p.operator, now, &cmd)?
             .map_err(|e| anyhow::anyhow!("registering {org}: {e}"))?;
     }
     let auditor_key = new_secret("knop_k");

@@ -434,7 +434,7 @@ pub fn pipeline(
                       cmd: Command|
      -> Result<()> {
         ts += 1;
-        knop_serve::ops::submit(node, key, ts, &cmd)?.map_err(|e| anyhow::anyhow!("{e}"))?;
+        knop_app::ops::submit(node, key, ts, &cmd)?.map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(())
     };
     submit(
@@ -499,8 +499,7 @@ pub fn pipeline(
             let household = (i + 1) as u128;
             let h = &node.state().households()[&household];
             let hplan = h.plan(household, 0);
-            let m =
-                knop_serve::matching::match_file(&file, &hplan, today, Some(node.state().book()));
+            let m = knop_app::matching::match_file(&file, &hplan, today, Some(node.state().book()));
             let picked: Vec<_> = m
                 .lines
                 .iter()

@@ -293,7 +293,7 @@ fn check_reservations(node: &Node, point: &str) {
             .map_or(0, |a| a.debits_pending.0);
         let mut in_runs = 0;
         for r in st.runs().values().filter(|r| r.household == h) {
-            let v = knop_serve::payrun::RunView::of(r).expect("a run this version reads");
+            let v = knop_app::payrun::RunView::of(r).expect("a run this version reads");
             for i in &v.content.items {
                 let t = book
                     .transfer(payment_id(&i.end_to_end_id))
@@ -313,13 +313,13 @@ fn check_reservations(node: &Node, point: &str) {
 
 /// The run of household 1 on 1 April, made again in-process after the restart (the use-case the
 /// service calls), as a retry by the counsellor would.
-fn retry_run(node: &mut Node, org: &NoteKey) -> knop_serve::payrun::RunView {
-    let debtor = knop_serve::payrun::Debtor {
+fn retry_run(node: &mut Node, org: &NoteKey) -> knop_app::payrun::RunView {
+    let debtor = knop_app::payrun::Debtor {
         name: "Stichting Huishoudboekje".into(),
         iban: IBAN.into(),
         advance_limit_cents: 150_000,
     };
-    knop_serve::payrun::make(
+    knop_app::payrun::make(
         node,
         org,
         u64::MAX / 4,
@@ -437,8 +437,8 @@ fn upload(s: &Service, token: &str) -> Answer {
 fn retry_upload(node: &mut Node, org: &NoteKey) {
     let file = knop_bank::camt053::parse(STATEMENT).unwrap();
     let plan = knop_bank::booking::plan_import(&file, IBAN).unwrap();
-    knop_serve::ops::import_planned(node, org, u64::MAX / 4, &plan).unwrap();
-    knop_serve::ops::match_all(
+    knop_app::ops::import_planned(node, org, u64::MAX / 4, &plan).unwrap();
+    knop_app::ops::match_all(
         node,
         org,
         u64::MAX / 4,

@@ -19,10 +19,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{Principal, Role};
-use crate::ops::{self, ImportReport, OpError};
 use crate::problem::{ApiResult, Problem};
-use crate::views::{self, AlertView, ForecastView, HouseholdSummary, Overview};
 use crate::App;
+use knop_app::ops::{self, ImportReport, OpError};
+use knop_app::views::{self, AlertView, ForecastView, HouseholdSummary, Overview};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -832,8 +832,8 @@ impl App {
     }
 }
 
-fn run_problem(e: crate::payrun::RunError) -> Problem {
-    use crate::payrun::RunError;
+fn run_problem(e: knop_app::payrun::RunError) -> Problem {
+    use knop_app::payrun::RunError;
     match e {
         RunError::Invalid(why) => Problem::unprocessable(why),
         RunError::NotFound(id) => Problem::not_found(format!("payment run {id}")),
@@ -862,14 +862,14 @@ struct NewRun {
 #[utoipa::path(post, path = "/payment-runs", tag = "payments",
     params(("Idempotency-Key" = String, Header, description = "Unique per intended run")),
     request_body = NewRun, security(("bearer" = [])),
-    responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 201, body = crate::payrun::RunView), (status = 400, body = Problem, content_type = "application/problem+json"),
+    responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 201, body = knop_app::payrun::RunView), (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn create_run(
     State(app): State<Arc<App>>,
     p: Principal,
     J(req): J<NewRun>,
-) -> ApiResult<(StatusCode, Json<crate::payrun::RunView>)> {
+) -> ApiResult<(StatusCode, Json<knop_app::payrun::RunView>)> {
     let view = make_run(&app, &p, &req.household, &req.date).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -880,7 +880,7 @@ pub(crate) async fn make_run(
     p: &Principal,
     household: &str,
     date: &str,
-) -> ApiResult<crate::payrun::RunView> {
+) -> ApiResult<knop_app::payrun::RunView> {
     let s = visible(app, p, household)?;
     if !p.role.may_manage_household(&s.state.counsellor) {
         return Err(Problem::forbidden(
@@ -902,7 +902,7 @@ pub(crate) async fn make_run(
         .map(String::from)
         .collect();
     app.write(move |app, node| {
-        crate::payrun::make(
+        knop_app::payrun::make(
             node,
             &app.config.submitter,
             now_ms(),
@@ -930,13 +930,13 @@ struct RunQuery {
 /// The payment runs the caller may see, newest first: a resident's own, a counsellor's
 /// caseload's, all for a supervisor or administrator.
 #[utoipa::path(get, path = "/payment-runs", tag = "payments", params(RunQuery), security(("bearer" = [])),
-    responses((status = 200, body = Vec<crate::payrun::RunView>), (status = 400, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = Vec<knop_app::payrun::RunView>), (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
 async fn list_runs(
     State(app): State<Arc<App>>,
     p: Principal,
     Q(q): Q<RunQuery>,
-) -> ApiResult<Json<Vec<crate::payrun::RunView>>> {
+) -> ApiResult<Json<Vec<knop_app::payrun::RunView>>> {
     if matches!(p.role, Role::Payer | Role::Creditor | Role::Auditor) {
         return Err(Problem::forbidden(format!(
             "the role {} has no access to payment runs",
@@ -955,7 +955,7 @@ async fn list_runs(
                 .get(&r.household)
                 .is_some_and(|h| p.role.may_see_household(r.household, &h.counsellor))
         })
-        .filter_map(crate::payrun::RunView::of)
+        .filter_map(knop_app::payrun::RunView::of)
         .collect();
     out.sort_by_key(|r| std::cmp::Reverse(r.entry));
     Ok(Json(out))
@@ -972,7 +972,7 @@ struct RunPath {
 }
 
 /// The run, if the caller may see it (else not found).
-fn visible_run(app: &App, p: &Principal, run_id: &str) -> ApiResult<crate::payrun::RunView> {
+fn visible_run(app: &App, p: &Principal, run_id: &str) -> ApiResult<knop_app::payrun::RunView> {
     if matches!(p.role, Role::Payer | Role::Creditor | Role::Auditor) {
         return Err(Problem::forbidden(format!(
             "the role {} has no access to payment runs",
@@ -988,19 +988,19 @@ fn visible_run(app: &App, p: &Principal, run_id: &str) -> ApiResult<crate::payru
                 .get(&r.household)
                 .is_some_and(|h| p.role.may_see_household(r.household, &h.counsellor))
         })
-        .and_then(crate::payrun::RunView::of)
+        .and_then(knop_app::payrun::RunView::of)
         .ok_or_else(|| Problem::not_found(format!("payment run {run_id}")))
 }
 
 /// One payment run.
 #[utoipa::path(get, path = "/payment-runs/{run_id}", tag = "payments", params(RunPath), security(("bearer" = [])),
-    responses((status = 200, body = crate::payrun::RunView), (status = 401, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = knop_app::payrun::RunView), (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get_run(
     State(app): State<Arc<App>>,
     p: Principal,
     Path(run_id): Path<String>,
-) -> ApiResult<Json<crate::payrun::RunView>> {
+) -> ApiResult<Json<knop_app::payrun::RunView>> {
     visible_run(&app, &p, &run_id).map(Json)
 }
 
@@ -1008,14 +1008,14 @@ async fn get_run(
 #[utoipa::path(post, path = "/payment-runs/{run_id}/approvals", tag = "payments",
     params(RunPath, ("Idempotency-Key" = String, Header, description = "Unique per approval")),
     security(("bearer" = [])),
-    responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 201, body = crate::payrun::RunView), (status = 401, body = Problem, content_type = "application/problem+json"),
+    responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 201, body = knop_app::payrun::RunView), (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn approve_run(
     State(app): State<Arc<App>>,
     p: Principal,
     Path(run_id): Path<String>,
-) -> ApiResult<(StatusCode, Json<crate::payrun::RunView>)> {
+) -> ApiResult<(StatusCode, Json<knop_app::payrun::RunView>)> {
     let view = approve(&app, &p, run_id).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -1025,7 +1025,7 @@ pub(crate) async fn approve(
     app: &Arc<App>,
     p: &Principal,
     run_id: String,
-) -> ApiResult<crate::payrun::RunView> {
+) -> ApiResult<knop_app::payrun::RunView> {
     visible_run(app, p, &run_id)?;
     if !matches!(p.role, Role::Supervisor) {
         return Err(Problem::forbidden(
@@ -1034,7 +1034,7 @@ pub(crate) async fn approve(
     }
     let by = p.id.clone();
     app.write(move |app, node| {
-        crate::payrun::approve(node, &app.config.submitter, now_ms(), &run_id, &by)
+        knop_app::payrun::approve(node, &app.config.submitter, now_ms(), &run_id, &by)
     })
     .await
     .map_err(run_problem)
@@ -1078,14 +1078,14 @@ async fn run_pain001(
         }
     };
     if !v.approved {
-        return Err(run_problem(crate::payrun::RunError::NotApproved(run_id)));
+        return Err(run_problem(knop_app::payrun::RunError::NotApproved(run_id)));
     }
     let created = jiff::Zoned::now().strftime("%Y-%m-%dT%H:%M:%S").to_string();
     let mut content = v.content;
     if content
         .items
         .iter()
-        .any(|i| i.creditor_iban == crate::payrun::RESIDENT_ACCOUNT)
+        .any(|i| i.creditor_iban == knop_app::payrun::RESIDENT_ACCOUNT)
     {
         // The resident's own IBAN, read from the vault for this file only (a logged read).
         let household = parse_household(&content.household)?;
@@ -1103,12 +1103,12 @@ async fn run_pain001(
         for i in content
             .items
             .iter_mut()
-            .filter(|i| i.creditor_iban == crate::payrun::RESIDENT_ACCOUNT)
+            .filter(|i| i.creditor_iban == knop_app::payrun::RESIDENT_ACCOUNT)
         {
             i.creditor_iban = own.clone();
         }
     }
-    let xml = crate::payrun::write_pain(&content, version, &created).map_err(run_problem)?;
+    let xml = knop_app::payrun::write_pain(&content, version, &created).map_err(run_problem)?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/xml".to_owned()),
@@ -1294,12 +1294,12 @@ pub(crate) fn suspense(app: &App, p: &Principal) -> ApiResult<Vec<SuspenseLine>>
     let mut out = vec![];
     for f in suspense_lines(app, st.book()) {
         let entry = &f.stored.file.statements[f.pos.0].entries[f.pos.1];
-        let line = crate::matching::line_of(entry);
+        let line = knop_app::matching::line_of(entry);
         let week = jiff::Span::new().days(7);
         let around = line.date.unwrap_or(today);
         let mut suggestions = vec![];
         for (h, plan) in &plans {
-            let own = crate::matching::own_payments_on(
+            let own = knop_app::matching::own_payments_on(
                 Some(st.book()),
                 plan,
                 around.saturating_sub(week),
@@ -1307,7 +1307,7 @@ pub(crate) fn suspense(app: &App, p: &Principal) -> ApiResult<Vec<SuspenseLine>>
             );
             let m = knop_budget::matching::match_line(&line, plan, &own);
             let fits = !matches!(m, knop_budget::matching::Match::Suspense { .. });
-            let (agreement, reason) = crate::matching::explain(&m);
+            let (agreement, reason) = knop_app::matching::explain(&m);
             if fits || !agreement.is_empty() {
                 suggestions.push(Suggestion {
                     household: h.to_string(),
@@ -1335,8 +1335,8 @@ pub(crate) fn suspense(app: &App, p: &Principal) -> ApiResult<Vec<SuspenseLine>>
     Ok(out)
 }
 
-fn vault_problem(e: crate::vault::VaultError) -> Problem {
-    use crate::vault::VaultError;
+fn vault_problem(e: knop_app::vault::VaultError) -> Problem {
+    use knop_app::vault::VaultError;
     match e {
         VaultError::Invalid(why) => Problem::unprocessable(why),
         VaultError::NotFound(h) => {
@@ -1352,7 +1352,7 @@ fn vault_problem(e: crate::vault::VaultError) -> Problem {
     }
 }
 
-fn vault_of(app: &App) -> ApiResult<&crate::vault::Vault> {
+fn vault_of(app: &App) -> ApiResult<&knop_app::vault::Vault> {
     app.vault()
         .ok_or_else(|| Problem::not_found("this server keeps no personal data"))
 }
@@ -1368,7 +1368,7 @@ struct Stored {
 /// Nothing of it goes on the ledger.
 #[utoipa::path(put, path = "/households/{id}/personal-data", tag = "households",
     params(HouseholdPath, ("Idempotency-Key" = String, Header, description = "Unique per change")),
-    request_body = crate::vault::PersonalData, security(("bearer" = [])),
+    request_body = knop_app::vault::PersonalData, security(("bearer" = [])),
     responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 200, body = Stored), (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 410, body = Problem, content_type = "application/problem+json"),
@@ -1377,7 +1377,7 @@ async fn put_personal(
     State(app): State<Arc<App>>,
     p: Principal,
     Path(id): Path<String>,
-    J(data): J<crate::vault::PersonalData>,
+    J(data): J<knop_app::vault::PersonalData>,
 ) -> ApiResult<Json<Stored>> {
     let s = visible(&app, &p, &id)?;
     if !p.role.may_manage_household(&s.state.counsellor) {
@@ -1405,7 +1405,7 @@ struct PurposeQuery {
 /// stated purpose. Every read is logged: the resident sees who looked, when and why.
 #[utoipa::path(get, path = "/households/{id}/personal-data", tag = "households",
     params(HouseholdPath, PurposeQuery), security(("bearer" = [])),
-    responses((status = 200, body = crate::vault::PersonalData), (status = 400, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = knop_app::vault::PersonalData), (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 410, body = Problem, content_type = "application/problem+json")))]
 async fn get_personal(
@@ -1413,7 +1413,7 @@ async fn get_personal(
     p: Principal,
     Path(id): Path<String>,
     Q(q): Q<PurposeQuery>,
-) -> ApiResult<Json<crate::vault::PersonalData>> {
+) -> ApiResult<Json<knop_app::vault::PersonalData>> {
     let s = visible(&app, &p, &id)?;
     let own = matches!(&p.role, Role::Resident { .. });
     if !own && !p.role.may_manage_household(&s.state.counsellor) {
@@ -1466,14 +1466,14 @@ async fn erase_personal(
 /// counsellor, a supervisor, the administrator). Holds no personal data itself.
 #[utoipa::path(get, path = "/households/{id}/access-log", tag = "households",
     params(HouseholdPath), security(("bearer" = [])),
-    responses((status = 200, body = Vec<crate::vault::Access>), (status = 400, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = Vec<knop_app::vault::Access>), (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn access_log(
     State(app): State<Arc<App>>,
     p: Principal,
     Path(id): Path<String>,
-) -> ApiResult<Json<Vec<crate::vault::Access>>> {
+) -> ApiResult<Json<Vec<knop_app::vault::Access>>> {
     let s = visible(&app, &p, &id)?;
     let vault = vault_of(&app)?;
     vault.accesses(s.household).map(Json).map_err(vault_problem)

@@ -13,88 +13,10 @@ use std::time::{Duration, Instant};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use base64::prelude::{Engine as _, BASE64_URL_SAFE_NO_PAD};
-use serde::Serialize;
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 
 use crate::problem::Problem;
-
-/// What a person or organisation is to knop. Decides every access.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(tag = "role", rename_all = "snake_case")]
-pub enum Role {
-    /// A resident: their own household only.
-    Resident {
-        /// The household (pseudonymous id), as a decimal string.
-        household: String,
-    },
-    /// A counsellor: the households of their caseload (those recorded with their counsellor id).
-    Counsellor {
-        /// The pseudonymous counsellor id that households on the ledger carry.
-        counsellor: String,
-    },
-    /// A supervisor: reads all households; gives the second approval of payment runs.
-    Supervisor,
-    /// The municipality's administrator: reads all households and the ledger's proofs.
-    Administrator,
-    /// A payer (SVB, UWV, Toeslagen): nothing of households yet.
-    Payer,
-    /// A creditor: nothing of households yet (the debt cockpit's green/red answer comes later).
-    Creditor,
-    /// An auditor: the ledger's proofs.
-    Auditor,
-}
-
-impl Role {
-    /// The role's name as in the API (`resident`, `counsellor`, ...).
-    pub fn name(&self) -> &'static str {
-        match self {
-            Role::Resident { .. } => "resident",
-            Role::Counsellor { .. } => "counsellor",
-            Role::Supervisor => "supervisor",
-            Role::Administrator => "administrator",
-            Role::Payer => "payer",
-            Role::Creditor => "creditor",
-            Role::Auditor => "auditor",
-        }
-    }
-
-    /// Whether this role may see `household`, whose counsellor id is `counsellor`.
-    pub fn may_see_household(&self, household: u128, counsellor: &str) -> bool {
-        match self {
-            Role::Resident { household: h } => h.parse::<u128>().ok() == Some(household),
-            Role::Counsellor { counsellor: c } => c == counsellor,
-            Role::Supervisor | Role::Administrator => true,
-            Role::Payer | Role::Creditor | Role::Auditor => false,
-        }
-    }
-
-    /// Whether this role may change a household's agreements (a counsellor of the caseload).
-    pub fn may_manage_household(&self, counsellor: &str) -> bool {
-        matches!(self, Role::Counsellor { counsellor: c } if c == counsellor)
-    }
-
-    /// Whether this role may import the foundation's bank statements.
-    pub fn may_import_statements(&self) -> bool {
-        matches!(self, Role::Counsellor { .. } | Role::Administrator)
-    }
-
-    /// Whether this role may read the ledger's proofs.
-    pub fn may_audit(&self) -> bool {
-        matches!(self, Role::Auditor | Role::Administrator)
-    }
-
-    /// Whether this role may run rules calculations (people working with households).
-    pub fn may_calculate(&self) -> bool {
-        matches!(
-            self,
-            Role::Resident { .. }
-                | Role::Counsellor { .. }
-                | Role::Supervisor
-                | Role::Administrator
-        )
-    }
-}
+pub use knop_app::access::Role;
 
 /// A person who may log in.
 #[derive(Debug, Clone)]

@@ -15,13 +15,8 @@
 
 pub mod auth;
 pub mod idempotency;
-pub mod matching;
 pub mod oidc;
-pub mod ops;
-pub mod payrun;
 pub mod problem;
-pub mod vault;
-pub mod views;
 
 mod api;
 mod pages;
@@ -36,10 +31,12 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use jiff::civil::Date;
+use knop_app::{payrun, vault};
 use knop_ledger::note::NoteKey;
 use knop_node::Node;
 
 pub use auth::{ApiKey, Principal, Role, User};
+pub use knop_app::statements::Stored;
 pub use problem::Problem;
 
 /// The largest request body the API accepts (a month of a large foundation's camt.053 fits;
@@ -80,16 +77,6 @@ pub struct Config {
     /// Where uploaded bank statements are kept (so that suspense lines can be shown and matched
     /// later); `None`: in memory only.
     pub statement_dir: Option<std::path::PathBuf>,
-}
-
-/// A bank statement the service imported, kept to show and match its lines.
-pub struct Stored {
-    /// SHA-256 of the file (hex): its name in the statement directory.
-    pub sha256: String,
-    /// The parsed file.
-    pub file: knop_bank::camt053::File,
-    /// Its import into the foundation's book (made once, when kept or loaded).
-    pub plan: knop_bank::booking::ImportPlan,
 }
 
 /// The running service's shared state.

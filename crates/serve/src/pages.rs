@@ -15,8 +15,8 @@ use maud::{html, Markup, DOCTYPE};
 use serde::Deserialize;
 
 use crate::auth::{MaybePrincipal, Principal, Role};
-use crate::views::{self, Severity};
 use crate::{App, SESSION_COOKIE};
+use knop_app::views::{self, Severity};
 
 const CSS: &str = include_str!("../static/knop.css");
 
@@ -928,7 +928,7 @@ async fn runs_page(
             Some(&p),
         );
     }
-    let (runs, mine): (Vec<crate::payrun::RunView>, Vec<String>) = {
+    let (runs, mine): (Vec<knop_app::payrun::RunView>, Vec<String>) = {
         let node = app.node();
         let st = node.state();
         let visible = |h: u128| {
@@ -940,7 +940,7 @@ async fn runs_page(
             .runs()
             .values()
             .filter(|r| visible(r.household))
-            .filter_map(crate::payrun::RunView::of)
+            .filter_map(knop_app::payrun::RunView::of)
             .collect();
         runs.sort_by_key(|r| std::cmp::Reverse(r.entry));
         let mine = st

@@ -1347,7 +1347,7 @@ async fn payment_runs_need_a_second_person_before_the_bank_file() {
     // The maker approving their own run is refused by the ledger itself.
     let mut node = t.app.node();
     let key = NoteKey::from_seed("stichting", &[2; 32]).unwrap();
-    let e = knop_serve::payrun::approve(&mut node, &key, 10_000_000_000_000, &id, "consulent-a")
+    let e = knop_app::payrun::approve(&mut node, &key, 10_000_000_000_000, &id, "consulent-a")
         .unwrap_err();
     assert!(e.to_string().contains("four eyes"), "{e}");
 }
@@ -1967,7 +1967,7 @@ async fn living_money_goes_to_the_residents_own_account_which_stays_off_the_ledg
     let id = run["content"]["run_id"].as_str().unwrap().to_owned();
     let item = &run["content"]["items"][0];
     assert_eq!(item["agreement"], "leefgeld");
-    assert_eq!(item["creditor_iban"], knop_serve::payrun::RESIDENT_ACCOUNT);
+    assert_eq!(item["creditor_iban"], knop_app::payrun::RESIDENT_ACCOUNT);
     let r = t.approve_run(&s, &id, "ok").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let pain = format!("/api/v1/payment-runs/{id}/pain001");
@@ -2330,7 +2330,7 @@ async fn a_rejected_payment_is_made_again_under_a_new_end_to_end_id() {
         let st = node.state();
         let plan = st.households()[&1].plan(1, 0);
         let today: jiff::civil::Date = "2026-04-03".parse().unwrap();
-        let m = knop_serve::matching::match_file(&file, &plan, today, Some(st.book()));
+        let m = knop_app::matching::match_file(&file, &plan, today, Some(st.book()));
         assert_eq!(
             m.lines[0].1,
             knop_budget::matching::Match::Returned {
@@ -2346,7 +2346,7 @@ async fn a_rejected_payment_is_made_again_under_a_new_end_to_end_id() {
             m.alerts
         );
         // Without the ledger the retried id is a stranger's.
-        let blind = knop_serve::matching::match_file(&file, &plan, today, None);
+        let blind = knop_app::matching::match_file(&file, &plan, today, None);
         assert!(matches!(
             blind.lines[0].1,
             knop_budget::matching::Match::Suspense { .. }

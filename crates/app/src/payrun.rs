@@ -16,7 +16,6 @@ use knop_node::Node;
 use knop_state::{Command, PaymentRunCommand, RunState, State};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 
 use crate::ops::{submit, OpError};
 
@@ -154,7 +153,8 @@ pub fn reserve(
 }
 
 /// One payment of a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RunItem {
     /// The agreement paid.
@@ -188,7 +188,8 @@ impl From<&knop_budget::payrun::Item> for RunItem {
 }
 
 /// What a run pays: recorded on the ledger as canonical JSON (these fields, in this order).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RunContent {
     /// Format version (1).
@@ -270,7 +271,8 @@ impl RunContent {
 }
 
 /// A run as the API shows it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunView {
     /// The content.
     pub content: RunContent,

@@ -16,29 +16,29 @@ use std::sync::Mutex;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 /// A household's personal data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PersonalData {
     /// Full name.
-    #[schema(max_length = 200)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub name: String,
     /// Burgerservicenummer (9 digits, passes the elfproef).
-    #[schema(pattern = "^[0-9]{9}$")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{9}$"))]
     pub bsn: Option<String>,
     /// Address.
-    #[schema(max_length = 300)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 300))]
     pub address: Option<String>,
     /// Phone number.
-    #[schema(max_length = 40)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 40))]
     pub phone: Option<String>,
     /// E-mail address.
-    #[schema(max_length = 200)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub email: Option<String>,
     /// The resident's own IBAN (where living money goes).
-    #[schema(max_length = 34)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 34))]
     pub iban: Option<String>,
 }
 
@@ -110,7 +110,8 @@ pub fn bsn_valid(bsn: &str) -> bool {
 }
 
 /// One read of personal data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Access {
     /// When (RFC 3339).

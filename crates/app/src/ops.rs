@@ -7,7 +7,6 @@ use knop_ledger::note::NoteKey;
 use knop_node::{Node, NodeError};
 use knop_state::{Command, Outcome, StateError};
 use serde::Serialize;
-use utoipa::ToSchema;
 
 /// Why an operation did nothing.
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +48,8 @@ pub fn submit(
 }
 
 /// What importing a camt.053 file did.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportReport {
     /// The log index of the entry that booked the new lines, if any were new.
     pub entry: Option<u64>,
@@ -135,7 +135,8 @@ pub fn import_planned(
 }
 
 /// What booking matched lines to a household did.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MatchReport {
     /// The household.
     pub household: String,
@@ -254,7 +255,8 @@ fn plan_matched(
 }
 
 /// What matching a statement for every household did.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MatchAllReport {
     /// Per household with lines booked now or before.
     pub households: Vec<MatchReport>,
@@ -513,7 +515,8 @@ pub fn line_settled(
 }
 
 /// A payment the bank refused.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rejection {
     /// The EndToEndId.
     pub end_to_end_id: String,
@@ -528,7 +531,8 @@ pub struct Rejection {
 }
 
 /// What a payment status report did.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusReportOutcome {
     /// The pain.001 (run) it answers.
     pub original_message_id: String,

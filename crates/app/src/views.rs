@@ -12,7 +12,6 @@ use knop_rules::{explain, Outcome};
 use knop_state::{HouseholdState, State};
 use serde::Serialize;
 use serde_json::{json, Map};
-use utoipa::ToSchema;
 
 /// The days a forecast looks ahead unless asked otherwise.
 pub const FORECAST_DAYS: u32 = 90;
@@ -78,7 +77,7 @@ fn run_items(
 }
 
 /// Every household `role` may see, copied out of the state.
-pub fn visible_snapshots(state: &State, role: &crate::Role) -> Vec<Snapshot> {
+pub fn visible_snapshots(state: &State, role: &crate::access::Role) -> Vec<Snapshot> {
     state
         .households()
         .iter()
@@ -107,7 +106,8 @@ impl Snapshot {
 }
 
 /// One booking an agreement makes.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FlowView {
     /// The business day it is booked (ISO 8601).
     pub date: String,
@@ -124,7 +124,8 @@ pub struct FlowView {
 }
 
 /// How urgent an alert is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// For information.
@@ -136,7 +137,8 @@ pub enum Severity {
 }
 
 /// Something a counsellor should look at, in both languages.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AlertView {
     /// How urgent.
     pub severity: Severity,
@@ -155,7 +157,8 @@ pub struct AlertView {
 }
 
 /// The first day money runs short.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ShortfallView {
     /// The day (ISO 8601).
     pub date: String,
@@ -164,7 +167,8 @@ pub struct ShortfallView {
 }
 
 /// A household in a list (a counsellor's caseload).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HouseholdSummary {
     /// The household's pseudonymous id.
     pub id: String,
@@ -185,7 +189,8 @@ pub struct HouseholdSummary {
 }
 
 /// The resident's "this month at a glance".
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Overview {
     /// The household's pseudonymous id.
     pub id: String,
@@ -219,7 +224,8 @@ pub struct Overview {
 }
 
 /// A bank line booked to the household: what really came in or went out.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BookingView {
     /// The booking date (ISO 8601).
     pub date: String,
@@ -235,7 +241,7 @@ pub struct BookingView {
 /// `from..=through`, in date order: matched from suspense to it, or its own payments posted.
 pub fn bookings(
     book: &knop_book::Book,
-    statements: &[std::sync::Arc<crate::Stored>],
+    statements: &[std::sync::Arc<crate::statements::Stored>],
     household: u128,
     from: Date,
     through: Date,
@@ -282,7 +288,8 @@ pub fn bookings(
 }
 
 /// The forecast, day by day.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ForecastView {
     /// The household.
     pub id: String,
@@ -483,7 +490,7 @@ pub fn summary(s: &Snapshot, today: Date, today_ms: u64) -> HouseholdSummary {
 /// The households `role` may see, most urgent first (then by id): a caseload.
 pub fn caseload(
     state: &State,
-    role: &crate::Role,
+    role: &crate::access::Role,
     today: Date,
     today_ms: u64,
 ) -> Vec<HouseholdSummary> {

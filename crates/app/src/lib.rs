@@ -1,0 +1,32 @@
+//! knop's application layer: every use-case once, called by the CLI (`knop`), the HTTP service
+//! (`knop-serve`), the simulation and the benchmarks alike, so there is one model of everything.
+//!
+//! A use-case takes the [`knop_node::Node`] (the one writer of the log), the signing key of the
+//! organisation that submits, and the time (`now_ms`): nothing here reads the clock or draws
+//! randomness for what goes on the ledger. Whatever one use-case means is **one ledger entry or
+//! nothing** (several commands go together as [`knop_state::Command::Together`]), so a process
+//! killed at any point leaves nothing half done. Errors are typed ([`ops::OpError`],
+//! [`payrun::RunError`]); no HTTP types live here: the service maps errors to problems, the CLI
+//! prints them.
+//!
+//! - [`ops`]: submit a command; import a camt.053 statement; match it for all households and
+//!   book the matched lines; apply a pain.002 status report.
+//! - [`payrun`]: make a payment run (reservations and record in one entry), approve it (four
+//!   eyes, enforced by the ledger), write it as pain.001.
+//! - [`matching`]: the words and windows of matching bank lines to households.
+//! - [`views`]: what a household's page, a caseload and an overview show, computed from the
+//!   state (never by a template).
+//! - [`vault`]: personal data (names, BSN, the resident's IBAN), encrypted per household, every
+//!   read in an access log; never on the ledger.
+//! - [`access`]: who may see and do what.
+//! - [`statements`]: the bank statements kept beside the ledger.
+
+#![warn(missing_docs)]
+
+pub mod access;
+pub mod matching;
+pub mod ops;
+pub mod payrun;
+pub mod statements;
+pub mod vault;
+pub mod views;
