@@ -9,7 +9,7 @@
 //! [`payrun::RunError`]); no HTTP types live here: the service maps errors to problems, the CLI
 //! prints them.
 //!
-//! - [`ops`]: submit a command; import a camt.053 statement; match it for all households and
+//! - [`ops`]: submit a command; upload (import and match) a camt.053 statement; import one; match it for all households and
 //!   book the matched lines; apply a pain.002 status report.
 //! - [`payrun`]: make a payment run (reservations and record in one entry), approve it (four
 //!   eyes, enforced by the ledger), write it as pain.001.
@@ -20,6 +20,7 @@
 //!   read in an access log; never on the ledger.
 //! - [`access`]: who may see and do what.
 //! - [`statements`]: the bank statements kept beside the ledger.
+//! - [`suspense`]: the bank lines no household took, with explained suggestions.
 
 #![warn(missing_docs)]
 
@@ -28,5 +29,6 @@ pub mod matching;
 pub mod ops;
 pub mod payrun;
 pub mod statements;
+pub mod suspense;
 pub mod vault;
 pub mod views;

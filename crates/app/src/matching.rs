@@ -124,6 +124,19 @@ pub fn match_file(
     }
 }
 
+/// A match's kind, as the CLI and the API name it: `own_payment`, `returned`, `direct_debit`,
+/// `direct_debit_refund`, `income (due DATE)`, `suspense`.
+pub fn kind(m: &Match) -> String {
+    match m {
+        Match::OwnPayment { .. } => "own_payment".into(),
+        Match::Returned { .. } => "returned".into(),
+        Match::DirectDebit { .. } => "direct_debit".into(),
+        Match::DirectDebitRefund { .. } => "direct_debit_refund".into(),
+        Match::Income { due, .. } => format!("income (due {due})"),
+        Match::Suspense { .. } => "suspense".into(),
+    }
+}
+
 /// A match in words: the agreement(s) it concerns and why, in Dutch.
 pub fn explain(m: &Match) -> (String, String) {
     match m {

@@ -615,3 +615,48 @@ pub fn apply_status_report(
         rejected,
     })
 }
+
+/// What an upload did: the import, then the matching of its lines to households.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UploadReport {
+    /// The import.
+    #[serde(flatten)]
+    pub import: ImportReport,
+    /// The matching.
+    pub matching: MatchAllReport,
+}
+
+/// A statement read, imported and matched: the report, and the file with its import plan for
+/// the caller to keep.
+#[derive(Debug)]
+pub struct Uploaded {
+    /// What the import and the matching did.
+    pub report: UploadReport,
+    /// The file as read.
+    pub file: knop_bank::camt053::File,
+    /// Its import into the foundation's book.
+    pub plan: knop_bank::booking::ImportPlan,
+}
+
+/// Reads a camt.053 file of `foundation_iban`, imports it (one entry) and matches its lines for
+/// every household (one entry, see [`match_all`]). Killed between the two, the lines wait in
+/// suspense and uploading the same file again matches them: the import books nothing twice.
+pub fn upload(
+    node: &mut Node,
+    key: &NoteKey,
+    now_ms: u64,
+    bytes: &[u8],
+    foundation_iban: &str,
+    today: jiff::civil::Date,
+) -> Result<Uploaded, OpError> {
+    let file = knop_bank::camt053::parse(bytes)?;
+    let plan = plan_import(&file, foundation_iban)?;
+    let import = import_planned(node, key, now_ms, &plan)?;
+    let matching = match_all(node, key, now_ms, &file, &plan, today)?;
+    Ok(Uploaded {
+        report: UploadReport { import, matching },
+        file,
+        plan,
+    })
+}

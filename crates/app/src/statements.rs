@@ -10,3 +10,17 @@ pub struct Stored {
     /// Its import into the foundation's book (made once, when kept or loaded).
     pub plan: knop_bank::booking::ImportPlan,
 }
+
+/// The EndToEndIds that `statements` show as paid out (money out naming one): a payment made
+/// outside a run, or before the ledger knew it, is never made twice.
+pub fn paid_end_to_end_ids(
+    statements: &[std::sync::Arc<Stored>],
+) -> std::collections::HashSet<String> {
+    statements
+        .iter()
+        .flat_map(|st| st.file.statements.iter().flat_map(|s| s.entries.iter()))
+        .filter(|e| e.cents < 0)
+        .filter_map(|e| e.details.first().and_then(|d| d.end_to_end_id.as_deref()))
+        .map(String::from)
+        .collect()
+}

@@ -156,6 +156,22 @@ pub struct AlertView {
     pub message_en: String,
 }
 
+impl AlertView {
+    /// An alert that matching a bank statement raised (an income overdue, an amount outside its
+    /// tolerance, an unknown debit). Its text is Dutch only.
+    pub fn of_statement(a: knop_budget::matching::Alert) -> Self {
+        AlertView {
+            severity: Severity::Warning,
+            kind: "statement".into(),
+            agreement: a.agreement,
+            date: None,
+            amount_cents: None,
+            message_en: a.message.clone(),
+            message_nl: a.message,
+        }
+    }
+}
+
 /// The first day money runs short.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -352,38 +352,11 @@ fn inspect(a: InspectArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A match as the CLI lists it: its kind, the agreement(s), and why (the service's words,
+/// `knop_app::matching::explain`).
 fn describe(m: &Match) -> (String, String, Vec<String>) {
-    match m {
-        Match::OwnPayment { agreement } => ("own_payment".into(), agreement.clone(), vec![]),
-        Match::Returned { agreement, reason } => (
-            "returned".into(),
-            agreement.clone(),
-            vec![format!("reden {}", reason.as_deref().unwrap_or("onbekend"))],
-        ),
-        Match::DirectDebit {
-            agreement,
-            problems,
-        } => ("direct_debit".into(), agreement.clone(), problems.clone()),
-        Match::DirectDebitRefund { agreement } => (
-            "direct_debit_refund".into(),
-            agreement.clone(),
-            vec!["teruggeboekte incasso".into()],
-        ),
-        Match::Income {
-            agreement,
-            due,
-            problems,
-        } => (
-            format!("income (due {due})"),
-            agreement.clone(),
-            problems.clone(),
-        ),
-        Match::Suspense { reason, candidates } => (
-            "suspense".into(),
-            candidates.join(","),
-            vec![reason.clone()],
-        ),
-    }
+    let (agreement, why) = knop_app::matching::explain(m);
+    (knop_app::matching::kind(m), agreement, vec![why])
 }
 
 fn match_lines(loc: &Location, a: MatchArgs) -> Result<ExitCode> {

@@ -403,9 +403,9 @@ pub struct AlertsArgs {
     /// The day to judge on.
     #[arg(long)]
     pub today: Date,
-    /// The household's balance now, in euros (for the forecast).
-    #[arg(long, default_value = "0")]
-    pub balance: String,
+    /// The household's balance, in euros, to judge with instead of its balance in the book.
+    #[arg(long)]
+    pub balance: Option<String>,
     /// A bank statement to check as well (matching alerts: overdue incomes, amounts, debits).
     #[arg(long)]
     pub statement: Option<PathBuf>,
@@ -414,73 +414,48 @@ pub struct AlertsArgs {
     pub json: bool,
 }
 
-/// `knop alerts`: what a counsellor should look at for a household today.
+/// `knop alerts`: what a counsellor should look at for a household today: the alerts the
+/// service shows (`knop_app::views::alerts`: withdrawal, shortfall, rejected and returned
+/// payments, advances), and with `--statement` what matching that statement finds.
 pub fn alerts(loc: &Location, a: AlertsArgs) -> Result<ExitCode> {
-    let balance = knop_book::Cents::parse_euros(&a.balance)?.0;
-    let plan = plan_of(loc, a.household, balance)?;
-    let mut out: Vec<(Option<String>, String)> = vec![];
     let node = loc.open_reader()?;
-    if let Some(r) = node
-        .state()
-        .households()
-        .get(&a.household)
-        .and_then(|h| h.revoked_effective_ms)
-    {
-        out.push((
-            None,
-            format!(
-                "{} {}",
-                t(
-                    "de inwoner heeft opgezegd; betalingen stoppen per",
-                    "the resident withdrew; payments stop from"
-                ),
-                jiff::Timestamp::from_millisecond(r as i64)
-                    .map(|ts| ts.to_string())
-                    .unwrap_or_default()
-            ),
-        ));
+    let mut snap = knop_app::views::snapshot(node.state(), a.household)
+        .with_context(|| format!("{} {}", t("huishouden", "household"), a.household))?;
+    if let Some(b) = &a.balance {
+        snap.balance_cents = knop_book::Cents::parse_euros(b)
+            .with_context(|| format!("--balance {b:?}"))?
+            .0;
     }
-    let f = knop_budget::forecast(&plan, a.today, 90)?;
-    if let Some(s) = f.first_shortfall {
-        let cause = f
-            .flows
-            .iter()
-            .filter(|x| x.date == s.date && x.cents < 0)
-            .map(|x| x.agreement.clone())
-            .collect::<Vec<_>>()
-            .join(", ");
-        out.push((
-            Some(cause.clone()),
-            format!(
-                "{} {} ({}): {} {}",
-                t("tekort op", "shortfall on"),
-                s.date,
-                cause,
-                t("saldo", "balance"),
-                euro(s.balance_cents)
-            ),
-        ));
-    }
+    let mut out = knop_app::views::alerts(&snap, a.today);
     if let Some(path) = &a.statement {
         let file = knop_bank::camt053::parse(&crate::files::read(path)?)
             .with_context(|| path.display().to_string())?;
         // The ledger knows the EndToEndIds of payments made again after a rejection.
         let found =
-            knop_app::matching::match_file(&file, &plan, a.today, Some(node.state().book())).alerts;
-        out.extend(found.into_iter().map(|x| (x.agreement, x.message)));
+            knop_app::matching::match_file(&file, &snap.plan(), a.today, Some(node.state().book()))
+                .alerts;
+        out.extend(
+            found
+                .into_iter()
+                .map(knop_app::views::AlertView::of_statement),
+        );
     }
     if a.json {
         println!(
             "{}",
-            json!({"household": a.household.to_string(), "alerts": out.iter().map(|(ag, m)| json!({"agreement": ag, "message": m})).collect::<Vec<_>>()})
+            json!({"household": a.household.to_string(), "alerts": out})
         );
     } else if out.is_empty() {
         println!("{}", t("Geen signalen.", "No alerts."));
     } else {
-        for (ag, m) in &out {
+        for x in &out {
             println!(
-                "- {}{m}",
-                ag.as_deref().map(|x| format!("{x}: ")).unwrap_or_default()
+                "- {}{}",
+                x.agreement
+                    .as_deref()
+                    .map(|x| format!("{x}: "))
+                    .unwrap_or_default(),
+                t(&x.message_nl, &x.message_en)
             );
         }
     }

@@ -414,7 +414,7 @@ pub fn pipeline(
     dir: &std::path::Path,
     counsellor: &dyn Fn(usize) -> String,
 ) -> Result<Pipeline> {
-    use knop_bank::booking::{household_account, plan_import, Mirror};
+    use knop_bank::booking::{household_account, Mirror};
     use knop_ledger::entry::OrgName;
     use knop_state::{Command, HouseholdCommand, Role};
     let op = crate::location::new_key("knop.sim/ledger")?;
@@ -427,14 +427,14 @@ pub fn pipeline(
     )?;
     let mut node = knop_node::Node::init(Box::new(store), op.clone(), 1, knop_node::os_salts())?;
     let org = crate::location::new_key("stichting")?;
-    let mut ts = 2u64;
     // Entries get consecutive timestamps: the simulation's ledger does not follow the clock.
-    let mut submit = |node: &mut knop_node::Node,
-                      key: &knop_ledger::note::NoteKey,
-                      cmd: Command|
+    let clock = std::cell::Cell::new(2u64);
+    let submit = |node: &mut knop_node::Node,
+                  key: &knop_ledger::note::NoteKey,
+                  cmd: Command|
      -> Result<()> {
-        ts += 1;
-        knop_app::ops::submit(node, key, ts, &cmd)?.map_err(|e| anyhow::anyhow!("{e}"))?;
+        clock.set(clock.get() + 1);
+        knop_app::ops::submit(node, key, clock.get(), &cmd)?.map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(())
     };
     submit(
@@ -473,20 +473,15 @@ pub fn pipeline(
         }
     }
     let mirror = Mirror::of(&s.foundation_iban);
-    submit(&mut node, &org, Command::CreateAccounts(mirror.accounts()))?;
     let mut camt: Vec<_> = std::fs::read_dir(out.join("bank/camt053"))?
         .map(|e| e.map(|e| e.path()))
         .collect::<Result<_, _>>()?;
     camt.sort();
-    let (mut lines, mut matched, mut conflicts) = (0usize, 0usize, 0usize);
+    let (mut lines, mut matched, mut unmatched) = (0usize, 0usize, 0usize);
     let mut last_day = s.start;
     for path in &camt {
-        let file = knop_bank::camt053::parse(&crate::files::read(path)?)
-            .with_context(|| path.display().to_string())?;
-        let plan = plan_import(&file, &s.foundation_iban)?;
-        let transfers = plan.transfers_to_book(node.state().book());
-        lines += plan.transfers.len();
-        submit(&mut node, &org, Command::CreateTransfers(transfers))?;
+        let bytes = crate::files::read(path)?;
+        let file = knop_bank::camt053::parse(&bytes).with_context(|| path.display().to_string())?;
         let today = file
             .statements
             .iter()
@@ -495,44 +490,20 @@ pub fn pipeline(
             .max()
             .unwrap_or(s.start);
         last_day = last_day.max(today);
-        for (i, _) in s.households.iter().enumerate() {
-            let household = (i + 1) as u128;
-            let h = &node.state().households()[&household];
-            let hplan = h.plan(household, 0);
-            let m = knop_app::matching::match_file(&file, &hplan, today, Some(node.state().book()));
-            let picked: Vec<_> = m
-                .lines
-                .iter()
-                .zip(&m.positions)
-                .filter(|((_, found), _)| {
-                    !matches!(found, knop_budget::matching::Match::Suspense { .. })
-                })
-                .map(|(_, pos)| *pos)
-                .collect();
-            let book = plan.matched_transfers(
-                node.state().book(),
-                household,
-                &picked,
-                &Default::default(),
-            )?;
-            if node
-                .state()
-                .book()
-                .account(household_account(household).id)
-                .is_none()
-            {
-                submit(
-                    &mut node,
-                    &org,
-                    Command::CreateAccounts(vec![household_account(household)]),
-                )?;
-            }
-            let count = book.len();
-            match submit(&mut node, &org, Command::CreateTransfers(book)) {
-                Ok(()) => matched += count,
-                Err(_) => conflicts += 1,
-            }
-        }
+        // The service's own use-case: import the file, match it for all households, book.
+        clock.set(clock.get() + 1);
+        let up = knop_app::ops::upload(
+            &mut node,
+            &org,
+            clock.get(),
+            &bytes,
+            &s.foundation_iban,
+            today,
+        )
+        .with_context(|| path.display().to_string())?;
+        lines += up.plan.transfers.len();
+        matched += up.report.matching.matched_lines;
+        unmatched += up.report.matching.suspense_lines;
     }
     let book = node.state().book();
     let suspense = book
@@ -550,8 +521,8 @@ pub fn pipeline(
             json!({"id": h.id, "ledger_cents": held, "model_cents": model, "equal": held == model}),
         );
     }
-    let ok = suspense == 0 && conflicts == 0 && all_equal && matched == lines;
-    let report = json!({"ok": ok, "entries": node.size(), "bank_lines": lines, "matched_lines": matched, "conflicts": conflicts, "suspense_cents": suspense, "households": households});
+    let ok = suspense == 0 && unmatched == 0 && all_equal && matched == lines;
+    let report = json!({"ok": ok, "entries": node.size(), "bank_lines": lines, "matched_lines": matched, "suspense_lines": unmatched, "suspense_cents": suspense, "households": households});
     Ok(Pipeline {
         report,
         node,

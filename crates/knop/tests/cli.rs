@@ -1326,7 +1326,7 @@ fn imported_lines_move_from_suspense_to_the_household() {
     .unwrap();
     let text = v["alerts"].to_string();
     assert!(
-        text.contains("huurtoeslag") && text.contains("tekort op"),
+        text.contains("huurtoeslag") && text.contains("te weinig geld voor"),
         "{text}"
     );
     // Agreements can be listed and shown in the same shape `agreement set` reads.

@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 use crate::auth::{Principal, Role};
 use crate::problem::{ApiResult, Problem};
 use crate::App;
-use knop_app::ops::{self, ImportReport, OpError};
+use knop_app::ops::{self, OpError};
 use knop_app::views::{self, AlertView, ForecastView, HouseholdSummary, Overview};
 
 #[derive(OpenApi)]
@@ -735,29 +735,18 @@ pub(crate) async fn upload(app: &Arc<App>, p: &Principal, body: Bytes) -> ApiRes
     }
     let today = app.today();
     app.write(move |app, node| {
-        let now = now_ms();
         let iban = &app.config.foundation_iban;
-        let file = knop_bank::camt053::parse(&body)?;
-        let plan = knop_bank::booking::plan_import(&file, iban)?;
-        let import = ops::import_planned(node, &app.config.submitter, now, &plan)?;
-        let matching = ops::match_all(node, &app.config.submitter, now, &file, &plan, today)?;
-        app.keep_statement(&body, file, plan)
+        let up = ops::upload(node, &app.config.submitter, now_ms(), &body, iban, today)?;
+        app.keep_statement(&body, up.file, up.plan)
             .map_err(OpError::Internal)?;
-        Ok(UploadReport { import, matching })
+        Ok(up.report)
     })
     .await
     .map_err(op_problem)
 }
 
-/// What an upload did: the import, then the matching of its lines to households.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct UploadReport {
-    /// The import.
-    #[serde(flatten)]
-    pub(crate) import: ImportReport,
-    /// The matching.
-    pub(crate) matching: ops::MatchAllReport,
-}
+pub(crate) use knop_app::ops::UploadReport;
+pub(crate) use knop_app::suspense::SuspenseLine;
 
 /// Rules calculation parameters.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -892,15 +881,7 @@ pub(crate) async fn make_run(
         .map_err(|e| Problem::unprocessable(format!("date: {e}")))?;
     let by = p.id.clone();
     let debtor = app.debtor();
-    // EndToEndIds the kept statements show as paid out.
-    let paid: std::collections::HashSet<String> = app
-        .statements()
-        .iter()
-        .flat_map(|st| st.file.statements.iter().flat_map(|s| s.entries.iter()))
-        .filter(|e| e.cents < 0)
-        .filter_map(|e| e.details.first().and_then(|d| d.end_to_end_id.as_deref()))
-        .map(String::from)
-        .collect();
+    let paid = knop_app::statements::paid_end_to_end_ids(&app.statements());
     app.write(move |app, node| {
         knop_app::payrun::make(
             node,
@@ -1126,65 +1107,6 @@ fn now_ms() -> u64 {
     jiff::Timestamp::now().as_millisecond().max(0) as u64
 }
 
-/// A suggestion for a suspense line: a household whose agreements (nearly) fit, and why.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct Suggestion {
-    /// The household.
-    pub(crate) household: String,
-    /// The agreement(s) it would be.
-    pub(crate) agreement: String,
-    /// Why, in Dutch.
-    pub(crate) reason: String,
-    /// Whether it fits fully (else only partly: a person must judge).
-    pub(crate) fits: bool,
-}
-
-/// A statement line no household took: unknown, or fitting more than one.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct SuspenseLine {
-    /// The line's id (for the assignment).
-    pub(crate) id: String,
-    /// The booking date (ISO 8601).
-    pub(crate) date: Option<String>,
-    /// Signed cents: money in positive.
-    pub(crate) amount_cents: i64,
-    /// The other party's name, as the bank gives it.
-    pub(crate) counterparty_name: Option<String>,
-    /// The other party's IBAN.
-    pub(crate) counterparty_iban: Option<String>,
-    /// The remittance information.
-    pub(crate) remittance: Option<String>,
-    /// The EndToEndId, if any.
-    pub(crate) end_to_end_id: Option<String>,
-    /// Households of the caller's caseload that (nearly) fit, best first.
-    pub(crate) suggestions: Vec<Suggestion>,
-}
-
-struct FoundLine {
-    stored: Arc<crate::Stored>,
-    pos: (usize, usize),
-    imported: knop_book::Transfer,
-}
-
-/// Every imported line of the kept statements that is still in suspense.
-fn suspense_lines(app: &App, book: &knop_book::Book) -> Vec<FoundLine> {
-    let mut out = vec![];
-    for st in app.statements() {
-        for (t, pos) in st.plan.transfers.iter().zip(&st.plan.lines) {
-            let entry = &st.file.statements[pos.0].entries[pos.1];
-            if book.transfer(t.id).is_some() && !ops::line_settled(book, &st.plan.mirror, t, entry)
-            {
-                out.push(FoundLine {
-                    stored: st.clone(),
-                    pos: *pos,
-                    imported: *t,
-                });
-            }
-        }
-    }
-    out
-}
-
 /// The lines in suspense, oldest first, with explained suggestions from the caller's caseload
 /// (counsellors and the administrator).
 #[utoipa::path(get, path = "/suspense-lines", tag = "bank", security(("bearer" = [])),
@@ -1250,9 +1172,7 @@ pub(crate) async fn assign(
     }
     let found = {
         let node = app.node();
-        suspense_lines(app, node.state().book())
-            .into_iter()
-            .find(|f| format!("{:032x}", f.imported.id) == line_id)
+        knop_app::suspense::find(node.state().book(), &app.statements(), line_id)
     };
     let Some(f) = found else {
         return Err(Problem::not_found(format!(
@@ -1282,57 +1202,13 @@ pub(crate) fn suspense(app: &App, p: &Principal) -> ApiResult<Vec<SuspenseLine>>
             "suspense lines are for counsellors and the administrator",
         ));
     }
-    let today = app.today();
     let node = app.node();
-    let st = node.state();
-    let plans: Vec<(u128, knop_budget::Plan)> = st
-        .households()
-        .iter()
-        .filter(|(id, h)| p.role.may_see_household(**id, &h.counsellor))
-        .map(|(id, h)| (*id, h.plan(*id, 0)))
-        .collect();
-    let mut out = vec![];
-    for f in suspense_lines(app, st.book()) {
-        let entry = &f.stored.file.statements[f.pos.0].entries[f.pos.1];
-        let line = knop_app::matching::line_of(entry);
-        let week = jiff::Span::new().days(7);
-        let around = line.date.unwrap_or(today);
-        let mut suggestions = vec![];
-        for (h, plan) in &plans {
-            let own = knop_app::matching::own_payments_on(
-                Some(st.book()),
-                plan,
-                around.saturating_sub(week),
-                around.saturating_add(week),
-            );
-            let m = knop_budget::matching::match_line(&line, plan, &own);
-            let fits = !matches!(m, knop_budget::matching::Match::Suspense { .. });
-            let (agreement, reason) = knop_app::matching::explain(&m);
-            if fits || !agreement.is_empty() {
-                suggestions.push(Suggestion {
-                    household: h.to_string(),
-                    agreement,
-                    reason,
-                    fits,
-                });
-            }
-        }
-        suggestions.sort_by_key(|s| !s.fits);
-        suggestions.truncate(5);
-        let d = entry.details.first();
-        out.push(SuspenseLine {
-            id: format!("{:032x}", f.imported.id),
-            date: line.date.map(|d| d.to_string()),
-            amount_cents: entry.cents,
-            counterparty_name: d.and_then(|d| d.counterparty_name.as_deref().map(String::from)),
-            counterparty_iban: d.and_then(|d| d.counterparty_iban.as_deref().map(String::from)),
-            remittance: d.and_then(|d| d.remittance.as_deref().map(String::from)),
-            end_to_end_id: d.and_then(|d| d.end_to_end_id.as_deref().map(String::from)),
-            suggestions,
-        });
-    }
-    out.sort_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
-    Ok(out)
+    Ok(knop_app::suspense::lines(
+        node.state(),
+        &app.statements(),
+        &p.role,
+        app.today(),
+    ))
 }
 
 fn vault_problem(e: knop_app::vault::VaultError) -> Problem {

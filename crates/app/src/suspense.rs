@@ -1,0 +1,147 @@
+//! Bank lines that no household took (unknown, or fitting more than one): the suspense a
+//! counsellor works through, with suggestions explained in Dutch.
+
+use std::sync::Arc;
+
+use knop_state::State;
+use serde::Serialize;
+
+use crate::access::Role;
+use crate::statements::Stored;
+
+/// A suggestion for a suspense line: a household whose agreements (nearly) fit, and why.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Suggestion {
+    /// The household.
+    pub household: String,
+    /// The agreement(s) it would be.
+    pub agreement: String,
+    /// Why, in Dutch.
+    pub reason: String,
+    /// Whether it fits fully (else only partly: a person must judge).
+    pub fits: bool,
+}
+
+/// A statement line no household took: unknown, or fitting more than one.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SuspenseLine {
+    /// The line's id (for the assignment).
+    pub id: String,
+    /// The booking date (ISO 8601).
+    pub date: Option<String>,
+    /// Signed cents: money in positive.
+    pub amount_cents: i64,
+    /// The other party's name, as the bank gives it.
+    pub counterparty_name: Option<String>,
+    /// The other party's IBAN.
+    pub counterparty_iban: Option<String>,
+    /// The remittance information.
+    pub remittance: Option<String>,
+    /// The EndToEndId, if any.
+    pub end_to_end_id: Option<String>,
+    /// Households of the caller's caseload that (nearly) fit, best first.
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// A line of a kept statement that is still in suspense.
+#[derive(Clone)]
+pub struct FoundLine {
+    /// The statement it is in.
+    pub stored: Arc<Stored>,
+    /// Its position: (statement, entry).
+    pub pos: (usize, usize),
+    /// The transfer that imported it into suspense.
+    pub imported: knop_book::Transfer,
+}
+
+/// Every imported line of the kept statements that is still in suspense.
+fn suspense_lines(book: &knop_book::Book, statements: &[Arc<Stored>]) -> Vec<FoundLine> {
+    let mut out = vec![];
+    for st in statements {
+        for (t, pos) in st.plan.transfers.iter().zip(&st.plan.lines) {
+            let entry = &st.file.statements[pos.0].entries[pos.1];
+            if book.transfer(t.id).is_some()
+                && !crate::ops::line_settled(book, &st.plan.mirror, t, entry)
+            {
+                out.push(FoundLine {
+                    stored: st.clone(),
+                    pos: *pos,
+                    imported: *t,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The lines in suspense, oldest first, with explained suggestions from the households `role`
+/// may see (the caller checks that `role` may work on suspense at all).
+pub fn lines(
+    st: &State,
+    statements: &[Arc<Stored>],
+    role: &Role,
+    today: jiff::civil::Date,
+) -> Vec<SuspenseLine> {
+    let plans: Vec<(u128, knop_budget::Plan)> = st
+        .households()
+        .iter()
+        .filter(|(id, h)| role.may_see_household(**id, &h.counsellor))
+        .map(|(id, h)| (*id, h.plan(*id, 0)))
+        .collect();
+    let mut out = vec![];
+    for f in suspense_lines(st.book(), statements) {
+        let entry = &f.stored.file.statements[f.pos.0].entries[f.pos.1];
+        let line = crate::matching::line_of(entry);
+        let week = jiff::Span::new().days(7);
+        let around = line.date.unwrap_or(today);
+        let mut suggestions = vec![];
+        for (h, plan) in &plans {
+            let own = crate::matching::own_payments_on(
+                Some(st.book()),
+                plan,
+                around.saturating_sub(week),
+                around.saturating_add(week),
+            );
+            let m = knop_budget::matching::match_line(&line, plan, &own);
+            let fits = !matches!(m, knop_budget::matching::Match::Suspense { .. });
+            let (agreement, reason) = crate::matching::explain(&m);
+            if fits || !agreement.is_empty() {
+                suggestions.push(Suggestion {
+                    household: h.to_string(),
+                    agreement,
+                    reason,
+                    fits,
+                });
+            }
+        }
+        suggestions.sort_by_key(|s| !s.fits);
+        suggestions.truncate(5);
+        let d = entry.details.first();
+        out.push(SuspenseLine {
+            id: format!("{:032x}", f.imported.id),
+            date: line.date.map(|d| d.to_string()),
+            amount_cents: entry.cents,
+            counterparty_name: d.and_then(|d| d.counterparty_name.as_deref().map(String::from)),
+            counterparty_iban: d.and_then(|d| d.counterparty_iban.as_deref().map(String::from)),
+            remittance: d.and_then(|d| d.remittance.as_deref().map(String::from)),
+            end_to_end_id: d.and_then(|d| d.end_to_end_id.as_deref().map(String::from)),
+            suggestions,
+        });
+    }
+    out.sort_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
+    out
+}
+
+/// The suspense line with id `line_id` (its import transfer's id, 32 hex digits), if it is still
+/// in suspense.
+pub fn find(
+    book: &knop_book::Book,
+    statements: &[Arc<Stored>],
+    line_id: &str,
+) -> Option<FoundLine> {
+    suspense_lines(book, statements)
+        .into_iter()
+        .find(|f| format!("{:032x}", f.imported.id) == line_id)
+}
