@@ -16,7 +16,7 @@ use knop_book::{Account, Cents, Transfer};
 use knop_ledger::entry::{OrgName, SignedEntry};
 use knop_ledger::merkle::{verify_inclusion, Tree};
 use knop_node::{os_salts, replay, Node};
-use knop_state::{Command, Role};
+use knop_state::{Command, OrgKind};
 use knop_store::{FileStore, Meta, PgStore, Store};
 
 use crate::location::{new_key, Location};
@@ -168,7 +168,7 @@ fn ledger(loc: &Location, a: LedgerArgs) -> Result<ExitCode> {
     let bank_name = OrgName::parse("bench-bank")?;
     let reg = Command::RegisterOrg {
         name: bank_name.clone(),
-        role: Role::Participant,
+        kind: OrgKind::Participant,
         key: bank.public_key().to_bytes(),
     };
     let sign = |ts: u64, cmd: &Command, key: &knop_ledger::note::NoteKey, name: &OrgName| {

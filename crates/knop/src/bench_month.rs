@@ -35,7 +35,7 @@ use knop_budget::{Agreement, Plan};
 use knop_ledger::entry::{OrgName, SignedEntry};
 use knop_ledger::note::NoteKey;
 use knop_node::{os_salts, Node};
-use knop_state::{Command, Role, Verified};
+use knop_state::{Command, OrgKind, Verified};
 use knop_store::Meta;
 use serde_json::json;
 
@@ -839,7 +839,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         &op,
         &Command::RegisterOrg {
             name: OrgName::parse(org.key_name())?,
-            role: Role::Participant,
+            kind: OrgKind::Participant,
             key: org.public_key().to_bytes(),
         },
     )?;

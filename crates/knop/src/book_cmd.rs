@@ -9,7 +9,7 @@ use knop_book::{Account, AccountFlags, AccountState, Cents, Transfer, TransferFl
 use knop_ledger::entry::OrgName;
 use knop_ledger::note::NoteKey;
 use knop_node::Node;
-use knop_state::{Command, Outcome, Role};
+use knop_state::{Command, OrgKind, Outcome};
 use serde::Deserialize;
 
 use crate::i18n::t;
@@ -39,6 +39,19 @@ pub struct RegisterArgs {
     /// ~/.knop/keys/).
     #[arg(long)]
     pub key_out: Option<PathBuf>,
+    /// What kind of organisation it is, which decides what it may submit: foundation,
+    /// municipality, payer, creditor, merchant, auditor (participant: as before kinds existed,
+    /// may do what a foundation may).
+    #[arg(long, default_value = "participant", value_parser = parse_kind)]
+    pub kind: OrgKind,
+}
+
+fn parse_kind(s: &str) -> std::result::Result<OrgKind, String> {
+    OrgKind::parse(s)
+        .filter(|k| *k != OrgKind::Operator)
+        .ok_or_else(|| {
+            "foundation, municipality, payer, creditor, merchant, auditor or participant".into()
+        })
 }
 
 /// Who signs a submission.
@@ -216,7 +229,7 @@ pub fn org(loc: &Location, cmd: OrgCommand) -> Result<ExitCode> {
             }
             let cmd = Command::RegisterOrg {
                 name,
-                role: Role::Participant,
+                kind: a.kind,
                 key: key.public_key().to_bytes(),
             };
             let result = submit_as(&mut node, &op, &cmd)?;
@@ -234,15 +247,11 @@ pub fn org(loc: &Location, cmd: OrgCommand) -> Result<ExitCode> {
         OrgCommand::List { json } => {
             let node = loc.open_reader()?;
             for (name, o) in node.state().orgs() {
-                let role = if o.role == Role::Operator {
-                    "operator"
-                } else {
-                    "participant"
-                };
+                let role = o.kind.name();
                 if json {
                     println!(
                         "{}",
-                        serde_json::json!({"name": name.as_str(), "role": role, "registered_at": o.registered_at, "vkey": signed_note_vkey(name.as_str(), &o.key)})
+                        serde_json::json!({"name": name.as_str(), "kind": role, "role": role, "registered_at": o.registered_at, "vkey": signed_note_vkey(name.as_str(), &o.key)})
                     );
                 } else {
                     println!(

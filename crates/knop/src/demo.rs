@@ -10,7 +10,7 @@ use knop_ledger::entry::{OrgName, SignedEntry};
 use knop_ledger::merkle::{verify_consistency, verify_inclusion};
 use knop_ledger::note::{verify_checkpoint, NoteKey};
 use knop_node::{os_salts, replay, Node};
-use knop_state::{Command, Role};
+use knop_state::{Command, OrgKind};
 use knop_store::{FileStore, Meta};
 
 use crate::i18n::t;
@@ -166,7 +166,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
             &op,
             Command::RegisterOrg {
                 name: OrgName::parse(name)?,
-                role: Role::Participant,
+                kind: OrgKind::Participant,
                 key: k.public_key().to_bytes(),
             },
         )?;

@@ -475,11 +475,14 @@ pub fn demo(
     }
     // The organisations that get API keys are registered on the ledger first.
     let mut p = p;
-    for org in ["auditor", "woningcorporatie"] {
+    for (org, kind) in [
+        ("auditor", knop_state::OrgKind::Auditor),
+        ("woningcorporatie", knop_state::OrgKind::Creditor),
+    ] {
         let key = crate::location::new_key(org)?;
         let cmd = knop_state::Command::RegisterOrg {
             name: knop_ledger::entry::OrgName::parse(org)?,
-            role: knop_state::Role::Participant,
+            kind,
             key: key.public_key().to_bytes(),
         };
         let now = crate::log_cmd::now_ms();

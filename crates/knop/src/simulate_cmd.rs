@@ -416,7 +416,7 @@ pub fn pipeline(
 ) -> Result<Pipeline> {
     use knop_bank::booking::{household_account, Mirror};
     use knop_ledger::entry::OrgName;
-    use knop_state::{Command, HouseholdCommand, Role};
+    use knop_state::{Command, HouseholdCommand, OrgKind};
     let op = crate::location::new_key("knop.sim/ledger")?;
     let store = knop_store::FileStore::create(
         &dir.join("log"),
@@ -442,7 +442,7 @@ pub fn pipeline(
         &op,
         Command::RegisterOrg {
             name: OrgName::parse("stichting")?,
-            role: Role::Participant,
+            kind: OrgKind::Foundation,
             key: org.public_key().to_bytes(),
         },
     )?;

@@ -1771,3 +1771,61 @@ fn bank_inspect_shows_foreign_balances_with_their_currency_and_does_not_add_them
     assert_eq!(s["balances"][1]["line"], 74);
     assert_eq!(s["balances"][1]["currency"], "SEK");
 }
+
+#[test]
+fn an_organisation_is_registered_with_its_kind_and_submits_only_what_it_may() {
+    let ledger = Ledger::new();
+    let with = |rest: &[&str]| ledger.args(rest);
+    let key = ledger.dir.path().join("cjib.key");
+    let key_s = key.to_str().unwrap();
+    ok(&with(&[
+        "org",
+        "register",
+        "--name",
+        "cjib",
+        "--kind",
+        "creditor",
+        "--key-out",
+        key_s,
+    ]));
+    let list = ok(&with(&["org", "list", "--json"]));
+    let cjib: serde_json::Value = list
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["name"] == "cjib")
+        .unwrap();
+    assert_eq!(cjib["kind"], "creditor");
+    // A creditor does not open households: the ledger refuses it and says who may.
+    let refused = fails(&with(&[
+        "household",
+        "open",
+        "--as",
+        key_s,
+        "--id",
+        "3",
+        "--counsellor",
+        "c",
+        "--information",
+        "v1",
+    ]));
+    assert!(
+        refused.contains("a creditor may not submit a household command"),
+        "{refused}"
+    );
+    // An unknown kind, or a second operator, is refused before anything is written.
+    let other = ledger.dir.path().join("x.key");
+    for kind in ["bank", "operator"] {
+        let e = fails(&with(&[
+            "org",
+            "register",
+            "--name",
+            "x",
+            "--kind",
+            kind,
+            "--key-out",
+            other.to_str().unwrap(),
+        ]));
+        assert!(e.contains("foundation, municipality"), "{e}");
+    }
+    assert!(!other.exists());
+}

@@ -34,7 +34,7 @@ use knop_ledger::leaf::{leaf_data, Salt};
 use knop_ledger::merkle::{ProofError, Tree};
 use knop_ledger::note::{sign_checkpoint, NoteError, NoteKey};
 use knop_ledger::Hash;
-use knop_state::{Command, Outcome, Role, State, StateError, Verified};
+use knop_state::{Command, OrgKind, Outcome, State, StateError, Verified};
 use knop_store::{Meta, Record, Store, StoreError};
 
 pub use replay::{replay, Replayed, VerifyError};
@@ -114,7 +114,7 @@ impl Node {
             .map_err(|e| NodeError::Genesis(StateError::Signature(e)))?;
         let genesis = Command::RegisterOrg {
             name: name.clone(),
-            role: Role::Operator,
+            kind: OrgKind::Operator,
             key: operator.public_key().to_bytes(),
         };
         let entry = SignedEntry::sign(name, timestamp_ms, genesis.encode(), operator.signing_key());

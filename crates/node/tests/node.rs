@@ -12,7 +12,7 @@ use knop_ledger::leaf::leaf_data;
 use knop_ledger::note::NoteKey;
 use knop_node::replay::REPLAY_CHUNK;
 use knop_node::{replay, Node, NodeError};
-use knop_state::{Command, Role, State, StateError, Verified};
+use knop_state::{Command, OrgKind, State, StateError, Verified};
 use knop_store::{FaultPlan, Faulty, FileStore, Meta, PgStore, Store};
 
 const ORIGIN: &str = "knop.test/ledger";
@@ -135,7 +135,7 @@ fn populate(place: &Place) -> Node {
     let mut node = Node::init(place.create(), operator(), 1, salts(7)).unwrap();
     let reg = Command::RegisterOrg {
         name: OrgName::parse("bank").unwrap(),
-        role: Role::Participant,
+        kind: OrgKind::Participant,
         key: bank().verifying_key().to_bytes(),
     };
     node.submit(&[op_entry(2, &reg)])

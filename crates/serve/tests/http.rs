@@ -106,7 +106,7 @@ fn setup_with(dev_login: bool, oidc: Option<knop_serve::oidc::OidcConfig>) -> T 
         &op,
         Command::RegisterOrg {
             name: OrgName::parse("stichting").unwrap(),
-            role: knop_state::Role::Participant,
+            kind: knop_state::OrgKind::Participant,
             key: org.public_key().to_bytes(),
         },
     );
@@ -118,7 +118,7 @@ fn setup_with(dev_login: bool, oidc: Option<knop_serve::oidc::OidcConfig>) -> T 
             &op,
             Command::RegisterOrg {
                 name: OrgName::parse(org_name).unwrap(),
-                role: knop_state::Role::Participant,
+                kind: knop_state::OrgKind::Participant,
                 key: k.public_key().to_bytes(),
             },
         );
@@ -1933,7 +1933,7 @@ fn tiny_node() -> (tempfile::TempDir, Node) {
         2,
         Command::RegisterOrg {
             name: OrgName::parse("stichting").unwrap(),
-            role: knop_state::Role::Participant,
+            kind: knop_state::OrgKind::Participant,
             key: org.public_key().to_bytes(),
         }
         .encode(),

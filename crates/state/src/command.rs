@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! body = tag (u8) || fields
-//!   0x01 RegisterOrg     name (text) || role (u8) || Ed25519 public key (32 bytes)
+//!   0x01 RegisterOrg     name (text) || kind (u8, see [`OrgKind`]) || Ed25519 public key (32 bytes)
 //!   0x02 CreateAccounts  count (u32) || accounts (52 bytes each)
 //!   0x03 CreateTransfers count (u32) || transfers (98 bytes each)
 //!   0x04 Attach          subject (u128) || kind (text) || data (bytes)
@@ -29,163 +29,13 @@ use knop_book::{decode_batch, encode_batch, Account, Transfer};
 use knop_codec::{DecodeError, Reader, Writer};
 use knop_ledger::entry::{OrgName, ORG_NAME_BYTES_MAX};
 
+use crate::huishoudboekje::{HouseholdCommand, PaymentRunCommand};
+use crate::kinds::{OrgKind, BOOKKEEPERS, FOUNDATIONS, OPERATOR};
+
 /// Longest `kind` of an attachment or `reason` of an erasure, in bytes.
 pub const LABEL_BYTES_MAX: usize = 256;
 /// Largest attachment, in bytes.
 pub const ATTACHMENT_BYTES_MAX: usize = 64 * 1024;
-
-/// Commands about a household in the Huishoudboekje. The household is a pseudonymous number;
-/// names, BSN and the resident's own IBAN never go here (they are personal data: attachments).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HouseholdCommand {
-    /// "De knop": the resident opts in, after a counsellor explained the consequences.
-    Open {
-        /// Pseudonymous household id.
-        household: u128,
-        /// Pseudonymous id of the counsellor who informed the resident.
-        counsellor: String,
-        /// Version of the information given (which consequences were explained).
-        information: String,
-    },
-    /// The resident withdraws; payments stop at `effective_ms` (after the notice period).
-    Revoke {
-        /// The household.
-        household: u128,
-        /// When the withdrawal takes effect, ms since the epoch; not before the entry itself.
-        effective_ms: u64,
-    },
-    /// Creates or replaces an agreement (the log keeps every version).
-    SetAgreement {
-        /// The household.
-        household: u128,
-        /// The agreement.
-        agreement: knop_budget::Agreement,
-    },
-    /// Ends an agreement after `through`.
-    EndAgreement {
-        /// The household.
-        household: u128,
-        /// The agreement's id.
-        agreement: String,
-        /// Last day it applies.
-        through: jiff::civil::Date,
-    },
-    /// Sets how much the foundation may advance to this household, in all, when income is late
-    /// (repaid from that income); replaces the foundation's default for it. 0: no advances.
-    SetAdvanceLimit {
-        /// The household.
-        household: u128,
-        /// The most outstanding at any time, in cents, 0..=[`ADVANCE_LIMIT_CENTS_MAX`].
-        cents: i64,
-    },
-}
-
-/// Highest advance limit a household can get, in cents (EUR 10 000).
-pub const ADVANCE_LIMIT_CENTS_MAX: i64 = 1_000_000;
-
-/// Longest run id, in bytes.
-pub const RUN_ID_BYTES_MAX: usize = 64;
-/// Longest person id (who made or approved a run), in bytes.
-pub const PERSON_BYTES_MAX: usize = 100;
-/// Largest run content, in bytes.
-pub const RUN_CONTENT_BYTES_MAX: usize = 256 * 1024;
-
-/// Payment runs with four-eyes approval, on the ledger: who made which run (its content) and
-/// who approved exactly that content. People are pseudonymous ids (logins); the organisation
-/// that signs the entry (the foundation) vouches that they acted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PaymentRunCommand {
-    /// A new payment run for a household.
-    Create {
-        /// The run's id (`KNOP-RUN-…`).
-        run_id: String,
-        /// The household it pays for.
-        household: u128,
-        /// The person who made it.
-        created_by: String,
-        /// What it pays: canonical JSON, as the service wrote it.
-        content: Vec<u8>,
-    },
-    /// A second person approves the run's content.
-    Approve {
-        /// The run.
-        run_id: String,
-        /// SHA-256 of the content approved; must be the run's.
-        content_sha256: [u8; 32],
-        /// The person approving; never the maker.
-        by: String,
-    },
-}
-
-impl PaymentRunCommand {
-    /// The run this command is about.
-    pub fn run_id(&self) -> &str {
-        match self {
-            PaymentRunCommand::Create { run_id, .. }
-            | PaymentRunCommand::Approve { run_id, .. } => run_id,
-        }
-    }
-
-    fn encode(&self, w: &mut Writer) {
-        match self {
-            PaymentRunCommand::Create {
-                run_id,
-                household,
-                created_by,
-                content,
-            } => {
-                w.u8(1);
-                w.str(run_id);
-                w.u128(*household);
-                w.str(created_by);
-                w.bytes(content);
-            }
-            PaymentRunCommand::Approve {
-                run_id,
-                content_sha256,
-                by,
-            } => {
-                w.u8(2);
-                w.str(run_id);
-                w.fixed(content_sha256);
-                w.str(by);
-            }
-        }
-    }
-
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let tag = r.u8("run.command")?;
-        let run_id = r.str("run.id", RUN_ID_BYTES_MAX)?.to_owned();
-        Ok(match tag {
-            1 => PaymentRunCommand::Create {
-                run_id,
-                household: r.u128("run.household")?,
-                created_by: r.str("run.created_by", PERSON_BYTES_MAX)?.to_owned(),
-                content: r.bytes("run.content", RUN_CONTENT_BYTES_MAX)?.to_vec(),
-            },
-            2 => PaymentRunCommand::Approve {
-                run_id,
-                content_sha256: r.fixed::<32>("run.content_sha256")?,
-                by: r.str("run.by", PERSON_BYTES_MAX)?.to_owned(),
-            },
-            other => {
-                return Err(r.error(
-                    "run.command",
-                    format!("a payment run command 1-2, found {other}"),
-                ))
-            }
-        })
-    }
-}
-
-/// What an organisation may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// Runs the ledger: registers organisations, signs checkpoints, erases on request.
-    Operator = 1,
-    /// Any other participant: municipality, payer, creditor, foundation, merchant.
-    Participant = 2,
-}
 
 /// One command; an entry carries exactly one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,8 +46,8 @@ pub enum Command {
     RegisterOrg {
         /// The organisation's name.
         name: OrgName,
-        /// What it may do.
-        role: Role,
+        /// What kind of organisation it is (what it may submit).
+        kind: OrgKind,
         /// Its Ed25519 public key.
         key: [u8; 32],
     },
@@ -234,10 +84,10 @@ impl Command {
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer::new();
         match self {
-            Command::RegisterOrg { name, role, key } => {
+            Command::RegisterOrg { name, kind, key } => {
                 w.u8(1);
                 w.str(name.as_str());
-                w.u8(*role as u8);
+                w.u8(*kind as u8);
                 w.fixed(key);
             }
             Command::CreateAccounts(a) => {
@@ -296,19 +146,16 @@ impl Command {
                     field: "name",
                     expected: e.to_string(),
                 })?;
-                let role = match r.u8("role")? {
-                    1 => Role::Operator,
-                    2 => Role::Participant,
-                    other => {
-                        return Err(r.error(
-                            "role",
-                            format!("1 (operator) or 2 (participant), found {other}"),
-                        ))
-                    }
-                };
+                let code = r.u8("kind")?;
+                let kind = OrgKind::from_code(code).ok_or_else(|| {
+                    r.error(
+                        "kind",
+                        format!("an organisation kind 1-8 (operator, participant, foundation, municipality, payer, creditor, merchant, auditor), found {code}"),
+                    )
+                })?;
                 Command::RegisterOrg {
                     name,
-                    role,
+                    kind,
                     key: r.fixed("key")?,
                 }
             }
@@ -349,6 +196,26 @@ impl Command {
             Command::Household(_) => "household",
             Command::PaymentRun(_) => "payment-run",
             Command::Together(_) => "together",
+        }
+    }
+
+    /// The kinds of organisation that may submit this command. A [`Command::Together`] may be
+    /// submitted by a kind that may submit every one of its parts.
+    pub fn allowed_kinds(&self) -> Vec<OrgKind> {
+        match self {
+            Command::RegisterOrg { .. } | Command::Erase { .. } => OPERATOR.to_vec(),
+            Command::CreateAccounts(_) | Command::CreateTransfers(_) | Command::Attach { .. } => {
+                BOOKKEEPERS.to_vec()
+            }
+            Command::Household(_) | Command::PaymentRun(_) => FOUNDATIONS.to_vec(),
+            Command::Together(parts) => {
+                let mut kinds = OrgKind::ALL.to_vec();
+                for p in parts {
+                    let allowed = p.allowed_kinds();
+                    kinds.retain(|k| allowed.contains(k));
+                }
+                kinds
+            }
         }
     }
 
@@ -438,133 +305,4 @@ fn decode_parts(r: &mut Reader<'_>) -> Result<Vec<Command>, DecodeError> {
         expected: why,
     })?;
     Ok(parts)
-}
-
-/// Longest counsellor id or information label, in bytes.
-pub const HOUSEHOLD_TEXT_BYTES_MAX: usize = 64;
-
-impl HouseholdCommand {
-    /// The household concerned.
-    pub fn household(&self) -> u128 {
-        match self {
-            HouseholdCommand::Open { household, .. }
-            | HouseholdCommand::Revoke { household, .. }
-            | HouseholdCommand::SetAgreement { household, .. }
-            | HouseholdCommand::EndAgreement { household, .. }
-            | HouseholdCommand::SetAdvanceLimit { household, .. } => *household,
-        }
-    }
-
-    fn encode(&self, w: &mut Writer) {
-        match self {
-            HouseholdCommand::Open {
-                household,
-                counsellor,
-                information,
-            } => {
-                w.u8(1);
-                w.u128(*household);
-                w.str(counsellor);
-                w.str(information);
-            }
-            HouseholdCommand::Revoke {
-                household,
-                effective_ms,
-            } => {
-                w.u8(2);
-                w.u128(*household);
-                w.u64(*effective_ms);
-            }
-            HouseholdCommand::SetAgreement {
-                household,
-                agreement,
-            } => {
-                w.u8(3);
-                w.u128(*household);
-                agreement.encode(w);
-            }
-            HouseholdCommand::EndAgreement {
-                household,
-                agreement,
-                through,
-            } => {
-                w.u8(4);
-                w.u128(*household);
-                w.str(agreement);
-                w.u16(through.year() as u16);
-                w.u8(through.month() as u8);
-                w.u8(through.day() as u8);
-            }
-            HouseholdCommand::SetAdvanceLimit { household, cents } => {
-                w.u8(5);
-                w.u128(*household);
-                w.i64(*cents);
-            }
-        }
-    }
-
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let tag = r.u8("household.command")?;
-        let household = r.u128("household")?;
-        Ok(match tag {
-            1 => HouseholdCommand::Open {
-                household,
-                counsellor: r
-                    .str("household.counsellor", HOUSEHOLD_TEXT_BYTES_MAX)?
-                    .to_owned(),
-                information: r
-                    .str("household.information", HOUSEHOLD_TEXT_BYTES_MAX)?
-                    .to_owned(),
-            },
-            2 => HouseholdCommand::Revoke {
-                household,
-                effective_ms: r.u64("household.effective")?,
-            },
-            3 => HouseholdCommand::SetAgreement {
-                household,
-                agreement: knop_budget::Agreement::decode(r)?,
-            },
-            4 => {
-                let agreement = r
-                    .str("household.agreement", knop_budget::encoding::TEXT_BYTES_MAX)?
-                    .to_owned();
-                let at = r.offset();
-                let (y, m, d) = (
-                    r.u16("household.through")?,
-                    r.u8("household.through")?,
-                    r.u8("household.through")?,
-                );
-                let through = jiff::civil::Date::new(y as i16, m as i8, d as i8).map_err(|_| {
-                    DecodeError {
-                        offset: at,
-                        field: "household.through",
-                        expected: format!("a valid date, found {y}-{m}-{d}"),
-                    }
-                })?;
-                HouseholdCommand::EndAgreement {
-                    household,
-                    agreement,
-                    through,
-                }
-            }
-            5 => {
-                let at = r.offset();
-                let cents = r.i64("household.advance_limit")?;
-                if !(0..=ADVANCE_LIMIT_CENTS_MAX).contains(&cents) {
-                    return Err(DecodeError {
-                        offset: at,
-                        field: "household.advance_limit",
-                        expected: format!("0..={ADVANCE_LIMIT_CENTS_MAX} cents, found {cents}"),
-                    });
-                }
-                HouseholdCommand::SetAdvanceLimit { household, cents }
-            }
-            other => {
-                return Err(r.error(
-                    "household.command",
-                    format!("a household command 1-5, found {other}"),
-                ))
-            }
-        })
-    }
 }

@@ -17,21 +17,25 @@
 #![warn(missing_docs)]
 
 mod command;
+pub mod huishoudboekje;
+mod kinds;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use ed25519_dalek::VerifyingKey;
+use huishoudboekje::Huishoudboekje;
 use knop_book::{Applied, Book, Rejection};
 use knop_codec::DecodeError;
 use knop_ledger::entry::{EntryError, OrgName, SignedEntry};
 
 use sha2::{Digest, Sha256};
 
-pub use command::{
-    Command, HouseholdCommand, PaymentRunCommand, Role, ADVANCE_LIMIT_CENTS_MAX,
-    ATTACHMENT_BYTES_MAX, HOUSEHOLD_TEXT_BYTES_MAX, LABEL_BYTES_MAX, PERSON_BYTES_MAX,
-    RUN_CONTENT_BYTES_MAX, RUN_ID_BYTES_MAX, TOGETHER_PARTS_MAX,
+pub use command::{Command, ATTACHMENT_BYTES_MAX, LABEL_BYTES_MAX, TOGETHER_PARTS_MAX};
+pub use huishoudboekje::{
+    HouseholdCommand, HouseholdState, PaymentRunCommand, RunState, ADVANCE_LIMIT_CENTS_MAX,
+    HOUSEHOLD_TEXT_BYTES_MAX, PERSON_BYTES_MAX, RUN_CONTENT_BYTES_MAX, RUN_ID_BYTES_MAX,
 };
+pub use kinds::OrgKind;
 
 /// Why an entry cannot be applied. Nothing of it was applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,7 +64,7 @@ pub enum StateError {
     #[error("only the operator may {0}")]
     OperatorOnly(&'static str),
     /// Occurs when a name or key is registered again with other details.
-    #[error("organisation {0:?} is already registered with another key or role")]
+    #[error("organisation {0:?} is already registered with another key or kind")]
     OrgExists(String),
     /// Occurs when a second operator is registered.
     #[error("the log already has an operator")]
@@ -74,20 +78,30 @@ pub enum StateError {
         rejected: Vec<(usize, Rejection)>,
     },
     /// Occurs when a household command does not fit the household's state.
-    #[error("household {household}: {why}")]
+    #[error("household {household}: {rejection}")]
     Household {
         /// The household.
         household: u128,
         /// What is wrong.
-        why: String,
+        rejection: huishoudboekje::Rejection,
     },
     /// Occurs when a payment run command does not fit the runs on the ledger.
-    #[error("payment run {run_id}: {why}")]
+    #[error("payment run {run_id}: {rejection}")]
     PaymentRun {
         /// The run.
         run_id: String,
         /// What is wrong.
-        why: String,
+        rejection: huishoudboekje::RunRejection,
+    },
+    /// Occurs when an organisation of one kind submits what only other kinds may.
+    #[error("a {kind} may not submit a {command} command (only: {allowed})")]
+    KindMayNot {
+        /// The signer's kind.
+        kind: OrgKind,
+        /// The command's name.
+        command: &'static str,
+        /// The kinds that may, by name.
+        allowed: String,
     },
     /// Occurs when a part of a [`Command::Together`] is refused; nothing of the entry applied.
     #[error("part {part} of {parts}: {error}")]
@@ -107,8 +121,8 @@ pub enum StateError {
 /// An organisation on the ledger.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Org {
-    /// Its role.
-    pub role: Role,
+    /// What kind of organisation it is.
+    pub kind: OrgKind,
     /// Its entry-signing key.
     pub key: VerifyingKey,
     /// Index of the entry that registered it.
@@ -122,68 +136,6 @@ pub struct Outcome {
     pub created: usize,
     /// Events that already existed identically (idempotent retries).
     pub existing: usize,
-}
-
-/// A household in the Huishoudboekje, as the log says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HouseholdState {
-    /// When the resident opted in (ms).
-    pub opened_at_ms: u64,
-    /// The organisation that recorded it.
-    pub opened_by: OrgName,
-    /// Pseudonymous counsellor id.
-    pub counsellor: String,
-    /// Version of the information given.
-    pub information: String,
-    /// When a withdrawal takes effect (ms), if the resident withdrew.
-    pub revoked_effective_ms: Option<u64>,
-    /// Current agreements by id.
-    pub agreements: BTreeMap<String, knop_budget::Agreement>,
-    /// The advance limit set for this household (cents); `None`: the foundation's default.
-    pub advance_limit_cents: Option<i64>,
-}
-
-impl HouseholdState {
-    /// The household's plan: its current agreements, from `opening_balance_cents`, scoped to
-    /// `household` (which its payments' EndToEndIds derive from).
-    pub fn plan(&self, household: u128, opening_balance_cents: i64) -> knop_budget::Plan {
-        knop_budget::Plan {
-            opening_balance_cents,
-            agreements: self.agreements.values().cloned().collect(),
-            household: Some(household.to_string()),
-        }
-    }
-
-    /// Whether the opt-in holds at `at_ms` (not withdrawn by then).
-    pub fn active_at(&self, at_ms: u64) -> bool {
-        self.revoked_effective_ms.is_none_or(|r| at_ms < r)
-    }
-}
-
-/// A payment run as the log says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunState {
-    /// The household it pays for.
-    pub household: u128,
-    /// Who made it (pseudonymous person id).
-    pub created_by: String,
-    /// When (the entry's timestamp, ms).
-    pub created_ms: u64,
-    /// Its content (canonical JSON).
-    pub content: Vec<u8>,
-    /// SHA-256 of the content.
-    pub content_sha256: [u8; 32],
-    /// Who approved it, in order, with when (ms).
-    pub approvals: Vec<(String, u64)>,
-    /// The log index of the entry that created it.
-    pub index: u64,
-}
-
-impl RunState {
-    /// Whether someone other than the maker approved it (four eyes).
-    pub fn approved(&self) -> bool {
-        self.approvals.iter().any(|(by, _)| *by != self.created_by)
-    }
 }
 
 /// Counts a batch's results: created and existing events, or every rejected one with its
@@ -207,21 +159,6 @@ fn tally(results: Vec<knop_book::EventResult>) -> Result<Outcome, StateError> {
     } else {
         Err(StateError::Rejected { total, rejected })
     }
-}
-
-/// The household `id`, if something may be agreed with it at `now`: opted in and not withdrawn.
-fn agreeing(
-    households: &mut BTreeMap<u128, HouseholdState>,
-    id: u128,
-    now: u64,
-) -> Result<&mut HouseholdState, String> {
-    let h = households
-        .get_mut(&id)
-        .ok_or("is not open: nothing is agreed without the resident's opt-in")?;
-    if !h.active_at(now) {
-        return Err("the resident withdrew; no new agreements".into());
-    }
-    Ok(h)
 }
 
 /// A signed entry whose signature has been checked under a key, so that the check (SHA-256 of
@@ -263,8 +200,7 @@ impl Verified {
 /// The state: organisations, the book, attachments and erasures.
 #[derive(Debug, Default, Clone)]
 pub struct State {
-    households: BTreeMap<u128, HouseholdState>,
-    runs: BTreeMap<String, RunState>,
+    hhb: Huishoudboekje,
     orgs: BTreeMap<OrgName, Org>,
     operator: Option<OrgName>,
     book: Book,
@@ -302,12 +238,12 @@ impl State {
 
     /// The households.
     pub fn households(&self) -> &BTreeMap<u128, HouseholdState> {
-        &self.households
+        &self.hhb.households
     }
 
     /// The payment runs, by id.
     pub fn runs(&self) -> &BTreeMap<String, RunState> {
-        &self.runs
+        &self.hhb.runs
     }
 
     /// Timestamp of the last entry applied.
@@ -368,7 +304,7 @@ impl State {
         if self.size == 0 {
             let Command::RegisterOrg {
                 name,
-                role: Role::Operator,
+                kind: OrgKind::Operator,
                 key,
             } = cmd
             else {
@@ -384,6 +320,21 @@ impl State {
             .orgs
             .get(&entry.signer)
             .ok_or_else(|| StateError::UnknownSigner(entry.signer.to_string()))?;
+        let allowed = cmd.allowed_kinds();
+        if !allowed.contains(&org.kind) {
+            // Registrations and erasures keep their own, older message.
+            if !matches!(cmd, Command::RegisterOrg { .. } | Command::Erase { .. }) {
+                return Err(StateError::KindMayNot {
+                    kind: org.kind,
+                    command: cmd.name(),
+                    allowed: allowed
+                        .iter()
+                        .map(|k| k.name())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+        }
         if verified_with == Some(&org.key) {
             return Ok(());
         }
@@ -405,7 +356,7 @@ impl State {
             existing: 0,
         };
         match cmd {
-            Command::RegisterOrg { name, role, key } => self.register(entry, name, role, key),
+            Command::RegisterOrg { name, kind, key } => self.register(entry, name, kind, key),
             Command::CreateAccounts(accounts) => {
                 let results = self.book.create_accounts(&accounts, entry.timestamp_ms);
                 self.settle(results)
@@ -419,8 +370,8 @@ impl State {
                 self.attachments.insert(self.size);
                 Ok(one)
             }
-            Command::Household(h) => self.household(entry, h),
-            Command::PaymentRun(c) => self.payment_run(entry, c),
+            Command::Household(h) => self.hhb.household(entry, h),
+            Command::PaymentRun(c) => self.hhb.payment_run(entry, self.size, c),
             Command::Together(parts) => self.together(entry, parts),
             Command::Erase { index, .. } => {
                 if !self.is_operator(&entry.signer) {
@@ -458,8 +409,8 @@ impl State {
                     self.book.expire(entry.timestamp_ms);
                     tally(self.book.create_transfers(&transfers, entry.timestamp_ms))
                 }
-                Command::Household(h) => self.household(entry, h),
-                Command::PaymentRun(c) => self.payment_run(entry, c),
+                Command::Household(h) => self.hhb.household(entry, h),
+                Command::PaymentRun(c) => self.hhb.payment_run(entry, self.size, c),
                 // Decoding refuses any other part; a command built in code is checked the same.
                 other => Err(StateError::Malformed(DecodeError {
                     offset: 0,
@@ -490,7 +441,7 @@ impl State {
         &mut self,
         entry: &SignedEntry,
         name: OrgName,
-        role: Role,
+        kind: OrgKind,
         key: [u8; 32],
     ) -> Result<Outcome, StateError> {
         if self.size > 0 && !self.is_operator(&entry.signer) {
@@ -499,7 +450,7 @@ impl State {
         let key =
             VerifyingKey::from_bytes(&key).map_err(|_| StateError::OrgExists(name.to_string()))?;
         if let Some(existing) = self.orgs.get(&name) {
-            if existing.key == key && existing.role == role {
+            if existing.key == key && existing.kind == kind {
                 return Ok(Outcome {
                     created: 0,
                     existing: 1,
@@ -507,7 +458,7 @@ impl State {
             }
             return Err(StateError::OrgExists(name.to_string()));
         }
-        if role == Role::Operator {
+        if kind == OrgKind::Operator {
             if self.operator.is_some() {
                 return Err(StateError::SecondOperator);
             }
@@ -516,7 +467,7 @@ impl State {
         self.orgs.insert(
             name,
             Org {
-                role,
+                kind,
                 key,
                 registered_at: self.size,
             },
@@ -525,216 +476,6 @@ impl State {
             created: 1,
             existing: 0,
         })
-    }
-
-    fn payment_run(
-        &mut self,
-        entry: &SignedEntry,
-        cmd: PaymentRunCommand,
-    ) -> Result<Outcome, StateError> {
-        let bad = |why: &str| StateError::PaymentRun {
-            run_id: cmd.run_id().to_owned(),
-            why: why.to_owned(),
-        };
-        let (created, existing) = (
-            Outcome {
-                created: 1,
-                existing: 0,
-            },
-            Outcome {
-                created: 0,
-                existing: 1,
-            },
-        );
-        let person_ok = |p: &str| !p.trim().is_empty() && p.trim() == p;
-        match cmd {
-            PaymentRunCommand::Create {
-                ref run_id,
-                household,
-                ref created_by,
-                ref content,
-            } => {
-                if run_id.is_empty() || !person_ok(created_by) {
-                    return Err(bad("a run needs an id and the person who made it"));
-                }
-                let digest: [u8; 32] = Sha256::digest(content).into();
-                if let Some(r) = self.runs.get(run_id) {
-                    if r.household == household
-                        && r.created_by == *created_by
-                        && r.content_sha256 == digest
-                    {
-                        return Ok(existing);
-                    }
-                    return Err(bad("exists with other content"));
-                }
-                match self.households.get(&household) {
-                    None => return Err(bad("the household is not on the ledger")),
-                    Some(h) if !h.active_at(entry.timestamp_ms) => {
-                        return Err(bad("the household withdrew; nothing is paid for it"))
-                    }
-                    Some(_) => {}
-                }
-                self.runs.insert(
-                    run_id.clone(),
-                    RunState {
-                        household,
-                        created_by: created_by.clone(),
-                        created_ms: entry.timestamp_ms,
-                        content: content.clone(),
-                        content_sha256: digest,
-                        approvals: vec![],
-                        index: self.size,
-                    },
-                );
-                Ok(created)
-            }
-            PaymentRunCommand::Approve {
-                ref run_id,
-                content_sha256,
-                ref by,
-            } => {
-                if !person_ok(by) {
-                    return Err(bad("an approval needs the person who approves"));
-                }
-                let Some(r) = self.runs.get_mut(run_id) else {
-                    return Err(bad("no such run"));
-                };
-                if r.content_sha256 != content_sha256 {
-                    return Err(bad("the approval is for other content than the run's"));
-                }
-                if r.created_by == *by {
-                    return Err(bad("four eyes: the maker of a run may not approve it"));
-                }
-                if r.approvals.iter().any(|(b, _)| b == by) {
-                    return Ok(existing);
-                }
-                r.approvals.push((by.clone(), entry.timestamp_ms));
-                Ok(created)
-            }
-        }
-    }
-
-    fn household(
-        &mut self,
-        entry: &SignedEntry,
-        cmd: HouseholdCommand,
-    ) -> Result<Outcome, StateError> {
-        let id = cmd.household();
-        let bad = |why: String| StateError::Household { household: id, why };
-        let (created, existing) = (
-            Outcome {
-                created: 1,
-                existing: 0,
-            },
-            Outcome {
-                created: 0,
-                existing: 1,
-            },
-        );
-        if id == 0 {
-            return Err(bad("the household id must not be zero".into()));
-        }
-        let now = entry.timestamp_ms;
-        match cmd {
-            HouseholdCommand::Open {
-                counsellor,
-                information,
-                ..
-            } => {
-                if counsellor.trim().is_empty() || information.trim().is_empty() {
-                    return Err(bad("opening needs the counsellor who informed the resident and the version of the information".into()));
-                }
-                if let Some(h) = self.households.get(&id) {
-                    if h.active_at(now) {
-                        return if h.counsellor == counsellor && h.information == information {
-                            Ok(existing)
-                        } else {
-                            Err(bad("is already open".into()))
-                        };
-                    }
-                }
-                let (agreements, advance_limit_cents) = self
-                    .households
-                    .remove(&id)
-                    .map(|h| (h.agreements, h.advance_limit_cents))
-                    .unwrap_or_default();
-                self.households.insert(
-                    id,
-                    HouseholdState {
-                        opened_at_ms: now,
-                        opened_by: entry.signer.clone(),
-                        counsellor,
-                        information,
-                        revoked_effective_ms: None,
-                        agreements,
-                        advance_limit_cents,
-                    },
-                );
-                Ok(created)
-            }
-            HouseholdCommand::Revoke { effective_ms, .. } => {
-                let h = self
-                    .households
-                    .get_mut(&id)
-                    .ok_or_else(|| bad("is not open".into()))?;
-                if h.revoked_effective_ms == Some(effective_ms) {
-                    return Ok(existing);
-                }
-                if effective_ms < now || h.revoked_effective_ms.is_some() {
-                    return Err(bad(
-                        "a withdrawal takes effect at or after the moment it is recorded, once"
-                            .into(),
-                    ));
-                }
-                h.revoked_effective_ms = Some(effective_ms);
-                Ok(created)
-            }
-            HouseholdCommand::SetAgreement { agreement, .. } => {
-                let h = agreeing(&mut self.households, id, now).map_err(bad)?;
-                agreement.check().map_err(|e| bad(e.to_string()))?;
-                if agreement.kind == knop_budget::Kind::LivingMoney
-                    && agreement.counterparty_iban.is_some()
-                {
-                    return Err(bad("the resident's own IBAN is personal data: keep it off the ledger (an attachment)".into()));
-                }
-                if h.agreements.get(&agreement.id) == Some(&agreement) {
-                    return Ok(existing);
-                }
-                h.agreements.insert(agreement.id.clone(), agreement);
-                Ok(created)
-            }
-            HouseholdCommand::EndAgreement {
-                agreement, through, ..
-            } => {
-                let h = self
-                    .households
-                    .get_mut(&id)
-                    .ok_or_else(|| bad("is not open".into()))?;
-                let a = h
-                    .agreements
-                    .get_mut(&agreement)
-                    .ok_or_else(|| bad(format!("has no agreement {agreement:?}")))?;
-                if a.valid_from.is_some_and(|f| through < f) {
-                    return Err(bad(format!(
-                        "agreement {agreement:?} starts after {through}"
-                    )));
-                }
-                let end = a.valid_through.map_or(through, |t| t.min(through));
-                if a.valid_through == Some(end) {
-                    return Ok(existing);
-                }
-                a.valid_through = Some(end);
-                Ok(created)
-            }
-            HouseholdCommand::SetAdvanceLimit { cents, .. } => {
-                let h = agreeing(&mut self.households, id, now).map_err(bad)?;
-                if h.advance_limit_cents == Some(cents) {
-                    return Ok(existing);
-                }
-                h.advance_limit_cents = Some(cents);
-                Ok(created)
-            }
-        }
     }
 
     /// Commits the book's changes if every event succeeded, otherwise rolls them all back.
@@ -747,21 +488,45 @@ impl State {
         outcome
     }
 
-    /// A digest of the whole state (organisations, accounts with totals, transfer count), so two
-    /// parties replaying the same log can compare results with one line.
+    /// A digest of the whole state: every field of every organisation, account, household,
+    /// run, attachment and erasure, so that two parties replaying the same log compare results
+    /// with one line, and two states that differ anywhere differ here. The destructuring makes a
+    /// new field a compile error here until it is digested.
     pub fn digest(&self) -> [u8; 32] {
+        let State {
+            hhb,
+            orgs,
+            operator,
+            book,
+            attachments,
+            erased,
+            size,
+            last_timestamp_ms,
+        } = self;
         let mut h = Sha256::new();
-        h.update(b"knop/state/v1\0");
-        h.update(self.size.to_be_bytes());
-        for (name, org) in &self.orgs {
-            h.update(name.as_str().as_bytes());
-            h.update([0, org.role as u8]);
-            h.update(org.key.as_bytes());
+        h.update(b"knop/state/v2\0");
+        h.update(size.to_be_bytes());
+        h.update(last_timestamp_ms.to_be_bytes());
+        huishoudboekje::text(&mut h, operator.as_ref().map_or("", |o| o.as_str()));
+        h.update((orgs.len() as u64).to_be_bytes());
+        for (name, org) in orgs {
+            let Org {
+                kind,
+                key,
+                registered_at,
+            } = org;
+            huishoudboekje::text(&mut h, name.as_str());
+            h.update([*kind as u8]);
+            h.update(key.as_bytes());
+            h.update(registered_at.to_be_bytes());
         }
-        let mut accounts: Vec<_> = self.book.accounts().collect();
+        let mut accounts: Vec<_> = book.accounts().collect();
         accounts.sort_by_key(|a| a.account.id);
+        h.update((accounts.len() as u64).to_be_bytes());
         for a in accounts {
-            h.update(a.account.id.to_be_bytes());
+            let mut w = knop_codec::Writer::new();
+            a.account.encode(&mut w);
+            h.update(w.finish());
             for t in [
                 a.debits_pending,
                 a.debits_posted,
@@ -771,29 +536,18 @@ impl State {
                 h.update(t.0.to_be_bytes());
             }
         }
-        h.update((self.book.transfer_count() as u64).to_be_bytes());
-        for i in &self.erased {
+        h.update((book.transfer_count() as u64).to_be_bytes());
+        let mut attached: Vec<_> = attachments.iter().collect();
+        attached.sort_unstable();
+        h.update((attached.len() as u64).to_be_bytes());
+        for i in attached {
             h.update(i.to_be_bytes());
         }
-        for (id, r) in &self.runs {
-            h.update(id.as_bytes());
-            h.update([0]);
-            h.update(r.content_sha256);
-            for (by, _) in &r.approvals {
-                h.update(by.as_bytes());
-                h.update([0]);
-            }
+        h.update((erased.len() as u64).to_be_bytes());
+        for i in erased {
+            h.update(i.to_be_bytes());
         }
-        for (id, hh) in &self.households {
-            h.update(id.to_be_bytes());
-            h.update(hh.opened_at_ms.to_be_bytes());
-            h.update(hh.revoked_effective_ms.unwrap_or(0).to_be_bytes());
-            for a in hh.agreements.values() {
-                let mut w = knop_codec::Writer::new();
-                a.encode(&mut w);
-                h.update(w.finish());
-            }
-        }
+        hhb.digest_into(&mut h);
         h.finalize().into()
     }
 }

@@ -3,7 +3,7 @@
 use ed25519_dalek::SigningKey;
 use knop_book::{Account, AccountFlags, Cents, Transfer, EUR};
 use knop_ledger::entry::{OrgName, SignedEntry};
-use knop_state::{Command, Role, State, StateError, Verified};
+use knop_state::{Command, OrgKind, State, StateError, Verified};
 
 fn key(seed: u8) -> SigningKey {
     SigningKey::from_bytes(&[seed; 32])
@@ -17,10 +17,10 @@ fn entry(signer: &str, seed: u8, ts: u64, cmd: &Command) -> SignedEntry {
     SignedEntry::sign(name(signer), ts, cmd.encode(), &key(seed))
 }
 
-fn register(n: &str, role: Role, seed: u8) -> Command {
+fn register(n: &str, kind: OrgKind, seed: u8) -> Command {
     Command::RegisterOrg {
         name: name(n),
-        role,
+        kind,
         key: key(seed).verifying_key().to_bytes(),
     }
 }
@@ -28,10 +28,15 @@ fn register(n: &str, role: Role, seed: u8) -> Command {
 /// A state with operator "op" (key 1) and participant "svb" (key 2), and accounts 1 and 2.
 fn state() -> State {
     let mut s = State::new();
-    s.apply(&entry("op", 1, 1, &register("op", Role::Operator, 1)))
+    s.apply(&entry("op", 1, 1, &register("op", OrgKind::Operator, 1)))
         .unwrap();
-    s.apply(&entry("op", 1, 2, &register("svb", Role::Participant, 2)))
-        .unwrap();
+    s.apply(&entry(
+        "op",
+        1,
+        2,
+        &register("svb", OrgKind::Participant, 2),
+    ))
+    .unwrap();
     let accounts = Command::CreateAccounts(vec![
         Account {
             id: 1,
@@ -60,19 +65,19 @@ fn transfer(id: u128, dr: u128, cr: u128, cents: i64) -> Transfer {
 fn genesis_must_be_self_registered_operator() {
     let mut s = State::new();
     assert_eq!(
-        s.apply(&entry("op", 1, 1, &register("op", Role::Participant, 1))),
+        s.apply(&entry("op", 1, 1, &register("op", OrgKind::Participant, 1))),
         Err(StateError::BadGenesis)
     );
     assert_eq!(
-        s.apply(&entry("op", 1, 1, &register("other", Role::Operator, 1))),
+        s.apply(&entry("op", 1, 1, &register("other", OrgKind::Operator, 1))),
         Err(StateError::BadGenesis)
     );
     assert!(matches!(
-        s.apply(&entry("op", 9, 1, &register("op", Role::Operator, 1))),
+        s.apply(&entry("op", 9, 1, &register("op", OrgKind::Operator, 1))),
         Err(StateError::Signature(_))
     ));
     assert_eq!(s.size(), 0);
-    s.apply(&entry("op", 1, 1, &register("op", Role::Operator, 1)))
+    s.apply(&entry("op", 1, 1, &register("op", OrgKind::Operator, 1)))
         .unwrap();
     assert_eq!(s.operator(), Some(&name("op")));
 }
@@ -91,15 +96,20 @@ fn signer_rules() {
         Err(StateError::Signature(_))
     ));
     assert_eq!(
-        s.apply(&entry("svb", 2, 5, &register("x", Role::Participant, 4))),
+        s.apply(&entry("svb", 2, 5, &register("x", OrgKind::Participant, 4))),
         Err(StateError::OperatorOnly("register organisations"))
     );
     assert_eq!(
-        s.apply(&entry("op", 1, 5, &register("svb", Role::Participant, 5))),
+        s.apply(&entry(
+            "op",
+            1,
+            5,
+            &register("svb", OrgKind::Participant, 5)
+        )),
         Err(StateError::OrgExists("svb".into()))
     );
     assert_eq!(
-        s.apply(&entry("op", 1, 5, &register("op2", Role::Operator, 5))),
+        s.apply(&entry("op", 1, 5, &register("op2", OrgKind::Operator, 5))),
         Err(StateError::SecondOperator)
     );
     assert_eq!(
@@ -112,9 +122,14 @@ fn signer_rules() {
     assert_eq!(s.size(), size);
     // Re-registering identically is an idempotent retry.
     assert_eq!(
-        s.apply(&entry("op", 1, 5, &register("svb", Role::Participant, 2)))
-            .unwrap()
-            .existing,
+        s.apply(&entry(
+            "op",
+            1,
+            5,
+            &register("svb", OrgKind::Participant, 2)
+        ))
+        .unwrap()
+        .existing,
         1
     );
 }
@@ -592,7 +607,7 @@ fn a_together_entry_holds_book_parts_then_one_domain_part() {
             "part 0: a household part must be the last part",
         ),
         (
-            vec![register("x", Role::Participant, 9)],
+            vec![register("x", OrgKind::Participant, 9)],
             "part 0: a register-org cannot be a part",
         ),
         (
@@ -634,4 +649,175 @@ fn a_together_entry_holds_book_parts_then_one_domain_part() {
         household_open(3),
     ]);
     assert_eq!(Command::decode(&ok.encode()).unwrap(), ok);
+}
+
+/// One field of the state that a command sets, with two values.
+#[derive(Debug, Clone)]
+enum Field {
+    Counsellor(String),
+    Information(String),
+    AdvanceLimit(i64),
+    OrgKind(u8),
+    RunMaker(String),
+    Approver(String),
+    Attachment(u8),
+    Timestamp(u64),
+}
+
+/// The state after the same history, with `field` set to its value: a household opened, an
+/// organisation registered, a run made and approved, an attachment, at a timestamp.
+fn history(field: &Field) -> State {
+    use knop_state::HouseholdCommand as H;
+    use sha2::Digest;
+    let mut s = state();
+    let (mut counsellor, mut information) = ("c".to_owned(), "v1".to_owned());
+    let (mut maker, mut approver, mut kind) =
+        ("alice".to_owned(), "bob".to_owned(), OrgKind::Creditor);
+    let (mut advance, mut attachment, mut ts) = (500, 1u8, 100u64);
+    match field.clone() {
+        Field::Counsellor(c) => counsellor = c,
+        Field::Information(i) => information = i,
+        Field::AdvanceLimit(a) => advance = a,
+        Field::OrgKind(k) => kind = OrgKind::ALL[k as usize % 7 + 1],
+        Field::RunMaker(m) => maker = m,
+        Field::Approver(a) => approver = a,
+        Field::Attachment(a) => attachment = a,
+        Field::Timestamp(t) => ts = t,
+    }
+    let open = Command::Household(H::Open {
+        household: 5,
+        counsellor,
+        information,
+    });
+    s.apply(&entry("svb", 2, 10, &open)).unwrap();
+    let limit = Command::Household(H::SetAdvanceLimit {
+        household: 5,
+        cents: advance,
+    });
+    s.apply(&entry("svb", 2, 11, &limit)).unwrap();
+    s.apply(&entry("op", 1, 12, &register("eneco", kind, 7)))
+        .unwrap();
+    let run = Command::PaymentRun(knop_state::PaymentRunCommand::Create {
+        run_id: "R".into(),
+        household: 5,
+        created_by: maker,
+        content: b"content".to_vec(),
+    });
+    s.apply(&entry("svb", 2, 13, &run)).unwrap();
+    let approve = Command::PaymentRun(knop_state::PaymentRunCommand::Approve {
+        run_id: "R".into(),
+        content_sha256: sha2::Sha256::digest(b"content").into(),
+        by: approver,
+    });
+    s.apply(&entry("svb", 2, 14, &approve)).unwrap();
+    let attach = Command::Attach {
+        subject: 5,
+        kind: "consent".into(),
+        data: vec![attachment],
+    };
+    s.apply(&entry("svb", 2, ts, &attach)).unwrap();
+    s
+}
+
+fn text() -> impl proptest::strategy::Strategy<Value = String> {
+    "[a-z]{1,8}"
+}
+
+fn field() -> impl proptest::strategy::Strategy<Value = (Field, Field)> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (text(), text()).prop_map(|(a, b)| (Field::Counsellor(a), Field::Counsellor(b))),
+        (text(), text()).prop_map(|(a, b)| (Field::Information(a), Field::Information(b))),
+        (0..=1_000_000i64, 0..=1_000_000i64)
+            .prop_map(|(a, b)| (Field::AdvanceLimit(a), Field::AdvanceLimit(b))),
+        (0..7u8, 0..7u8).prop_map(|(a, b)| (Field::OrgKind(a), Field::OrgKind(b))),
+        (text(), text())
+            .prop_filter("maker and approver differ", |(a, b)| a != "bob"
+                && b != "bob")
+            .prop_map(|(a, b)| (Field::RunMaker(a), Field::RunMaker(b))),
+        (text(), text())
+            .prop_filter("maker and approver differ", |(a, b)| a != "alice"
+                && b != "alice")
+            .prop_map(|(a, b)| (Field::Approver(a), Field::Approver(b))),
+        (any::<u8>(), any::<u8>()).prop_map(|(a, b)| (Field::Attachment(a), Field::Attachment(b))),
+        (14..1000u64, 14..1000u64).prop_map(|(a, b)| (Field::Timestamp(a), Field::Timestamp(b))),
+    ]
+}
+
+/// What a field's value is, to compare: the same value must give the same digest.
+fn value(f: &Field) -> String {
+    match f {
+        // Kinds are drawn modulo the non-operator kinds.
+        Field::OrgKind(k) => format!("kind {}", k % 7),
+        // An attachment's content is not state (it is erasable): only its place counts.
+        Field::Attachment(_) => "attachment".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+proptest::proptest! {
+    /// Two histories that differ in one field give different digests; the same history gives
+    /// the same digest.
+    #[test]
+    fn changing_any_field_of_the_state_changes_the_digest((a, b) in field()) {
+        let (x, y) = (history(&a), history(&b));
+        if value(&a) == value(&b) {
+            proptest::prop_assert_eq!(x.digest(), y.digest());
+        } else {
+            proptest::prop_assert_ne!(x.digest(), y.digest(), "{:?} / {:?}", a, b);
+        }
+    }
+}
+
+#[test]
+fn an_organisation_submits_only_what_its_kind_may() {
+    use knop_state::HouseholdCommand as H;
+    let mut s = state();
+    s.apply(&entry("op", 1, 4, &register("cjib", OrgKind::Creditor, 5)))
+        .unwrap();
+    s.apply(&entry(
+        "op",
+        1,
+        5,
+        &register("accountant", OrgKind::Auditor, 6),
+    ))
+    .unwrap();
+    let open = Command::Household(H::Open {
+        household: 9,
+        counsellor: "c".into(),
+        information: "v1".into(),
+    });
+    let e = s.apply(&entry("cjib", 5, 6, &open)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "a creditor may not submit a household command (only: participant, foundation)"
+    );
+    let accounts = Command::CreateAccounts(vec![]);
+    let e = s.apply(&entry("accountant", 6, 7, &accounts)).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            StateError::KindMayNot {
+                kind: OrgKind::Auditor,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    // A together of book parts and a household part needs a kind that may do both.
+    let together = Command::Together(vec![Command::CreateAccounts(vec![]), open.clone()]);
+    let e = s.apply(&entry("cjib", 5, 8, &together)).unwrap_err();
+    assert!(e.to_string().contains("may not submit a together"), "{e}");
+    // A creditor may book; the foundation (a participant from before kinds) may open.
+    s.apply(&entry("cjib", 5, 9, &accounts)).unwrap();
+    s.apply(&entry("svb", 2, 10, &open)).unwrap();
+    // An unknown kind code in a registration is a precise decode error.
+    let mut body = register("x", OrgKind::Payer, 8).encode();
+    let at = body.len() - 33;
+    body[at] = 9;
+    let e = Command::decode(&body).unwrap_err().to_string();
+    assert!(
+        e.contains("an organisation kind 1-8") && e.contains("found 9"),
+        "{e}"
+    );
 }

@@ -1,0 +1,739 @@
+//! The Huishoudboekje's share of the state machine: households (the opt-in, agreements, the
+//! advance limit) and payment runs with four-eyes approval. Its commands are the entry tags
+//! 0x06 (household) and 0x07 (payment run), each with its own sub-tags, encoding version 1; its
+//! rejections read as sentences ([`Rejection`], [`RunRejection`]); its part of the digest is
+//! [`Huishoudboekje::digest_into`]. The household is a pseudonymous number: names, BSN and the
+//! resident's own IBAN never come here.
+
+use std::collections::BTreeMap;
+
+use knop_codec::{DecodeError, Reader, Writer};
+use knop_ledger::entry::{OrgName, SignedEntry};
+use sha2::{Digest, Sha256};
+
+use crate::{Outcome, StateError};
+
+/// Commands about a household in the Huishoudboekje. The household is a pseudonymous number;
+/// names, BSN and the resident's own IBAN never go here (they are personal data: attachments).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HouseholdCommand {
+    /// "De knop": the resident opts in, after a counsellor explained the consequences.
+    Open {
+        /// Pseudonymous household id.
+        household: u128,
+        /// Pseudonymous id of the counsellor who informed the resident.
+        counsellor: String,
+        /// Version of the information given (which consequences were explained).
+        information: String,
+    },
+    /// The resident withdraws; payments stop at `effective_ms` (after the notice period).
+    Revoke {
+        /// The household.
+        household: u128,
+        /// When the withdrawal takes effect, ms since the epoch; not before the entry itself.
+        effective_ms: u64,
+    },
+    /// Creates or replaces an agreement (the log keeps every version).
+    SetAgreement {
+        /// The household.
+        household: u128,
+        /// The agreement.
+        agreement: knop_budget::Agreement,
+    },
+    /// Ends an agreement after `through`.
+    EndAgreement {
+        /// The household.
+        household: u128,
+        /// The agreement's id.
+        agreement: String,
+        /// Last day it applies.
+        through: jiff::civil::Date,
+    },
+    /// Sets how much the foundation may advance to this household, in all, when income is late
+    /// (repaid from that income); replaces the foundation's default for it. 0: no advances.
+    SetAdvanceLimit {
+        /// The household.
+        household: u128,
+        /// The most outstanding at any time, in cents, 0..=[`ADVANCE_LIMIT_CENTS_MAX`].
+        cents: i64,
+    },
+}
+
+/// Highest advance limit a household can get, in cents (EUR 10 000).
+pub const ADVANCE_LIMIT_CENTS_MAX: i64 = 1_000_000;
+
+/// Longest run id, in bytes.
+pub const RUN_ID_BYTES_MAX: usize = 64;
+/// Longest person id (who made or approved a run), in bytes.
+pub const PERSON_BYTES_MAX: usize = 100;
+/// Largest run content, in bytes.
+pub const RUN_CONTENT_BYTES_MAX: usize = 256 * 1024;
+
+/// Payment runs with four-eyes approval, on the ledger: who made which run (its content) and
+/// who approved exactly that content. People are pseudonymous ids (logins); the organisation
+/// that signs the entry (the foundation) vouches that they acted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentRunCommand {
+    /// A new payment run for a household.
+    Create {
+        /// The run's id (`KNOP-RUN-…`).
+        run_id: String,
+        /// The household it pays for.
+        household: u128,
+        /// The person who made it.
+        created_by: String,
+        /// What it pays: canonical JSON, as the service wrote it.
+        content: Vec<u8>,
+    },
+    /// A second person approves the run's content.
+    Approve {
+        /// The run.
+        run_id: String,
+        /// SHA-256 of the content approved; must be the run's.
+        content_sha256: [u8; 32],
+        /// The person approving; never the maker.
+        by: String,
+    },
+}
+
+impl PaymentRunCommand {
+    /// The run this command is about.
+    pub fn run_id(&self) -> &str {
+        match self {
+            PaymentRunCommand::Create { run_id, .. }
+            | PaymentRunCommand::Approve { run_id, .. } => run_id,
+        }
+    }
+
+    pub(crate) fn encode(&self, w: &mut Writer) {
+        match self {
+            PaymentRunCommand::Create {
+                run_id,
+                household,
+                created_by,
+                content,
+            } => {
+                w.u8(1);
+                w.str(run_id);
+                w.u128(*household);
+                w.str(created_by);
+                w.bytes(content);
+            }
+            PaymentRunCommand::Approve {
+                run_id,
+                content_sha256,
+                by,
+            } => {
+                w.u8(2);
+                w.str(run_id);
+                w.fixed(content_sha256);
+                w.str(by);
+            }
+        }
+    }
+
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let tag = r.u8("run.command")?;
+        let run_id = r.str("run.id", RUN_ID_BYTES_MAX)?.to_owned();
+        Ok(match tag {
+            1 => PaymentRunCommand::Create {
+                run_id,
+                household: r.u128("run.household")?,
+                created_by: r.str("run.created_by", PERSON_BYTES_MAX)?.to_owned(),
+                content: r.bytes("run.content", RUN_CONTENT_BYTES_MAX)?.to_vec(),
+            },
+            2 => PaymentRunCommand::Approve {
+                run_id,
+                content_sha256: r.fixed::<32>("run.content_sha256")?,
+                by: r.str("run.by", PERSON_BYTES_MAX)?.to_owned(),
+            },
+            other => {
+                return Err(r.error(
+                    "run.command",
+                    format!("a payment run command 1-2, found {other}"),
+                ))
+            }
+        })
+    }
+}
+
+/// Longest counsellor id or information label, in bytes.
+pub const HOUSEHOLD_TEXT_BYTES_MAX: usize = 64;
+
+impl HouseholdCommand {
+    /// The household concerned.
+    pub fn household(&self) -> u128 {
+        match self {
+            HouseholdCommand::Open { household, .. }
+            | HouseholdCommand::Revoke { household, .. }
+            | HouseholdCommand::SetAgreement { household, .. }
+            | HouseholdCommand::EndAgreement { household, .. }
+            | HouseholdCommand::SetAdvanceLimit { household, .. } => *household,
+        }
+    }
+
+    pub(crate) fn encode(&self, w: &mut Writer) {
+        match self {
+            HouseholdCommand::Open {
+                household,
+                counsellor,
+                information,
+            } => {
+                w.u8(1);
+                w.u128(*household);
+                w.str(counsellor);
+                w.str(information);
+            }
+            HouseholdCommand::Revoke {
+                household,
+                effective_ms,
+            } => {
+                w.u8(2);
+                w.u128(*household);
+                w.u64(*effective_ms);
+            }
+            HouseholdCommand::SetAgreement {
+                household,
+                agreement,
+            } => {
+                w.u8(3);
+                w.u128(*household);
+                agreement.encode(w);
+            }
+            HouseholdCommand::EndAgreement {
+                household,
+                agreement,
+                through,
+            } => {
+                w.u8(4);
+                w.u128(*household);
+                w.str(agreement);
+                w.u16(through.year() as u16);
+                w.u8(through.month() as u8);
+                w.u8(through.day() as u8);
+            }
+            HouseholdCommand::SetAdvanceLimit { household, cents } => {
+                w.u8(5);
+                w.u128(*household);
+                w.i64(*cents);
+            }
+        }
+    }
+
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let tag = r.u8("household.command")?;
+        let household = r.u128("household")?;
+        Ok(match tag {
+            1 => HouseholdCommand::Open {
+                household,
+                counsellor: r
+                    .str("household.counsellor", HOUSEHOLD_TEXT_BYTES_MAX)?
+                    .to_owned(),
+                information: r
+                    .str("household.information", HOUSEHOLD_TEXT_BYTES_MAX)?
+                    .to_owned(),
+            },
+            2 => HouseholdCommand::Revoke {
+                household,
+                effective_ms: r.u64("household.effective")?,
+            },
+            3 => HouseholdCommand::SetAgreement {
+                household,
+                agreement: knop_budget::Agreement::decode(r)?,
+            },
+            4 => {
+                let agreement = r
+                    .str("household.agreement", knop_budget::encoding::TEXT_BYTES_MAX)?
+                    .to_owned();
+                let at = r.offset();
+                let (y, m, d) = (
+                    r.u16("household.through")?,
+                    r.u8("household.through")?,
+                    r.u8("household.through")?,
+                );
+                let through = jiff::civil::Date::new(y as i16, m as i8, d as i8).map_err(|_| {
+                    DecodeError {
+                        offset: at,
+                        field: "household.through",
+                        expected: format!("a valid date, found {y}-{m}-{d}"),
+                    }
+                })?;
+                HouseholdCommand::EndAgreement {
+                    household,
+                    agreement,
+                    through,
+                }
+            }
+            5 => {
+                let at = r.offset();
+                let cents = r.i64("household.advance_limit")?;
+                if !(0..=ADVANCE_LIMIT_CENTS_MAX).contains(&cents) {
+                    return Err(DecodeError {
+                        offset: at,
+                        field: "household.advance_limit",
+                        expected: format!("0..={ADVANCE_LIMIT_CENTS_MAX} cents, found {cents}"),
+                    });
+                }
+                HouseholdCommand::SetAdvanceLimit { household, cents }
+            }
+            other => {
+                return Err(r.error(
+                    "household.command",
+                    format!("a household command 1-5, found {other}"),
+                ))
+            }
+        })
+    }
+}
+
+/// A household in the Huishoudboekje, as the log says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdState {
+    /// When the resident opted in (ms).
+    pub opened_at_ms: u64,
+    /// The organisation that recorded it.
+    pub opened_by: OrgName,
+    /// Pseudonymous counsellor id.
+    pub counsellor: String,
+    /// Version of the information given.
+    pub information: String,
+    /// When a withdrawal takes effect (ms), if the resident withdrew.
+    pub revoked_effective_ms: Option<u64>,
+    /// Current agreements by id.
+    pub agreements: BTreeMap<String, knop_budget::Agreement>,
+    /// The advance limit set for this household (cents); `None`: the foundation's default.
+    pub advance_limit_cents: Option<i64>,
+}
+
+impl HouseholdState {
+    /// The household's plan: its current agreements, from `opening_balance_cents`, scoped to
+    /// `household` (which its payments' EndToEndIds derive from).
+    pub fn plan(&self, household: u128, opening_balance_cents: i64) -> knop_budget::Plan {
+        knop_budget::Plan {
+            opening_balance_cents,
+            agreements: self.agreements.values().cloned().collect(),
+            household: Some(household.to_string()),
+        }
+    }
+
+    /// Whether the opt-in holds at `at_ms` (not withdrawn by then).
+    pub fn active_at(&self, at_ms: u64) -> bool {
+        self.revoked_effective_ms.is_none_or(|r| at_ms < r)
+    }
+}
+
+/// A payment run as the log says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunState {
+    /// The household it pays for.
+    pub household: u128,
+    /// Who made it (pseudonymous person id).
+    pub created_by: String,
+    /// When (the entry's timestamp, ms).
+    pub created_ms: u64,
+    /// Its content (canonical JSON).
+    pub content: Vec<u8>,
+    /// SHA-256 of the content.
+    pub content_sha256: [u8; 32],
+    /// Who approved it, in order, with when (ms).
+    pub approvals: Vec<(String, u64)>,
+    /// The log index of the entry that created it.
+    pub index: u64,
+}
+
+impl RunState {
+    /// Whether someone other than the maker approved it (four eyes).
+    pub fn approved(&self) -> bool {
+        self.approvals.iter().any(|(by, _)| *by != self.created_by)
+    }
+}
+
+/// Why a household command is refused. Nothing of it was applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// Occurs when a command names household 0.
+    #[error("the household id must not be zero")]
+    IdMustNotBeZero,
+    /// Occurs when an opt-in lacks the counsellor or the information version.
+    #[error(
+        "opening needs the counsellor who informed the resident and the version of the information"
+    )]
+    OpeningNeedsCounsellorAndInformation,
+    /// Occurs when an open household is opened again with other details.
+    #[error("is already open")]
+    AlreadyOpen,
+    /// Occurs when a command needs a household that was never opened.
+    #[error("is not open")]
+    NotOpen,
+    /// Occurs when an agreement is made for a household without the resident's opt-in.
+    #[error("is not open: nothing is agreed without the resident's opt-in")]
+    NotOptedIn,
+    /// Occurs when an agreement is made after the resident's withdrawal took effect.
+    #[error("the resident withdrew; no new agreements")]
+    Withdrew,
+    /// Occurs when a withdrawal is dated before it is recorded, or recorded twice differently.
+    #[error("a withdrawal takes effect at or after the moment it is recorded, once")]
+    WithdrawalOnceNotBeforeNow,
+    /// Occurs when an agreement does not pass its own checks (amounts, schedule, dates).
+    #[error("{0}")]
+    InvalidAgreement(String),
+    /// Occurs when living money names the resident's own IBAN.
+    #[error("the resident's own IBAN is personal data: keep it off the ledger (an attachment)")]
+    OwnIbanIsPersonalData,
+    /// Occurs when an agreement that is not there is ended.
+    #[error("has no agreement {0:?}")]
+    NoSuchAgreement(String),
+    /// Occurs when an agreement would end before it starts.
+    #[error("agreement {agreement:?} starts after {through}")]
+    EndsBeforeItStarts {
+        /// The agreement.
+        agreement: String,
+        /// The end asked for.
+        through: jiff::civil::Date,
+    },
+}
+
+/// Why a payment run command is refused. Nothing of it was applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RunRejection {
+    /// Occurs when a run has no id or no maker.
+    #[error("a run needs an id and the person who made it")]
+    RunNeedsIdAndMaker,
+    /// Occurs when a run id is recorded again with other content, household or maker.
+    #[error("exists with other content")]
+    ExistsWithOtherContent,
+    /// Occurs when a run names a household that was never opened.
+    #[error("the household is not on the ledger")]
+    HouseholdNotOnLedger,
+    /// Occurs when a run is made for a household whose withdrawal took effect.
+    #[error("the household withdrew; nothing is paid for it")]
+    HouseholdWithdrew,
+    /// Occurs when an approval names nobody.
+    #[error("an approval needs the person who approves")]
+    ApprovalNeedsApprover,
+    /// Occurs when an approval names a run that is not on the ledger.
+    #[error("no such run")]
+    NoSuchRun,
+    /// Occurs when an approval is for other content than the run's.
+    #[error("the approval is for other content than the run's")]
+    ApprovalForOtherContent,
+    /// Occurs when the maker of a run approves it (four eyes).
+    #[error("four eyes: the maker of a run may not approve it")]
+    MakerMayNotApprove,
+}
+
+/// The household `id`, if something may be agreed with it at `now`: opted in and not withdrawn.
+fn agreeing(
+    households: &mut BTreeMap<u128, HouseholdState>,
+    id: u128,
+    now: u64,
+) -> Result<&mut HouseholdState, Rejection> {
+    let h = households.get_mut(&id).ok_or(Rejection::NotOptedIn)?;
+    if !h.active_at(now) {
+        return Err(Rejection::Withdrew);
+    }
+    Ok(h)
+}
+
+/// The Huishoudboekje's state: households and payment runs.
+#[derive(Debug, Default, Clone)]
+pub struct Huishoudboekje {
+    /// The households, by id.
+    pub(crate) households: BTreeMap<u128, HouseholdState>,
+    /// The payment runs, by id.
+    pub(crate) runs: BTreeMap<String, RunState>,
+}
+
+impl Huishoudboekje {
+    /// Applies a payment run command; refused, it changes nothing.
+    pub(crate) fn payment_run(
+        &mut self,
+        entry: &SignedEntry,
+        index: u64,
+        cmd: PaymentRunCommand,
+    ) -> Result<Outcome, StateError> {
+        let bad = |rejection: RunRejection| StateError::PaymentRun {
+            run_id: cmd.run_id().to_owned(),
+            rejection,
+        };
+        let (created, existing) = (
+            Outcome {
+                created: 1,
+                existing: 0,
+            },
+            Outcome {
+                created: 0,
+                existing: 1,
+            },
+        );
+        let person_ok = |p: &str| !p.trim().is_empty() && p.trim() == p;
+        match cmd {
+            PaymentRunCommand::Create {
+                ref run_id,
+                household,
+                ref created_by,
+                ref content,
+            } => {
+                if run_id.is_empty() || !person_ok(created_by) {
+                    return Err(bad(RunRejection::RunNeedsIdAndMaker));
+                }
+                let digest: [u8; 32] = Sha256::digest(content).into();
+                if let Some(r) = self.runs.get(run_id) {
+                    if r.household == household
+                        && r.created_by == *created_by
+                        && r.content_sha256 == digest
+                    {
+                        return Ok(existing);
+                    }
+                    return Err(bad(RunRejection::ExistsWithOtherContent));
+                }
+                match self.households.get(&household) {
+                    None => return Err(bad(RunRejection::HouseholdNotOnLedger)),
+                    Some(h) if !h.active_at(entry.timestamp_ms) => {
+                        return Err(bad(RunRejection::HouseholdWithdrew))
+                    }
+                    Some(_) => {}
+                }
+                self.runs.insert(
+                    run_id.clone(),
+                    RunState {
+                        household,
+                        created_by: created_by.clone(),
+                        created_ms: entry.timestamp_ms,
+                        content: content.clone(),
+                        content_sha256: digest,
+                        approvals: vec![],
+                        index,
+                    },
+                );
+                Ok(created)
+            }
+            PaymentRunCommand::Approve {
+                ref run_id,
+                content_sha256,
+                ref by,
+            } => {
+                if !person_ok(by) {
+                    return Err(bad(RunRejection::ApprovalNeedsApprover));
+                }
+                let Some(r) = self.runs.get_mut(run_id) else {
+                    return Err(bad(RunRejection::NoSuchRun));
+                };
+                if r.content_sha256 != content_sha256 {
+                    return Err(bad(RunRejection::ApprovalForOtherContent));
+                }
+                if r.created_by == *by {
+                    return Err(bad(RunRejection::MakerMayNotApprove));
+                }
+                if r.approvals.iter().any(|(b, _)| b == by) {
+                    return Ok(existing);
+                }
+                r.approvals.push((by.clone(), entry.timestamp_ms));
+                Ok(created)
+            }
+        }
+    }
+
+    /// Applies a household command; refused, it changes nothing.
+    pub(crate) fn household(
+        &mut self,
+        entry: &SignedEntry,
+        cmd: HouseholdCommand,
+    ) -> Result<Outcome, StateError> {
+        let id = cmd.household();
+        let bad = |rejection: Rejection| StateError::Household {
+            household: id,
+            rejection,
+        };
+        let (created, existing) = (
+            Outcome {
+                created: 1,
+                existing: 0,
+            },
+            Outcome {
+                created: 0,
+                existing: 1,
+            },
+        );
+        if id == 0 {
+            return Err(bad(Rejection::IdMustNotBeZero));
+        }
+        let now = entry.timestamp_ms;
+        match cmd {
+            HouseholdCommand::Open {
+                counsellor,
+                information,
+                ..
+            } => {
+                if counsellor.trim().is_empty() || information.trim().is_empty() {
+                    return Err(bad(Rejection::OpeningNeedsCounsellorAndInformation));
+                }
+                if let Some(h) = self.households.get(&id) {
+                    if h.active_at(now) {
+                        return if h.counsellor == counsellor && h.information == information {
+                            Ok(existing)
+                        } else {
+                            Err(bad(Rejection::AlreadyOpen))
+                        };
+                    }
+                }
+                let (agreements, advance_limit_cents) = self
+                    .households
+                    .remove(&id)
+                    .map(|h| (h.agreements, h.advance_limit_cents))
+                    .unwrap_or_default();
+                self.households.insert(
+                    id,
+                    HouseholdState {
+                        opened_at_ms: now,
+                        opened_by: entry.signer.clone(),
+                        counsellor,
+                        information,
+                        revoked_effective_ms: None,
+                        agreements,
+                        advance_limit_cents,
+                    },
+                );
+                Ok(created)
+            }
+            HouseholdCommand::Revoke { effective_ms, .. } => {
+                let h = self
+                    .households
+                    .get_mut(&id)
+                    .ok_or(bad(Rejection::NotOpen))?;
+                if h.revoked_effective_ms == Some(effective_ms) {
+                    return Ok(existing);
+                }
+                if effective_ms < now || h.revoked_effective_ms.is_some() {
+                    return Err(bad(Rejection::WithdrawalOnceNotBeforeNow));
+                }
+                h.revoked_effective_ms = Some(effective_ms);
+                Ok(created)
+            }
+            HouseholdCommand::SetAgreement { agreement, .. } => {
+                let h = agreeing(&mut self.households, id, now).map_err(bad)?;
+                agreement
+                    .check()
+                    .map_err(|e| bad(Rejection::InvalidAgreement(e.to_string())))?;
+                if agreement.kind == knop_budget::Kind::LivingMoney
+                    && agreement.counterparty_iban.is_some()
+                {
+                    return Err(bad(Rejection::OwnIbanIsPersonalData));
+                }
+                if h.agreements.get(&agreement.id) == Some(&agreement) {
+                    return Ok(existing);
+                }
+                h.agreements.insert(agreement.id.clone(), agreement);
+                Ok(created)
+            }
+            HouseholdCommand::EndAgreement {
+                agreement, through, ..
+            } => {
+                let h = self
+                    .households
+                    .get_mut(&id)
+                    .ok_or(bad(Rejection::NotOpen))?;
+                let a = h
+                    .agreements
+                    .get_mut(&agreement)
+                    .ok_or_else(|| bad(Rejection::NoSuchAgreement(agreement.clone())))?;
+                if a.valid_from.is_some_and(|f| through < f) {
+                    return Err(bad(Rejection::EndsBeforeItStarts {
+                        agreement: agreement.clone(),
+                        through,
+                    }));
+                }
+                let end = a.valid_through.map_or(through, |t| t.min(through));
+                if a.valid_through == Some(end) {
+                    return Ok(existing);
+                }
+                a.valid_through = Some(end);
+                Ok(created)
+            }
+            HouseholdCommand::SetAdvanceLimit { cents, .. } => {
+                let h = agreeing(&mut self.households, id, now).map_err(bad)?;
+                if h.advance_limit_cents == Some(cents) {
+                    return Ok(existing);
+                }
+                h.advance_limit_cents = Some(cents);
+                Ok(created)
+            }
+        }
+    }
+
+    /// Feeds every field of every household and run into `h`, in a fixed order: two states
+    /// that differ anywhere give different digests. The destructuring makes a new field a
+    /// compile error here until it is digested.
+    pub(crate) fn digest_into(&self, h: &mut Sha256) {
+        let Huishoudboekje { households, runs } = self;
+        h.update((households.len() as u64).to_be_bytes());
+        for (id, hh) in households {
+            let HouseholdState {
+                opened_at_ms,
+                opened_by,
+                counsellor,
+                information,
+                revoked_effective_ms,
+                agreements,
+                advance_limit_cents,
+            } = hh;
+            h.update(id.to_be_bytes());
+            h.update(opened_at_ms.to_be_bytes());
+            text(h, opened_by.as_str());
+            text(h, counsellor);
+            text(h, information);
+            option(h, revoked_effective_ms.map(|v| v.to_be_bytes()));
+            option(h, advance_limit_cents.map(|v| v.to_be_bytes()));
+            h.update((agreements.len() as u64).to_be_bytes());
+            for a in agreements.values() {
+                let mut w = Writer::new();
+                a.encode(&mut w);
+                let bytes = w.finish();
+                h.update((bytes.len() as u64).to_be_bytes());
+                h.update(bytes);
+            }
+        }
+        h.update((runs.len() as u64).to_be_bytes());
+        for (id, r) in runs {
+            let RunState {
+                household,
+                created_by,
+                created_ms,
+                content,
+                content_sha256,
+                approvals,
+                index,
+            } = r;
+            text(h, id);
+            h.update(household.to_be_bytes());
+            text(h, created_by);
+            h.update(created_ms.to_be_bytes());
+            h.update((content.len() as u64).to_be_bytes());
+            h.update(content);
+            h.update(content_sha256);
+            h.update((approvals.len() as u64).to_be_bytes());
+            for (by, at) in approvals {
+                text(h, by);
+                h.update(at.to_be_bytes());
+            }
+            h.update(index.to_be_bytes());
+        }
+    }
+}
+
+/// Text as length and bytes, so that no two sequences of texts feed the same bytes.
+pub(crate) fn text(h: &mut Sha256, s: &str) {
+    h.update((s.len() as u64).to_be_bytes());
+    h.update(s.as_bytes());
+}
+
+/// An optional value as a presence byte and the value.
+pub(crate) fn option<const N: usize>(h: &mut Sha256, v: Option<[u8; N]>) {
+    match v {
+        None => h.update([0]),
+        Some(b) => {
+            h.update([1]);
+            h.update(b);
+        }
+    }
+}
