@@ -1,7 +1,7 @@
 //! Matching bank statement lines to households' agreements: one implementation for the CLI
 //! (`knop bank match`, `knop alerts`, the simulation) and the service (uploads, suspense).
 
-use knop_budget::matching::{
+use knop_huishoudboekje::matching::{
     alerts, match_line, own_payments, own_payments_and_attempts, Line, Match,
 };
 
@@ -49,7 +49,7 @@ pub struct Matched {
     /// The lines and what they matched.
     pub lines: Vec<(Line, Match)>,
     /// The alerts up to the day judged on.
-    pub alerts: Vec<knop_budget::matching::Alert>,
+    pub alerts: Vec<knop_huishoudboekje::matching::Alert>,
 }
 
 /// The day matching looks back to: the first line's booking date, or `today` if earlier.
@@ -80,13 +80,14 @@ pub fn own_payment_window(
 /// rejected or returned payment is made again under a new id).
 pub fn own_payments_on(
     book: Option<&knop_book::Book>,
-    plan: &knop_budget::Plan,
+    plan: &knop_huishoudboekje::Plan,
     from: jiff::civil::Date,
     through: jiff::civil::Date,
 ) -> std::collections::HashMap<String, String> {
     match book {
         Some(book) => own_payments_and_attempts(plan, from, through, |id| {
-            book.transfer(knop_bank::booking::payment_id(id)).is_some()
+            book.transfer(knop_huishoudboekje::booking::payment_id(id))
+                .is_some()
         }),
         None => own_payments(plan, from, through),
     }
@@ -97,7 +98,7 @@ pub fn own_payments_on(
 /// household's own payment too.
 pub fn match_file(
     file: &knop_bank::camt053::File,
-    plan: &knop_budget::Plan,
+    plan: &knop_huishoudboekje::Plan,
     today: jiff::civil::Date,
     book: Option<&knop_book::Book>,
 ) -> Matched {

@@ -1,7 +1,7 @@
 //! What the CLI and the service both do to the ledger: submit a command as an organisation,
 //! import a bank statement. One implementation, so both answer the same.
 
-use knop_bank::booking::plan_import;
+use knop_huishoudboekje::booking::plan_import;
 use knop_ledger::entry::{OrgName, SignedEntry};
 use knop_ledger::note::NoteKey;
 use knop_node::{Node, NodeError};
@@ -90,7 +90,7 @@ pub fn import_planned(
     node: &mut Node,
     key: &NoteKey,
     now_ms: u64,
-    plan: &knop_bank::booking::ImportPlan,
+    plan: &knop_huishoudboekje::booking::ImportPlan,
 ) -> Result<ImportReport, OpError> {
     let m = plan.mirror;
     let book = node.state().book();
@@ -161,7 +161,7 @@ pub fn book_matched(
     node: &mut Node,
     key: &NoteKey,
     now_ms: u64,
-    plan: &knop_bank::booking::ImportPlan,
+    plan: &knop_huishoudboekje::booking::ImportPlan,
     household: u128,
     picked: &[(usize, usize)],
     own: &std::collections::HashMap<(usize, usize), String>,
@@ -203,7 +203,7 @@ fn one_entry(mut parts: Vec<Command>) -> Command {
 
 /// Fills in the household's balance once its lines are booked.
 fn finish_report(book: &knop_book::Book, mut report: MatchReport) -> MatchReport {
-    let account = knop_bank::booking::household_account(report.household_id);
+    let account = knop_huishoudboekje::booking::household_account(report.household_id);
     report.balance_cents = book.account(account.id).map_or(0, |a| a.credit_balance().0);
     report
 }
@@ -211,12 +211,12 @@ fn finish_report(book: &knop_book::Book, mut report: MatchReport) -> MatchReport
 /// Plans booking the lines at `picked` to `household` (see [`book_matched`]); writes nothing.
 fn plan_matched(
     book: &knop_book::Book,
-    plan: &knop_bank::booking::ImportPlan,
+    plan: &knop_huishoudboekje::booking::ImportPlan,
     household: u128,
     picked: &[(usize, usize)],
     own: &std::collections::HashMap<(usize, usize), String>,
 ) -> Result<Matched, OpError> {
-    use knop_bank::booking::{advance_account, household_account, repayment};
+    use knop_huishoudboekje::booking::{advance_account, household_account, repayment};
     let transfers = plan
         .matched_transfers(book, household, picked, own)
         .map_err(|_| {
@@ -275,18 +275,18 @@ pub fn match_all(
     key: &NoteKey,
     now_ms: u64,
     file: &knop_bank::camt053::File,
-    plan: &knop_bank::booking::ImportPlan,
+    plan: &knop_huishoudboekje::booking::ImportPlan,
     today: jiff::civil::Date,
 ) -> Result<MatchAllReport, OpError> {
-    use knop_budget::matching::match_line;
-    use knop_budget::matching::Match;
+    use knop_huishoudboekje::matching::match_line;
+    use knop_huishoudboekje::matching::Match;
     use std::collections::{BTreeMap, HashMap};
     let positions = crate::matching::booked_positions(file);
     // Per line position: the households it fits, with the EndToEndId if it is their own payment.
     type Fits = HashMap<(usize, usize), Vec<(u128, Option<String>)>>;
     // Per household: the positions to book and the own payments among them.
     type Picks = BTreeMap<u128, (Vec<(usize, usize)>, HashMap<(usize, usize), String>)>;
-    let (ids, plans): (Vec<u128>, Vec<knop_budget::Plan>) = node
+    let (ids, plans): (Vec<u128>, Vec<knop_huishoudboekje::Plan>) = node
         .state()
         .households()
         .iter()
@@ -300,7 +300,7 @@ pub fn match_all(
     let (from, through) = crate::matching::own_payment_window(&lines, today);
     // Only the households the index names are checked: the work grows with the lines, not with
     // lines times households.
-    let index = knop_budget::match_index::Index::build(&plans, from, through);
+    let index = knop_huishoudboekje::match_index::Index::build(&plans, from, through);
     let mut owns: HashMap<u32, HashMap<String, String>> = HashMap::new();
     let mut fits: Fits = HashMap::new();
     let book = node.state().book();
@@ -431,8 +431,8 @@ pub fn own_batch(
     entry: &knop_bank::camt053::Entry,
     line: u128,
 ) -> Option<Vec<knop_book::Transfer>> {
-    use knop_bank::booking::{payment_id, payment_post, posted_by, why};
     use knop_book::PendingStatus;
+    use knop_huishoudboekje::booking::{payment_id, payment_post, posted_by, why};
     if entry.cents >= 0 || entry.details.len() < 2 {
         return None;
     }
@@ -459,11 +459,11 @@ pub fn own_batch(
 /// same line, `imported`), or a credit line of that amount returning a posted payment.
 fn own_reservation(
     book: &knop_book::Book,
-    line: &knop_budget::matching::Line,
+    line: &knop_huishoudboekje::matching::Line,
     imported: u128,
 ) -> Option<u128> {
-    use knop_bank::booking::{payment_id, posted_by, why};
     use knop_book::PendingStatus;
+    use knop_huishoudboekje::booking::{payment_id, posted_by, why};
     let e2e = line.end_to_end_id.as_deref()?;
     let t = book.transfer(payment_id(e2e))?;
     let fits = if line.cents < 0 {
@@ -478,11 +478,11 @@ fn own_reservation(
 /// Whether the payment a debit line names was posted by another statement line.
 fn posted_elsewhere(
     book: &knop_book::Book,
-    line: &knop_budget::matching::Line,
+    line: &knop_huishoudboekje::matching::Line,
     imported: u128,
 ) -> bool {
     let e2e = line.end_to_end_id.as_deref().filter(|_| line.cents < 0);
-    e2e.and_then(|e2e| knop_bank::booking::posting_line(book, e2e))
+    e2e.and_then(|e2e| knop_huishoudboekje::booking::posting_line(book, e2e))
         .is_some_and(|by| by != imported)
 }
 
@@ -492,11 +492,11 @@ fn posted_elsewhere(
 /// payment and its return carry the same EndToEndId).
 pub fn line_settled(
     book: &knop_book::Book,
-    mirror: &knop_bank::booking::Mirror,
+    mirror: &knop_huishoudboekje::booking::Mirror,
     imported: &knop_book::Transfer,
     entry: &knop_bank::camt053::Entry,
 ) -> bool {
-    use knop_bank::booking::{matched_id, payment_returned_id, posted_by};
+    use knop_huishoudboekje::booking::{matched_id, payment_returned_id, posted_by};
     let money_in = imported.debit_account_id == mirror.bank;
     let settled = |e2e: &str| {
         if money_in {
@@ -551,7 +551,7 @@ pub fn apply_status_report(
     now_ms: u64,
     bytes: &[u8],
 ) -> Result<StatusReportOutcome, OpError> {
-    use knop_bank::booking::{payment_id, payment_void};
+    use knop_huishoudboekje::booking::{payment_id, payment_void};
     let report = knop_bank::pain002::parse(bytes)?;
     let mut refused: Vec<(String, String)> = report
         .transactions
@@ -636,7 +636,7 @@ pub struct Uploaded {
     /// The file as read.
     pub file: knop_bank::camt053::File,
     /// Its import into the foundation's book.
-    pub plan: knop_bank::booking::ImportPlan,
+    pub plan: knop_huishoudboekje::booking::ImportPlan,
 }
 
 /// Reads a camt.053 file of `foundation_iban`, imports it (one entry) and matches its lines for

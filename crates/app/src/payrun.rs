@@ -4,13 +4,13 @@
 //! written as pain.001 only once approved. Shared by `knop pay` and the API.
 
 use jiff::civil::Date;
-use knop_bank::booking::{
+use knop_bank::pain001::{self, Payment, Run, Version};
+use knop_huishoudboekje::booking::{
     advance, advance_account, household_account, payment_id, payment_pending, payment_returned_id,
     Mirror,
 };
-use knop_bank::pain001::{self, Payment, Run, Version};
-use knop_budget::payrun::{select, Selection};
-use knop_budget::Plan;
+use knop_huishoudboekje::payrun::{select, Selection};
+use knop_huishoudboekje::Plan;
 use knop_ledger::note::NoteKey;
 use knop_node::Node;
 use knop_state::{Command, PaymentRunCommand, RunState, State};
@@ -54,14 +54,14 @@ impl Reserved {
 /// Gives each item the EndToEndId of its current attempt: a payment whose reservation was voided
 /// (the bank rejected it, or it expired) or that came back after it was paid (the payee's bank
 /// returned it) is made again under a new id
-/// ([`knop_budget::matching::retry_end_to_end_id`]), so it is reserved anew and never carries an
+/// ([`knop_huishoudboekje::matching::retry_end_to_end_id`]), so it is reserved anew and never carries an
 /// id the bank has seen.
-fn current_attempts(book: &knop_book::Book, items: &mut [knop_budget::payrun::Item]) {
+fn current_attempts(book: &knop_book::Book, items: &mut [knop_huishoudboekje::payrun::Item]) {
     use knop_book::PendingStatus;
     for i in items {
         let first = i.end_to_end_id.clone();
         for attempt in 0u32.. {
-            let id = knop_budget::matching::retry_end_to_end_id(&first, attempt);
+            let id = knop_huishoudboekje::matching::retry_end_to_end_id(&first, attempt);
             let voided = book.transfer(payment_id(&id)).is_some_and(|t| {
                 matches!(t.status, PendingStatus::Voided | PendingStatus::Expired)
             });
@@ -92,8 +92,9 @@ pub fn reserve(
         .map_or((0, 0), |x| (x.credit_balance().0, x.debits_pending.0));
     let mut candidates = select(plan, date, i64::MAX);
     current_attempts(book, &mut candidates.items);
-    let exists =
-        |i: &knop_budget::payrun::Item| book.transfer(payment_id(&i.end_to_end_id)).is_some();
+    let exists = |i: &knop_huishoudboekje::payrun::Item| {
+        book.transfer(payment_id(&i.end_to_end_id)).is_some()
+    };
     let again: i64 = candidates
         .items
         .iter()
@@ -173,8 +174,8 @@ pub struct RunItem {
     pub remittance: String,
 }
 
-impl From<&knop_budget::payrun::Item> for RunItem {
-    fn from(i: &knop_budget::payrun::Item) -> Self {
+impl From<&knop_huishoudboekje::payrun::Item> for RunItem {
+    fn from(i: &knop_huishoudboekje::payrun::Item) -> Self {
         RunItem {
             agreement: i.agreement.clone(),
             due: i.due.to_string(),
@@ -358,7 +359,7 @@ pub fn make(
     paid: &std::collections::HashSet<String>,
     resident_account: bool,
 ) -> Result<RunView, RunError> {
-    if !knop_budget::calendar::is_business_day(date) {
+    if !knop_huishoudboekje::calendar::is_business_day(date) {
         return Err(RunError::Invalid(format!(
             "date: {date} is not a TARGET2 business day"
         )));
@@ -368,11 +369,9 @@ pub fn make(
     let mut plan = snap.state.plan(household, 0);
     if resident_account {
         // Living money goes to the resident's own account, which the vault holds.
-        for a in plan
-            .agreements
-            .iter_mut()
-            .filter(|a| a.kind == knop_budget::Kind::LivingMoney && a.counterparty_iban.is_none())
-        {
+        for a in plan.agreements.iter_mut().filter(|a| {
+            a.kind == knop_huishoudboekje::Kind::LivingMoney && a.counterparty_iban.is_none()
+        }) {
             a.counterparty_iban = Some(RESIDENT_ACCOUNT.into());
         }
     }

@@ -8,7 +8,7 @@ pub struct Stored {
     /// The parsed file.
     pub file: knop_bank::camt053::File,
     /// Its import into the foundation's book (made once, when kept or loaded).
-    pub plan: knop_bank::booking::ImportPlan,
+    pub plan: knop_huishoudboekje::booking::ImportPlan,
 }
 
 /// The EndToEndIds that `statements` show as paid out (money out naming one): a payment made

@@ -84,7 +84,7 @@ pub fn lines(
     role: &Role,
     today: jiff::civil::Date,
 ) -> Vec<SuspenseLine> {
-    let plans: Vec<(u128, knop_budget::Plan)> = st
+    let plans: Vec<(u128, knop_huishoudboekje::Plan)> = st
         .households()
         .iter()
         .filter(|(id, h)| role.may_see_household(**id, &h.counsellor))
@@ -104,8 +104,8 @@ pub fn lines(
                 around.saturating_sub(week),
                 around.saturating_add(week),
             );
-            let m = knop_budget::matching::match_line(&line, plan, &own);
-            let fits = !matches!(m, knop_budget::matching::Match::Suspense { .. });
+            let m = knop_huishoudboekje::matching::match_line(&line, plan, &own);
+            let fits = !matches!(m, knop_huishoudboekje::matching::Match::Suspense { .. });
             let (agreement, reason) = crate::matching::explain(&m);
             if fits || !agreement.is_empty() {
                 suggestions.push(Suggestion {

@@ -4,8 +4,8 @@
 
 use jiff::civil::Date;
 use jiff::ToSpan;
-use knop_bank::booking::{advance_account, household_account};
-use knop_budget::{Kind, Plan};
+use knop_huishoudboekje::booking::{advance_account, household_account};
+use knop_huishoudboekje::{Kind, Plan};
 use knop_rules::params::Status;
 use knop_rules::trace::Value;
 use knop_rules::{explain, Outcome};
@@ -49,11 +49,11 @@ pub fn snapshot(state: &State, household: u128) -> Option<Snapshot> {
             .account(advance_account(household).id)
             .map_or(0, |a| -a.credit_balance().0),
         rejected_payments: run_items(state, household, |e2e| {
-            book.transfer(knop_bank::booking::payment_id(e2e))
+            book.transfer(knop_huishoudboekje::booking::payment_id(e2e))
                 .is_some_and(|p| p.status == knop_book::PendingStatus::Voided)
         }),
         returned_payments: run_items(state, household, |e2e| {
-            book.transfer(knop_bank::booking::payment_returned_id(e2e))
+            book.transfer(knop_huishoudboekje::booking::payment_returned_id(e2e))
                 .is_some()
         }),
     })
@@ -159,7 +159,7 @@ pub struct AlertView {
 impl AlertView {
     /// An alert that matching a bank statement raised (an income overdue, an amount outside its
     /// tolerance, an unknown debit). Its text is Dutch only.
-    pub fn of_statement(a: knop_budget::matching::Alert) -> Self {
+    pub fn of_statement(a: knop_huishoudboekje::matching::Alert) -> Self {
         AlertView {
             severity: Severity::Warning,
             kind: "statement".into(),
@@ -262,7 +262,7 @@ pub fn bookings(
     from: Date,
     through: Date,
 ) -> Vec<BookingView> {
-    use knop_bank::booking::{matched_id, payment_id, payment_posted_id};
+    use knop_huishoudboekje::booking::{matched_id, payment_id, payment_posted_id};
     let mut out = vec![];
     for st in statements {
         for (t, pos) in st.plan.transfers.iter().zip(&st.plan.lines) {
@@ -329,7 +329,7 @@ fn kind_name(k: Option<Kind>) -> &'static str {
     }
 }
 
-fn flow_view(s: &Snapshot, f: &knop_budget::Flow, today: Date) -> FlowView {
+fn flow_view(s: &Snapshot, f: &knop_huishoudboekje::Flow, today: Date) -> FlowView {
     FlowView {
         date: f.date.to_string(),
         agreement: f.agreement.clone(),
@@ -345,8 +345,8 @@ pub fn forecast(
     s: &Snapshot,
     today: Date,
     days: u32,
-) -> Result<ForecastView, knop_budget::BudgetError> {
-    let f = knop_budget::forecast(&s.plan(), today, days)?;
+) -> Result<ForecastView, knop_huishoudboekje::BudgetError> {
+    let f = knop_huishoudboekje::forecast(&s.plan(), today, days)?;
     Ok(ForecastView {
         id: s.household.to_string(),
         opening_balance_cents: s.balance_cents,
@@ -378,15 +378,15 @@ pub fn alerts(s: &Snapshot, today: Date) -> Vec<AlertView> {
             amount_cents: None,
             message_nl: format!(
                 "De inwoner heeft opgezegd. Betalingen stoppen per {}: zeg vaste lasten tijdig over.",
-                knop_budget::calendar::spoken(when, false)
+                knop_huishoudboekje::calendar::spoken(when, false)
             ),
             message_en: format!(
                 "The resident withdrew. Payments stop from {}: hand fixed costs over in time.",
-                knop_budget::calendar::spoken(when, true)
+                knop_huishoudboekje::calendar::spoken(when, true)
             ),
         });
     }
-    if let Ok(f) = knop_budget::forecast(&s.plan(), today, FORECAST_DAYS) {
+    if let Ok(f) = knop_huishoudboekje::forecast(&s.plan(), today, FORECAST_DAYS) {
         if let Some(x) = f.first_shortfall {
             let causes: Vec<String> = f
                 .flows
@@ -411,13 +411,13 @@ pub fn alerts(s: &Snapshot, today: Date) -> Vec<AlertView> {
                 amount_cents: Some(x.balance_cents),
                 message_nl: format!(
                     "Op {} is er te weinig geld voor {}: het saldo wordt {}.",
-                    knop_budget::calendar::spoken(x.date, false),
+                    knop_huishoudboekje::calendar::spoken(x.date, false),
                     causes.join(", "),
                     euro(x.balance_cents)
                 ),
                 message_en: format!(
                     "On {} there is not enough money for {}: the balance becomes {}.",
-                    knop_budget::calendar::spoken(x.date, true),
+                    knop_huishoudboekje::calendar::spoken(x.date, true),
                     causes.join(", "),
                     euro(x.balance_cents)
                 ),
@@ -444,7 +444,7 @@ pub fn alerts(s: &Snapshot, today: Date) -> Vec<AlertView> {
         let due_date = due.parse::<Date>().ok();
         let spoken = |en: bool| {
             due_date
-                .map(|d| knop_budget::calendar::spoken(d, en))
+                .map(|d| knop_huishoudboekje::calendar::spoken(d, en))
                 .unwrap_or_else(|| due.clone())
         };
         out.push(AlertView {
@@ -523,17 +523,17 @@ pub fn overview(
     s: &Snapshot,
     today: Date,
     today_ms: u64,
-) -> Result<Overview, knop_budget::BudgetError> {
+) -> Result<Overview, knop_huishoudboekje::BudgetError> {
     let first = today.first_of_month();
     let last = today.last_of_month();
     let plan = s.plan();
-    let mut month: Vec<knop_budget::Flow> = plan
+    let mut month: Vec<knop_huishoudboekje::Flow> = plan
         .agreements
         .iter()
         .flat_map(|a| a.flows(first, last))
         .collect();
     month.sort_by(|a, b| (a.date, &a.agreement).cmp(&(b.date, &b.agreement)));
-    let f = knop_budget::forecast(&plan, today, FORECAST_DAYS)?;
+    let f = knop_huishoudboekje::forecast(&plan, today, FORECAST_DAYS)?;
     let next_living_money = f
         .flows
         .iter()

@@ -17,7 +17,6 @@
 
 #![warn(missing_docs)]
 
-pub mod booking;
 pub mod camt053;
 pub mod pain001;
 pub mod pain002;

@@ -1,9 +1,9 @@
 //! camt.053 samples from real systems (see `tests/data/SOURCES.md`): what must parse, what must
 //! fail and how precisely.
 
-use knop_bank::booking::plan_import;
 use knop_bank::camt053::parse;
 use knop_bank::BankError;
+use knop_huishoudboekje::booking::plan_import;
 
 fn data(name: &str) -> Vec<u8> {
     std::fs::read(

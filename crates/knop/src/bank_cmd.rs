@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use knop_app::matching::Matched;
-use knop_bank::booking::advance_account;
 use knop_bank::camt053::{parse, Statement};
-use knop_budget::matching::Match;
+use knop_huishoudboekje::booking::advance_account;
+use knop_huishoudboekje::matching::Match;
 use serde_json::json;
 
 use crate::files::{euro, money, read};
@@ -457,8 +457,8 @@ fn book_lines(
 ) -> Result<ExitCode> {
     let key = read_key(key)?;
     let mut node = loc.open_writer()?;
-    let plan =
-        knop_bank::booking::plan_import(file, iban).with_context(|| path.display().to_string())?;
+    let plan = knop_huishoudboekje::booking::plan_import(file, iban)
+        .with_context(|| path.display().to_string())?;
     let r = knop_app::ops::book_matched(
         &mut node,
         &key,
@@ -530,7 +530,7 @@ fn assign(loc: &Location, a: AssignArgs) -> Result<ExitCode> {
 }
 
 fn suspense(loc: &Location, iban: &str, json: bool) -> Result<ExitCode> {
-    let mirror = knop_bank::booking::Mirror::of(&iban.replace(' ', "").to_uppercase());
+    let mirror = knop_huishoudboekje::booking::Mirror::of(&iban.replace(' ', "").to_uppercase());
     let node = loc.open_reader()?;
     let book = node.state().book();
     let suspense = book
@@ -542,7 +542,7 @@ fn suspense(loc: &Location, iban: &str, json: bool) -> Result<ExitCode> {
     // Per household: what it holds, what is reserved for payments, what it owes of an advance.
     let mut households: Vec<(u128, i64, i64, i64)> = book
         .accounts()
-        .filter(|a| a.account.code == knop_bank::booking::code::HOUSEHOLD)
+        .filter(|a| a.account.code == knop_huishoudboekje::booking::code::HOUSEHOLD)
         .map(|a| {
             let h = a.account.user_data;
             let owed = book

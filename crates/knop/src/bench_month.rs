@@ -13,7 +13,7 @@
 //! What it deliberately does differently from a live foundation: households' agreements are a
 //! deterministic function of their number (a real foundation has them on the ledger; recording
 //! 1.2M households there one entry at a time would dominate the run). Matching is the service's:
-//! the shared candidate index (`knop_budget::match_index`) names the households a line could be,
+//! the shared candidate index (`knop_huishoudboekje::match_index`) names the households a line could be,
 //! and each is checked with the same `match_line` as everywhere else.
 
 use std::collections::HashMap;
@@ -25,13 +25,13 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use compact_str::format_compact;
 use jiff::civil::Date;
-use knop_bank::booking::{
-    household_account, match_transfer, payment_pending, payment_post, plan_import, Mirror,
-};
 use knop_bank::camt053::{write_v02, Balance, Details, Entry, Statement};
 use knop_bank::pain001::{Payment, Run, Version};
-use knop_budget::matching::{match_line, Match};
-use knop_budget::{Agreement, Plan};
+use knop_huishoudboekje::booking::{
+    household_account, match_transfer, payment_pending, payment_post, plan_import, Mirror,
+};
+use knop_huishoudboekje::matching::{match_line, Match};
+use knop_huishoudboekje::{Agreement, Plan};
 use knop_ledger::entry::{OrgName, SignedEntry};
 use knop_ledger::note::NoteKey;
 use knop_node::{os_salts, Node};
@@ -219,7 +219,7 @@ impl Plans {
 /// A statement file read and planned as book transfers.
 struct Read {
     file: knop_bank::camt053::File,
-    plan: knop_bank::booking::ImportPlan,
+    plan: knop_huishoudboekje::booking::ImportPlan,
     /// CPU seconds reading the XML took (the rest: planning the transfers).
     parse_s: f64,
 }
@@ -244,7 +244,7 @@ fn read_bytes(xml: &[u8]) -> Result<Read> {
 /// Each line's household, if exactly one fits: the shared candidate index names the households
 /// a line could be, and each is checked against its plan with the same `match_line` as
 /// everywhere else; a line that fits none or several stays in suspense.
-fn match_lines(r: &Read, index: &knop_budget::match_index::Index) -> Vec<Option<u64>> {
+fn match_lines(r: &Read, index: &knop_huishoudboekje::match_index::Index) -> Vec<Option<u64>> {
     // A file's lines come household by household, so the plan made last is mostly the one
     // wanted.
     let mut plans = Plans::default();
@@ -400,7 +400,7 @@ struct Chunk {
     reserve: Signed,
     /// The statement's import plan and the postings of its lines, signed; `None` when nothing
     /// was paid.
-    confirmed: Option<(knop_bank::booking::ImportPlan, Signed)>,
+    confirmed: Option<(knop_huishoudboekje::booking::ImportPlan, Signed)>,
     bank_s: f64,
     read_s: f64,
 }
@@ -594,11 +594,11 @@ fn make_runs(
     let day_texts: Vec<String> = days.iter().map(|d| d.to_string()).collect();
     for (&h, &held) in chunk.iter().zip(held) {
         let plan = plans.get(h);
-        let alloc = knop_budget::allocation::allocate(plan, held, month.0, month.1);
+        let alloc = knop_huishoudboekje::allocation::allocate(plan, held, month.0, month.1);
         std::hint::black_box(&alloc);
         let mut left = held;
         for (&day, day_text) in days.iter().zip(&day_texts) {
-            let s = knop_budget::payrun::select(plan, day, left);
+            let s = knop_huishoudboekje::payrun::select(plan, day, left);
             for i in s.items {
                 left -= i.cents;
                 pending.push(payment_pending(
@@ -654,8 +654,8 @@ fn bank_lines_of(n: usize, chunk: &[u64], from: Date, through: Date) -> Vec<Entr
     for &h in chunk {
         let plan = plans.get(h);
         for ag in &plan.agreements {
-            if ag.kind == knop_budget::Kind::LivingMoney
-                || (ag.kind == knop_budget::Kind::FixedCost && ag.direct_debit.is_none())
+            if ag.kind == knop_huishoudboekje::Kind::LivingMoney
+                || (ag.kind == knop_huishoudboekje::Kind::FixedCost && ag.direct_debit.is_none())
             {
                 continue;
             }
@@ -879,7 +879,8 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         let indexer = scope.spawn(move || {
             let t0 = Instant::now();
             // Each plan made in the same place and added, not a plan allocated per household.
-            let mut index = knop_budget::match_index::Index::builder(month_start, month_end);
+            let mut index =
+                knop_huishoudboekje::match_index::Index::builder(month_start, month_end);
             let mut plans = Plans::default();
             for h in 1..=households {
                 index.add(plans.get(h));
@@ -995,7 +996,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     let mut days = vec![];
     let mut d = month_start;
     while d <= month_end {
-        if knop_budget::calendar::is_business_day(d) {
+        if knop_huishoudboekje::calendar::is_business_day(d) {
             days.push(d);
         }
         d = d.tomorrow()?;

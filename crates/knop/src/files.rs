@@ -33,14 +33,14 @@ pub fn read(path: &Path) -> Result<Vec<u8>> {
 }
 
 /// A household plan from JSON, every agreement checked.
-pub fn read_plan(path: &Path) -> Result<knop_budget::Plan> {
-    let plan: knop_budget::Plan = serde_json::from_slice(&read(path)?)
+pub fn read_plan(path: &Path) -> Result<knop_huishoudboekje::Plan> {
+    let plan: knop_huishoudboekje::Plan = serde_json::from_slice(&read(path)?)
         .with_context(|| format!("{}: plan", path.display()))?;
-    if plan.agreements.len() > knop_budget::AGREEMENTS_MAX {
+    if plan.agreements.len() > knop_huishoudboekje::AGREEMENTS_MAX {
         anyhow::bail!(
             "{}: a plan has at most {} agreements",
             path.display(),
-            knop_budget::AGREEMENTS_MAX
+            knop_huishoudboekje::AGREEMENTS_MAX
         );
     }
     for agreement in &plan.agreements {
@@ -81,12 +81,12 @@ pub fn money(minor: i64, currency: &str) -> String {
 
 /// A date as people read it: `25 november 2026` (Dutch) or `25 November 2026` (English).
 pub fn date(d: jiff::civil::Date) -> String {
-    knop_budget::calendar::spoken(d, crate::i18n::t("nl", "en") == "en")
+    knop_huishoudboekje::calendar::spoken(d, crate::i18n::t("nl", "en") == "en")
 }
 
 /// A month as people read it: `maart 2026`, from `YYYY-MM`.
 pub fn month(yyyy_mm: &str) -> String {
-    let months = knop_budget::calendar::month_names(crate::i18n::t("nl", "en") == "en");
+    let months = knop_huishoudboekje::calendar::month_names(crate::i18n::t("nl", "en") == "en");
     match (
         yyyy_mm.get(..4),
         yyyy_mm.get(5..7).and_then(|m| m.parse::<usize>().ok()),

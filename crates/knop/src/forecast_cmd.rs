@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 use jiff::civil::Date;
-use knop_budget::forecast;
+use knop_huishoudboekje::forecast;
 use serde_json::json;
 
 use crate::files::{date, euro};
@@ -114,7 +114,7 @@ pub fn allocate(loc: &crate::location::Location, a: AllocateArgs) -> Result<Exit
     if a.through < a.from || a.through > a.from.saturating_add(jiff::Span::new().days(400)) {
         anyhow::bail!("--through must be on or after --from and at most 400 days later");
     }
-    let result = knop_budget::allocation::allocate(&plan, available.0, a.from, a.through);
+    let result = knop_huishoudboekje::allocation::allocate(&plan, available.0, a.from, a.through);
     if a.json {
         let rows: Vec<_> = result.reservations.iter().map(|r| json!({"agreement": r.agreement, "category": format!("{:?}", r.category), "due": r.due.to_string(), "due_cents": r.due_cents, "reserved_cents": r.reserved_cents})).collect();
         println!(

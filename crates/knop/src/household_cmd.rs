@@ -287,7 +287,7 @@ pub fn agreement(loc: &Location, cmd: AgreementCmd) -> Result<ExitCode> {
         }
         AgreementCmd::Set(a) => {
             let bytes = crate::files::read(&a.file)?;
-            let agreement: knop_budget::Agreement = serde_json::from_slice(&bytes)
+            let agreement: knop_huishoudboekje::Agreement = serde_json::from_slice(&bytes)
                 .with_context(|| format!("{}: agreement", a.file.display()))?;
             (
                 a.signer,
@@ -321,7 +321,7 @@ pub fn plan_of(
     loc: &Location,
     household: u128,
     opening_balance_cents: i64,
-) -> Result<knop_budget::Plan> {
+) -> Result<knop_huishoudboekje::Plan> {
     let node = loc.open_reader()?;
     let h = node.state().households().get(&household).with_context(|| {
         format!(
@@ -359,7 +359,7 @@ pub struct PlanFlag {
 
 impl PlanSource {
     /// Loads the plan.
-    pub fn load(&self, loc: &Location) -> Result<knop_budget::Plan> {
+    pub fn load(&self, loc: &Location) -> Result<knop_huishoudboekje::Plan> {
         match (&self.plan, self.household) {
             (Some(p), _) => crate::files::read_plan(p),
             (None, Some(h)) => plan_of(loc, h, knop_book::Cents::parse_euros(&self.balance)?.0),
@@ -379,7 +379,7 @@ impl PlanSource {
 
 impl PlanFlag {
     /// Loads the plan.
-    pub fn load(&self, loc: &Location) -> Result<knop_budget::Plan> {
+    pub fn load(&self, loc: &Location) -> Result<knop_huishoudboekje::Plan> {
         PlanSource {
             plan: self.plan.clone(),
             household: self.household,
@@ -390,7 +390,7 @@ impl PlanFlag {
 }
 
 /// An agreement as JSON, in the same shape as the files `agreement set` reads.
-fn agreement_json(a: &knop_budget::Agreement) -> serde_json::Value {
+fn agreement_json(a: &knop_huishoudboekje::Agreement) -> serde_json::Value {
     serde_json::to_value(a).unwrap_or(serde_json::Value::Null)
 }
 

@@ -161,7 +161,7 @@ fn make(loc: &Location, a: RunArgs) -> Result<ExitCode> {
         let outstanding = node
             .state()
             .book()
-            .account(knop_bank::booking::advance_account(a.household).id)
+            .account(knop_huishoudboekje::booking::advance_account(a.household).id)
             .map_or(0, |x| x.debits_posted.0 - x.credits_posted.0);
         eprintln!(
             "{}: {} ({} {})",
@@ -249,7 +249,7 @@ fn export(loc: &Location, a: ExportArgs) -> Result<ExitCode> {
 
 fn preview(loc: &Location, a: PreviewArgs) -> Result<ExitCode> {
     let plan = a.source.load(loc)?;
-    if !knop_budget::calendar::is_business_day(a.date) {
+    if !knop_huishoudboekje::calendar::is_business_day(a.date) {
         bail!(
             "{} {}",
             a.date,
@@ -258,7 +258,7 @@ fn preview(loc: &Location, a: PreviewArgs) -> Result<ExitCode> {
     }
     let available = knop_book::Cents::parse_euros(&a.available)
         .with_context(|| format!("--available {:?}", a.available))?;
-    let s = knop_budget::payrun::select(&plan, a.date, available.0);
+    let s = knop_huishoudboekje::payrun::select(&plan, a.date, available.0);
     if s.items.is_empty() {
         println!(
             "{}",

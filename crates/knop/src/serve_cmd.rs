@@ -535,7 +535,7 @@ pub fn demo(
         println!(
             "  {} {}",
             t("de demo speelt op", "the demo is set on"),
-            knop_budget::calendar::spoken(p.last_day, t("nl", "en") == "en")
+            knop_huishoudboekje::calendar::spoken(p.last_day, t("nl", "en") == "en")
         );
         println!(
             "  {}",

@@ -414,7 +414,7 @@ pub fn pipeline(
     dir: &std::path::Path,
     counsellor: &dyn Fn(usize) -> String,
 ) -> Result<Pipeline> {
-    use knop_bank::booking::{household_account, Mirror};
+    use knop_huishoudboekje::booking::{household_account, Mirror};
     use knop_ledger::entry::OrgName;
     use knop_state::{Command, HouseholdCommand, OrgKind};
     let op = crate::location::new_key("knop.sim/ledger")?;
@@ -459,7 +459,7 @@ pub fn pipeline(
         )?;
         for a in &h.agreements {
             let mut a = a.clone();
-            if a.kind == knop_budget::Kind::LivingMoney {
+            if a.kind == knop_huishoudboekje::Kind::LivingMoney {
                 a.counterparty_iban = None; // the resident's IBAN stays off the ledger
             }
             submit(

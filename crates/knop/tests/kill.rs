@@ -284,7 +284,7 @@ fn balances(node: &Node) -> Vec<(u128, [i64; 4])> {
 
 /// Nothing reserved without its run, no run without its reservations.
 fn check_reservations(node: &Node, point: &str) {
-    use knop_bank::booking::{household_account, payment_id};
+    use knop_huishoudboekje::booking::{household_account, payment_id};
     let st = node.state();
     let book = st.book();
     for h in [1u128, 2] {
@@ -436,7 +436,7 @@ fn upload(s: &Service, token: &str) -> Answer {
 /// service calls), as uploading the same file again does.
 fn retry_upload(node: &mut Node, org: &NoteKey) {
     let file = knop_bank::camt053::parse(STATEMENT).unwrap();
-    let plan = knop_bank::booking::plan_import(&file, IBAN).unwrap();
+    let plan = knop_huishoudboekje::booking::plan_import(&file, IBAN).unwrap();
     knop_app::ops::import_planned(node, org, u64::MAX / 4, &plan).unwrap();
     knop_app::ops::match_all(
         node,

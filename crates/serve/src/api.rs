@@ -530,13 +530,13 @@ async fn household_alerts(
 /// The household's current agreements (the shape `knop agreement set` reads).
 #[utoipa::path(get, path = "/households/{id}/agreements", tag = "households",
     params(HouseholdPath), security(("bearer" = [])),
-    responses((status = 200, body = Vec<knop_budget::Agreement>), (status = 400, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = Vec<knop_huishoudboekje::Agreement>), (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn list_agreements(
     State(app): State<Arc<App>>,
     p: Principal,
     Path(id): Path<String>,
-) -> ApiResult<Json<Vec<knop_budget::Agreement>>> {
+) -> ApiResult<Json<Vec<knop_huishoudboekje::Agreement>>> {
     let s = visible(&app, &p, &id)?;
     Ok(Json(s.state.agreements.into_values().collect()))
 }
@@ -567,7 +567,7 @@ fn op_problem(e: OpError) -> Problem {
 #[utoipa::path(put, path = "/households/{id}/agreements/{agreement_id}", tag = "households",
     params(AgreementPath,
            ("Idempotency-Key" = String, Header, description = "Unique per intended change")),
-    request_body(content = knop_budget::Agreement, description = "The agreement (as `knop agreement set` reads)"),
+    request_body(content = knop_huishoudboekje::Agreement, description = "The agreement (as `knop agreement set` reads)"),
     security(("bearer" = [])),
     responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 200, body = Recorded), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
@@ -576,7 +576,7 @@ async fn put_agreement(
     State(app): State<Arc<App>>,
     p: Principal,
     Path((id, agreement_id)): Path<(String, String)>,
-    J(agreement): J<knop_budget::Agreement>,
+    J(agreement): J<knop_huishoudboekje::Agreement>,
 ) -> ApiResult<Json<Recorded>> {
     if agreement.id != agreement_id {
         return Err(Problem::unprocessable(format!(
@@ -592,13 +592,13 @@ pub(crate) async fn set_agreement(
     app: &Arc<App>,
     p: &Principal,
     household: &str,
-    mut agreement: knop_budget::Agreement,
+    mut agreement: knop_huishoudboekje::Agreement,
 ) -> ApiResult<Recorded> {
     let s = managed(app, p, household, "changes its agreements")?;
     agreement
         .check()
         .map_err(|e| Problem::unprocessable(e.to_string()))?;
-    if agreement.kind == knop_budget::Kind::LivingMoney {
+    if agreement.kind == knop_huishoudboekje::Kind::LivingMoney {
         // The resident's own IBAN is personal data: it stays off the ledger.
         agreement.counterparty_iban = None;
     }

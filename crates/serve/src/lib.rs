@@ -216,7 +216,7 @@ impl App {
         &self,
         bytes: &[u8],
         file: knop_bank::camt053::File,
-        plan: knop_bank::booking::ImportPlan,
+        plan: knop_huishoudboekje::booking::ImportPlan,
     ) -> Result<(), String> {
         use sha2::{Digest, Sha256};
         let sha256: String = Sha256::digest(bytes)
@@ -301,7 +301,7 @@ fn load_statements(
         };
         let file =
             knop_bank::camt053::parse(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-        let plan = knop_bank::booking::plan_import(&file, foundation_iban)
+        let plan = knop_huishoudboekje::booking::plan_import(&file, foundation_iban)
             .map_err(|e| format!("{}: {e}", path.display()))?;
         out.push(Arc::new(Stored { sha256, file, plan }));
     }

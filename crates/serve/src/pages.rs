@@ -103,7 +103,7 @@ impl Lang {
     }
     fn date(self, iso: &str) -> String {
         iso.parse::<Date>()
-            .map(|d| knop_budget::calendar::spoken(d, self.en))
+            .map(|d| knop_huishoudboekje::calendar::spoken(d, self.en))
             .unwrap_or_else(|_| iso.to_owned())
     }
 }
@@ -501,7 +501,7 @@ async fn caseload(
             Some(&p),
             html! {
                 h1 { (title) }
-                p.note { (role_name(lang, &p.role)) " · " (lang.t("vandaag", "today")) " " (knop_budget::calendar::spoken(today, lang.en)) }
+                p.note { (role_name(lang, &p.role)) " · " (lang.t("vandaag", "today")) " " (knop_huishoudboekje::calendar::spoken(today, lang.en)) }
                 @if rows.is_empty() {
                     p { (lang.t("Geen huishoudens in uw caseload.", "No households in your caseload.")) }
                 } @else {
@@ -659,8 +659,8 @@ async fn household(
                                     li {
                                         (a.label.clone().unwrap_or_else(|| a.id.clone())) ": " (euro(a.amount_cents)) " "
                                         (match a.kind {
-                                            knop_budget::Kind::Income => lang.t("komt binnen", "comes in"),
-                                            knop_budget::Kind::LivingMoney => lang.t("leefgeld voor u", "living money for you"),
+                                            knop_huishoudboekje::Kind::Income => lang.t("komt binnen", "comes in"),
+                                            knop_huishoudboekje::Kind::LivingMoney => lang.t("leefgeld voor u", "living money for you"),
                                             _ => lang.t("wordt voor u betaald", "is paid for you"),
                                         })
                                     }
@@ -669,7 +669,7 @@ async fn household(
                             h2 { (lang.t("Uw aanmelding (de knop)", "Your opt-in (the button)")) }
                             p {
                                 (lang.t("U doet mee sinds", "You joined on")) " "
-                                (jiff::Timestamp::from_millisecond(s.state.opened_at_ms as i64).map(|t| knop_budget::calendar::spoken(t.to_zoned(jiff::tz::TimeZone::UTC).date(), lang.en)).unwrap_or_default())
+                                (jiff::Timestamp::from_millisecond(s.state.opened_at_ms as i64).map(|t| knop_huishoudboekje::calendar::spoken(t.to_zoned(jiff::tz::TimeZone::UTC).date(), lang.en)).unwrap_or_default())
                                 ". " (lang.t(
                                     "Uw inkomen komt binnen op de rekening van de stichting; de stichting betaalt daaruit uw vaste lasten op tijd en maakt het afgesproken leefgeld naar u over. U kunt altijd opzeggen; na de opzegtermijn stoppen de betalingen en zegt u de vaste lasten zelf weer over.",
                                     "Your income arrives on the foundation's account; the foundation pays your fixed costs from it on time and transfers the agreed living money to you. You can always withdraw; after the notice period the payments stop and you take over your fixed costs again."))
@@ -953,7 +953,7 @@ async fn runs_page(
     };
     let csrf = p.csrf.clone().unwrap_or_default();
     let title = lang.t("Betaalruns", "Payment runs");
-    let next_day = knop_budget::calendar::next_business_day(app.today());
+    let next_day = knop_huishoudboekje::calendar::next_business_day(app.today());
     html_response(
         StatusCode::OK,
         page(
@@ -1233,7 +1233,7 @@ async fn access_page(
                         tbody { @for a in &list { tr {
                             td { (a.at.parse::<jiff::Timestamp>().map(|t| {
                                 let z = t.to_zoned(jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap_or(jiff::tz::TimeZone::UTC));
-                                format!("{} {}", knop_budget::calendar::spoken(z.date(), lang.en), z.strftime("%H:%M"))
+                                format!("{} {}", knop_huishoudboekje::calendar::spoken(z.date(), lang.en), z.strftime("%H:%M"))
                             }).unwrap_or_else(|_| a.at.clone())) }
                             td { (a.who) " (" (a.role) ")" }
                             td { (a.fields.join(", ")) }
@@ -1255,11 +1255,11 @@ fn agreements_markup(
     result: Option<Markup>,
 ) -> Markup {
     let csrf = p.csrf.clone().unwrap_or_default();
-    let kind_name = |k: knop_budget::Kind| match k {
-        knop_budget::Kind::Income => lang.t("inkomen", "income"),
-        knop_budget::Kind::FixedCost => lang.t("vaste last", "fixed cost"),
-        knop_budget::Kind::DebtArrangement => lang.t("schuldregeling", "debt arrangement"),
-        knop_budget::Kind::LivingMoney => lang.t("leefgeld", "living money"),
+    let kind_name = |k: knop_huishoudboekje::Kind| match k {
+        knop_huishoudboekje::Kind::Income => lang.t("inkomen", "income"),
+        knop_huishoudboekje::Kind::FixedCost => lang.t("vaste last", "fixed cost"),
+        knop_huishoudboekje::Kind::DebtArrangement => lang.t("schuldregeling", "debt arrangement"),
+        knop_huishoudboekje::Kind::LivingMoney => lang.t("leefgeld", "living money"),
     };
     html! {
         h1 { (lang.t("Afspraken van huishouden", "Agreements of household")) " " (s.household) }
@@ -1402,7 +1402,7 @@ async fn save_agreement(
             .parse()
             .map_err(|_| fail("day: a day of the month, 1 to 31".into()))?;
         let opt = |v: &str| (!v.trim().is_empty()).then(|| v.trim().to_owned());
-        serde_json::from_value::<knop_budget::Agreement>(serde_json::json!({
+        serde_json::from_value::<knop_huishoudboekje::Agreement>(serde_json::json!({
             "id": f.id.trim(), "label": opt(&f.label), "kind": f.kind, "amount_cents": cents,
             "schedule": {"monthly": {"day": day}}, "counterparty_iban": opt(&f.iban).map(|i| i.replace(' ', "").to_uppercase()),
             "reference": opt(&f.reference),

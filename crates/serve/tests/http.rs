@@ -31,7 +31,7 @@ struct T {
     _dir: tempfile::TempDir,
 }
 
-fn agreement(id: &str, kind: &str, cents: i64, day: u8) -> knop_budget::Agreement {
+fn agreement(id: &str, kind: &str, cents: i64, day: u8) -> knop_huishoudboekje::Agreement {
     let mut v = json!({
         "id": id, "label": id, "kind": kind, "amount_cents": cents,
         "schedule": {"monthly": {"day": day}}
@@ -1646,7 +1646,7 @@ async fn a_payment_the_bank_already_made_is_not_put_in_a_run() {
     let t = setup(true);
     let a = t.login("consulent-a").await;
     // The statement shows household 1's April rent already paid (its EndToEndId).
-    let plan = knop_budget::Plan {
+    let plan = knop_huishoudboekje::Plan {
         opening_balance_cents: 0,
         agreements: vec![],
         household: Some("1".into()),
@@ -2204,7 +2204,7 @@ async fn a_rejected_payment_frees_its_money_and_alerts_the_counsellor() {
 
 #[tokio::test]
 async fn a_rejected_payment_is_made_again_under_a_new_end_to_end_id() {
-    use knop_bank::booking::{payment_id, payment_posted_id};
+    use knop_huishoudboekje::booking::{payment_id, payment_posted_id};
     let t = setup(true);
     let a = t.login("consulent-a").await;
     let s = t.login("controleur").await;
@@ -2291,7 +2291,7 @@ async fn a_rejected_payment_is_made_again_under_a_new_end_to_end_id() {
             book.transfer(payment_id(&retry)).unwrap().status,
             knop_book::PendingStatus::Posted
         );
-        let account = knop_bank::booking::household_account(1).id;
+        let account = knop_huishoudboekje::booking::household_account(1).id;
         book.account(account).unwrap().credit_balance().0
     };
     // Then the payee's bank sends the retried payment back (account closed): the return carries
@@ -2333,7 +2333,7 @@ async fn a_rejected_payment_is_made_again_under_a_new_end_to_end_id() {
         let m = knop_app::matching::match_file(&file, &plan, today, Some(st.book()));
         assert_eq!(
             m.lines[0].1,
-            knop_budget::matching::Match::Returned {
+            knop_huishoudboekje::matching::Match::Returned {
                 agreement: item["agreement"].as_str().unwrap().to_owned(),
                 reason: Some("AC04".into())
             }
@@ -2349,12 +2349,12 @@ async fn a_rejected_payment_is_made_again_under_a_new_end_to_end_id() {
         let blind = knop_app::matching::match_file(&file, &plan, today, None);
         assert!(matches!(
             blind.lines[0].1,
-            knop_budget::matching::Match::Suspense { .. }
+            knop_huishoudboekje::matching::Match::Suspense { .. }
         ));
         // The ledger records the return of that payment, once; the line is not waiting in suspense.
         assert!(st
             .book()
-            .transfer(knop_bank::booking::payment_returned_id(&retry))
+            .transfer(knop_huishoudboekje::booking::payment_returned_id(&retry))
             .is_some_and(|x| x.transfer.amount.0 == cents));
     }
     let r = t
@@ -2431,7 +2431,7 @@ fn batch_statement(reference: &str, cents: i64, transactions: &[(String, i64)]) 
 
 #[tokio::test]
 async fn a_batch_of_payments_booked_as_one_entry_posts_each_reservation() {
-    use knop_bank::booking::payment_id;
+    use knop_huishoudboekje::booking::payment_id;
     let t = setup(true);
     let a = t.login("consulent-a").await;
     let s = t.login("controleur").await;

@@ -21,9 +21,9 @@ use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 use jiff::ToSpan;
-use knop_budget::calendar::{is_business_day, next_business_day, previous_business_day};
-use knop_budget::matching::end_to_end_id;
-use knop_budget::{Agreement, Category, Kind};
+use knop_huishoudboekje::calendar::{is_business_day, next_business_day, previous_business_day};
+use knop_huishoudboekje::matching::end_to_end_id;
+use knop_huishoudboekje::{Agreement, Category, Kind};
 use serde::{Deserialize, Serialize};
 
 /// The scenario shipped with knop.

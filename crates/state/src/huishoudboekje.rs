@@ -38,7 +38,7 @@ pub enum HouseholdCommand {
         /// The household.
         household: u128,
         /// The agreement.
-        agreement: knop_budget::Agreement,
+        agreement: knop_huishoudboekje::Agreement,
     },
     /// Ends an agreement after `through`.
     EndAgreement {
@@ -239,11 +239,14 @@ impl HouseholdCommand {
             },
             3 => HouseholdCommand::SetAgreement {
                 household,
-                agreement: knop_budget::Agreement::decode(r)?,
+                agreement: knop_huishoudboekje::Agreement::decode(r)?,
             },
             4 => {
                 let agreement = r
-                    .str("household.agreement", knop_budget::encoding::TEXT_BYTES_MAX)?
+                    .str(
+                        "household.agreement",
+                        knop_huishoudboekje::encoding::TEXT_BYTES_MAX,
+                    )?
                     .to_owned();
                 let at = r.offset();
                 let (y, m, d) = (
@@ -300,7 +303,7 @@ pub struct HouseholdState {
     /// When a withdrawal takes effect (ms), if the resident withdrew.
     pub revoked_effective_ms: Option<u64>,
     /// Current agreements by id.
-    pub agreements: BTreeMap<String, knop_budget::Agreement>,
+    pub agreements: BTreeMap<String, knop_huishoudboekje::Agreement>,
     /// The advance limit set for this household (cents); `None`: the foundation's default.
     pub advance_limit_cents: Option<i64>,
 }
@@ -308,8 +311,8 @@ pub struct HouseholdState {
 impl HouseholdState {
     /// The household's plan: its current agreements, from `opening_balance_cents`, scoped to
     /// `household` (which its payments' EndToEndIds derive from).
-    pub fn plan(&self, household: u128, opening_balance_cents: i64) -> knop_budget::Plan {
-        knop_budget::Plan {
+    pub fn plan(&self, household: u128, opening_balance_cents: i64) -> knop_huishoudboekje::Plan {
+        knop_huishoudboekje::Plan {
             opening_balance_cents,
             agreements: self.agreements.values().cloned().collect(),
             household: Some(household.to_string()),
@@ -615,7 +618,7 @@ impl Huishoudboekje {
                 agreement
                     .check()
                     .map_err(|e| bad(Rejection::InvalidAgreement(e.to_string())))?;
-                if agreement.kind == knop_budget::Kind::LivingMoney
+                if agreement.kind == knop_huishoudboekje::Kind::LivingMoney
                     && agreement.counterparty_iban.is_some()
                 {
                     return Err(bad(Rejection::OwnIbanIsPersonalData));

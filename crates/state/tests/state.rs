@@ -196,7 +196,7 @@ fn malformed_bodies_are_precise() {
     assert!(err.contains("transfer."), "{err}");
 }
 
-fn agreement(json: &str) -> knop_budget::Agreement {
+fn agreement(json: &str) -> knop_huishoudboekje::Agreement {
     serde_json::from_str(json).unwrap()
 }
 

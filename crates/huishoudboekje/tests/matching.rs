@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use jiff::civil::Date;
-use knop_budget::matching::{alerts, match_line, Line, Match};
-use knop_budget::Plan;
+use knop_huishoudboekje::matching::{alerts, match_line, Line, Match};
+use knop_huishoudboekje::Plan;
 
 fn d(s: &str) -> Date {
     s.parse().unwrap()
@@ -187,13 +187,13 @@ fn alerts_for_the_period() {
 #[test]
 fn own_payments_are_found_by_their_end_to_end_id() {
     let p = plan();
-    let id = knop_budget::matching::end_to_end_id("huur", d("2026-04-01"));
+    let id = knop_huishoudboekje::matching::end_to_end_id("huur", d("2026-04-01"));
     assert!(id.starts_with("KNOP-20260401-") && id.len() <= 35, "{id}");
     assert_eq!(
         id,
-        knop_budget::matching::end_to_end_id("huur", d("2026-04-01"))
+        knop_huishoudboekje::matching::end_to_end_id("huur", d("2026-04-01"))
     );
-    let own = knop_budget::matching::own_payments(&p, d("2026-04-01"), d("2026-04-30"));
+    let own = knop_huishoudboekje::matching::own_payments(&p, d("2026-04-01"), d("2026-04-30"));
     assert_eq!(own.get(&id).map(String::as_str), Some("huur"));
     assert_eq!(
         own.len(),
@@ -204,10 +204,10 @@ fn own_payments_are_found_by_their_end_to_end_id() {
 
 #[test]
 fn the_attempts_made_of_a_payment_are_its_own_payments_too() {
-    use knop_budget::matching::{own_payments_and_attempts, retry_end_to_end_id};
+    use knop_huishoudboekje::matching::{own_payments_and_attempts, retry_end_to_end_id};
     let p = plan();
     let (from, through) = (d("2026-04-01"), d("2026-04-30"));
-    let first = knop_budget::matching::end_to_end_id("huur", d("2026-04-01"));
+    let first = knop_huishoudboekje::matching::end_to_end_id("huur", d("2026-04-01"));
     let (second, third) = (
         retry_end_to_end_id(&first, 1),
         retry_end_to_end_id(&first, 2),
@@ -222,15 +222,15 @@ fn the_attempts_made_of_a_payment_are_its_own_payments_too() {
     // Nothing made: only the first attempts, as own_payments gives them.
     assert_eq!(
         own_payments_and_attempts(&p, from, through, |_| false),
-        knop_budget::matching::own_payments(&p, from, through)
+        knop_huishoudboekje::matching::own_payments(&p, from, through)
     );
 }
 
 #[test]
 fn a_returned_payment_is_recognised_and_raises_an_alert() {
     let p = plan();
-    let own = knop_budget::matching::own_payments(&p, d("2026-04-01"), d("2026-04-30"));
-    let e2e = knop_budget::matching::end_to_end_id("huur", d("2026-04-01"));
+    let own = knop_huishoudboekje::matching::own_payments(&p, d("2026-04-01"), d("2026-04-30"));
+    let e2e = knop_huishoudboekje::matching::end_to_end_id("huur", d("2026-04-01"));
     let back = Line {
         date: Some(d("2026-04-03")),
         cents: 65000,
@@ -294,7 +294,7 @@ proptest::proptest! {
     #[test]
     fn reference_search_is_total_and_sound(text in "[ a-zA-Z0-9ßé]{0,30}", reference in "[ a-zA-Z0-9ß]{0,8}") {
         let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
-        if knop_budget::matching::reference_in(&text, &reference) {
+        if knop_huishoudboekje::matching::reference_in(&text, &reference) {
             proptest::prop_assert!(squash(&text).contains(&squash(&reference)));
         }
     }

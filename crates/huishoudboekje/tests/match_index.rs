@@ -1,9 +1,9 @@
 //! The candidate index never leaves out a plan that `match_line` would match.
 
 use jiff::civil::Date;
-use knop_budget::match_index::Index;
-use knop_budget::matching::{match_line, own_payments, Line, Match};
-use knop_budget::Plan;
+use knop_huishoudboekje::match_index::Index;
+use knop_huishoudboekje::matching::{match_line, own_payments, Line, Match};
+use knop_huishoudboekje::Plan;
 use proptest::prelude::*;
 
 fn d(s: &str) -> Date {

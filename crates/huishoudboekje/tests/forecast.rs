@@ -1,7 +1,7 @@
 //! The forecast: business days, clamped month ends, validity periods, late income, bad plans.
 
 use jiff::civil::Date;
-use knop_budget::{forecast, BudgetError, Plan};
+use knop_huishoudboekje::{forecast, BudgetError, Plan};
 use proptest::prelude::*;
 
 fn d(s: &str) -> Date {
@@ -58,7 +58,7 @@ fn late_allowance_shows_the_first_shortfall() {
         .expect("a shortfall before the allowance starts");
     assert_eq!(
         s,
-        knop_budget::Shortfall {
+        knop_huishoudboekje::Shortfall {
             date: d("2026-02-23"),
             balance_cents: -7000
         }
@@ -145,7 +145,7 @@ proptest! {
         prop_assert_eq!(f.days.last().unwrap().1, opening + total);
         prop_assert_eq!(f.days.len(), days as usize);
         for x in &f.flows {
-            prop_assert!(knop_budget::calendar::is_business_day(x.date));
+            prop_assert!(knop_huishoudboekje::calendar::is_business_day(x.date));
             prop_assert!(x.date >= start && x.date <= f.days.last().unwrap().0);
         }
     }

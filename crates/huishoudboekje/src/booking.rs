@@ -15,8 +15,8 @@
 use knop_book::{Account, Cents, Transfer};
 use sha2::{Digest, Sha256};
 
-use crate::camt053::File;
-use crate::BankError;
+use knop_bank::camt053::File;
+use knop_bank::BankError;
 
 /// Book account codes for the foundation's bank mirror.
 pub mod code {

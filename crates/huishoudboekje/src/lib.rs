@@ -4,7 +4,7 @@
 //! Pure: dates come in, nothing is read from the clock.
 //!
 //! ```
-//! use knop_budget::{forecast, Plan};
+//! use knop_huishoudboekje::{forecast, Plan};
 //! let plan: Plan = serde_json::from_str(r#"{
 //!   "opening_balance_cents": 10000,
 //!   "agreements": [
@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod allocation;
+pub mod booking;
 pub mod calendar;
 pub mod encoding;
 pub mod match_index;
