@@ -188,12 +188,13 @@ impl From<&knop_huishoudboekje::payrun::Item> for RunItem {
     }
 }
 
-/// What a run pays: recorded on the ledger as canonical JSON (these fields, in this order).
+/// What a run pays: recorded on the ledger in its canonical encoding ([`RunContent::to_bytes`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RunContent {
-    /// Format version (1).
+    /// Encoding version of the recorded content: 2 (canonical, [`RunContent::to_bytes`]), or 1
+    /// for runs recorded as JSON before 2026-12-03.
     pub version: u32,
     /// The run's id.
     pub run_id: String,
@@ -237,7 +238,7 @@ impl RunContent {
                 .map(|(id, due)| format!("{id} {due}: geen IBAN van de ontvanger")),
         );
         RunContent {
-            version: 1,
+            version: 2,
             run_id: Self::id_of(household, date, debtor_iban, &items),
             household: household.to_string(),
             date: date.to_string(),
@@ -265,11 +266,121 @@ impl RunContent {
         format!("KNOP-RUN-{}-{hex}", date.strftime("%Y%m%d"))
     }
 
-    /// The canonical bytes recorded on the ledger.
+    /// The canonical bytes recorded on the ledger (encoding v2, below): what an approval's
+    /// SHA-256 covers.
+    ///
+    /// ```text
+    /// content = 0x02 || run id (text) || household (text) || date (text) || debtor name (text)
+    ///           || debtor IBAN (text) || items (u32 count, each: agreement, due (text) ||
+    ///           cents (i64) || EndToEndId, creditor name, creditor IBAN, remittance (text))
+    ///           || not covered (u32 count, texts) || advanced cents (i64)
+    /// ```
+    /// Texts are length-prefixed UTF-8 (`knop_codec`). Version 1 was the content's JSON; runs
+    /// recorded so are still read ([`RunContent::from_bytes`]).
     pub fn to_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_default()
+        let mut w = knop_codec::Writer::new();
+        w.u8(CONTENT_V2);
+        for t in [
+            &self.run_id,
+            &self.household,
+            &self.date,
+            &self.debtor_name,
+            &self.debtor_iban,
+        ] {
+            w.str(t);
+        }
+        w.u32(self.items.len() as u32);
+        for i in &self.items {
+            w.str(&i.agreement);
+            w.str(&i.due);
+            w.i64(i.cents);
+            for t in [
+                &i.end_to_end_id,
+                &i.creditor_name,
+                &i.creditor_iban,
+                &i.remittance,
+            ] {
+                w.str(t);
+            }
+        }
+        w.u32(self.not_covered.len() as u32);
+        for n in &self.not_covered {
+            w.str(n);
+        }
+        w.i64(self.advanced_cents);
+        w.finish()
+    }
+
+    /// Reads a run's content as recorded: encoding v2 ([`RunContent::to_bytes`]) or v1 (JSON,
+    /// as runs were recorded before 2026-12-03).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, knop_codec::DecodeError> {
+        match bytes.first() {
+            Some(&CONTENT_V2) => Self::decode_v2(bytes),
+            Some(b'{') => serde_json::from_slice(bytes).map_err(|e| knop_codec::DecodeError {
+                offset: e.column().saturating_sub(1),
+                field: "run.content",
+                expected: format!("a run's content as JSON (v1): {e}"),
+            }),
+            _ => Err(knop_codec::DecodeError {
+                offset: 0,
+                field: "run.content",
+                expected: "a run's content, encoding v2 (0x02) or v1 (JSON)".into(),
+            }),
+        }
+    }
+
+    fn decode_v2(bytes: &[u8]) -> Result<Self, knop_codec::DecodeError> {
+        const TEXT: usize = 1024;
+        let mut r = knop_codec::Reader::new(bytes);
+        r.u8("run.version")?;
+        let text = |r: &mut knop_codec::Reader<'_>, field| r.str(field, TEXT).map(str::to_owned);
+        let (run_id, household, date) = (
+            text(&mut r, "run.id")?,
+            text(&mut r, "run.household")?,
+            text(&mut r, "run.date")?,
+        );
+        let (debtor_name, debtor_iban) = (
+            text(&mut r, "run.debtor_name")?,
+            text(&mut r, "run.debtor_iban")?,
+        );
+        let n = r.count("run.items", RUN_ITEMS_MAX)?;
+        let mut items = Vec::with_capacity(n);
+        for _ in 0..n {
+            items.push(RunItem {
+                agreement: text(&mut r, "run.item.agreement")?,
+                due: text(&mut r, "run.item.due")?,
+                cents: r.i64("run.item.cents")?,
+                end_to_end_id: text(&mut r, "run.item.end_to_end_id")?,
+                creditor_name: text(&mut r, "run.item.creditor_name")?,
+                creditor_iban: text(&mut r, "run.item.creditor_iban")?,
+                remittance: text(&mut r, "run.item.remittance")?,
+            });
+        }
+        let n = r.count("run.not_covered", RUN_ITEMS_MAX)?;
+        let mut not_covered = Vec::with_capacity(n);
+        for _ in 0..n {
+            not_covered.push(text(&mut r, "run.not_covered")?);
+        }
+        let advanced_cents = r.i64("run.advanced_cents")?;
+        r.end()?;
+        Ok(RunContent {
+            version: 2,
+            run_id,
+            household,
+            date,
+            debtor_name,
+            debtor_iban,
+            items,
+            not_covered,
+            advanced_cents,
+        })
     }
 }
+
+/// The first byte of a run's content in encoding v2 (v1 was JSON, which starts with `{`).
+const CONTENT_V2: u8 = 2;
+/// Most payments (and most payments not covered) in one run.
+pub const RUN_ITEMS_MAX: usize = 1_000;
 
 /// A run as the API shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -294,7 +405,7 @@ pub struct RunView {
 impl RunView {
     /// The view of a run on the ledger; `None` if its content is not a run this version reads.
     pub fn of(r: &RunState) -> Option<Self> {
-        let content: RunContent = serde_json::from_slice(&r.content).ok()?;
+        let content = RunContent::from_bytes(&r.content).ok()?;
         Some(RunView {
             total_cents: content.items.iter().map(|i| i.cents).sum(),
             content,
@@ -344,9 +455,10 @@ pub struct Debtor {
 /// the vault, and filled in only when the payment file is written (a logged read).
 pub const RESIDENT_ACCOUNT: &str = "vault:own-account";
 
-/// Makes a run for `household` on `date` by `created_by`: reserves it and records it.
-/// `paid` holds EndToEndIds the bank statements already show as paid: those are left out (a
-/// payment made outside a run, or before the ledger knew it, is never made twice).
+/// Makes a run for `household` on `date` by `created_by`: plans its reservations and records
+/// them with the run as one entry. `paid` holds EndToEndIds the bank statements already show as
+/// paid: those are left out (a payment made outside a run, or before the ledger knew it, is
+/// never made twice). A retry of a run on the ledger returns it and writes nothing.
 #[allow(clippy::too_many_arguments)]
 pub fn make(
     node: &mut Node,
@@ -375,27 +487,19 @@ pub fn make(
             a.counterparty_iban = Some(RESIDENT_ACCOUNT.into());
         }
     }
-    let already: Vec<(String, String)> = select(&plan, date, i64::MAX)
-        .items
-        .into_iter()
-        .filter(|i| paid.contains(&i.end_to_end_id))
-        .map(|i| (i.agreement, i.due.to_string()))
-        .collect();
-    if !already.is_empty() {
-        // Leave those agreements' occurrence on this date out of the plan for this run.
-        plan.agreements
-            .retain(|a| !already.iter().any(|(id, _)| *id == a.id));
-    }
-    let mut reserved = reserve(
+    let already = leave_out_paid(&mut plan, date, paid);
+    // The household's own limit on the ledger, else the foundation's default.
+    let limit = snap
+        .state
+        .advance_limit_cents
+        .unwrap_or(debtor.advance_limit_cents);
+    let reserved = reserve(
         node.state().book(),
         &plan,
         household,
         date,
         &debtor.iban,
-        // The household's own limit on the ledger, else the foundation's default.
-        snap.state
-            .advance_limit_cents
-            .unwrap_or(debtor.advance_limit_cents),
+        limit,
     );
     let mut content = RunContent::new(household, date, &debtor.name, &debtor.iban, &reserved);
     for (id, due) in &already {
@@ -409,9 +513,39 @@ pub fn make(
             return view(node.state(), &content.run_id);
         }
     }
-    // A payment already in another run of this household is never put in a second file.
-    let earlier: std::collections::HashMap<String, String> = node
-        .state()
+    leave_out_earlier_runs(node.state(), household, date, &debtor.iban, &mut content)?;
+    something_to_pay(&content, date)?;
+    record(node, key, now_ms, household, created_by, reserved, content)
+}
+
+/// Leaves the payments that the bank statements show as paid (`paid`, by EndToEndId) out of
+/// `plan` for this run: their agreements' occurrence on `date`. Returns them (agreement, due).
+fn leave_out_paid(
+    plan: &mut Plan,
+    date: Date,
+    paid: &std::collections::HashSet<String>,
+) -> Vec<(String, String)> {
+    let already: Vec<(String, String)> = select(plan, date, i64::MAX)
+        .items
+        .into_iter()
+        .filter(|i| paid.contains(&i.end_to_end_id))
+        .map(|i| (i.agreement, i.due.to_string()))
+        .collect();
+    plan.agreements
+        .retain(|a| !already.iter().any(|(id, _)| *id == a.id));
+    already
+}
+
+/// A payment already in another run of this household is never put in a second file: it is
+/// named instead, and the run's id follows what is left.
+fn leave_out_earlier_runs(
+    state: &State,
+    household: u128,
+    date: Date,
+    debtor_iban: &str,
+    content: &mut RunContent,
+) -> Result<(), RunError> {
+    let earlier: std::collections::HashMap<String, String> = state
         .runs()
         .values()
         .filter(|r| r.household == household)
@@ -424,31 +558,37 @@ pub fn make(
                 .map(move |i| (i.end_to_end_id, id.clone()))
         })
         .collect();
-    if content
+    if !content
         .items
         .iter()
         .any(|i| earlier.contains_key(&i.end_to_end_id))
     {
-        for i in content
-            .items
-            .iter()
-            .filter(|i| earlier.contains_key(&i.end_to_end_id))
-        {
-            content.not_covered.push(format!(
-                "{} {}: al in run {}",
-                i.agreement, i.due, earlier[&i.end_to_end_id]
-            ));
-        }
-        content
-            .items
-            .retain(|i| !earlier.contains_key(&i.end_to_end_id));
-        content.run_id = RunContent::id_of(household, date, &debtor.iban, &content.items);
-        if content.items.is_empty() {
-            return Err(RunError::Invalid(format!(
-                "nothing new to pay on {date}: every payment due is in an earlier run"
-            )));
-        }
+        return Ok(());
     }
+    for i in content
+        .items
+        .iter()
+        .filter(|i| earlier.contains_key(&i.end_to_end_id))
+    {
+        content.not_covered.push(format!(
+            "{} {}: al in run {}",
+            i.agreement, i.due, earlier[&i.end_to_end_id]
+        ));
+    }
+    content
+        .items
+        .retain(|i| !earlier.contains_key(&i.end_to_end_id));
+    content.run_id = RunContent::id_of(household, date, debtor_iban, &content.items);
+    if content.items.is_empty() {
+        return Err(RunError::Invalid(format!(
+            "nothing new to pay on {date}: every payment due is in an earlier run"
+        )));
+    }
+    Ok(())
+}
+
+/// A run pays something, and no more than a run holds.
+fn something_to_pay(content: &RunContent, date: Date) -> Result<(), RunError> {
     if content.items.is_empty() {
         return Err(RunError::Invalid(if content.not_covered.is_empty() {
             format!("nothing to pay on {date}")
@@ -459,7 +599,27 @@ pub fn make(
             )
         }));
     }
-    // Only the reservations of the payments this run makes (and its advance) go with it.
+    if content.items.len() > RUN_ITEMS_MAX || content.not_covered.len() > RUN_ITEMS_MAX {
+        return Err(RunError::Invalid(format!(
+            "a run holds at most {RUN_ITEMS_MAX} payments; this one would hold {}",
+            content.items.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Records the run: its accounts, its reservations (only those of the payments it makes, and
+/// its advance) and its record, as one entry, all or nothing, so that a process killed at any
+/// moment leaves no reservation without its run.
+fn record(
+    node: &mut Node,
+    key: &NoteKey,
+    now_ms: u64,
+    household: u128,
+    created_by: &str,
+    mut reserved: Reserved,
+    content: RunContent,
+) -> Result<RunView, RunError> {
     let keep: std::collections::HashSet<u128> = content
         .items
         .iter()
@@ -470,8 +630,6 @@ pub fn make(
         .transfers
         .retain(|t| keep.contains(&t.id) || Some(t.id) == advance_id);
     let run_id = content.run_id.clone();
-    // The accounts, the reservations and the run's record: one entry, all or nothing, so a
-    // process killed at any moment leaves no reservation without its run.
     let mut parts = reserved.book_parts();
     parts.push(Command::PaymentRun(PaymentRunCommand::Create {
         run_id: run_id.clone(),

@@ -14,7 +14,7 @@
 //!          0x04 EndAgreement  household (u128) || agreement id (text) || through (u16 u8 u8)
 //!   0x07 PaymentRun      sub-tag (u8) || fields, see [`PaymentRunCommand`]
 //!          0x01 Create        run id (text) || household (u128) || created by (text) ||
-//!                             content (bytes: the run's canonical JSON)
+//!                             content (bytes: `knop_app::payrun::RunContent::to_bytes`; v1 was JSON)
 //!          0x02 Approve       run id (text) || content SHA-256 (32 bytes) || by (text)
 //!   0x08 Together        count (u32, 1..=16) || parts (bytes each: a command's body as above)
 //! ```

@@ -82,7 +82,7 @@ pub enum PaymentRunCommand {
         household: u128,
         /// The person who made it.
         created_by: String,
-        /// What it pays: canonical JSON, as the service wrote it.
+        /// What it pays, as the application layer encoded it (`RunContent::to_bytes`; JSON before 2026-12-03).
         content: Vec<u8>,
     },
     /// A second person approves the run's content.
@@ -334,7 +334,7 @@ pub struct RunState {
     pub created_by: String,
     /// When (the entry's timestamp, ms).
     pub created_ms: u64,
-    /// Its content (canonical JSON).
+    /// Its content, as recorded (see [`PaymentRunCommand::Create`]).
     pub content: Vec<u8>,
     /// SHA-256 of the content.
     pub content_sha256: [u8; 32],
