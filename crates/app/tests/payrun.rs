@@ -62,7 +62,13 @@ fn a_run_recorded_as_json_before_the_canonical_encoding_is_still_read() {
         std::fs::copy(fixture.join(f), dir.path().join(f)).unwrap();
     }
     let mut store = FileStore::open_read_only(dir.path()).unwrap();
-    let state = replay(&mut store, false, &mut |_, _| {}).unwrap().state;
+    let state = replay(
+        &mut store,
+        knop_node::replay::Checkpoints::Latest,
+        &mut |_, _| {},
+    )
+    .unwrap()
+    .state;
     let run = state.runs().values().next().unwrap();
     let view = RunView::of(run).expect("the old run is read");
     assert_eq!(view.content.version, 1);

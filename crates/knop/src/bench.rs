@@ -240,8 +240,12 @@ fn ledger(loc: &Location, a: LedgerArgs) -> Result<ExitCode> {
     let (verify_s, verified_events) = {
         let mut store = target.open()?;
         let t0 = Instant::now();
-        let r = replay(store.as_mut(), true, &mut |_, _| {})
-            .map_err(|e| anyhow::anyhow!("replay after benchmark: {e}"))?;
+        let r = replay(
+            store.as_mut(),
+            knop_node::replay::Checkpoints::All,
+            &mut |_, _| {},
+        )
+        .map_err(|e| anyhow::anyhow!("replay after benchmark: {e}"))?;
         (t0.elapsed().as_secs_f64(), r.events)
     };
     let (produce_us, verify_us) = if a.proof_leaves > 0 {

@@ -321,7 +321,12 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     );
     drop(d);
     let mut store = FileStore::open(&dir)?;
-    let r = replay(&mut store, true, &mut |_, _| {}).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let r = replay(
+        &mut store,
+        knop_node::replay::Checkpoints::All,
+        &mut |_, _| {},
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(
         "   ok {} entries ({} events, {} checkpoints)",
         r.tree.size(),

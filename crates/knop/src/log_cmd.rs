@@ -424,7 +424,11 @@ fn verify(loc: &Location, a: VerifyArgs) -> Result<ExitCode> {
             last = std::time::Instant::now();
         }
     };
-    match replay(store.as_mut(), true, &mut progress) {
+    match replay(
+        store.as_mut(),
+        knop_node::replay::Checkpoints::All,
+        &mut progress,
+    ) {
         Ok(r) => {
             let secs = started.elapsed().as_secs_f64();
             if a.json {

@@ -391,90 +391,20 @@ pub fn demo_counsellor(i: usize) -> String {
     if i <= 3 { "consulent-a" } else { "consulent-b" }.to_owned()
 }
 
-/// `knop demo` (without `--walkthrough`): simulate, fill a ledger, serve it.
+/// `knop demo`: a year of the five virtual residents booked into a new embedded ledger through
+/// the service's own use-cases, their personal data in a vault, served with demo logins.
 pub fn demo(
     into: Option<PathBuf>,
     listen: SocketAddr,
     oidc: &OidcArgs,
     assets: Option<PathBuf>,
 ) -> Result<ExitCode> {
-    let dir = match into {
-        Some(d) => d,
-        None => tempfile::Builder::new()
-            .prefix("knop-demo-")
-            .tempdir()?
-            .keep(),
-    };
-    if dir.exists() && std::fs::read_dir(&dir)?.next().is_some() {
-        bail!("{} {}", dir.display(), t("is niet leeg", "is not empty"));
-    }
+    let dir = empty_dir(into)?;
     let scenario: knop_sim::Scenario = serde_json::from_str(knop_sim::FIVE_RESIDENTS)?;
-    eprintln!(
-        "{} {} …",
-        t("Een jaar simuleren:", "Simulating a year:"),
-        scenario.title
-    );
-    let outcomes = knop_sim::run(&scenario, 12)?;
-    let sim = dir.join("simulatie");
-    std::fs::create_dir_all(sim.join("bank/camt053"))?;
-    std::fs::create_dir_all(sim.join("bank/pain001"))?;
-    crate::simulate_cmd::write_bank_files(&scenario, &outcomes, &sim)?;
-    eprintln!(
-        "{}",
-        t(
-            "Bankafschriften importeren, matchen en boeken in een nieuw grootboek …",
-            "Importing, matching and booking the bank statements into a new ledger …"
-        )
-    );
-    let ledger = dir.join("grootboek");
-    std::fs::create_dir_all(&ledger)?;
-    let p = crate::simulate_cmd::pipeline(&scenario, &outcomes, &sim, &ledger, &demo_counsellor)?;
-    // The service keeps the statements it imported, to show and match their lines and to know
-    // what was paid: hand it the simulation's.
-    let kept = dir.join("afschriften");
-    std::fs::create_dir_all(&kept)?;
-    for e in std::fs::read_dir(sim.join("bank/camt053"))? {
-        let path = e?.path();
-        let bytes = std::fs::read(&path)?;
-        use sha2::Digest;
-        let hex: String = sha2::Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        std::fs::write(kept.join(format!("{hex}.xml")), bytes)?;
-    }
-    // Personal data of the fictional residents, in an encrypted vault with a generated key.
-    let master = knop_app::vault::new_master_key();
-    std::fs::write(dir.join("vault.key"), &master)?;
-    let master = knop_app::vault::parse_master_key(&master).map_err(|e| anyhow::anyhow!(e))?;
-    let vault_dir = dir.join("vault");
-    {
-        let vault = knop_app::vault::Vault::open(&vault_dir, &master)?;
-        for (i, h) in scenario.households.iter().enumerate() {
-            vault.put(
-                (i + 1) as u128,
-                &knop_app::vault::PersonalData {
-                    name: format!("{} {} ({})", t("Inwoner", "Resident"), i + 1, h.id),
-                    bsn: Some(
-                        [
-                            "111222333",
-                            "123456782",
-                            "999990019",
-                            "999990020",
-                            "999990032",
-                        ][i % 5]
-                            .into(),
-                    ),
-                    address: Some(format!("Voorbeeldstraat {}, Utrecht", i + 1)),
-                    phone: None,
-                    email: None,
-                    iban: Some(crate::bench_month::resident_iban(1000 + i as u64)),
-                },
-            )?;
-        }
-    }
+    let mut p = simulate_into(&dir, &scenario)?;
+    let kept = keep_statements(&dir)?;
+    let (vault_dir, master) = fill_vault(&dir, &scenario)?;
     // The organisations that get API keys are registered on the ledger first.
-    let mut p = p;
     for (org, kind) in [
         ("auditor", knop_state::OrgKind::Auditor),
         ("woningcorporatie", knop_state::OrgKind::Creditor),
@@ -524,37 +454,142 @@ pub fn demo(
     };
     let app = App::new(p.node, config).map_err(|e| anyhow::anyhow!(e))?;
     let users = demo_users(&titles);
+    let last_day = p.last_day;
     serve_blocking(listen, app, move |addr| {
-        println!();
-        println!("knop demo: http://{addr}/");
-        println!(
-            "  {} {}",
-            t("grootboek en bankbestanden in", "ledger and bank files in"),
-            dir.display()
-        );
-        println!(
-            "  {} {}",
-            t("de demo speelt op", "the demo is set on"),
-            knop_huishoudboekje::calendar::spoken(p.last_day, t("nl", "en") == "en")
-        );
-        println!(
-            "  {}",
-            t(
-                "inloggen (ontwikkel-login, geen wachtwoord):",
-                "log in (development login, no password):"
-            )
-        );
-        for u in &users {
-            println!("    {:<12} {}", u.login, u.display);
-        }
-        println!("  API: http://{addr}/api/v1/openapi.json");
-        println!("    auditor:          Authorization: Bearer {auditor_key}");
-        println!(
-            "    {:<17} Authorization: Bearer {creditor_key}",
-            t("schuldeiser:", "creditor:")
-        );
-        println!("    curl http://{addr}/api/v1/ledger/checkpoint");
-        println!("  {}", t("Stoppen: Ctrl-C", "Stop: Ctrl-C"));
+        print_demo(addr, &dir, last_day, &users, (&auditor_key, &creditor_key));
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `into`, or a fresh directory under /tmp; refused if it holds anything.
+fn empty_dir(into: Option<PathBuf>) -> Result<PathBuf> {
+    let dir = match into {
+        Some(d) => d,
+        None => tempfile::Builder::new()
+            .prefix("knop-demo-")
+            .tempdir()?
+            .keep(),
+    };
+    if dir.exists() && std::fs::read_dir(&dir)?.next().is_some() {
+        bail!("{} {}", dir.display(), t("is niet leeg", "is not empty"));
+    }
+    Ok(dir)
+}
+
+/// Simulates a year of `scenario` into `dir/simulatie` (with its bank files) and books the
+/// statements into a new ledger in `dir/grootboek`.
+fn simulate_into(
+    dir: &std::path::Path,
+    scenario: &knop_sim::Scenario,
+) -> Result<crate::simulate_cmd::Pipeline> {
+    eprintln!(
+        "{} {} …",
+        t("Een jaar simuleren:", "Simulating a year:"),
+        scenario.title
+    );
+    let outcomes = knop_sim::run(scenario, 12)?;
+    let sim = dir.join("simulatie");
+    std::fs::create_dir_all(sim.join("bank/camt053"))?;
+    std::fs::create_dir_all(sim.join("bank/pain001"))?;
+    crate::simulate_cmd::write_bank_files(scenario, &outcomes, &sim)?;
+    eprintln!(
+        "{}",
+        t(
+            "Bankafschriften importeren, matchen en boeken in een nieuw grootboek …",
+            "Importing, matching and booking the bank statements into a new ledger …"
+        )
+    );
+    let ledger = dir.join("grootboek");
+    std::fs::create_dir_all(&ledger)?;
+    crate::simulate_cmd::pipeline(scenario, &outcomes, &sim, &ledger, &demo_counsellor)
+}
+
+/// The service keeps the statements it imported, to show and match their lines and to know
+/// what was paid: it gets the simulation's, in `dir/afschriften`.
+fn keep_statements(dir: &std::path::Path) -> Result<PathBuf> {
+    use sha2::Digest;
+    let kept = dir.join("afschriften");
+    std::fs::create_dir_all(&kept)?;
+    for e in std::fs::read_dir(dir.join("simulatie/bank/camt053"))? {
+        let path = e?.path();
+        let bytes = std::fs::read(&path)?;
+        let hex: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        std::fs::write(kept.join(format!("{hex}.xml")), bytes)?;
+    }
+    Ok(kept)
+}
+
+/// Personal data of the fictional residents, in an encrypted vault (`dir/vault`) with a
+/// generated master key (`dir/vault.key`).
+fn fill_vault(dir: &std::path::Path, scenario: &knop_sim::Scenario) -> Result<(PathBuf, [u8; 32])> {
+    let master = knop_app::vault::new_master_key();
+    std::fs::write(dir.join("vault.key"), &master)?;
+    let master = knop_app::vault::parse_master_key(&master).map_err(|e| anyhow::anyhow!(e))?;
+    let vault_dir = dir.join("vault");
+    let vault = knop_app::vault::Vault::open(&vault_dir, &master)?;
+    // Test BSNs that pass the elfproef and belong to nobody.
+    const BSNS: [&str; 5] = [
+        "111222333",
+        "123456782",
+        "999990019",
+        "999990020",
+        "999990032",
+    ];
+    for (i, h) in scenario.households.iter().enumerate() {
+        vault.put(
+            (i + 1) as u128,
+            &knop_app::vault::PersonalData {
+                name: format!("{} {} ({})", t("Inwoner", "Resident"), i + 1, h.id),
+                bsn: Some(BSNS[i % 5].into()),
+                address: Some(format!("Voorbeeldstraat {}, Utrecht", i + 1)),
+                phone: None,
+                email: None,
+                iban: Some(crate::bench_month::resident_iban(1000 + i as u64)),
+            },
+        )?;
+    }
+    Ok((vault_dir, master))
+}
+
+/// What the demo prints once it listens: where, on which day, the logins and the API keys.
+fn print_demo(
+    addr: SocketAddr,
+    dir: &std::path::Path,
+    last_day: jiff::civil::Date,
+    users: &[User],
+    (auditor_key, creditor_key): (&str, &str),
+) {
+    println!();
+    println!("knop demo: http://{addr}/");
+    println!(
+        "  {} {}",
+        t("grootboek en bankbestanden in", "ledger and bank files in"),
+        dir.display()
+    );
+    println!(
+        "  {} {}",
+        t("de demo speelt op", "the demo is set on"),
+        knop_huishoudboekje::calendar::spoken(last_day, t("nl", "en") == "en")
+    );
+    println!(
+        "  {}",
+        t(
+            "inloggen (ontwikkel-login, geen wachtwoord):",
+            "log in (development login, no password):"
+        )
+    );
+    for u in users {
+        println!("    {:<12} {}", u.login, u.display);
+    }
+    println!("  API: http://{addr}/api/v1/openapi.json");
+    println!("    auditor:          Authorization: Bearer {auditor_key}");
+    println!(
+        "    {:<17} Authorization: Bearer {creditor_key}",
+        t("schuldeiser:", "creditor:")
+    );
+    println!("    curl http://{addr}/api/v1/ledger/checkpoint");
+    println!("  {}", t("Stoppen: Ctrl-C", "Stop: Ctrl-C"));
 }

@@ -37,7 +37,7 @@ use knop_ledger::Hash;
 use knop_state::{Command, OrgKind, Outcome, State, StateError, Verified};
 use knop_store::{Meta, Record, Store, StoreError};
 
-pub use replay::{replay, Replayed, VerifyError};
+pub use replay::{replay, Checkpoints, Replayed, VerifyError};
 
 /// Occurs when the node cannot do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -143,7 +143,11 @@ impl Node {
         if let Some(op) = &operator {
             check_operator(store.meta(), op)?;
         }
-        let Replayed { state, tree, .. } = replay(store.as_mut(), false, &mut |_, _| {})?;
+        let Replayed { state, tree, .. } = replay(
+            store.as_mut(),
+            crate::replay::Checkpoints::Latest,
+            &mut |_, _| {},
+        )?;
         let mut node = Self {
             meta: store.meta().clone(),
             store: Some(store),

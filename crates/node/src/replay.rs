@@ -119,11 +119,20 @@ fn prepare(records: &[Record], keys: &State) -> Vec<Result<Prepared, String>> {
     })
 }
 
-/// Replays the whole log. `all_checkpoints` checks every stored checkpoint (verify); otherwise
-/// only the latest (open). `progress` is called after each chunk with the entries done.
+/// Which stored checkpoints a replay checks against the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checkpoints {
+    /// Only the latest (opening a node).
+    Latest,
+    /// Every one (the auditor's full verification).
+    All,
+}
+
+/// Replays the whole log, checking the stored checkpoints as `checkpoints` says. `progress` is
+/// called after each chunk with the entries done.
 pub fn replay(
     store: &mut dyn Store,
-    all_checkpoints: bool,
+    checkpoints: Checkpoints,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Replayed, VerifyError> {
     let len = store.len();
@@ -161,7 +170,7 @@ pub fn replay(
         ));
     }
     check_genesis_key(store, &state)?;
-    let checkpoints = check_checkpoints(store, &tree, all_checkpoints)?;
+    let checkpoints = check_checkpoints(store, &tree, checkpoints)?;
     Ok(Replayed {
         state,
         tree,
@@ -194,9 +203,13 @@ fn check_genesis_key(store: &dyn Store, state: &State) -> Result<(), VerifyError
     Ok(())
 }
 
-fn check_checkpoints(store: &mut dyn Store, tree: &Tree, all: bool) -> Result<usize, VerifyError> {
+fn check_checkpoints(
+    store: &mut dyn Store,
+    tree: &Tree,
+    which: Checkpoints,
+) -> Result<usize, VerifyError> {
     let len = tree.size();
-    let list = if all {
+    let list = if which == Checkpoints::All {
         store
             .checkpoints()
             .map_err(|e| checkpoint_store_error(e, len))?

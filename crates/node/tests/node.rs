@@ -177,7 +177,12 @@ fn populate(place: &Place) -> Node {
 
 fn replay_err(place: &Place) -> (u64, String) {
     let mut store = place.open();
-    let e = replay(store.as_mut(), true, &mut |_, _| {}).expect_err("tampering must be found");
+    let e = replay(
+        store.as_mut(),
+        knop_node::replay::Checkpoints::All,
+        &mut |_, _| {},
+    )
+    .expect_err("tampering must be found");
     (e.index, e.why)
 }
 
@@ -200,7 +205,12 @@ fn reopen_recovers_the_same_state_and_root() {
             Cents(2400)
         );
         drop(node);
-        let r = replay(place.open().as_mut(), true, &mut |_, _| {}).unwrap();
+        let r = replay(
+            place.open().as_mut(),
+            knop_node::Checkpoints::All,
+            &mut |_, _| {},
+        )
+        .unwrap();
         // 14 items: genesis, registration, 3 accounts, 8 transfers, 1 attachment.
         assert_eq!((r.tree.size(), r.events, r.checkpoints), (8, 14, 8));
     });
@@ -250,7 +260,12 @@ fn entries_checked_ahead_are_logged_as_submitted_ones_and_a_forged_one_is_not() 
         assert_eq!(node.size(), 9);
         drop(node);
         // The log replays with every signature checked again.
-        let r = replay(place.open().as_mut(), true, &mut |_, _| {}).unwrap();
+        let r = replay(
+            place.open().as_mut(),
+            knop_node::Checkpoints::All,
+            &mut |_, _| {},
+        )
+        .unwrap();
         assert_eq!(r.tree.size(), 9);
     });
 }
@@ -282,7 +297,12 @@ fn a_pipelined_submission_is_durable_and_checkpointed_once_settled_and_its_failu
         // A node dropped with an append in flight writes it first.
         node.submit_verified_pipelined(&[batch(23, 302)]).unwrap();
         drop(node);
-        let r = replay(place.open().as_mut(), true, &mut |_, _| {}).unwrap();
+        let r = replay(
+            place.open().as_mut(),
+            knop_node::Checkpoints::All,
+            &mut |_, _| {},
+        )
+        .unwrap();
         assert_eq!(r.tree.size(), 11);
         assert!(r.state.book().transfer(302).is_some());
 
@@ -331,7 +351,12 @@ fn authorised_erasure_keeps_the_log_verifiable() {
         drop(node);
         let rec = place.open().read(7, 8).unwrap().remove(0);
         assert_eq!((rec.salt, rec.entry), (None, None));
-        let r = replay(place.open().as_mut(), true, &mut |_, _| {}).unwrap();
+        let r = replay(
+            place.open().as_mut(),
+            knop_node::Checkpoints::All,
+            &mut |_, _| {},
+        )
+        .unwrap();
         assert_eq!(
             r.state.erased().iter().copied().collect::<Vec<_>>(),
             vec![7]
@@ -443,7 +468,12 @@ fn a_bad_signature_past_the_first_replay_chunk_is_named_by_index() {
             .unwrap();
     }
     drop(node);
-    assert!(replay(place.open().as_mut(), true, &mut |_, _| {}).is_ok());
+    assert!(replay(
+        place.open().as_mut(),
+        knop_node::Checkpoints::All,
+        &mut |_, _| {}
+    )
+    .is_ok());
     let index = REPLAY_CHUNK as usize + 2;
     edit_file_record(&place.dir(), index, |p| {
         let last = p.len() - 1;
@@ -625,7 +655,12 @@ fn simulate(place: &Place, seed: u64, steps: u32) {
         "the simulation injected no faults"
     );
     drop(node);
-    replay(place.open().as_mut(), true, &mut |_, _| {}).expect("log verifies after the simulation");
+    replay(
+        place.open().as_mut(),
+        knop_node::Checkpoints::All,
+        &mut |_, _| {},
+    )
+    .expect("log verifies after the simulation");
 }
 
 fn balances(s: &State) -> Vec<(u128, [i64; 4])> {

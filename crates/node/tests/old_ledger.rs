@@ -84,7 +84,12 @@ fn a_ledger_written_before_together_entries_replays_to_the_same_state() {
         std::fs::copy(fixture.join("ledger-v1").join(f), dir.path().join(f)).unwrap();
     }
     let mut store = FileStore::open_read_only(dir.path()).unwrap();
-    let replayed = replay(&mut store, true, &mut |_, _| {}).expect("the old ledger replays");
+    let replayed = replay(
+        &mut store,
+        knop_node::replay::Checkpoints::All,
+        &mut |_, _| {},
+    )
+    .expect("the old ledger replays");
     let got = summary(&replayed.state);
     let want = std::fs::read_to_string(fixture.join("ledger-v1.summary")).unwrap();
     assert_eq!(got, want);

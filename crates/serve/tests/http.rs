@@ -1831,7 +1831,12 @@ async fn personal_data_is_encrypted_logged_and_erasable_while_the_ledger_verifie
         "an erased household stays erased"
     );
     let mut store = knop_store::FileStore::open_read_only(t._dir.path()).unwrap();
-    knop_node::replay(&mut store, true, &mut |_, _| {}).unwrap();
+    knop_node::replay(
+        &mut store,
+        knop_node::replay::Checkpoints::All,
+        &mut |_, _| {},
+    )
+    .unwrap();
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
