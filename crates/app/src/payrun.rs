@@ -643,6 +643,54 @@ fn record(
     view(node.state(), &run_id)
 }
 
+/// Money reserved on a household's account that no payment run on the ledger accounts for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unowned {
+    /// The household.
+    pub household: u128,
+    /// What its account has reserved (pending debits), in cents.
+    pub reserved_cents: i64,
+    /// What its runs' payments still pending add up to, in cents.
+    pub in_runs_cents: i64,
+}
+
+/// Every household whose reserved money differs from what its runs still have pending: money
+/// locked without a run. A ledger written since runs are one entry has none; one written
+/// before may (a run killed between its entries), and `knop log verify` names them.
+pub fn unowned_reservations(state: &State) -> Vec<Unowned> {
+    let book = state.book();
+    let mut in_runs: std::collections::BTreeMap<u128, i64> = Default::default();
+    for r in state.runs().values() {
+        let Some(v) = RunView::of(r) else { continue };
+        let pending: i64 = v
+            .content
+            .items
+            .iter()
+            .filter(|i| {
+                book.transfer(payment_id(&i.end_to_end_id))
+                    .is_some_and(|t| t.status == knop_book::PendingStatus::Pending)
+            })
+            .map(|i| i.cents)
+            .sum();
+        *in_runs.entry(r.household).or_default() += pending;
+    }
+    state
+        .households()
+        .keys()
+        .filter_map(|&h| {
+            let reserved = book
+                .account(household_account(h).id)
+                .map_or(0, |a| a.debits_pending.0);
+            let runs = in_runs.get(&h).copied().unwrap_or(0);
+            (reserved != runs).then_some(Unowned {
+                household: h,
+                reserved_cents: reserved,
+                in_runs_cents: runs,
+            })
+        })
+        .collect()
+}
+
 /// The view of a recorded run.
 pub fn view(state: &State, run_id: &str) -> Result<RunView, RunError> {
     state

@@ -76,3 +76,66 @@ fn a_run_recorded_as_json_before_the_canonical_encoding_is_still_read() {
     assert_eq!(view.total_cents, 90_000);
     assert!(view.approved);
 }
+
+#[test]
+fn money_reserved_without_a_run_is_named() {
+    use knop_huishoudboekje::booking::{household_account, payment_pending, Mirror};
+    use knop_ledger::entry::OrgName;
+    use knop_ledger::note::NoteKey;
+    use knop_state::{Command, HouseholdCommand, OrgKind};
+    let dir = tempfile::tempdir().unwrap();
+    let op = NoteKey::from_seed("knop.test/app", &[1; 32]).unwrap();
+    let org = NoteKey::from_seed("stichting", &[2; 32]).unwrap();
+    let store = FileStore::create(
+        dir.path(),
+        knop_store::Meta {
+            origin: "knop.test/app".into(),
+            operator_vkey: op.verifier_key(),
+        },
+    )
+    .unwrap();
+    let mut node =
+        knop_node::Node::init(Box::new(store), op.clone(), 1, knop_node::os_salts()).unwrap();
+    let mut ts = 10;
+    let mut submit = |node: &mut knop_node::Node, key: &NoteKey, cmd: Command| {
+        ts += 1;
+        knop_app::ops::submit(node, key, ts, &cmd).unwrap().unwrap();
+    };
+    submit(
+        &mut node,
+        &op,
+        Command::RegisterOrg {
+            name: OrgName::parse("stichting").unwrap(),
+            kind: OrgKind::Foundation,
+            key: org.public_key().to_bytes(),
+        },
+    );
+    submit(
+        &mut node,
+        &org,
+        Command::Household(HouseholdCommand::Open {
+            household: 3,
+            counsellor: "c".into(),
+            information: "v1".into(),
+        }),
+    );
+    assert_eq!(knop_app::payrun::unowned_reservations(node.state()), vec![]);
+    // A reservation as a run killed between its entries left it (before runs were one entry).
+    let mirror = Mirror::of("NL91ABNA0417164300");
+    let mut accounts = mirror.accounts();
+    accounts.push(household_account(3));
+    submit(&mut node, &org, Command::CreateAccounts(accounts));
+    submit(
+        &mut node,
+        &org,
+        Command::CreateTransfers(vec![payment_pending(3, &mirror, "KNOP-LOST", 4_200)]),
+    );
+    assert_eq!(
+        knop_app::payrun::unowned_reservations(node.state()),
+        vec![knop_app::payrun::Unowned {
+            household: 3,
+            reserved_cents: 4_200,
+            in_runs_cents: 0
+        }]
+    );
+}

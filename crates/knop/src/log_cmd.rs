@@ -431,11 +431,29 @@ fn verify(loc: &Location, a: VerifyArgs) -> Result<ExitCode> {
     ) {
         Ok(r) => {
             let secs = started.elapsed().as_secs_f64();
+            // The log is intact; money reserved without a run (a ledger written before runs
+            // were one entry) is said, not hidden.
+            let unowned = knop_app::payrun::unowned_reservations(&r.state);
+            for u in &unowned {
+                eprintln!(
+                    "{}: {} {}: {} {} {}",
+                    t("LET OP", "WARNING"),
+                    t("huishouden", "household"),
+                    u.household,
+                    crate::files::euro(u.reserved_cents - u.in_runs_cents),
+                    t("gereserveerd zonder betaalrun", "reserved without a payment run"),
+                    t(
+                        "(een betaalrun die halverwege stopte, vóór knop elke run in één entry vastlegde)",
+                        "(a payment run stopped halfway, before knop recorded every run in one entry)"
+                    )
+                );
+            }
             if a.json {
                 let v = serde_json::json!({
                     "ok": true, "entries": total, "events": r.events, "checkpoints": r.checkpoints,
                     "erased": r.state.erased().len(), "root": b64(&r.tree.root(total)?),
                     "state_digest": hex::encode(r.state.digest()), "seconds": secs,
+                    "unowned_reservations": unowned,
                 });
                 println!("{v}");
             } else {

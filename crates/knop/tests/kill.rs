@@ -309,6 +309,12 @@ fn check_reservations(node: &Node, point: &str) {
             "{point}: household {h} has money reserved outside its runs"
         );
     }
+    // The auditor's check (`knop log verify`) agrees.
+    assert_eq!(
+        knop_app::payrun::unowned_reservations(st),
+        vec![],
+        "{point}"
+    );
 }
 
 /// The run of household 1 on 1 April, made again in-process after the restart (the use-case the
