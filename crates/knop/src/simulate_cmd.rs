@@ -415,96 +415,17 @@ pub fn pipeline(
     counsellor: &dyn Fn(usize) -> String,
 ) -> Result<Pipeline> {
     use knop_huishoudboekje::booking::{household_account, Mirror};
-    use knop_ledger::entry::OrgName;
-    use knop_state::{Command, HouseholdCommand, OrgKind};
-    let op = crate::location::new_key("knop.sim/ledger")?;
-    let store = knop_store::FileStore::create(
-        &dir.join("log"),
-        knop_store::Meta {
-            origin: "knop.sim/ledger".into(),
-            operator_vkey: op.verifier_key(),
-        },
-    )?;
-    let mut node = knop_node::Node::init(Box::new(store), op.clone(), 1, knop_node::os_salts())?;
-    let org = crate::location::new_key("stichting")?;
+    let (mut node, op, org) = new_ledger(dir)?;
     // Entries get consecutive timestamps: the simulation's ledger does not follow the clock.
-    let clock = std::cell::Cell::new(2u64);
-    let submit = |node: &mut knop_node::Node,
-                  key: &knop_ledger::note::NoteKey,
-                  cmd: Command|
-     -> Result<()> {
-        clock.set(clock.get() + 1);
-        knop_app::ops::submit(node, key, clock.get(), &cmd)?.map_err(|e| anyhow::anyhow!("{e}"))?;
-        Ok(())
-    };
-    submit(
-        &mut node,
-        &op,
-        Command::RegisterOrg {
-            name: OrgName::parse("stichting")?,
-            kind: OrgKind::Foundation,
-            key: org.public_key().to_bytes(),
-        },
-    )?;
-    for (i, h) in s.households.iter().enumerate() {
-        let household = (i + 1) as u128;
-        submit(
-            &mut node,
-            &org,
-            Command::Household(HouseholdCommand::Open {
-                household,
-                counsellor: counsellor(i + 1),
-                information: "knop-info-v1".into(),
-            }),
-        )?;
-        for a in &h.agreements {
-            let mut a = a.clone();
-            if a.kind == knop_huishoudboekje::Kind::LivingMoney {
-                a.counterparty_iban = None; // the resident's IBAN stays off the ledger
-            }
-            submit(
-                &mut node,
-                &org,
-                Command::Household(HouseholdCommand::SetAgreement {
-                    household,
-                    agreement: a,
-                }),
-            )?;
-        }
-    }
+    let clock = std::cell::Cell::new(3u64);
+    open_households(&mut node, &org, s, counsellor, &clock)?;
     let mirror = Mirror::of(&s.foundation_iban);
-    let mut camt: Vec<_> = std::fs::read_dir(out.join("bank/camt053"))?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    camt.sort();
-    let (mut lines, mut matched, mut unmatched) = (0usize, 0usize, 0usize);
-    let mut last_day = s.start;
-    for path in &camt {
-        let bytes = crate::files::read(path)?;
-        let file = knop_bank::camt053::parse(&bytes).with_context(|| path.display().to_string())?;
-        let today = file
-            .statements
-            .iter()
-            .flat_map(|st| &st.entries)
-            .filter_map(|e| e.booking_date.as_deref()?.get(..10)?.parse().ok())
-            .max()
-            .unwrap_or(s.start);
-        last_day = last_day.max(today);
-        // The service's own use-case: import the file, match it for all households, book.
-        clock.set(clock.get() + 1);
-        let up = knop_app::ops::upload(
-            &mut node,
-            &org,
-            clock.get(),
-            &bytes,
-            &s.foundation_iban,
-            today,
-        )
-        .with_context(|| path.display().to_string())?;
-        lines += up.plan.transfers.len();
-        matched += up.report.matching.matched_lines;
-        unmatched += up.report.matching.suspense_lines;
-    }
+    let Booked {
+        lines,
+        matched,
+        unmatched,
+        last_day,
+    } = book_statements(&mut node, &org, s, out, &clock)?;
     let book = node.state().book();
     let suspense = book
         .account(mirror.suspense)
@@ -530,4 +451,117 @@ pub fn pipeline(
         operator: op,
         last_day,
     })
+}
+
+/// A new embedded ledger in `dir/log` with the foundation (`stichting`) registered; the
+/// operator's and the foundation's keys.
+fn new_ledger(
+    dir: &std::path::Path,
+) -> Result<(
+    knop_node::Node,
+    knop_ledger::note::NoteKey,
+    knop_ledger::note::NoteKey,
+)> {
+    use knop_state::{Command, OrgKind};
+    let op = crate::location::new_key("knop.sim/ledger")?;
+    let store = knop_store::FileStore::create(
+        &dir.join("log"),
+        knop_store::Meta {
+            origin: "knop.sim/ledger".into(),
+            operator_vkey: op.verifier_key(),
+        },
+    )?;
+    let mut node = knop_node::Node::init(Box::new(store), op.clone(), 1, knop_node::os_salts())?;
+    let org = crate::location::new_key("stichting")?;
+    let cmd = Command::RegisterOrg {
+        name: knop_ledger::entry::OrgName::parse("stichting")?,
+        kind: OrgKind::Foundation,
+        key: org.public_key().to_bytes(),
+    };
+    knop_app::ops::submit(&mut node, &op, 3, &cmd)?.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((node, op, org))
+}
+
+/// Opens the scenario's households (household `i` from 1, counsellor `counsellor(i)`) with
+/// their agreements; the residents' own IBANs stay off the ledger.
+fn open_households(
+    node: &mut knop_node::Node,
+    org: &knop_ledger::note::NoteKey,
+    s: &Scenario,
+    counsellor: &dyn Fn(usize) -> String,
+    clock: &std::cell::Cell<u64>,
+) -> Result<()> {
+    use knop_state::{Command, HouseholdCommand};
+    let mut submit = |cmd: Command| -> Result<()> {
+        clock.set(clock.get() + 1);
+        knop_app::ops::submit(node, org, clock.get(), &cmd)?.map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(())
+    };
+    for (i, h) in s.households.iter().enumerate() {
+        let household = (i + 1) as u128;
+        submit(Command::Household(HouseholdCommand::Open {
+            household,
+            counsellor: counsellor(i + 1),
+            information: "knop-info-v1".into(),
+        }))?;
+        for a in &h.agreements {
+            let mut a = a.clone();
+            if a.kind == knop_huishoudboekje::Kind::LivingMoney {
+                a.counterparty_iban = None;
+            }
+            submit(Command::Household(HouseholdCommand::SetAgreement {
+                household,
+                agreement: a,
+            }))?;
+        }
+    }
+    Ok(())
+}
+
+/// What booking the simulation's statements did.
+struct Booked {
+    lines: usize,
+    matched: usize,
+    unmatched: usize,
+    last_day: jiff::civil::Date,
+}
+
+/// Uploads the simulation's camt.053 files (under `out/bank/camt053`, in name order) as the
+/// service does: import, match for all households, book.
+fn book_statements(
+    node: &mut knop_node::Node,
+    org: &knop_ledger::note::NoteKey,
+    s: &Scenario,
+    out: &std::path::Path,
+    clock: &std::cell::Cell<u64>,
+) -> Result<Booked> {
+    let mut camt: Vec<_> = std::fs::read_dir(out.join("bank/camt053"))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    camt.sort();
+    let mut b = Booked {
+        lines: 0,
+        matched: 0,
+        unmatched: 0,
+        last_day: s.start,
+    };
+    for path in &camt {
+        let bytes = crate::files::read(path)?;
+        let file = knop_bank::camt053::parse(&bytes).with_context(|| path.display().to_string())?;
+        let today = file
+            .statements
+            .iter()
+            .flat_map(|st| &st.entries)
+            .filter_map(|e| e.booking_date.as_deref()?.get(..10)?.parse().ok())
+            .max()
+            .unwrap_or(s.start);
+        b.last_day = b.last_day.max(today);
+        clock.set(clock.get() + 1);
+        let up = knop_app::ops::upload(node, org, clock.get(), &bytes, &s.foundation_iban, today)
+            .with_context(|| path.display().to_string())?;
+        b.lines += up.plan.transfers.len();
+        b.matched += up.report.matching.matched_lines;
+        b.unmatched += up.report.matching.suspense_lines;
+    }
+    Ok(b)
 }
