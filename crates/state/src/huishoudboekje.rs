@@ -438,6 +438,14 @@ fn agreeing(
     Ok(h)
 }
 
+/// What an accepted household command did.
+enum Done {
+    /// Changed the state.
+    Created,
+    /// The state already said so (an idempotent retry).
+    AlreadySo,
+}
+
 /// The Huishoudboekje's state: households and payment runs.
 #[derive(Debug, Default, Clone)]
 pub struct Huishoudboekje {
@@ -544,124 +552,148 @@ impl Huishoudboekje {
         cmd: HouseholdCommand,
     ) -> Result<Outcome, StateError> {
         let id = cmd.household();
-        let bad = |rejection: Rejection| StateError::Household {
-            household: id,
-            rejection,
+        let now = entry.timestamp_ms;
+        let done = if id == 0 {
+            Err(Rejection::IdMustNotBeZero)
+        } else {
+            match cmd {
+                HouseholdCommand::Open {
+                    counsellor,
+                    information,
+                    ..
+                } => self.open(id, now, &entry.signer, counsellor, information),
+                HouseholdCommand::Revoke { effective_ms, .. } => self.revoke(id, now, effective_ms),
+                HouseholdCommand::SetAgreement { agreement, .. } => {
+                    self.set_agreement(id, now, agreement)
+                }
+                HouseholdCommand::EndAgreement {
+                    agreement, through, ..
+                } => self.end_agreement(id, agreement, through),
+                HouseholdCommand::SetAdvanceLimit { cents, .. } => {
+                    self.set_advance_limit(id, now, cents)
+                }
+            }
         };
-        let (created, existing) = (
-            Outcome {
+        match done {
+            Ok(Done::Created) => Ok(Outcome {
                 created: 1,
                 existing: 0,
-            },
-            Outcome {
+            }),
+            Ok(Done::AlreadySo) => Ok(Outcome {
                 created: 0,
                 existing: 1,
-            },
-        );
-        if id == 0 {
-            return Err(bad(Rejection::IdMustNotBeZero));
+            }),
+            Err(rejection) => Err(StateError::Household {
+                household: id,
+                rejection,
+            }),
         }
-        let now = entry.timestamp_ms;
-        match cmd {
-            HouseholdCommand::Open {
+    }
+
+    /// "De knop": the opt-in; again after a withdrawal, it keeps the agreements and limit.
+    fn open(
+        &mut self,
+        id: u128,
+        now: u64,
+        signer: &OrgName,
+        counsellor: String,
+        information: String,
+    ) -> Result<Done, Rejection> {
+        if counsellor.trim().is_empty() || information.trim().is_empty() {
+            return Err(Rejection::OpeningNeedsCounsellorAndInformation);
+        }
+        if let Some(h) = self.households.get(&id) {
+            if h.active_at(now) {
+                return if h.counsellor == counsellor && h.information == information {
+                    Ok(Done::AlreadySo)
+                } else {
+                    Err(Rejection::AlreadyOpen)
+                };
+            }
+        }
+        let (agreements, advance_limit_cents) = self
+            .households
+            .remove(&id)
+            .map(|h| (h.agreements, h.advance_limit_cents))
+            .unwrap_or_default();
+        self.households.insert(
+            id,
+            HouseholdState {
+                opened_at_ms: now,
+                opened_by: signer.clone(),
                 counsellor,
                 information,
-                ..
-            } => {
-                if counsellor.trim().is_empty() || information.trim().is_empty() {
-                    return Err(bad(Rejection::OpeningNeedsCounsellorAndInformation));
-                }
-                if let Some(h) = self.households.get(&id) {
-                    if h.active_at(now) {
-                        return if h.counsellor == counsellor && h.information == information {
-                            Ok(existing)
-                        } else {
-                            Err(bad(Rejection::AlreadyOpen))
-                        };
-                    }
-                }
-                let (agreements, advance_limit_cents) = self
-                    .households
-                    .remove(&id)
-                    .map(|h| (h.agreements, h.advance_limit_cents))
-                    .unwrap_or_default();
-                self.households.insert(
-                    id,
-                    HouseholdState {
-                        opened_at_ms: now,
-                        opened_by: entry.signer.clone(),
-                        counsellor,
-                        information,
-                        revoked_effective_ms: None,
-                        agreements,
-                        advance_limit_cents,
-                    },
-                );
-                Ok(created)
-            }
-            HouseholdCommand::Revoke { effective_ms, .. } => {
-                let h = self
-                    .households
-                    .get_mut(&id)
-                    .ok_or(bad(Rejection::NotOpen))?;
-                if h.revoked_effective_ms == Some(effective_ms) {
-                    return Ok(existing);
-                }
-                if effective_ms < now || h.revoked_effective_ms.is_some() {
-                    return Err(bad(Rejection::WithdrawalOnceNotBeforeNow));
-                }
-                h.revoked_effective_ms = Some(effective_ms);
-                Ok(created)
-            }
-            HouseholdCommand::SetAgreement { agreement, .. } => {
-                let h = agreeing(&mut self.households, id, now).map_err(bad)?;
-                agreement
-                    .check()
-                    .map_err(|e| bad(Rejection::InvalidAgreement(e.to_string())))?;
-                if agreement.kind == knop_huishoudboekje::Kind::LivingMoney
-                    && agreement.counterparty_iban.is_some()
-                {
-                    return Err(bad(Rejection::OwnIbanIsPersonalData));
-                }
-                if h.agreements.get(&agreement.id) == Some(&agreement) {
-                    return Ok(existing);
-                }
-                h.agreements.insert(agreement.id.clone(), agreement);
-                Ok(created)
-            }
-            HouseholdCommand::EndAgreement {
-                agreement, through, ..
-            } => {
-                let h = self
-                    .households
-                    .get_mut(&id)
-                    .ok_or(bad(Rejection::NotOpen))?;
-                let a = h
-                    .agreements
-                    .get_mut(&agreement)
-                    .ok_or_else(|| bad(Rejection::NoSuchAgreement(agreement.clone())))?;
-                if a.valid_from.is_some_and(|f| through < f) {
-                    return Err(bad(Rejection::EndsBeforeItStarts {
-                        agreement: agreement.clone(),
-                        through,
-                    }));
-                }
-                let end = a.valid_through.map_or(through, |t| t.min(through));
-                if a.valid_through == Some(end) {
-                    return Ok(existing);
-                }
-                a.valid_through = Some(end);
-                Ok(created)
-            }
-            HouseholdCommand::SetAdvanceLimit { cents, .. } => {
-                let h = agreeing(&mut self.households, id, now).map_err(bad)?;
-                if h.advance_limit_cents == Some(cents) {
-                    return Ok(existing);
-                }
-                h.advance_limit_cents = Some(cents);
-                Ok(created)
-            }
+                revoked_effective_ms: None,
+                agreements,
+                advance_limit_cents,
+            },
+        );
+        Ok(Done::Created)
+    }
+
+    fn revoke(&mut self, id: u128, now: u64, effective_ms: u64) -> Result<Done, Rejection> {
+        let h = self.households.get_mut(&id).ok_or(Rejection::NotOpen)?;
+        if h.revoked_effective_ms == Some(effective_ms) {
+            return Ok(Done::AlreadySo);
         }
+        if effective_ms < now || h.revoked_effective_ms.is_some() {
+            return Err(Rejection::WithdrawalOnceNotBeforeNow);
+        }
+        h.revoked_effective_ms = Some(effective_ms);
+        Ok(Done::Created)
+    }
+
+    fn set_agreement(
+        &mut self,
+        id: u128,
+        now: u64,
+        agreement: knop_huishoudboekje::Agreement,
+    ) -> Result<Done, Rejection> {
+        let h = agreeing(&mut self.households, id, now)?;
+        agreement
+            .check()
+            .map_err(|e| Rejection::InvalidAgreement(e.to_string()))?;
+        if agreement.kind == knop_huishoudboekje::Kind::LivingMoney
+            && agreement.counterparty_iban.is_some()
+        {
+            return Err(Rejection::OwnIbanIsPersonalData);
+        }
+        if h.agreements.get(&agreement.id) == Some(&agreement) {
+            return Ok(Done::AlreadySo);
+        }
+        h.agreements.insert(agreement.id.clone(), agreement);
+        Ok(Done::Created)
+    }
+
+    fn end_agreement(
+        &mut self,
+        id: u128,
+        agreement: String,
+        through: jiff::civil::Date,
+    ) -> Result<Done, Rejection> {
+        let h = self.households.get_mut(&id).ok_or(Rejection::NotOpen)?;
+        let a = h
+            .agreements
+            .get_mut(&agreement)
+            .ok_or_else(|| Rejection::NoSuchAgreement(agreement.clone()))?;
+        if a.valid_from.is_some_and(|f| through < f) {
+            return Err(Rejection::EndsBeforeItStarts { agreement, through });
+        }
+        let end = a.valid_through.map_or(through, |t| t.min(through));
+        if a.valid_through == Some(end) {
+            return Ok(Done::AlreadySo);
+        }
+        a.valid_through = Some(end);
+        Ok(Done::Created)
+    }
+
+    fn set_advance_limit(&mut self, id: u128, now: u64, cents: i64) -> Result<Done, Rejection> {
+        let h = agreeing(&mut self.households, id, now)?;
+        if h.advance_limit_cents == Some(cents) {
+            return Ok(Done::AlreadySo);
+        }
+        h.advance_limit_cents = Some(cents);
+        Ok(Done::Created)
     }
 
     /// Feeds every field of every household and run into `h`, in a fixed order: two states

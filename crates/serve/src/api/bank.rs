@@ -1,0 +1,176 @@
+//! The foundation's bank account: camt.053 statements uploaded, and the lines in suspense
+//! assigned to households by hand.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{now_ms, op_problem, require_xml, visible, J};
+use crate::auth::Principal;
+use crate::problem::{ApiResult, Problem};
+use crate::App;
+use knop_app::ops::{self, OpError, UploadReport};
+use knop_app::suspense::SuspenseLine;
+
+/// The bank's routes.
+pub(super) fn routes() -> OpenApiRouter<Arc<App>> {
+    OpenApiRouter::new()
+        .routes(routes!(upload_statement))
+        .routes(routes!(list_suspense))
+        .routes(routes!(assign_line))
+}
+
+/// Imports a camt.053 statement of the foundation's account: every new line booked in one entry,
+/// or nothing; a file imported before books nothing new. The answer says whether the book now
+/// equals the statement's closing balance.
+#[utoipa::path(post, path = "/bank-statements", tag = "bank",
+    params(("Idempotency-Key" = String, Header, description = "Unique per file upload")),
+    request_body(content = String, content_type = "application/xml", description = "camt.053.001.02 or .08"),
+    security(("bearer" = [])),
+    responses((status = 201, body = UploadReport), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 413, body = Problem, content_type = "application/problem+json"),
+              (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn upload_statement(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<UploadReport>)> {
+    if !p.role.may_import_statements() {
+        return Err(Problem::forbidden(
+            "statements are imported by counsellors and the administrator",
+        ));
+    }
+    require_xml(&headers, "a camt.053 file")?;
+    Ok((StatusCode::CREATED, Json(upload(&app, &p, body).await?)))
+}
+
+/// Imports, matches and keeps a statement (API and cockpit).
+pub(crate) async fn upload(app: &Arc<App>, p: &Principal, body: Bytes) -> ApiResult<UploadReport> {
+    if !p.role.may_import_statements() {
+        return Err(Problem::forbidden(
+            "statements are imported by counsellors and the administrator",
+        ));
+    }
+    let today = app.today();
+    app.write(move |app, node| {
+        let iban = &app.config.foundation_iban;
+        let up = ops::upload(node, &app.config.submitter, now_ms(), &body, iban, today)?;
+        app.keep_statement(&body, up.file, up.plan)
+            .map_err(OpError::Internal)?;
+        Ok(up.report)
+    })
+    .await
+    .map_err(op_problem)
+}
+
+/// The lines in suspense, oldest first, with explained suggestions from the caller's caseload
+/// (counsellors and the administrator).
+#[utoipa::path(get, path = "/suspense-lines", tag = "bank", security(("bearer" = [])),
+    responses((status = 200, body = Vec<SuspenseLine>), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_suspense(
+    State(app): State<Arc<App>>,
+    p: Principal,
+) -> ApiResult<Json<Vec<SuspenseLine>>> {
+    Ok(Json(suspense(&app, &p)?))
+}
+
+/// A suspense line in the path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+struct LinePath {
+    /// The line's id.
+    #[param(pattern = "^[0-9a-f]{32}$")]
+    line_id: String,
+}
+
+/// To whom a line goes.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct Assignment {
+    /// The household.
+    #[schema(pattern = "^[0-9]{1,38}$")]
+    household: String,
+}
+
+/// Books a suspense line to a household by hand (the household's counsellor). Once only: the
+/// line then leaves suspense.
+#[utoipa::path(post, path = "/suspense-lines/{line_id}/assignment", tag = "bank",
+    params(LinePath, ("Idempotency-Key" = String, Header, description = "Unique per assignment")),
+    request_body = Assignment, security(("bearer" = [])),
+    responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 201, body = ops::MatchReport), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn assign_line(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path(line_id): Path<String>,
+    J(a): J<Assignment>,
+) -> ApiResult<(StatusCode, Json<ops::MatchReport>)> {
+    let report = assign(&app, &p, &line_id, &a.household).await?;
+    Ok((StatusCode::CREATED, Json(report)))
+}
+
+/// Books a suspense line to a household (API and cockpit).
+pub(crate) async fn assign(
+    app: &Arc<App>,
+    p: &Principal,
+    line_id: &str,
+    household: &str,
+) -> ApiResult<ops::MatchReport> {
+    let s = visible(app, p, household)?;
+    if !p.role.may_manage_household(&s.state.counsellor) {
+        return Err(Problem::forbidden(
+            "only the household's counsellor assigns lines to it",
+        ));
+    }
+    let found = {
+        let node = app.node();
+        knop_app::suspense::find(node.state().book(), &app.statements(), line_id)
+    };
+    let Some(f) = found else {
+        return Err(Problem::not_found(format!(
+            "suspense line {line_id} (unknown, or already matched)"
+        )));
+    };
+    let household = s.household;
+    app.write(move |app, node| {
+        ops::book_matched(
+            node,
+            &app.config.submitter,
+            now_ms(),
+            &f.stored.plan,
+            household,
+            &[f.pos],
+            &Default::default(),
+        )
+    })
+    .await
+    .map_err(op_problem)
+}
+
+/// The suspense lines the caller may work on (API and cockpit).
+pub(crate) fn suspense(app: &App, p: &Principal) -> ApiResult<Vec<SuspenseLine>> {
+    if !p.role.may_import_statements() {
+        return Err(Problem::forbidden(
+            "suspense lines are for counsellors and the administrator",
+        ));
+    }
+    let node = app.node();
+    Ok(knop_app::suspense::lines(
+        node.state(),
+        &app.statements(),
+        &p.role,
+        app.today(),
+    ))
+}

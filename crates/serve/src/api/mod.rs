@@ -1,0 +1,275 @@
+//! The API under `/api/v1`: JSON, RFC 9457 problems, the OpenAPI document generated from these
+//! handlers (utoipa), NL API Design Rules (plural resources, no trailing slashes, version in
+//! the path, `page`/`page_size` pagination with `_links`).
+//!
+//! Here: the router and the OpenAPI document, and what the areas share (the extractors [`Q`] and
+//! [`J`], error mapping, who may see a household, writing to the ledger). Each area's handlers
+//! are in their own module and register their own routes.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::{middleware, Json, Router};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use utoipa::{IntoParams, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::auth::{Principal, Role};
+use crate::problem::{ApiResult, Problem};
+use crate::App;
+use knop_app::ops::OpError;
+use knop_app::views;
+
+pub(crate) mod bank;
+pub(crate) mod households;
+mod ledger;
+pub(crate) mod payments;
+mod personal;
+mod rules;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "knop API",
+        description = "Households, agreements, bank statements, alerts, forecasts, rules \
+                       calculations and the verifiable ledger. Errors are RFC 9457 problem \
+                       details. Unsafe methods need an Idempotency-Key header.",
+        license(name = "EUPL-1.2")
+    ),
+    servers((url = "/api/v1")),
+    components(schemas(Problem)),
+    modifiers(&Security),
+    tags(
+        (name = "ledger", description = "The verifiable ledger for auditors and witnesses"),
+        (name = "households", description = "Households, their agreements, alerts and forecasts"),
+        (name = "bank", description = "The foundation's bank statements"),
+        (name = "rules", description = "Rules as code"),
+        (name = "payments", description = "Payment runs with four-eyes approval"),
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let c = openapi.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API router, mounted under `/api/v1`, with the OpenAPI document at
+/// `/api/v1/openapi.json`.
+pub fn router(app: Arc<App>) -> Router {
+    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(ledger::routes())
+        .merge(households::routes())
+        .merge(bank::routes())
+        .merge(rules::routes())
+        .merge(payments::routes())
+        .merge(personal::routes())
+        .split_for_parts();
+    let mut operations = std::collections::HashSet::new();
+    for (path, item) in &doc.paths.paths {
+        let full = format!("/api/v1{path}");
+        for (op, method) in [
+            (&item.post, axum::http::Method::POST),
+            (&item.put, axum::http::Method::PUT),
+            (&item.patch, axum::http::Method::PATCH),
+            (&item.delete, axum::http::Method::DELETE),
+        ] {
+            if op.is_some() {
+                operations.insert((method, full.clone()));
+            }
+        }
+    }
+    // Calculations change nothing: no key needed.
+    operations.remove(&(
+        axum::http::Method::POST,
+        "/api/v1/rules/calculations".to_owned(),
+    ));
+    let guard = crate::idempotency::Guard {
+        app: app.clone(),
+        operations: Arc::new(operations),
+    };
+    let doc = Arc::new(doc.to_json().unwrap_or_default());
+    let api = api
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || {
+                let doc = doc.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], (*doc).clone()) }
+            }),
+        )
+        .fallback(|| async { Problem::not_found("no such resource in /api/v1") })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Methode niet toegestaan",
+                "this resource does not support this method",
+            )
+        })
+        .route_layer(middleware::from_fn_with_state(
+            guard,
+            crate::idempotency::middleware,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(crate::BODY_MAX))
+        .with_state(app);
+    Router::new().nest("/api/v1", api)
+}
+
+/// Query parameters, with errors as problems.
+pub struct Q<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Q<T> {
+    type Rejection = Problem;
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Problem> {
+        Query::<T>::from_request_parts(parts, s)
+            .await
+            .map(|Query(t)| Q(t))
+            .map_err(|e: QueryRejection| Problem::bad_request(e.body_text()))
+    }
+}
+
+/// A JSON body, with errors as problems (415 without a JSON content type, 400 for bad syntax,
+/// 422 for a body that does not fit, with the serde message naming the field).
+pub struct J<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for J<T> {
+    type Rejection = Problem;
+    async fn from_request(req: Request, s: &S) -> Result<Self, Problem> {
+        match Json::<T>::from_request(req, s).await {
+            Ok(Json(t)) => Ok(J(t)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Verkeerd mediatype",
+                "expected Content-Type: application/json",
+            )),
+            Err(JsonRejection::JsonDataError(e)) => Err(Problem::unprocessable(e.body_text())),
+            Err(JsonRejection::JsonSyntaxError(e)) => Err(Problem::bad_request(e.body_text())),
+            Err(e) => Err(Problem::new(
+                e.status(),
+                "bad-body",
+                "Ongeldige inhoud",
+                e.body_text(),
+            )),
+        }
+    }
+}
+
+/// A bank file's body must say it is XML (415 otherwise).
+fn require_xml(headers: &HeaderMap, what: &str) -> ApiResult<()> {
+    let mime = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or("")
+        .trim();
+    if matches!(mime, "application/xml" | "text/xml") {
+        return Ok(());
+    }
+    Err(Problem::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported-media-type",
+        "Verkeerd mediatype",
+        format!("expected Content-Type: application/xml ({what})"),
+    ))
+}
+
+fn parse_household(id: &str) -> ApiResult<u128> {
+    id.parse::<u128>()
+        .map_err(|_| Problem::bad_request(format!("id: expected a household number, found {id:?}")))
+}
+
+/// The household, if it exists and the caller may see it. A household the caller may not see is
+/// answered as not found, so that ids cannot be probed.
+pub(crate) fn visible(app: &App, p: &Principal, id: &str) -> ApiResult<views::Snapshot> {
+    if matches!(p.role, Role::Payer | Role::Creditor | Role::Auditor) {
+        return Err(Problem::forbidden(format!(
+            "the role {} has no access to households",
+            p.role.name()
+        )));
+    }
+    let household = parse_household(id)?;
+    let snap = views::snapshot(app.node().state(), household)
+        .filter(|s| p.role.may_see_household(household, &s.state.counsellor));
+    snap.ok_or_else(|| Problem::not_found(format!("household {household}")))
+}
+
+/// A household in the path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+struct HouseholdPath {
+    /// The household's id (a number).
+    #[param(pattern = "^[0-9]{1,38}$")]
+    id: String,
+}
+
+fn op_problem(e: OpError) -> Problem {
+    match e {
+        OpError::Bank(b) => Problem::unprocessable(format!("nothing booked: {b}")),
+        OpError::Rejected(r) => Problem::unprocessable(format!("nothing recorded: {r}")),
+        OpError::Node(n) => Problem::internal(format!("the ledger could not write: {n}")),
+        OpError::NotImported(why) => Problem::conflict(why),
+        OpError::Internal(why) => Problem::internal(why),
+    }
+}
+
+fn vault_problem(e: knop_app::vault::VaultError) -> Problem {
+    use knop_app::vault::VaultError;
+    match e {
+        VaultError::Invalid(why) => Problem::unprocessable(why),
+        VaultError::NotFound(h) => {
+            Problem::not_found(format!("no personal data for household {h}"))
+        }
+        VaultError::Erased(h) => Problem::new(
+            StatusCode::GONE,
+            "erased",
+            "Gewist",
+            format!("household {h} was erased: its personal data can no longer be read"),
+        ),
+        other => Problem::internal(other.to_string()),
+    }
+}
+
+fn vault_of(app: &App) -> ApiResult<&knop_app::vault::Vault> {
+    app.vault()
+        .ok_or_else(|| Problem::not_found("this server keeps no personal data"))
+}
+
+impl App {
+    /// Runs a write on the blocking pool with the node locked, then refreshes the checkpoint.
+    async fn write<T: Send + 'static, E: From<OpError> + Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&App, &mut knop_node::Node) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E> {
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut node = app.node();
+            let r = f(&app, &mut node);
+            app.refresh_checkpoint(&mut node);
+            r
+        })
+        .await
+        .unwrap_or_else(|e| {
+            Err(E::from(OpError::Internal(format!(
+                "the write task failed: {e}"
+            ))))
+        })
+    }
+}
+
+fn now_ms() -> u64 {
+    jiff::Timestamp::now().as_millisecond().max(0) as u64
+}

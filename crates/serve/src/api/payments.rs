@@ -1,0 +1,346 @@
+//! Payment runs with four-eyes approval: made, listed, approved and exported as pain.001; and
+//! the bank's pain.002 status reports that void rejected payments.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{
+    now_ms, op_problem, parse_household, require_xml, vault_of, vault_problem, visible, J, Q,
+};
+use crate::auth::{Principal, Role};
+use crate::problem::{ApiResult, Problem};
+use crate::App;
+use knop_app::ops;
+
+/// The payments' routes.
+pub(super) fn routes() -> OpenApiRouter<Arc<App>> {
+    OpenApiRouter::new()
+        .routes(routes!(create_run, list_runs))
+        .routes(routes!(get_run))
+        .routes(routes!(approve_run))
+        .routes(routes!(run_pain001))
+        .routes(routes!(upload_status_report))
+}
+
+fn run_problem(e: knop_app::payrun::RunError) -> Problem {
+    use knop_app::payrun::RunError;
+    match e {
+        RunError::Invalid(why) => Problem::unprocessable(why),
+        RunError::NotFound(id) => Problem::not_found(format!("payment run {id}")),
+        RunError::NotApproved(id) => Problem::conflict(format!(
+            "four eyes: run {id} is not yet approved by a second person"
+        )),
+        RunError::Op(o) => op_problem(o),
+    }
+}
+
+/// What to make a run for.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct NewRun {
+    /// The household (its id).
+    #[schema(pattern = "^[0-9]{1,38}$")]
+    household: String,
+    /// The execution date (ISO 8601), a TARGET2 business day.
+    #[schema(format = Date)]
+    date: String,
+}
+
+/// Makes a payment run for a household on a date (its counsellor): what is due and covered,
+/// in priority order, reserved on the ledger, recorded with who made it. A second person must
+/// approve it before it can be exported.
+#[utoipa::path(post, path = "/payment-runs", tag = "payments",
+    params(("Idempotency-Key" = String, Header, description = "Unique per intended run")),
+    request_body = NewRun, security(("bearer" = [])),
+    responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 201, body = knop_app::payrun::RunView), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn create_run(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    J(req): J<NewRun>,
+) -> ApiResult<(StatusCode, Json<knop_app::payrun::RunView>)> {
+    let view = make_run(&app, &p, &req.household, &req.date).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Makes a run (API and cockpit).
+pub(crate) async fn make_run(
+    app: &Arc<App>,
+    p: &Principal,
+    household: &str,
+    date: &str,
+) -> ApiResult<knop_app::payrun::RunView> {
+    let s = visible(app, p, household)?;
+    if !p.role.may_manage_household(&s.state.counsellor) {
+        return Err(Problem::forbidden(
+            "only the household's counsellor makes its payment runs",
+        ));
+    }
+    let date: jiff::civil::Date = date
+        .parse()
+        .map_err(|e| Problem::unprocessable(format!("date: {e}")))?;
+    let by = p.id.clone();
+    let debtor = app.debtor();
+    let paid = knop_app::statements::paid_end_to_end_ids(&app.statements());
+    app.write(move |app, node| {
+        knop_app::payrun::make(
+            node,
+            &app.config.submitter,
+            now_ms(),
+            s.household,
+            date,
+            &by,
+            &debtor,
+            &paid,
+            app.vault().is_some(),
+        )
+    })
+    .await
+    .map_err(run_problem)
+}
+
+/// Which runs to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct RunQuery {
+    /// Only this household's runs.
+    #[param(pattern = "^[0-9]{1,38}$")]
+    household: Option<String>,
+}
+
+/// The payment runs the caller may see, newest first: a resident's own, a counsellor's
+/// caseload's, all for a supervisor or administrator.
+#[utoipa::path(get, path = "/payment-runs", tag = "payments", params(RunQuery), security(("bearer" = [])),
+    responses((status = 200, body = Vec<knop_app::payrun::RunView>), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+async fn list_runs(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Q(q): Q<RunQuery>,
+) -> ApiResult<Json<Vec<knop_app::payrun::RunView>>> {
+    if matches!(p.role, Role::Payer | Role::Creditor | Role::Auditor) {
+        return Err(Problem::forbidden(format!(
+            "the role {} has no access to payment runs",
+            p.role.name()
+        )));
+    }
+    let only = q.household.as_deref().map(parse_household).transpose()?;
+    let node = app.node();
+    let st = node.state();
+    let mut out: Vec<_> = st
+        .runs()
+        .values()
+        .filter(|r| only.is_none_or(|h| h == r.household))
+        .filter(|r| {
+            st.households()
+                .get(&r.household)
+                .is_some_and(|h| p.role.may_see_household(r.household, &h.counsellor))
+        })
+        .filter_map(knop_app::payrun::RunView::of)
+        .collect();
+    out.sort_by_key(|r| std::cmp::Reverse(r.entry));
+    Ok(Json(out))
+}
+
+/// A run in the path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+struct RunPath {
+    /// The run's id.
+    #[param(min_length = 1, max_length = 64)]
+    run_id: String,
+}
+
+/// The run, if the caller may see it (else not found).
+fn visible_run(app: &App, p: &Principal, run_id: &str) -> ApiResult<knop_app::payrun::RunView> {
+    if matches!(p.role, Role::Payer | Role::Creditor | Role::Auditor) {
+        return Err(Problem::forbidden(format!(
+            "the role {} has no access to payment runs",
+            p.role.name()
+        )));
+    }
+    let node = app.node();
+    let st = node.state();
+    st.runs()
+        .get(run_id)
+        .filter(|r| {
+            st.households()
+                .get(&r.household)
+                .is_some_and(|h| p.role.may_see_household(r.household, &h.counsellor))
+        })
+        .and_then(knop_app::payrun::RunView::of)
+        .ok_or_else(|| Problem::not_found(format!("payment run {run_id}")))
+}
+
+/// One payment run.
+#[utoipa::path(get, path = "/payment-runs/{run_id}", tag = "payments", params(RunPath), security(("bearer" = [])),
+    responses((status = 200, body = knop_app::payrun::RunView), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn get_run(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path(run_id): Path<String>,
+) -> ApiResult<Json<knop_app::payrun::RunView>> {
+    visible_run(&app, &p, &run_id).map(Json)
+}
+
+/// Approves a run (a supervisor; never the person who made it — the ledger refuses that).
+#[utoipa::path(post, path = "/payment-runs/{run_id}/approvals", tag = "payments",
+    params(RunPath, ("Idempotency-Key" = String, Header, description = "Unique per approval")),
+    security(("bearer" = [])),
+    responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 201, body = knop_app::payrun::RunView), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn approve_run(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path(run_id): Path<String>,
+) -> ApiResult<(StatusCode, Json<knop_app::payrun::RunView>)> {
+    let view = approve(&app, &p, run_id).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Approves a run (API and cockpit).
+pub(crate) async fn approve(
+    app: &Arc<App>,
+    p: &Principal,
+    run_id: String,
+) -> ApiResult<knop_app::payrun::RunView> {
+    visible_run(app, p, &run_id)?;
+    if !matches!(p.role, Role::Supervisor) {
+        return Err(Problem::forbidden(
+            "payment runs are approved by a supervisor",
+        ));
+    }
+    let by = p.id.clone();
+    app.write(move |app, node| {
+        knop_app::payrun::approve(node, &app.config.submitter, now_ms(), &run_id, &by)
+    })
+    .await
+    .map_err(run_problem)
+}
+
+/// Which pain.001 version.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct PainQuery {
+    /// `03` (pain.001.001.03, default) or `09` (pain.001.001.09).
+    #[param(pattern = "^(03|09)$")]
+    version: Option<String>,
+}
+
+/// The run as a pain.001 file for the bank, once a second person approved it.
+#[utoipa::path(get, path = "/payment-runs/{run_id}/pain001", tag = "payments", params(RunPath, PainQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "pain.001", content_type = "application/xml", body = String),
+              (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn run_pain001(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path(run_id): Path<String>,
+    Q(q): Q<PainQuery>,
+) -> ApiResult<Response> {
+    let v = visible_run(&app, &p, &run_id)?;
+    if matches!(p.role, Role::Resident { .. }) {
+        return Err(Problem::forbidden(
+            "payment files are for the foundation's staff",
+        ));
+    }
+    let version = match q.version.as_deref() {
+        None | Some("03") => knop_bank::pain001::Version::V03,
+        Some("09") => knop_bank::pain001::Version::V09,
+        Some(other) => {
+            return Err(Problem::bad_request(format!(
+                "version: 03 or 09, found {other:?}"
+            )))
+        }
+    };
+    if !v.approved {
+        return Err(run_problem(knop_app::payrun::RunError::NotApproved(run_id)));
+    }
+    let created = jiff::Zoned::now().strftime("%Y-%m-%dT%H:%M:%S").to_string();
+    let mut content = v.content;
+    if content
+        .items
+        .iter()
+        .any(|i| i.creditor_iban == knop_app::payrun::RESIDENT_ACCOUNT)
+    {
+        // The resident's own IBAN, read from the vault for this file only (a logged read).
+        let household = parse_household(&content.household)?;
+        let vault = vault_of(&app)?;
+        let at = jiff::Timestamp::now().to_string();
+        let own = vault
+            .read(household, &p.id, p.role.name(), "betaalbestand: leefgeld naar eigen rekening", &at)
+            .map_err(vault_problem)?
+            .iban
+            .ok_or_else(|| {
+                Problem::unprocessable(format!(
+                    "household {household}: no own IBAN in its personal data; record it to pay living money"
+                ))
+            })?;
+        for i in content
+            .items
+            .iter_mut()
+            .filter(|i| i.creditor_iban == knop_app::payrun::RESIDENT_ACCOUNT)
+        {
+            i.creditor_iban = own.clone();
+        }
+    }
+    let xml = knop_app::payrun::write_pain(&content, version, &created).map_err(run_problem)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/xml".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{run_id}.xml\""),
+            ),
+        ],
+        xml,
+    )
+        .into_response())
+}
+
+/// Reads the bank's payment status report (pain.002): every rejected payment's reservation is
+/// voided (the money is free again) and the household gets an alert. A report read again voids
+/// nothing twice.
+#[utoipa::path(post, path = "/payment-status-reports", tag = "payments",
+    params(("Idempotency-Key" = String, Header, description = "Unique per file upload")),
+    request_body(content = String, content_type = "application/xml", description = "pain.002.001.03 to .10"),
+    security(("bearer" = [])),
+    responses((status = 201, body = ops::StatusReportOutcome), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"), (status = 413, body = Problem, content_type = "application/problem+json"),
+              (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn upload_status_report(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<ops::StatusReportOutcome>)> {
+    if !p.role.may_import_statements() {
+        return Err(Problem::forbidden(
+            "payment status reports are read by counsellors and the administrator",
+        ));
+    }
+    require_xml(&headers, "a pain.002 file")?;
+    let out = app
+        .write(move |app, node| {
+            ops::apply_status_report(node, &app.config.submitter, now_ms(), &body)
+        })
+        .await
+        .map_err(op_problem)?;
+    Ok((StatusCode::CREATED, Json(out)))
+}

@@ -1,0 +1,86 @@
+//! Who looked at a household's personal data, when and why (the resident's view of the
+//! vault's access log).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use maud::html;
+
+use super::{household_not_found, html_response, login_first, message, page, page_household, Lang};
+use crate::auth::MaybePrincipal;
+use crate::App;
+
+/// The access log page's route.
+pub(super) fn routes() -> Router<Arc<App>> {
+    Router::new().route("/huishoudens/{id}/inzage", get(access_page))
+}
+
+async fn access_page(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+    Path(id): Path<String>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    let Some(snap) = page_household(&app, &p, &id, false) else {
+        return household_not_found(lang, &p);
+    };
+    let household = snap.household;
+    let Some(vault) = app.vault() else {
+        return household_not_found(lang, &p);
+    };
+    let list = match vault.accesses(household) {
+        Ok(l) => l,
+        Err(e) => {
+            return message(
+                lang,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                lang.t("Fout", "Error"),
+                &e.to_string(),
+                Some(&p),
+            )
+        }
+    };
+    let title = lang.t("Wie heeft mijn gegevens bekeken", "Who looked at my data");
+    html_response(
+        StatusCode::OK,
+        page(
+            lang,
+            title,
+            Some(&p),
+            html! {
+                h1 { (title) }
+                p { (lang.t(
+                    "Uw naam, BSN, adres, telefoon, e-mail en rekeningnummer staan versleuteld bij de stichting, niet in het gedeelde grootboek. Elke keer dat iemand ze bekijkt, staat hier wie, wanneer en waarom.",
+                    "Your name, BSN, address, phone, e-mail and account number are kept encrypted by the foundation, not in the shared ledger. Every time someone looks at them, it shows here: who, when and why.")) }
+                @if list.is_empty() {
+                    p { strong { (lang.t("Niemand heeft uw gegevens bekeken.", "Nobody has looked at your data.")) } }
+                } @else {
+                    table {
+                        thead { tr {
+                            th scope="col" { (lang.t("Wanneer", "When")) }
+                            th scope="col" { (lang.t("Wie", "Who")) }
+                            th scope="col" { (lang.t("Wat", "What")) }
+                            th scope="col" { (lang.t("Waarom", "Why")) }
+                        } }
+                        tbody { @for a in &list { tr {
+                            td { (a.at.parse::<jiff::Timestamp>().map(|t| {
+                                let z = t.to_zoned(jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap_or(jiff::tz::TimeZone::UTC));
+                                format!("{} {}", knop_huishoudboekje::calendar::spoken(z.date(), lang.en), z.strftime("%H:%M"))
+                            }).unwrap_or_else(|_| a.at.clone())) }
+                            td { (a.who) " (" (a.role) ")" }
+                            td { (a.fields.join(", ")) }
+                            td { (a.purpose) }
+                        } } }
+                    }
+                }
+                p { a href=(format!("/huishoudens/{household}")) { (lang.t("Terug naar het overzicht", "Back to the overview")) } }
+            },
+        ),
+    )
+}

@@ -1,0 +1,185 @@
+//! A household's month at a glance (the resident's own page, and what their counsellor sees):
+//! alerts, balance, bookings, what is still to come and the 90-day forecast.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use maud::{html, Markup};
+
+use super::{
+    euro, household_not_found, html_response, login_first, message, page, page_household,
+    problem_page, Lang,
+};
+use crate::auth::{MaybePrincipal, Role};
+use crate::App;
+use knop_app::views::{self, Severity};
+
+/// The household page's route.
+pub(super) fn routes() -> Router<Arc<App>> {
+    Router::new().route("/huishoudens/{id}", get(household))
+}
+
+fn severity_class(s: Severity) -> &'static str {
+    match s {
+        Severity::Urgent => "alert urgent",
+        Severity::Warning => "alert",
+        Severity::Info => "alert info",
+    }
+}
+
+fn chart(lang: Lang, days: &[(String, i64)]) -> Markup {
+    let (w, h, pad) = (600.0_f64, 160.0_f64, 4.0_f64);
+    let lo = days.iter().map(|d| d.1).min().unwrap_or(0).min(0) as f64;
+    let hi = days.iter().map(|d| d.1).max().unwrap_or(0).max(1) as f64;
+    let n = days.len().max(2) as f64 - 1.0;
+    let y = |c: f64| pad + (hi - c) / (hi - lo) * (h - 2.0 * pad);
+    let points: Vec<String> = days
+        .iter()
+        .enumerate()
+        .map(|(i, d)| format!("{:.1},{:.1}", i as f64 / n * w, y(d.1 as f64)))
+        .collect();
+    let zero = y(0.0);
+    let label = lang.t(
+        "Verwacht saldo per dag voor de komende 90 dagen",
+        "Expected balance per day for the next 90 days",
+    );
+    html! {
+        svg.chart viewBox=(format!("0 0 {w} {h}")) role="img" aria-label=(label) {
+            title { (label) }
+            line x1="0" x2=(w) y1=(format!("{zero:.1}")) y2=(format!("{zero:.1}")) stroke="#a4001d" stroke-width="1" stroke-dasharray="4 3" {}
+            polyline points=(points.join(" ")) fill="none" stroke="#0b4f8a" stroke-width="2" {}
+        }
+    }
+}
+
+async fn household(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+    Path(id): Path<String>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    let Some(s) = page_household(&app, &p, &id, false) else {
+        return household_not_found(lang, &p);
+    };
+    let today = app.today();
+    let o = match crate::api::households::overview_of(&app, &s) {
+        Ok(o) => o,
+        Err(e) => return problem_page(lang, &p, e),
+    };
+    let f = match views::forecast(&s, today, views::FORECAST_DAYS) {
+        Ok(f) => f,
+        Err(e) => {
+            return message(
+                lang,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                lang.t("Kan niet berekenen", "Cannot calculate"),
+                &e.to_string(),
+                Some(&p),
+            )
+        }
+    };
+    let title = format!("{} {}", lang.t("Huishouden", "Household"), o.id);
+    let upcoming: Vec<_> = o.month_flows.iter().filter(|x| !x.past).collect();
+    html_response(
+        StatusCode::OK,
+        page(
+            lang,
+            &title,
+            Some(&p),
+            html! {
+                            h1 { (if matches!(p.role, Role::Resident { .. }) { lang.t("Uw geld deze maand", "Your money this month").to_owned() } else { title.clone() }) }
+                            p.note { (lang.t("Vandaag", "Today")) " " (lang.date(&o.today)) }
+                            @if !o.alerts.is_empty() {
+                                h2 { (lang.t("Let op", "Attention")) }
+                                @for a in &o.alerts {
+                                    div class=(severity_class(a.severity)) role="status" { (if lang.en { &a.message_en } else { &a.message_nl }) }
+                                }
+                            }
+                            div.cards {
+                                div.card { div.label { (lang.t("Op uw rekening bij de stichting", "On your account at the foundation")) } div.value { (euro(o.balance_cents)) } }
+                                div.card { div.label { (lang.t("Inkomen deze maand (volgens afspraak)", "Income this month (as agreed)")) } div.value { (euro(o.month_income_cents)) } }
+                                div.card { div.label { (lang.t("Betalingen deze maand (volgens afspraak)", "Payments this month (as agreed)")) } div.value { (euro(o.month_payments_cents)) } }
+                            }
+                            @if let Some(l) = &o.next_living_money {
+                                h2 { (lang.t("Leefgeld", "Living money")) }
+                                p { (lang.t("Het volgende leefgeld:", "Next living money:")) " " strong { (euro(-l.amount_cents)) } " " (lang.t("op", "on")) " " (lang.date(&l.date)) "." }
+                            }
+                            @if o.advance_cents > 0 {
+                                p { (lang.t("Voorgeschoten door de stichting:", "Advanced by the foundation:")) " " (euro(o.advance_cents)) }
+                            }
+                    h2 { (lang.t("Wat er deze maand echt gebeurde", "What really happened this month")) }
+                    @if o.month_bookings.is_empty() {
+                        p { (lang.t("Nog geen boekingen van de bank deze maand.", "No bookings from the bank yet this month.")) }
+                    } @else {
+                        table {
+                            caption.note { (lang.t("Volgens de bankafschriften", "According to the bank statements")) }
+                            thead { tr { th scope="col" { (lang.t("Datum", "Date")) } th scope="col" { (lang.t("Van of aan", "From or to")) } th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) } } }
+                            tbody { @for b in &o.month_bookings { tr {
+                                td { (lang.date(&b.date)) }
+                                td { (b.counterparty.clone().unwrap_or_default()) @if let Some(r) = &b.remittance { br; span.note { (r) } } }
+                                td class=(if b.amount_cents > 0 { "amount in" } else { "amount" }) { (euro(b.amount_cents)) }
+                            } } }
+                        }
+                    }
+            h2 { (lang.t("Komt nog deze maand", "Still to come this month")) }
+                            @if upcoming.is_empty() { p { (lang.t("Niets meer deze maand.", "Nothing more this month.")) } } @else {
+                                table {
+                                    thead { tr { th scope="col" { (lang.t("Datum", "Date")) } th scope="col" { (lang.t("Wat", "What")) } th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) } } }
+                                    tbody { @for x in &upcoming { tr { td { (lang.date(&x.date)) } td { (x.label) } td class=(if x.amount_cents > 0 { "amount in" } else { "amount" }) { (euro(x.amount_cents)) } } } }
+                                }
+                            }
+                            h2 { (lang.t("Eerder deze maand", "Earlier this month")) }
+                            @let past: Vec<_> = o.month_flows.iter().filter(|x| x.past).collect();
+                            @if past.is_empty() { p { (lang.t("Nog niets deze maand.", "Nothing yet this month.")) } } @else {
+                                table {
+                                    thead { tr { th scope="col" { (lang.t("Datum", "Date")) } th scope="col" { (lang.t("Wat", "What")) } th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) } } }
+                                    tbody { @for x in &past { tr.past { td { (lang.date(&x.date)) } td { (x.label) } td.amount { (euro(x.amount_cents)) } } } }
+                                }
+                            }
+                            h2 { (lang.t("De komende 90 dagen", "The next 90 days")) }
+                            (chart(lang, &f.days))
+                            @match &f.first_shortfall {
+                                Some(sh) => p { (lang.t("Eerste tekort:", "First shortfall:")) " " (lang.date(&sh.date)) ", " (euro(sh.balance_cents)) "." },
+                                None => p { (lang.t("Volgens de afspraken is er de komende 90 dagen steeds genoeg geld.", "By the agreements there is enough money for the next 90 days.")) },
+                            }
+                            @if p.role.may_manage_household(&s.state.counsellor) {
+                    p { a href=(format!("/huishoudens/{}/afspraken", o.id)) { (lang.t("Afspraken beheren", "Manage agreements")) } }
+                }
+                h2 { (lang.t("Uw afspraken", "Your agreements")) }
+                            ul {
+                                @for a in s.state.agreements.values() {
+                                    li {
+                                        (a.label.clone().unwrap_or_else(|| a.id.clone())) ": " (euro(a.amount_cents)) " "
+                                        (match a.kind {
+                                            knop_huishoudboekje::Kind::Income => lang.t("komt binnen", "comes in"),
+                                            knop_huishoudboekje::Kind::LivingMoney => lang.t("leefgeld voor u", "living money for you"),
+                                            _ => lang.t("wordt voor u betaald", "is paid for you"),
+                                        })
+                                    }
+                                }
+                            }
+                            h2 { (lang.t("Uw aanmelding (de knop)", "Your opt-in (the button)")) }
+                            p {
+                                (lang.t("U doet mee sinds", "You joined on")) " "
+                                (jiff::Timestamp::from_millisecond(s.state.opened_at_ms as i64).map(|t| knop_huishoudboekje::calendar::spoken(t.to_zoned(jiff::tz::TimeZone::UTC).date(), lang.en)).unwrap_or_default())
+                                ". " (lang.t(
+                                    "Uw inkomen komt binnen op de rekening van de stichting; de stichting betaalt daaruit uw vaste lasten op tijd en maakt het afgesproken leefgeld naar u over. U kunt altijd opzeggen; na de opzegtermijn stoppen de betalingen en zegt u de vaste lasten zelf weer over.",
+                                    "Your income arrives on the foundation's account; the foundation pays your fixed costs from it on time and transfers the agreed living money to you. You can always withdraw; after the notice period the payments stop and you take over your fixed costs again."))
+                                " " span.note { (lang.t("Uitleg versie", "Information version")) " " (s.state.information) }
+                            }
+                            @if app.vault().is_some() {
+                                p { a href=(format!("/huishoudens/{}/inzage", o.id)) { (lang.t("Wie heeft mijn gegevens bekeken?", "Who looked at my data?")) } }
+                            }
+                            p.note { (lang.t(
+                                "Bedragen 'volgens afspraak' komen uit de afspraken; het saldo komt uit het grootboek.",
+                                "Amounts 'as agreed' come from the agreements; the balance comes from the book.")) }
+                        },
+        ),
+    )
+}

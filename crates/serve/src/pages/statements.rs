@@ -1,0 +1,224 @@
+//! Bank statements: uploading a camt.053 file, and booking the lines left in suspense to
+//! households.
+
+use std::sync::Arc;
+
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::{
+    csrf_ok, euro, html_response, login_first, message, page, problem_page, refused, Lang,
+};
+use crate::auth::{MaybePrincipal, Principal};
+use crate::App;
+
+/// The statements pages' routes.
+pub(super) fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/afschriften", get(statements_page).post(upload_statement))
+        .route("/afschriften/regels/{line_id}", post(assign_line))
+}
+
+fn statements_markup(
+    lang: Lang,
+    p: &Principal,
+    lines: &[knop_app::suspense::SuspenseLine],
+    result: Option<Markup>,
+) -> Markup {
+    let title = lang.t("Bankafschriften", "Bank statements");
+    let csrf = p.csrf.clone().unwrap_or_default();
+    html! {
+        h1 { (title) }
+        @if let Some(r) = result { (r) }
+        h2 { (lang.t("Afschrift inlezen (camt.053)", "Upload a statement (camt.053)")) }
+        form method="post" action="/afschriften" enctype="multipart/form-data" {
+            input type="hidden" name="csrf" value=(csrf);
+            p {
+                label for="bestand" { (lang.t("Bestand van de bank", "File from the bank")) }
+                br;
+                input id="bestand" type="file" name="bestand" accept=".xml,application/xml,text/xml" required;
+            }
+            p { button type="submit" { (lang.t("Inlezen en matchen", "Import and match")) } }
+        }
+        h2 { (lang.t("Nog te verdelen", "Still to match")) " (" (lines.len()) ")" }
+        @if lines.is_empty() {
+            p { (lang.t("Alle regels zijn verdeeld.", "Every line is matched.")) }
+        }
+        @for l in lines {
+            section.card aria-labelledby=(format!("r-{}", l.id)) {
+                h3 id=(format!("r-{}", l.id)) {
+                    (l.date.as_deref().map(|d| lang.date(d)).unwrap_or_default()) " · " (euro(l.amount_cents))
+                }
+                p {
+                    (l.counterparty_name.clone().unwrap_or_else(|| lang.t("onbekende partij", "unknown party").into()))
+                    @if let Some(i) = &l.counterparty_iban { " (" (i) ")" }
+                    @if let Some(r) = &l.remittance { br; span.note { (r) } }
+                }
+                @if l.suggestions.is_empty() {
+                    p.note { (lang.t("Geen suggesties uit uw caseload.", "No suggestions from your caseload.")) }
+                } @else {
+                    ul {
+                        @for sg in &l.suggestions {
+                            li {
+                                (lang.t("Huishouden", "Household")) " " (sg.household) ": " (sg.agreement) " — " (sg.reason)
+                                @if !sg.fits { " " span.note { (lang.t("(past maar deels)", "(fits only partly)")) } }
+                            }
+                        }
+                    }
+                }
+                form method="post" action=(format!("/afschriften/regels/{}", l.id)) {
+                    input type="hidden" name="csrf" value=(csrf);
+                    label for=(format!("h-{}", l.id)) { (lang.t("Boeken op huishouden", "Book to household")) }
+                    " "
+                    input id=(format!("h-{}", l.id)) name="household" inputmode="numeric" pattern="[0-9]{1,38}" required
+                        value=(l.suggestions.first().map(|s| s.household.clone()).unwrap_or_default());
+                    " "
+                    button type="submit" { (lang.t("Boeken", "Book")) }
+                }
+            }
+        }
+    }
+}
+
+async fn statements_page(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    match crate::api::bank::suspense(&app, &p) {
+        Ok(lines) => html_response(
+            StatusCode::OK,
+            page(
+                lang,
+                lang.t("Bankafschriften", "Bank statements"),
+                Some(&p),
+                statements_markup(lang, &p, &lines, None),
+            ),
+        ),
+        Err(e) => problem_page(lang, &p, e),
+    }
+}
+
+async fn upload_statement(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    let (mut csrf, mut file) = (String::new(), None);
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_owned();
+                match field.bytes().await {
+                    Ok(b) if name == "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
+                    Ok(b) if name == "bestand" => file = Some(b),
+                    Ok(_) => {}
+                    Err(e) => {
+                        return message(
+                            lang,
+                            StatusCode::BAD_REQUEST,
+                            lang.t("Ongeldig formulier", "Invalid form"),
+                            &e.body_text(),
+                            Some(&p),
+                        )
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return message(
+                    lang,
+                    e.status(),
+                    lang.t("Ongeldig formulier", "Invalid form"),
+                    &e.body_text(),
+                    Some(&p),
+                )
+            }
+        }
+    }
+    if !csrf_ok(&p, &csrf) {
+        return refused(lang, &p);
+    }
+    let Some(bytes) = file.filter(|b| !b.is_empty()) else {
+        return message(
+            lang,
+            StatusCode::BAD_REQUEST,
+            lang.t("Geen bestand", "No file"),
+            lang.t("Kies een camt.053-bestand.", "Choose a camt.053 file."),
+            Some(&p),
+        );
+    };
+    let result = match crate::api::bank::upload(&app, &p, bytes).await {
+        Ok(r) => {
+            let reconciled = r.import.difference_cents.unwrap_or(0) == 0;
+            html! {
+                div class=(if reconciled { "alert info" } else { "alert urgent" }) role="status" {
+                    @if r.import.booked == 0 {
+                        (lang.t("Dit afschrift was al ingelezen: niets nieuws geboekt.", "This statement was imported before: nothing new booked."))
+                    } @else {
+                        (lang.t("Ingelezen:", "Imported:")) " " (r.import.booked) " " (lang.t("boekingen", "bookings")) "; "
+                        (r.matching.matched_lines) " " (lang.t("regels automatisch verdeeld,", "lines matched automatically,")) " "
+                        (r.matching.suspense_lines) " " (lang.t("wachten op u.", "wait for you."))
+                    }
+                    br;
+                    @if let Some(d) = r.import.difference_cents.filter(|d| *d != 0) {
+                        strong { (lang.t("Afstemming klopt niet: verschil", "Reconciliation does not match: difference")) " " (euro(d)) }
+                    } @else {
+                        (lang.t("Saldo in het grootboek:", "Balance in the book:")) " " (euro(r.import.book_balance_cents))
+                    }
+                }
+            }
+        }
+        Err(e) => html! {
+            div.alert.urgent role="alert" {
+                strong { (lang.t("Niet ingelezen, niets geboekt.", "Not imported, nothing booked.")) } " " (e.detail)
+            }
+        },
+    };
+    match crate::api::bank::suspense(&app, &p) {
+        Ok(lines) => html_response(
+            StatusCode::OK,
+            page(
+                lang,
+                lang.t("Bankafschriften", "Bank statements"),
+                Some(&p),
+                statements_markup(lang, &p, &lines, Some(result)),
+            ),
+        ),
+        Err(e) => problem_page(lang, &p, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    csrf: String,
+    household: String,
+}
+
+async fn assign_line(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+    Path(line_id): Path<String>,
+    Form(f): Form<AssignForm>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    if !csrf_ok(&p, &f.csrf) {
+        return refused(lang, &p);
+    }
+    match crate::api::bank::assign(&app, &p, &line_id, f.household.trim()).await {
+        Ok(_) => Redirect::to("/afschriften").into_response(),
+        Err(e) => problem_page(lang, &p, e),
+    }
+}
