@@ -19,6 +19,7 @@
 //! - [`vault`]: personal data (names, BSN, the resident's IBAN), encrypted per household, every
 //!   read in an access log; never on the ledger.
 //! - [`access`]: who may see and do what.
+//! - [`present`]: dates and amounts as people read them, Dutch first.
 //! - [`statements`]: the bank statements kept beside the ledger.
 //! - [`suspense`]: the bank lines no household took, with explained suggestions.
 
@@ -28,6 +29,7 @@ pub mod access;
 pub mod matching;
 pub mod ops;
 pub mod payrun;
+pub mod present;
 pub mod statements;
 pub mod suspense;
 pub mod vault;

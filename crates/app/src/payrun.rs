@@ -451,6 +451,16 @@ pub struct Debtor {
     pub advance_limit_cents: i64,
 }
 
+/// Where a run pays living money that has no payee IBAN on the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LivingMoneyTo {
+    /// To the resident's own account, which the personal-data vault holds: the run names
+    /// [`RESIDENT_ACCOUNT`] and the pain.001 export fills it in (a logged read).
+    OwnAccountInVault,
+    /// Nowhere: without a vault the run names it as having no payee IBAN.
+    NoAccountKnown,
+}
+
 /// Stands for the resident's own account in a run's content: the IBAN is personal data, kept in
 /// the vault, and filled in only when the payment file is written (a logged read).
 pub const RESIDENT_ACCOUNT: &str = "vault:own-account";
@@ -469,7 +479,7 @@ pub fn make(
     created_by: &str,
     debtor: &Debtor,
     paid: &std::collections::HashSet<String>,
-    resident_account: bool,
+    living_money: LivingMoneyTo,
 ) -> Result<RunView, RunError> {
     if !knop_huishoudboekje::calendar::is_business_day(date) {
         return Err(RunError::Invalid(format!(
@@ -479,7 +489,7 @@ pub fn make(
     let snap = crate::views::snapshot(node.state(), household)
         .ok_or_else(|| RunError::Invalid(format!("household {household} is not on the ledger")))?;
     let mut plan = snap.state.plan(household, 0);
-    if resident_account {
+    if living_money == LivingMoneyTo::OwnAccountInVault {
         // Living money goes to the resident's own account, which the vault holds.
         for a in plan.agreements.iter_mut().filter(|a| {
             a.kind == knop_huishoudboekje::Kind::LivingMoney && a.counterparty_iban.is_none()

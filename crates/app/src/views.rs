@@ -378,11 +378,11 @@ pub fn alerts(s: &Snapshot, today: Date) -> Vec<AlertView> {
             amount_cents: None,
             message_nl: format!(
                 "De inwoner heeft opgezegd. Betalingen stoppen per {}: zeg vaste lasten tijdig over.",
-                knop_huishoudboekje::calendar::spoken(when, false)
+                crate::present::spoken(when, crate::present::Language::Dutch)
             ),
             message_en: format!(
                 "The resident withdrew. Payments stop from {}: hand fixed costs over in time.",
-                knop_huishoudboekje::calendar::spoken(when, true)
+                crate::present::spoken(when, crate::present::Language::English)
             ),
         });
     }
@@ -411,13 +411,13 @@ pub fn alerts(s: &Snapshot, today: Date) -> Vec<AlertView> {
                 amount_cents: Some(x.balance_cents),
                 message_nl: format!(
                     "Op {} is er te weinig geld voor {}: het saldo wordt {}.",
-                    knop_huishoudboekje::calendar::spoken(x.date, false),
+                    crate::present::spoken(x.date, crate::present::Language::Dutch),
                     causes.join(", "),
                     euro(x.balance_cents)
                 ),
                 message_en: format!(
                     "On {} there is not enough money for {}: the balance becomes {}.",
-                    knop_huishoudboekje::calendar::spoken(x.date, true),
+                    crate::present::spoken(x.date, crate::present::Language::English),
                     causes.join(", "),
                     euro(x.balance_cents)
                 ),
@@ -442,9 +442,9 @@ pub fn alerts(s: &Snapshot, today: Date) -> Vec<AlertView> {
         .chain(s.returned_payments.iter().map(|p| (p, returned)));
     for ((agreement, due, cents), (kind, what_nl, what_en)) in failed {
         let due_date = due.parse::<Date>().ok();
-        let spoken = |en: bool| {
+        let spoken = |lang: crate::present::Language| {
             due_date
-                .map(|d| knop_huishoudboekje::calendar::spoken(d, en))
+                .map(|d| crate::present::spoken(d, lang))
                 .unwrap_or_else(|| due.clone())
         };
         out.push(AlertView {
@@ -456,13 +456,13 @@ pub fn alerts(s: &Snapshot, today: Date) -> Vec<AlertView> {
             message_nl: format!(
                 "{what_nl} {} ({}, {}). Het geld staat weer op de rekening; de volgende betaalrun betaalt opnieuw, of pas de afspraak aan (klopt het rekeningnummer nog?).",
                 s.label(agreement),
-                spoken(false),
+                spoken(crate::present::Language::Dutch),
                 euro(*cents)
             ),
             message_en: format!(
                 "{what_en} {} ({}, {}). The money is back on the account; the next payment run pays again, or change the agreement (is the account number still right?).",
                 s.label(agreement),
-                spoken(true),
+                spoken(crate::present::Language::English),
                 euro(*cents)
             ),
         });

@@ -86,54 +86,6 @@ pub fn next_business_day(date: Date) -> Date {
     d
 }
 
-const MONTHS_NL: [&str; 12] = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-/// The names of the months, January first: Dutch (lower case, as Dutch writes them) or English.
-pub fn month_names(english: bool) -> [&'static str; 12] {
-    if english {
-        MONTHS_EN
-    } else {
-        MONTHS_NL
-    }
-}
-
-/// A date as people read it: `25 november 2026` (Dutch) or `25 November 2026` (English).
-pub fn spoken(d: Date, english: bool) -> String {
-    format!(
-        "{} {} {}",
-        d.day(),
-        month_names(english)[(d.month() - 1) as usize],
-        d.year()
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,11 +161,5 @@ mod tests {
             );
             day = day.tomorrow().unwrap();
         }
-    }
-
-    #[test]
-    fn dates_as_people_read_them() {
-        assert_eq!(spoken(d("2026-11-25"), false), "25 november 2026");
-        assert_eq!(spoken(d("2026-03-01"), true), "1 March 2026");
     }
 }

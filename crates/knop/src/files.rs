@@ -81,12 +81,12 @@ pub fn money(minor: i64, currency: &str) -> String {
 
 /// A date as people read it: `25 november 2026` (Dutch) or `25 November 2026` (English).
 pub fn date(d: jiff::civil::Date) -> String {
-    knop_huishoudboekje::calendar::spoken(d, crate::i18n::t("nl", "en") == "en")
+    knop_app::present::spoken(d, crate::i18n::language())
 }
 
 /// A month as people read it: `maart 2026`, from `YYYY-MM`.
 pub fn month(yyyy_mm: &str) -> String {
-    let months = knop_huishoudboekje::calendar::month_names(crate::i18n::t("nl", "en") == "en");
+    let months = knop_app::present::month_names(crate::i18n::language());
     match (
         yyyy_mm.get(..4),
         yyyy_mm.get(5..7).and_then(|m| m.parse::<usize>().ok()),

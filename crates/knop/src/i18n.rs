@@ -17,3 +17,12 @@ pub fn t<'a>(nl: &'a str, en: &'a str) -> &'a str {
         nl
     }
 }
+
+/// The chosen language, for the application layer's wording.
+pub fn language() -> knop_app::present::Language {
+    if *ENGLISH.get().unwrap_or(&false) {
+        knop_app::present::Language::English
+    } else {
+        knop_app::present::Language::Dutch
+    }
+}

@@ -149,7 +149,7 @@ fn make(loc: &Location, a: RunArgs) -> Result<ExitCode> {
         &by,
         &debtor,
         &Default::default(),
-        false,
+        knop_app::payrun::LivingMoneyTo::NoAccountKnown,
     )
     .map_err(|e| anyhow::anyhow!("{}: {e}", t("geen run gemaakt", "no run made")))?;
     if a.json {

@@ -572,7 +572,7 @@ fn print_demo(
     println!(
         "  {} {}",
         t("de demo speelt op", "the demo is set on"),
-        knop_huishoudboekje::calendar::spoken(last_day, t("nl", "en") == "en")
+        knop_app::present::spoken(last_day, crate::i18n::language())
     );
     println!(
         "  {}",

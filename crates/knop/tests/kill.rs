@@ -334,7 +334,7 @@ fn retry_run(node: &mut Node, org: &NoteKey) -> knop_app::payrun::RunView {
         "consulent-a",
         &debtor,
         &Default::default(),
-        false,
+        knop_app::payrun::LivingMoneyTo::NoAccountKnown,
     )
     .expect("the run is made again after the restart")
 }

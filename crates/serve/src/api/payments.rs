@@ -102,7 +102,11 @@ pub(crate) async fn make_run(
             &by,
             &debtor,
             &paid,
-            app.vault().is_some(),
+            if app.vault().is_some() {
+                knop_app::payrun::LivingMoneyTo::OwnAccountInVault
+            } else {
+                knop_app::payrun::LivingMoneyTo::NoAccountKnown
+            },
         )
     })
     .await

@@ -71,7 +71,7 @@ async fn access_page(
                         tbody { @for a in &list { tr {
                             td { (a.at.parse::<jiff::Timestamp>().map(|t| {
                                 let z = t.to_zoned(jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap_or(jiff::tz::TimeZone::UTC));
-                                format!("{} {}", knop_huishoudboekje::calendar::spoken(z.date(), lang.en), z.strftime("%H:%M"))
+                                format!("{} {}", knop_app::present::spoken(z.date(), lang.0), z.strftime("%H:%M"))
                             }).unwrap_or_else(|_| a.at.clone())) }
                             td { (a.who) " (" (a.role) ")" }
                             td { (a.fields.join(", ")) }

@@ -53,7 +53,7 @@ async fn caseload(
             Some(&p),
             html! {
                 h1 { (title) }
-                p.note { (role_name(lang, &p.role)) " · " (lang.t("vandaag", "today")) " " (knop_huishoudboekje::calendar::spoken(today, lang.en)) }
+                p.note { (role_name(lang, &p.role)) " · " (lang.t("vandaag", "today")) " " (knop_app::present::spoken(today, lang.0)) }
                 @if rows.is_empty() {
                     p { (lang.t("Geen huishoudens in uw caseload.", "No households in your caseload.")) }
                 } @else {
@@ -70,7 +70,7 @@ async fn caseload(
                                     td { a href=(format!("/huishoudens/{}", s.id)) { (s.id) } }
                                     td {
                                         @if let Some(a) = &s.top_alert {
-                                            (if lang.en { &a.message_en } else { &a.message_nl })
+                                            (if lang.english() { &a.message_en } else { &a.message_nl })
                                             @if s.alerts > 1 { " (+" (s.alerts - 1) ")" }
                                         } @else { (lang.t("geen", "none")) }
                                     }

@@ -98,7 +98,7 @@ async fn household(
                             @if !o.alerts.is_empty() {
                                 h2 { (lang.t("Let op", "Attention")) }
                                 @for a in &o.alerts {
-                                    div class=(severity_class(a.severity)) role="status" { (if lang.en { &a.message_en } else { &a.message_nl }) }
+                                    div class=(severity_class(a.severity)) role="status" { (if lang.english() { &a.message_en } else { &a.message_nl }) }
                                 }
                             }
                             div.cards {
@@ -167,7 +167,7 @@ async fn household(
                             h2 { (lang.t("Uw aanmelding (de knop)", "Your opt-in (the button)")) }
                             p {
                                 (lang.t("U doet mee sinds", "You joined on")) " "
-                                (jiff::Timestamp::from_millisecond(s.state.opened_at_ms as i64).map(|t| knop_huishoudboekje::calendar::spoken(t.to_zoned(jiff::tz::TimeZone::UTC).date(), lang.en)).unwrap_or_default())
+                                (jiff::Timestamp::from_millisecond(s.state.opened_at_ms as i64).map(|t| knop_app::present::spoken(t.to_zoned(jiff::tz::TimeZone::UTC).date(), lang.0)).unwrap_or_default())
                                 ". " (lang.t(
                                     "Uw inkomen komt binnen op de rekening van de stichting; de stichting betaalt daaruit uw vaste lasten op tijd en maakt het afgesproken leefgeld naar u over. U kunt altijd opzeggen; na de opzegtermijn stoppen de betalingen en zegt u de vaste lasten zelf weer over.",
                                     "Your income arrives on the foundation's account; the foundation pays your fixed costs from it on time and transfers the agreed living money to you. You can always withdraw; after the notice period the payments stop and you take over your fixed costs again."))

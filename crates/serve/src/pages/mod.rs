@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use jiff::civil::Date;
+use knop_app::present::Language;
 use maud::{html, Markup, DOCTYPE};
 use serde::Deserialize;
 
@@ -82,28 +83,27 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// The reader's language: English when the language cookie says so.
+/// The reader's language: English when the language cookie says so, else Dutch.
 #[derive(Clone, Copy)]
-struct Lang {
-    en: bool,
-}
+struct Lang(Language);
 
 impl Lang {
     fn of(headers: &HeaderMap) -> Self {
-        Self {
-            en: crate::cookie(headers, LANG_COOKIE) == Some("en"),
-        }
+        Self(if crate::cookie(headers, LANG_COOKIE) == Some("en") {
+            Language::English
+        } else {
+            Language::Dutch
+        })
     }
     fn t<'a>(self, nl: &'a str, en: &'a str) -> &'a str {
-        if self.en {
-            en
-        } else {
-            nl
-        }
+        self.0.pick(nl, en)
+    }
+    fn english(self) -> bool {
+        self.0 == Language::English
     }
     fn date(self, iso: &str) -> String {
         iso.parse::<Date>()
-            .map(|d| knop_huishoudboekje::calendar::spoken(d, self.en))
+            .map(|d| knop_app::present::spoken(d, self.0))
             .unwrap_or_else(|_| iso.to_owned())
     }
 }
@@ -144,7 +144,7 @@ fn page(lang: Lang, title: &str, who: Option<&Principal>, body: Markup) -> Marku
                         }
                     }
                     nav aria-label=(lang.t("Taal en account", "Language and account")) {
-                        @if lang.en {
+                        @if lang.english() {
                             a href="/taal/nl" lang="nl" { "Nederlands" }
                         } @else {
                             a href="/taal/en" lang="en" { "English" }
