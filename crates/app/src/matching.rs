@@ -1,6 +1,8 @@
 //! Matching bank statement lines to households' agreements: one implementation for the CLI
 //! (`knop bank match`, `knop alerts`, the simulation) and the service (uploads, suspense).
 
+use std::collections::HashMap;
+
 use knop_huishoudboekje::matching::{
     alerts, match_line, own_payments, own_payments_and_attempts, Line, Match,
 };
@@ -184,4 +186,33 @@ pub fn explain(m: &Match) -> (String, String) {
         ),
         Match::Suspense { reason, candidates } => (candidates.join(", "), reason.clone()),
     }
+}
+
+/// Where the households' plans come from when matching: the service takes them from the
+/// ledger's state, the month-end benchmark makes them from its template. `n` is the household's
+/// position in the candidate index ([`knop_huishoudboekje::match_index::Index`]).
+pub trait PlanSource {
+    /// The plan of the household at position `n`, and its own payments in the matching window
+    /// (EndToEndId to agreement) for [`match_line`].
+    fn plan(&mut self, n: u32) -> (&knop_huishoudboekje::Plan, &HashMap<String, String>);
+}
+
+/// The households a bank line fits, with how: of the candidates the index names, each checked
+/// against its plan with [`match_line`] (the one rule everywhere: the service's matching of a
+/// statement for all households and the month-end benchmark both call this). A line that fits
+/// none or several is for a person; the caller decides what more the ledger knows.
+pub fn fits(
+    line: &Line,
+    index: &knop_huishoudboekje::match_index::Index,
+    plans: &mut impl PlanSource,
+) -> Vec<(u32, Match)> {
+    let mut out = vec![];
+    for n in index.candidates(line) {
+        let (plan, own) = plans.plan(n);
+        let m = match_line(line, plan, own);
+        if !matches!(m, Match::Suspense { .. }) {
+            out.push((n, m));
+        }
+    }
+    out
 }

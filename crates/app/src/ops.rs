@@ -278,7 +278,6 @@ pub fn match_all(
     plan: &knop_huishoudboekje::booking::ImportPlan,
     today: jiff::civil::Date,
 ) -> Result<MatchAllReport, OpError> {
-    use knop_huishoudboekje::matching::match_line;
     use knop_huishoudboekje::matching::Match;
     use std::collections::{BTreeMap, HashMap};
     let positions = crate::matching::booked_positions(file);
@@ -325,13 +324,14 @@ pub fn match_all(
                 .push((h, line.end_to_end_id.clone()));
             continue;
         }
-        for n in index.candidates(line) {
-            let plan = &plans[n as usize];
-            let own = owns.entry(n).or_insert_with(|| {
-                crate::matching::own_payments_on(Some(book), plan, from, through)
-            });
-            match match_line(line, plan, own) {
-                Match::Suspense { .. } => {}
+        let mut source = StatePlans {
+            plans: &plans,
+            owns: &mut owns,
+            book,
+            window: (from, through),
+        };
+        for (n, m) in crate::matching::fits(line, &index, &mut source) {
+            match m {
                 // Its reservation was posted by another line: a second debit of one payment
                 // waits for a person.
                 Match::OwnPayment { .. } if posted_elsewhere(book, line, line_id) => {}
@@ -370,6 +370,33 @@ pub fn match_all(
         matched_lines: matched + batches,
         suspense_lines: positions.len() - matched - batches,
     })
+}
+
+/// The plans of the households on the ledger, for matching: each household's own payments in
+/// the window worked out once, when it is first a candidate.
+struct StatePlans<'a> {
+    plans: &'a [knop_huishoudboekje::Plan],
+    owns: &'a mut std::collections::HashMap<u32, std::collections::HashMap<String, String>>,
+    book: &'a knop_book::Book,
+    window: (jiff::civil::Date, jiff::civil::Date),
+}
+
+impl crate::matching::PlanSource for StatePlans<'_> {
+    fn plan(
+        &mut self,
+        n: u32,
+    ) -> (
+        &knop_huishoudboekje::Plan,
+        &std::collections::HashMap<String, String>,
+    ) {
+        let plan = &self.plans[n as usize];
+        let (book, (from, through)) = (self.book, self.window);
+        let own = self
+            .owns
+            .entry(n)
+            .or_insert_with(|| crate::matching::own_payments_on(Some(book), plan, from, through));
+        (plan, own)
+    }
 }
 
 /// Writes the postings of batches and every household's matched lines: one entry when they fit

@@ -30,7 +30,6 @@ use knop_bank::pain001::{Payment, Run, Version};
 use knop_huishoudboekje::booking::{
     household_account, match_transfer, payment_pending, payment_post, plan_import, Mirror,
 };
-use knop_huishoudboekje::matching::{match_line, Match};
 use knop_huishoudboekje::{Agreement, Plan};
 use knop_ledger::entry::{OrgName, SignedEntry};
 use knop_ledger::note::NoteKey;
@@ -241,36 +240,41 @@ fn read_bytes(xml: &[u8]) -> Result<Read> {
     })
 }
 
-/// Each line's household, if exactly one fits: the shared candidate index names the households
-/// a line could be, and each is checked against its plan with the same `match_line` as
-/// everywhere else; a line that fits none or several stays in suspense.
+/// Each line's household, if exactly one fits: the service's own per-line matching
+/// (`knop_app::matching::fits`: the shared candidate index names the households a line could
+/// be, each checked against its plan with `match_line`); a line that fits none or several
+/// stays in suspense. The import files hold no payments of knop's own (those come in the
+/// confirming statements), so no household has own payments to know here.
 fn match_lines(r: &Read, index: &knop_huishoudboekje::match_index::Index) -> Vec<Option<u64>> {
-    // A file's lines come household by household, so the plan made last is mostly the one
-    // wanted.
-    let mut plans = Plans::default();
-    let own = HashMap::new();
+    let mut plans = BenchPlans {
+        plans: Plans::default(),
+        own: HashMap::new(),
+    };
     r.plan
         .lines
         .iter()
         .map(|pos| {
             let line = knop_app::matching::line_of(&r.file.statements[pos.0].entries[pos.1]);
-            let fits: Vec<u64> = index
-                .candidates(&line)
-                .into_iter()
-                .map(|n| u64::from(n) + 1)
-                .filter(|&h| {
-                    !matches!(
-                        match_line(&line, plans.get(h), &own),
-                        Match::Suspense { .. }
-                    )
-                })
-                .collect();
-            match fits.as_slice() {
-                [h] => Some(*h),
+            match knop_app::matching::fits(&line, index, &mut plans).as_slice() {
+                [(n, _)] => Some(u64::from(*n) + 1),
                 _ => None,
             }
         })
         .collect()
+}
+
+/// The benchmark's households as the matching sees them: household `n + 1` at index position
+/// `n`, its plan made from the template (a file's lines come household by household, so the
+/// plan made last is mostly the one wanted).
+struct BenchPlans {
+    plans: Plans,
+    own: HashMap<String, String>,
+}
+
+impl knop_app::matching::PlanSource for BenchPlans {
+    fn plan(&mut self, n: u32) -> (&Plan, &HashMap<String, String>) {
+        (self.plans.get(u64::from(n) + 1), &self.own)
+    }
 }
 
 /// The bank's confirming statement `n`: the executed orders of one chunk's queue (lines of
