@@ -104,7 +104,19 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     if !args.walkthrough {
         return crate::serve_cmd::demo(args.into, args.listen, &args.oidc, args.assets);
     }
-    let dir = match args.into {
+    let (dir, op, mut d) = fresh_ledger(args.into)?;
+    let keys = register_organisations(&mut d, &op)?;
+    let stichting = keys["stichting"].clone();
+    let (rent_entry, size_after_rent) = move_money(&mut d, &stichting)?;
+    prove(&mut d, &op, rent_entry, size_after_rent)?;
+    drop(d);
+    verify_as_an_auditor(&dir)
+}
+
+/// A new embedded ledger in `into` (or a fresh directory): its directory, the operator's key
+/// and the walkthrough on it.
+fn fresh_ledger(into: Option<PathBuf>) -> Result<(PathBuf, NoteKey, Demo)> {
+    let dir = match into {
         Some(d) => d,
         None => tempfile::Builder::new()
             .prefix("knop-demo-")
@@ -149,38 +161,54 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         op.verifier_key()
     );
 
+    Ok((dir, op, d))
+}
+
+/// The foundation, a payer and two creditors, each registered by kind with a key of its own.
+fn register_organisations(
+    d: &mut Demo,
+    op: &NoteKey,
+) -> Result<std::collections::BTreeMap<&'static str, NoteKey>> {
     d.say(
         "Organisaties registreren, elk met een eigen ondertekeningssleutel.",
         "Register organisations, each with its own signing key.",
     );
     let mut keys = std::collections::BTreeMap::new();
-    for (name, what) in [
-        ("stichting", "beheert de rekening / holds the account"),
-        ("svb", "betaalt uitkering / pays benefits"),
-        ("mitros", "verhuurder / landlord"),
-        ("eneco", "energie / energy"),
+    for (name, kind, what) in [
+        (
+            "stichting",
+            OrgKind::Foundation,
+            "beheert de rekening / holds the account",
+        ),
+        ("svb", OrgKind::Payer, "betaalt uitkering / pays benefits"),
+        ("mitros", OrgKind::Creditor, "verhuurder / landlord"),
+        ("eneco", OrgKind::Creditor, "energie / energy"),
     ] {
         let k = new_key(name)?;
         print!("   {name:<10} ({what})");
         d.must(
-            &op,
+            op,
             Command::RegisterOrg {
                 name: OrgName::parse(name)?,
-                kind: OrgKind::Participant,
+                kind,
                 key: k.public_key().to_bytes(),
             },
         )?;
         keys.insert(name, k);
     }
-    let stichting = keys["stichting"].clone();
+    Ok(keys)
+}
 
+/// Accounts, income, a reserved and posted rent, a linked pair, a refused overdraft and an
+/// idempotent retry; the rent's entry and the log's size after it.
+fn move_money(d: &mut Demo, stichting: &NoteKey) -> Result<(u64, u64)> {
     d.say(
         "Rekeningen openen. Het huishoudpotje mag nooit onder nul.",
         "Open accounts. The household reserve may never go below zero.",
     );
     let acct = Account::eur;
     d.must(
-        &stichting,
+        stichting,
         Command::CreateAccounts(vec![
             acct(BANK, 0),
             acct(HOUSEHOLD, AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS),
@@ -195,7 +223,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         "The benefit arrives on the foundation's account (€ 1.234,56).",
     );
     d.must(
-        &stichting,
+        stichting,
         Command::CreateTransfers(vec![transfer(1, BANK, HOUSEHOLD, "1234,56", 0)?]),
     )?;
 
@@ -204,7 +232,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         "Reserve the rent (pending), then pay it (post).",
     );
     d.must(
-        &stichting,
+        stichting,
         Command::CreateTransfers(vec![transfer(
             2,
             HOUSEHOLD,
@@ -223,7 +251,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         code: 0,
         ..transfer(3, 0, 0, "0", TransferFlags::POST_PENDING)?
     };
-    let rent_entry = d.must(&stichting, Command::CreateTransfers(vec![post]))?;
+    let rent_entry = d.must(stichting, Command::CreateTransfers(vec![post]))?;
     let size_after_rent = d.node.size();
 
     d.say(
@@ -231,7 +259,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         "Energy and living money together (linked: both or neither).",
     );
     d.must(
-        &stichting,
+        stichting,
         Command::CreateTransfers(vec![
             transfer(4, HOUSEHOLD, ENERGY, "120,00", TransferFlags::LINKED)?,
             transfer(5, HOUSEHOLD, RESIDENT, "250,00", 0)?,
@@ -244,7 +272,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     );
     let before = d.node.size();
     match d.submit(
-        &stichting,
+        stichting,
         Command::CreateTransfers(vec![transfer(6, HOUSEHOLD, RESIDENT, "5000,00", 0)?]),
     )? {
         Err(e) => println!("   {}: {e}", t("geweigerd", "refused")),
@@ -261,7 +289,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         "Sending the same payment again does not pay twice (idempotent).",
     );
     d.must(
-        &stichting,
+        stichting,
         Command::CreateTransfers(vec![transfer(5, HOUSEHOLD, RESIDENT, "250,00", 0)?]),
     )?;
 
@@ -278,6 +306,11 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         d.balance(id, t(nl, en));
     }
 
+    Ok((rent_entry, size_after_rent))
+}
+
+/// The signed checkpoint, an inclusion proof of the rent and a consistency proof since it.
+fn prove(d: &mut Demo, op: &NoteKey, rent_entry: u64, size_after_rent: u64) -> Result<()> {
     d.say(
         "Het ondertekende checkpoint (C2SP tlog-checkpoint):",
         "The signed checkpoint (C2SP tlog-checkpoint):",
@@ -319,8 +352,12 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         "Volledige controle zoals een accountant die doet (knop log verify):",
         "Full check as an auditor does it (knop log verify):",
     );
-    drop(d);
-    let mut store = FileStore::open(&dir)?;
+    Ok(())
+}
+
+/// Replays the whole log from the store, as `knop log verify` does, and says what to try next.
+fn verify_as_an_auditor(dir: &std::path::Path) -> Result<ExitCode> {
+    let mut store = FileStore::open(dir)?;
     let r = replay(
         &mut store,
         knop_node::replay::Checkpoints::All,
