@@ -811,69 +811,152 @@ fn peak_rss_bytes() -> u64 {
     crate::bench::peak_rss_bytes()
 }
 
-/// `knop bench month-end`.
+/// `knop bench month-end`: the ledger set up, then the month's stages in order, then one JSON
+/// object with the figures.
 pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     if a.households == 0 || a.households > 10_000_000 || a.per_file == 0 || a.per_file > 20_000 {
         bail!(
             "--households 1..=10000000, --per-file 1..=20000 (a file holds 7 lines per household)"
         );
     }
-    let month_start: Date = "2026-03-01".parse()?;
-    let month_end: Date = "2026-03-31".parse()?;
     let tmp = tempfile::tempdir()?;
-    let op = new_key("knop.bench/month-end")?;
     let (target, where_, _guard) = crate::bench::fresh_target(loc)?;
-    let store = target.create(Meta {
-        origin: "knop.bench/month-end".into(),
-        operator_vkey: op.verifier_key(),
-    })?;
-    let mut node = Node::init(store, op.clone(), 1, os_salts())?;
-    let org = new_key("stichting")?;
-    // Entries get consecutive timestamps: the benchmark measures knop, not the clock. In the
-    // two pipelined stages every entry of chunk `n` gets the stage's first timestamp plus `n`
-    // (the ledger takes equal timestamps, not earlier ones), so that entries signed on the
-    // worker threads and on this one interleave in order.
-    let ts = std::cell::Cell::new(2u64);
-    let submit = |node: &mut Node, key: &NoteKey, cmd: &Command| -> Result<()> {
-        ts.set(ts.get() + 1);
-        submit_at(node, key, ts.get(), cmd)
-    };
-    submit(
-        &mut node,
-        &op,
-        &Command::RegisterOrg {
-            name: OrgName::parse(org.key_name())?,
-            kind: OrgKind::Participant,
-            key: org.public_key().to_bytes(),
-        },
-    )?;
-    let mirror = Mirror::of(FOUNDATION);
-    submit(&mut node, &org, &Command::CreateAccounts(mirror.accounts()))?;
-    let ids: Vec<u64> = (1..=a.households).collect();
-    for chunk in ids.chunks(10_000) {
-        let accounts = chunk
-            .iter()
-            .map(|h| household_account(u128::from(*h)))
-            .collect();
-        submit(&mut node, &org, &Command::CreateAccounts(accounts))?;
-    }
-    let org_name = OrgName::parse(org.key_name())?;
+    let mut l = Ledger::new(target, a.households)?;
     eprintln!(
         "bench month-end: {} households, store: {where_}",
         a.households
     );
-    let mut stages = serde_json::Map::new();
-    let secs = |x: f64| json!((x * 1000.0).round() / 1000.0);
+    let ids: Vec<u64> = (1..=a.households).collect();
+    let m = Month {
+        args: &a,
+        ids: &ids,
+        tmp: tmp.path(),
+        start: "2026-03-01".parse()?,
+        end: "2026-03-31".parse()?,
+    };
+    let mut t = Tally {
+        counts: Counts::default(),
+        stages: serde_json::Map::new(),
+        progress: Progress::new(),
+    };
     let started = Instant::now();
+    let (files, index, balance) = bank_files(&m, &mut t)?;
+    import_and_match(&mut l, &m, &files, &index, &mut t)?;
+    let index_bytes = index.heap_bytes();
+    drop(index);
+    payment_runs(&mut l, &m, balance, &mut t)?;
+    report(&l, &a, &t, started, index_bytes, &where_);
+    Ok(ExitCode::SUCCESS)
+}
 
+/// The ledger the benchmark books into: a fresh store, the foundation registered, its mirror
+/// accounts and every household's account made.
+struct Ledger {
+    node: Node,
+    org: NoteKey,
+    org_name: OrgName,
+    mirror: Mirror,
+    /// The next entry's timestamp, less one. Entries get consecutive timestamps: the benchmark
+    /// measures knop, not the clock. In the two pipelined stages every entry of chunk `n` gets
+    /// the stage's first timestamp plus `n` (the ledger takes equal timestamps, not earlier
+    /// ones), so that entries signed on the worker threads and on this one interleave in order.
+    ts: std::cell::Cell<u64>,
+}
+
+impl Ledger {
+    fn new(target: crate::bench::Target, households: u64) -> Result<Self> {
+        let op = new_key("knop.bench/month-end")?;
+        let store = target.create(Meta {
+            origin: "knop.bench/month-end".into(),
+            operator_vkey: op.verifier_key(),
+        })?;
+        let node = Node::init(store, op.clone(), 1, os_salts())?;
+        let org = new_key("stichting")?;
+        let mut l = Ledger {
+            node,
+            org_name: OrgName::parse(org.key_name())?,
+            org,
+            mirror: Mirror::of(FOUNDATION),
+            ts: std::cell::Cell::new(2),
+        };
+        l.submit(
+            &op,
+            &Command::RegisterOrg {
+                name: l.org_name.clone(),
+                kind: OrgKind::Foundation,
+                key: l.org.public_key().to_bytes(),
+            },
+        )?;
+        let org = l.org.clone();
+        l.submit(&org, &Command::CreateAccounts(l.mirror.accounts()))?;
+        let ids: Vec<u64> = (1..=households).collect();
+        for chunk in ids.chunks(10_000) {
+            let accounts = chunk
+                .iter()
+                .map(|h| household_account(u128::from(*h)))
+                .collect();
+            l.submit(&org, &Command::CreateAccounts(accounts))?;
+        }
+        Ok(l)
+    }
+
+    fn submit(&mut self, key: &NoteKey, cmd: &Command) -> Result<()> {
+        self.ts.set(self.ts.get() + 1);
+        submit_at(&mut self.node, key, self.ts.get(), cmd)
+    }
+}
+
+/// The month the benchmark runs: its households, files' size, dates and working directory.
+struct Month<'a> {
+    args: &'a MonthEndArgs,
+    ids: &'a [u64],
+    tmp: &'a std::path::Path,
+    start: Date,
+    end: Date,
+}
+
+/// What the stages count, over the whole run.
+#[derive(Default)]
+struct Counts {
+    bank_lines: u64,
+    matched: u64,
+    suspense: u64,
+    transfers: u64,
+    payments: u64,
+    posted: u64,
+}
+
+/// The figures as the stages gather them: counts, each stage's seconds, the progress line.
+struct Tally {
+    counts: Counts,
+    stages: serde_json::Map<String, serde_json::Value>,
+    progress: Progress,
+}
+
+/// Seconds with three decimals, for the JSON.
+fn secs(x: f64) -> serde_json::Value {
+    json!((x * 1000.0).round() / 1000.0)
+}
+
+/// Stage 1: the bank's statements of the month's incomes and direct debits, written to disk,
+/// and the candidate index built meanwhile. Returns the files, the index and the balance the
+/// files leave.
+fn bank_files(
+    m: &Month<'_>,
+    t: &mut Tally,
+) -> Result<(
+    Vec<std::path::PathBuf>,
+    knop_huishoudboekje::match_index::Index,
+    i64,
+)> {
+    let (a, ids, tmp, month_start, month_end) = (m.args, m.ids, m.tmp, m.start, m.end);
+    let (stages, progress) = (&mut t.stages, &mut t.progress);
     // 1. The bank's statements of the month's incomes and direct debits.
     let t0 = Instant::now();
     let mut files = vec![];
     let mut balance = 0i64;
     let mut bank_lines = 0u64;
-    let mut progress = Progress::new();
     let file_count = ids.len().div_ceil(a.per_file as usize);
-    let per_file_lines = a.per_file as usize * 7;
     // The lines are made on a second thread, a file ahead of the writing on this one; the
     // foundation builds its candidate index meanwhile (step 3 needs it), on a third.
     let households = a.households;
@@ -893,7 +976,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             (index, t0.elapsed().as_secs_f64())
         });
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Entry>>(0);
-        let (ids, per) = (&ids, a.per_file as usize);
+        let per = a.per_file as usize;
         scope.spawn(move || {
             for (n, chunk) in ids.chunks(per).enumerate() {
                 if tx
@@ -909,7 +992,7 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             balance += entries.iter().map(|e| e.cents).sum::<i64>();
             bank_lines += entries.len() as u64;
             let stmt = statement(format!("BENCH-2026-03-{n}"), opening, balance, entries);
-            let path = tmp.path().join(format!("camt053-{n:05}.xml"));
+            let path = tmp.join(format!("camt053-{n:05}.xml"));
             disk.write(
                 path.clone(),
                 write_v02(&stmt, &format!("BENCH-{n}"), "2026-03-31T18:00:00"),
@@ -929,6 +1012,31 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         secs(t0.elapsed().as_secs_f64()),
     );
 
+    t.counts.bank_lines += bank_lines;
+    Ok((files, index, balance))
+}
+
+/// Stages 2 and 3: import, and match: the shared candidate index names the households a line
+/// could be, and each is checked against its plan with the same `match_line` as everywhere
+/// else. Reading and matching a file is pure work, done on two threads a file or two ahead of
+/// booking on this one (the ledger takes entries in order, one writer).
+fn import_and_match(
+    l: &mut Ledger,
+    m: &Month<'_>,
+    files: &[std::path::PathBuf],
+    index: &knop_huishoudboekje::match_index::Index,
+    t: &mut Tally,
+) -> Result<()> {
+    let Ledger {
+        node,
+        org,
+        org_name,
+        mirror,
+        ts,
+    } = l;
+    let (org, org_name, mirror, ts) = (&*org, &*org_name, &*mirror, &*ts);
+    let (stages, progress) = (&mut t.stages, &mut t.progress);
+    let per_file_lines = m.args.per_file as usize * 7;
     // 2. Import; 3. match: the shared candidate index names the households a line could be,
     // and each is checked against its plan with the same `match_line` as everywhere else.
     // Reading and matching a file is pure work, done on two threads a file or two ahead of
@@ -936,8 +1044,8 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     let t0 = Instant::now();
     let (mut matched, mut suspense, mut transfers) = (0u64, 0u64, 0u64);
     let (mut read_s, mut parse_s, mut match_s, mut book_s) = (0.0, 0.0, 0.0, 0.0);
-    let (files_in, index_in, mirror_in) = (&files, &index, &mirror);
-    let (org_in, name_in) = (&org, &org_name);
+    let (files_in, index_in, mirror_in) = (files, index, mirror);
+    let (org_in, name_in) = (org, org_name);
     let base = ts.get() + 1;
     ordered(
         files.len(),
@@ -978,8 +1086,8 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             matched += out.transfers as u64;
             suspense += (lines - out.transfers) as u64;
             transfers += out.transfers as u64;
-            let lines = Signed::new(&org, &org_name, out.ts, &book_these)?;
-            Signed::submit([lines, out], &mut node)?;
+            let lines = Signed::new(org, org_name, out.ts, &book_these)?;
+            Signed::submit([lines, out], node)?;
             book_s += thread_cpu_s() - t1;
             Ok(())
         },
@@ -992,9 +1100,28 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     stages.insert("import_read_xml_cpu".into(), secs(parse_s));
     stages.insert("match_cpu".into(), secs(match_s));
     stages.insert("import_and_match_book_cpu".into(), secs(book_s));
-    let index_bytes = index.heap_bytes();
-    drop(index);
 
+    t.counts.matched += matched;
+    t.counts.suspense += suspense;
+    t.counts.transfers += transfers;
+    Ok(())
+}
+
+/// Stages 4 and 5: a payment run on each business day of the month for every household,
+/// chunk by chunk; the bank executes the orders and confirms them in a statement that posts the
+/// reservations.
+fn payment_runs(l: &mut Ledger, m: &Month<'_>, start_balance: i64, t: &mut Tally) -> Result<()> {
+    let Ledger {
+        node,
+        org,
+        org_name,
+        mirror,
+        ts,
+    } = l;
+    let (org, org_name, mirror, ts) = (&*org, &*org_name, &*mirror, &*ts);
+    let (a, ids, tmp, month_start, month_end) = (m.args, m.ids, m.tmp, m.start, m.end);
+    let (stages, progress) = (&mut t.stages, &mut t.progress);
+    let (mut transfers, mut bank_lines) = (0u64, 0u64);
     // 4. The month's business days (a run on each) and what each household holds.
     let t0 = Instant::now();
     let mut days = vec![];
@@ -1030,8 +1157,8 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
     // The payment files are written on a thread of their own, a few behind the workers.
     let disk = crate::bench_files::Background::new(4);
     let (ids_in, held_in, days_in, mirror_in, dir, takes_in, disk_in) =
-        (&ids, &held, &days, &mirror, tmp.path(), &takes, &disk);
-    let start_balance = balance;
+        (ids, &held, &days, mirror, tmp, &takes, &disk);
+    let (org_in, name_in) = (org, org_name);
     let base = ts.get() + 1;
     ordered(
         chunk_count,
@@ -1115,10 +1242,10 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
                 posted += posts.transfers as u64;
                 bank_lines += plan.lines.len() as u64;
                 transfers += (book_these.len() + posts.transfers) as u64;
-                parts.push(Signed::new(&org, &org_name, posts.ts, &book_these)?);
+                parts.push(Signed::new(org, org_name, posts.ts, &book_these)?);
                 parts.push(posts);
             }
-            Signed::submit(parts, &mut node)?;
+            Signed::submit(parts, node)?;
             runs_book_s += thread_cpu_s() - t1;
             guard.done();
             Ok(())
@@ -1136,6 +1263,31 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
         "payment_runs_and_confirming".into(),
         secs(t0.elapsed().as_secs_f64()),
     );
+    t.counts.payments += payments;
+    t.counts.posted += posted;
+    t.counts.transfers += transfers;
+    t.counts.bank_lines += bank_lines;
+    Ok(())
+}
+
+/// Prints the run's figures as one JSON object.
+fn report(
+    l: &Ledger,
+    a: &MonthEndArgs,
+    t: &Tally,
+    started: Instant,
+    index_bytes: usize,
+    where_: &str,
+) {
+    let Counts {
+        bank_lines,
+        matched,
+        suspense,
+        transfers,
+        payments,
+        posted,
+    } = t.counts;
+    let (node, mirror, stages) = (&l.node, &l.mirror, &t.stages);
     let seconds = started.elapsed().as_secs_f64();
     let book = node.state().book();
     let suspense_cents = book
@@ -1156,7 +1308,6 @@ pub fn run(loc: &Location, a: MonthEndArgs) -> Result<ExitCode> {
             "peak_rss_bytes_per_household": rss / a.households, "store": where_,
         })
     );
-    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]
