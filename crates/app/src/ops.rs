@@ -1,7 +1,7 @@
 //! What the CLI and the service both do to the ledger: submit a command as an organisation,
 //! import a bank statement. One implementation, so both answer the same.
 
-use knop_huishoudboekje::booking::plan_import;
+use knop_huishoudboekje::booking::{plan_import, ImportIs};
 use knop_ledger::entry::{OrgName, SignedEntry};
 use knop_ledger::note::NoteKey;
 use knop_node::{Node, NodeError};
@@ -92,18 +92,7 @@ pub fn import_planned(
     now_ms: u64,
     plan: &knop_huishoudboekje::booking::ImportPlan,
 ) -> Result<ImportReport, OpError> {
-    let m = plan.mirror;
-    let book = node.state().book();
-    let accounts: Vec<_> = m
-        .accounts()
-        .into_iter()
-        .filter(|acc| book.account(acc.id).is_none())
-        .collect();
-    let transfers = plan.transfers_to_book(book);
-    let new = transfers
-        .iter()
-        .filter(|tr| book.transfer(tr.id).is_none())
-        .count();
+    let (accounts, transfers, new) = import_parts(node.state().book(), plan);
     let mut entry = None;
     if new > 0 || !accounts.is_empty() {
         // The statement's accounts and lines: one entry, all or nothing.
@@ -117,21 +106,56 @@ pub fn import_planned(
         let index = submit(node, key, now_ms, &one_entry(parts))??.0;
         entry = (new > 0).then_some(index);
     }
-    let balance = node
-        .state()
-        .book()
-        .account(m.bank)
+    Ok(import_report(
+        node.state().book(),
+        plan,
+        entry,
+        new,
+        transfers.len(),
+    ))
+}
+
+/// What importing `plan` writes: the mirror accounts the book lacks, the statement's transfers
+/// (opening balance included where the book is fresh), and how many of them are new.
+fn import_parts(
+    book: &knop_book::Book,
+    plan: &knop_huishoudboekje::booking::ImportPlan,
+) -> (Vec<knop_book::Account>, Vec<knop_book::Transfer>, usize) {
+    let accounts: Vec<_> = plan
+        .mirror
+        .accounts()
+        .into_iter()
+        .filter(|acc| book.account(acc.id).is_none())
+        .collect();
+    let transfers = plan.transfers_to_book(book);
+    let new = transfers
+        .iter()
+        .filter(|tr| book.transfer(tr.id).is_none())
+        .count();
+    (accounts, transfers, new)
+}
+
+/// The import's report, from the book after it.
+fn import_report(
+    book: &knop_book::Book,
+    plan: &knop_huishoudboekje::booking::ImportPlan,
+    entry: Option<u64>,
+    new: usize,
+    lines: usize,
+) -> ImportReport {
+    let balance = book
+        .account(plan.mirror.bank)
         .map_or(0, |bank| bank.debits_posted.0 - bank.credits_posted.0);
-    Ok(ImportReport {
+    ImportReport {
         entry,
         booked: new,
-        already_imported: transfers.len() - new,
+        already_imported: lines - new,
         skipped: plan.skipped.clone(),
         warnings: plan.warnings.clone(),
         book_balance_cents: balance,
         closing_balance_cents: plan.closing_cents,
         difference_cents: plan.closing_cents.map(|c| balance - c),
-    })
+    }
 }
 
 /// What booking matched lines to a household did.
@@ -166,7 +190,14 @@ pub fn book_matched(
     picked: &[(usize, usize)],
     own: &std::collections::HashMap<(usize, usize), String>,
 ) -> Result<MatchReport, OpError> {
-    let m = plan_matched(node.state().book(), plan, household, picked, own)?;
+    let m = plan_matched(
+        node.state().book(),
+        plan,
+        household,
+        picked,
+        own,
+        ImportIs::Booked,
+    )?;
     if m.report.booked > 0 {
         submit(node, key, now_ms, &one_entry(m.parts()))??;
     }
@@ -215,10 +246,11 @@ fn plan_matched(
     household: u128,
     picked: &[(usize, usize)],
     own: &std::collections::HashMap<(usize, usize), String>,
+    import: ImportIs,
 ) -> Result<Matched, OpError> {
     use knop_huishoudboekje::booking::{advance_account, household_account, repayment};
     let transfers = plan
-        .matched_transfers(book, household, picked, own)
+        .matched_transfers(book, household, picked, own, import)
         .map_err(|_| {
             OpError::NotImported("import the statement first, then match its lines".into())
         })?;
@@ -278,6 +310,57 @@ pub fn match_all(
     plan: &knop_huishoudboekje::booking::ImportPlan,
     today: jiff::civil::Date,
 ) -> Result<MatchAllReport, OpError> {
+    let p = plan_match_all(node.state(), now_ms, file, plan, today, ImportIs::Booked)?;
+    submit_matched(node, key, now_ms, p.batch_posts.clone(), &p.planned)?;
+    Ok(p.report(node.state().book()))
+}
+
+/// What matching a statement for every household books (see [`match_all`]), planned on
+/// `state` without writing anything.
+struct PlannedMatching {
+    /// Postings of knop's payments that the bank booked as one entry per batch.
+    batch_posts: Vec<knop_book::Transfer>,
+    /// Per household with lines that fit it alone: what to book.
+    planned: Vec<Matched>,
+    /// Lines matched (to one household, or batches of knop's own payments).
+    matched_lines: usize,
+    /// Lines left for a person.
+    suspense_lines: usize,
+}
+
+impl PlannedMatching {
+    /// Transfers it would write (some may exist already: an upload made again).
+    fn events(&self) -> usize {
+        self.batch_posts.len()
+            + self
+                .planned
+                .iter()
+                .map(|m| m.transfers.len() + usize::from(m.account.is_some()))
+                .sum::<usize>()
+    }
+
+    /// The report, from the book after the matched lines are booked.
+    fn report(self, book: &knop_book::Book) -> MatchAllReport {
+        MatchAllReport {
+            households: self
+                .planned
+                .into_iter()
+                .map(|m| finish_report(book, m.report))
+                .collect(),
+            matched_lines: self.matched_lines,
+            suspense_lines: self.suspense_lines,
+        }
+    }
+}
+
+fn plan_match_all(
+    state: &knop_state::State,
+    now_ms: u64,
+    file: &knop_bank::camt053::File,
+    plan: &knop_huishoudboekje::booking::ImportPlan,
+    today: jiff::civil::Date,
+    import: ImportIs,
+) -> Result<PlannedMatching, OpError> {
     use knop_huishoudboekje::matching::Match;
     use std::collections::{BTreeMap, HashMap};
     let positions = crate::matching::booked_positions(file);
@@ -285,8 +368,7 @@ pub fn match_all(
     type Fits = HashMap<(usize, usize), Vec<(u128, Option<String>)>>;
     // Per household: the positions to book and the own payments among them.
     type Picks = BTreeMap<u128, (Vec<(usize, usize)>, HashMap<(usize, usize), String>)>;
-    let (ids, plans): (Vec<u128>, Vec<knop_huishoudboekje::Plan>) = node
-        .state()
+    let (ids, plans): (Vec<u128>, Vec<knop_huishoudboekje::Plan>) = state
         .households()
         .iter()
         .filter(|(_, h)| h.active_at(now_ms) && !h.agreements.is_empty())
@@ -302,7 +384,7 @@ pub fn match_all(
     let index = knop_huishoudboekje::match_index::Index::build(&plans, from, through);
     let mut owns: HashMap<u32, HashMap<String, String>> = HashMap::new();
     let mut fits: Fits = HashMap::new();
-    let book = node.state().book();
+    let book = state.book();
     // Postings of knop's payments that the bank booked as one entry per batch.
     let mut batch_posts = vec![];
     let mut batches = 0;
@@ -357,16 +439,11 @@ pub fn match_all(
     }
     let mut planned = vec![];
     for (h, (picked, own)) in per {
-        planned.push(plan_matched(book, plan, h, &picked, &own)?);
+        planned.push(plan_matched(book, plan, h, &picked, &own, import)?);
     }
-    submit_matched(node, key, now_ms, batch_posts, &planned)?;
-    let book = node.state().book();
-    let households = planned
-        .into_iter()
-        .map(|m| finish_report(book, m.report))
-        .collect();
-    Ok(MatchAllReport {
-        households,
+    Ok(PlannedMatching {
+        batch_posts,
+        planned,
         matched_lines: matched + batches,
         suspense_lines: positions.len() - matched - batches,
     })
@@ -666,9 +743,10 @@ pub struct Uploaded {
     pub plan: knop_huishoudboekje::booking::ImportPlan,
 }
 
-/// Reads a camt.053 file of `foundation_iban`, imports it (one entry) and matches its lines for
-/// every household (one entry, see [`match_all`]). Killed between the two, the lines wait in
-/// suspense and uploading the same file again matches them: the import books nothing twice.
+/// Reads a camt.053 file of `foundation_iban`, imports it and matches its lines for every
+/// household (see [`match_all`]), all in one entry: killed at any point, the upload is all on
+/// the ledger or not at all. A file too large for one entry is imported, then matched (the
+/// lines wait in suspense between the two, and uploading the same file again matches them).
 pub fn upload(
     node: &mut Node,
     key: &NoteKey,
@@ -679,11 +757,79 @@ pub fn upload(
 ) -> Result<Uploaded, OpError> {
     let file = knop_bank::camt053::parse(bytes)?;
     let plan = plan_import(&file, foundation_iban)?;
-    let import = import_planned(node, key, now_ms, &plan)?;
-    let matching = match_all(node, key, now_ms, &file, &plan, today)?;
+    let (accounts, transfers, new) = import_parts(node.state().book(), &plan);
+    let matching = plan_match_all(
+        node.state(),
+        now_ms,
+        &file,
+        &plan,
+        today,
+        ImportIs::InTheSameEntry,
+    )?;
+    if accounts.len() + transfers.len() + matching.events() > UPLOAD_ENTRY_EVENTS_MAX {
+        // Too large for one entry: the import, then the matching (the lines wait in suspense
+        // between the two, and uploading the file again books them).
+        let import = import_planned(node, key, now_ms, &plan)?;
+        let matching = match_all(node, key, now_ms, &file, &plan, today)?;
+        return Ok(Uploaded {
+            report: UploadReport { import, matching },
+            file,
+            plan,
+        });
+    }
+    let lines = transfers.len();
+    let entry = submit_upload(node, key, now_ms, accounts, transfers, &matching)?;
+    let book = node.state().book();
+    let import = import_report(book, &plan, entry.filter(|_| new > 0), new, lines);
     Ok(Uploaded {
-        report: UploadReport { import, matching },
+        report: UploadReport {
+            import,
+            matching: matching.report(book),
+        },
         file,
         plan,
     })
+}
+
+/// Most book events an upload writes as one entry (its import and its matching together):
+/// a transfer is 98 bytes, so this stays well within an entry's 16 MiB.
+const UPLOAD_ENTRY_EVENTS_MAX: usize = 120_000;
+
+/// Writes a statement's accounts and lines and every household's matched lines as one entry;
+/// nothing when nothing is new. Returns the entry's index, if one was written.
+fn submit_upload(
+    node: &mut Node,
+    key: &NoteKey,
+    now_ms: u64,
+    mut accounts: Vec<knop_book::Account>,
+    transfers: Vec<knop_book::Transfer>,
+    matching: &PlannedMatching,
+) -> Result<Option<u64>, OpError> {
+    let mut moves = matching.batch_posts.clone();
+    for m in matching.planned.iter().filter(|m| m.report.booked > 0) {
+        accounts.extend(m.account);
+        moves.extend(m.transfers.iter().copied());
+    }
+    let book = node.state().book();
+    let anything_new = !accounts.is_empty()
+        || transfers
+            .iter()
+            .chain(&moves)
+            .any(|t| book.transfer(t.id).is_none());
+    if !anything_new {
+        return Ok(None);
+    }
+    let mut parts = vec![];
+    if !accounts.is_empty() {
+        parts.push(Command::CreateAccounts(accounts));
+    }
+    // The lines first (into suspense), then what moves them on: the book applies parts in order.
+    for batch in [transfers, moves] {
+        parts.extend(
+            batch
+                .chunks(knop_book::BATCH_EVENTS_MAX)
+                .map(|c| Command::CreateTransfers(c.to_vec())),
+        );
+    }
+    Ok(Some(submit(node, key, now_ms, &one_entry(parts))??.0))
 }

@@ -509,13 +509,14 @@ impl ImportPlan {
         household: u128,
         picked: &[(usize, usize)],
         own_payments: &std::collections::HashMap<(usize, usize), String>,
+        import: ImportIs,
     ) -> Result<Vec<Transfer>, NotImported> {
         let mut out = vec![];
         for pos in picked {
             let Some(&imported) = self.imported_at(*pos) else {
                 continue;
             };
-            if book.transfer(imported.id).is_none() {
+            if import == ImportIs::Booked && book.transfer(imported.id).is_none() {
                 return Err(NotImported {
                     statement: pos.0,
                     entry: pos.1,
@@ -536,6 +537,15 @@ impl ImportPlan {
         }
         Ok(out)
     }
+}
+
+/// Where a statement's import is when its matched lines are booked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportIs {
+    /// In the book already: a line not imported is refused ([`NotImported`]).
+    Booked,
+    /// In the same entry, before the matched lines (an upload that imports and matches at once).
+    InTheSameEntry,
 }
 
 /// Occurs when a line is matched before its statement was imported.

@@ -456,11 +456,15 @@ fn retry_upload(node: &mut Node, org: &NoteKey) {
 }
 
 #[test]
-fn a_statement_upload_killed_at_any_point_is_completed_by_uploading_it_again() {
+fn a_statement_upload_killed_at_any_point_leaves_all_of_it_or_nothing() {
     let _one = one_at_a_time();
     let base = Base::new();
     let model_dir = base.copy();
     let before = log_bytes(model_dir.path());
+    let (entries_before, nothing) = {
+        let (base_node, _) = reopen(model_dir.path());
+        (base_node.size(), balances(&base_node))
+    };
     let s = Service::start(model_dir.path(), None);
     let token = s.login("consulent-a");
     let (status, raw) = upload(&s, &token).expect("answered");
@@ -473,7 +477,9 @@ fn a_statement_upload_killed_at_any_point_is_completed_by_uploading_it_again() {
     retry_upload(&mut model, &org);
     assert_eq!(model.size(), size);
     let model = balances(&model);
-    let appends = 2;
+    // The upload is one entry (import and matching together); the kill points cover it.
+    let appends = size - entries_before;
+    assert_eq!(appends, 1, "an upload of this size is one entry");
     for at in points(0x7570_6c64, appends, frames) {
         let dir = base.copy();
         let s = Service::start(dir.path(), Some(&at));
@@ -482,9 +488,14 @@ fn a_statement_upload_killed_at_any_point_is_completed_by_uploading_it_again() {
         s.end();
         let (mut node, org) = reopen(dir.path());
         check_reservations(&node, &at);
-        let imported = node.state().book().accounts().count();
+        // All of it (imported and matched) or nothing of it.
+        let book = balances(&node);
+        assert!(
+            book == model || book == nothing,
+            "{at}: half an upload is on the ledger"
+        );
         if let Some((201, _)) = answer {
-            assert!(imported > 0, "{at}: an acknowledged upload is lost");
+            assert_eq!(book, model, "{at}: an acknowledged upload is lost");
         }
         retry_upload(&mut node, &org);
         assert_eq!(
