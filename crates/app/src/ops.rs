@@ -96,14 +96,7 @@ pub fn import_planned(
     let mut entry = None;
     if new > 0 || !accounts.is_empty() {
         // The statement's accounts and lines: one entry, all or nothing.
-        let mut parts = vec![];
-        if !accounts.is_empty() {
-            parts.push(Command::CreateAccounts(accounts));
-        }
-        if !transfers.is_empty() {
-            parts.push(Command::CreateTransfers(transfers.clone()));
-        }
-        let index = submit(node, key, now_ms, &one_entry(parts))??.0;
+        let index = submit(node, key, now_ms, &book_entry(accounts, &transfers))??.0;
         entry = (new > 0).then_some(index);
     }
     Ok(import_report(
@@ -199,7 +192,8 @@ pub fn book_matched(
         ImportIs::Booked,
     )?;
     if m.report.booked > 0 {
-        submit(node, key, now_ms, &one_entry(m.parts()))??;
+        let accounts = m.account.into_iter().collect();
+        submit(node, key, now_ms, &book_entry(accounts, &m.transfers))??;
     }
     Ok(finish_report(node.state().book(), m.report))
 }
@@ -212,15 +206,19 @@ struct Matched {
     report: MatchReport,
 }
 
-impl Matched {
-    fn parts(&self) -> Vec<Command> {
-        let mut parts = vec![];
-        if let Some(a) = self.account {
-            parts.push(Command::CreateAccounts(vec![a]));
-        }
-        parts.push(Command::CreateTransfers(self.transfers.clone()));
-        parts
+/// The entry that creates `accounts` (if any) and then `transfers` (if any; in batches of the
+/// book's limit, in order): one command, or several together.
+fn book_entry(accounts: Vec<knop_book::Account>, transfers: &[knop_book::Transfer]) -> Command {
+    let mut parts = vec![];
+    if !accounts.is_empty() {
+        parts.push(Command::CreateAccounts(accounts));
     }
+    parts.extend(
+        transfers
+            .chunks(knop_book::BATCH_EVENTS_MAX)
+            .map(|c| Command::CreateTransfers(c.to_vec())),
+    );
+    one_entry(parts)
 }
 
 /// Several commands as one entry; one command as itself.
@@ -505,18 +503,7 @@ fn submit_matched(
         .filter(|(accounts, transfers)| {
             !accounts.is_empty() || transfers.iter().any(|t| book.transfer(t.id).is_none())
         })
-        .map(|(accounts, transfers)| {
-            let mut parts = vec![];
-            if !accounts.is_empty() {
-                parts.push(Command::CreateAccounts(accounts));
-            }
-            parts.extend(
-                transfers
-                    .chunks(knop_book::BATCH_EVENTS_MAX)
-                    .map(|c| Command::CreateTransfers(c.to_vec())),
-            );
-            one_entry(parts)
-        })
+        .map(|(accounts, transfers)| book_entry(accounts, &transfers))
         .collect();
     for cmd in entries {
         submit(node, key, now_ms, &cmd)??;
@@ -819,17 +806,9 @@ fn submit_upload(
     if !anything_new {
         return Ok(None);
     }
-    let mut parts = vec![];
-    if !accounts.is_empty() {
-        parts.push(Command::CreateAccounts(accounts));
-    }
-    // The lines first (into suspense), then what moves them on: the book applies parts in order.
-    for batch in [transfers, moves] {
-        parts.extend(
-            batch
-                .chunks(knop_book::BATCH_EVENTS_MAX)
-                .map(|c| Command::CreateTransfers(c.to_vec())),
-        );
-    }
-    Ok(Some(submit(node, key, now_ms, &one_entry(parts))??.0))
+    // The lines first (into suspense), then what moves them on: the book applies them in order.
+    let all = [transfers, moves].concat();
+    Ok(Some(
+        submit(node, key, now_ms, &book_entry(accounts, &all))??.0,
+    ))
 }
