@@ -199,23 +199,34 @@ impl Command {
         }
     }
 
-    /// The kinds of organisation that may submit this command. A [`Command::Together`] may be
-    /// submitted by a kind that may submit every one of its parts.
-    pub fn allowed_kinds(&self) -> Vec<OrgKind> {
+    /// Whether an organisation of `kind` may submit this command: a [`Command::Together`] only
+    /// if it may submit every one of its parts. Checked for every entry, so it allocates nothing.
+    pub fn may_submit(&self, kind: OrgKind) -> bool {
         match self {
-            Command::RegisterOrg { .. } | Command::Erase { .. } => OPERATOR.to_vec(),
+            Command::Together(parts) => parts.iter().all(|p| p.may_submit(kind)),
+            single => single.kinds().contains(&kind),
+        }
+    }
+
+    /// The kinds of organisation that may submit this command (for messages; see
+    /// [`Command::may_submit`]).
+    pub fn allowed_kinds(&self) -> Vec<OrgKind> {
+        OrgKind::ALL
+            .into_iter()
+            .filter(|k| self.may_submit(*k))
+            .collect()
+    }
+
+    /// The kinds that may submit a single (not together) command.
+    fn kinds(&self) -> &'static [OrgKind] {
+        match self {
+            Command::RegisterOrg { .. } | Command::Erase { .. } => OPERATOR,
             Command::CreateAccounts(_) | Command::CreateTransfers(_) | Command::Attach { .. } => {
-                BOOKKEEPERS.to_vec()
+                BOOKKEEPERS
             }
-            Command::Household(_) | Command::PaymentRun(_) => FOUNDATIONS.to_vec(),
-            Command::Together(parts) => {
-                let mut kinds = OrgKind::ALL.to_vec();
-                for p in parts {
-                    let allowed = p.allowed_kinds();
-                    kinds.retain(|k| allowed.contains(k));
-                }
-                kinds
-            }
+            Command::Household(_) | Command::PaymentRun(_) => FOUNDATIONS,
+            // A together is judged by its parts (`may_submit`); none is empty.
+            Command::Together(_) => &[],
         }
     }
 

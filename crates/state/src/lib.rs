@@ -320,20 +320,20 @@ impl State {
             .orgs
             .get(&entry.signer)
             .ok_or_else(|| StateError::UnknownSigner(entry.signer.to_string()))?;
-        let allowed = cmd.allowed_kinds();
-        if !allowed.contains(&org.kind) {
-            // Registrations and erasures keep their own, older message.
-            if !matches!(cmd, Command::RegisterOrg { .. } | Command::Erase { .. }) {
-                return Err(StateError::KindMayNot {
-                    kind: org.kind,
-                    command: cmd.name(),
-                    allowed: allowed
-                        .iter()
-                        .map(|k| k.name())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                });
-            }
+        // Registrations and erasures keep their own, older message (`OperatorOnly`).
+        if !cmd.may_submit(org.kind)
+            && !matches!(cmd, Command::RegisterOrg { .. } | Command::Erase { .. })
+        {
+            return Err(StateError::KindMayNot {
+                kind: org.kind,
+                command: cmd.name(),
+                allowed: cmd
+                    .allowed_kinds()
+                    .iter()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
         }
         if verified_with == Some(&org.key) {
             return Ok(());
