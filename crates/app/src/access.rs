@@ -60,6 +60,17 @@ impl Role {
         matches!(self, Role::Counsellor { counsellor: c } if c == counsellor)
     }
 
+    /// Whether this role may book bank lines and payment reports to a household whose
+    /// counsellor id is `counsellor`: its counsellor, or the administrator (who acts for the
+    /// whole foundation).
+    pub fn may_book_lines(&self, counsellor: &str) -> bool {
+        match self {
+            Role::Counsellor { counsellor: c } => c == counsellor,
+            Role::Administrator => true,
+            _ => false,
+        }
+    }
+
     /// Whether this role may import the foundation's bank statements.
     pub fn may_import_statements(&self) -> bool {
         matches!(self, Role::Counsellor { .. } | Role::Administrator)

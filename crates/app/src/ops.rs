@@ -8,6 +8,8 @@ use knop_node::{Node, NodeError};
 use knop_state::{Command, Outcome, StateError};
 use serde::Serialize;
 
+use crate::access::Role;
+
 /// Why an operation did nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum OpError {
@@ -292,23 +294,29 @@ pub struct MatchAllReport {
     pub households: Vec<MatchReport>,
     /// Lines matched to exactly one household (booked now or before).
     pub matched_lines: usize,
-    /// Lines left in suspense for a counsellor: unknown, or fitting more than one household.
+    /// Lines left in suspense for a counsellor: unknown, or fitting more than one household,
+    /// or fitting a household the uploader does not manage.
     pub suspense_lines: usize,
+    /// Of those, the lines that fit exactly one household that the uploader may not book (not
+    /// in their caseload): they wait for its counsellor or an administrator, who book them by
+    /// uploading the same file or from the suspense list. Which households they fit is not said.
+    pub waiting_lines: usize,
 }
 
 /// Matches every booked line of an imported statement against every active household's
 /// agreements and books each line that fits exactly one household to it (all lines of one
 /// household in one entry). A line that fits several households is left in suspense: a person
-/// decides, never a guess.
+/// decides, never a guess. Only lines of households `booker` may book are booked: a line that
+/// fits another household alone waits in suspense for its counsellor or an administrator.
 pub fn match_all(
     node: &mut Node,
     key: &NoteKey,
     now_ms: u64,
-    file: &knop_bank::camt053::File,
-    plan: &knop_huishoudboekje::booking::ImportPlan,
+    read: &ReadStatement,
     today: jiff::civil::Date,
+    booker: &Role,
 ) -> Result<MatchAllReport, OpError> {
-    let p = plan_match_all(node.state(), now_ms, file, plan, today, ImportIs::Booked)?;
+    let p = plan_match_all(node.state(), now_ms, read, today, ImportIs::Booked, booker)?;
     submit_matched(node, key, now_ms, p.batch_posts.clone(), &p.planned)?;
     Ok(p.report(node.state().book()))
 }
@@ -324,6 +332,8 @@ struct PlannedMatching {
     matched_lines: usize,
     /// Lines left for a person.
     suspense_lines: usize,
+    /// Of those, lines that fit one household the uploader may not book.
+    waiting_lines: usize,
 }
 
 impl PlannedMatching {
@@ -347,6 +357,7 @@ impl PlannedMatching {
                 .collect(),
             matched_lines: self.matched_lines,
             suspense_lines: self.suspense_lines,
+            waiting_lines: self.waiting_lines,
         }
     }
 }
@@ -354,11 +365,12 @@ impl PlannedMatching {
 fn plan_match_all(
     state: &knop_state::State,
     now_ms: u64,
-    file: &knop_bank::camt053::File,
-    plan: &knop_huishoudboekje::booking::ImportPlan,
+    read: &ReadStatement,
     today: jiff::civil::Date,
     import: ImportIs,
+    booker: &Role,
 ) -> Result<PlannedMatching, OpError> {
+    let (file, plan) = (&read.file, &read.plan);
     use knop_huishoudboekje::matching::Match;
     use std::collections::{BTreeMap, HashMap};
     let positions = crate::matching::booked_positions(file);
@@ -424,9 +436,19 @@ fn plan_match_all(
         }
     }
     let mut per: Picks = BTreeMap::new();
-    let mut matched = 0;
+    let (mut matched, mut waiting) = (0, 0);
+    let may_book = |h: &u128| {
+        state
+            .households()
+            .get(h)
+            .is_some_and(|s| booker.may_book_lines(&s.counsellor))
+    };
     for pos in &positions {
         if let Some([(h, own)]) = fits.get(pos).map(Vec::as_slice) {
+            if !may_book(h) {
+                waiting += 1;
+                continue;
+            }
             let e = per.entry(*h).or_default();
             e.0.push(*pos);
             if let Some(e2e) = own {
@@ -444,6 +466,7 @@ fn plan_match_all(
         planned,
         matched_lines: matched + batches,
         suspense_lines: positions.len() - matched - batches,
+        waiting_lines: waiting,
     })
 }
 
@@ -617,8 +640,13 @@ pub struct Rejection {
     pub cents: Option<i64>,
     /// The bank's reason code and its meaning in Dutch.
     pub reason: String,
-    /// Whether the reservation was voided now (false: it was not pending any more, or unknown).
+    /// Whether the reservation was voided now (false: it was not pending any more, or unknown,
+    /// or it waits for the household's counsellor).
     pub voided: bool,
+    /// Set when the payment is of a household the uploader may not book: nothing of it was done
+    /// and nothing of it is shown; its counsellor or an administrator reads the same file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waits: Option<String>,
 }
 
 /// What a payment status report did.
@@ -635,15 +663,16 @@ pub struct StatusReportOutcome {
 
 /// Applies a pain.002: every rejected payment's pending reservation is voided, in one entry (a
 /// report read again voids nothing twice). A report that rejects the whole file rejects every
-/// payment of the run it names.
+/// payment of the run it names. Only payments of households `booker` may book are voided; the
+/// others wait for their counsellor or an administrator, and the answer shows nothing of them.
 pub fn apply_status_report(
     node: &mut Node,
     key: &NoteKey,
     now_ms: u64,
-    bytes: &[u8],
+    report: knop_bank::pain002::Report,
+    booker: &Role,
 ) -> Result<StatusReportOutcome, OpError> {
     use knop_huishoudboekje::booking::{payment_id, payment_void};
-    let report = knop_bank::pain002::parse(bytes)?;
     let mut refused: Vec<(String, String)> = report
         .transactions
         .iter()
@@ -679,8 +708,31 @@ pub fn apply_status_report(
     let book = node.state().book();
     let mut voids = vec![];
     let mut rejected = vec![];
+    let state = node.state();
     for (e2e, why) in refused {
         let pending = book.transfer(payment_id(&e2e));
+        let others = pending.is_some_and(|p| {
+            !state
+                .households()
+                .get(&p.transfer.user_data)
+                .is_some_and(|h| booker.may_book_lines(&h.counsellor))
+        });
+        if others {
+            rejected.push(Rejection {
+                end_to_end_id: e2e,
+                household: None,
+                cents: None,
+                reason: String::new(),
+                voided: false,
+                waits: Some(
+                    "niet in uw caseload: de consulent van dit huishouden of de beheerder leest \
+                     dit bestand in / not in your caseload: the household's counsellor or an \
+                     administrator reads this file"
+                        .into(),
+                ),
+            });
+            continue;
+        }
         let is_pending = pending.is_some_and(|p| p.status == knop_book::PendingStatus::Pending);
         if is_pending {
             voids.push(payment_void(&e2e));
@@ -695,6 +747,7 @@ pub fn apply_status_report(
             },
             end_to_end_id: e2e,
             voided: is_pending,
+            waits: None,
         });
     }
     if !voids.is_empty() {
@@ -730,51 +783,66 @@ pub struct Uploaded {
     pub plan: knop_huishoudboekje::booking::ImportPlan,
 }
 
-/// Reads a camt.053 file of `foundation_iban`, imports it and matches its lines for every
-/// household (see [`match_all`]), all in one entry: killed at any point, the upload is all on
-/// the ledger or not at all. A file too large for one entry is imported, then matched (the
-/// lines wait in suspense between the two, and uploading the same file again matches them).
+/// A camt.053 file read and its import into the foundation's book planned: pure work on the
+/// bytes alone, done before the ledger is locked so that a large file never holds up a write.
+#[derive(Debug)]
+pub struct ReadStatement {
+    /// The file as read.
+    pub file: knop_bank::camt053::File,
+    /// Its import into the foundation's book.
+    pub plan: knop_huishoudboekje::booking::ImportPlan,
+}
+
+/// Reads `bytes` as a camt.053 file of `foundation_iban` and plans its import.
+pub fn read_statement(bytes: &[u8], foundation_iban: &str) -> Result<ReadStatement, OpError> {
+    let file = knop_bank::camt053::parse(bytes)?;
+    let plan = plan_import(&file, foundation_iban)?;
+    Ok(ReadStatement { file, plan })
+}
+
+/// Imports a statement read by [`read_statement`] and matches its lines for every household
+/// `booker` may book (see [`match_all`]), all in one entry: killed at any point, the upload is
+/// all on the ledger or not at all. A file too large for one entry is imported, then matched
+/// (the lines wait in suspense between the two, and uploading the same file again matches them).
 pub fn upload(
     node: &mut Node,
     key: &NoteKey,
     now_ms: u64,
-    bytes: &[u8],
-    foundation_iban: &str,
+    read: ReadStatement,
     today: jiff::civil::Date,
+    booker: &Role,
 ) -> Result<Uploaded, OpError> {
-    let file = knop_bank::camt053::parse(bytes)?;
-    let plan = plan_import(&file, foundation_iban)?;
-    let (accounts, transfers, new) = import_parts(node.state().book(), &plan);
+    let (accounts, transfers, new) = import_parts(node.state().book(), &read.plan);
     let matching = plan_match_all(
         node.state(),
         now_ms,
-        &file,
-        &plan,
+        &read,
         today,
         ImportIs::InTheSameEntry,
+        booker,
     )?;
     if accounts.len() + transfers.len() + matching.events() > UPLOAD_ENTRY_EVENTS_MAX {
         // Too large for one entry: the import, then the matching (the lines wait in suspense
         // between the two, and uploading the file again books them).
-        let import = import_planned(node, key, now_ms, &plan)?;
-        let matching = match_all(node, key, now_ms, &file, &plan, today)?;
+        let import = import_planned(node, key, now_ms, &read.plan)?;
+        let matching = match_all(node, key, now_ms, &read, today, booker)?;
         return Ok(Uploaded {
             report: UploadReport { import, matching },
-            file,
-            plan,
+            file: read.file,
+            plan: read.plan,
         });
     }
     let lines = transfers.len();
     let entry = submit_upload(node, key, now_ms, accounts, transfers, &matching)?;
     let book = node.state().book();
-    let import = import_report(book, &plan, entry.filter(|_| new > 0), new, lines);
+    let import = import_report(book, &read.plan, entry.filter(|_| new > 0), new, lines);
     Ok(Uploaded {
         report: UploadReport {
             import,
             matching: matching.report(book),
         },
-        file,
-        plan,
+        file: read.file,
+        plan: read.plan,
     })
 }
 

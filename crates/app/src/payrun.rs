@@ -51,85 +51,153 @@ impl Reserved {
     }
 }
 
-/// Gives each item the EndToEndId of its current attempt: a payment whose reservation was voided
-/// (the bank rejected it, or it expired) or that came back after it was paid (the payee's bank
-/// returned it) is made again under a new id
-/// ([`knop_huishoudboekje::matching::retry_end_to_end_id`]), so it is reserved anew and never carries an
-/// id the bank has seen.
-fn current_attempts(book: &knop_book::Book, items: &mut [knop_huishoudboekje::payrun::Item]) {
-    use knop_book::PendingStatus;
-    for i in items {
-        let first = i.end_to_end_id.clone();
-        for attempt in 0u32.. {
-            let id = knop_huishoudboekje::matching::retry_end_to_end_id(&first, attempt);
-            let voided = book.transfer(payment_id(&id)).is_some_and(|t| {
-                matches!(t.status, PendingStatus::Voided | PendingStatus::Expired)
-            });
-            let returned = book.transfer(payment_returned_id(&id)).is_some();
-            if !voided && !returned {
-                i.end_to_end_id = id;
-                break;
-            }
+/// What planning a run needs to know of the book: a household's money, its advance, and what
+/// became of earlier attempts of a payment. The ledger's book is one; the month-end benchmark,
+/// which plans a month of runs for households it knows to be fresh, has its own.
+pub trait Holdings {
+    /// Whether the book has the account `id`.
+    fn has_account(&self, id: u128) -> bool;
+    /// The household account's credit balance and its debits still pending, cents.
+    fn money(&self, household: u128) -> (i64, i64);
+    /// What the foundation has advanced to the household and not been paid back, cents.
+    fn advance_outstanding(&self, household: u128) -> i64;
+    /// What the book holds of the payment with this EndToEndId.
+    fn payment(&self, end_to_end_id: &str) -> Attempt;
+}
+
+/// What the book holds of one attempt of a payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Nothing: it has never been reserved.
+    Unknown,
+    /// Reserved (pending or posted), and not come back.
+    Reserved,
+    /// Reserved, then voided (the bank rejected it) or expired: made again under a new id.
+    Voided,
+    /// Paid, then returned by the payee's bank: made again under a new id.
+    Returned,
+}
+
+impl Holdings for knop_book::Book {
+    fn has_account(&self, id: u128) -> bool {
+        self.account(id).is_some()
+    }
+
+    fn money(&self, household: u128) -> (i64, i64) {
+        self.account(household_account(household).id)
+            .map_or((0, 0), |x| (x.credit_balance().0, x.debits_pending.0))
+    }
+
+    fn advance_outstanding(&self, household: u128) -> i64 {
+        self.account(advance_account(household).id)
+            .map_or(0, |x| x.debits_posted.0 - x.credits_posted.0)
+    }
+
+    fn payment(&self, end_to_end_id: &str) -> Attempt {
+        use knop_book::PendingStatus;
+        if self.transfer(payment_returned_id(end_to_end_id)).is_some() {
+            return Attempt::Returned;
+        }
+        match self.transfer(payment_id(end_to_end_id)).map(|t| t.status) {
+            None => Attempt::Unknown,
+            Some(PendingStatus::Voided | PendingStatus::Expired) => Attempt::Voided,
+            Some(_) => Attempt::Reserved,
         }
     }
 }
 
+/// Gives each item the EndToEndId of its current attempt: a payment whose reservation was voided
+/// (the bank rejected it, or it expired) or that came back after it was paid (the payee's bank
+/// returned it) is made again under a new id
+/// ([`knop_huishoudboekje::matching::retry_end_to_end_id`]), so it is reserved anew and never carries an
+/// id the bank has seen. Returns, per item, whether that attempt is reserved already.
+fn current_attempts(
+    book: &impl Holdings,
+    items: &mut [knop_huishoudboekje::payrun::Item],
+) -> Vec<bool> {
+    let mut reserved = Vec::with_capacity(items.len());
+    for i in items {
+        let first = i.end_to_end_id.clone();
+        for attempt in 0u32.. {
+            let id = knop_huishoudboekje::matching::retry_end_to_end_id(&first, attempt);
+            match book.payment(&id) {
+                Attempt::Voided | Attempt::Returned => continue,
+                seen => {
+                    i.end_to_end_id = id;
+                    reserved.push(seen == Attempt::Reserved);
+                    break;
+                }
+            }
+        }
+    }
+    reserved
+}
+
 /// Plans a run's reservations on `book`: what the household's account can cover (payments of
 /// this date reserved by an earlier try count as covered), topped up by an advance of at most
-/// `advance_limit_cents` outstanding in all, as pending transfers. Writes nothing.
+/// `advance_limit_cents` outstanding in all, as pending transfers to the suspense account of
+/// `mirror` (the foundation's account). Writes nothing.
 pub fn reserve(
-    book: &knop_book::Book,
+    book: &impl Holdings,
     plan: &Plan,
     household: u128,
     date: Date,
-    debtor_iban: &str,
+    mirror: &Mirror,
     advance_limit_cents: i64,
 ) -> Reserved {
-    let mirror = Mirror::of(&debtor_iban.replace(' ', "").to_uppercase());
     let account = household_account(household);
-    let (balance, reserved) = book
-        .account(account.id)
-        .map_or((0, 0), |x| (x.credit_balance().0, x.debits_pending.0));
+    let (balance, reserved) = book.money(household);
     let mut candidates = select(plan, date, i64::MAX);
-    current_attempts(book, &mut candidates.items);
-    let exists = |i: &knop_huishoudboekje::payrun::Item| {
-        book.transfer(payment_id(&i.end_to_end_id)).is_some()
-    };
+    let exists = current_attempts(book, &mut candidates.items);
     let again: i64 = candidates
         .items
         .iter()
-        .filter(|i| exists(i))
-        .map(|i| i.cents)
+        .zip(&exists)
+        .filter(|(_, &e)| e)
+        .map(|(i, _)| i.cents)
         .sum();
+    let all: i64 = candidates.items.iter().map(|i| i.cents).sum();
     let limit = advance_limit_cents.max(0);
-    let outstanding = book
-        .account(advance_account(household).id)
-        .map_or(0, |x| x.debits_posted.0 - x.credits_posted.0);
+    let outstanding = book.advance_outstanding(household);
     let headroom = (limit - outstanding).max(0);
     let own = balance - reserved + again;
-    let mut s = select(plan, date, own + headroom);
-    current_attempts(book, &mut s.items);
-    let new_total: i64 = s.items.iter().filter(|i| !exists(i)).map(|i| i.cents).sum();
-    let needed = (new_total - (balance - reserved)).max(0);
-    let mut new_ids: Vec<String> = s
+    // Selecting pays in priority order while the money lasts: when it covers everything due,
+    // the selection is everything due, and need not be made again.
+    let (s, exists) = if own.saturating_add(headroom) >= all {
+        (candidates, exists)
+    } else {
+        let mut s = select(plan, date, own + headroom);
+        let exists = current_attempts(book, &mut s.items);
+        (s, exists)
+    };
+    let new_total: i64 = s
         .items
         .iter()
-        .filter(|i| !exists(i))
-        .map(|i| i.end_to_end_id.clone())
+        .zip(&exists)
+        .filter(|(_, &e)| !e)
+        .map(|(i, _)| i.cents)
+        .sum();
+    let needed = (new_total - (balance - reserved)).max(0);
+    let mut new_ids: Vec<&str> = s
+        .items
+        .iter()
+        .zip(&exists)
+        .filter(|(_, &e)| !e)
+        .map(|(i, _)| i.end_to_end_id.as_str())
         .collect();
     new_ids.sort_unstable();
-    let mut wanted = mirror.accounts();
-    wanted.extend([account, advance_account(household)]);
     let accounts: Vec<_> = if s.items.is_empty() {
         // Nothing to pay: nothing to write at all.
         vec![]
     } else {
+        let mut wanted = mirror.accounts();
+        wanted.extend([account, advance_account(household)]);
         wanted
             .into_iter()
-            .filter(|x| book.account(x.id).is_none())
+            .filter(|x| !book.has_account(x.id))
             .collect()
     };
-    let mut transfers = Vec::new();
+    let mut transfers = Vec::with_capacity(s.items.len() + 1);
     if needed > 0 {
         // One advance per run: its id derives from the date and the payments it makes possible,
         // so a retry finds it and a later run on the same date gets its own.
@@ -142,7 +210,7 @@ pub fn reserve(
     transfers.extend(
         s.items
             .iter()
-            .map(|i| payment_pending(household, &mirror, &i.end_to_end_id, i.cents)),
+            .map(|i| payment_pending(household, mirror, &i.end_to_end_id, i.cents)),
     );
     Reserved {
         selection: s,
@@ -503,14 +571,8 @@ pub fn make(
         .state
         .advance_limit_cents
         .unwrap_or(debtor.advance_limit_cents);
-    let reserved = reserve(
-        node.state().book(),
-        &plan,
-        household,
-        date,
-        &debtor.iban,
-        limit,
-    );
+    let mirror = Mirror::of(&debtor.iban.replace(' ', "").to_uppercase());
+    let reserved = reserve(node.state().book(), &plan, household, date, &mirror, limit);
     let mut content = RunContent::new(household, date, &debtor.name, &debtor.iban, &reserved);
     for (id, due) in &already {
         content

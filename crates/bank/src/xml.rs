@@ -20,6 +20,10 @@ use crate::BankError;
 pub const FILE_BYTES_MAX: usize = 64 * 1024 * 1024;
 const DEPTH_MAX: usize = 64;
 const ELEMENTS_MAX: usize = 4_000_000;
+/// Most attributes one element may have. ISO 20022 elements carry one or two (`Ccy`, the
+/// namespace declarations); the cap also bounds quick-xml's duplicate-attribute check, which
+/// compares each attribute with the ones before it.
+pub const ATTRIBUTES_MAX: usize = 64;
 const NONE: u32 = u32::MAX;
 
 /// The index of an element in its [`Tree`].
@@ -368,7 +372,12 @@ pub fn parse_streaming<'a>(
                 let attrs_start = tree.attrs.len() as u32;
                 // A tag that is only its name has no attributes to look for.
                 if s.len() > qname.len() {
-                    for a in s.attributes() {
+                    for (n, a) in s.attributes().enumerate() {
+                        if n == ATTRIBUTES_MAX {
+                            return Err(bad(format!(
+                                "more than {ATTRIBUTES_MAX} attributes on one element"
+                            )));
+                        }
                         let a = a.map_err(|e| bad(e.to_string()))?;
                         let value = match borrowed(input, &a.value) {
                             Cow::Borrowed(raw) => text_of(input, valid, raw, || {
@@ -563,6 +572,28 @@ mod tests {
         assert!(amt.is("Amt"));
         assert_eq!(amt.attr("Ccy"), Some("E&R"));
         assert_eq!(amt.attr("Other"), None);
+    }
+
+    #[test]
+    fn an_element_with_too_many_attributes_is_refused_with_the_limit() {
+        // The probe's file: one element with a great many attributes. Checking each against
+        // the ones before it made such a file take a minute; now the limit stops it.
+        let mut doc = b"<Document\n".to_vec();
+        for i in 0..100_000 {
+            doc.extend_from_slice(format!(" a{i}=\"x\"").as_bytes());
+        }
+        doc.extend_from_slice(b"/>");
+        let err = parse(&doc).unwrap_err().to_string();
+        assert!(err.contains("more than 64 attributes"), "{err}");
+        assert!(err.contains("line 1"), "{err}");
+        // At the limit it is read, duplicates still refused.
+        let mut ok = b"<r".to_vec();
+        for i in 0..ATTRIBUTES_MAX {
+            ok.extend_from_slice(format!(" a{i}=\"{i}\"").as_bytes());
+        }
+        ok.extend_from_slice(b"/>");
+        assert_eq!(parse(&ok).unwrap().root().attr("a63"), Some("63"));
+        assert!(parse(b"<r a=\"1\" a=\"2\"/>").is_err());
     }
 
     #[test]

@@ -593,8 +593,13 @@ fn status_report(
     let bytes = read(path)?;
     let key = read_key(key)?;
     let mut node = loc.open_writer()?;
-    let out = knop_app::ops::apply_status_report(&mut node, &key, crate::log_cmd::now_ms(), &bytes)
+    let report = knop_bank::pain002::parse(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    // The foundation's own key: it books for every household.
+    let all = knop_app::access::Role::Administrator;
+    let out =
+        knop_app::ops::apply_status_report(&mut node, &key, crate::log_cmd::now_ms(), report, &all)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     if json {
         println!("{}", serde_json::to_string(&out)?);
         return Ok(ExitCode::SUCCESS);

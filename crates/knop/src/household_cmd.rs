@@ -289,6 +289,10 @@ pub fn agreement(loc: &Location, cmd: AgreementCmd) -> Result<ExitCode> {
             let bytes = crate::files::read(&a.file)?;
             let agreement: knop_huishoudboekje::Agreement = serde_json::from_slice(&bytes)
                 .with_context(|| format!("{}: agreement", a.file.display()))?;
+            // Nothing personal goes on the shared ledger (the CLI has no vault to compare with:
+            // the shapes of a BSN, an address and contacts are refused).
+            knop_app::ledger_text::check_agreement(&agreement, None)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", a.file.display()))?;
             (
                 a.signer,
                 HouseholdCommand::SetAgreement {

@@ -441,16 +441,15 @@ fn upload(s: &Service, token: &str) -> Answer {
 /// The statement imported and matched again in-process after the restart (the use-cases the
 /// service calls), as uploading the same file again does.
 fn retry_upload(node: &mut Node, org: &NoteKey) {
-    let file = knop_bank::camt053::parse(STATEMENT).unwrap();
-    let plan = knop_huishoudboekje::booking::plan_import(&file, IBAN).unwrap();
-    knop_app::ops::import_planned(node, org, u64::MAX / 4, &plan).unwrap();
+    let read = knop_app::ops::read_statement(STATEMENT, IBAN).unwrap();
+    knop_app::ops::import_planned(node, org, u64::MAX / 4, &read.plan).unwrap();
     knop_app::ops::match_all(
         node,
         org,
         u64::MAX / 4,
-        &file,
-        &plan,
+        &read,
         "2026-03-31".parse().unwrap(),
+        &knop_app::access::Role::Administrator,
     )
     .unwrap();
 }

@@ -211,38 +211,80 @@ impl App {
             .clone()
     }
 
-    /// Keeps an imported statement (once per content), on disk if configured.
-    fn keep_statement(
-        &self,
-        bytes: &[u8],
-        file: knop_bank::camt053::File,
-        plan: knop_huishoudboekje::booking::ImportPlan,
-    ) -> Result<(), String> {
+    /// Writes an uploaded statement to disk (if configured) before it is booked, durably: what
+    /// the ledger books is then always there to show. Encrypted with the vault's key when there
+    /// is a vault (statements name people and their IBANs). A file kept before is not written
+    /// again.
+    fn keep_statement_file(&self, bytes: &[u8]) -> Result<Kept, String> {
         use sha2::{Digest, Sha256};
         let sha256: String = Sha256::digest(bytes)
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
+        let known = self.statements_list().iter().any(|s| s.sha256 == sha256);
+        let Some(dir) = self.config.statement_dir.as_ref().filter(|_| !known) else {
+            return Ok(Kept { sha256, path: None });
+        };
+        let (path, bytes) = match &self.vault {
+            Some(v) => (
+                dir.join(format!("{sha256}.xml.enc")),
+                v.seal_file(&sha256, bytes),
+            ),
+            None => (dir.join(format!("{sha256}.xml")), bytes.to_vec()),
+        };
+        let tmp = dir.join(format!("{sha256}.tmp"));
+        let written = (|| {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&bytes)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &path)?;
+            std::fs::File::open(dir)?.sync_all()
+        })();
+        if let Err(e) = written {
+            // Nothing half-written stays behind (a full disk, say).
+            let _ = std::fs::remove_file(&tmp);
+            return Err(format!(
+                "keeping the statement in {} before booking it: {e}; nothing was booked",
+                dir.display()
+            ));
+        }
+        Ok(Kept {
+            sha256,
+            path: Some(path),
+        })
+    }
+
+    /// Takes a statement kept by [`Self::keep_statement_file`] into the list once it is booked;
+    /// `booked` false (the ledger refused it) removes the file again.
+    fn remember_statement(
+        &self,
+        kept: Kept,
+        booked: Option<(
+            knop_bank::camt053::File,
+            knop_huishoudboekje::booking::ImportPlan,
+        )>,
+    ) {
         let mut list = self.statements.write().unwrap_or_else(|e| e.into_inner());
-        if list.iter().any(|s| s.sha256 == sha256) {
-            return Ok(());
+        if list.iter().any(|s| s.sha256 == kept.sha256) {
+            return;
         }
-        if let Some(dir) = &self.config.statement_dir {
-            // With a vault, statements are kept encrypted: they name people and their IBANs.
-            let (path, bytes) = match &self.vault {
-                Some(v) => (
-                    dir.join(format!("{sha256}.xml.enc")),
-                    v.seal_file(&sha256, bytes),
-                ),
-                None => (dir.join(format!("{sha256}.xml")), bytes.to_vec()),
-            };
-            let tmp = dir.join(format!("{sha256}.tmp"));
-            std::fs::write(&tmp, bytes)
-                .and_then(|_| std::fs::rename(&tmp, &path))
-                .map_err(|e| format!("keeping the statement in {}: {e}", dir.display()))?;
+        match booked {
+            Some((file, plan)) => list.push(Arc::new(Stored {
+                sha256: kept.sha256,
+                file,
+                plan,
+            })),
+            None => {
+                if let Some(path) = kept.path {
+                    let _ = std::fs::remove_file(path);
+                }
+            }
         }
-        list.push(Arc::new(Stored { sha256, file, plan }));
-        Ok(())
+    }
+
+    fn statements_list(&self) -> std::sync::RwLockReadGuard<'_, Vec<Arc<Stored>>> {
+        self.statements.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The personal-data vault, if kept here.
@@ -267,6 +309,12 @@ impl App {
 
 /// Reads the kept statements (encrypted ones through the vault); a file that no longer decrypts
 /// or parses is an error naming it.
+/// A statement written to disk before booking: its digest, and its file if written now.
+struct Kept {
+    sha256: String,
+    path: Option<std::path::PathBuf>,
+}
+
 fn load_statements(
     dir: &std::path::Path,
     vault: Option<&vault::Vault>,

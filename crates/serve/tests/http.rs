@@ -1374,12 +1374,25 @@ async fn uploaded_lines_are_matched_or_wait_in_suspense_for_a_person() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // consulent-a uploads: the salary fits household 2 alone, which is consulent-b's. It is not
+    // booked by a, and a's answer says nothing of household 2.
     let r = t.upload(&a, STATEMENT.to_vec(), "up").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     let v = r.json();
     assert_eq!(v["booked"], 5);
+    assert_eq!(v["matching"]["matched_lines"], 0, "{v}");
+    assert_eq!(v["matching"]["suspense_lines"], 4);
+    assert_eq!(v["matching"]["waiting_lines"], 1);
+    assert_eq!(v["matching"]["households"], json!([]), "{v}");
+    assert!(!r.text().contains("120000"), "{}", r.text());
+    // consulent-b uploads the same file: nothing is imported twice, and b's line is booked.
+    let r = t.upload(&b, STATEMENT.to_vec(), "up-b").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["booked"], 0);
     assert_eq!(v["matching"]["matched_lines"], 1, "{v}");
     assert_eq!(v["matching"]["suspense_lines"], 3);
+    assert_eq!(v["matching"]["waiting_lines"], 0);
     assert_eq!(v["matching"]["households"][0]["household"], "2");
     assert_eq!(v["matching"]["households"][0]["balance_cents"], 120_000);
     // The rest waits for a person, with what is known of each line.
@@ -2580,4 +2593,107 @@ async fn a_households_own_advance_limit_on_the_ledger_decides_its_runs() {
     let r = t.make_run(&a, "2026-04-01", "run2").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     assert_eq!(r.json()["content"]["advanced_cents"], 90_000);
+}
+
+#[tokio::test]
+async fn a_status_report_touches_only_the_uploaders_caseload() {
+    // Found by a probe: consulent-b posted a pain.002 naming household 1's payment and voided
+    // its approved reservation.
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let b = t.login("consulent-b").await;
+    let s = t.login("controleur").await;
+    let run = t.make_run(&a, "2026-04-01", "run").await.json();
+    let id = run["content"]["run_id"].as_str().unwrap().to_owned();
+    let e2e = run["content"]["items"][0]["end_to_end_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.approve_run(&s, &id, "ok").await;
+    let post = |who, key: &'static str| {
+        t.call(
+            Method::POST,
+            "/api/v1/payment-status-reports",
+            Some(who),
+            Some(("application/xml", status_report(&id, &e2e, "RJCT", "AC04"))),
+            Some(key),
+        )
+    };
+    let size = t.app.node().size();
+    let r = post(&b, "b1").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["rejected"][0]["voided"], false, "{v}");
+    assert_eq!(v["rejected"][0]["household"], Value::Null, "{v}");
+    assert_eq!(v["rejected"][0]["cents"], Value::Null, "{v}");
+    assert!(v["rejected"][0]["waits"]
+        .as_str()
+        .unwrap()
+        .contains("caseload"));
+    assert_eq!(t.app.node().size(), size, "nothing written for b");
+    // The household's own counsellor reads the same file: now it is voided.
+    let r = post(&a, "a1").await;
+    assert_eq!(r.json()["rejected"][0]["voided"], true, "{}", r.text());
+    assert_eq!(r.json()["rejected"][0]["household"], "1");
+}
+
+#[tokio::test]
+async fn personal_data_is_refused_on_the_shared_ledger() {
+    // Found by a probe: a BSN in the reference, a name and address in the label and the
+    // resident's own IBAN as the other party all reached `knop log export`.
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let person = json!({"name": "Sanne de Vries", "bsn": "111222333",
+        "address": "Voorbeeldstraat 1, 3512 AB Utrecht", "iban": "NL20INGB0001234567"});
+    let r = t
+        .call(
+            Method::PUT,
+            "/api/v1/households/1/personal-data",
+            Some(&a),
+            Some(("application/json", serde_json::to_vec(&person).unwrap())),
+            Some("p1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let (t, a) = (&t, &a);
+    let put = |n: usize, change: serde_json::Value| {
+        let mut ag = json!({"id": "huur2", "kind": "fixed_cost", "amount_cents": 85000,
+            "schedule": {"monthly": {"day": 1}}, "counterparty_iban": "NL44RABO0123456789",
+            "label": "Mitros", "reference": "Huur"});
+        for (k, v) in change.as_object().unwrap() {
+            ag[k] = v.clone();
+        }
+        let ag = serde_json::to_vec(&ag).unwrap();
+        let key = format!("ag-{n}");
+        async move {
+            t.call(
+                Method::PUT,
+                "/api/v1/households/1/agreements/huur2",
+                Some(a),
+                Some(("application/json", ag)),
+                Some(&key),
+            )
+            .await
+        }
+    };
+    let size = t.app.node().size();
+    let cases = [
+        (json!({"reference": "BSN 111222333"}), "BSN"),
+        (json!({"label": "S. de Vries, Voorbeeldstraat 1"}), "name"),
+        (json!({"label": "Mitros 3512 AB"}), "address"),
+        (json!({"kind": "income", "counterparty_iban": "NL20 INGB 0001 2345 67"}), "own account"),
+        (json!({"kind": "living_money"}), "living money"),
+        (json!({"reference": "x".repeat(141)}), "at most 140"),
+    ];
+    for (n, (change, why)) in cases.into_iter().enumerate() {
+        let r = put(n, change).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        assert!(r.text().contains(why), "{why}: {}", r.text());
+        for secret in ["111222333", "Vries", "NL20"] {
+            assert!(!r.text().contains(secret), "{secret} echoed: {}", r.text());
+        }
+    }
+    assert_eq!(t.app.node().size(), size, "nothing recorded");
+    let r = put(99, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
 }

@@ -12,11 +12,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{now_ms, op_problem, require_xml, visible, J};
+use super::{now_ms, off_lock, op_problem, require_xml, visible, J};
 use crate::auth::Principal;
 use crate::problem::{ApiResult, Problem};
 use crate::App;
-use knop_app::ops::{self, OpError, UploadReport};
+use knop_app::ops::{self, UploadReport};
 use knop_app::suspense::SuspenseLine;
 
 /// The bank's routes.
@@ -60,12 +60,31 @@ pub(crate) async fn upload(app: &Arc<App>, p: &Principal, body: Bytes) -> ApiRes
         ));
     }
     let today = app.today();
+    // Reading the file and keeping it are done before the ledger is locked: a large file holds
+    // up no one else's request.
+    let (read, kept, bytes) = {
+        let app = app.clone();
+        off_lock(move || {
+            let read =
+                ops::read_statement(&body, &app.config.foundation_iban).map_err(op_problem)?;
+            let kept = app.keep_statement_file(&body).map_err(Problem::internal)?;
+            Ok((read, kept, body))
+        })
+        .await?
+    };
+    drop(bytes);
+    let role = p.role.clone();
     app.write(move |app, node| {
-        let iban = &app.config.foundation_iban;
-        let up = ops::upload(node, &app.config.submitter, now_ms(), &body, iban, today)?;
-        app.keep_statement(&body, up.file, up.plan)
-            .map_err(OpError::Internal)?;
-        Ok(up.report)
+        match ops::upload(node, &app.config.submitter, now_ms(), read, today, &role) {
+            Ok(up) => {
+                app.remember_statement(kept, Some((up.file, up.plan)));
+                Ok(up.report)
+            }
+            Err(e) => {
+                app.remember_statement(kept, None);
+                Err(e)
+            }
+        }
     })
     .await
     .map_err(op_problem)

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{now_ms, op_problem, visible, HouseholdPath, J, Q};
+use super::{now_ms, op_problem, vault_problem, visible, HouseholdPath, J, Q};
 use crate::auth::{Principal, Role};
 use crate::problem::{ApiResult, Problem};
 use crate::App;
@@ -275,16 +275,31 @@ pub(crate) async fn set_agreement(
     app: &Arc<App>,
     p: &Principal,
     household: &str,
-    mut agreement: knop_huishoudboekje::Agreement,
+    agreement: knop_huishoudboekje::Agreement,
 ) -> ApiResult<Recorded> {
     let s = managed(app, p, household, "changes its agreements")?;
     agreement
         .check()
         .map_err(|e| Problem::unprocessable(e.to_string()))?;
-    if agreement.kind == knop_huishoudboekje::Kind::LivingMoney {
-        // The resident's own IBAN is personal data: it stays off the ledger.
-        agreement.counterparty_iban = None;
-    }
+    // Nothing personal goes on the shared ledger: checked against the household's own data in
+    // the vault too (a logged read), when there is any.
+    let resident = match app.vault() {
+        None => None,
+        Some(v) => {
+            let at = jiff::Timestamp::now().to_string();
+            let purpose = "controle: geen persoonsgegevens op het gedeelde grootboek";
+            match v.read(s.household, &p.id, p.role.name(), purpose, &at) {
+                Ok(d) => Some(d),
+                Err(
+                    knop_app::vault::VaultError::NotFound(_)
+                    | knop_app::vault::VaultError::Erased(_),
+                ) => None,
+                Err(e) => return Err(vault_problem(e)),
+            }
+        }
+    };
+    knop_app::ledger_text::check_agreement(&agreement, resident.as_ref())
+        .map_err(|e| Problem::unprocessable(format!("nothing recorded: {e}")))?;
     record(
         app,
         Command::Household(HouseholdCommand::SetAgreement {

@@ -270,6 +270,15 @@ impl App {
     }
 }
 
+/// Runs pure work (reading a file) on the blocking pool, without the ledger's lock.
+async fn off_lock<T: Send + 'static>(
+    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(Problem::internal(format!("the task failed: {e}"))))
+}
+
 fn now_ms() -> u64 {
     jiff::Timestamp::now().as_millisecond().max(0) as u64
 }

@@ -14,7 +14,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{
-    now_ms, op_problem, parse_household, require_xml, vault_of, vault_problem, visible, J, Q,
+    now_ms, off_lock, op_problem, parse_household, require_xml, vault_of, vault_problem, visible,
+    J, Q,
 };
 use crate::auth::{Principal, Role};
 use crate::problem::{ApiResult, Problem};
@@ -340,9 +341,14 @@ async fn upload_status_report(
         ));
     }
     require_xml(&headers, "a pain.002 file")?;
+    let report = off_lock(move || {
+        knop_bank::pain002::parse(&body).map_err(|e| op_problem(ops::OpError::Bank(e)))
+    })
+    .await?;
+    let role = p.role.clone();
     let out = app
         .write(move |app, node| {
-            ops::apply_status_report(node, &app.config.submitter, now_ms(), &body)
+            ops::apply_status_report(node, &app.config.submitter, now_ms(), report, &role)
         })
         .await
         .map_err(op_problem)?;
