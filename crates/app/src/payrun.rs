@@ -779,15 +779,18 @@ pub fn approve(
     now_ms: u64,
     run_id: &str,
     by: &str,
-) -> Result<RunView, RunError> {
+) -> Result<Approval, RunError> {
     let run = node
         .state()
         .runs()
         .get(run_id)
         .ok_or_else(|| RunError::NotFound(run_id.to_owned()))?;
-    // Approved by this person before (a retry): nothing new to record.
+    // Approved by this person before (a retry, or a second click): nothing new to record.
     if run.approvals.iter().any(|(b, _)| b == by) {
-        return view(node.state(), run_id);
+        return Ok(Approval {
+            run: view(node.state(), run_id)?,
+            recorded: Recorded::Before,
+        });
     }
     let digest = run.content_sha256;
     submit(
@@ -802,7 +805,28 @@ pub fn approve(
     )
     .map_err(OpError::from)?
     .map_err(OpError::from)?;
-    view(node.state(), run_id)
+    Ok(Approval {
+        run: view(node.state(), run_id)?,
+        recorded: Recorded::Now,
+    })
+}
+
+/// An approval, and whether it was recorded now or had been given before by the same person.
+#[derive(Debug, Clone)]
+pub struct Approval {
+    /// The run afterwards.
+    pub run: RunView,
+    /// Whether this call recorded it.
+    pub recorded: Recorded,
+}
+
+/// Whether a request recorded something new or found it on the ledger already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Recorded now, in a new entry.
+    Now,
+    /// On the ledger already: nothing was written.
+    Before,
 }
 
 /// The pain.001 of an approved run; `created` is the file's creation time (ISO date-time).

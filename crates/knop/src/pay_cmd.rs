@@ -202,10 +202,18 @@ fn approve(loc: &Location, a: ApproveArgs) -> Result<ExitCode> {
     let key = crate::location::read_key(&a.key)?;
     let mut node = loc.open_writer()?;
     let by = person(&a.by)?;
-    let view = payrun::approve(&mut node, &key, crate::log_cmd::now_ms(), &a.run, &by)
+    let approval = payrun::approve(&mut node, &key, crate::log_cmd::now_ms(), &a.run, &by)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let view = approval.run;
+    let before = match approval.recorded {
+        payrun::Recorded::Now => "",
+        payrun::Recorded::Before => t(
+            " (al eerder goedgekeurd door u: niets nieuws vastgelegd)",
+            " (approved by you before: nothing new recorded)",
+        ),
+    };
     println!(
-        "{} {} {}",
+        "{} {} {}{before}",
         view.content.run_id,
         t("goedgekeurd door", "approved by"),
         view.approved_by.join(", ")

@@ -45,6 +45,11 @@ pub struct ServeArgs {
     /// Where uploaded statements are kept (default: DIR/statements for the embedded store).
     #[arg(long, value_name = "DIR")]
     pub statements: Option<PathBuf>,
+    /// The service's journal of sessions and idempotency answers, sealed (default:
+    /// DIR/service.journal for the embedded store; with PostgreSQL give a path, or a restart
+    /// logs everyone out and forgets idempotency keys).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
     #[command(flatten)]
     pub oidc: OidcArgs,
     #[command(flatten)]
@@ -322,6 +327,14 @@ pub fn serve(loc: &Location, a: ServeArgs) -> Result<ExitCode> {
         vault: a.vault.config(loc)?,
         assets: assets_dir(a.assets),
         tls: a.tls,
+        journal: a.journal.or_else(|| {
+            loc.database.is_none().then(|| {
+                loc.data
+                    .clone()
+                    .unwrap_or_else(|| "knop-data".into())
+                    .join("service.journal")
+            })
+        }),
         statement_dir: a.statements.or_else(|| {
             loc.database.is_none().then(|| {
                 loc.data
@@ -450,6 +463,7 @@ pub fn demo(
         vault: Some((vault_dir, master)),
         assets: assets_dir(assets),
         tls: false,
+        journal: Some(dir.join("service.journal")),
         statement_dir: Some(kept),
     };
     let app = App::new(p.node, config).map_err(|e| anyhow::anyhow!(e))?;

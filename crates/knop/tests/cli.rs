@@ -1829,3 +1829,38 @@ fn an_organisation_is_registered_with_its_kind_and_submits_only_what_it_may() {
     }
     assert!(!other.exists());
 }
+
+#[test]
+fn a_statement_over_one_batch_is_imported_in_one_go_without_a_panic() {
+    // Found by a probe: 100 001 entries made `knop bank import` panic ("batch over the
+    // limit"); the service answered 500 with a backtrace.
+    let ledger = Ledger::new();
+    let (dir, org) = (&ledger.dir, ledger.org.clone());
+    let n = knop_book::BATCH_EVENTS_MAX + 1;
+    let entries: Vec<_> = (0..n)
+        .map(|i| ("1.00", "CRDT", format!("R{i}"), String::new()))
+        .collect();
+    let entries: Vec<_> = entries
+        .iter()
+        .map(|(a, d, r, x)| (*a, *d, r.as_str(), x.clone()))
+        .collect();
+    let path = dir.path().join("groot.xml");
+    std::fs::write(&path, statement_xml("GROOT", &entries)).unwrap();
+    let out = knop(&ledger.args(&[
+        "bank",
+        "import",
+        path.to_str().unwrap(),
+        "--iban",
+        "NL91ABNA0417164300",
+        "--as",
+        &org,
+        "--json",
+    ]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["booked"], n, "{v}");
+    assert_eq!(v["book_balance_cents"], 100 * n as i64, "{v}");
+    assert!(ok(&ledger.args(&["log", "verify"])).starts_with("ok "));
+}

@@ -40,6 +40,23 @@ pub struct ApiKey {
     pub role: Role,
 }
 
+/// Bytes as lower-case hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// 32 bytes from 64 hex digits.
+pub(crate) fn unhex(text: &str) -> Option<[u8; 32]> {
+    if text.len() != 64 || !text.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(out)
+}
+
 /// SHA-256 of a token or key.
 pub fn digest(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
@@ -108,10 +125,12 @@ struct Session {
     expires: Instant,
 }
 
-/// Sessions of people, by token digest. In memory: a restart logs everyone out, which is safe.
+/// Sessions of people, by token digest; remembered across a restart when the service keeps a
+/// journal (only the token's digest is kept, never the token).
 pub struct Sessions {
     map: Mutex<HashMap<[u8; 32], Session>>,
     ttl: Duration,
+    journal: std::sync::OnceLock<std::sync::Arc<crate::journal::Journal>>,
 }
 
 /// At most this many live sessions; beyond it the oldest expire first.
@@ -123,6 +142,82 @@ impl Sessions {
         Self {
             map: Mutex::new(HashMap::new()),
             ttl,
+            journal: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Remembers sessions in `journal` from now on, and takes back those it holds that are
+    /// still live and whose login still exists (`users`; its role now, not then).
+    pub fn remember(
+        &self,
+        journal: std::sync::Arc<crate::journal::Journal>,
+        records: &[crate::journal::Record],
+        users: &HashMap<String, User>,
+    ) {
+        use crate::journal::Record;
+        let now_ms = crate::journal::now_ms();
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        for r in records {
+            match r {
+                Record::Session {
+                    digest,
+                    login,
+                    csrf,
+                    expires_ms,
+                } => {
+                    let (Some(d), Some(user)) = (unhex(digest), users.get(login)) else {
+                        continue;
+                    };
+                    let Some(left) = expires_ms.checked_sub(now_ms) else {
+                        continue;
+                    };
+                    map.insert(
+                        d,
+                        Session {
+                            login: login.clone(),
+                            role: user.role.clone(),
+                            csrf: csrf.clone(),
+                            expires: Instant::now() + Duration::from_millis(left),
+                        },
+                    );
+                }
+                Record::SessionEnded { digest } => {
+                    if let Some(d) = unhex(digest) {
+                        map.remove(&d);
+                    }
+                }
+                Record::Answer { .. } => {}
+            }
+        }
+        let _ = self.journal.set(journal);
+    }
+
+    /// The live sessions as journal records (to rewrite the journal with).
+    pub fn live(records: &[crate::journal::Record]) -> Vec<crate::journal::Record> {
+        use crate::journal::Record;
+        let now_ms = crate::journal::now_ms();
+        let ended: std::collections::HashSet<&str> = records
+            .iter()
+            .filter_map(|r| match r {
+                Record::SessionEnded { digest } => Some(digest.as_str()),
+                _ => None,
+            })
+            .collect();
+        records
+            .iter()
+            .filter(|r| {
+                matches!(r, Record::Session { digest, expires_ms, .. }
+                    if *expires_ms > now_ms && !ended.contains(digest.as_str()))
+            })
+            .cloned()
+            .collect()
+    }
+
+    fn note(&self, r: crate::journal::Record) {
+        if let Some(j) = self.journal.get() {
+            if let Err(e) = j.append(&r) {
+                eprintln!("knop: the session journal could not be written ({e}); this session will not survive a restart");
+            }
         }
     }
 
@@ -140,15 +235,23 @@ impl Sessions {
                 map.remove(&oldest);
             }
         }
+        let (d, csrf) = (digest(&token), new_secret("csrf"));
         map.insert(
-            digest(&token),
+            d,
             Session {
                 login: user.login.clone(),
                 role: user.role.clone(),
-                csrf: new_secret("csrf"),
+                csrf: csrf.clone(),
                 expires: now + self.ttl,
             },
         );
+        drop(map);
+        self.note(crate::journal::Record::Session {
+            digest: hex(&d),
+            login: user.login.clone(),
+            csrf,
+            expires_ms: crate::journal::now_ms() + self.ttl.as_millis() as u64,
+        });
         token
     }
 
@@ -172,5 +275,8 @@ impl Sessions {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(digest);
+        self.note(crate::journal::Record::SessionEnded {
+            digest: hex(digest),
+        });
     }
 }

@@ -4,9 +4,10 @@
 //! twice; the same key with another body is refused (422); a retry while the first is still
 //! running is refused (409); a missing key is refused (400).
 //!
-//! Keys are scoped to the caller and kept in memory for a day. Below this, the ledger's own
-//! idempotent ids (bank entries, agreement ids) make sure that even a retry after a restart never
-//! books twice; the key adds the same answer on top.
+//! Keys are scoped to the caller and kept for a day: in memory, and in the service's journal
+//! (written and synced before the answer is sent), so a restart forgets none of them. Below
+//! this, the ledger's own idempotent ids (bank entries, agreement ids, run ids) make sure that
+//! even a retry whose answer never reached the journal (killed in between) books nothing twice.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -41,6 +42,7 @@ enum Slot {
 pub struct Keys {
     map: Mutex<HashMap<(String, String), Slot>>,
     ttl: Duration,
+    journal: std::sync::OnceLock<Arc<crate::journal::Journal>>,
 }
 
 impl Keys {
@@ -49,7 +51,67 @@ impl Keys {
         Self {
             map: Mutex::new(HashMap::new()),
             ttl,
+            journal: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Remembers answers in `journal` from now on, and takes back those it holds that have not
+    /// expired.
+    pub fn remember(
+        &self,
+        journal: Arc<crate::journal::Journal>,
+        records: &[crate::journal::Record],
+    ) {
+        use base64::Engine;
+        let now_ms = crate::journal::now_ms();
+        let mut map = self.lock();
+        for r in self.live(records) {
+            let crate::journal::Record::Answer {
+                who,
+                key,
+                fingerprint,
+                status,
+                content_type,
+                body,
+                at_ms,
+            } = r
+            else {
+                continue;
+            };
+            let (Some(f), Ok(status), Ok(body)) = (
+                crate::auth::unhex(&fingerprint),
+                StatusCode::from_u16(status),
+                base64::engine::general_purpose::STANDARD.decode(body),
+            ) else {
+                continue;
+            };
+            let age = Duration::from_millis(now_ms.saturating_sub(at_ms));
+            map.insert(
+                (who, key),
+                Slot::Done {
+                    fingerprint: f,
+                    status,
+                    content_type: content_type.and_then(|c| HeaderValue::from_str(&c).ok()),
+                    body: Bytes::from(body),
+                    at: Instant::now().checked_sub(age).unwrap_or_else(Instant::now),
+                },
+            );
+        }
+        let _ = self.journal.set(journal);
+    }
+
+    /// The answers among `records` that have not expired.
+    pub fn live(&self, records: &[crate::journal::Record]) -> Vec<crate::journal::Record> {
+        let now_ms = crate::journal::now_ms();
+        let ttl = self.ttl.as_millis() as u64;
+        records
+            .iter()
+            .filter(|r| {
+                matches!(r, crate::journal::Record::Answer { at_ms, .. }
+                    if at_ms.saturating_add(ttl) > now_ms)
+            })
+            .cloned()
+            .collect()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Slot>> {
@@ -209,6 +271,27 @@ pub async fn middleware(State(g): State<Guard>, req: Request, next: Next) -> Res
     let (rparts, rbody) = resp.into_parts();
     let body = to_bytes(rbody, usize::MAX).await.unwrap_or_default();
     guard.slot = None;
+    if !rparts.status.is_server_error() {
+        if let Some(j) = app.idempotency.journal.get() {
+            use base64::Engine;
+            let r = crate::journal::Record::Answer {
+                who: slot_key.0.clone(),
+                key: slot_key.1.clone(),
+                fingerprint: crate::auth::hex(&fingerprint),
+                status: rparts.status.as_u16(),
+                content_type: rparts
+                    .headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|c| c.to_str().ok())
+                    .map(str::to_owned),
+                body: base64::engine::general_purpose::STANDARD.encode(&body),
+                at_ms: crate::journal::now_ms(),
+            };
+            if let Err(e) = j.append(&r) {
+                eprintln!("knop: the idempotency journal could not be written ({e}); this answer will not be remembered across a restart");
+            }
+        }
+    }
     let mut map = app.idempotency.lock();
     if rparts.status.is_server_error() {
         // Nothing is known to have happened: the client may retry with the same key.

@@ -15,6 +15,7 @@
 
 pub mod auth;
 pub mod idempotency;
+pub mod journal;
 pub mod oidc;
 pub mod problem;
 
@@ -77,6 +78,9 @@ pub struct Config {
     /// Where uploaded bank statements are kept (so that suspense lines can be shown and matched
     /// later); `None`: in memory only.
     pub statement_dir: Option<std::path::PathBuf>,
+    /// The journal of sessions and idempotency answers (sealed), so that a restart forgets
+    /// neither; `None`: in memory only (a restart logs everyone out and forgets the keys).
+    pub journal: Option<std::path::PathBuf>,
 }
 
 /// The running service's shared state.
@@ -136,6 +140,31 @@ impl App {
                 ));
             }
         }
+        let sessions = auth::Sessions::new(Duration::from_secs(8 * 3600));
+        let idempotency = idempotency::Keys::new(Duration::from_secs(24 * 3600));
+        let users: HashMap<String, User> = config
+            .users
+            .iter()
+            .map(|u| (u.login.clone(), u.clone()))
+            .collect();
+        if let Some(path) = &config.journal {
+            let secret = config.submitter.signing_key().to_bytes();
+            let loaded = journal::Journal::open(path, &secret, |all| {
+                let mut live = auth::Sessions::live(&all);
+                live.extend(idempotency.live(&all));
+                live
+            })?;
+            if loaded.skipped > 0 {
+                eprintln!(
+                    "knop: {}: {} line(s) could not be read and were dropped (cut off by a crash, or sealed with another key)",
+                    path.display(),
+                    loaded.skipped
+                );
+            }
+            let j = Arc::new(loaded.journal);
+            sessions.remember(j.clone(), &loaded.records, &users);
+            idempotency.remember(j, &loaded.records);
+        }
         Ok(Arc::new(Self {
             vault,
             oidc,
@@ -147,13 +176,9 @@ impl App {
                 .iter()
                 .map(|k| (k.digest, k.clone()))
                 .collect(),
-            users: config
-                .users
-                .iter()
-                .map(|u| (u.login.clone(), u.clone()))
-                .collect(),
-            sessions: auth::Sessions::new(Duration::from_secs(8 * 3600)),
-            idempotency: idempotency::Keys::new(Duration::from_secs(24 * 3600)),
+            users,
+            sessions,
+            idempotency,
             config,
         }))
     }

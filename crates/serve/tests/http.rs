@@ -441,6 +441,7 @@ fn config_for(
         vault: Some((dir.join("vault"), [7; 32])),
         assets: None,
         statement_dir: Some(dir.join("statements")),
+        journal: Some(dir.join("service.journal")),
     }
 }
 
@@ -1883,6 +1884,7 @@ async fn the_design_system_is_served_from_its_npm_packages() {
         vault: None,
         assets,
         statement_dir: None,
+        journal: None,
     };
     let (_d1, node) = tiny_node();
     // An API key of an organisation the ledger does not know is refused.
@@ -1988,6 +1990,12 @@ async fn living_money_goes_to_the_residents_own_account_which_stays_off_the_ledg
     assert_eq!(item["creditor_iban"], knop_app::payrun::RESIDENT_ACCOUNT);
     let r = t.approve_run(&s, &id, "ok").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    // Approving again with another key (a second click) records nothing and says so.
+    let size = t.app.node().size();
+    let r = t.approve_run(&s, &id, "ok-again").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["approved_by"], json!(["controleur"]));
+    assert_eq!(t.app.node().size(), size);
     let pain = format!("/api/v1/payment-runs/{id}/pain001");
     // No personal data yet: the file cannot be written, and says why.
     let r = t.get(&pain, Some(&a)).await;
@@ -2681,7 +2689,10 @@ async fn personal_data_is_refused_on_the_shared_ledger() {
         (json!({"reference": "BSN 111222333"}), "BSN"),
         (json!({"label": "S. de Vries, Voorbeeldstraat 1"}), "name"),
         (json!({"label": "Mitros 3512 AB"}), "address"),
-        (json!({"kind": "income", "counterparty_iban": "NL20 INGB 0001 2345 67"}), "own account"),
+        (
+            json!({"kind": "income", "counterparty_iban": "NL20 INGB 0001 2345 67"}),
+            "own account",
+        ),
         (json!({"kind": "living_money"}), "living money"),
         (json!({"reference": "x".repeat(141)}), "at most 140"),
     ];
@@ -2696,4 +2707,69 @@ async fn personal_data_is_refused_on_the_shared_ledger() {
     assert_eq!(t.app.node().size(), size, "nothing recorded");
     let r = put(99, json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+}
+
+/// The same service started again on its directory (ledger, vault, statements, journal).
+fn restart(t: T) -> T {
+    let T {
+        router,
+        app,
+        _dir: dir,
+        operator,
+    } = t;
+    drop(router);
+    drop(app);
+    let node = Node::open(
+        Box::new(FileStore::open(dir.path()).unwrap()),
+        None,
+        os_salts(),
+    )
+    .unwrap();
+    let app = App::new(node, config_for(dir.path(), true, None)).unwrap();
+    T {
+        router: knop_serve::router(app.clone()),
+        app,
+        operator,
+        _dir: dir,
+    }
+}
+
+#[tokio::test]
+async fn a_restart_forgets_no_session_and_no_idempotency_key() {
+    // Found by a probe: after a restart all sessions were gone and an Idempotency-Key reused
+    // with another body was accepted (422 before the restart).
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let limit = |cents: i64| {
+        Some((
+            "application/json",
+            serde_json::to_vec(&json!({ "cents": cents })).unwrap(),
+        ))
+    };
+    let uri = "/api/v1/households/1/advance-limit";
+    let first = t
+        .call(Method::PUT, uri, Some(&a), limit(20_000), Some("lim"))
+        .await;
+    assert!(first.status.is_success(), "{}", first.text());
+    let size = t.app.node().size();
+    let t = restart(t);
+    // Still logged in.
+    let me = t.get("/api/v1/me", Some(&a)).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.text());
+    // The same key with another body is still refused, and with the same body it is the
+    // first answer again, replayed; nothing new on the ledger.
+    let r = t
+        .call(Method::PUT, uri, Some(&a), limit(30_000), Some("lim"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let r = t
+        .call(Method::PUT, uri, Some(&a), limit(20_000), Some("lim"))
+        .await;
+    assert_eq!(r.status, first.status);
+    assert_eq!(r.body, first.body);
+    assert_eq!(r.headers["idempotent-replayed"], "true");
+    assert_eq!(t.app.node().size(), size);
+    // The journal is sealed: no login or answer in plain text.
+    let journal = std::fs::read(t._dir.path().join("service.journal")).unwrap();
+    assert!(!journal.windows(11).any(|w| w == b"consulent-a"));
 }

@@ -204,7 +204,7 @@ async fn get_run(
 #[utoipa::path(post, path = "/payment-runs/{run_id}/approvals", tag = "payments",
     params(RunPath, ("Idempotency-Key" = String, Header, description = "Unique per approval")),
     security(("bearer" = [])),
-    responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 201, body = knop_app::payrun::RunView), (status = 401, body = Problem, content_type = "application/problem+json"),
+    responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 201, body = knop_app::payrun::RunView, description = "approved now"), (status = 200, body = knop_app::payrun::RunView, description = "approved by the same person before: nothing new recorded"), (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn approve_run(
@@ -212,8 +212,13 @@ async fn approve_run(
     p: Principal,
     Path(run_id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<knop_app::payrun::RunView>)> {
-    let view = approve(&app, &p, run_id).await?;
-    Ok((StatusCode::CREATED, Json(view)))
+    let a = approve(&app, &p, run_id).await?;
+    // Approved before by the same person: nothing new, said so with 200.
+    let status = match a.recorded {
+        knop_app::payrun::Recorded::Now => StatusCode::CREATED,
+        knop_app::payrun::Recorded::Before => StatusCode::OK,
+    };
+    Ok((status, Json(a.run)))
 }
 
 /// Approves a run (API and cockpit).
@@ -221,7 +226,7 @@ pub(crate) async fn approve(
     app: &Arc<App>,
     p: &Principal,
     run_id: String,
-) -> ApiResult<knop_app::payrun::RunView> {
+) -> ApiResult<knop_app::payrun::Approval> {
     visible_run(app, p, &run_id)?;
     if !matches!(p.role, Role::Supervisor) {
         return Err(Problem::forbidden(
