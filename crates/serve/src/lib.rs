@@ -480,10 +480,15 @@ async fn authenticate(State(app): State<Arc<App>>, mut req: Request, next: Next)
 }
 
 /// Security headers on every response: no framing, no sniffing, no referrer, a content security
-/// policy without inline script, HSTS when served over TLS.
+/// policy without inline script, HSTS when served over TLS; and no caching of anything but the
+/// public assets that say otherwise (pages, personal data and payment files are never kept by a
+/// browser or a proxy).
 async fn security_headers(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     let mut r = next.run(req).await;
     let h = r.headers_mut();
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(

@@ -2773,3 +2773,58 @@ async fn a_restart_forgets_no_session_and_no_idempotency_key() {
     let journal = std::fs::read(t._dir.path().join("service.journal")).unwrap();
     assert!(!journal.windows(11).any(|w| w == b"consulent-a"));
 }
+
+#[tokio::test]
+async fn unknown_query_parameters_array_bodies_and_caching_are_refused() {
+    // Found by a probe: unknown query parameters were accepted, a JSON array `[1]` set the
+    // advance limit to one cent, and household pages could be cached.
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    for uri in [
+        "/api/v1/households/1?x=1",
+        "/api/v1/households/1/alerts?foo",
+        "/api/v1/households/1/agreements?page=2",
+        "/api/v1/me?debug=true",
+        "/api/v1/households?page=1&sort=name",
+    ] {
+        let r = t.get(uri, Some(&a)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}: {}", r.text());
+        r.is_problem();
+        assert!(
+            r.text().contains("is not known here"),
+            "{uri}: {}",
+            r.text()
+        );
+    }
+    // Declared parameters still work.
+    let r = t
+        .get("/api/v1/households?page=1&page_size=5", Some(&a))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let size = t.app.node().size();
+    let r = t
+        .call(
+            Method::PUT,
+            "/api/v1/households/1/advance-limit",
+            Some(&a),
+            Some(("application/json", b"[1]".to_vec())),
+            Some("arr"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("JSON object"), "{}", r.text());
+    assert_eq!(t.app.node().size(), size);
+    // Nothing of a household is kept by a browser or a proxy.
+    for uri in ["/api/v1/households/1", "/huishoudens/1"] {
+        let r = t
+            .send(
+                Request::get(uri)
+                    .header(header::COOKIE, format!("knop_session={a}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}");
+        assert_eq!(r.headers[header::CACHE_CONTROL], "no-store", "{uri}");
+    }
+}

@@ -65,6 +65,7 @@ async fn me(p: Principal) -> Json<Me> {
 
 /// Pagination parameters (NL API Design Rules).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct PageQuery {
     /// Page number, from 1.
@@ -182,6 +183,7 @@ pub(crate) fn overview_of(app: &App, s: &views::Snapshot) -> ApiResult<Overview>
 
 /// Forecast parameters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ForecastQuery {
     /// Days ahead, 1 to 400 (default 90).

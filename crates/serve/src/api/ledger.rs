@@ -51,6 +51,7 @@ async fn checkpoint(State(app): State<Arc<App>>) -> Response {
 
 /// Parameters of an inclusion proof.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct InclusionQuery {
     /// The tree size to prove against (default: the latest).
@@ -100,6 +101,7 @@ async fn inclusion_proof(
 
 /// Parameters of a consistency proof.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct ConsistencyQuery {
     /// The older tree size (at least 1).

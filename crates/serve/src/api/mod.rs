@@ -8,11 +8,11 @@
 
 use std::sync::Arc;
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::{middleware, Json, Router};
+use axum::{middleware, Router};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
@@ -91,6 +91,31 @@ pub fn router(app: Arc<App>) -> Router {
             }
         }
     }
+    // Per operation, the query parameters it declares: anything else is refused (400), so that
+    // a misspelt parameter is never silently ignored.
+    let mut queries: std::collections::HashMap<(axum::http::Method, String), Vec<String>> =
+        Default::default();
+    for (path, item) in &doc.paths.paths {
+        let full = format!("/api/v1{path}");
+        for (op, method) in [
+            (&item.get, axum::http::Method::GET),
+            (&item.post, axum::http::Method::POST),
+            (&item.put, axum::http::Method::PUT),
+            (&item.patch, axum::http::Method::PATCH),
+            (&item.delete, axum::http::Method::DELETE),
+        ] {
+            let Some(op) = op else { continue };
+            let names = op
+                .parameters
+                .iter()
+                .flatten()
+                .filter(|p| matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query))
+                .map(|p| p.name.clone())
+                .collect();
+            queries.insert((method, full.clone()), names);
+        }
+    }
+    let queries = Arc::new(queries);
     // Calculations change nothing: no key needed.
     operations.remove(&(
         axum::http::Method::POST,
@@ -122,9 +147,53 @@ pub fn router(app: Arc<App>) -> Router {
             guard,
             crate::idempotency::middleware,
         ))
+        .route_layer(middleware::from_fn_with_state(queries, declared_query_only))
         .layer(axum::extract::DefaultBodyLimit::max(crate::BODY_MAX))
         .with_state(app);
     Router::new().nest("/api/v1", api)
+}
+
+/// Refuses a query parameter the operation does not declare (400, naming it and the ones it
+/// takes).
+async fn declared_query_only(
+    axum::extract::State(queries): axum::extract::State<
+        Arc<std::collections::HashMap<(axum::http::Method, String), Vec<String>>>,
+    >,
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let Some(query) = req.uri().query().filter(|q| !q.is_empty()) else {
+        return next.run(req).await;
+    };
+    let matched = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let method = if req.method() == axum::http::Method::HEAD {
+        axum::http::Method::GET
+    } else {
+        req.method().clone()
+    };
+    let Some(declared) = matched.and_then(|m| queries.get(&(method, m))) else {
+        return next.run(req).await;
+    };
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let name = pair.split('=').next().unwrap_or_default();
+        if !declared.iter().any(|d| d == name) {
+            let takes = if declared.is_empty() {
+                "none".to_owned()
+            } else {
+                declared.join(", ")
+            };
+            let shown: String = name.chars().take(40).collect();
+            return Problem::bad_request(format!(
+                "query parameter {shown:?} is not known here (this resource takes: {takes})"
+            ))
+            .into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// Query parameters, with errors as problems.
@@ -147,23 +216,41 @@ pub struct J<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for J<T> {
     type Rejection = Problem;
     async fn from_request(req: Request, s: &S) -> Result<Self, Problem> {
-        match Json::<T>::from_request(req, s).await {
-            Ok(Json(t)) => Ok(J(t)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(Problem::new(
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| {
+                let m = m.trim();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            });
+        if !json {
+            return Err(Problem::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported-media-type",
                 "Verkeerd mediatype",
                 "expected Content-Type: application/json",
-            )),
-            Err(JsonRejection::JsonDataError(e)) => Err(Problem::unprocessable(e.body_text())),
-            Err(JsonRejection::JsonSyntaxError(e)) => Err(Problem::bad_request(e.body_text())),
-            Err(e) => Err(Problem::new(
-                e.status(),
-                "bad-body",
-                "Ongeldige inhoud",
-                e.body_text(),
-            )),
+            ));
         }
+        let bytes = axum::body::Bytes::from_request(req, s)
+            .await
+            .map_err(|e| Problem::new(e.status(), "bad-body", "Ongeldige inhoud", e.body_text()))?;
+        // Every body of this API is a JSON object: serde would also take an array for a struct
+        // (`[1]` as `{"cents": 1}`), which no client means.
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first != Some(&b'{') {
+            return Err(Problem::unprocessable(
+                "expected a JSON object ({ ... }) as the body",
+            ));
+        }
+        serde_json::from_slice(&bytes).map(J).map_err(|e| {
+            let at = format!("{e}");
+            match e.classify() {
+                serde_json::error::Category::Data => Problem::unprocessable(at),
+                _ => Problem::bad_request(at),
+            }
+        })
     }
 }
 

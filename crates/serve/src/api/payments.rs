@@ -116,6 +116,7 @@ pub(crate) async fn make_run(
 
 /// Which runs to list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct RunQuery {
     /// Only this household's runs.
@@ -243,6 +244,7 @@ pub(crate) async fn approve(
 
 /// Which pain.001 version.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct PainQuery {
     /// `03` (pain.001.001.03, default) or `09` (pain.001.001.09).

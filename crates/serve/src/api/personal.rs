@@ -59,6 +59,7 @@ async fn put_personal(
 
 /// Why personal data is read: required, and logged for the resident to see.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct PurposeQuery {
     /// Why (3 to 200 characters), e.g. `contact over betaalachterstand`.

@@ -22,6 +22,7 @@ pub(super) fn routes() -> OpenApiRouter<Arc<App>> {
 
 /// Rules calculation parameters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct CalcQuery {
     /// The day to calculate for (ISO 8601, default today).
