@@ -353,6 +353,14 @@ impl Vault {
         )
     }
 
+    /// Whether the vault holds anything of household `h` (a key, data, or the mark that it was
+    /// erased). Reads nothing.
+    pub fn holds(&self, h: u128) -> bool {
+        [self.key_path(h), self.data_path(h), self.erased_path(h)]
+            .iter()
+            .any(|p| p.exists())
+    }
+
     /// Destroys the household's data key (and the ciphertext): its personal data can never be
     /// read again. Idempotent. Returns whether there was anything to destroy.
     pub fn erase(&self, h: u128) -> Result<bool, VaultError> {

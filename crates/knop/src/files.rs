@@ -32,6 +32,25 @@ pub fn read(path: &Path) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// Writes a secret (a master key) to `path`, readable and writable by its owner only (0600),
+/// synced.
+pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    // An existing file keeps its mode on open: set it.
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}
+
 /// A household plan from JSON, every agreement checked.
 pub fn read_plan(path: &Path) -> Result<knop_huishoudboekje::Plan> {
     let plan: knop_huishoudboekje::Plan = serde_json::from_slice(&read(path)?)

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::i18n::t;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use knop_ledger::note::NoteKey;
@@ -89,7 +90,25 @@ impl Location {
     pub fn open_store(&self) -> Result<Box<dyn Store>> {
         Ok(match &self.database {
             Some(url) => Box::new(PgStore::open(url)?),
-            None => Box::new(FileStore::open(&self.dir())?),
+            None => {
+                let store = FileStore::open(&self.dir())?;
+                if store.recovered_tail_bytes > 0 {
+                    // A crash during a write left part of an entry: it was never acknowledged,
+                    // and is cut off. Said, so that an operator knows why the log is shorter
+                    // than a half-written file.
+                    eprintln!(
+                        "knop: {}: {} {} {}",
+                        self.dir().display(),
+                        t("onvolledig laatste stuk van", "a torn tail of"),
+                        store.recovered_tail_bytes,
+                        t(
+                            "bytes afgesneden (een schrijfactie die bij een crash niet af was; nooit bevestigd)",
+                            "bytes cut off (a write a crash left unfinished; never acknowledged)"
+                        )
+                    );
+                }
+                Box::new(store)
+            }
         })
     }
 

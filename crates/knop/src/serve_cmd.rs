@@ -132,8 +132,25 @@ pub fn erase(loc: &Location, a: EraseArgs) -> Result<ExitCode> {
             t("geen kluis met persoonsgegevens", "no personal-data vault")
         );
     }
+    // A household that is neither on the ledger nor in the vault is a typo: say so, erase
+    // nothing.
+    let on_ledger = loc
+        .open_reader()
+        .ok()
+        .is_some_and(|n| n.state().households().contains_key(&a.household));
     // Any key opens the vault for erasure: erasing reads nothing.
     let vault = knop_app::vault::Vault::open(&dir, &[0; 32])?;
+    if !on_ledger && !vault.holds(a.household) {
+        bail!(
+            "{} {}: {}",
+            t("huishouden", "household"),
+            a.household,
+            t(
+                "staat niet in het grootboek en heeft geen persoonsgegevens; niets gewist",
+                "is not on the ledger and has no personal data; nothing erased"
+            )
+        );
+    }
     let had = vault.erase(a.household)?;
     println!(
         "{} {}: {}",
@@ -327,6 +344,10 @@ pub fn serve(loc: &Location, a: ServeArgs) -> Result<ExitCode> {
         vault: a.vault.config(loc)?,
         assets: assets_dir(a.assets),
         tls: a.tls,
+        reopen: Some({
+            let loc = loc.clone();
+            std::sync::Arc::new(move || loc.open_writer().map_err(|e| format!("{e:#}")))
+        }),
         journal: a.journal.or_else(|| {
             loc.database.is_none().then(|| {
                 loc.data
@@ -415,8 +436,11 @@ pub fn demo(
     let dir = empty_dir(into)?;
     let scenario: knop_sim::Scenario = serde_json::from_str(knop_sim::FIVE_RESIDENTS)?;
     let mut p = simulate_into(&dir, &scenario)?;
-    let kept = keep_statements(&dir)?;
     let (vault_dir, master) = fill_vault(&dir, &scenario)?;
+    let kept = keep_statements(&dir, &knop_app::vault::Vault::open(&vault_dir, &master)?)?;
+    // The keys stay with the demo, so that `knop serve` can serve its ledger again.
+    crate::location::write_key(&dir.join("operator.key"), &p.operator)?;
+    crate::location::write_key(&dir.join("stichting.key"), &p.foundation)?;
     // The organisations that get API keys are registered on the ledger first.
     for (org, kind) in [
         ("auditor", knop_state::OrgKind::Auditor),
@@ -464,13 +488,29 @@ pub fn demo(
         assets: assets_dir(assets),
         tls: false,
         journal: Some(dir.join("service.journal")),
+        reopen: Some({
+            let (ledger, op) = (dir.join("grootboek"), p.operator.clone());
+            std::sync::Arc::new(move || {
+                let store = knop_store::FileStore::open(&ledger).map_err(|e| e.to_string())?;
+                knop_node::Node::open(Box::new(store), Some(op.clone()), knop_node::os_salts())
+                    .map_err(|e| e.to_string())
+            })
+        }),
         statement_dir: Some(kept),
     };
     let app = App::new(p.node, config).map_err(|e| anyhow::anyhow!(e))?;
     let users = demo_users(&titles);
     let last_day = p.last_day;
+    let iban = scenario.foundation_iban.clone();
     serve_blocking(listen, app, move |addr| {
-        print_demo(addr, &dir, last_day, &users, (&auditor_key, &creditor_key));
+        print_demo(
+            addr,
+            &dir,
+            last_day,
+            &users,
+            (&auditor_key, &creditor_key),
+            &iban,
+        );
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -520,7 +560,8 @@ fn simulate_into(
 
 /// The service keeps the statements it imported, to show and match their lines and to know
 /// what was paid: it gets the simulation's, in `dir/afschriften`.
-fn keep_statements(dir: &std::path::Path) -> Result<PathBuf> {
+/// Kept encrypted with the vault's key, as the service keeps the statements uploaded to it.
+fn keep_statements(dir: &std::path::Path, vault: &knop_app::vault::Vault) -> Result<PathBuf> {
     use sha2::Digest;
     let kept = dir.join("afschriften");
     std::fs::create_dir_all(&kept)?;
@@ -531,7 +572,10 @@ fn keep_statements(dir: &std::path::Path) -> Result<PathBuf> {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        std::fs::write(kept.join(format!("{hex}.xml")), bytes)?;
+        std::fs::write(
+            kept.join(format!("{hex}.xml.enc")),
+            vault.seal_file(&hex, &bytes),
+        )?;
     }
     Ok(kept)
 }
@@ -540,7 +584,7 @@ fn keep_statements(dir: &std::path::Path) -> Result<PathBuf> {
 /// generated master key (`dir/vault.key`).
 fn fill_vault(dir: &std::path::Path, scenario: &knop_sim::Scenario) -> Result<(PathBuf, [u8; 32])> {
     let master = knop_app::vault::new_master_key();
-    std::fs::write(dir.join("vault.key"), &master)?;
+    crate::files::write_secret(&dir.join("vault.key"), master.as_bytes())?;
     let master = knop_app::vault::parse_master_key(&master).map_err(|e| anyhow::anyhow!(e))?;
     let vault_dir = dir.join("vault");
     let vault = knop_app::vault::Vault::open(&vault_dir, &master)?;
@@ -575,6 +619,7 @@ fn print_demo(
     last_day: jiff::civil::Date,
     users: &[User],
     (auditor_key, creditor_key): (&str, &str),
+    iban: &str,
 ) {
     println!();
     println!("knop demo: http://{addr}/");
@@ -605,5 +650,16 @@ fn print_demo(
         t("schuldeiser:", "creditor:")
     );
     println!("    curl http://{addr}/api/v1/ledger/checkpoint");
+    println!(
+        "  {}",
+        t(
+            "later opnieuw starten (de sleutels staan in de map):",
+            "serve it again later (the keys are in the directory):"
+        )
+    );
+    let d = dir.display();
+    println!(
+        "    knop --data {d}/grootboek --operator-key {d}/operator.key serve --as {d}/stichting.key \\\n      --iban {iban} --vault {d}/vault --master-key {d}/vault.key \\\n      --statements {d}/afschriften --journal {d}/service.journal"
+    );
     println!("  {}", t("Stoppen: Ctrl-C", "Stop: Ctrl-C"));
 }

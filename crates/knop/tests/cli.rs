@@ -1688,6 +1688,10 @@ fn erase_destroys_a_households_key_and_nothing_else() {
     );
     let out = ok(&["erase", "5", "--vault", v]);
     assert!(out.contains("geen persoonsgegevens"), "{out}");
+    // A household neither on the ledger nor in the vault is a typo: an error, nothing marked.
+    let err = fails(&["erase", "99", "--vault", v]);
+    assert!(err.contains("niets gewist"), "{err}");
+    assert!(!vault.join("erased/99").exists());
     let err = fails(&["erase", "not-a-number", "--vault", v]);
     assert!(
         err.contains("household") || err.contains("HOUSEHOLD"),
@@ -1862,5 +1866,34 @@ fn a_statement_over_one_batch_is_imported_in_one_go_without_a_panic() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["booked"], n, "{v}");
     assert_eq!(v["book_balance_cents"], 100 * n as i64, "{v}");
+    assert!(ok(&ledger.args(&["log", "verify"])).starts_with("ok "));
+}
+
+#[test]
+fn a_torn_tail_is_cut_and_said() {
+    // Found by a probe: a torn tail was cut silently at start.
+    let ledger = Ledger::new();
+    let log = Path::new(&ledger.data()).join("log.knop");
+    let before = std::fs::metadata(&log).unwrap().len();
+    // Half a frame, as a crash in the middle of a write leaves it.
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    std::io::Write::write_all(&mut f, &[0x4b, 0x01, 0x00, 0x00, 0x07, 0x09]).unwrap();
+    drop(f);
+    let out = knop(&ledger.args(&[
+        "household",
+        "open",
+        "--as",
+        &ledger.org,
+        "--id",
+        "3",
+        "--counsellor",
+        "c",
+        "--information",
+        "v1",
+    ]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("6 bytes"), "{stderr}");
+    assert!(std::fs::metadata(&log).unwrap().len() > before);
     assert!(ok(&ledger.args(&["log", "verify"])).starts_with("ok "));
 }

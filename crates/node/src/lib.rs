@@ -179,6 +179,22 @@ impl Node {
         &self.meta
     }
 
+    /// Whether an earlier write failed: the node refuses work until reopened (see
+    /// [`NodeError::NeedsRecovery`]).
+    pub fn needs_recovery(&self) -> bool {
+        self.failed || (self.store.is_none() && self.writing.is_none())
+    }
+
+    /// Lets go of the store (waiting for an append in flight first), so that it can be opened
+    /// again; the node refuses work from now on.
+    pub fn close(&mut self) {
+        if let Some(w) = self.writing.take() {
+            let _ = w.join();
+        }
+        self.store = None;
+        self.failed = true;
+    }
+
     /// Number of entries (durable: without a pipelined submission's entries until it is
     /// settled by the next call that touches the store).
     pub fn size(&self) -> u64 {

@@ -81,7 +81,13 @@ pub struct Config {
     /// The journal of sessions and idempotency answers (sealed), so that a restart forgets
     /// neither; `None`: in memory only (a restart logs everyone out and forgets the keys).
     pub journal: Option<std::path::PathBuf>,
+    /// Opens the ledger again after a failed write (a full disk, say), replaying what is
+    /// durable; `None`: the service refuses writes until restarted, and `/readyz` says so.
+    pub reopen: Option<Reopen>,
 }
+
+/// How the service opens its ledger again.
+pub type Reopen = Arc<dyn Fn() -> Result<Node, String> + Send + Sync>;
 
 /// The running service's shared state.
 pub struct App {
@@ -184,9 +190,34 @@ impl App {
     }
 
     /// The node, locked. A panic elsewhere while holding it does not poison the service: the
-    /// node itself refuses work after a failed write (`NeedsRecovery`).
+    /// node itself refuses work after a failed write (`NeedsRecovery`), and is opened again
+    /// here (replaying what is durable) when the service knows how.
     pub fn node(&self) -> MutexGuard<'_, Node> {
-        self.node.lock().unwrap_or_else(|e| e.into_inner())
+        let mut node = self.node.lock().unwrap_or_else(|e| e.into_inner());
+        if node.needs_recovery() {
+            if let Some(reopen) = &self.config.reopen {
+                node.close();
+                match reopen() {
+                    Ok(n) => {
+                        eprintln!("knop: the ledger was opened again after a failed write ({} entries durable)", n.size());
+                        *node = n;
+                    }
+                    Err(e) => eprintln!("knop: opening the ledger again failed: {e}"),
+                }
+            }
+        }
+        node
+    }
+
+    /// Whether the service can write: the ledger is open and no failed write waits for
+    /// recovery.
+    pub fn ready(&self) -> Result<u64, String> {
+        let node = self.node();
+        if node.needs_recovery() {
+            Err("an earlier write to the ledger failed and the ledger could not be opened again; restart the service".into())
+        } else {
+            Ok(node.size())
+        }
     }
 
     /// The latest signed checkpoint note.
@@ -384,10 +415,32 @@ fn load_statements(
 /// The whole service as one router.
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
+        .route("/healthz", axum::routing::get(|| async { "ok\n" }))
+        .route(
+            "/readyz",
+            axum::routing::get(readyz).with_state(app.clone()),
+        )
         .merge(api::router(app.clone()))
         .merge(pages::router(app.clone()))
         .layer(middleware::from_fn_with_state(app.clone(), authenticate))
         .layer(middleware::from_fn_with_state(app, security_headers))
+}
+
+/// Readiness for a process supervisor: 200 when the ledger takes writes, 503 (a problem) when
+/// an earlier write failed and could not be recovered.
+async fn readyz(State(app): State<Arc<App>>) -> Response {
+    let app2 = app.clone();
+    match tokio::task::spawn_blocking(move || app2.ready()).await {
+        Ok(Ok(size)) => format!("ok {size} entries\n").into_response(),
+        Ok(Err(why)) => Problem::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "not-ready",
+            "Niet beschikbaar",
+            why,
+        )
+        .into_response(),
+        Err(e) => Problem::internal(format!("the readiness check failed: {e}")).into_response(),
+    }
 }
 
 /// Serves until Ctrl-C (or SIGTERM), then finishes the requests in flight.

@@ -442,6 +442,7 @@ fn config_for(
         assets: None,
         statement_dir: Some(dir.join("statements")),
         journal: Some(dir.join("service.journal")),
+        reopen: None,
     }
 }
 
@@ -1885,6 +1886,7 @@ async fn the_design_system_is_served_from_its_npm_packages() {
         assets,
         statement_dir: None,
         journal: None,
+        reopen: None,
     };
     let (_d1, node) = tiny_node();
     // An API key of an organisation the ledger does not know is refused.
@@ -2827,4 +2829,111 @@ async fn unknown_query_parameters_array_bodies_and_caching_are_refused() {
         assert_eq!(r.status, StatusCode::OK, "{uri}");
         assert_eq!(r.headers[header::CACHE_CONTROL], "no-store", "{uri}");
     }
+}
+
+/// A file store whose next append fails once when told to (a full disk, say).
+struct FullOnce {
+    inner: FileStore,
+    fail: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl knop_store::Store for FullOnce {
+    fn meta(&self) -> &Meta {
+        self.inner.meta()
+    }
+    fn len(&self) -> u64 {
+        self.inner.len()
+    }
+    fn append(&mut self, records: &[knop_store::Record]) -> Result<(), knop_store::StoreError> {
+        if self.fail.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            return Err(knop_store::StoreError::Io {
+                path: "log.knop".into(),
+                source: std::io::Error::other("No space left on device"),
+            });
+        }
+        self.inner.append(records)
+    }
+    fn read(
+        &mut self,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<knop_store::Record>, knop_store::StoreError> {
+        self.inner.read(from, to)
+    }
+    fn erase(&mut self, index: u64) -> Result<(), knop_store::StoreError> {
+        self.inner.erase(index)
+    }
+    fn put_checkpoint(&mut self, size: u64, note: &str) -> Result<(), knop_store::StoreError> {
+        self.inner.put_checkpoint(size, note)
+    }
+    fn checkpoints(&mut self) -> Result<Vec<(u64, String)>, knop_store::StoreError> {
+        self.inner.checkpoints()
+    }
+    fn latest_checkpoint(&mut self) -> Result<Option<(u64, String)>, knop_store::StoreError> {
+        self.inner.latest_checkpoint()
+    }
+    fn bytes_used(&mut self) -> Result<u64, knop_store::StoreError> {
+        self.inner.bytes_used()
+    }
+}
+
+#[tokio::test]
+async fn after_a_failed_write_the_service_opens_its_ledger_again() {
+    // Found by a probe: after one failed write the service refused all writes until restarted.
+    let t = setup(true);
+    let T {
+        router,
+        app,
+        _dir: dir,
+        operator,
+    } = t;
+    drop(router);
+    drop(app);
+    let fail = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let store = FullOnce {
+        inner: FileStore::open(dir.path()).unwrap(),
+        fail: fail.clone(),
+    };
+    let node = Node::open(Box::new(store), Some(operator.clone()), os_salts()).unwrap();
+    let mut config = config_for(dir.path(), true, None);
+    let (path, op) = (dir.path().to_owned(), operator.clone());
+    config.reopen = Some(std::sync::Arc::new(move || {
+        let store = FileStore::open(&path).map_err(|e| e.to_string())?;
+        Node::open(Box::new(store), Some(op.clone()), os_salts()).map_err(|e| e.to_string())
+    }));
+    let app = App::new(node, config).unwrap();
+    let t = T {
+        router: knop_serve::router(app.clone()),
+        app,
+        operator,
+        _dir: dir,
+    };
+    assert_eq!(t.get("/healthz", None).await.status, StatusCode::OK);
+    assert_eq!(t.get("/readyz", None).await.status, StatusCode::OK);
+    let a = t.login("consulent-a").await;
+    let limit = |cents: i64| {
+        Some((
+            "application/json",
+            serde_json::to_vec(&json!({ "cents": cents })).unwrap(),
+        ))
+    };
+    let uri = "/api/v1/households/1/advance-limit";
+    let size = t.app.node().size();
+    fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    let r = t
+        .call(Method::PUT, uri, Some(&a), limit(20_000), Some("l1"))
+        .await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.text());
+    // The next request finds the ledger opened again, at what is durable, and writes.
+    let r = t.get("/readyz", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = t
+        .call(Method::PUT, uri, Some(&a), limit(20_000), Some("l1"))
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    assert_eq!(
+        t.app.node().size(),
+        size + 1,
+        "written once, after recovery"
+    );
 }

@@ -93,8 +93,7 @@ pub fn router(app: Arc<App>) -> Router {
     }
     // Per operation, the query parameters it declares: anything else is refused (400), so that
     // a misspelt parameter is never silently ignored.
-    let mut queries: std::collections::HashMap<(axum::http::Method, String), Vec<String>> =
-        Default::default();
+    let mut queries: Declared = Default::default();
     for (path, item) in &doc.paths.paths {
         let full = format!("/api/v1{path}");
         for (op, method) in [
@@ -153,12 +152,13 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new().nest("/api/v1", api)
 }
 
+/// Per operation (method, route template), the query parameters it declares.
+type Declared = std::collections::HashMap<(axum::http::Method, String), Vec<String>>;
+
 /// Refuses a query parameter the operation does not declare (400, naming it and the ones it
 /// takes).
 async fn declared_query_only(
-    axum::extract::State(queries): axum::extract::State<
-        Arc<std::collections::HashMap<(axum::http::Method, String), Vec<String>>>,
-    >,
+    axum::extract::State(queries): axum::extract::State<Arc<Declared>>,
     req: axum::extract::Request,
     next: middleware::Next,
 ) -> axum::response::Response {
