@@ -504,3 +504,28 @@ fn a_statement_upload_killed_at_any_point_leaves_all_of_it_or_nothing() {
         );
     }
 }
+
+#[test]
+fn an_unfinished_request_header_does_not_hold_a_connection() {
+    // Found by a probe: an incomplete request header held a connection open for 45 s and more.
+    let _one = one_at_a_time();
+    let base = Base::new();
+    let dir = base.copy();
+    let s = Service::start(dir.path(), None);
+    let mut c = TcpStream::connect(&s.addr).unwrap();
+    // A bound for the test only: the service must close well before it.
+    c.set_read_timeout(Some(std::time::Duration::from_secs(40)))
+        .unwrap();
+    c.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nx-slow: ")
+        .unwrap();
+    let mut rest = Vec::new();
+    let read = c.read_to_end(&mut rest);
+    assert!(
+        read.is_ok(),
+        "the service closes the connection itself (HEADER_TIMEOUT), not the test's bound: {read:?}"
+    );
+    // Meanwhile and after, the service answers others.
+    let (status, raw) = http(&s.addr, "GET", "/readyz", &[], b"").unwrap();
+    assert_eq!(status, 200, "{raw}");
+    s.end();
+}

@@ -443,11 +443,59 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
     }
 }
 
-/// Serves until Ctrl-C (or SIGTERM), then finishes the requests in flight.
+/// How long a client may take to send a request's headers: a connection that sends an
+/// incomplete header is closed after this (slowloris), instead of being held open.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long a client may take to send a request's body (a month's camt.053 over a slow line
+/// fits): after this the request is answered 408.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long requests in flight get to finish after Ctrl-C or SIGTERM.
+const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Serves until Ctrl-C (or SIGTERM), then finishes the requests in flight (at most
+/// [`DRAIN_TIMEOUT`]). Headers must arrive within [`HEADER_TIMEOUT`], bodies within
+/// [`BODY_TIMEOUT`].
 pub async fn serve(listener: tokio::net::TcpListener, app: Arc<App>) -> std::io::Result<()> {
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown())
-        .await
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    let router = router(app).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+        BODY_TIMEOUT,
+    ));
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stop = std::pin::pin!(shutdown());
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors, say: the listener stays; the next accept may work.
+                Err(e) => {
+                    eprintln!("knop: accepting a connection failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let conn = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+    }
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(DRAIN_TIMEOUT) => {
+            eprintln!("knop: requests still running after {DRAIN_TIMEOUT:?} were cut off");
+        }
+    }
+    Ok(())
 }
 
 async fn shutdown() {
