@@ -56,13 +56,16 @@ pub struct FoundLine {
     pub imported: knop_book::Transfer,
 }
 
-/// Every imported line of the kept statements that is still in suspense.
+/// Every imported line of the kept statements that is still in suspense, once: two kept files
+/// that hold the same bank entry (the same AcctSvcrRef, one imported transfer) list it once.
 fn suspense_lines(book: &knop_book::Book, statements: &[Arc<Stored>]) -> Vec<FoundLine> {
     let mut out = vec![];
+    let mut seen = std::collections::HashSet::new();
     for st in statements {
         for (t, pos) in st.plan.transfers.iter().zip(&st.plan.lines) {
             let entry = &st.file.statements[pos.0].entries[pos.1];
             if book.transfer(t.id).is_some()
+                && seen.insert(t.id)
                 && !crate::ops::line_settled(book, &st.plan.mirror, t, entry)
             {
                 out.push(FoundLine {
@@ -76,22 +79,49 @@ fn suspense_lines(book: &knop_book::Book, statements: &[Arc<Stored>]) -> Vec<Fou
     out
 }
 
-/// The lines in suspense, oldest first, with explained suggestions from the households `role`
-/// may see (the caller checks that `role` may work on suspense at all).
+/// Most lines on one page of [`lines`].
+pub const PAGE_SIZE_MAX: usize = 500;
+
+/// One page of the lines in suspense.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Page {
+    /// The lines of this page, oldest first.
+    pub lines: Vec<SuspenseLine>,
+    /// Lines in suspense in all.
+    pub total: usize,
+}
+
+/// The lines in suspense, oldest first, `page` (from 1) of `page_size` lines
+/// (1..=[`PAGE_SIZE_MAX`]), with explained suggestions from the households `role` may see (the
+/// caller checks that `role` may work on suspense at all). Suggestions are worked out for the
+/// page's lines only.
 pub fn lines(
     st: &State,
     statements: &[Arc<Stored>],
     role: &Role,
     today: jiff::civil::Date,
-) -> Vec<SuspenseLine> {
+    (page, page_size): (usize, usize),
+) -> Page {
     let plans: Vec<(u128, knop_huishoudboekje::Plan)> = st
         .households()
         .iter()
         .filter(|(id, h)| role.may_see_household(**id, &h.counsellor))
         .map(|(id, h)| (*id, h.plan(*id, 0)))
         .collect();
+    let mut found: Vec<(Option<jiff::civil::Date>, FoundLine)> = suspense_lines(st.book(), statements)
+        .into_iter()
+        .map(|f| {
+            let entry = &f.stored.file.statements[f.pos.0].entries[f.pos.1];
+            (crate::matching::line_of(entry).date, f)
+        })
+        .collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.imported.id.cmp(&b.1.imported.id)));
+    let total = found.len();
+    let size = page_size.clamp(1, PAGE_SIZE_MAX);
+    let start = page.max(1).saturating_sub(1).saturating_mul(size);
     let mut out = vec![];
-    for f in suspense_lines(st.book(), statements) {
+    for (_, f) in found.into_iter().skip(start).take(size) {
         let entry = &f.stored.file.statements[f.pos.0].entries[f.pos.1];
         let line = crate::matching::line_of(entry);
         let week = jiff::Span::new().days(7);
@@ -130,8 +160,7 @@ pub fn lines(
             suggestions,
         });
     }
-    out.sort_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
-    out
+    Page { lines: out, total }
 }
 
 /// The suspense line with id `line_id` (its import transfer's id, 32 hex digits), if it is still

@@ -2937,3 +2937,41 @@ async fn after_a_failed_write_the_service_opens_its_ledger_again() {
         "written once, after recovery"
     );
 }
+
+#[tokio::test]
+async fn suspense_lines_are_listed_once_and_a_page_at_a_time() {
+    // Found by a probe: two kept files holding the same bank entries listed them twice
+    // (1 200 cents listed against 700 on the ledger), and the list was unpaginated.
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    assert_eq!(t.upload(&a, STATEMENT.to_vec(), "u1").await.status, StatusCode::CREATED);
+    let again = String::from_utf8(STATEMENT.to_vec())
+        .unwrap()
+        .replacen("<MsgId>", "<MsgId>TWEEDE-", 1);
+    assert_ne!(again.as_bytes(), STATEMENT);
+    let r = t.upload(&a, again.into_bytes(), "u2").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["booked"], 0, "{}", r.text());
+    let r = t.get("/api/v1/suspense-lines", Some(&a)).await;
+    let all = r.json();
+    let ids: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    let unique: std::collections::HashSet<_> = ids.iter().collect();
+    assert_eq!(ids.len(), unique.len(), "each line once: {all}");
+    assert_eq!(r.headers["x-total-count"], ids.len().to_string().as_str());
+    // A page at a time, oldest first, with a link to the next.
+    let r = t
+        .get("/api/v1/suspense-lines?page=1&page_size=1", Some(&a))
+        .await;
+    assert_eq!(r.json().as_array().unwrap().len(), 1);
+    assert_eq!(r.json()[0]["id"], ids[0]);
+    assert!(r.headers[header::LINK].to_str().unwrap().contains("page=2"));
+    let r = t
+        .get("/api/v1/suspense-lines?page_size=501", Some(&a))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{now_ms, off_lock, op_problem, require_xml, visible, J};
+use super::{now_ms, off_lock, op_problem, require_xml, visible, J, Q};
 use crate::auth::Principal;
 use crate::problem::{ApiResult, Problem};
 use crate::App;
@@ -90,16 +90,54 @@ pub(crate) async fn upload(app: &Arc<App>, p: &Principal, body: Bytes) -> ApiRes
     .map_err(op_problem)
 }
 
-/// The lines in suspense, oldest first, with explained suggestions from the caller's caseload
-/// (counsellors and the administrator).
-#[utoipa::path(get, path = "/suspense-lines", tag = "bank", security(("bearer" = [])),
-    responses((status = 200, body = Vec<SuspenseLine>), (status = 401, body = Problem, content_type = "application/problem+json"),
+/// Pagination of the suspense lines.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct LinesQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1, maximum = 1000000)]
+    page: Option<u32>,
+    /// Lines per page, 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
+    page_size: Option<u32>,
+}
+
+/// The lines in suspense, oldest first, a page at a time, with explained suggestions from the
+/// caller's caseload (counsellors and the administrator). `X-Total-Count` gives the lines in
+/// all; `Link` the next page.
+#[utoipa::path(get, path = "/suspense-lines", tag = "bank", params(LinesQuery), security(("bearer" = [])),
+    responses((status = 200, body = Vec<SuspenseLine>, headers(("X-Total-Count" = u64, description = "Lines in suspense in all"))),
+              (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json")))]
 async fn list_suspense(
     State(app): State<Arc<App>>,
     p: Principal,
-) -> ApiResult<Json<Vec<SuspenseLine>>> {
-    Ok(Json(suspense(&app, &p)?))
+    Q(q): Q<LinesQuery>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let page = q.page.unwrap_or(1);
+    let size = q.page_size.unwrap_or(100);
+    if !(1..=1_000_000).contains(&page) || !(1..=500).contains(&size) {
+        return Err(Problem::bad_request(
+            "page: from 1 to 1000000; page_size: from 1 to 500",
+        ));
+    }
+    let found = suspense(&app, &p, (page as usize, size as usize))?;
+    let mut r = Json(&found.lines).into_response();
+    let h = r.headers_mut();
+    h.insert("x-total-count", found.total.into());
+    if (page as usize).saturating_mul(size as usize) < found.total {
+        let next = format!(
+            "</api/v1/suspense-lines?page={}&page_size={size}>; rel=\"next\"",
+            page + 1
+        );
+        if let Ok(v) = axum::http::HeaderValue::from_str(&next) {
+            h.insert(axum::http::header::LINK, v);
+        }
+    }
+    Ok(r)
 }
 
 /// A suspense line in the path.
@@ -178,8 +216,12 @@ pub(crate) async fn assign(
     .map_err(op_problem)
 }
 
-/// The suspense lines the caller may work on (API and cockpit).
-pub(crate) fn suspense(app: &App, p: &Principal) -> ApiResult<Vec<SuspenseLine>> {
+/// The suspense lines the caller may work on, page `(page, size)` (API and cockpit).
+pub(crate) fn suspense(
+    app: &App,
+    p: &Principal,
+    page: (usize, usize),
+) -> ApiResult<knop_app::suspense::Page> {
     if !p.role.may_import_statements() {
         return Err(Problem::forbidden(
             "suspense lines are for counsellors and the administrator",
@@ -191,5 +233,6 @@ pub(crate) fn suspense(app: &App, p: &Principal) -> ApiResult<Vec<SuspenseLine>>
         &app.statements(),
         &p.role,
         app.today(),
+        page,
     ))
 }

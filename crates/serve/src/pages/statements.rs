@@ -24,12 +24,16 @@ pub(super) fn routes() -> Router<Arc<App>> {
         .route("/afschriften/regels/{line_id}", post(assign_line))
 }
 
+/// Lines in suspense shown at once in the cockpit (the oldest first).
+const COCKPIT_LINES: usize = 50;
+
 fn statements_markup(
     lang: Lang,
     p: &Principal,
-    lines: &[knop_app::suspense::SuspenseLine],
+    page_of: &knop_app::suspense::Page,
     result: Option<Markup>,
 ) -> Markup {
+    let lines = &page_of.lines;
     let title = lang.t("Bankafschriften", "Bank statements");
     let csrf = p.csrf.clone().unwrap_or_default();
     html! {
@@ -45,9 +49,16 @@ fn statements_markup(
             }
             p { button type="submit" { (lang.t("Inlezen en matchen", "Import and match")) } }
         }
-        h2 { (lang.t("Nog te verdelen", "Still to match")) " (" (lines.len()) ")" }
+        h2 { (lang.t("Nog te verdelen", "Still to match")) " (" (page_of.total) ")" }
         @if lines.is_empty() {
             p { (lang.t("Alle regels zijn verdeeld.", "Every line is matched.")) }
+        }
+        @if page_of.total > lines.len() {
+            p {
+                (lang.t("Hier staan de oudste", "Shown here: the oldest")) " " (lines.len()) " "
+                (lang.t("regels. De andere", "lines. The other")) " " (page_of.total - lines.len()) " "
+                (lang.t("komen hier zodra deze verdeeld zijn.", "appear here once these are matched."))
+            }
         }
         @for l in lines {
             section.card aria-labelledby=(format!("r-{}", l.id)) {
@@ -92,7 +103,7 @@ async fn statements_page(
 ) -> Response {
     let lang = Lang::of(&headers);
     let Some(p) = p else { return login_first() };
-    match crate::api::bank::suspense(&app, &p) {
+    match crate::api::bank::suspense(&app, &p, (1, COCKPIT_LINES)) {
         Ok(lines) => html_response(
             StatusCode::OK,
             page(
@@ -185,7 +196,7 @@ async fn upload_statement(
             }
         },
     };
-    match crate::api::bank::suspense(&app, &p) {
+    match crate::api::bank::suspense(&app, &p, (1, COCKPIT_LINES)) {
         Ok(lines) => html_response(
             StatusCode::OK,
             page(
