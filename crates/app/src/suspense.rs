@@ -109,13 +109,14 @@ pub fn lines(
         .filter(|(id, h)| role.may_see_household(**id, &h.counsellor))
         .map(|(id, h)| (*id, h.plan(*id, 0)))
         .collect();
-    let mut found: Vec<(Option<jiff::civil::Date>, FoundLine)> = suspense_lines(st.book(), statements)
-        .into_iter()
-        .map(|f| {
-            let entry = &f.stored.file.statements[f.pos.0].entries[f.pos.1];
-            (crate::matching::line_of(entry).date, f)
-        })
-        .collect();
+    let mut found: Vec<(Option<jiff::civil::Date>, FoundLine)> =
+        suspense_lines(st.book(), statements)
+            .into_iter()
+            .map(|f| {
+                let entry = &f.stored.file.statements[f.pos.0].entries[f.pos.1];
+                (crate::matching::line_of(entry).date, f)
+            })
+            .collect();
     found.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.imported.id.cmp(&b.1.imported.id)));
     let total = found.len();
     let size = page_size.clamp(1, PAGE_SIZE_MAX);

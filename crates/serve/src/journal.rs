@@ -180,6 +180,58 @@ fn open_line(aead: &XChaCha20Poly1305, line: &[u8]) -> Option<Record> {
     serde_json::from_slice(&plain).ok()
 }
 
+/// Seals whole files (statements kept without a vault) with a key derived from the submitting
+/// organisation's key and a purpose; each file's name is bound to its ciphertext.
+pub struct Sealer(XChaCha20Poly1305);
+
+impl Sealer {
+    /// The sealer for `purpose` under `secret`.
+    pub fn new(secret: &[u8; 32], purpose: &str) -> Self {
+        let key: [u8; 32] = Sha256::new()
+            .chain_update(b"knop-serve-sealer-v1\0")
+            .chain_update(purpose)
+            .chain_update([0])
+            .chain_update(secret)
+            .finalize()
+            .into();
+        Self(XChaCha20Poly1305::new(&key.into()))
+    }
+
+    /// `plain`, sealed under `name`: nonce || ciphertext.
+    pub fn seal(&self, name: &str, plain: &[u8]) -> Vec<u8> {
+        let nonce: [u8; 24] = rand::random();
+        let sealed = self
+            .0
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plain,
+                    aad: name.as_bytes(),
+                },
+            )
+            .unwrap_or_default();
+        [nonce.as_slice(), &sealed].concat()
+    }
+
+    /// What [`Sealer::seal`] sealed under `name`; `None` if it was not (another key, another
+    /// name, damaged).
+    pub fn open(&self, name: &str, sealed: &[u8]) -> Option<Vec<u8>> {
+        if sealed.len() < 24 {
+            return None;
+        }
+        let (nonce, c) = sealed.split_at(24);
+        self.0
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: c,
+                    aad: name.as_bytes(),
+                },
+            )
+            .ok()
+    }
+}
+
 /// Now, Unix milliseconds.
 pub fn now_ms() -> u64 {
     jiff::Timestamp::now().as_millisecond().max(0) as u64

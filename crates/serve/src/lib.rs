@@ -101,6 +101,8 @@ pub struct App {
     statements: RwLock<Vec<Arc<Stored>>>,
     oidc: Option<oidc::Oidc>,
     vault: Option<vault::Vault>,
+    /// Seals statements kept without a vault.
+    sealer: journal::Sealer,
 }
 
 impl App {
@@ -131,8 +133,9 @@ impl App {
             Some((dir, key)) => Some(vault::Vault::open(dir, key).map_err(|e| e.to_string())?),
             None => None,
         };
+        let sealer = journal::Sealer::new(&config.submitter.signing_key().to_bytes(), "statements");
         let statements = match &config.statement_dir {
-            Some(dir) => load_statements(dir, vault.as_ref(), &config.foundation_iban)?,
+            Some(dir) => load_statements(dir, vault.as_ref(), &sealer, &config.foundation_iban)?,
             None => vec![],
         };
         for k in &config.api_keys {
@@ -172,6 +175,7 @@ impl App {
             idempotency.remember(j, &loaded.records);
         }
         Ok(Arc::new(Self {
+            sealer,
             vault,
             oidc,
             statements: RwLock::new(statements),
@@ -281,12 +285,16 @@ impl App {
         let Some(dir) = self.config.statement_dir.as_ref().filter(|_| !known) else {
             return Ok(Kept { sha256, path: None });
         };
+        // Always encrypted at rest: statements name many people and their IBANs.
         let (path, bytes) = match &self.vault {
             Some(v) => (
                 dir.join(format!("{sha256}.xml.enc")),
                 v.seal_file(&sha256, bytes),
             ),
-            None => (dir.join(format!("{sha256}.xml")), bytes.to_vec()),
+            None => (
+                dir.join(format!("{sha256}.xml.sealed")),
+                self.sealer.seal(&sha256, bytes),
+            ),
         };
         let tmp = dir.join(format!("{sha256}.tmp"));
         let written = (|| {
@@ -374,13 +382,17 @@ struct Kept {
 fn load_statements(
     dir: &std::path::Path,
     vault: Option<&vault::Vault>,
+    sealer: &journal::Sealer,
     foundation_iban: &str,
 ) -> Result<Vec<Arc<Stored>>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut names: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "xml" || x == "enc"))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|x| x == "xml" || x == "enc" || x == "sealed")
+        })
         .collect();
     names.sort();
     let mut out = vec![];
@@ -391,6 +403,10 @@ fn load_statements(
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let sha256 = name.split('.').next().unwrap_or_default().to_owned();
+        if out.iter().any(|s: &Arc<Stored>| s.sha256 == sha256) {
+            // The same file twice (a plain copy a crash left beside its sealed one).
+            continue;
+        }
         let bytes = if name.ends_with(".enc") {
             let Some(v) = vault else {
                 return Err(format!(
@@ -400,7 +416,22 @@ fn load_statements(
             };
             v.open_file(&sha256, &raw)
                 .map_err(|e| format!("{}: {e}", path.display()))?
+        } else if name.ends_with(".sealed") {
+            sealer.open(&sha256, &raw).ok_or_else(|| {
+                format!(
+                    "{}: sealed with another organisation's key than the one given (--as)",
+                    path.display()
+                )
+            })?
         } else {
+            // Kept in plain text by an earlier version: sealed now, the plain copy removed.
+            let (to, sealed) = match vault {
+                Some(v) => (format!("{sha256}.xml.enc"), v.seal_file(&sha256, &raw)),
+                None => (format!("{sha256}.xml.sealed"), sealer.seal(&sha256, &raw)),
+            };
+            std::fs::write(dir.join(&to), sealed)
+                .and_then(|_| std::fs::remove_file(&path))
+                .map_err(|e| format!("{}: sealing it: {e}", path.display()))?;
             raw
         };
         let file =

@@ -2944,10 +2944,14 @@ async fn suspense_lines_are_listed_once_and_a_page_at_a_time() {
     // (1 200 cents listed against 700 on the ledger), and the list was unpaginated.
     let t = setup(true);
     let a = t.login("consulent-a").await;
-    assert_eq!(t.upload(&a, STATEMENT.to_vec(), "u1").await.status, StatusCode::CREATED);
-    let again = String::from_utf8(STATEMENT.to_vec())
-        .unwrap()
-        .replacen("<MsgId>", "<MsgId>TWEEDE-", 1);
+    assert_eq!(
+        t.upload(&a, STATEMENT.to_vec(), "u1").await.status,
+        StatusCode::CREATED
+    );
+    let again =
+        String::from_utf8(STATEMENT.to_vec())
+            .unwrap()
+            .replacen("<MsgId>", "<MsgId>TWEEDE-", 1);
     assert_ne!(again.as_bytes(), STATEMENT);
     let r = t.upload(&a, again.into_bytes(), "u2").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
@@ -2974,4 +2978,72 @@ async fn suspense_lines_are_listed_once_and_a_page_at_a_time() {
         .get("/api/v1/suspense-lines?page_size=501", Some(&a))
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn statements_are_kept_encrypted_even_without_a_vault() {
+    // Found by a probe: statements were kept in plain text when no vault was configured.
+    let t = setup(true);
+    let T {
+        router,
+        app,
+        _dir: dir,
+        operator,
+    } = t;
+    drop(router);
+    drop(app);
+    let op = operator.clone();
+    let open = |dir: &std::path::Path| {
+        let store = Box::new(FileStore::open(dir).unwrap());
+        let node = Node::open(store, Some(op.clone()), os_salts()).unwrap();
+        let mut c = config_for(dir, true, None);
+        c.vault = None;
+        App::new(node, c).unwrap()
+    };
+    let app = open(dir.path());
+    let t = T {
+        router: knop_serve::router(app.clone()),
+        app,
+        operator,
+        _dir: dir,
+    };
+    let a = t.login("consulent-a").await;
+    let r = t.upload(&a, STATEMENT.to_vec(), "u").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let kept: Vec<_> = std::fs::read_dir(t._dir.path().join("statements"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(
+        kept[0].to_string_lossy().ends_with(".xml.sealed"),
+        "{kept:?}"
+    );
+    let bytes = std::fs::read(&kept[0]).unwrap();
+    assert!(
+        !bytes.windows(9).any(|w| w == b"<Document"),
+        "encrypted at rest"
+    );
+    let lines = t.get("/api/v1/suspense-lines", Some(&a)).await.json();
+    let n = lines.as_array().unwrap().len();
+    assert!(n > 0);
+    // Restarted, the service reads it back.
+    let T {
+        router,
+        app,
+        _dir: dir,
+        operator,
+    } = t;
+    drop(router);
+    drop(app);
+    let app = open(dir.path());
+    let t = T {
+        router: knop_serve::router(app.clone()),
+        app,
+        operator,
+        _dir: dir,
+    };
+    let a = t.login("consulent-a").await;
+    let lines = t.get("/api/v1/suspense-lines", Some(&a)).await.json();
+    assert_eq!(lines.as_array().unwrap().len(), n);
 }
