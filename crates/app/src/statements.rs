@@ -24,3 +24,30 @@ pub fn paid_end_to_end_ids(
         .map(String::from)
         .collect()
 }
+
+/// The entries of `stored` that are `household`'s on `book`: lines matched to it, and knop's
+/// payments for it (a payment of living money names the resident and their own IBAN).
+pub fn entries_of(
+    book: &knop_book::Book,
+    stored: &Stored,
+    household: u128,
+) -> std::collections::HashSet<(usize, usize)> {
+    use knop_huishoudboekje::booking::{matched_id, payment_id, payment_returned_id};
+    let ours = |id: u128| {
+        book.transfer(id)
+            .is_some_and(|t| t.transfer.user_data == household)
+    };
+    let mut out = std::collections::HashSet::new();
+    for (t, pos) in stored.plan.transfers.iter().zip(&stored.plan.lines) {
+        let entry = &stored.file.statements[pos.0].entries[pos.1];
+        let own_payment = entry.details.iter().any(|d| {
+            d.end_to_end_id
+                .as_deref()
+                .is_some_and(|e| ours(payment_id(e)) || ours(payment_returned_id(e)))
+        });
+        if ours(matched_id(t.id)) || own_payment {
+            out.insert(*pos);
+        }
+    }
+    out
+}

@@ -174,7 +174,7 @@ fn declared_encoding(input: &[u8]) -> Option<&[u8]> {
 /// it is. Decoding maps byte to character, so line numbers stay those of the file. The
 /// declaration is looked for here, not with quick-xml's `encoding` feature, which would decode
 /// every piece of text of every file; the decoding is `encoding_rs`'s.
-fn transcoded(input: &[u8]) -> Result<Option<String>, BankError> {
+pub(crate) fn transcoded(input: &[u8]) -> Result<Option<String>, BankError> {
     let Some(label) = declared_encoding(input) else {
         return Ok(None);
     };

@@ -20,6 +20,7 @@
 pub mod camt053;
 pub mod pain001;
 pub mod pain002;
+pub mod redact;
 pub mod xml;
 
 /// Why a bank file cannot be read.

@@ -347,6 +347,75 @@ impl App {
         }
     }
 
+    /// Redacts `household`'s lines in every kept statement (names, addresses, IBANs and free
+    /// text become "GEWIST"), on disk and in memory: after an erasure no file knop wrote holds a
+    /// readable trace of it. Returns how many statements changed.
+    pub(crate) fn redact_statements(&self, household: u128) -> Result<usize, String> {
+        type Positions = std::collections::HashSet<(usize, usize)>;
+        let chosen: Vec<(Arc<Stored>, Positions)> = {
+            let node = self.node();
+            self.statements()
+                .into_iter()
+                .map(|st| {
+                    let e = knop_app::statements::entries_of(node.state().book(), &st, household);
+                    (st, e)
+                })
+                .filter(|(_, e)| !e.is_empty())
+                .collect()
+        };
+        let Some(dir) = &self.config.statement_dir else {
+            return Ok(0);
+        };
+        let mut changed = 0;
+        for (st, entries) in chosen {
+            let sha = &st.sha256;
+            let (path, plain) = match &self.vault {
+                Some(v) => {
+                    let path = dir.join(format!("{sha}.xml.enc"));
+                    let raw =
+                        std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                    (path, v.open_file(sha, &raw).map_err(|e| e.to_string())?)
+                }
+                None => {
+                    let path = dir.join(format!("{sha}.xml.sealed"));
+                    let raw =
+                        std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                    let plain = self
+                        .sealer
+                        .open(sha, &raw)
+                        .ok_or_else(|| format!("{}: cannot be opened", path.display()))?;
+                    (path, plain)
+                }
+            };
+            let redacted =
+                knop_bank::redact::redact(&plain, &entries).map_err(|e| e.to_string())?;
+            let file = knop_bank::camt053::parse(&redacted).map_err(|e| e.to_string())?;
+            let plan =
+                knop_huishoudboekje::booking::plan_import(&file, &self.config.foundation_iban)
+                    .map_err(|e| e.to_string())?;
+            // Kept under its first digest: the ledger's lines and the suspense ids refer to it.
+            let sealed = match &self.vault {
+                Some(v) => v.seal_file(sha, &redacted),
+                None => self.sealer.seal(sha, &redacted),
+            };
+            let tmp = path.with_extension("tmp");
+            std::fs::write(&tmp, sealed)
+                .and_then(|_| std::fs::File::open(&tmp)?.sync_all())
+                .and_then(|_| std::fs::rename(&tmp, &path))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let mut list = self.statements.write().unwrap_or_else(|e| e.into_inner());
+            if let Some(slot) = list.iter_mut().find(|s| s.sha256 == *sha) {
+                *slot = Arc::new(Stored {
+                    sha256: sha.clone(),
+                    file,
+                    plan,
+                });
+            }
+            changed += 1;
+        }
+        Ok(changed)
+    }
+
     fn statements_list(&self) -> std::sync::RwLockReadGuard<'_, Vec<Arc<Stored>>> {
         self.statements.read().unwrap_or_else(|e| e.into_inner())
     }

@@ -3047,3 +3047,72 @@ async fn statements_are_kept_encrypted_even_without_a_vault() {
     let lines = t.get("/api/v1/suspense-lines", Some(&a)).await.json();
     assert_eq!(lines.as_array().unwrap().len(), n);
 }
+
+#[tokio::test]
+async fn an_erasure_leaves_no_readable_trace_in_the_kept_statements() {
+    // Found by a probe: after erasing a household, the kept statements still named it.
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let admin = t.login("beheerder").await;
+    assert_eq!(
+        t.upload(&a, STATEMENT.to_vec(), "u").await.status,
+        StatusCode::CREATED
+    );
+    let lines = t.get("/api/v1/suspense-lines", Some(&a)).await.json();
+    let premium = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["remittance"] == "Premie maart")
+        .expect("the premium line")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = t
+        .call(
+            Method::POST,
+            &format!("/api/v1/suspense-lines/{premium}/assignment"),
+            Some(&a),
+            Some(("application/json", br#"{"household":"1"}"#.to_vec())),
+            Some("as"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let r = t
+        .call(
+            Method::DELETE,
+            "/api/v1/households/1/personal-data",
+            Some(&admin),
+            None,
+            Some("erase"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["statements_redacted"], 1, "{}", r.text());
+    let dir = t._dir.path().join("statements");
+    let vault = knop_app::vault::Vault::open(&t._dir.path().join("vault"), &[7; 32]).unwrap();
+    let kept: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let name = kept[0].file_name().unwrap().to_string_lossy().into_owned();
+    let sha = name.split('.').next().unwrap();
+    let plain = vault
+        .open_file(sha, &std::fs::read(&kept[0]).unwrap())
+        .unwrap();
+    let text = String::from_utf8(plain).unwrap();
+    for gone in ["Premie maart", "Zorgverzekeraar", "NL20INGB0001234567"] {
+        assert!(!text.contains(gone), "{gone} still in the kept statement");
+    }
+    assert!(
+        text.contains("Werkgever BV"),
+        "other households' lines stay"
+    );
+    // The service still reads it, and so does a restarted one.
+    let t = restart(t);
+    let a = t.login("consulent-a").await;
+    let r = t.get("/api/v1/suspense-lines", Some(&a)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(!r.text().contains("Premie"), "{}", r.text());
+}

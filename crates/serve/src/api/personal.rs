@@ -104,6 +104,8 @@ async fn get_personal(
 struct Erased {
     /// Whether there was personal data to destroy.
     destroyed: bool,
+    /// Kept bank statements in which the household's lines were redacted now.
+    statements_redacted: usize,
 }
 
 /// Erases a household's personal data for good (the administrator, on the resident's request):
@@ -125,7 +127,21 @@ async fn erase_personal(
     }
     let vault = vault_of(&app)?;
     let destroyed = vault.erase(s.household).map_err(vault_problem)?;
-    Ok(Json(Erased { destroyed }))
+    // And no readable trace in the statements kept beside the ledger.
+    let household = s.household;
+    let app2 = app.clone();
+    let redacted = tokio::task::spawn_blocking(move || app2.redact_statements(household))
+        .await
+        .map_err(|e| Problem::internal(format!("the redaction failed: {e}")))?
+        .map_err(|e| {
+            Problem::internal(format!(
+                "the personal data is erased, but redacting the kept statements failed ({e}); erase again to retry"
+            ))
+        })?;
+    Ok(Json(Erased {
+        destroyed,
+        statements_redacted: redacted,
+    }))
 }
 
 /// Who read the household's personal data, when and why, newest first (the resident, the
