@@ -460,7 +460,13 @@ impl Store for FileStore {
             encode_log(r, &mut buf);
         }
         let path = self.log_path();
-        if let Some(bytes) = crate::crash::before_append() {
+        if let Some(fault) = crate::crash::before_append() {
+            let bytes = match fault {
+                crate::crash::Fault::Kill(bytes) => bytes,
+                crate::crash::Fault::Full => {
+                    return Err(io(&path)(std::io::Error::from_raw_os_error(libc::ENOSPC)));
+                }
+            };
             // The kill test's crash point: part of the frames (or all, durable), then killed.
             let n = bytes.min(buf.len());
             let _ = self.log.write_all_at(&buf[..n], self.log_end);
