@@ -5,6 +5,7 @@
 
 #![warn(missing_docs)]
 
+mod backup_cmd;
 mod bank_cmd;
 mod bench;
 mod bench_files;
@@ -89,6 +90,9 @@ enum Command {
     Simulate(simulate_cmd::SimulateArgs),
     /// Destroy a household's personal data for good (its key in the vault); the ledger stays valid.
     Erase(serve_cmd::EraseArgs),
+    /// A consistent, verified copy of the ledger (at its latest checkpoint), the vault, the kept
+    /// statements and the service's journal, while the service runs.
+    Backup(backup_cmd::BackupArgs),
     /// The API and the cockpit for residents, counsellors and organisations, over this ledger.
     Serve(serve_cmd::ServeArgs),
     /// The demo: a fresh embedded ledger filled by the five-residents simulation, served with
@@ -125,6 +129,7 @@ fn main() -> ExitCode {
         Command::Bench(c) => bench::run(&cli.location, c),
         Command::Serve(a) => serve_cmd::serve(&cli.location, a),
         Command::Erase(a) => serve_cmd::erase(&cli.location, a),
+        Command::Backup(a) => backup_cmd::run(&cli.location, a),
         Command::Demo(a) => demo::run(a),
         Command::Simulate(a) => simulate_cmd::run_cmd(a),
     };

@@ -691,3 +691,59 @@ fn an_unfinished_request_header_does_not_hold_a_connection() {
     assert_eq!(status, 200, "{raw}");
     s.end();
 }
+
+#[test]
+fn a_backup_of_the_running_service_is_consistent_and_verifies() {
+    let _one = one_at_a_time();
+    let base = Base::new();
+    let dir = base.copy();
+    let s = Service::start(dir.path(), None);
+    let token = s.login("consulent-a");
+    let (status, raw) = upload(&s, &token).expect("answered");
+    assert_eq!(status, 201, "{raw}");
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let to = dir.path().join("backup");
+    // Taken while the service runs.
+    let out = Command::new(env!("CARGO_BIN_EXE_knop"))
+        .args(["--data", &p("data"), "backup", "--to", to.to_str().unwrap()])
+        .args(["--statements", &p("statements")])
+        .env("KNOP_LANG", "en")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("verified"), "{said}");
+    assert!(said.contains("afschriften (1 files)"), "{said}");
+    s.end();
+    let out = Command::new(env!("CARGO_BIN_EXE_knop"))
+        .args([
+            "--data",
+            to.join("grootboek").to_str().unwrap(),
+            "log",
+            "verify",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (original, _) = reopen(dir.path());
+    let store = FileStore::open_read_only(&to.join("grootboek")).unwrap();
+    let copy = Node::open(Box::new(store), None, os_salts()).unwrap();
+    assert_eq!(copy.size(), original.size());
+    assert_eq!(balances(&copy), balances(&original));
+    // Into a directory that holds something: refused, nothing overwritten.
+    let out = Command::new(env!("CARGO_BIN_EXE_knop"))
+        .args(["--data", &p("data"), "backup", "--to", to.to_str().unwrap()])
+        .env("KNOP_LANG", "en")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
+}
