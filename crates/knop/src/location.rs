@@ -21,7 +21,9 @@ pub struct Location {
         conflicts_with = "database"
     )]
     pub data: Option<PathBuf>,
-    /// PostgreSQL URL instead of the embedded store, e.g. postgres://127.0.0.1/test.
+    /// PostgreSQL URL instead of the embedded store, e.g. postgres://127.0.0.1/test; on another
+    /// host with TLS: postgres://knop@db.gemeente.nl/knop?sslmode=verify-full&sslrootcert=ca.pem
+    /// (sslmode disable, prefer, require, verify-ca or verify-full, as libpq).
     #[arg(long, global = true, env = "KNOP_DATABASE", value_name = "URL")]
     pub database: Option<String>,
     /// The operator's private key file (default: DIR/operator.key for the embedded store).

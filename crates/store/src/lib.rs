@@ -27,6 +27,7 @@ mod crash;
 mod faulty;
 mod file;
 mod pg;
+mod pg_tls;
 
 pub use faulty::{Fault, FaultPlan, Faulty};
 pub use file::FileStore;
@@ -96,6 +97,10 @@ pub enum StoreError {
     /// Occurs when opening a log where none exists.
     #[error("no knop log at {0}: run `knop init` first")]
     NotFound(String),
+    /// Occurs when the PostgreSQL URL's TLS settings cannot be followed (an unknown `sslmode`,
+    /// a root certificate file that cannot be read).
+    #[error("PostgreSQL TLS: {0}")]
+    Tls(String),
     /// Occurs when a caller breaks the contract (append out of order, read beyond the end).
     #[error("{0}")]
     Misuse(String),

@@ -7,7 +7,7 @@
 //! `synchronous_commit = on`) makes them durable before it returns. The primary key on `idx`
 //! makes a second writer's conflicting append fail instead of forking the log.
 
-use postgres::{Client, NoTls};
+use postgres::Client;
 
 use crate::{check_append, check_range, Meta, Record, Store, StoreError};
 
@@ -37,7 +37,7 @@ fn idx(i: u64) -> i64 {
 impl PgStore {
     /// Creates the tables and a new, empty log (fails if a log exists there).
     pub fn create(url: &str, meta: Meta) -> Result<Self, StoreError> {
-        let mut client = Client::connect(url, NoTls)?;
+        let mut client = crate::pg_tls::connect(url)?;
         client.batch_execute(SCHEMA)?;
         // Entries are stored compressed (TOAST); lz4 compresses them about as well as the
         // default pglz at a fraction of the server's CPU (a month-end run of 1.2 million
@@ -61,7 +61,7 @@ impl PgStore {
 
     /// Opens an existing log, checking that its indexes have no gaps.
     pub fn open(url: &str) -> Result<Self, StoreError> {
-        let mut client = Client::connect(url, NoTls)?;
+        let mut client = crate::pg_tls::connect(url)?;
         let has_tables: bool = client
             .query_one("SELECT to_regclass('knop_meta') IS NOT NULL", &[])?
             .get(0);

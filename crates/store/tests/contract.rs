@@ -292,3 +292,48 @@ fn file_store_cuts_the_zeros_of_an_uncut_direct_write() {
         other => panic!("{:?}", other.err()),
     }
 }
+
+/// The local server's own certificate (Debian's snakeoil, issued to `localhost`), which the
+/// PostgreSQL of this machine serves TLS with.
+const SERVER_CERT: &str = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
+
+#[test]
+fn postgresql_over_tls_as_sslmode_says() {
+    // A municipality's database is on another host and requires TLS: the URL's sslmode and
+    // sslrootcert are followed, and a certificate that does not fit is refused.
+    assert!(
+        std::path::Path::new(SERVER_CERT).exists(),
+        "{SERVER_CERT}: the test server's certificate (Debian's ssl-cert package)"
+    );
+    let pg = pg_url();
+    let with = |host: &str, tls: &str| {
+        pg.url
+            .replace("127.0.0.1", host)
+            .replace("?options", &format!("?{tls}&options"))
+    };
+    let s = PgStore::create(&with("127.0.0.1", "sslmode=require"), meta()).unwrap();
+    drop(s);
+    // Encrypted, and checked: the server's certificate, for the name it is issued to.
+    let full = format!("sslmode=verify-full&sslrootcert={SERVER_CERT}");
+    let s = PgStore::open(&with("localhost", &full)).unwrap();
+    assert_eq!(s.meta(), &meta());
+    drop(s);
+    // Its chain alone (verify-ca) fits any host name; verify-full refuses another name.
+    let ca = format!("sslmode=verify-ca&sslrootcert={SERVER_CERT}");
+    PgStore::open(&with("127.0.0.1", &ca)).unwrap();
+    let e = PgStore::open(&with("127.0.0.1", &full))
+        .err()
+        .expect("refused");
+    assert!(e.to_string().to_lowercase().contains("certificate"), "{e}");
+    // Another root: refused.
+    let other = "sslmode=verify-ca";
+    let e = PgStore::open(&with("localhost", other))
+        .err()
+        .expect("refused");
+    assert!(e.to_string().to_lowercase().contains("certificate"), "{e}");
+    // An unknown mode is a clear error, not a silent plain connection.
+    let e = PgStore::open(&with("localhost", "sslmode=strict"))
+        .err()
+        .expect("refused");
+    assert!(e.to_string().contains("sslmode"), "{e}");
+}
