@@ -3116,3 +3116,117 @@ async fn an_erasure_leaves_no_readable_trace_in_the_kept_statements() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert!(!r.text().contains("Premie"), "{}", r.text());
 }
+
+/// Malformed input on every operation that takes a body, straight from the OpenAPI document: an
+/// empty body, broken JSON or XML, an array, wrong types, a body over the limit, and the wrong
+/// content type. Each is a precise problem (4xx, problem+json), never a server error, and writes
+/// nothing.
+#[tokio::test]
+async fn malformed_bodies_on_every_route_are_precise_problems() {
+    let t = setup(true);
+    let doc = t.get("/api/v1/openapi.json", None).await.json();
+    let tokens = [
+        t.login("consulent-a").await,
+        t.login("controleur").await,
+        t.login("beheerder").await,
+    ];
+    let size = t.app.node().size();
+    let fill = |path: &str| {
+        path.replace("{id}", "1")
+            .replace("{agreement_id}", "huur")
+            .replace("{line_id}", &"0".repeat(32))
+            .replace("{run_id}", "KNOP-RUN-20260401-00000000")
+            .replace("{index}", "0")
+    };
+    let mut tried = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(body) = op.get("requestBody") else {
+                continue;
+            };
+            let xml = body["content"].get("application/xml").is_some();
+            let (ct, cases): (&str, Vec<Vec<u8>>) = if xml {
+                (
+                    "application/xml",
+                    vec![
+                        b"".to_vec(),
+                        b"not xml".to_vec(),
+                        b"<Document><unclosed>".to_vec(),
+                        b"<?xml version=\"1.0\"?><Document xmlns=\"urn:other\"/>".to_vec(),
+                        vec![b'<'; 17 * 1024 * 1024],
+                    ],
+                )
+            } else {
+                (
+                    "application/json",
+                    vec![
+                        b"".to_vec(),
+                        b"not json".to_vec(),
+                        b"[1]".to_vec(),
+                        b"{\"x\":".to_vec(),
+                        b"{\"household\": 1, \"date\": [], \"cents\": \"x\"}".to_vec(),
+                        b"\"text\"".to_vec(),
+                        vec![b' '; 17 * 1024 * 1024],
+                    ],
+                )
+            };
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let uri = format!("/api/v1{}", fill(path));
+            let mut wrong_type_refused = false;
+            for token in &tokens {
+                for (i, b) in cases.iter().enumerate() {
+                    tried += 1;
+                    let key = format!("bad-{method}-{path}-{i}");
+                    let r = t
+                        .call(
+                            m.clone(),
+                            &uri,
+                            Some(token),
+                            Some((ct, b.clone())),
+                            Some(&key),
+                        )
+                        .await;
+                    assert!(
+                        r.status.is_client_error(),
+                        "{method} {uri} case {i}: {} {}",
+                        r.status,
+                        r.text()
+                    );
+                    r.is_problem();
+                }
+                // The wrong content type.
+                let other = if xml {
+                    "application/json"
+                } else {
+                    "text/plain"
+                };
+                let key = format!("ct-{method}-{path}");
+                let r = t
+                    .call(
+                        m.clone(),
+                        &uri,
+                        Some(token),
+                        Some((other, b"{}".to_vec())),
+                        Some(&key),
+                    )
+                    .await;
+                // Refused for the role first (403, 404), or for the type (415).
+                assert!(
+                    matches!(r.status.as_u16(), 403 | 404 | 415),
+                    "{method} {uri}: {}",
+                    r.text()
+                );
+                wrong_type_refused |= r.status == StatusCode::UNSUPPORTED_MEDIA_TYPE;
+            }
+            assert!(
+                wrong_type_refused,
+                "{method} {uri}: no role got 415 for the wrong type"
+            );
+        }
+    }
+    assert!(
+        tried > 100,
+        "the document lists the operations with bodies ({tried})"
+    );
+    assert_eq!(t.app.node().size(), size, "nothing written");
+}
