@@ -49,6 +49,30 @@ pub fn submit(
     Ok(node.submit(&[entry])?.remove(0).map(|o| (index, o)))
 }
 
+/// Gives a new ledger its payment id scope: when it has none and no household yet, a random one
+/// is recorded ([`knop_state::PaymentRunCommand::SetIdScope`]), so this deployment's EndToEndIds
+/// and run ids are its own and cannot be worked out from outside. A ledger with households keeps
+/// the ids it has (they are on its runs and at the bank). Returns whether one was recorded now.
+pub fn ensure_id_scope(node: &mut Node, key: &NoteKey, now_ms: u64) -> Result<bool, OpError> {
+    let st = node.state();
+    if st.id_scope().is_some() || !st.households().is_empty() {
+        return Ok(false);
+    }
+    let cmd = Command::PaymentRun(knop_state::PaymentRunCommand::SetIdScope {
+        scope: rand::random(),
+    });
+    // Only an organisation that makes payment runs records it.
+    let may = OrgName::parse(key.key_name())
+        .ok()
+        .and_then(|n| st.orgs().get(&n).map(|o| cmd.may_submit(o.kind)))
+        .unwrap_or(false);
+    if !may {
+        return Ok(false);
+    }
+    submit(node, key, now_ms, &cmd)??;
+    Ok(true)
+}
+
 /// What importing a camt.053 file did.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -382,7 +406,7 @@ fn plan_match_all(
         .households()
         .iter()
         .filter(|(_, h)| h.active_at(now_ms) && !h.agreements.is_empty())
-        .map(|(id, h)| (*id, h.plan(*id, 0)))
+        .map(|(id, h)| (*id, h.plan(state.id_scope(), *id, 0)))
         .unzip();
     let lines: Vec<_> = positions
         .iter()

@@ -556,7 +556,7 @@ pub fn make(
     }
     let snap = crate::views::snapshot(node.state(), household)
         .ok_or_else(|| RunError::Invalid(format!("household {household} is not on the ledger")))?;
-    let mut plan = snap.state.plan(household, 0);
+    let mut plan = snap.state.plan(snap.id_scope.as_ref(), household, 0);
     if living_money == LivingMoneyTo::OwnAccountInVault {
         // Living money goes to the resident's own account, which the vault holds.
         for a in plan.agreements.iter_mut().filter(|a| {
@@ -609,7 +609,9 @@ fn leave_out_paid(
 }
 
 /// A payment already in another run of this household is never put in a second file: it is
-/// named instead, and the run's id follows what is left.
+/// named instead, and the run's id follows what is left. The same payment is the same
+/// EndToEndId, or the same agreement and due date (an id made under other rules, by an earlier
+/// version, is still the same payment).
 fn leave_out_earlier_runs(
     state: &State,
     household: u128,
@@ -617,39 +619,50 @@ fn leave_out_earlier_runs(
     debtor_iban: &str,
     content: &mut RunContent,
 ) -> Result<(), RunError> {
-    let earlier: std::collections::HashMap<String, String> = state
+    use std::collections::HashMap;
+    let mut by_id: HashMap<String, String> = HashMap::new();
+    let mut by_due: HashMap<(String, String), String> = HashMap::new();
+    for v in state
         .runs()
         .values()
         .filter(|r| r.household == household)
         .filter_map(RunView::of)
-        .flat_map(|v| {
-            let id = v.content.run_id.clone();
-            v.content
-                .items
-                .into_iter()
-                .map(move |i| (i.end_to_end_id, id.clone()))
-        })
-        .collect();
-    if !content
-        .items
-        .iter()
-        .any(|i| earlier.contains_key(&i.end_to_end_id))
     {
+        for i in v.content.items {
+            // An attempt the bank rejected or sent back is made again (under a new id): only a
+            // live one makes the same agreement and due date the same payment.
+            let live = matches!(
+                state.book().payment(&i.end_to_end_id),
+                Attempt::Reserved | Attempt::Unknown
+            );
+            if live {
+                by_due.insert(
+                    (i.agreement.clone(), i.due.clone()),
+                    v.content.run_id.clone(),
+                );
+            }
+            by_id.insert(i.end_to_end_id, v.content.run_id.clone());
+        }
+    }
+    let earlier = |i: &RunItem| {
+        by_id
+            .get(&i.end_to_end_id)
+            .or_else(|| by_due.get(&(i.agreement.clone(), i.due.clone())))
+            .cloned()
+    };
+    if !content.items.iter().any(|i| earlier(i).is_some()) {
         return Ok(());
     }
-    for i in content
-        .items
-        .iter()
-        .filter(|i| earlier.contains_key(&i.end_to_end_id))
-    {
-        content.not_covered.push(format!(
-            "{} {}: al in run {}",
-            i.agreement, i.due, earlier[&i.end_to_end_id]
-        ));
+    let mut kept = vec![];
+    for i in std::mem::take(&mut content.items) {
+        match earlier(&i) {
+            Some(run) => content
+                .not_covered
+                .push(format!("{} {}: al in run {run}", i.agreement, i.due)),
+            None => kept.push(i),
+        }
     }
-    content
-        .items
-        .retain(|i| !earlier.contains_key(&i.end_to_end_id));
+    content.items = kept;
     content.run_id = RunContent::id_of(household, date, debtor_iban, &content.items);
     if content.items.is_empty() {
         return Err(RunError::Invalid(format!(

@@ -107,7 +107,7 @@ pub fn lines(
         .households()
         .iter()
         .filter(|(id, h)| role.may_see_household(**id, &h.counsellor))
-        .map(|(id, h)| (*id, h.plan(*id, 0)))
+        .map(|(id, h)| (*id, h.plan(st.id_scope(), *id, 0)))
         .collect();
     let mut found: Vec<(Option<jiff::civil::Date>, FoundLine)> =
         suspense_lines(st.book(), statements)

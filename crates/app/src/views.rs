@@ -24,6 +24,8 @@ pub struct Snapshot {
     pub household: u128,
     /// Its opt-in and agreements.
     pub state: HouseholdState,
+    /// The ledger's payment id scope (its payments' EndToEndIds derive from it).
+    pub id_scope: Option<[u8; 16]>,
     /// The balance of its account at the foundation, in cents (credit-normal).
     pub balance_cents: i64,
     /// What the foundation advanced and is still owed back, in cents.
@@ -42,6 +44,7 @@ pub fn snapshot(state: &State, household: u128) -> Option<Snapshot> {
     Some(Snapshot {
         household,
         state: h.clone(),
+        id_scope: state.id_scope().copied(),
         balance_cents: book
             .account(household_account(household).id)
             .map_or(0, |a| a.credit_balance().0),
@@ -89,7 +92,8 @@ pub fn visible_snapshots(state: &State, role: &crate::access::Role) -> Vec<Snaps
 impl Snapshot {
     /// The household's plan, starting from its balance in the book.
     pub fn plan(&self) -> Plan {
-        self.state.plan(self.household, self.balance_cents)
+        self.state
+            .plan(self.id_scope.as_ref(), self.household, self.balance_cents)
     }
 
     fn label(&self, agreement: &str) -> String {

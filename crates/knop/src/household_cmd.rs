@@ -333,7 +333,7 @@ pub fn plan_of(
             t("onbekend huishouden", "unknown household")
         )
     })?;
-    Ok(h.plan(household, opening_balance_cents))
+    Ok(h.plan(node.state().id_scope(), household, opening_balance_cents))
 }
 
 /// Where a household's plan comes from: a plan file, or a household on the ledger.

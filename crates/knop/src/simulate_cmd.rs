@@ -416,8 +416,16 @@ pub fn pipeline(
 ) -> Result<Pipeline> {
     use knop_huishoudboekje::booking::{household_account, Mirror};
     let (mut node, op, org) = new_ledger(dir)?;
-    // Entries get consecutive timestamps: the simulation's ledger does not follow the clock.
-    let clock = std::cell::Cell::new(3u64);
+    // Entries get consecutive timestamps from the simulation's first day (09:00 in the
+    // Netherlands): the simulation's ledger does not follow the clock, but a household opened on
+    // it joined on that day, not in 1970.
+    let first_ms = s
+        .start
+        .at(9, 0, 0, 0)
+        .in_tz("Europe/Amsterdam")
+        .map(|z| z.timestamp().as_millisecond().max(3) as u64)
+        .unwrap_or(3);
+    let clock = std::cell::Cell::new(first_ms);
     open_households(&mut node, &org, s, counsellor, &clock)?;
     let mirror = Mirror::of(&s.foundation_iban);
     let Booked {

@@ -84,6 +84,9 @@ pub enum Via {
 pub struct Principal {
     /// The login or organisation name (never personal data in logs: logins are pseudonymous).
     pub id: String,
+    /// The name shown to the person themselves (the configured display name; the organisation's
+    /// name for an API key). Shown on their own pages only, never logged.
+    pub display: String,
     /// What they may do.
     pub role: Role,
     /// How they came in.
@@ -120,6 +123,7 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybePrincipal {
 
 struct Session {
     login: String,
+    display: String,
     role: Role,
     csrf: String,
     expires: Instant,
@@ -175,6 +179,7 @@ impl Sessions {
                         d,
                         Session {
                             login: login.clone(),
+                            display: user.display.clone(),
                             role: user.role.clone(),
                             csrf: csrf.clone(),
                             expires: Instant::now() + Duration::from_millis(left),
@@ -240,6 +245,7 @@ impl Sessions {
             d,
             Session {
                 login: user.login.clone(),
+                display: user.display.clone(),
                 role: user.role.clone(),
                 csrf: csrf.clone(),
                 expires: now + self.ttl,
@@ -262,6 +268,7 @@ impl Sessions {
         let s = map.get(&d).filter(|s| s.expires > Instant::now())?;
         Some(Principal {
             id: s.login.clone(),
+            display: s.display.clone(),
             role: s.role.clone(),
             via,
             csrf: Some(s.csrf.clone()),

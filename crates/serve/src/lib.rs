@@ -125,6 +125,10 @@ impl App {
         if let Some(dir) = &config.assets {
             pages::load_design_system(dir)?;
         }
+        // A new ledger gets its own payment id scope before its first household.
+        let now = jiff::Timestamp::now().as_millisecond().max(0) as u64;
+        knop_app::ops::ensure_id_scope(&mut node, &config.submitter, now)
+            .map_err(|e| format!("recording the payment id scope: {e}"))?;
         let oidc = match &config.oidc {
             Some(c) => Some(oidc::Oidc::new(c.clone()).map_err(|e| e.to_string())?),
             None => None,
@@ -646,6 +650,7 @@ async fn authenticate(State(app): State<Arc<App>>, mut req: Request, next: Next)
         } else {
             app.api_keys.get(&auth::digest(token)).map(|k| Principal {
                 id: k.org.clone(),
+                display: k.org.clone(),
                 role: k.role.clone(),
                 via: auth::Via::Bearer,
                 csrf: None,

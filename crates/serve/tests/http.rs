@@ -2356,7 +2356,7 @@ async fn a_rejected_payment_is_made_again_under_a_new_end_to_end_id() {
         let file = knop_bank::camt053::parse(returned.as_bytes()).unwrap();
         let node = t.app.node();
         let st = node.state();
-        let plan = st.households()[&1].plan(1, 0);
+        let plan = st.plan(1, 0).unwrap();
         let today: jiff::civil::Date = "2026-04-03".parse().unwrap();
         let m = knop_app::matching::match_file(&file, &plan, today, Some(st.book()));
         assert_eq!(
@@ -3229,4 +3229,90 @@ async fn malformed_bodies_on_every_route_are_precise_problems() {
         "the document lists the operations with bodies ({tried})"
     );
     assert_eq!(t.app.node().size(), size, "nothing written");
+}
+
+/// A new deployment: a ledger with the foundation and no household yet, served.
+fn fresh_deployment() -> T {
+    let dir = tempfile::tempdir().unwrap();
+    let op = NoteKey::from_seed(ORIGIN, &[1; 32]).unwrap();
+    let org = NoteKey::from_seed("stichting", &[2; 32]).unwrap();
+    let store = FileStore::create(
+        dir.path(),
+        Meta {
+            origin: ORIGIN.into(),
+            operator_vkey: op.verifier_key(),
+        },
+    )
+    .unwrap();
+    let mut node = Node::init(Box::new(store), op.clone(), 1, os_salts()).unwrap();
+    let e = SignedEntry::sign(
+        OrgName::parse(ORIGIN).unwrap(),
+        2,
+        Command::RegisterOrg {
+            name: OrgName::parse("stichting").unwrap(),
+            kind: knop_state::OrgKind::Foundation,
+            key: org.public_key().to_bytes(),
+        }
+        .encode(),
+        op.signing_key(),
+    );
+    node.submit(&[e]).unwrap().remove(0).unwrap();
+    let mut c = config_for(dir.path(), true, None);
+    c.api_keys.clear();
+    let app = App::new(node, c).unwrap();
+    T {
+        router: knop_serve::router(app.clone()),
+        app,
+        operator: op,
+        _dir: dir,
+    }
+}
+
+#[tokio::test]
+async fn each_deployment_makes_its_own_payment_ids() {
+    // Found by a probe: EndToEndIds and run ids were the same in two unrelated deployments, and
+    // could be worked out from a household number, an agreement and a date.
+    let mut seen = vec![];
+    for _ in 0..2 {
+        let t = fresh_deployment();
+        assert!(
+            t.app.node().state().id_scope().is_some(),
+            "a new ledger gets a scope"
+        );
+        let org = NoteKey::from_seed("stichting", &[2; 32]).unwrap();
+        for cmd in [
+            Command::Household(HouseholdCommand::Open {
+                household: 1,
+                counsellor: "c-a".into(),
+                information: "knop-info-v1".into(),
+            }),
+            Command::Household(HouseholdCommand::SetAgreement {
+                household: 1,
+                agreement: agreement("huur", "fixed_cost", 90_000, 1),
+            }),
+        ] {
+            let mut node = t.app.node();
+            knop_app::ops::submit(&mut node, &org, u64::MAX / 4, &cmd)
+                .unwrap()
+                .unwrap();
+        }
+        let a = t.login("consulent-a").await;
+        let r = t.make_run(&a, "2026-04-01", "run").await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let run = r.json();
+        let e2e = run["content"]["items"][0]["end_to_end_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(e2e.starts_with("KNOP-20260401-"), "{e2e}");
+        seen.push((e2e, run["content"]["run_id"].as_str().unwrap().to_owned()));
+    }
+    assert_ne!(
+        seen[0].0, seen[1].0,
+        "EndToEndIds differ between deployments"
+    );
+    assert_ne!(seen[0].1, seen[1].1, "run ids differ between deployments");
+    // A ledger that had households before keeps its ids (they are at the bank already).
+    let t = setup(true);
+    assert!(t.app.node().state().id_scope().is_none());
 }

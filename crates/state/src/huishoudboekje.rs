@@ -94,6 +94,14 @@ pub enum PaymentRunCommand {
         /// The person approving; never the maker.
         by: String,
     },
+    /// Sets, once, the deployment's random scope of payment ids: every EndToEndId (and so every
+    /// run id) of this ledger derives from it, so no other deployment makes the same ids and
+    /// no one outside can work them out from a household number, an agreement and a date.
+    /// Recorded when a ledger has no households yet; a ledger without it keeps the ids it had.
+    SetIdScope {
+        /// 16 random bytes.
+        scope: [u8; 16],
+    },
 }
 
 impl PaymentRunCommand {
@@ -102,6 +110,7 @@ impl PaymentRunCommand {
         match self {
             PaymentRunCommand::Create { run_id, .. }
             | PaymentRunCommand::Approve { run_id, .. } => run_id,
+            PaymentRunCommand::SetIdScope { .. } => "(id scope)",
         }
     }
 
@@ -129,6 +138,12 @@ impl PaymentRunCommand {
                 w.fixed(content_sha256);
                 w.str(by);
             }
+            PaymentRunCommand::SetIdScope { scope } => {
+                // The run id field is empty: the sub-tags share their head.
+                w.u8(3);
+                w.str("");
+                w.fixed(scope);
+            }
         }
     }
 
@@ -147,10 +162,14 @@ impl PaymentRunCommand {
                 content_sha256: r.fixed::<32>("run.content_sha256")?,
                 by: r.str("run.by", PERSON_BYTES_MAX)?.to_owned(),
             },
+            3 if run_id.is_empty() => PaymentRunCommand::SetIdScope {
+                scope: r.fixed::<16>("run.id_scope")?,
+            },
+            3 => return Err(r.error("run.id", "empty for the id scope".to_owned())),
             other => {
                 return Err(r.error(
                     "run.command",
-                    format!("a payment run command 1-2, found {other}"),
+                    format!("a payment run command 1-3, found {other}"),
                 ))
             }
         })
@@ -310,12 +329,25 @@ pub struct HouseholdState {
 
 impl HouseholdState {
     /// The household's plan: its current agreements, from `opening_balance_cents`, scoped to
-    /// `household` (which its payments' EndToEndIds derive from).
-    pub fn plan(&self, household: u128, opening_balance_cents: i64) -> knop_huishoudboekje::Plan {
+    /// `household` and the ledger's payment id `scope` ([`crate::State::id_scope`]), which its
+    /// payments' EndToEndIds derive from.
+    pub fn plan(
+        &self,
+        scope: Option<&[u8; 16]>,
+        household: u128,
+        opening_balance_cents: i64,
+    ) -> knop_huishoudboekje::Plan {
+        let household = match scope {
+            None => household.to_string(),
+            Some(s) => {
+                let hex: String = s.iter().map(|b| format!("{b:02x}")).collect();
+                format!("{hex}:{household}")
+            }
+        };
         knop_huishoudboekje::Plan {
             opening_balance_cents,
             agreements: self.agreements.values().cloned().collect(),
-            household: Some(household.to_string()),
+            household: Some(household),
         }
     }
 
@@ -423,6 +455,13 @@ pub enum RunRejection {
     /// Occurs when the maker of a run approves it (four eyes).
     #[error("four eyes: the maker of a run may not approve it")]
     MakerMayNotApprove,
+    /// Occurs when the payment id scope is set a second time, to another value.
+    #[error("the payment id scope is set already; it never changes")]
+    IdScopeSet,
+    /// Occurs when the payment id scope is set on a ledger that has households (their payments'
+    /// ids would change).
+    #[error("the payment id scope is set only before the first household")]
+    IdScopeTooLate,
 }
 
 /// The household `id`, if something may be agreed with it at `now`: opted in and not withdrawn.
@@ -453,6 +492,8 @@ pub struct Huishoudboekje {
     pub(crate) households: BTreeMap<u128, HouseholdState>,
     /// The payment runs, by id.
     pub(crate) runs: BTreeMap<String, RunState>,
+    /// The deployment's scope of payment ids, once set.
+    pub(crate) id_scope: Option<[u8; 16]>,
 }
 
 impl Huishoudboekje {
@@ -479,6 +520,15 @@ impl Huishoudboekje {
         );
         let person_ok = |p: &str| !p.trim().is_empty() && p.trim() == p;
         match cmd {
+            PaymentRunCommand::SetIdScope { scope } => match self.id_scope {
+                Some(s) if s == scope => Ok(existing),
+                Some(_) => Err(bad(RunRejection::IdScopeSet)),
+                None if !self.households.is_empty() => Err(bad(RunRejection::IdScopeTooLate)),
+                None => {
+                    self.id_scope = Some(scope);
+                    Ok(created)
+                }
+            },
             PaymentRunCommand::Create {
                 ref run_id,
                 household,
@@ -700,7 +750,16 @@ impl Huishoudboekje {
     /// that differ anywhere give different digests. The destructuring makes a new field a
     /// compile error here until it is digested.
     pub(crate) fn digest_into(&self, h: &mut Sha256) {
-        let Huishoudboekje { households, runs } = self;
+        let Huishoudboekje {
+            households,
+            runs,
+            id_scope,
+        } = self;
+        // Only when set: the digests of ledgers without a scope stay what they were.
+        if let Some(scope) = id_scope {
+            h.update(b"id-scope");
+            h.update(scope);
+        }
         h.update((households.len() as u64).to_be_bytes());
         for (id, hh) in households {
             let HouseholdState {

@@ -246,6 +246,25 @@ impl State {
         &self.hhb.runs
     }
 
+    /// The ledger's payment id scope, if one was set
+    /// ([`PaymentRunCommand::SetIdScope`]): every EndToEndId derives from it.
+    pub fn id_scope(&self) -> Option<&[u8; 16]> {
+        self.hhb.id_scope.as_ref()
+    }
+
+    /// Household `household`'s plan (see [`HouseholdState::plan`]), its ids in this ledger's
+    /// scope; `None` if it is not on the ledger.
+    pub fn plan(
+        &self,
+        household: u128,
+        opening_balance_cents: i64,
+    ) -> Option<knop_huishoudboekje::Plan> {
+        self.hhb
+            .households
+            .get(&household)
+            .map(|h| h.plan(self.id_scope(), household, opening_balance_cents))
+    }
+
     /// Timestamp of the last entry applied.
     pub fn last_timestamp_ms(&self) -> u64 {
         self.last_timestamp_ms

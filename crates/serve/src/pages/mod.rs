@@ -150,7 +150,7 @@ fn page(lang: Lang, title: &str, who: Option<&Principal>, body: Markup) -> Marku
                             a href="/taal/en" lang="en" { "English" }
                         }
                         @if let Some(p) = who {
-                            " · " span { (p.id) }
+                            " · " span { (p.display) }
                             " "
                             form method="post" action="/uitloggen" {
                                 input type="hidden" name="csrf" value=(p.csrf.clone().unwrap_or_default());
