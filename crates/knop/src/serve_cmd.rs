@@ -489,7 +489,7 @@ pub fn demo(
         tls: false,
         journal: Some(dir.join("service.journal")),
         reopen: Some({
-            let (ledger, op) = (dir.join("grootboek"), p.operator.clone());
+            let (ledger, op) = (dir.join("grootboek").join("log"), p.operator.clone());
             std::sync::Arc::new(move || {
                 let store = knop_store::FileStore::open(&ledger).map_err(|e| e.to_string())?;
                 knop_node::Node::open(Box::new(store), Some(op.clone()), knop_node::os_salts())
@@ -659,7 +659,7 @@ fn print_demo(
     );
     let d = dir.display();
     println!(
-        "    knop --data {d}/grootboek --operator-key {d}/operator.key serve --as {d}/stichting.key \\\n      --iban {iban} --vault {d}/vault --master-key {d}/vault.key \\\n      --statements {d}/afschriften --journal {d}/service.journal"
+        "    knop --data {d}/grootboek/log --operator-key {d}/operator.key serve --as {d}/stichting.key \\\n      --iban {iban} --vault {d}/vault --master-key {d}/vault.key \\\n      --statements {d}/afschriften --journal {d}/service.journal"
     );
     println!("  {}", t("Stoppen: Ctrl-C", "Stop: Ctrl-C"));
 }

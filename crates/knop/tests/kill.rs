@@ -747,3 +747,106 @@ fn a_backup_of_the_running_service_is_consistent_and_verifies() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
 }
+
+#[test]
+fn the_demo_keeps_its_keys_private_and_can_be_served_again() {
+    // Found by a probe: the demo's vault.key was mode 0644, and `knop demo --into DIR` kept
+    // neither the operator's nor the foundation's key, so its ledger could not be served again.
+    use std::os::unix::fs::PermissionsExt;
+    let _one = one_at_a_time();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    let mut demo = Command::new(env!("CARGO_BIN_EXE_knop"))
+        .args([
+            "demo",
+            "--into",
+            dir.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env("KNOP_LANG", "en")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(demo.stdout.take().unwrap());
+    let mut line = String::new();
+    let mut said = String::new();
+    while !said.contains("Stop: Ctrl-C") {
+        line.clear();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "the demo ended: {said}"
+        );
+        said.push_str(&line);
+    }
+    let _ = demo.kill();
+    let _ = demo.wait();
+    let mode = |name: &str| {
+        std::fs::metadata(dir.join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    for key in ["vault.key", "operator.key", "stichting.key"] {
+        assert_eq!(mode(key), 0o600, "{key}");
+    }
+    for e in std::fs::read_dir(dir.join("afschriften")).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(name.ends_with(".xml.enc"), "kept encrypted: {name}");
+    }
+    assert!(said.contains("serve it again"), "{said}");
+    // Served again with what the directory holds.
+    let p = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_knop"))
+        .args([
+            "--data",
+            &p("grootboek/log"),
+            "--operator-key",
+            &p("operator.key"),
+            "serve",
+        ])
+        .args([
+            "--as",
+            &p("stichting.key"),
+            "--iban",
+            IBAN,
+            "--vault",
+            &p("vault"),
+        ])
+        .args([
+            "--master-key",
+            &p("vault.key"),
+            "--statements",
+            &p("afschriften"),
+        ])
+        .args([
+            "--journal",
+            &p("service.journal"),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env("KNOP_LANG", "en")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(serve.stderr.take().unwrap());
+    let mut log = String::new();
+    let addr = loop {
+        line.clear();
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "knop serve ended: {log}"
+        );
+        log.push_str(&line);
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.trim().trim_end_matches('/').to_owned();
+        }
+    };
+    let (status, raw) = http(&addr, "GET", "/readyz", &[], b"").unwrap();
+    let _ = serve.kill();
+    let _ = serve.wait();
+    assert_eq!(status, 200, "{raw}");
+}
