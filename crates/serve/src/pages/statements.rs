@@ -181,6 +181,12 @@ async fn upload_statement(
                         (r.matching.matched_lines) " " (lang.t("regels automatisch verdeeld,", "lines matched automatically,")) " "
                         (r.matching.suspense_lines) " " (lang.t("wachten op u.", "wait for you."))
                     }
+                    @if r.matching.waiting_lines > 0 {
+                        " " (r.matching.waiting_lines) " "
+                        (lang.t(
+                            "daarvan horen bij een huishouden van een andere consulent: die consulent of de beheerder boekt ze (door dit afschrift ook in te lezen).",
+                            "of those belong to a household of another counsellor: that counsellor or the administrator books them (by importing this statement too)."))
+                    }
                     br;
                     @if let Some(d) = r.import.difference_cents.filter(|d| *d != 0) {
                         strong { (lang.t("Afstemming klopt niet: verschil", "Reconciliation does not match: difference")) " " (euro(d)) }
