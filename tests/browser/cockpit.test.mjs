@@ -64,6 +64,20 @@ test('a resident reads this month on a phone', async () => {
   await context.close();
 });
 
+test('every page of a resident reflows at 320 px without horizontal scrolling (WCAG 1.4.10)', async () => {
+  const context = await browser.newContext({ viewport: { width: 320, height: 640 }, isMobile: true });
+  const page = await context.newPage();
+  await login(page, 'inwoner-1');
+  for (const uri of ['/huishoudens/1', '/huishoudens/1/inzage', '/inloggen']) {
+    await page.goto(`${base}${uri}`);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 320, `${uri} is ${width} px wide at a 320 px viewport`);
+  }
+  await page.goto(`${base}/huishoudens/1`);
+  await accessible(page, '02b-inwoner-overzicht-320px');
+  await context.close();
+});
+
 test('a counsellor uploads a statement, matches a line and makes a run; a supervisor approves and downloads it', async () => {
   assert.ok(statement, 'STATEMENT must name a camt.053 file');
   const c = await browser.newContext({ viewport: { width: 1280, height: 900 } });
