@@ -76,9 +76,86 @@ pub fn euro(cents: i64) -> String {
     knop_book::Cents(cents).to_dutch()
 }
 
+/// How often an agreement falls due, in plain words: `elke maand op de 1e`, `elke week op
+/// maandag`, `elke 3 maanden (vanaf 1 januari 2026)`, `eenmalig op 15 augustus 2026`.
+pub fn how_often(s: &knop_huishoudboekje::Schedule, lang: Language) -> String {
+    use knop_huishoudboekje::schedule::Day;
+    use knop_huishoudboekje::Schedule;
+    let day_name = |d: Day| {
+        let (nl, en) = match d {
+            Day::Monday => ("maandag", "Monday"),
+            Day::Tuesday => ("dinsdag", "Tuesday"),
+            Day::Wednesday => ("woensdag", "Wednesday"),
+            Day::Thursday => ("donderdag", "Thursday"),
+            Day::Friday => ("vrijdag", "Friday"),
+            Day::Saturday => ("zaterdag", "Saturday"),
+            Day::Sunday => ("zondag", "Sunday"),
+        };
+        lang.pick(nl, en).to_owned()
+    };
+    match (s, lang) {
+        (Schedule::Monthly { day }, Language::Dutch) => format!("elke maand op de {day}e"),
+        (Schedule::Monthly { day }, Language::English) => format!("every month on day {day}"),
+        (Schedule::Weekly { weekday }, Language::Dutch) => {
+            format!("elke week op {}", day_name(*weekday))
+        }
+        (Schedule::Weekly { weekday }, Language::English) => {
+            format!("every week on {}", day_name(*weekday))
+        }
+        (Schedule::EveryNWeeks { n, first }, Language::Dutch) => {
+            format!("elke {n} weken (vanaf {})", spoken(*first, lang))
+        }
+        (Schedule::EveryNWeeks { n, first }, Language::English) => {
+            format!("every {n} weeks (from {})", spoken(*first, lang))
+        }
+        (Schedule::Quarterly { first }, Language::Dutch) => {
+            format!("elke 3 maanden (vanaf {})", spoken(*first, lang))
+        }
+        (Schedule::Quarterly { first }, Language::English) => {
+            format!("every 3 months (from {})", spoken(*first, lang))
+        }
+        (Schedule::Yearly { month, day }, _) => {
+            let m = month_names(lang)[(*month).clamp(1, 12) as usize - 1];
+            match lang {
+                Language::Dutch => format!("elk jaar op {day} {m}"),
+                Language::English => format!("every year on {day} {m}"),
+            }
+        }
+        (Schedule::Once { date }, Language::Dutch) => {
+            format!("eenmalig op {}", spoken(*date, lang))
+        }
+        (Schedule::Once { date }, Language::English) => format!("once, on {}", spoken(*date, lang)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn how_often_in_plain_words() {
+        use knop_huishoudboekje::Schedule;
+        let s = |j: &str| serde_json::from_str::<Schedule>(j).unwrap();
+        assert_eq!(
+            how_often(&s(r#"{"monthly":{"day":1}}"#), Language::Dutch),
+            "elke maand op de 1e"
+        );
+        assert_eq!(
+            how_often(&s(r#"{"weekly":{"weekday":"monday"}}"#), Language::Dutch),
+            "elke week op maandag"
+        );
+        assert_eq!(
+            how_often(
+                &s(r#"{"quarterly":{"first":"2026-01-05"}}"#),
+                Language::Dutch
+            ),
+            "elke 3 maanden (vanaf 5 januari 2026)"
+        );
+        assert_eq!(
+            how_often(&s(r#"{"once":{"date":"2026-08-15"}}"#), Language::English),
+            "once, on 15 August 2026"
+        );
+    }
 
     #[test]
     fn dates_as_people_read_them() {

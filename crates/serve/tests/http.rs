@@ -3316,3 +3316,52 @@ async fn each_deployment_makes_its_own_payment_ids() {
     let t = setup(true);
     assert!(t.app.node().state().id_scope().is_none());
 }
+
+#[tokio::test]
+async fn the_residents_page_says_how_often_shows_what_holds_and_words_the_chart() {
+    // Found by residents trying the cockpit: no frequency on agreements, a one-off payment from
+    // months ago still listed, jargon ("Uitleg versie", "grootboek"), a chart without its data.
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let ended = serde_json::to_vec(&json!({
+        "id": "schoolreis", "label": "Schoolreis", "kind": "fixed_cost", "amount_cents": 3000,
+        "schedule": {"once": {"date": "2026-02-14"}}, "valid_through": "2026-02-28",
+        "counterparty_iban": "NL44RABO0123456789"
+    }))
+    .unwrap();
+    let r = t
+        .call(
+            Method::PUT,
+            "/api/v1/households/1/agreements/schoolreis",
+            Some(&a),
+            Some(("application/json", ended)),
+            Some("ended"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let resident = t.login("inwoner-1").await;
+    let r = t
+        .send(
+            Request::get("/huishoudens/1")
+                .header(header::COOKIE, format!("knop_session={resident}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let page = r.text();
+    assert!(page.contains("elke maand op de 1e"), "how often");
+    assert!(
+        !page.contains("Schoolreis"),
+        "an agreement that ended is not listed"
+    );
+    assert!(
+        !page.contains("Uitleg versie"),
+        "no jargon for the resident"
+    );
+    assert!(!page.contains("grootboek"), "no jargon for the resident");
+    assert!(
+        page.contains("Laagste verwachte saldo"),
+        "the chart in words"
+    );
+}

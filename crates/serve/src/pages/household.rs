@@ -144,6 +144,14 @@ async fn household(
                             }
                             h2 { (lang.t("De komende 90 dagen", "The next 90 days")) }
                             (chart(lang, &f.days))
+                            // The chart's data in words, for everyone who does not see the line.
+                            @if let (Some(low), Some(last)) = (f.days.iter().min_by_key(|d| d.1), f.days.last()) {
+                                p {
+                                    (lang.t("Laagste verwachte saldo:", "Lowest expected balance:")) " " strong { (euro(low.1)) } " "
+                                    (lang.t("op", "on")) " " (lang.date(&low.0)) ". "
+                                    (lang.t("Verwacht saldo op", "Expected balance on")) " " (lang.date(&last.0)) ": " (euro(last.1)) "."
+                                }
+                            }
                             @match &f.first_shortfall {
                                 Some(sh) => p { (lang.t("Eerste tekort:", "First shortfall:")) " " (lang.date(&sh.date)) ", " (euro(sh.balance_cents)) "." },
                                 None => p { (lang.t("Volgens de afspraken is er de komende 90 dagen steeds genoeg geld.", "By the agreements there is enough money for the next 90 days.")) },
@@ -153,14 +161,22 @@ async fn household(
                 }
                 h2 { (lang.t("Uw afspraken", "Your agreements")) }
                             ul {
-                                @for a in s.state.agreements.values() {
+                                // Agreements that ended before today are history, not what holds now.
+                                @for a in s.state.agreements.values().filter(|a| a.valid_through.is_none_or(|t| t >= today)) {
                                     li {
                                         (a.label.clone().unwrap_or_else(|| a.id.clone())) ": " (euro(a.amount_cents)) " "
+                                        (knop_app::present::how_often(&a.schedule, lang.0)) ", "
                                         (match a.kind {
                                             knop_huishoudboekje::Kind::Income => lang.t("komt binnen", "comes in"),
                                             knop_huishoudboekje::Kind::LivingMoney => lang.t("leefgeld voor u", "living money for you"),
                                             _ => lang.t("wordt voor u betaald", "is paid for you"),
                                         })
+                                        @if let Some(t) = a.valid_through {
+                                            " (" (lang.t("tot en met", "until")) " " (knop_app::present::spoken(t, lang.0)) ")"
+                                        }
+                                        @if let Some(f) = a.valid_from.filter(|f| *f > today) {
+                                            " (" (lang.t("vanaf", "from")) " " (knop_app::present::spoken(f, lang.0)) ")"
+                                        }
                                     }
                                 }
                             }
@@ -171,14 +187,16 @@ async fn household(
                                 ". " (lang.t(
                                     "Uw inkomen komt binnen op de rekening van de stichting; de stichting betaalt daaruit uw vaste lasten op tijd en maakt het afgesproken leefgeld naar u over. U kunt altijd opzeggen; na de opzegtermijn stoppen de betalingen en zegt u de vaste lasten zelf weer over.",
                                     "Your income arrives on the foundation's account; the foundation pays your fixed costs from it on time and transfers the agreed living money to you. You can always withdraw; after the notice period the payments stop and you take over your fixed costs again."))
-                                " " span.note { (lang.t("Uitleg versie", "Information version")) " " (s.state.information) }
+                                @if !matches!(p.role, Role::Resident { .. }) {
+                                    " " span.note { (lang.t("Uitleg versie", "Information version")) " " (s.state.information) }
+                                }
                             }
                             @if app.vault().is_some() {
                                 p { a href=(format!("/huishoudens/{}/inzage", o.id)) { (lang.t("Wie heeft mijn gegevens bekeken?", "Who looked at my data?")) } }
                             }
                             p.note { (lang.t(
-                                "Bedragen 'volgens afspraak' komen uit de afspraken; het saldo komt uit het grootboek.",
-                                "Amounts 'as agreed' come from the agreements; the balance comes from the book.")) }
+                                "Bedragen 'volgens afspraak' zijn wat is afgesproken; het saldo is wat er echt op uw rekening bij de stichting staat.",
+                                "Amounts 'as agreed' are what was agreed; the balance is what is really on your account at the foundation.")) }
                         },
         ),
     )
