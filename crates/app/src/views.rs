@@ -241,6 +241,8 @@ pub struct Overview {
     pub alerts: Vec<AlertView>,
     /// What the bank statements show was really booked to the household this month.
     pub month_bookings: Vec<BookingView>,
+    /// The month as one list: agreed and booked together ([`month_lines`]).
+    pub month_lines: Vec<MonthLine>,
 }
 
 /// A bank line booked to the household: what really came in or went out.
@@ -569,6 +571,7 @@ pub fn overview(
         }),
         alerts: alerts(s, today),
         month_bookings: vec![],
+        month_lines: vec![],
     })
 }
 
@@ -617,5 +620,167 @@ pub fn status(s: Status) -> &'static str {
         Status::Verified => "verified",
         Status::Secondary => "secondary",
         Status::Unverified => "unverified",
+    }
+}
+
+/// Whether a line of the month happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LineStatus {
+    /// The bank statement shows it.
+    Paid,
+    /// Still to come.
+    Expected,
+    /// Its day has passed and no statement shows it yet.
+    NotSeen,
+    /// On a statement, but in no agreement.
+    Unplanned,
+}
+
+/// One line of the month as a resident reads it: what was agreed and what really happened,
+/// together.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MonthLine {
+    /// The day (ISO 8601): the booking's if it happened, else the planned day.
+    pub date: String,
+    /// What it is: the agreement's name, or the other party as the bank names it.
+    pub label: String,
+    /// What was agreed, signed cents (money in positive), if it is in an agreement.
+    pub planned_cents: Option<i64>,
+    /// What the bank booked, signed cents, if it did.
+    pub booked_cents: Option<i64>,
+    /// Whether it happened.
+    pub status: LineStatus,
+}
+
+/// Most days a booking may lie from its planned day and still be that payment.
+const LINE_DAYS: i64 = 7;
+
+/// This month as one list: every planned flow with what the bank booked for it (the booking of
+/// the same sign nearest in amount within [`LINE_DAYS`] days and at most half the amount off),
+/// then the bookings no agreement explains. In date order.
+pub fn month_lines(flows: &[FlowView], bookings: &[BookingView], today: Date) -> Vec<MonthLine> {
+    let day = |s: &str| s.parse::<Date>().ok();
+    let mut used = vec![false; bookings.len()];
+    let mut out = vec![];
+    for f in flows {
+        let Some(planned_day) = day(&f.date) else {
+            continue;
+        };
+        let best = bookings
+            .iter()
+            .enumerate()
+            .filter(|(i, b)| !used[*i] && (b.amount_cents > 0) == (f.amount_cents > 0))
+            // Within a week of its day, and at most half the agreed amount off (a salary with
+            // extra hours is still the salary; a small payment to someone else is not the rent).
+            .filter(|(_, b)| {
+                day(&b.date).is_some_and(|d| {
+                    planned_day
+                        .until(d)
+                        .is_ok_and(|s| i64::from(s.get_days()).abs() <= LINE_DAYS)
+                })
+            })
+            .filter(|(_, b)| (b.amount_cents - f.amount_cents).abs() * 2 <= f.amount_cents.abs())
+            .min_by_key(|(_, b)| (b.amount_cents - f.amount_cents).abs())
+            .map(|(i, _)| i);
+        let line = match best {
+            Some(i) => {
+                used[i] = true;
+                MonthLine {
+                    date: bookings[i].date.clone(),
+                    label: f.label.clone(),
+                    planned_cents: Some(f.amount_cents),
+                    booked_cents: Some(bookings[i].amount_cents),
+                    status: LineStatus::Paid,
+                }
+            }
+            None => MonthLine {
+                date: f.date.clone(),
+                label: f.label.clone(),
+                planned_cents: Some(f.amount_cents),
+                booked_cents: None,
+                status: if planned_day >= today {
+                    LineStatus::Expected
+                } else {
+                    LineStatus::NotSeen
+                },
+            },
+        };
+        out.push(line);
+    }
+    for (b, _) in bookings.iter().zip(&used).filter(|(_, u)| !**u) {
+        out.push(MonthLine {
+            date: b.date.clone(),
+            label: b
+                .counterparty
+                .clone()
+                .or_else(|| b.remittance.clone())
+                .unwrap_or_default(),
+            planned_cents: None,
+            booked_cents: Some(b.amount_cents),
+            status: LineStatus::Unplanned,
+        });
+    }
+    out.sort_by(|a, b| a.date.cmp(&b.date));
+    out
+}
+
+#[cfg(test)]
+mod month_tests {
+    use super::*;
+
+    fn flow(date: &str, label: &str, cents: i64) -> FlowView {
+        FlowView {
+            date: date.into(),
+            agreement: label.into(),
+            label: label.into(),
+            kind: "fixed_cost".into(),
+            amount_cents: cents,
+            past: false,
+        }
+    }
+
+    fn booked(date: &str, cents: i64, who: &str) -> BookingView {
+        BookingView {
+            date: date.into(),
+            amount_cents: cents,
+            counterparty: Some(who.into()),
+            remittance: None,
+        }
+    }
+
+    #[test]
+    fn each_line_once_paid_expected_or_not_seen_and_the_rest_unplanned() {
+        let today: Date = "2026-12-28".parse().unwrap();
+        let flows = [
+            flow("2026-12-01", "Huur", -78_000),
+            flow("2026-12-24", "Loon", 150_000),
+            flow("2026-12-28", "Leefgeld", -14_500),
+            flow("2026-12-31", "Zorg", -32_000),
+            flow("2026-12-15", "Energie", -14_500),
+        ];
+        let bookings = [
+            booked("2026-12-01", -78_000, "Woningcorporatie"),
+            booked("2026-12-24", 215_000, "Werkgever"),
+            booked("2026-12-28", -14_500, "S. de Vries"),
+            booked("2026-12-10", -5_000, "Gemeente"),
+        ];
+        let lines = month_lines(&flows, &bookings, today);
+        let find = |l: &str| lines.iter().find(|x| x.label == l).unwrap();
+        assert_eq!(find("Huur").status, LineStatus::Paid);
+        // Paid, with what really came in beside what was agreed.
+        let wage = find("Loon");
+        assert_eq!(
+            (wage.status, wage.planned_cents, wage.booked_cents),
+            (LineStatus::Paid, Some(150_000), Some(215_000))
+        );
+        // Today's living money is paid: it is not also "still to come".
+        assert_eq!(find("Leefgeld").status, LineStatus::Paid);
+        assert_eq!(find("Zorg").status, LineStatus::Expected);
+        assert_eq!(find("Energie").status, LineStatus::NotSeen);
+        assert_eq!(find("Gemeente").status, LineStatus::Unplanned);
+        assert_eq!(lines.len(), 6, "each line once");
     }
 }

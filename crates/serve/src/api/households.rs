@@ -178,6 +178,7 @@ pub(crate) fn overview_of(app: &App, s: &views::Snapshot) -> ApiResult<Overview>
         today.first_of_month(),
         today,
     );
+    o.month_lines = views::month_lines(&o.month_flows, &o.month_bookings, today);
     Ok(o)
 }
 

@@ -85,7 +85,6 @@ async fn household(
         }
     };
     let title = format!("{} {}", lang.t("Huishouden", "Household"), o.id);
-    let upcoming: Vec<_> = o.month_flows.iter().filter(|x| !x.past).collect();
     html_response(
         StatusCode::OK,
         page(
@@ -93,111 +92,120 @@ async fn household(
             &title,
             Some(&p),
             html! {
-                            h1 { (if matches!(p.role, Role::Resident { .. }) { lang.t("Uw geld deze maand", "Your money this month").to_owned() } else { title.clone() }) }
-                            p.note { (lang.t("Vandaag", "Today")) " " (lang.date(&o.today)) }
-                            @if !o.alerts.is_empty() {
-                                h2 { (lang.t("Let op", "Attention")) }
-                                @for a in &o.alerts {
-                                    div class=(severity_class(a.severity)) role="status" { (if lang.english() { &a.message_en } else { &a.message_nl }) }
-                                }
+                        h1 { (if matches!(p.role, Role::Resident { .. }) { lang.t("Uw geld deze maand", "Your money this month").to_owned() } else { title.clone() }) }
+                        p.note { (lang.t("Vandaag", "Today")) " " (lang.date(&o.today)) }
+                        @if !o.alerts.is_empty() {
+                            h2 { (lang.t("Let op", "Attention")) }
+                            @for a in &o.alerts {
+                                div class=(severity_class(a.severity)) role="status" { (if lang.english() { &a.message_en } else { &a.message_nl }) }
                             }
-                            div.cards {
-                                div.card { div.label { (lang.t("Op uw rekening bij de stichting", "On your account at the foundation")) } div.value { (euro(o.balance_cents)) } }
-                                div.card { div.label { (lang.t("Inkomen deze maand (volgens afspraak)", "Income this month (as agreed)")) } div.value { (euro(o.month_income_cents)) } }
-                                div.card { div.label { (lang.t("Betalingen deze maand (volgens afspraak)", "Payments this month (as agreed)")) } div.value { (euro(o.month_payments_cents)) } }
-                            }
-                            @if let Some(l) = &o.next_living_money {
-                                h2 { (lang.t("Leefgeld", "Living money")) }
+                        }
+                        div.cards {
+                            div.card { div.label { (lang.t("Op uw rekening bij de stichting", "On your account at the foundation")) } div.value { (euro(o.balance_cents)) } }
+                            div.card { div.label { (lang.t("Inkomen deze maand (volgens afspraak)", "Income this month (as agreed)")) } div.value { (euro(o.month_income_cents)) } }
+                            div.card { div.label { (lang.t("Betalingen deze maand (volgens afspraak)", "Payments this month (as agreed)")) } div.value { (euro(o.month_payments_cents)) } }
+                        }
+                        @if let Some(l) = &o.next_living_money {
+                            h2 { (lang.t("Leefgeld", "Living money")) }
+                            @if o.month_lines.iter().any(|m| m.status == views::LineStatus::Paid && m.label == l.label && m.date == l.date) {
+                                p { (lang.t("Het leefgeld van vandaag is betaald:", "Today's living money is paid:")) " " strong { (euro(-l.amount_cents)) } "." }
+                            } @else {
                                 p { (lang.t("Het volgende leefgeld:", "Next living money:")) " " strong { (euro(-l.amount_cents)) } " " (lang.t("op", "on")) " " (lang.date(&l.date)) "." }
                             }
-                            @if o.advance_cents > 0 {
-                                p { (lang.t("Voorgeschoten door de stichting:", "Advanced by the foundation:")) " " (euro(o.advance_cents)) }
-                            }
-                    h2 { (lang.t("Wat er deze maand echt gebeurde", "What really happened this month")) }
-                    @if o.month_bookings.is_empty() {
-                        p { (lang.t("Nog geen boekingen van de bank deze maand.", "No bookings from the bank yet this month.")) }
-                    } @else {
-                        table {
-                            caption.note { (lang.t("Volgens de bankafschriften", "According to the bank statements")) }
-                            thead { tr { th scope="col" { (lang.t("Datum", "Date")) } th scope="col" { (lang.t("Van of aan", "From or to")) } th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) } } }
-                            tbody { @for b in &o.month_bookings { tr {
-                                td { (lang.date(&b.date)) }
-                                td { (b.counterparty.clone().unwrap_or_default()) @if let Some(r) = &b.remittance { br; span.note { (r) } } }
-                                td class=(if b.amount_cents > 0 { "amount in" } else { "amount" }) { (euro(b.amount_cents)) }
-                            } } }
                         }
-                    }
-            h2 { (lang.t("Komt nog deze maand", "Still to come this month")) }
-                            @if upcoming.is_empty() { p { (lang.t("Niets meer deze maand.", "Nothing more this month.")) } } @else {
-                                table {
-                                    thead { tr { th scope="col" { (lang.t("Datum", "Date")) } th scope="col" { (lang.t("Wat", "What")) } th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) } } }
-                                    tbody { @for x in &upcoming { tr { td { (lang.date(&x.date)) } td { (x.label) } td class=(if x.amount_cents > 0 { "amount in" } else { "amount" }) { (euro(x.amount_cents)) } } } }
-                                }
-                            }
-                            h2 { (lang.t("Eerder deze maand", "Earlier this month")) }
-                            @let past: Vec<_> = o.month_flows.iter().filter(|x| x.past).collect();
-                            @if past.is_empty() { p { (lang.t("Nog niets deze maand.", "Nothing yet this month.")) } } @else {
-                                table {
-                                    thead { tr { th scope="col" { (lang.t("Datum", "Date")) } th scope="col" { (lang.t("Wat", "What")) } th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) } } }
-                                    tbody { @for x in &past { tr.past { td { (lang.date(&x.date)) } td { (x.label) } td.amount { (euro(x.amount_cents)) } } } }
-                                }
-                            }
-                            h2 { (lang.t("De komende 90 dagen", "The next 90 days")) }
-                            (chart(lang, &f.days))
-                            // The chart's data in words, for everyone who does not see the line.
-                            @if let (Some(low), Some(last)) = (f.days.iter().min_by_key(|d| d.1), f.days.last()) {
-                                p {
-                                    (lang.t("Laagste verwachte saldo:", "Lowest expected balance:")) " " strong { (euro(low.1)) } " "
-                                    (lang.t("op", "on")) " " (lang.date(&low.0)) ". "
-                                    (lang.t("Verwacht saldo op", "Expected balance on")) " " (lang.date(&last.0)) ": " (euro(last.1)) "."
-                                }
-                            }
-                            @match &f.first_shortfall {
-                                Some(sh) => p { (lang.t("Eerste tekort:", "First shortfall:")) " " (lang.date(&sh.date)) ", " (euro(sh.balance_cents)) "." },
-                                None => p { (lang.t("Volgens de afspraken is er de komende 90 dagen steeds genoeg geld.", "By the agreements there is enough money for the next 90 days.")) },
-                            }
-                            @if p.role.may_manage_household(&s.state.counsellor) {
-                    p { a href=(format!("/huishoudens/{}/afspraken", o.id)) { (lang.t("Afspraken beheren", "Manage agreements")) } }
-                }
-                h2 { (lang.t("Uw afspraken", "Your agreements")) }
-                            ul {
-                                // Agreements that ended before today are history, not what holds now.
-                                @for a in s.state.agreements.values().filter(|a| a.valid_through.is_none_or(|t| t >= today)) {
-                                    li {
-                                        (a.label.clone().unwrap_or_else(|| a.id.clone())) ": " (euro(a.amount_cents)) " "
-                                        (knop_app::present::how_often(&a.schedule, lang.0)) ", "
-                                        (match a.kind {
-                                            knop_huishoudboekje::Kind::Income => lang.t("komt binnen", "comes in"),
-                                            knop_huishoudboekje::Kind::LivingMoney => lang.t("leefgeld voor u", "living money for you"),
-                                            _ => lang.t("wordt voor u betaald", "is paid for you"),
-                                        })
-                                        @if let Some(t) = a.valid_through {
-                                            " (" (lang.t("tot en met", "until")) " " (knop_app::present::spoken(t, lang.0)) ")"
-                                        }
-                                        @if let Some(f) = a.valid_from.filter(|f| *f > today) {
-                                            " (" (lang.t("vanaf", "from")) " " (knop_app::present::spoken(f, lang.0)) ")"
+                        @if o.advance_cents > 0 {
+                            p { (lang.t("Voorgeschoten door de stichting:", "Advanced by the foundation:")) " " (euro(o.advance_cents)) }
+                        }
+                h2 { (lang.t("Deze maand", "This month")) }
+                @if o.month_lines.is_empty() {
+                    p { (lang.t("Niets deze maand.", "Nothing this month.")) }
+                } @else {
+                    table {
+                        caption.note { (lang.t("Wat is afgesproken en wat de bank echt boekte", "What was agreed and what the bank really booked")) }
+                        thead { tr {
+                            th scope="col" { (lang.t("Datum", "Date")) }
+                            th scope="col" { (lang.t("Wat", "What")) }
+                            th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) }
+                        } }
+                        tbody { @for l in &o.month_lines {
+                            @let cents = l.booked_cents.or(l.planned_cents).unwrap_or(0);
+                            tr class=(if l.status == views::LineStatus::Paid { "" } else { "past" }) {
+                                td { (lang.date(&l.date)) }
+                                td {
+                                    (l.label) br;
+                                    span.note { (match l.status {
+                                        views::LineStatus::Paid => lang.t("betaald ✓", "paid ✓"),
+                                        views::LineStatus::Expected => lang.t("verwacht", "expected"),
+                                        views::LineStatus::NotSeen => lang.t("nog niet op het bankafschrift", "not on the bank statement yet"),
+                                        views::LineStatus::Unplanned => lang.t("niet afgesproken", "not in an agreement"),
+                                    }) }
+                                    @if let (Some(b), Some(p)) = (l.booked_cents, l.planned_cents) {
+                                        @if b != p {
+                                            br; span.note { (lang.t("afgesproken was", "agreed was")) " " (euro(p)) }
                                         }
                                     }
                                 }
+                                td class=(if cents > 0 { "amount in" } else { "amount" }) { (euro(cents)) }
                             }
-                            h2 { (lang.t("Uw aanmelding (de knop)", "Your opt-in (the button)")) }
+                        } }
+                    }
+                }
+                        h2 { (lang.t("De komende 90 dagen", "The next 90 days")) }
+                        (chart(lang, &f.days))
+                        // The chart's data in words, for everyone who does not see the line.
+                        @if let (Some(low), Some(last)) = (f.days.iter().min_by_key(|d| d.1), f.days.last()) {
                             p {
-                                (lang.t("U doet mee sinds", "You joined on")) " "
-                                (jiff::Timestamp::from_millisecond(s.state.opened_at_ms as i64).map(|t| knop_app::present::spoken(t.to_zoned(jiff::tz::TimeZone::UTC).date(), lang.0)).unwrap_or_default())
-                                ". " (lang.t(
-                                    "Uw inkomen komt binnen op de rekening van de stichting; de stichting betaalt daaruit uw vaste lasten op tijd en maakt het afgesproken leefgeld naar u over. U kunt altijd opzeggen; na de opzegtermijn stoppen de betalingen en zegt u de vaste lasten zelf weer over.",
-                                    "Your income arrives on the foundation's account; the foundation pays your fixed costs from it on time and transfers the agreed living money to you. You can always withdraw; after the notice period the payments stop and you take over your fixed costs again."))
-                                @if !matches!(p.role, Role::Resident { .. }) {
-                                    " " span.note { (lang.t("Uitleg versie", "Information version")) " " (s.state.information) }
+                                (lang.t("Laagste verwachte saldo:", "Lowest expected balance:")) " " strong { (euro(low.1)) } " "
+                                (lang.t("op", "on")) " " (lang.date(&low.0)) ". "
+                                (lang.t("Verwacht saldo op", "Expected balance on")) " " (lang.date(&last.0)) ": " (euro(last.1)) "."
+                            }
+                        }
+                        @match &f.first_shortfall {
+                            Some(sh) => p { (lang.t("Eerste tekort:", "First shortfall:")) " " (lang.date(&sh.date)) ", " (euro(sh.balance_cents)) "." },
+                            None => p { (lang.t("Volgens de afspraken is er de komende 90 dagen steeds genoeg geld.", "By the agreements there is enough money for the next 90 days.")) },
+                        }
+                        @if p.role.may_manage_household(&s.state.counsellor) {
+                p { a href=(format!("/huishoudens/{}/afspraken", o.id)) { (lang.t("Afspraken beheren", "Manage agreements")) } }
+            }
+            h2 { (lang.t("Uw afspraken", "Your agreements")) }
+                        ul {
+                            // Agreements that ended before today are history, not what holds now.
+                            @for a in s.state.agreements.values().filter(|a| a.valid_through.is_none_or(|t| t >= today)) {
+                                li {
+                                    (a.label.clone().unwrap_or_else(|| a.id.clone())) ": " (euro(a.amount_cents)) " "
+                                    (knop_app::present::how_often(&a.schedule, lang.0)) ", "
+                                    (match a.kind {
+                                        knop_huishoudboekje::Kind::Income => lang.t("komt binnen", "comes in"),
+                                        knop_huishoudboekje::Kind::LivingMoney => lang.t("leefgeld voor u", "living money for you"),
+                                        _ => lang.t("wordt voor u betaald", "is paid for you"),
+                                    })
+                                    @if let Some(t) = a.valid_through {
+                                        " (" (lang.t("tot en met", "until")) " " (knop_app::present::spoken(t, lang.0)) ")"
+                                    }
+                                    @if let Some(f) = a.valid_from.filter(|f| *f > today) {
+                                        " (" (lang.t("vanaf", "from")) " " (knop_app::present::spoken(f, lang.0)) ")"
+                                    }
                                 }
                             }
-                            @if app.vault().is_some() {
-                                p { a href=(format!("/huishoudens/{}/inzage", o.id)) { (lang.t("Wie heeft mijn gegevens bekeken?", "Who looked at my data?")) } }
+                        }
+                        h2 { (lang.t("Uw aanmelding (de knop)", "Your opt-in (the button)")) }
+                        p {
+                            (lang.t("U doet mee sinds", "You joined on")) " "
+                            (jiff::Timestamp::from_millisecond(s.state.opened_at_ms as i64).map(|t| knop_app::present::spoken(t.to_zoned(jiff::tz::TimeZone::UTC).date(), lang.0)).unwrap_or_default())
+                            ". " (lang.t(
+                                "Uw inkomen komt binnen op de rekening van de stichting; de stichting betaalt daaruit uw vaste lasten op tijd en maakt het afgesproken leefgeld naar u over. U kunt altijd opzeggen; na de opzegtermijn stoppen de betalingen en zegt u de vaste lasten zelf weer over.",
+                                "Your income arrives on the foundation's account; the foundation pays your fixed costs from it on time and transfers the agreed living money to you. You can always withdraw; after the notice period the payments stop and you take over your fixed costs again."))
+                            @if !matches!(p.role, Role::Resident { .. }) {
+                                " " span.note { (lang.t("Uitleg versie", "Information version")) " " (s.state.information) }
                             }
-                            p.note { (lang.t(
-                                "Bedragen 'volgens afspraak' zijn wat is afgesproken; het saldo is wat er echt op uw rekening bij de stichting staat.",
-                                "Amounts 'as agreed' are what was agreed; the balance is what is really on your account at the foundation.")) }
-                        },
+                        }
+                        @if app.vault().is_some() {
+                            p { a href=(format!("/huishoudens/{}/inzage", o.id)) { (lang.t("Wie heeft mijn gegevens bekeken?", "Who looked at my data?")) } }
+                        }
+                        p.note { (lang.t(
+                            "Bedragen 'volgens afspraak' zijn wat is afgesproken; het saldo is wat er echt op uw rekening bij de stichting staat.",
+                            "Amounts 'as agreed' are what was agreed; the balance is what is really on your account at the foundation.")) }
+                    },
         ),
     )
 }
