@@ -28,6 +28,8 @@ pub struct Snapshot {
     pub id_scope: Option<[u8; 16]>,
     /// The balance of its account at the foundation, in cents (credit-normal).
     pub balance_cents: i64,
+    /// Of it, what payment runs hold for payments the bank has not booked yet, in cents.
+    pub reserved_cents: i64,
     /// What the foundation advanced and is still owed back, in cents.
     pub advance_cents: i64,
     /// Payments of its runs that the bank rejected (reservation voided): agreement, due, cents.
@@ -48,6 +50,9 @@ pub fn snapshot(state: &State, household: u128) -> Option<Snapshot> {
         balance_cents: book
             .account(household_account(household).id)
             .map_or(0, |a| a.credit_balance().0),
+        reserved_cents: book
+            .account(household_account(household).id)
+            .map_or(0, |a| a.debits_pending.0),
         advance_cents: book
             .account(advance_account(household).id)
             .map_or(0, |a| -a.credit_balance().0),
@@ -226,11 +231,14 @@ pub struct Overview {
     pub advance_cents: i64,
     /// The month's first and last day (ISO 8601).
     pub month: [String; 2],
-    /// This month's income by the agreements, in cents.
+    /// This month's income by the agreements (due this month), in cents.
     pub month_income_cents: i64,
-    /// This month's payments by the agreements (fixed costs, arrangements, living money), in
-    /// cents, positive.
+    /// This month's payments by the agreements (fixed costs, arrangements, living money; due
+    /// this month), in cents, positive.
     pub month_payments_cents: i64,
+    /// Of the balance, what is held for payments already made ready (reserved by payment runs
+    /// the bank has not booked yet), in cents.
+    pub reserved_cents: i64,
     /// This month's bookings by the agreements, in date order.
     pub month_flows: Vec<FlowView>,
     /// The next living-money payment, if one is agreed.
@@ -539,6 +547,16 @@ pub fn overview(
         .flat_map(|a| a.flows(first, last))
         .collect();
     month.sort_by(|a, b| (a.date, &a.agreement).cmp(&(b.date, &b.agreement)));
+    let around = (
+        first.saturating_sub(jiff::Span::new().days(7)),
+        last.saturating_add(jiff::Span::new().days(7)),
+    );
+    let for_month: Vec<knop_huishoudboekje::Flow> = plan
+        .agreements
+        .iter()
+        .flat_map(|a| a.flows(around.0, around.1))
+        .filter(|x| x.due >= first && x.due <= last)
+        .collect();
     let f = knop_huishoudboekje::forecast(&plan, today, FORECAST_DAYS)?;
     let next_living_money = f
         .flows
@@ -557,12 +575,19 @@ pub fn overview(
         balance_cents: s.balance_cents,
         advance_cents: s.advance_cents,
         month: [first.to_string(), last.to_string()],
-        month_income_cents: month.iter().filter(|x| x.cents > 0).map(|x| x.cents).sum(),
-        month_payments_cents: -month
+        // What is for this month: by due date (January's rent, paid on 31 December, is
+        // January's).
+        month_income_cents: for_month
+            .iter()
+            .filter(|x| x.cents > 0)
+            .map(|x| x.cents)
+            .sum(),
+        month_payments_cents: -for_month
             .iter()
             .filter(|x| x.cents < 0)
             .map(|x| x.cents)
             .sum::<i64>(),
+        reserved_cents: s.reserved_cents,
         month_flows: month.iter().map(|x| flow_view(s, x, today)).collect(),
         next_living_money,
         first_shortfall: f.first_shortfall.map(|x| ShortfallView {

@@ -217,6 +217,15 @@ impl App {
         node
     }
 
+    /// The display name of the counsellor whose pseudonymous id is `counsellor`, if a user of
+    /// this service is that counsellor.
+    pub fn counsellor_name(&self, counsellor: &str) -> Option<String> {
+        self.users.values().find_map(|u| match &u.role {
+            Role::Counsellor { counsellor: c } if c == counsellor => Some(u.display.clone()),
+            _ => None,
+        })
+    }
+
     /// Whether the service can write: the ledger is open and no failed write waits for
     /// recovery.
     pub fn ready(&self) -> Result<u64, String> {

@@ -85,6 +85,9 @@ async fn household(
         }
     };
     let title = format!("{} {}", lang.t("Huishouden", "Household"), o.id);
+    let resident = matches!(p.role, Role::Resident { .. });
+    // Who the household's counsellor is, by the name the service knows them by.
+    let counsellor = app.counsellor_name(&s.state.counsellor);
     html_response(
         StatusCode::OK,
         page(
@@ -101,9 +104,27 @@ async fn household(
                             }
                         }
                         div.cards {
-                            div.card { div.label { (lang.t("Op uw rekening bij de stichting", "On your account at the foundation")) } div.value { (euro(o.balance_cents)) } }
+                            div.card { div.label { (if resident { lang.t("Op uw rekening bij de stichting", "On your account at the foundation") } else { lang.t("Op de rekening bij de stichting", "On the account at the foundation") }) } div.value { (euro(o.balance_cents)) } }
                             div.card { div.label { (lang.t("Inkomen deze maand (volgens afspraak)", "Income this month (as agreed)")) } div.value { (euro(o.month_income_cents)) } }
                             div.card { div.label { (lang.t("Betalingen deze maand (volgens afspraak)", "Payments this month (as agreed)")) } div.value { (euro(o.month_payments_cents)) } }
+                        }
+                        // What the money on the account is for.
+                        @let expected_out: i64 = -o.month_lines.iter()
+                            .filter(|l| l.status == views::LineStatus::Expected)
+                            .filter_map(|l| l.planned_cents)
+                            .filter(|c| *c < 0)
+                            .sum::<i64>();
+                        p {
+                            (lang.t("Waar dat geld voor is:", "What that money is for:")) " "
+                            @if o.reserved_cents > 0 {
+                                (euro(o.reserved_cents)) " " (lang.t("staat klaar voor betalingen die de bank nog uitvoert;", "is set aside for payments the bank is still making;")) " "
+                            }
+                            (euro(expected_out)) " " (lang.t("is voor de betalingen die deze maand nog komen;", "is for the payments still to come this month;")) " "
+                            (lang.t("de rest,", "the rest,")) " " strong { (euro(o.balance_cents - o.reserved_cents - expected_out)) } ", "
+                            (lang.t("is buffer voor de volgende maand en voor tegenvallers.", "is a buffer for next month and for setbacks."))
+                        }
+                        @if let Some(c) = &counsellor {
+                            p { (if resident { lang.t("Uw consulent:", "Your counsellor:") } else { lang.t("Consulent:", "Counsellor:") }) " " (c) }
                         }
                         @if let Some(l) = &o.next_living_money {
                             h2 { (lang.t("Leefgeld", "Living money")) }
@@ -167,7 +188,7 @@ async fn household(
                         @if p.role.may_manage_household(&s.state.counsellor) {
                 p { a href=(format!("/huishoudens/{}/afspraken", o.id)) { (lang.t("Afspraken beheren", "Manage agreements")) } }
             }
-            h2 { (lang.t("Uw afspraken", "Your agreements")) }
+            h2 { (if resident { lang.t("Uw afspraken", "Your agreements") } else { lang.t("Afspraken", "Agreements") }) }
                         ul {
                             // Agreements that ended before today are history, not what holds now.
                             @for a in s.state.agreements.values().filter(|a| a.valid_through.is_none_or(|t| t >= today)) {
@@ -188,7 +209,7 @@ async fn household(
                                 }
                             }
                         }
-                        h2 { (lang.t("Uw aanmelding (de knop)", "Your opt-in (the button)")) }
+                        h2 { (if resident { lang.t("Uw aanmelding (de knop)", "Your opt-in (the button)") } else { lang.t("Aanmelding (de knop)", "Opt-in (the button)") }) }
                         p {
                             (lang.t("U doet mee sinds", "You joined on")) " "
                             (jiff::Timestamp::from_millisecond(s.state.opened_at_ms as i64).map(|t| knop_app::present::spoken(t.to_zoned(jiff::tz::TimeZone::UTC).date(), lang.0)).unwrap_or_default())
