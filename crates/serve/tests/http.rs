@@ -765,9 +765,9 @@ async fn overview_forecast_and_alerts_follow_the_agreements() {
     assert_eq!(o["today"], "2026-03-10");
     assert_eq!(o["month"], json!(["2026-03-01", "2026-03-31"]));
     assert_eq!(o["month_income_cents"], 120_000);
-    // Rent 900 (due 1 March, a Sunday: paid Friday 27 February, so not in March) and living
-    // money 50 on 6 March (7 March is a Saturday).
-    assert_eq!(o["month_payments_cents"], 5_000);
+    // Rent 900 (due 1 March, a Sunday: paid Friday 27 February, but March's rent) and living
+    // money 50 on 6 March (7 March is a Saturday): what is for this month counts by due date.
+    assert_eq!(o["month_payments_cents"], 95_000);
     assert_eq!(o["next_living_money"]["date"], "2026-04-07");
     // No money on the account and rent due on 1 April before income on the 24th... income of
     // 24 March comes first, so no shortfall until the balance runs out.
