@@ -99,7 +99,7 @@ test('a counsellor uploads a statement, matches a line and makes a run; a superv
   const before = await page.locator('main section.card').count();
   assert.ok(before > 0, 'lines wait in suspense');
   const first = page.locator('main section.card').first();
-  await first.locator('input[name="household"]').fill('1');
+  await first.locator('select[name="household"]').selectOption('1');
   await first.getByRole('button', { name: 'Boeken' }).click();
   await page.waitForURL(`${base}/afschriften`);
   assert.equal(await page.locator('main section.card').count(), before - 1, 'the line left suspense');

@@ -24,6 +24,17 @@ pub(super) fn routes() -> Router<Arc<App>> {
         .route("/afschriften/regels/{line_id}", post(assign_line))
 }
 
+/// The households `p` may book lines to (their caseload), by id.
+fn caseload(app: &App, p: &Principal) -> Vec<String> {
+    app.node()
+        .state()
+        .households()
+        .iter()
+        .filter(|(_, h)| p.role.may_manage_household(&h.counsellor))
+        .map(|(id, _)| id.to_string())
+        .collect()
+}
+
 /// Lines in suspense shown at once in the cockpit (the oldest first).
 const COCKPIT_LINES: usize = 50;
 
@@ -31,6 +42,7 @@ fn statements_markup(
     lang: Lang,
     p: &Principal,
     page_of: &knop_app::suspense::Page,
+    caseload: &[String],
     result: Option<Markup>,
 ) -> Markup {
     let lines = &page_of.lines;
@@ -86,8 +98,18 @@ fn statements_markup(
                     input type="hidden" name="csrf" value=(csrf);
                     label for=(format!("h-{}", l.id)) { (lang.t("Boeken op huishouden", "Book to household")) }
                     " "
-                    input id=(format!("h-{}", l.id)) name="household" inputmode="numeric" pattern="[0-9]{1,38}" required
-                        value=(l.suggestions.first().map(|s| s.household.clone()).unwrap_or_default());
+                    // A choice among the caseload, the best suggestion first chosen: no ids to type.
+                    @let pick = l.suggestions.iter().find(|s| s.fits).or(l.suggestions.first()).map(|s| s.household.clone());
+                    select id=(format!("h-{}", l.id)) name="household" required {
+                        @if pick.is_none() {
+                            option value="" selected { (lang.t("Kies een huishouden", "Choose a household")) }
+                        }
+                        @for h in caseload {
+                            option value=(h) selected[pick.as_deref() == Some(h.as_str())] {
+                                (lang.t("Huishouden", "Household")) " " (h)
+                            }
+                        }
+                    }
                     " "
                     button type="submit" { (lang.t("Boeken", "Book")) }
                 }
@@ -110,7 +132,7 @@ async fn statements_page(
                 lang,
                 lang.t("Bankafschriften", "Bank statements"),
                 Some(&p),
-                statements_markup(lang, &p, &lines, None),
+                statements_markup(lang, &p, &lines, &caseload(&app, &p), None),
             ),
         ),
         Err(e) => problem_page(lang, &p, e),
@@ -209,7 +231,7 @@ async fn upload_statement(
                 lang,
                 lang.t("Bankafschriften", "Bank statements"),
                 Some(&p),
-                statements_markup(lang, &p, &lines, Some(result)),
+                statements_markup(lang, &p, &lines, &caseload(&app, &p), Some(result)),
             ),
         ),
         Err(e) => problem_page(lang, &p, e),
