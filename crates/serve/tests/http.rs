@@ -2711,8 +2711,9 @@ async fn personal_data_is_refused_on_the_shared_ledger() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
 }
 
-/// The same service started again on its directory (ledger, vault, statements, journal).
-fn restart(t: T) -> T {
+/// Stops the service (its node and router dropped, so the store is free); its directory and
+/// the operator's key stay.
+fn stop(t: T) -> (tempfile::TempDir, NoteKey) {
     let T {
         router,
         app,
@@ -2721,19 +2722,27 @@ fn restart(t: T) -> T {
     } = t;
     drop(router);
     drop(app);
-    let node = Node::open(
-        Box::new(FileStore::open(dir.path()).unwrap()),
-        None,
-        os_salts(),
-    )
-    .unwrap();
-    let app = App::new(node, config_for(dir.path(), true, None)).unwrap();
+    (dir, operator)
+}
+
+/// Serves `node` with `config` over `dir`.
+fn serve_again(dir: tempfile::TempDir, operator: NoteKey, node: Node, config: Config) -> T {
+    let app = App::new(node, config).unwrap();
     T {
         router: knop_serve::router(app.clone()),
         app,
         operator,
         _dir: dir,
     }
+}
+
+/// The same service started again on its directory (ledger, vault, statements, journal).
+fn restart(t: T) -> T {
+    let (dir, operator) = stop(t);
+    let store = Box::new(FileStore::open(dir.path()).unwrap());
+    let node = Node::open(store, None, os_salts()).unwrap();
+    let config = config_for(dir.path(), true, None);
+    serve_again(dir, operator, node, config)
 }
 
 #[tokio::test]
@@ -2880,15 +2889,7 @@ impl knop_store::Store for FullOnce {
 #[tokio::test]
 async fn after_a_failed_write_the_service_opens_its_ledger_again() {
     // Found by a probe: after one failed write the service refused all writes until restarted.
-    let t = setup(true);
-    let T {
-        router,
-        app,
-        _dir: dir,
-        operator,
-    } = t;
-    drop(router);
-    drop(app);
+    let (dir, operator) = stop(setup(true));
     let fail = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let store = FullOnce {
         inner: FileStore::open(dir.path()).unwrap(),
@@ -2901,13 +2902,7 @@ async fn after_a_failed_write_the_service_opens_its_ledger_again() {
         let store = FileStore::open(&path).map_err(|e| e.to_string())?;
         Node::open(Box::new(store), Some(op.clone()), os_salts()).map_err(|e| e.to_string())
     }));
-    let app = App::new(node, config).unwrap();
-    let t = T {
-        router: knop_serve::router(app.clone()),
-        app,
-        operator,
-        _dir: dir,
-    };
+    let t = serve_again(dir, operator, node, config);
     assert_eq!(t.get("/healthz", None).await.status, StatusCode::OK);
     assert_eq!(t.get("/readyz", None).await.status, StatusCode::OK);
     let a = t.login("consulent-a").await;
@@ -2983,30 +2978,16 @@ async fn suspense_lines_are_listed_once_and_a_page_at_a_time() {
 #[tokio::test]
 async fn statements_are_kept_encrypted_even_without_a_vault() {
     // Found by a probe: statements were kept in plain text when no vault was configured.
-    let t = setup(true);
-    let T {
-        router,
-        app,
-        _dir: dir,
-        operator,
-    } = t;
-    drop(router);
-    drop(app);
-    let op = operator.clone();
-    let open = |dir: &std::path::Path| {
-        let store = Box::new(FileStore::open(dir).unwrap());
-        let node = Node::open(store, Some(op.clone()), os_salts()).unwrap();
-        let mut c = config_for(dir, true, None);
-        c.vault = None;
-        App::new(node, c).unwrap()
+    // The service, stopped and served again without a vault.
+    let without_vault = |t: T| {
+        let (dir, operator) = stop(t);
+        let store = Box::new(FileStore::open(dir.path()).unwrap());
+        let node = Node::open(store, Some(operator.clone()), os_salts()).unwrap();
+        let mut config = config_for(dir.path(), true, None);
+        config.vault = None;
+        serve_again(dir, operator, node, config)
     };
-    let app = open(dir.path());
-    let t = T {
-        router: knop_serve::router(app.clone()),
-        app,
-        operator,
-        _dir: dir,
-    };
+    let t = without_vault(setup(true));
     let a = t.login("consulent-a").await;
     let r = t.upload(&a, STATEMENT.to_vec(), "u").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
@@ -3028,21 +3009,7 @@ async fn statements_are_kept_encrypted_even_without_a_vault() {
     let n = lines.as_array().unwrap().len();
     assert!(n > 0);
     // Restarted, the service reads it back.
-    let T {
-        router,
-        app,
-        _dir: dir,
-        operator,
-    } = t;
-    drop(router);
-    drop(app);
-    let app = open(dir.path());
-    let t = T {
-        router: knop_serve::router(app.clone()),
-        app,
-        operator,
-        _dir: dir,
-    };
+    let t = without_vault(t);
     let a = t.login("consulent-a").await;
     let lines = t.get("/api/v1/suspense-lines", Some(&a)).await.json();
     assert_eq!(lines.as_array().unwrap().len(), n);

@@ -77,22 +77,10 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(payments::routes())
         .merge(personal::routes())
         .split_for_parts();
+    // One walk over the document: the operations that change something (they need an
+    // Idempotency-Key) and, per operation, the query parameters it declares (anything else is
+    // refused, 400, so that a misspelt parameter is never silently ignored).
     let mut operations = std::collections::HashSet::new();
-    for (path, item) in &doc.paths.paths {
-        let full = format!("/api/v1{path}");
-        for (op, method) in [
-            (&item.post, axum::http::Method::POST),
-            (&item.put, axum::http::Method::PUT),
-            (&item.patch, axum::http::Method::PATCH),
-            (&item.delete, axum::http::Method::DELETE),
-        ] {
-            if op.is_some() {
-                operations.insert((method, full.clone()));
-            }
-        }
-    }
-    // Per operation, the query parameters it declares: anything else is refused (400), so that
-    // a misspelt parameter is never silently ignored.
     let mut queries: Declared = Default::default();
     for (path, item) in &doc.paths.paths {
         let full = format!("/api/v1{path}");
@@ -104,6 +92,9 @@ pub fn router(app: Arc<App>) -> Router {
             (&item.delete, axum::http::Method::DELETE),
         ] {
             let Some(op) = op else { continue };
+            if method != axum::http::Method::GET {
+                operations.insert((method.clone(), full.clone()));
+            }
             let names = op
                 .parameters
                 .iter()
