@@ -105,22 +105,9 @@ pub(crate) fn settings(url: &str) -> Result<(String, Mode), StoreError> {
 
 /// `%2F` and the like in a URL's query value.
 fn unescape(v: &str) -> String {
-    let b = v.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(v)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// The rustls client configuration for `check`.
@@ -273,12 +260,13 @@ pub(crate) fn connect(url: &str) -> Result<postgres::Client, StoreError> {
     let (url, mode) = settings(url)?;
     Ok(match mode {
         Mode::Off => postgres::Client::connect(&url, postgres::NoTls)?,
-        Mode::Prefer => {
-            let tls =
-                tokio_postgres_rustls::MakeRustlsConnect::new(client_config(&Check::Nothing)?);
-            postgres::Client::connect(&url, tls).map_err(with_cause)?
-        }
-        Mode::On(check) => {
+        // `prefer` checks nothing of what it gets (as libpq); `sslmode` in the URL says whether
+        // rust-postgres insists on TLS.
+        Mode::Prefer | Mode::On(_) => {
+            let check = match mode {
+                Mode::On(check) => check,
+                _ => Check::Nothing,
+            };
             let tls = tokio_postgres_rustls::MakeRustlsConnect::new(client_config(&check)?);
             postgres::Client::connect(&url, tls).map_err(with_cause)?
         }
