@@ -3306,6 +3306,22 @@ async fn the_residents_page_says_how_often_shows_what_holds_and_words_the_chart(
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // A one-off payment whose day has passed, without an end date: history too.
+    let once = serde_json::to_vec(&json!({
+        "id": "sportclub", "label": "Sportclub", "kind": "fixed_cost", "amount_cents": 2500,
+        "schedule": {"once": {"date": "2026-02-02"}}, "counterparty_iban": "NL44RABO0123456789"
+    }))
+    .unwrap();
+    let r = t
+        .call(
+            Method::PUT,
+            "/api/v1/households/1/agreements/sportclub",
+            Some(&a),
+            Some(("application/json", once)),
+            Some("once"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let resident = t.login("inwoner-1").await;
     let r = t
         .send(

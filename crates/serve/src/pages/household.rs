@@ -191,7 +191,7 @@ async fn household(
             h2 { (if resident { lang.t("Uw afspraken", "Your agreements") } else { lang.t("Afspraken", "Agreements") }) }
                         ul {
                             // Agreements that ended before today are history, not what holds now.
-                            @for a in s.state.agreements.values().filter(|a| a.valid_through.is_none_or(|t| t >= today)) {
+                            @for a in s.state.agreements.values().filter(|a| a.valid_through.is_none_or(|t| t >= today) && !matches!(a.schedule, knop_huishoudboekje::Schedule::Once { date } if date < today)) {
                                 li {
                                     (a.label.clone().unwrap_or_else(|| a.id.clone())) ": " (euro(a.amount_cents)) " "
                                     (knop_app::present::how_often(&a.schedule, lang.0)) ", "
