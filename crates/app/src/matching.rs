@@ -1,7 +1,6 @@
 //! Matching bank statement lines to households' agreements: one implementation for the CLI
 //! (`knop bank match`, `knop alerts`, the simulation) and the service (uploads, suspense).
 
-use std::collections::HashMap;
 
 use knop_huishoudboekje::matching::{
     alerts, match_line, own_payments, own_payments_and_attempts, Line, Match,
@@ -85,7 +84,7 @@ pub fn own_payments_on(
     plan: &knop_huishoudboekje::Plan,
     from: jiff::civil::Date,
     through: jiff::civil::Date,
-) -> std::collections::HashMap<String, String> {
+) -> knop_huishoudboekje::matching::OwnPayments {
     match book {
         Some(book) => own_payments_and_attempts(plan, from, through, |id| {
             book.transfer(knop_huishoudboekje::booking::payment_id(id))
@@ -194,7 +193,7 @@ pub fn explain(m: &Match) -> (String, String) {
 pub trait PlanSource {
     /// The plan of the household at position `n`, and its own payments in the matching window
     /// (EndToEndId to agreement) for [`match_line`].
-    fn plan(&mut self, n: u32) -> (&knop_huishoudboekje::Plan, &HashMap<String, String>);
+    fn plan(&mut self, n: u32) -> (&knop_huishoudboekje::Plan, &knop_huishoudboekje::matching::OwnPayments);
 }
 
 /// The households a bank line fits, with how: of the candidates the index names, each checked

@@ -2,6 +2,7 @@
 //! import a bank statement. One implementation, so both answer the same.
 
 use knop_huishoudboekje::booking::{plan_import, ImportIs};
+use knop_huishoudboekje::matching::OwnPayments;
 use knop_ledger::entry::{OrgName, SignedEntry};
 use knop_ledger::note::NoteKey;
 use knop_node::{Node, NodeError};
@@ -416,7 +417,7 @@ fn plan_match_all(
     // Only the households the index names are checked: the work grows with the lines, not with
     // lines times households.
     let index = knop_huishoudboekje::match_index::Index::build(&plans, from, through);
-    let mut owns: HashMap<u32, HashMap<String, String>> = HashMap::new();
+    let mut owns: HashMap<u32, OwnPayments> = HashMap::new();
     let mut fits: Fits = HashMap::new();
     let book = state.book();
     // Postings of knop's payments that the bank booked as one entry per batch.
@@ -498,7 +499,7 @@ fn plan_match_all(
 /// the window worked out once, when it is first a candidate.
 struct StatePlans<'a> {
     plans: &'a [knop_huishoudboekje::Plan],
-    owns: &'a mut std::collections::HashMap<u32, std::collections::HashMap<String, String>>,
+    owns: &'a mut std::collections::HashMap<u32, OwnPayments>,
     book: &'a knop_book::Book,
     window: (jiff::civil::Date, jiff::civil::Date),
 }
@@ -509,7 +510,7 @@ impl crate::matching::PlanSource for StatePlans<'_> {
         n: u32,
     ) -> (
         &knop_huishoudboekje::Plan,
-        &std::collections::HashMap<String, String>,
+        &OwnPayments,
     ) {
         let plan = &self.plans[n as usize];
         let (book, (from, through)) = (self.book, self.window);
@@ -720,7 +721,7 @@ pub fn apply_status_report(
                 .content
                 .items
                 .into_iter()
-                .map(|i| (i.end_to_end_id, why.clone()))
+                .map(|i| (i.end_to_end_id.into_string(), why.clone()))
                 .collect();
         }
     }

@@ -5,6 +5,7 @@
 
 use jiff::civil::Date;
 use knop_bank::pain001::{self, Payment, Run, Version};
+use knop_bank::EndToEndId;
 use knop_huishoudboekje::booking::{
     advance, advance_account, household_account, payment_id, payment_pending, payment_returned_id,
     Mirror,
@@ -233,7 +234,8 @@ pub struct RunItem {
     /// Amount in cents.
     pub cents: i64,
     /// The EndToEndId the bank statement will carry.
-    pub end_to_end_id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub end_to_end_id: EndToEndId,
     /// Payee name.
     pub creditor_name: String,
     /// Payee IBAN.
@@ -325,7 +327,7 @@ impl RunContent {
         h.update(debtor_iban);
         h.update(household.to_be_bytes());
         for i in items {
-            h.update(&i.end_to_end_id);
+            h.update(i.end_to_end_id.as_bytes());
         }
         let hex: String = h.finalize()[..4]
             .iter()
@@ -363,7 +365,7 @@ impl RunContent {
             w.str(&i.due);
             w.i64(i.cents);
             for t in [
-                &i.end_to_end_id,
+                i.end_to_end_id.as_str(),
                 &i.creditor_name,
                 &i.creditor_iban,
                 &i.remittance,
@@ -402,6 +404,11 @@ impl RunContent {
         let mut r = knop_codec::Reader::new(bytes);
         r.u8("run.version")?;
         let text = |r: &mut knop_codec::Reader<'_>, field| r.str(field, TEXT).map(str::to_owned);
+        let end_to_end_id = |r: &mut knop_codec::Reader<'_>| {
+            let field = "run.item.end_to_end_id";
+            let s = r.str(field, TEXT)?;
+            EndToEndId::parse(s).map_err(|e| r.error(field, e.to_string()))
+        };
         let (run_id, household, date) = (
             text(&mut r, "run.id")?,
             text(&mut r, "run.household")?,
@@ -418,7 +425,7 @@ impl RunContent {
                 agreement: text(&mut r, "run.item.agreement")?,
                 due: text(&mut r, "run.item.due")?,
                 cents: r.i64("run.item.cents")?,
-                end_to_end_id: text(&mut r, "run.item.end_to_end_id")?,
+                end_to_end_id: end_to_end_id(&mut r)?,
                 creditor_name: text(&mut r, "run.item.creditor_name")?,
                 creditor_iban: text(&mut r, "run.item.creditor_iban")?,
                 remittance: text(&mut r, "run.item.remittance")?,
@@ -600,7 +607,7 @@ fn leave_out_paid(
     let already: Vec<(String, String)> = select(plan, date, i64::MAX)
         .items
         .into_iter()
-        .filter(|i| paid.contains(&i.end_to_end_id))
+        .filter(|i| paid.contains(i.end_to_end_id.as_str()))
         .map(|i| (i.agreement, i.due.to_string()))
         .collect();
     plan.agreements
@@ -620,7 +627,7 @@ fn leave_out_earlier_runs(
     content: &mut RunContent,
 ) -> Result<(), RunError> {
     use std::collections::HashMap;
-    let mut by_id: HashMap<String, String> = HashMap::new();
+    let mut by_id: HashMap<EndToEndId, String> = HashMap::new();
     let mut by_due: HashMap<(String, String), String> = HashMap::new();
     for v in state
         .runs()

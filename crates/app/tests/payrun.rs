@@ -17,7 +17,7 @@ fn content() -> RunContent {
             agreement: "huur".into(),
             due: "2026-04-01".into(),
             cents: 90_000,
-            end_to_end_id: "KNOP-20260401-1-huur".into(),
+            end_to_end_id: "KNOP-20260401-1-huur".parse().unwrap(),
             creditor_name: "Woonstede".into(),
             creditor_iban: "NL44RABO0123456789".into(),
             remittance: "Huur april".into(),

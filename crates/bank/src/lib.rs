@@ -18,10 +18,13 @@
 #![warn(missing_docs)]
 
 pub mod camt053;
+pub mod end_to_end_id;
 pub mod pain001;
 pub mod pain002;
 pub mod redact;
 pub mod xml;
+
+pub use end_to_end_id::{EndToEndId, EndToEndIdError};
 
 /// Why a bank file cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -19,7 +19,7 @@ fn run(payments: Vec<Payment>) -> Run {
 
 fn pay(e2e: &str, cents: i64, name: &str, iban: &str) -> Payment {
     Payment {
-        end_to_end_id: e2e.into(),
+        end_to_end_id: e2e.parse().expect("a test id keeps the rules"),
         cents,
         creditor_name: name.into(),
         creditor_iban: iban.into(),
@@ -125,13 +125,7 @@ fn a_run_with_any_bad_field_writes_nothing() {
             "CdtTrfTxInf[0]/CdtrAcct/IBAN",
         ),
         (run(vec![Payment { cents: 0, ..good() }]), "InstdAmt"),
-        (
-            run(vec![Payment {
-                end_to_end_id: "x".repeat(36),
-                ..good()
-            }]),
-            "EndToEndId",
-        ),
+        // An EndToEndId of 36 characters can't be made (`knop_bank::EndToEndId` refuses it).
         (run(vec![good(), good()]), "used twice"),
         (
             run(vec![Payment {

@@ -182,7 +182,7 @@ pub struct Plan {
 impl Plan {
     /// The EndToEndId of the payment of `agreement` due on `due` (see
     /// [`matching::end_to_end_id`]), scoped to the plan's household.
-    pub fn end_to_end_id(&self, agreement: &str, due: Date) -> String {
+    pub fn end_to_end_id(&self, agreement: &str, due: Date) -> knop_bank::EndToEndId {
         match &self.household {
             Some(h) => matching::end_to_end_id_of(&[h, "/", agreement], due),
             None => matching::end_to_end_id(agreement, due),

@@ -19,6 +19,10 @@ use jiff::civil::Date;
 use jiff::ToSpan;
 
 use crate::{Agreement, Kind, Plan};
+use knop_bank::EndToEndId;
+
+/// The payments a household makes itself, by EndToEndId: the agreement each one pays.
+pub type OwnPayments = HashMap<EndToEndId, String>;
 
 /// One bank line, as the bank reported it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -221,11 +225,11 @@ fn amount_problem(a: &Agreement, cents: i64) -> Option<String> {
 }
 
 /// Matches one line. `own_payments` maps the EndToEndIds of knop's payment files to agreements.
-pub fn match_line(line: &Line, plan: &Plan, own_payments: &HashMap<String, String>) -> Match {
+pub fn match_line(line: &Line, plan: &Plan, own_payments: &OwnPayments) -> Match {
     if let Some(agreement) = line
         .end_to_end_id
         .as_ref()
-        .and_then(|e| own_payments.get(e))
+        .and_then(|e| own_payments.get(e.as_str()))
     {
         if line.cents > 0 {
             return Match::Returned {
@@ -487,14 +491,14 @@ pub fn alerts(plan: &Plan, matched: &[(Line, Match)], from: Date, today: Date) -
 /// to the agreement. 80 bits, because ids must not collide across a foundation's households: with
 /// the 32 bits used before, a month of 100 000 households already had colliding ids (found by
 /// `knop bench month-end`).
-pub fn end_to_end_id(agreement: &str, due: Date) -> String {
+pub fn end_to_end_id(agreement: &str, due: Date) -> EndToEndId {
     end_to_end_id_of(&[agreement], due)
 }
 
 /// [`end_to_end_id`] of the agreement id that is `parts` joined, without joining them first.
 /// Payment runs make one for every payment, so this writes the date and the hex by hand
 /// instead of through `format!` (the same characters: a test compares both ways).
-pub(crate) fn end_to_end_id_of(parts: &[&str], due: Date) -> String {
+pub(crate) fn end_to_end_id_of(parts: &[&str], due: Date) -> EndToEndId {
     use sha2::{Digest, Sha256};
     let year = due.year();
     if !(1000..=9999).contains(&year) {
@@ -529,12 +533,13 @@ pub(crate) fn end_to_end_id_of(parts: &[&str], due: Date) -> String {
         out.push(HEX[usize::from(b >> 4)]);
         out.push(HEX[usize::from(b & 15)]);
     }
-    String::from_utf8(out).expect("ASCII digits, letters and dashes")
+    let text = String::from_utf8(out).expect("ASCII digits, letters and dashes");
+    EndToEndId::try_from(text).expect("34 characters of digits, letters and dashes")
 }
 
 /// [`end_to_end_id`] as first written, through `format!`: for years outside 1000..=9999, whose
 /// ISO form has a sign or another width.
-fn end_to_end_id_formatted(agreement: &str, due: Date) -> String {
+fn end_to_end_id_formatted(agreement: &str, due: Date) -> EndToEndId {
     use sha2::{Digest, Sha256};
     let digest = Sha256::new()
         .chain_update(b"knop/e2e/v1\0")
@@ -542,16 +547,24 @@ fn end_to_end_id_formatted(agreement: &str, due: Date) -> String {
         .chain_update(due.to_string().as_bytes())
         .finalize();
     let hex: String = digest[..10].iter().map(|b| format!("{b:02x}")).collect();
-    format!("KNOP-{}-{hex}", due.strftime("%Y%m%d"))
+    // A year outside 0..=9999 writes a sign, which an EndToEndId can't hold: such a date has no
+    // payment (the ledger's dates are years 1000..=9999), so its digits stand in.
+    let date: String = due
+        .strftime("%Y%m%d")
+        .to_string()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    EndToEndId::try_from(format!("KNOP-{date}-{hex}")).expect("letters, digits and dashes")
 }
 
 /// The EndToEndId of attempt `attempt` (1, 2, …) to make again a payment whose first attempt
 /// carried `first` and was rejected or returned: same form as [`end_to_end_id`] (same date), so a
 /// bank never sees one id twice and the statement still leads back to the right reservation.
-pub fn retry_end_to_end_id(first: &str, attempt: u32) -> String {
+pub fn retry_end_to_end_id(first: &EndToEndId, attempt: u32) -> EndToEndId {
     use sha2::{Digest, Sha256};
     if attempt == 0 {
-        return first.to_owned();
+        return first.clone();
     }
     let digest = Sha256::new()
         .chain_update(b"knop/e2e-retry/v1\0")
@@ -562,7 +575,8 @@ pub fn retry_end_to_end_id(first: &str, attempt: u32) -> String {
     let date = first
         .get(5..13)
         .filter(|d| d.bytes().all(|b| b.is_ascii_digit()));
-    format!("KNOP-{}-{hex}", date.unwrap_or("00000000"))
+    EndToEndId::try_from(format!("KNOP-{}-{hex}", date.unwrap_or("00000000")))
+        .expect("letters, digits and dashes")
 }
 
 /// [`own_payments`] and every later attempt of one of them that was made: attempt `n`
@@ -575,9 +589,9 @@ pub fn own_payments_and_attempts(
     from: Date,
     through: Date,
     made: impl Fn(&str) -> bool,
-) -> HashMap<String, String> {
+) -> OwnPayments {
     let mut out = own_payments(plan, from, through);
-    let firsts: Vec<(String, String)> = out
+    let firsts: Vec<(EndToEndId, String)> = out
         .iter()
         .filter(|(id, _)| made(id))
         .map(|(id, a)| (id.clone(), a.clone()))
@@ -595,7 +609,7 @@ pub fn own_payments_and_attempts(
 }
 
 /// The EndToEndIds of every payment the plan makes with due dates in `from..=through`.
-pub fn own_payments(plan: &Plan, from: Date, through: Date) -> HashMap<String, String> {
+pub fn own_payments(plan: &Plan, from: Date, through: Date) -> OwnPayments {
     let mut out = HashMap::new();
     for a in plan
         .agreements

@@ -20,7 +20,7 @@ pub struct Item {
     pub cents: i64,
     /// Deterministic EndToEndId ([`end_to_end_id`]): a retried run pays nothing twice at the bank
     /// either, as the bank statement leads back to the same agreement and due date.
-    pub end_to_end_id: String,
+    pub end_to_end_id: knop_bank::EndToEndId,
     /// Payee IBAN.
     pub creditor_iban: String,
     /// Payee name (the agreement's label, or its id).

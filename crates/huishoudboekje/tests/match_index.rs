@@ -99,7 +99,7 @@ proptest! {
         let line = Line {
             date: Some(Date::new(2026, 3, day).unwrap()),
             cents,
-            end_to_end_id: e2e,
+            end_to_end_id: e2e.map(String::from),
             mandate_id: mandate.map(|m| MANDATES[m].to_string()),
             counterparty_iban: IBANS[iban].map(str::to_string),
             remittance: Some(TEXTS[text].to_string()),

@@ -39,7 +39,7 @@ fn credit(date: &str, cents: i64, iban: &str, text: &str) -> Line {
 #[test]
 fn each_kind_of_evidence() {
     let p = plan();
-    let own = HashMap::from([("KNOP-R1-huur".to_string(), "huur".to_string())]);
+    let own = HashMap::from([("KNOP-R1-huur".parse().unwrap(), "huur".to_string())]);
     let m = |l: &Line| match_line(l, &p, &own);
 
     let svb = credit(
@@ -234,7 +234,7 @@ fn a_returned_payment_is_recognised_and_raises_an_alert() {
     let back = Line {
         date: Some(d("2026-04-03")),
         cents: 65000,
-        end_to_end_id: Some(e2e),
+        end_to_end_id: Some(e2e.into_string()),
         return_reason: Some("AC04".into()),
         reversal: true,
         ..Default::default()

@@ -271,11 +271,11 @@ fn match_lines(r: &Read, index: &knop_huishoudboekje::match_index::Index) -> Vec
 /// plan made last is mostly the one wanted).
 struct BenchPlans {
     plans: Plans,
-    own: HashMap<String, String>,
+    own: knop_huishoudboekje::matching::OwnPayments,
 }
 
 impl knop_app::matching::PlanSource for BenchPlans {
-    fn plan(&mut self, n: u32) -> (&Plan, &HashMap<String, String>) {
+    fn plan(&mut self, n: u32) -> (&Plan, &knop_huishoudboekje::matching::OwnPayments) {
         (self.plans.get(u64::from(n) + 1), &self.own)
     }
 }

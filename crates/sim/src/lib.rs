@@ -135,7 +135,7 @@ pub struct Booking {
     /// Signed cents (credits positive).
     pub cents: i64,
     /// For knop's own payments: the EndToEndId.
-    pub end_to_end_id: Option<String>,
+    pub end_to_end_id: Option<knop_bank::EndToEndId>,
     /// For direct debits: the mandate and creditor id.
     pub mandate: Option<(String, String)>,
     /// The other party's IBAN.
