@@ -2,6 +2,7 @@
 //! decides each kind of access. The service's authentication maps a session or an API key to a
 //! [`Role`]; every use-case that needs a decision asks the role.
 
+use knop_huishoudboekje::HouseholdId;
 use serde::Serialize;
 
 /// What a person or organisation is to knop. Decides every access.
@@ -46,9 +47,9 @@ impl Role {
     }
 
     /// Whether this role may see `household`, whose counsellor id is `counsellor`.
-    pub fn may_see_household(&self, household: u128, counsellor: &str) -> bool {
+    pub fn may_see_household(&self, household: HouseholdId, counsellor: &str) -> bool {
         match self {
-            Role::Resident { household: h } => h.parse::<u128>().ok() == Some(household),
+            Role::Resident { household: h } => h.parse::<HouseholdId>().ok() == Some(household),
             Role::Counsellor { counsellor: c } => c == counsellor,
             Role::Supervisor | Role::Administrator => true,
             Role::Payer | Role::Creditor | Role::Auditor => false,

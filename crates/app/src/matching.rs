@@ -1,7 +1,6 @@
 //! Matching bank statement lines to households' agreements: one implementation for the CLI
 //! (`knop bank match`, `knop alerts`, the simulation) and the service (uploads, suspense).
 
-
 use knop_huishoudboekje::matching::{
     alerts, match_line, own_payments, own_payments_and_attempts, Line, Match,
 };
@@ -193,7 +192,13 @@ pub fn explain(m: &Match) -> (String, String) {
 pub trait PlanSource {
     /// The plan of the household at position `n`, and its own payments in the matching window
     /// (EndToEndId to agreement) for [`match_line`].
-    fn plan(&mut self, n: u32) -> (&knop_huishoudboekje::Plan, &knop_huishoudboekje::matching::OwnPayments);
+    fn plan(
+        &mut self,
+        n: u32,
+    ) -> (
+        &knop_huishoudboekje::Plan,
+        &knop_huishoudboekje::matching::OwnPayments,
+    );
 }
 
 /// The households a bank line fits, with how: of the candidates the index names, each checked

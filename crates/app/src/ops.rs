@@ -3,6 +3,7 @@
 
 use knop_huishoudboekje::booking::{plan_import, ImportIs};
 use knop_huishoudboekje::matching::OwnPayments;
+use knop_huishoudboekje::HouseholdId;
 use knop_ledger::entry::{OrgName, SignedEntry};
 use knop_ledger::note::NoteKey;
 use knop_node::{Node, NodeError};
@@ -186,7 +187,7 @@ pub struct MatchReport {
     pub household: String,
     /// The household, as a number.
     #[serde(skip)]
-    pub household_id: u128,
+    pub household_id: HouseholdId,
     /// Lines booked to it now.
     pub booked: usize,
     /// Lines that were booked to it before (nothing twice).
@@ -206,7 +207,7 @@ pub fn book_matched(
     key: &NoteKey,
     now_ms: u64,
     plan: &knop_huishoudboekje::booking::ImportPlan,
-    household: u128,
+    household: HouseholdId,
     picked: &[(usize, usize)],
     own: &std::collections::HashMap<(usize, usize), String>,
 ) -> Result<MatchReport, OpError> {
@@ -268,7 +269,7 @@ fn finish_report(book: &knop_book::Book, mut report: MatchReport) -> MatchReport
 fn plan_matched(
     book: &knop_book::Book,
     plan: &knop_huishoudboekje::booking::ImportPlan,
-    household: u128,
+    household: HouseholdId,
     picked: &[(usize, usize)],
     own: &std::collections::HashMap<(usize, usize), String>,
     import: ImportIs,
@@ -400,10 +401,10 @@ fn plan_match_all(
     use std::collections::{BTreeMap, HashMap};
     let positions = crate::matching::booked_positions(file);
     // Per line position: the households it fits, with the EndToEndId if it is their own payment.
-    type Fits = HashMap<(usize, usize), Vec<(u128, Option<String>)>>;
+    type Fits = HashMap<(usize, usize), Vec<(HouseholdId, Option<String>)>>;
     // Per household: the positions to book and the own payments among them.
-    type Picks = BTreeMap<u128, (Vec<(usize, usize)>, HashMap<(usize, usize), String>)>;
-    let (ids, plans): (Vec<u128>, Vec<knop_huishoudboekje::Plan>) = state
+    type Picks = BTreeMap<HouseholdId, (Vec<(usize, usize)>, HashMap<(usize, usize), String>)>;
+    let (ids, plans): (Vec<HouseholdId>, Vec<knop_huishoudboekje::Plan>) = state
         .households()
         .iter()
         .filter(|(_, h)| h.active_at(now_ms) && !h.agreements.is_empty())
@@ -462,7 +463,7 @@ fn plan_match_all(
     }
     let mut per: Picks = BTreeMap::new();
     let (mut matched, mut waiting) = (0, 0);
-    let may_book = |h: &u128| {
+    let may_book = |h: &HouseholdId| {
         state
             .households()
             .get(h)
@@ -505,13 +506,7 @@ struct StatePlans<'a> {
 }
 
 impl crate::matching::PlanSource for StatePlans<'_> {
-    fn plan(
-        &mut self,
-        n: u32,
-    ) -> (
-        &knop_huishoudboekje::Plan,
-        &OwnPayments,
-    ) {
+    fn plan(&mut self, n: u32) -> (&knop_huishoudboekje::Plan, &OwnPayments) {
         let plan = &self.plans[n as usize];
         let (book, (from, through)) = (self.book, self.window);
         let own = self
@@ -600,7 +595,7 @@ fn own_reservation(
     book: &knop_book::Book,
     line: &knop_huishoudboekje::matching::Line,
     imported: u128,
-) -> Option<u128> {
+) -> Option<HouseholdId> {
     use knop_book::PendingStatus;
     use knop_huishoudboekje::booking::{payment_id, posted_by, why};
     let e2e = line.end_to_end_id.as_deref()?;
@@ -611,7 +606,7 @@ fn own_reservation(
         t.status == PendingStatus::Posted
     };
     (t.transfer.code == why::PAYMENT && t.resolved.amount.0 == line.cents.abs() && fits)
-        .then_some(t.transfer.user_data)
+        .then_some(HouseholdId(t.transfer.user_data))
 }
 
 /// Whether the payment a debit line names was posted by another statement line.
@@ -739,7 +734,7 @@ pub fn apply_status_report(
         let others = pending.is_some_and(|p| {
             !state
                 .households()
-                .get(&p.transfer.user_data)
+                .get(&HouseholdId(p.transfer.user_data))
                 .is_some_and(|h| booker.may_book_lines(&h.counsellor))
         });
         if others {

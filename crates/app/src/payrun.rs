@@ -11,6 +11,7 @@ use knop_huishoudboekje::booking::{
     Mirror,
 };
 use knop_huishoudboekje::payrun::{select, Selection};
+use knop_huishoudboekje::HouseholdId;
 use knop_huishoudboekje::Plan;
 use knop_ledger::note::NoteKey;
 use knop_node::Node;
@@ -59,9 +60,9 @@ pub trait Holdings {
     /// Whether the book has the account `id`.
     fn has_account(&self, id: u128) -> bool;
     /// The household account's credit balance and its debits still pending, cents.
-    fn money(&self, household: u128) -> (i64, i64);
+    fn money(&self, household: HouseholdId) -> (i64, i64);
     /// What the foundation has advanced to the household and not been paid back, cents.
-    fn advance_outstanding(&self, household: u128) -> i64;
+    fn advance_outstanding(&self, household: HouseholdId) -> i64;
     /// What the book holds of the payment with this EndToEndId.
     fn payment(&self, end_to_end_id: &str) -> Attempt;
 }
@@ -84,12 +85,12 @@ impl Holdings for knop_book::Book {
         self.account(id).is_some()
     }
 
-    fn money(&self, household: u128) -> (i64, i64) {
+    fn money(&self, household: HouseholdId) -> (i64, i64) {
         self.account(household_account(household).id)
             .map_or((0, 0), |x| (x.credit_balance().0, x.debits_pending.0))
     }
 
-    fn advance_outstanding(&self, household: u128) -> i64 {
+    fn advance_outstanding(&self, household: HouseholdId) -> i64 {
         self.account(advance_account(household).id)
             .map_or(0, |x| x.debits_posted.0 - x.credits_posted.0)
     }
@@ -141,7 +142,7 @@ fn current_attempts(
 pub fn reserve(
     book: &impl Holdings,
     plan: &Plan,
-    household: u128,
+    household: HouseholdId,
     date: Date,
     mirror: &Mirror,
     advance_limit_cents: i64,
@@ -288,7 +289,7 @@ impl RunContent {
     /// The run's content from a selection. The id derives from the date, the account and the
     /// EndToEndIds, so making the same run again gives the same id.
     pub fn new(
-        household: u128,
+        household: HouseholdId,
         date: Date,
         debtor_name: &str,
         debtor_iban: &str,
@@ -321,11 +322,16 @@ impl RunContent {
     }
 
     /// A run's id: from the date, the account, the household and the EndToEndIds.
-    pub fn id_of(household: u128, date: Date, debtor_iban: &str, items: &[RunItem]) -> String {
+    pub fn id_of(
+        household: HouseholdId,
+        date: Date,
+        debtor_iban: &str,
+        items: &[RunItem],
+    ) -> String {
         let mut h = Sha256::new();
         h.update(date.to_string());
         h.update(debtor_iban);
-        h.update(household.to_be_bytes());
+        h.update(household.get().to_be_bytes());
         for i in items {
             h.update(i.end_to_end_id.as_bytes());
         }
@@ -549,7 +555,7 @@ pub fn make(
     node: &mut Node,
     key: &NoteKey,
     now_ms: u64,
-    household: u128,
+    household: HouseholdId,
     date: Date,
     created_by: &str,
     debtor: &Debtor,
@@ -621,7 +627,7 @@ fn leave_out_paid(
 /// version, is still the same payment).
 fn leave_out_earlier_runs(
     state: &State,
-    household: u128,
+    household: HouseholdId,
     date: Date,
     debtor_iban: &str,
     content: &mut RunContent,
@@ -707,7 +713,7 @@ fn record(
     node: &mut Node,
     key: &NoteKey,
     now_ms: u64,
-    household: u128,
+    household: HouseholdId,
     created_by: &str,
     mut reserved: Reserved,
     content: RunContent,
@@ -739,7 +745,7 @@ fn record(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unowned {
     /// The household.
-    pub household: u128,
+    pub household: HouseholdId,
     /// What its account has reserved (pending debits), in cents.
     pub reserved_cents: i64,
     /// What its runs' payments still pending add up to, in cents.
@@ -751,7 +757,7 @@ pub struct Unowned {
 /// before may (a run killed between its entries), and `knop log verify` names them.
 pub fn unowned_reservations(state: &State) -> Vec<Unowned> {
     let book = state.book();
-    let mut in_runs: std::collections::BTreeMap<u128, i64> = Default::default();
+    let mut in_runs: std::collections::BTreeMap<HouseholdId, i64> = Default::default();
     for r in state.runs().values() {
         let Some(v) = RunView::of(r) else { continue };
         let pending: i64 = v

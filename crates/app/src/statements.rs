@@ -1,6 +1,8 @@
 //! Bank statements the foundation imported, kept beside the ledger (encrypted: they name people
 //! and their IBANs) to show and match their lines and to know what was paid.
 
+use knop_huishoudboekje::HouseholdId;
+
 /// A bank statement the service imported, kept to show and match its lines.
 pub struct Stored {
     /// SHA-256 of the file (hex): its name in the statement directory.
@@ -30,12 +32,12 @@ pub fn paid_end_to_end_ids(
 pub fn entries_of(
     book: &knop_book::Book,
     stored: &Stored,
-    household: u128,
+    household: HouseholdId,
 ) -> std::collections::HashSet<(usize, usize)> {
     use knop_huishoudboekje::booking::{matched_id, payment_id, payment_returned_id};
     let ours = |id: u128| {
         book.transfer(id)
-            .is_some_and(|t| t.transfer.user_data == household)
+            .is_some_and(|t| t.transfer.user_data == household.get())
     };
     let mut out = std::collections::HashSet::new();
     for (t, pos) in stored.plan.transfers.iter().zip(&stored.plan.lines) {

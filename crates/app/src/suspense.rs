@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use knop_huishoudboekje::HouseholdId;
 use knop_state::State;
 use serde::Serialize;
 
@@ -103,7 +104,7 @@ pub fn lines(
     today: jiff::civil::Date,
     (page, page_size): (usize, usize),
 ) -> Page {
-    let plans: Vec<(u128, knop_huishoudboekje::Plan)> = st
+    let plans: Vec<(HouseholdId, knop_huishoudboekje::Plan)> = st
         .households()
         .iter()
         .filter(|(id, h)| role.may_see_household(**id, &h.counsellor))

@@ -10,6 +10,7 @@
 //! Every read is logged (who, role, which fields, why, when) in `access.jsonl`; the log holds no
 //! personal data, and the resident sees their own entries.
 
+use knop_huishoudboekje::HouseholdId;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -136,10 +137,10 @@ pub enum VaultError {
     Invalid(String),
     /// Nothing stored for the household.
     #[error("no personal data for household {0}")]
-    NotFound(u128),
+    NotFound(HouseholdId),
     /// The household's key was destroyed.
     #[error("household {0} was erased: its personal data can no longer be read")]
-    Erased(u128),
+    Erased(HouseholdId),
     /// A file does not decrypt (wrong master key, or tampered with).
     #[error("{0}: does not decrypt (wrong master key, or the file was changed)")]
     Corrupt(String),
@@ -154,7 +155,11 @@ pub struct Vault {
     dir: PathBuf,
     master: XChaCha20Poly1305,
     log: Mutex<()>,
+    /// The day and the (reader, household) name reads logged that day ([`Vault::names`]).
+    names_logged: Mutex<NamesLogged>,
 }
+
+type NamesLogged = (String, std::collections::HashSet<(String, HouseholdId)>);
 
 const KEY_AD: &[u8] = b"knop/vault/key/v1\0";
 const FILE_AD: &[u8] = b"knop/vault/file/v1\0";
@@ -164,9 +169,9 @@ fn io(path: &Path, e: std::io::Error) -> VaultError {
     VaultError::Io(format!("{}: {e}", path.display()))
 }
 
-fn seal(aead: &XChaCha20Poly1305, ad: &[u8], household: u128, plain: &[u8]) -> Vec<u8> {
+fn seal(aead: &XChaCha20Poly1305, ad: &[u8], household: HouseholdId, plain: &[u8]) -> Vec<u8> {
     let nonce: [u8; 24] = rand::random();
-    let aad = [ad, &household.to_be_bytes()].concat();
+    let aad = [ad, &household.get().to_be_bytes()].concat();
     let mut out = nonce.to_vec();
     // Encryption with a fresh nonce cannot fail for inputs of this size.
     out.extend(
@@ -185,14 +190,14 @@ fn seal(aead: &XChaCha20Poly1305, ad: &[u8], household: u128, plain: &[u8]) -> V
 fn open(
     aead: &XChaCha20Poly1305,
     ad: &[u8],
-    household: u128,
+    household: HouseholdId,
     sealed: &[u8],
     what: &Path,
 ) -> Result<Vec<u8>, VaultError> {
     if sealed.len() < 24 {
         return Err(VaultError::Corrupt(what.display().to_string()));
     }
-    let aad = [ad, &household.to_be_bytes()].concat();
+    let aad = [ad, &household.get().to_be_bytes()].concat();
     aead.decrypt(
         XNonce::from_slice(&sealed[..24]),
         Payload {
@@ -220,20 +225,21 @@ impl Vault {
             dir: dir.to_owned(),
             master: XChaCha20Poly1305::new(master_key.into()),
             log: Mutex::new(()),
+            names_logged: Mutex::default(),
         })
     }
 
-    fn key_path(&self, h: u128) -> PathBuf {
+    fn key_path(&self, h: HouseholdId) -> PathBuf {
         self.dir.join("keys").join(format!("{h}.key"))
     }
-    fn data_path(&self, h: u128) -> PathBuf {
+    fn data_path(&self, h: HouseholdId) -> PathBuf {
         self.dir.join("data").join(format!("{h}.bin"))
     }
-    fn erased_path(&self, h: u128) -> PathBuf {
+    fn erased_path(&self, h: HouseholdId) -> PathBuf {
         self.dir.join("erased").join(h.to_string())
     }
 
-    fn data_key(&self, h: u128, create: bool) -> Result<XChaCha20Poly1305, VaultError> {
+    fn data_key(&self, h: HouseholdId, create: bool) -> Result<XChaCha20Poly1305, VaultError> {
         if self.erased_path(h).exists() {
             return Err(VaultError::Erased(h));
         }
@@ -257,7 +263,7 @@ impl Vault {
     }
 
     /// Stores (replaces) a household's personal data.
-    pub fn put(&self, h: u128, data: &PersonalData) -> Result<(), VaultError> {
+    pub fn put(&self, h: HouseholdId, data: &PersonalData) -> Result<(), VaultError> {
         data.check()?;
         let key = self.data_key(h, true)?;
         let plain = serde_json::to_vec(data).map_err(|e| VaultError::Io(e.to_string()))?;
@@ -267,24 +273,13 @@ impl Vault {
     /// Reads a household's personal data, logging who read what and why.
     pub fn read(
         &self,
-        h: u128,
+        h: HouseholdId,
         who: &str,
         role: &str,
         purpose: &str,
         at: &str,
     ) -> Result<PersonalData, VaultError> {
-        let key = self.data_key(h, false)?;
-        let path = self.data_path(h);
-        let sealed = match std::fs::read(&path) {
-            Ok(s) => s,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(VaultError::NotFound(h))
-            }
-            Err(e) => return Err(io(&path, e)),
-        };
-        let plain = open(&key, DATA_AD, h, &sealed, &path)?;
-        let data: PersonalData = serde_json::from_slice(&plain)
-            .map_err(|_| VaultError::Corrupt(path.display().to_string()))?;
+        let data = self.unlogged(h)?;
         self.log(&Access {
             at: at.to_owned(),
             who: who.to_owned(),
@@ -296,8 +291,88 @@ impl Vault {
         Ok(data)
     }
 
+    /// The names of `households`, for a list (the caseload), with one logged read of the field
+    /// `name` per household, reader and day (the day of `at`, RFC 3339): opening a list many
+    /// times a day shows once on the resident's "who looked at my data", not a hundred times.
+    /// (The reads already logged are remembered in memory: after a restart a household's first
+    /// list of the day logs once more.) A household without personal data, or erased, has no
+    /// name in the answer.
+    pub fn names(
+        &self,
+        households: &[HouseholdId],
+        who: &str,
+        role: &str,
+        purpose: &str,
+        at: &str,
+    ) -> Result<std::collections::HashMap<HouseholdId, String>, VaultError> {
+        let day = at.get(..10).unwrap_or(at);
+        let mut names = std::collections::HashMap::with_capacity(households.len());
+        let mut reads = vec![];
+        for &h in households {
+            match self.unlogged(h) {
+                Ok(d) => {
+                    names.insert(h, d.name);
+                    reads.push(h);
+                }
+                Err(VaultError::NotFound(_) | VaultError::Erased(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let mut logged = self.names_logged.lock().unwrap_or_else(|e| e.into_inner());
+        if logged.0 != day {
+            *logged = (day.to_owned(), Default::default());
+        }
+        let fresh: Vec<Access> = reads
+            .into_iter()
+            .filter(|h| !logged.1.contains(&(who.to_owned(), *h)))
+            .map(|h| Access {
+                at: at.to_owned(),
+                who: who.to_owned(),
+                role: role.to_owned(),
+                household: h.to_string(),
+                fields: vec!["name".to_owned()],
+                purpose: purpose.to_owned(),
+            })
+            .collect();
+        self.log_all(&fresh)?;
+        for a in &fresh {
+            if let Ok(h) = a.household.parse() {
+                logged.1.insert((who.to_owned(), h));
+            }
+        }
+        Ok(names)
+    }
+
+    /// A household's personal data, decrypted, without logging the read (the callers log).
+    fn unlogged(&self, h: HouseholdId) -> Result<PersonalData, VaultError> {
+        let key = self.data_key(h, false)?;
+        let path = self.data_path(h);
+        let sealed = match std::fs::read(&path) {
+            Ok(s) => s,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(VaultError::NotFound(h))
+            }
+            Err(e) => return Err(io(&path, e)),
+        };
+        let plain = open(&key, DATA_AD, h, &sealed, &path)?;
+        serde_json::from_slice(&plain).map_err(|_| VaultError::Corrupt(path.display().to_string()))
+    }
+
     fn log(&self, a: &Access) -> Result<(), VaultError> {
+        self.log_all(std::slice::from_ref(a))
+    }
+
+    /// Appends reads to the access log, in one write and one sync.
+    fn log_all(&self, reads: &[Access]) -> Result<(), VaultError> {
         use std::io::Write;
+        if reads.is_empty() {
+            return Ok(());
+        }
+        let mut lines = vec![];
+        for a in reads {
+            serde_json::to_writer(&mut lines, a).map_err(|e| VaultError::Io(e.to_string()))?;
+            lines.push(b'\n');
+        }
         let _guard = self.log.lock().unwrap_or_else(|e| e.into_inner());
         let path = self.dir.join("access.jsonl");
         let mut f = std::fs::OpenOptions::new()
@@ -305,14 +380,12 @@ impl Vault {
             .append(true)
             .open(&path)
             .map_err(|e| io(&path, e))?;
-        let mut line = serde_json::to_vec(a).map_err(|e| VaultError::Io(e.to_string()))?;
-        line.push(b'\n');
-        f.write_all(&line).map_err(|e| io(&path, e))?;
+        f.write_all(&lines).map_err(|e| io(&path, e))?;
         f.sync_data().map_err(|e| io(&path, e))
     }
 
     /// The reads of a household's personal data, newest first.
-    pub fn accesses(&self, h: u128) -> Result<Vec<Access>, VaultError> {
+    pub fn accesses(&self, h: HouseholdId) -> Result<Vec<Access>, VaultError> {
         let path = self.dir.join("access.jsonl");
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
@@ -339,7 +412,12 @@ impl Vault {
     /// Encrypts a document of the foundation (a bank statement: it names counterparties and their
     /// IBANs) under the master key, bound to its name.
     pub fn seal_file(&self, name: &str, plain: &[u8]) -> Vec<u8> {
-        seal(&self.master, &[FILE_AD, name.as_bytes()].concat(), 0, plain)
+        seal(
+            &self.master,
+            &[FILE_AD, name.as_bytes()].concat(),
+            HouseholdId(0),
+            plain,
+        )
     }
 
     /// Decrypts a document sealed by [`Vault::seal_file`] under the same name.
@@ -347,7 +425,7 @@ impl Vault {
         open(
             &self.master,
             &[FILE_AD, name.as_bytes()].concat(),
-            0,
+            HouseholdId(0),
             sealed,
             Path::new(name),
         )
@@ -355,7 +433,7 @@ impl Vault {
 
     /// Whether the vault holds anything of household `h` (a key, data, or the mark that it was
     /// erased). Reads nothing.
-    pub fn holds(&self, h: u128) -> bool {
+    pub fn holds(&self, h: HouseholdId) -> bool {
         [self.key_path(h), self.data_path(h), self.erased_path(h)]
             .iter()
             .any(|p| p.exists())
@@ -363,7 +441,7 @@ impl Vault {
 
     /// Destroys the household's data key (and the ciphertext): its personal data can never be
     /// read again. Idempotent. Returns whether there was anything to destroy.
-    pub fn erase(&self, h: u128) -> Result<bool, VaultError> {
+    pub fn erase(&self, h: HouseholdId) -> Result<bool, VaultError> {
         let mut had = false;
         for path in [self.key_path(h), self.data_path(h)] {
             match std::fs::remove_file(&path) {
@@ -418,6 +496,41 @@ mod tests {
     }
 
     #[test]
+    fn a_list_of_names_logs_one_read_of_the_name_per_reader_household_and_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = Vault::open(dir.path(), &[1; 32]).unwrap();
+        v.put(HouseholdId(1), &person()).unwrap();
+        v.put(HouseholdId(2), &person()).unwrap();
+        v.erase(HouseholdId(2)).unwrap();
+        let hs = [HouseholdId(1), HouseholdId(2), HouseholdId(3)];
+        let at = "2026-12-04T10:00:00Z";
+        let names = v.names(&hs, "c1", "counsellor", "caseload", at).unwrap();
+        assert_eq!(names.len(), 1, "erased and unknown households have no name");
+        assert_eq!(names[&HouseholdId(1)], "Test Persoon");
+        v.names(&hs, "c1", "counsellor", "caseload", "2026-12-04T11:00:00Z")
+            .unwrap();
+        let log = v.accesses(HouseholdId(1)).unwrap();
+        assert_eq!(
+            log.len(),
+            1,
+            "the second list the same day is not logged again"
+        );
+        assert_eq!(log[0].fields, ["name"]);
+        assert_eq!(
+            (log[0].who.as_str(), log[0].purpose.as_str()),
+            ("c1", "caseload")
+        );
+        v.names(&hs, "c2", "counsellor", "caseload", at).unwrap();
+        v.names(&hs, "c1", "counsellor", "caseload", "2026-12-05T09:00:00Z")
+            .unwrap();
+        assert_eq!(
+            v.accesses(HouseholdId(1)).unwrap().len(),
+            3,
+            "another reader, or another day, is logged"
+        );
+    }
+
+    #[test]
     fn the_elfproef() {
         assert!(bsn_valid("111222333"));
         assert!(bsn_valid("123456782"));
@@ -432,19 +545,23 @@ mod tests {
     fn another_key_or_another_household_does_not_decrypt() {
         let dir = tempfile::tempdir().unwrap();
         let v = Vault::open(dir.path(), &[1; 32]).unwrap();
-        v.put(5, &person()).unwrap();
-        assert_eq!(v.read(5, "a", "counsellor", "test", "t").unwrap(), person());
+        v.put(HouseholdId(5), &person()).unwrap();
+        assert_eq!(
+            v.read(HouseholdId(5), "a", "counsellor", "test", "t")
+                .unwrap(),
+            person()
+        );
         // The wrong master key.
         let w = Vault::open(dir.path(), &[2; 32]).unwrap();
         assert!(matches!(
-            w.read(5, "a", "counsellor", "test", "t"),
+            w.read(HouseholdId(5), "a", "counsellor", "test", "t"),
             Err(VaultError::Corrupt(_))
         ));
         // Household 5's files copied to household 6 do not open there.
         std::fs::copy(dir.path().join("keys/5.key"), dir.path().join("keys/6.key")).unwrap();
         std::fs::copy(dir.path().join("data/5.bin"), dir.path().join("data/6.bin")).unwrap();
         assert!(matches!(
-            v.read(6, "a", "counsellor", "test", "t"),
+            v.read(HouseholdId(6), "a", "counsellor", "test", "t"),
             Err(VaultError::Corrupt(_))
         ));
         // A flipped bit is caught.
@@ -453,14 +570,20 @@ mod tests {
         bytes[last] ^= 1;
         std::fs::write(dir.path().join("data/5.bin"), bytes).unwrap();
         assert!(matches!(
-            v.read(5, "a", "counsellor", "test", "t"),
+            v.read(HouseholdId(5), "a", "counsellor", "test", "t"),
             Err(VaultError::Corrupt(_))
         ));
         // Only the successful read was logged.
-        assert_eq!(v.accesses(5).unwrap().len(), 1);
-        assert!(v.erase(5).unwrap());
-        assert!(!v.erase(5).unwrap(), "erasing again is harmless");
-        assert!(matches!(v.put(5, &person()), Err(VaultError::Erased(5))));
+        assert_eq!(v.accesses(HouseholdId(5)).unwrap().len(), 1);
+        assert!(v.erase(HouseholdId(5)).unwrap());
+        assert!(
+            !v.erase(HouseholdId(5)).unwrap(),
+            "erasing again is harmless"
+        );
+        assert!(matches!(
+            v.put(HouseholdId(5), &person()),
+            Err(VaultError::Erased(HouseholdId(5)))
+        ));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use jiff::civil::Date;
 use jiff::ToSpan;
 use knop_huishoudboekje::booking::{advance_account, household_account};
+use knop_huishoudboekje::HouseholdId;
 use knop_huishoudboekje::{Kind, Plan};
 use knop_rules::params::Status;
 use knop_rules::trace::Value;
@@ -21,7 +22,7 @@ pub const FORECAST_DAYS: u32 = 90;
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     /// The household's id.
-    pub household: u128,
+    pub household: HouseholdId,
     /// Its opt-in and agreements.
     pub state: HouseholdState,
     /// The ledger's payment id scope (its payments' EndToEndIds derive from it).
@@ -40,7 +41,7 @@ pub struct Snapshot {
 }
 
 /// Copies a household out of the state.
-pub fn snapshot(state: &State, household: u128) -> Option<Snapshot> {
+pub fn snapshot(state: &State, household: HouseholdId) -> Option<Snapshot> {
     let h = state.households().get(&household)?;
     let book = state.book();
     Some(Snapshot {
@@ -70,7 +71,7 @@ pub fn snapshot(state: &State, household: u128) -> Option<Snapshot> {
 /// The items of `household`'s payment runs whose EndToEndId `pick` says: agreement, due, cents.
 fn run_items(
     state: &State,
-    household: u128,
+    household: HouseholdId,
     pick: impl Fn(&str) -> bool,
 ) -> Vec<(String, String, i64)> {
     state
@@ -272,7 +273,7 @@ pub struct BookingView {
 pub fn bookings(
     book: &knop_book::Book,
     statements: &[std::sync::Arc<crate::statements::Stored>],
-    household: u128,
+    household: HouseholdId,
     from: Date,
     through: Date,
 ) -> Vec<BookingView> {
@@ -295,13 +296,13 @@ pub fn bookings(
             let d = e.details.first();
             let mine = book
                 .transfer(matched_id(t.id))
-                .is_some_and(|m| m.transfer.user_data == household)
+                .is_some_and(|m| m.transfer.user_data == household.get())
                 || d.and_then(|d| d.end_to_end_id.as_deref())
                     .is_some_and(|e2e| {
                         book.transfer(payment_posted_id(e2e)).is_some()
                             && book
                                 .transfer(payment_id(e2e))
-                                .is_some_and(|p| p.transfer.user_data == household)
+                                .is_some_and(|p| p.transfer.user_data == household.get())
                     });
             if mine {
                 out.push(BookingView {

@@ -2,6 +2,7 @@
 //! recorded as JSON (v1) are still read, and anything else is a precise error.
 
 use knop_app::payrun::{RunContent, RunItem, RunView};
+use knop_huishoudboekje::HouseholdId;
 use knop_node::replay;
 use knop_store::FileStore;
 
@@ -114,7 +115,7 @@ fn money_reserved_without_a_run_is_named() {
         &mut node,
         &org,
         Command::Household(HouseholdCommand::Open {
-            household: 3,
+            household: HouseholdId(3),
             counsellor: "c".into(),
             information: "v1".into(),
         }),
@@ -123,17 +124,22 @@ fn money_reserved_without_a_run_is_named() {
     // A reservation as a run killed between its entries left it (before runs were one entry).
     let mirror = Mirror::of("NL91ABNA0417164300");
     let mut accounts = mirror.accounts();
-    accounts.push(household_account(3));
+    accounts.push(household_account(HouseholdId(3)));
     submit(&mut node, &org, Command::CreateAccounts(accounts));
     submit(
         &mut node,
         &org,
-        Command::CreateTransfers(vec![payment_pending(3, &mirror, "KNOP-LOST", 4_200)]),
+        Command::CreateTransfers(vec![payment_pending(
+            HouseholdId(3),
+            &mirror,
+            "KNOP-LOST",
+            4_200,
+        )]),
     );
     assert_eq!(
         knop_app::payrun::unowned_reservations(node.state()),
         vec![knop_app::payrun::Unowned {
-            household: 3,
+            household: HouseholdId(3),
             reserved_cents: 4_200,
             in_runs_cents: 0
         }]

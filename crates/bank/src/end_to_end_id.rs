@@ -15,7 +15,9 @@ pub const END_TO_END_ID_MAX: usize = 35;
 
 /// A SEPA `EndToEndId` knop may write: 1 to [`END_TO_END_ID_MAX`] characters of the EPC
 /// identifier set. Reads as `&str` (through `Deref`), so it is looked up and hashed as its text.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct EndToEndId(String);
 
@@ -34,9 +36,7 @@ pub enum EndToEndIdError {
         chars: usize,
     },
     /// Occurs when the text has a character outside the EPC identifier set.
-    #[error(
-        "{text:?} has {found:?}; an EndToEndId has only a-z A-Z 0-9 and / - ? : ( ) . , ' +"
-    )]
+    #[error("{text:?} has {found:?}; an EndToEndId has only a-z A-Z 0-9 and / - ? : ( ) . , ' +")]
     Character {
         /// The text.
         text: String,

@@ -15,6 +15,7 @@
 use knop_book::{Account, Cents, Transfer};
 use sha2::{Digest, Sha256};
 
+use crate::HouseholdId;
 use knop_bank::camt053::File;
 use knop_bank::BankError;
 
@@ -282,18 +283,18 @@ fn opening_transfer(m: &Mirror, iban: &str, cents: i64) -> Transfer {
 }
 
 /// The book account holding the money of `household` at the foundation.
-pub fn household_account(household: u128) -> Account {
+pub fn household_account(household: HouseholdId) -> Account {
     Account {
         code: code::HOUSEHOLD,
-        user_data: household,
-        ..Account::eur(derive_id("household", &[&household.to_be_bytes()]), 0)
+        user_data: household.get(),
+        ..Account::eur(derive_id("household", &[&household.get().to_be_bytes()]), 0)
     }
 }
 
 /// The transfer that moves an imported statement line out of suspense to `household`: money in
 /// goes from suspense to the household, money out is charged to the household. Its id derives
 /// from the import transfer, so a line is matched to at most one household, once.
-pub fn match_transfer(imported: &Transfer, mirror: &Mirror, household: u128) -> Transfer {
+pub fn match_transfer(imported: &Transfer, mirror: &Mirror, household: HouseholdId) -> Transfer {
     let account = household_account(household).id;
     let income = imported.debit_account_id == mirror.bank;
     let (dr, cr) = if income {
@@ -304,7 +305,7 @@ pub fn match_transfer(imported: &Transfer, mirror: &Mirror, household: u128) -> 
     let id = matched_id(imported.id);
     Transfer {
         code: why::MATCHED,
-        user_data: household,
+        user_data: household.get(),
         ..Transfer::eur(id, dr, cr, imported.amount, 0)
     }
 }
@@ -332,12 +333,12 @@ pub fn payment_returned_id(end_to_end_id: &str) -> u128 {
 pub fn payment_return(
     imported: &Transfer,
     mirror: &Mirror,
-    household: u128,
+    household: HouseholdId,
     end_to_end_id: &str,
 ) -> Transfer {
     Transfer {
         code: why::PAYMENT_RETURNED,
-        user_data: household,
+        user_data: household.get(),
         ..Transfer::eur(
             payment_returned_id(end_to_end_id),
             mirror.suspense,
@@ -356,7 +357,7 @@ pub fn payment_id(end_to_end_id: &str) -> u128 {
 /// A payment run's order as a pending transfer: the amount is reserved on the household's
 /// account (and shows as pending) until the bank statement posts it.
 pub fn payment_pending(
-    household: u128,
+    household: HouseholdId,
     mirror: &Mirror,
     end_to_end_id: &str,
     cents: i64,
@@ -364,7 +365,7 @@ pub fn payment_pending(
     let account = household_account(household).id;
     Transfer {
         code: why::PAYMENT,
-        user_data: household,
+        user_data: household.get(),
         ..Transfer::eur(
             payment_id(end_to_end_id),
             account,
@@ -424,23 +425,23 @@ fn payment_resolution(id: u128, end_to_end_id: &str, flag: u16) -> Transfer {
 
 /// The account recording what the foundation advanced to `household` and is still owed back
 /// (debits: advances; credits: repayments).
-pub fn advance_account(household: u128) -> Account {
+pub fn advance_account(household: HouseholdId) -> Account {
     Account {
         code: code::ADVANCE,
-        user_data: household,
-        ..Account::eur(derive_id("advance", &[&household.to_be_bytes()]), 0)
+        user_data: household.get(),
+        ..Account::eur(derive_id("advance", &[&household.get().to_be_bytes()]), 0)
     }
 }
 
 /// An advance of `cents` to `household` for the payment run of `date` (one per household and run).
-pub fn advance(household: u128, date: &str, cents: i64) -> Transfer {
+pub fn advance(household: HouseholdId, date: &str, cents: i64) -> Transfer {
     let id = derive_id(
         "advance-given",
-        &[&household.to_be_bytes(), date.as_bytes()],
+        &[&household.get().to_be_bytes(), date.as_bytes()],
     );
     Transfer {
         code: why::ADVANCE,
-        user_data: household,
+        user_data: household.get(),
         ..Transfer::eur(
             id,
             advance_account(household).id,
@@ -452,14 +453,14 @@ pub fn advance(household: u128, date: &str, cents: i64) -> Transfer {
 }
 
 /// Repays `cents` of `household`'s advance from income; `key` names the booking it comes from.
-pub fn repayment(household: u128, key: u128, cents: i64) -> Transfer {
+pub fn repayment(household: HouseholdId, key: u128, cents: i64) -> Transfer {
     let id = derive_id(
         "advance-repaid",
-        &[&household.to_be_bytes(), &key.to_be_bytes()],
+        &[&household.get().to_be_bytes(), &key.to_be_bytes()],
     );
     Transfer {
         code: why::REPAYMENT,
-        user_data: household,
+        user_data: household.get(),
         ..Transfer::eur(
             id,
             household_account(household).id,
@@ -506,7 +507,7 @@ impl ImportPlan {
     pub fn matched_transfers(
         &self,
         book: &knop_book::Book,
-        household: u128,
+        household: HouseholdId,
         picked: &[(usize, usize)],
         own_payments: &std::collections::HashMap<(usize, usize), String>,
         import: ImportIs,

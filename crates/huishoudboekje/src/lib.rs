@@ -22,6 +22,7 @@ pub mod allocation;
 pub mod booking;
 pub mod calendar;
 pub mod encoding;
+pub mod household_id;
 pub mod match_index;
 pub mod matching;
 pub mod payrun;
@@ -31,6 +32,7 @@ use jiff::civil::Date;
 use jiff::ToSpan;
 use serde::{Deserialize, Serialize};
 
+pub use household_id::HouseholdId;
 pub use schedule::Schedule;
 
 /// Why a plan cannot be used.

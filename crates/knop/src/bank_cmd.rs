@@ -1,5 +1,6 @@
 //! `knop bank ...`: bank files. For now `inspect`: read a camt.053 without booking anything.
 
+use knop_huishoudboekje::HouseholdId;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -88,7 +89,7 @@ pub struct AssignArgs {
     pub line: usize,
     /// The household it belongs to.
     #[arg(long)]
-    pub household: u128,
+    pub household: HouseholdId,
     /// The foundation's IBAN.
     #[arg(long)]
     pub iban: String,
@@ -451,7 +452,7 @@ fn book_lines(
     file: &knop_bank::camt053::File,
     path: &std::path::Path,
     (iban, key): (&str, &std::path::Path),
-    household: u128,
+    household: HouseholdId,
     picked: &[(usize, usize)],
     own: &std::collections::HashMap<(usize, usize), String>,
 ) -> Result<ExitCode> {
@@ -540,11 +541,11 @@ fn suspense(loc: &Location, iban: &str, json: bool) -> Result<ExitCode> {
         .account(mirror.bank)
         .map_or(0, |a| a.debits_posted.0 - a.credits_posted.0);
     // Per household: what it holds, what is reserved for payments, what it owes of an advance.
-    let mut households: Vec<(u128, i64, i64, i64)> = book
+    let mut households: Vec<(HouseholdId, i64, i64, i64)> = book
         .accounts()
         .filter(|a| a.account.code == knop_huishoudboekje::booking::code::HOUSEHOLD)
         .map(|a| {
-            let h = a.account.user_data;
+            let h = HouseholdId(a.account.user_data);
             let owed = book
                 .account(advance_account(h).id)
                 .map_or(0, |x| x.debits_posted.0 - x.credits_posted.0);

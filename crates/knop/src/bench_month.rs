@@ -19,6 +19,7 @@
 //! of households instead of one per run, and without the run's record (its content and four-eyes
 //! approval), which would add one ledger entry per household and business day.
 
+use knop_huishoudboekje::HouseholdId;
 use std::collections::HashMap;
 use std::io::Write;
 use std::process::ExitCode;
@@ -585,11 +586,11 @@ impl knop_app::payrun::Holdings for Fresh {
         true
     }
 
-    fn money(&self, _: u128) -> (i64, i64) {
+    fn money(&self, _: HouseholdId) -> (i64, i64) {
         (self.held, self.reserved)
     }
 
-    fn advance_outstanding(&self, _: u128) -> i64 {
+    fn advance_outstanding(&self, _: HouseholdId) -> i64 {
         0
     }
 
@@ -633,7 +634,8 @@ fn make_runs(
         for (&day, day_text) in days.iter().zip(&day_texts) {
             // The service's own planning of a run (no advance: the benchmark's households are
             // paid from what they hold).
-            let r = knop_app::payrun::reserve(&fresh, plan, u128::from(h), day, mirror, 0);
+            let r =
+                knop_app::payrun::reserve(&fresh, plan, HouseholdId(u128::from(h)), day, mirror, 0);
             fresh.reserved += r.transfers.iter().map(|t| t.amount.0).sum::<i64>();
             pending.extend(r.transfers);
             for i in r.selection.items {
@@ -919,7 +921,7 @@ impl Ledger {
         for chunk in ids.chunks(10_000) {
             let accounts = chunk
                 .iter()
-                .map(|h| household_account(u128::from(*h)))
+                .map(|h| household_account(HouseholdId(u128::from(*h))))
                 .collect();
             l.submit(&org, &Command::CreateAccounts(accounts))?;
         }
@@ -1087,7 +1089,9 @@ fn import_and_match(
                 .transfers
                 .iter()
                 .zip(&fits)
-                .filter_map(|(t, h)| h.map(|h| match_transfer(t, mirror_in, u128::from(h))))
+                .filter_map(|(t, h)| {
+                    h.map(|h| match_transfer(t, mirror_in, HouseholdId(u128::from(h))))
+                })
                 .collect();
             let lines = fits.len();
             let parse = r.parse_s;
@@ -1166,7 +1170,7 @@ fn payment_runs(l: &mut Ledger, m: &Month<'_>, start_balance: i64, t: &mut Tally
         .map(|&h| {
             node.state()
                 .book()
-                .account(household_account(u128::from(h)).id)
+                .account(household_account(HouseholdId(u128::from(h))).id)
                 .map_or(0, |x| x.credit_balance().0)
         })
         .collect();

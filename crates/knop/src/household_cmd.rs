@@ -1,6 +1,7 @@
 //! `knop household ...` and `knop agreement ...`: the Huishoudboekje's households and their
 //! agreements, recorded as signed ledger entries (pseudonymous ids only).
 
+use knop_huishoudboekje::HouseholdId;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -24,7 +25,7 @@ pub enum HouseholdCmd {
         signer: Signer,
         /// Pseudonymous household number.
         #[arg(long)]
-        id: u128,
+        id: HouseholdId,
         /// Pseudonymous id of the counsellor who informed the resident.
         #[arg(long)]
         counsellor: String,
@@ -38,7 +39,7 @@ pub enum HouseholdCmd {
         signer: Signer,
         /// The household.
         #[arg(long)]
-        id: u128,
+        id: HouseholdId,
         /// The day the withdrawal takes effect.
         #[arg(long)]
         effective: Date,
@@ -50,7 +51,7 @@ pub enum HouseholdCmd {
         signer: Signer,
         /// The household.
         #[arg(long)]
-        id: u128,
+        id: HouseholdId,
         /// The limit in euros, e.g. 1500 or 1500,00.
         #[arg(long)]
         euros: String,
@@ -64,7 +65,7 @@ pub enum HouseholdCmd {
     /// Show a household with its agreements.
     Show {
         /// The household.
-        id: u128,
+        id: HouseholdId,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -82,7 +83,7 @@ pub enum AgreementCmd {
         signer: Signer,
         /// The household.
         #[arg(long)]
-        household: u128,
+        household: HouseholdId,
         /// The agreement's id.
         #[arg(long)]
         id: String,
@@ -94,7 +95,7 @@ pub enum AgreementCmd {
     List {
         /// The household.
         #[arg(long)]
-        household: u128,
+        household: HouseholdId,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -103,7 +104,7 @@ pub enum AgreementCmd {
     Show {
         /// The household.
         #[arg(long)]
-        household: u128,
+        household: HouseholdId,
         /// The agreement's id.
         #[arg(long)]
         id: String,
@@ -117,7 +118,7 @@ pub struct SetArgs {
     signer: Signer,
     /// The household.
     #[arg(long)]
-    household: u128,
+    household: HouseholdId,
     /// The agreement as JSON ("-" for standard input).
     #[arg(long)]
     file: PathBuf,
@@ -323,7 +324,7 @@ pub fn agreement(loc: &Location, cmd: AgreementCmd) -> Result<ExitCode> {
 /// The plan of a household on the ledger, with `opening_balance_cents`.
 pub fn plan_of(
     loc: &Location,
-    household: u128,
+    household: HouseholdId,
     opening_balance_cents: i64,
 ) -> Result<knop_huishoudboekje::Plan> {
     let node = loc.open_reader()?;
@@ -344,7 +345,7 @@ pub struct PlanSource {
     pub plan: Option<PathBuf>,
     /// Or: a household on the ledger (its current agreements).
     #[arg(long, conflicts_with = "plan")]
-    pub household: Option<u128>,
+    pub household: Option<HouseholdId>,
     /// With --household: the balance to start from, in euros.
     #[arg(long, default_value = "0", requires = "household")]
     pub balance: String,
@@ -358,7 +359,7 @@ pub struct PlanFlag {
     pub plan: Option<PathBuf>,
     /// Or: a household on the ledger.
     #[arg(long, conflicts_with = "plan")]
-    pub household: Option<u128>,
+    pub household: Option<HouseholdId>,
 }
 
 impl PlanSource {
@@ -403,7 +404,7 @@ fn agreement_json(a: &knop_huishoudboekje::Agreement) -> serde_json::Value {
 pub struct AlertsArgs {
     /// The household.
     #[arg(long)]
-    pub household: u128,
+    pub household: HouseholdId,
     /// The day to judge on.
     #[arg(long)]
     pub today: Date,

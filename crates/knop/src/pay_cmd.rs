@@ -4,6 +4,7 @@
 //! ledger is the only record of a run, so no approval can be added by editing anything.
 //! `knop pay preview` shows what a plan would pay on a date and writes nothing.
 
+use knop_huishoudboekje::HouseholdId;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -35,7 +36,7 @@ pub enum PayCommand {
 pub struct RunArgs {
     /// The household on the ledger.
     #[arg(long)]
-    pub household: u128,
+    pub household: HouseholdId,
     /// The execution date (a TARGET2 business day).
     #[arg(long)]
     pub date: Date,

@@ -1,6 +1,7 @@
 //! `knop serve` (the API and the cockpit over a ledger) and `knop demo` (the same on a fresh
 //! embedded ledger filled by the five-residents simulation).
 
+use knop_huishoudboekje::HouseholdId;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -110,7 +111,7 @@ impl VaultArgs {
 #[derive(Args, Debug)]
 pub struct EraseArgs {
     /// The household whose personal data is destroyed for good.
-    pub household: u128,
+    pub household: HouseholdId,
     /// The personal-data vault (default: DIR/vault for the embedded store).
     #[arg(long, value_name = "DIR")]
     pub vault: Option<PathBuf>,
@@ -598,7 +599,7 @@ fn fill_vault(dir: &std::path::Path, scenario: &knop_sim::Scenario) -> Result<(P
     ];
     for (i, h) in scenario.households.iter().enumerate() {
         vault.put(
-            (i + 1) as u128,
+            knop_huishoudboekje::HouseholdId((i + 1) as u128),
             &knop_app::vault::PersonalData {
                 name: format!("{} {} ({})", t("Inwoner", "Resident"), i + 1, h.id),
                 bsn: Some(BSNS[i % 5].into()),

@@ -442,7 +442,7 @@ pub fn pipeline(
     let mut all_equal = true;
     for (i, (h, o)) in s.households.iter().zip(outcomes).enumerate() {
         let held = book
-            .account(household_account((i + 1) as u128).id)
+            .account(household_account(knop_huishoudboekje::HouseholdId((i + 1) as u128)).id)
             .map_or(0, |a| a.credit_balance().0);
         let model = o.knop.last().map_or(0, |m| m.end_balance_cents) - h.opening_balance_cents;
         all_equal &= held == model;
@@ -506,7 +506,7 @@ fn open_households(
         Ok(())
     };
     for (i, h) in s.households.iter().enumerate() {
-        let household = (i + 1) as u128;
+        let household = knop_huishoudboekje::HouseholdId((i + 1) as u128);
         submit(Command::Household(HouseholdCommand::Open {
             household,
             counsellor: counsellor(i + 1),

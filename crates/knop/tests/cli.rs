@@ -1201,7 +1201,7 @@ fn imported_lines_move_from_suspense_to_the_household() {
     let xml = std::fs::read_to_string(root.join("bank/maart-2026.xml"))
         .unwrap()
         .replace(
-            &knop_huishoudboekje::matching::end_to_end_id("huur", due).as_str(),
+            knop_huishoudboekje::matching::end_to_end_id("huur", due).as_str(),
             &knop_huishoudboekje::matching::end_to_end_id("42/huur", due),
         );
     let stmt = dir.path().join("maart-42.xml");

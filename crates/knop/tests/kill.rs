@@ -316,7 +316,7 @@ fn check_reservations(node: &Node, point: &str) {
     use knop_huishoudboekje::booking::{household_account, payment_id};
     let st = node.state();
     let book = st.book();
-    for h in [1u128, 2] {
+    for h in [1u128, 2].map(knop_huishoudboekje::HouseholdId) {
         let pending = book
             .account(household_account(h).id)
             .map_or(0, |a| a.debits_pending.0);
@@ -358,7 +358,7 @@ fn retry_run(node: &mut Node, org: &NoteKey) -> knop_app::payrun::RunView {
         node,
         org,
         u64::MAX / 4,
-        1,
+        knop_huishoudboekje::HouseholdId(1),
         "2026-04-01".parse().unwrap(),
         "consulent-a",
         &debtor,

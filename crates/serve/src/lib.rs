@@ -363,7 +363,10 @@ impl App {
     /// Redacts `household`'s lines in every kept statement (names, addresses, IBANs and free
     /// text become "GEWIST"), on disk and in memory: after an erasure no file knop wrote holds a
     /// readable trace of it. Returns how many statements changed.
-    pub(crate) fn redact_statements(&self, household: u128) -> Result<usize, String> {
+    pub(crate) fn redact_statements(
+        &self,
+        household: knop_huishoudboekje::HouseholdId,
+    ) -> Result<usize, String> {
         type Positions = std::collections::HashSet<(usize, usize)>;
         let chosen: Vec<(Arc<Stored>, Positions)> = {
             let node = self.node();

@@ -1,6 +1,7 @@
 //! The service in-process: every route, its happy path and its error classes, every role on
 //! every route, sessions, CSRF, idempotency keys and the ledger's proofs.
 
+use knop_huishoudboekje::HouseholdId;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -128,7 +129,7 @@ fn setup_with(dev_login: bool, oidc: Option<knop_serve::oidc::OidcConfig>) -> T 
             &mut node,
             &org,
             Command::Household(HouseholdCommand::Open {
-                household: h,
+                household: HouseholdId(h),
                 counsellor: c.into(),
                 information: "knop-info-v1".into(),
             }),
@@ -142,7 +143,7 @@ fn setup_with(dev_login: bool, oidc: Option<knop_serve::oidc::OidcConfig>) -> T 
                 &mut node,
                 &org,
                 Command::Household(HouseholdCommand::SetAgreement {
-                    household: h,
+                    household: HouseholdId(h),
                     agreement: a,
                 }),
             );
@@ -2121,7 +2122,7 @@ async fn the_counsellor_edits_agreements_in_the_cockpit() {
     assert!(r.text().contains("€ 500,00"), "{}", r.text());
     assert!(r.text().contains("voor dit huishouden"), "{}", r.text());
     assert_eq!(
-        t.app.node().state().households()[&1].advance_limit_cents,
+        t.app.node().state().households()[&HouseholdId(1)].advance_limit_cents,
         Some(50_000)
     );
     // Another counsellor, and the resident, cannot edit.
@@ -2319,7 +2320,7 @@ async fn a_rejected_payment_is_made_again_under_a_new_end_to_end_id() {
             book.transfer(payment_id(&retry)).unwrap().status,
             knop_book::PendingStatus::Posted
         );
-        let account = knop_huishoudboekje::booking::household_account(1).id;
+        let account = knop_huishoudboekje::booking::household_account(HouseholdId(1)).id;
         book.account(account).unwrap().credit_balance().0
     };
     // Then the payee's bank sends the retried payment back (account closed): the return carries
@@ -2356,7 +2357,7 @@ async fn a_rejected_payment_is_made_again_under_a_new_end_to_end_id() {
         let file = knop_bank::camt053::parse(returned.as_bytes()).unwrap();
         let node = t.app.node();
         let st = node.state();
-        let plan = st.plan(1, 0).unwrap();
+        let plan = st.plan(HouseholdId(1), 0).unwrap();
         let today: jiff::civil::Date = "2026-04-03".parse().unwrap();
         let m = knop_app::matching::match_file(&file, &plan, today, Some(st.book()));
         assert_eq!(
@@ -2587,7 +2588,7 @@ async fn a_households_own_advance_limit_on_the_ledger_decides_its_runs() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["created"], 1);
     assert_eq!(
-        t.app.node().state().households()[&1].advance_limit_cents,
+        t.app.node().state().households()[&HouseholdId(1)].advance_limit_cents,
         Some(50_000)
     );
     // Rent of 900 from an empty account: an advance of 900 would pass the default but not this
@@ -3249,12 +3250,12 @@ async fn each_deployment_makes_its_own_payment_ids() {
         let org = NoteKey::from_seed("stichting", &[2; 32]).unwrap();
         for cmd in [
             Command::Household(HouseholdCommand::Open {
-                household: 1,
+                household: HouseholdId(1),
                 counsellor: "c-a".into(),
                 information: "knop-info-v1".into(),
             }),
             Command::Household(HouseholdCommand::SetAgreement {
-                household: 1,
+                household: HouseholdId(1),
                 agreement: agreement("huur", "fixed_cost", 90_000, 1),
             }),
         ] {

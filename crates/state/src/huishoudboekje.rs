@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use knop_codec::{DecodeError, Reader, Writer};
+use knop_huishoudboekje::HouseholdId;
 use knop_ledger::entry::{OrgName, SignedEntry};
 use sha2::{Digest, Sha256};
 
@@ -20,7 +21,7 @@ pub enum HouseholdCommand {
     /// "De knop": the resident opts in, after a counsellor explained the consequences.
     Open {
         /// Pseudonymous household id.
-        household: u128,
+        household: HouseholdId,
         /// Pseudonymous id of the counsellor who informed the resident.
         counsellor: String,
         /// Version of the information given (which consequences were explained).
@@ -29,21 +30,21 @@ pub enum HouseholdCommand {
     /// The resident withdraws; payments stop at `effective_ms` (after the notice period).
     Revoke {
         /// The household.
-        household: u128,
+        household: HouseholdId,
         /// When the withdrawal takes effect, ms since the epoch; not before the entry itself.
         effective_ms: u64,
     },
     /// Creates or replaces an agreement (the log keeps every version).
     SetAgreement {
         /// The household.
-        household: u128,
+        household: HouseholdId,
         /// The agreement.
         agreement: knop_huishoudboekje::Agreement,
     },
     /// Ends an agreement after `through`.
     EndAgreement {
         /// The household.
-        household: u128,
+        household: HouseholdId,
         /// The agreement's id.
         agreement: String,
         /// Last day it applies.
@@ -53,7 +54,7 @@ pub enum HouseholdCommand {
     /// (repaid from that income); replaces the foundation's default for it. 0: no advances.
     SetAdvanceLimit {
         /// The household.
-        household: u128,
+        household: HouseholdId,
         /// The most outstanding at any time, in cents, 0..=[`ADVANCE_LIMIT_CENTS_MAX`].
         cents: i64,
     },
@@ -79,7 +80,7 @@ pub enum PaymentRunCommand {
         /// The run's id (`KNOP-RUN-…`).
         run_id: String,
         /// The household it pays for.
-        household: u128,
+        household: HouseholdId,
         /// The person who made it.
         created_by: String,
         /// What it pays, as the application layer encoded it (`RunContent::to_bytes`; JSON before 2026-12-03).
@@ -124,7 +125,7 @@ impl PaymentRunCommand {
             } => {
                 w.u8(1);
                 w.str(run_id);
-                w.u128(*household);
+                w.u128(household.0);
                 w.str(created_by);
                 w.bytes(content);
             }
@@ -153,7 +154,7 @@ impl PaymentRunCommand {
         Ok(match tag {
             1 => PaymentRunCommand::Create {
                 run_id,
-                household: r.u128("run.household")?,
+                household: HouseholdId(r.u128("run.household")?),
                 created_by: r.str("run.created_by", PERSON_BYTES_MAX)?.to_owned(),
                 content: r.bytes("run.content", RUN_CONTENT_BYTES_MAX)?.to_vec(),
             },
@@ -181,7 +182,7 @@ pub const HOUSEHOLD_TEXT_BYTES_MAX: usize = 64;
 
 impl HouseholdCommand {
     /// The household concerned.
-    pub fn household(&self) -> u128 {
+    pub fn household(&self) -> HouseholdId {
         match self {
             HouseholdCommand::Open { household, .. }
             | HouseholdCommand::Revoke { household, .. }
@@ -199,7 +200,7 @@ impl HouseholdCommand {
                 information,
             } => {
                 w.u8(1);
-                w.u128(*household);
+                w.u128(household.0);
                 w.str(counsellor);
                 w.str(information);
             }
@@ -208,7 +209,7 @@ impl HouseholdCommand {
                 effective_ms,
             } => {
                 w.u8(2);
-                w.u128(*household);
+                w.u128(household.0);
                 w.u64(*effective_ms);
             }
             HouseholdCommand::SetAgreement {
@@ -216,7 +217,7 @@ impl HouseholdCommand {
                 agreement,
             } => {
                 w.u8(3);
-                w.u128(*household);
+                w.u128(household.0);
                 agreement.encode(w);
             }
             HouseholdCommand::EndAgreement {
@@ -225,7 +226,7 @@ impl HouseholdCommand {
                 through,
             } => {
                 w.u8(4);
-                w.u128(*household);
+                w.u128(household.0);
                 w.str(agreement);
                 w.u16(through.year() as u16);
                 w.u8(through.month() as u8);
@@ -233,7 +234,7 @@ impl HouseholdCommand {
             }
             HouseholdCommand::SetAdvanceLimit { household, cents } => {
                 w.u8(5);
-                w.u128(*household);
+                w.u128(household.0);
                 w.i64(*cents);
             }
         }
@@ -241,7 +242,7 @@ impl HouseholdCommand {
 
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let tag = r.u8("household.command")?;
-        let household = r.u128("household")?;
+        let household = HouseholdId(r.u128("household")?);
         Ok(match tag {
             1 => HouseholdCommand::Open {
                 household,
@@ -334,7 +335,7 @@ impl HouseholdState {
     pub fn plan(
         &self,
         scope: Option<&[u8; 16]>,
-        household: u128,
+        household: HouseholdId,
         opening_balance_cents: i64,
     ) -> knop_huishoudboekje::Plan {
         let household = match scope {
@@ -361,7 +362,7 @@ impl HouseholdState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunState {
     /// The household it pays for.
-    pub household: u128,
+    pub household: HouseholdId,
     /// Who made it (pseudonymous person id).
     pub created_by: String,
     /// When (the entry's timestamp, ms).
@@ -466,8 +467,8 @@ pub enum RunRejection {
 
 /// The household `id`, if something may be agreed with it at `now`: opted in and not withdrawn.
 fn agreeing(
-    households: &mut BTreeMap<u128, HouseholdState>,
-    id: u128,
+    households: &mut BTreeMap<HouseholdId, HouseholdState>,
+    id: HouseholdId,
     now: u64,
 ) -> Result<&mut HouseholdState, Rejection> {
     let h = households.get_mut(&id).ok_or(Rejection::NotOptedIn)?;
@@ -489,7 +490,7 @@ enum Done {
 #[derive(Debug, Default, Clone)]
 pub struct Huishoudboekje {
     /// The households, by id.
-    pub(crate) households: BTreeMap<u128, HouseholdState>,
+    pub(crate) households: BTreeMap<HouseholdId, HouseholdState>,
     /// The payment runs, by id.
     pub(crate) runs: BTreeMap<String, RunState>,
     /// The deployment's scope of payment ids, once set.
@@ -603,7 +604,7 @@ impl Huishoudboekje {
     ) -> Result<Outcome, StateError> {
         let id = cmd.household();
         let now = entry.timestamp_ms;
-        let done = if id == 0 {
+        let done = if id.get() == 0 {
             Err(Rejection::IdMustNotBeZero)
         } else {
             match cmd {
@@ -643,7 +644,7 @@ impl Huishoudboekje {
     /// "De knop": the opt-in; again after a withdrawal, it keeps the agreements and limit.
     fn open(
         &mut self,
-        id: u128,
+        id: HouseholdId,
         now: u64,
         signer: &OrgName,
         counsellor: String,
@@ -681,7 +682,7 @@ impl Huishoudboekje {
         Ok(Done::Created)
     }
 
-    fn revoke(&mut self, id: u128, now: u64, effective_ms: u64) -> Result<Done, Rejection> {
+    fn revoke(&mut self, id: HouseholdId, now: u64, effective_ms: u64) -> Result<Done, Rejection> {
         let h = self.households.get_mut(&id).ok_or(Rejection::NotOpen)?;
         if h.revoked_effective_ms == Some(effective_ms) {
             return Ok(Done::AlreadySo);
@@ -695,7 +696,7 @@ impl Huishoudboekje {
 
     fn set_agreement(
         &mut self,
-        id: u128,
+        id: HouseholdId,
         now: u64,
         agreement: knop_huishoudboekje::Agreement,
     ) -> Result<Done, Rejection> {
@@ -717,7 +718,7 @@ impl Huishoudboekje {
 
     fn end_agreement(
         &mut self,
-        id: u128,
+        id: HouseholdId,
         agreement: String,
         through: jiff::civil::Date,
     ) -> Result<Done, Rejection> {
@@ -737,7 +738,12 @@ impl Huishoudboekje {
         Ok(Done::Created)
     }
 
-    fn set_advance_limit(&mut self, id: u128, now: u64, cents: i64) -> Result<Done, Rejection> {
+    fn set_advance_limit(
+        &mut self,
+        id: HouseholdId,
+        now: u64,
+        cents: i64,
+    ) -> Result<Done, Rejection> {
         let h = agreeing(&mut self.households, id, now)?;
         if h.advance_limit_cents == Some(cents) {
             return Ok(Done::AlreadySo);
@@ -771,7 +777,7 @@ impl Huishoudboekje {
                 agreements,
                 advance_limit_cents,
             } = hh;
-            h.update(id.to_be_bytes());
+            h.update(id.0.to_be_bytes());
             h.update(opened_at_ms.to_be_bytes());
             text(h, opened_by.as_str());
             text(h, counsellor);
@@ -799,7 +805,7 @@ impl Huishoudboekje {
                 index,
             } = r;
             text(h, id);
-            h.update(household.to_be_bytes());
+            h.update(household.0.to_be_bytes());
             text(h, created_by);
             h.update(created_ms.to_be_bytes());
             h.update((content.len() as u64).to_be_bytes());

@@ -26,6 +26,7 @@ use ed25519_dalek::VerifyingKey;
 use huishoudboekje::Huishoudboekje;
 use knop_book::{Applied, Book, Rejection};
 use knop_codec::DecodeError;
+use knop_huishoudboekje::HouseholdId;
 use knop_ledger::entry::{EntryError, OrgName, SignedEntry};
 
 use sha2::{Digest, Sha256};
@@ -81,7 +82,7 @@ pub enum StateError {
     #[error("household {household}: {rejection}")]
     Household {
         /// The household.
-        household: u128,
+        household: HouseholdId,
         /// What is wrong.
         rejection: huishoudboekje::Rejection,
     },
@@ -237,7 +238,7 @@ impl State {
     }
 
     /// The households.
-    pub fn households(&self) -> &BTreeMap<u128, HouseholdState> {
+    pub fn households(&self) -> &BTreeMap<HouseholdId, HouseholdState> {
         &self.hhb.households
     }
 
@@ -256,7 +257,7 @@ impl State {
     /// scope; `None` if it is not on the ledger.
     pub fn plan(
         &self,
-        household: u128,
+        household: HouseholdId,
         opening_balance_cents: i64,
     ) -> Option<knop_huishoudboekje::Plan> {
         self.hhb

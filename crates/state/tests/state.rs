@@ -2,6 +2,7 @@
 
 use ed25519_dalek::SigningKey;
 use knop_book::{Account, AccountFlags, Cents, Transfer, EUR};
+use knop_huishoudboekje::HouseholdId;
 use knop_ledger::entry::{OrgName, SignedEntry};
 use knop_state::{Command, OrgKind, State, StateError, Verified};
 
@@ -215,14 +216,14 @@ fn households_need_the_opt_in_and_keep_personal_data_off() {
             2,
             10,
             &cmd(H::SetAgreement {
-                household: 7,
+                household: HouseholdId(7),
                 agreement: rent.clone(),
             }),
         ))
         .unwrap_err();
     assert!(e.to_string().contains("not open"), "{e}");
     let open = cmd(H::Open {
-        household: 7,
+        household: HouseholdId(7),
         counsellor: "bb-utrecht-12".into(),
         information: "knop-info-v1".into(),
     });
@@ -233,7 +234,7 @@ fn households_need_the_opt_in_and_keep_personal_data_off() {
         2,
         13,
         &cmd(H::SetAgreement {
-            household: 7,
+            household: HouseholdId(7),
             agreement: rent.clone(),
         }),
     ))
@@ -244,7 +245,7 @@ fn households_need_the_opt_in_and_keep_personal_data_off() {
             2,
             14,
             &cmd(H::SetAgreement {
-                household: 7,
+                household: HouseholdId(7),
                 agreement: rent.clone()
             })
         ))
@@ -262,7 +263,7 @@ fn households_need_the_opt_in_and_keep_personal_data_off() {
             2,
             15,
             &cmd(H::SetAgreement {
-                household: 7,
+                household: HouseholdId(7),
                 agreement: living,
             }),
         ))
@@ -275,14 +276,14 @@ fn households_need_the_opt_in_and_keep_personal_data_off() {
         2,
         16,
         &cmd(H::EndAgreement {
-            household: 7,
+            household: HouseholdId(7),
             agreement: "huur".into(),
             through,
         }),
     ))
     .unwrap();
     assert_eq!(
-        s.households()[&7].agreements["huur"].valid_through,
+        s.households()[&HouseholdId(7)].agreements["huur"].valid_through,
         Some(through)
     );
     assert!(
@@ -291,7 +292,7 @@ fn households_need_the_opt_in_and_keep_personal_data_off() {
             2,
             17,
             &cmd(H::Revoke {
-                household: 7,
+                household: HouseholdId(7),
                 effective_ms: 5
             })
         ))
@@ -303,7 +304,7 @@ fn households_need_the_opt_in_and_keep_personal_data_off() {
         2,
         18,
         &cmd(H::Revoke {
-            household: 7,
+            household: HouseholdId(7),
             effective_ms: 100,
         }),
     ))
@@ -314,7 +315,7 @@ fn households_need_the_opt_in_and_keep_personal_data_off() {
             2,
             120,
             &cmd(H::SetAgreement {
-                household: 7,
+                household: HouseholdId(7),
                 agreement: rent,
             }),
         ))
@@ -322,7 +323,7 @@ fn households_need_the_opt_in_and_keep_personal_data_off() {
     assert!(e.to_string().contains("withdrew"), "{e}");
     // The encoding round-trips through an entry.
     let bytes = cmd(H::EndAgreement {
-        household: 7,
+        household: HouseholdId(7),
         agreement: "huur".into(),
         through,
     })
@@ -330,7 +331,7 @@ fn households_need_the_opt_in_and_keep_personal_data_off() {
     assert_eq!(
         Command::decode(&bytes).unwrap(),
         cmd(H::EndAgreement {
-            household: 7,
+            household: HouseholdId(7),
             agreement: "huur".into(),
             through
         })
@@ -347,7 +348,7 @@ fn payment_runs_need_four_eyes_on_the_ledger() {
     let content = br#"{"items":[{"cents":78000}]}"#.to_vec();
     let create = run(P::Create {
         run_id: "KNOP-RUN-1".into(),
-        household: 7,
+        household: HouseholdId(7),
         created_by: "consulent-a".into(),
         content: content.clone(),
     });
@@ -359,7 +360,7 @@ fn payment_runs_need_four_eyes_on_the_ledger() {
         2,
         11,
         &Command::Household(H::Open {
-            household: 7,
+            household: HouseholdId(7),
             counsellor: "c".into(),
             information: "knop-info-v1".into(),
         }),
@@ -370,7 +371,7 @@ fn payment_runs_need_four_eyes_on_the_ledger() {
     assert_eq!(s.apply(&entry("svb", 2, 13, &create)).unwrap().existing, 1);
     let other = run(P::Create {
         run_id: "KNOP-RUN-1".into(),
-        household: 7,
+        household: HouseholdId(7),
         created_by: "consulent-a".into(),
         content: b"{}".to_vec(),
     });
@@ -435,21 +436,24 @@ fn a_household_gets_its_own_advance_limit_on_the_ledger() {
     let cmd = |h: H| Command::Household(h);
     let limit = |cents| {
         cmd(H::SetAdvanceLimit {
-            household: 7,
+            household: HouseholdId(7),
             cents,
         })
     };
     let e = s.apply(&entry("svb", 2, 10, &limit(50_000))).unwrap_err();
     assert!(e.to_string().contains("not open"), "{e}");
     let open = cmd(H::Open {
-        household: 7,
+        household: HouseholdId(7),
         counsellor: "bb-utrecht-12".into(),
         information: "knop-info-v1".into(),
     });
     s.apply(&entry("svb", 2, 11, &open)).unwrap();
-    assert_eq!(s.households()[&7].advance_limit_cents, None);
+    assert_eq!(s.households()[&HouseholdId(7)].advance_limit_cents, None);
     s.apply(&entry("svb", 2, 12, &limit(50_000))).unwrap();
-    assert_eq!(s.households()[&7].advance_limit_cents, Some(50_000));
+    assert_eq!(
+        s.households()[&HouseholdId(7)].advance_limit_cents,
+        Some(50_000)
+    );
     assert_eq!(
         s.apply(&entry("svb", 2, 13, &limit(50_000)))
             .unwrap()
@@ -457,10 +461,10 @@ fn a_household_gets_its_own_advance_limit_on_the_ledger() {
         1
     );
     s.apply(&entry("svb", 2, 14, &limit(0))).unwrap();
-    assert_eq!(s.households()[&7].advance_limit_cents, Some(0));
+    assert_eq!(s.households()[&HouseholdId(7)].advance_limit_cents, Some(0));
     // Opening again keeps it.
     s.apply(&entry("svb", 2, 15, &open)).unwrap();
-    assert_eq!(s.households()[&7].advance_limit_cents, Some(0));
+    assert_eq!(s.households()[&HouseholdId(7)].advance_limit_cents, Some(0));
     // Round trip; out of range is refused when decoded, naming the field.
     let bytes = limit(150_000).encode();
     assert_eq!(Command::decode(&bytes).unwrap(), limit(150_000));
@@ -475,7 +479,7 @@ fn a_household_gets_its_own_advance_limit_on_the_ledger() {
         2,
         16,
         &cmd(H::Revoke {
-            household: 7,
+            household: HouseholdId(7),
             effective_ms: 20,
         }),
     ))
@@ -521,7 +525,7 @@ fn a_signature_checked_ahead_is_trusted_only_under_the_signers_registered_key() 
 
 fn household_open(h: u128) -> Command {
     Command::Household(knop_state::HouseholdCommand::Open {
-        household: h,
+        household: HouseholdId(h),
         counsellor: "c".into(),
         information: "v1".into(),
     })
@@ -530,7 +534,7 @@ fn household_open(h: u128) -> Command {
 fn run_create(run_id: &str, h: u128, content: &[u8]) -> Command {
     Command::PaymentRun(knop_state::PaymentRunCommand::Create {
         run_id: run_id.into(),
-        household: h,
+        household: HouseholdId(h),
         created_by: "alice".into(),
         content: content.to_vec(),
     })
@@ -685,13 +689,13 @@ fn history(field: &Field) -> State {
         Field::Timestamp(t) => ts = t,
     }
     let open = Command::Household(H::Open {
-        household: 5,
+        household: HouseholdId(5),
         counsellor,
         information,
     });
     s.apply(&entry("svb", 2, 10, &open)).unwrap();
     let limit = Command::Household(H::SetAdvanceLimit {
-        household: 5,
+        household: HouseholdId(5),
         cents: advance,
     });
     s.apply(&entry("svb", 2, 11, &limit)).unwrap();
@@ -699,7 +703,7 @@ fn history(field: &Field) -> State {
         .unwrap();
     let run = Command::PaymentRun(knop_state::PaymentRunCommand::Create {
         run_id: "R".into(),
-        household: 5,
+        household: HouseholdId(5),
         created_by: maker,
         content: b"content".to_vec(),
     });
@@ -783,7 +787,7 @@ fn an_organisation_submits_only_what_its_kind_may() {
     ))
     .unwrap();
     let open = Command::Household(H::Open {
-        household: 9,
+        household: HouseholdId(9),
         counsellor: "c".into(),
         information: "v1".into(),
     });

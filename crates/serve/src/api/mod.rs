@@ -13,6 +13,7 @@ use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::{middleware, Router};
+use knop_huishoudboekje::HouseholdId;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
@@ -264,8 +265,8 @@ fn require_xml(headers: &HeaderMap, what: &str) -> ApiResult<()> {
     ))
 }
 
-fn parse_household(id: &str) -> ApiResult<u128> {
-    id.parse::<u128>()
+fn parse_household(id: &str) -> ApiResult<HouseholdId> {
+    id.parse::<HouseholdId>()
         .map_err(|_| Problem::bad_request(format!("id: expected a household number, found {id:?}")))
 }
 

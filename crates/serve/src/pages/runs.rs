@@ -45,7 +45,7 @@ async fn runs_page(
     let (runs, mine): (Vec<knop_app::payrun::RunView>, Vec<String>) = {
         let node = app.node();
         let st = node.state();
-        let visible = |h: u128| {
+        let visible = |h: knop_huishoudboekje::HouseholdId| {
             st.households()
                 .get(&h)
                 .is_some_and(|x| p.role.may_see_household(h, &x.counsellor))
