@@ -26,6 +26,7 @@
 #![warn(missing_docs)]
 
 pub mod access;
+pub mod caseload;
 pub mod ledger_text;
 pub mod matching;
 pub mod ops;

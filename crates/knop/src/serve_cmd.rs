@@ -388,11 +388,12 @@ fn demo_users(titles: &[String]) -> Vec<User> {
         .collect();
     users.push(User {
         login: "consulent-a".into(),
-        display: t(
-            "Consulent A (huishoudens 1–3)",
-            "Counsellor A (households 1–3)",
-        )
-        .into(),
+        display: format!(
+            "{} ({} {})",
+            t("Consulent A", "Counsellor A"),
+            DEMO_HOUSEHOLDS - 2,
+            t("huishoudens", "households")
+        ),
         role: Role::Counsellor {
             counsellor: "consulent-a".into(),
         },
@@ -421,9 +422,51 @@ fn demo_users(titles: &[String]) -> Vec<User> {
     users
 }
 
-/// The counsellor of demo household `i` (from 1).
+/// How many households the demo has: a counsellor's caseload of realistic size.
+const DEMO_HOUSEHOLDS: usize = 80;
+
+/// The counsellor of demo household `i` (from 1): B has households 4 and 5, A all others.
 pub fn demo_counsellor(i: usize) -> String {
-    if i <= 3 { "consulent-a" } else { "consulent-b" }.to_owned()
+    if (4..=5).contains(&i) {
+        "consulent-b"
+    } else {
+        "consulent-a"
+    }
+    .to_owned()
+}
+
+/// The fictional name of demo household `i` (from 0): the scenario's five residents, then
+/// combinations of common Dutch first names and surnames.
+fn demo_name(i: usize) -> String {
+    const FIRST: [&str; 5] = [
+        "Sanne de Vries",
+        "Fatima El Amrani",
+        "Daan Bakker",
+        "Truus Jansen",
+        "Kees en Mira Visser",
+    ];
+    const GIVEN: [&str; 16] = [
+        "Anouk", "Bram", "Chantal", "Dewi", "Emre", "Fleur", "Gijs", "Hanna", "Ilse", "Jeroen",
+        "Kim", "Lotte", "Mohamed", "Noor", "Ömer", "Priya",
+    ];
+    const FAMILY: [&str; 11] = [
+        "Smit", "de Jong", "Mulder", "Bos", "Çelik", "van Dijk", "Yılmaz", "Meijer", "de Boer",
+        "Hendriks", "Pinas",
+    ];
+    match FIRST.get(i) {
+        Some(n) => (*n).to_owned(),
+        None => format!("{} {}", GIVEN[i % GIVEN.len()], FAMILY[i % FAMILY.len()]),
+    }
+}
+
+/// The demo's `n` test BSNs: numbers of the 9999-range, which belong to nobody, that pass the
+/// elfproef.
+fn demo_bsns(n: usize) -> Vec<String> {
+    (999_990_000u32..)
+        .map(|b| b.to_string())
+        .filter(|b| knop_app::vault::bsn_valid(b))
+        .take(n)
+        .collect()
 }
 
 /// `knop demo`: a year of the five virtual residents booked into a new embedded ledger through
@@ -436,6 +479,7 @@ pub fn demo(
 ) -> Result<ExitCode> {
     let dir = empty_dir(into)?;
     let scenario: knop_sim::Scenario = serde_json::from_str(knop_sim::FIVE_RESIDENTS)?;
+    let scenario = scenario.with_caseload(DEMO_HOUSEHOLDS);
     let mut p = simulate_into(&dir, &scenario)?;
     let (vault_dir, master) = fill_vault(&dir, &scenario)?;
     let kept = keep_statements(&dir, &knop_app::vault::Vault::open(&vault_dir, &master)?)?;
@@ -459,9 +503,11 @@ pub fn demo(
     }
     let auditor_key = new_secret("knop_k");
     let creditor_key = new_secret("knop_k");
+    // The five residents of the scenario log in; the others fill the caseload.
     let titles: Vec<String> = scenario
         .households
         .iter()
+        .take(5)
         .map(|h| h.title.clone())
         .collect();
     let config = Config {
@@ -589,20 +635,13 @@ fn fill_vault(dir: &std::path::Path, scenario: &knop_sim::Scenario) -> Result<(P
     let master = knop_app::vault::parse_master_key(&master).map_err(|e| anyhow::anyhow!(e))?;
     let vault_dir = dir.join("vault");
     let vault = knop_app::vault::Vault::open(&vault_dir, &master)?;
-    // Test BSNs that pass the elfproef and belong to nobody.
-    const BSNS: [&str; 5] = [
-        "111222333",
-        "123456782",
-        "999990019",
-        "999990020",
-        "999990032",
-    ];
-    for (i, h) in scenario.households.iter().enumerate() {
+    let bsns = demo_bsns(scenario.households.len());
+    for (i, bsn) in bsns.into_iter().enumerate() {
         vault.put(
             knop_huishoudboekje::HouseholdId((i + 1) as u128),
             &knop_app::vault::PersonalData {
-                name: format!("{} {} ({})", t("Inwoner", "Resident"), i + 1, h.id),
-                bsn: Some(BSNS[i % 5].into()),
+                name: demo_name(i),
+                bsn: Some(bsn),
                 address: Some(format!("Voorbeeldstraat {}, Utrecht", i + 1)),
                 phone: None,
                 email: None,

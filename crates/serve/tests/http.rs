@@ -79,6 +79,21 @@ fn setup(dev_login: bool) -> T {
 }
 
 fn setup_with(dev_login: bool, oidc: Option<knop_serve::oidc::OidcConfig>) -> T {
+    setup_households(dev_login, oidc, &[(1, "c-a"), (2, "c-b")])
+}
+
+/// Households 1 and 2 (of counsellors c-a and c-b) and `extra` more of c-a.
+fn setup_caseload(extra: u128) -> T {
+    let mut hs = vec![(1, "c-a"), (2, "c-b")];
+    hs.extend((3..3 + extra).map(|h| (h, "c-a")));
+    setup_households(true, None, &hs)
+}
+
+fn setup_households(
+    dev_login: bool,
+    oidc: Option<knop_serve::oidc::OidcConfig>,
+    households: &[(u128, &str)],
+) -> T {
     let dir = tempfile::tempdir().unwrap();
     let op = NoteKey::from_seed(ORIGIN, &[1; 32]).unwrap();
     let org = NoteKey::from_seed("stichting", &[2; 32]).unwrap();
@@ -124,7 +139,7 @@ fn setup_with(dev_login: bool, oidc: Option<knop_serve::oidc::OidcConfig>) -> T 
             },
         );
     }
-    for (h, c) in [(1u128, "c-a"), (2, "c-b")] {
+    for &(h, c) in households {
         submit(
             &mut node,
             &org,
@@ -3348,4 +3363,76 @@ async fn the_residents_page_says_how_often_shows_what_holds_and_words_the_chart(
         page.contains("Laagste verwachte saldo"),
         "the chart in words"
     );
+}
+
+#[tokio::test]
+async fn a_counsellor_finds_a_household_by_name_in_a_caseload_of_eighty() {
+    let t = setup_caseload(79);
+    let vault = t.app.vault().expect("the tests keep a vault");
+    for h in 1..=81u32 {
+        let name = match h {
+            7 => "Ömer Çelik".to_owned(),
+            _ => format!("Bewoner {h:02}"),
+        };
+        let data = knop_app::vault::PersonalData {
+            name,
+            bsn: None,
+            address: None,
+            phone: None,
+            email: None,
+            iban: None,
+        };
+        vault.put(HouseholdId::from(h), &data).unwrap();
+    }
+    let a = t.login("consulent-a").await;
+    let page = |uri: String| {
+        let a = a.clone();
+        let t = &t;
+        async move {
+            let r = t
+                .send(
+                    Request::get(uri.as_str())
+                        .header(header::COOKIE, format!("knop_session={a}"))
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{uri}");
+            r.text()
+        }
+    };
+    // 80 households of consulent-a (not household 2), 25 a page, with names.
+    let first = page("/huishoudens".into()).await;
+    assert!(first.contains("80 huishoudens"), "{first}");
+    assert!(first.contains("pagina 1 van 4"), "{first}");
+    assert_eq!(first.matches("href=\"/huishoudens/").count(), 25);
+    assert!(first.contains("Bewoner 01"));
+    assert!(
+        !first.contains("Bewoner 02"),
+        "household 2 is consulent-b's"
+    );
+    assert!(first.contains("rel=\"next\""));
+    let last = page("/huishoudens?sorteer=nummer&pagina=99".into()).await;
+    assert!(
+        last.contains("pagina 4 van 4"),
+        "past the end is the last page"
+    );
+    assert_eq!(last.matches("href=\"/huishoudens/").count(), 5);
+    assert!(last.contains("rel=\"prev\"") && !last.contains("rel=\"next\""));
+    // Found by part of the name, without accents or case; by number; or not at all.
+    let found = page("/huishoudens?zoek=omer+celik".into()).await;
+    assert!(found.contains("1 van de 80 huishoudens"), "{found}");
+    assert!(found.contains("href=\"/huishoudens/7\""));
+    let found = page("/huishoudens?zoek=42".into()).await;
+    assert!(found.contains("Bewoner 42") && found.contains("1 van de 80"));
+    let none = page("/huishoudens?zoek=niemand".into()).await;
+    assert!(none.contains("Geen huishoudens gevonden"), "{none}");
+    // Anything unknown in the query is the default, not an error.
+    let odd = page("/huishoudens?toon=x&sorteer=y&pagina=-3".into()).await;
+    assert!(odd.contains("pagina 1 van 4"));
+    // Reading the names is logged, once a day per counsellor and household.
+    let log = vault.accesses(HouseholdId(7)).unwrap();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0].fields, ["name"]);
+    assert_eq!(log[0].who, "consulent-a");
 }

@@ -73,6 +73,47 @@ pub struct Household {
     pub actual: Vec<Actual>,
 }
 
+impl Scenario {
+    /// The scenario grown to `households` households, for a counsellor's caseload of realistic
+    /// size (the demo's 80): the households after the scenario's own are variations of them in
+    /// turn, each with its own id (`sanne-6`), payment references and mandates (so every bank
+    /// line still belongs to one household), amounts between 95 % and 105 % of the original
+    /// (rounded down to the cent) and its own opening balance. Deterministic.
+    pub fn with_caseload(mut self, households: usize) -> Self {
+        let base = self.households.clone();
+        if base.is_empty() {
+            return self;
+        }
+        for n in base.len()..households {
+            let k = n + 1;
+            let mut h = base[n % base.len()].clone();
+            let id = format!("{}-{k}", h.id);
+            // 95..=105 percent, varying with the household's number.
+            let percent = 95 + (k * 7 % 11) as i64;
+            let scale = |cents: i64| cents * percent / 100;
+            for a in &mut h.agreements {
+                a.amount_cents = scale(a.amount_cents).max(1);
+                if let Some(r) = &mut a.reference {
+                    let suffix = r.split_once('/').map_or(r.as_str(), |(_, s)| s);
+                    *r = format!("{id}/{suffix}");
+                }
+                if let Some(d) = &mut a.direct_debit {
+                    d.mandate_id = format!("{}-{k}", d.mandate_id);
+                }
+            }
+            for actual in &mut h.actual {
+                for c in &mut actual.changes {
+                    c.amount_cents = scale(c.amount_cents).max(1);
+                }
+            }
+            h.opening_balance_cents = scale(h.opening_balance_cents) + (k as i64 % 9) * 1_000;
+            h.id = id;
+            self.households.push(h);
+        }
+        self
+    }
+}
+
 fn default_advance() -> i64 {
     150_000
 }
@@ -566,6 +607,38 @@ mod tests {
             (100_000_000_000, 677_500),
         ] {
             assert_eq!(wik_cents(principal), costs, "{principal}");
+        }
+    }
+
+    #[test]
+    fn a_caseload_of_eighty_has_its_own_references_and_pays_on_time() {
+        let s: Scenario = serde_json::from_str(FIVE_RESIDENTS).unwrap();
+        let s = s.with_caseload(80);
+        assert_eq!(s.households.len(), 80);
+        let mut ids = std::collections::HashSet::new();
+        let mut references = std::collections::HashSet::new();
+        let mut mandates = std::collections::HashSet::new();
+        for h in &s.households {
+            assert!(ids.insert(h.id.clone()), "{} twice", h.id);
+            for a in &h.agreements {
+                if let Some(r) = &a.reference {
+                    assert!(r.starts_with(&format!("{}/", h.id)), "{r}");
+                    assert!(references.insert(r.clone()), "{r} twice");
+                }
+                if let Some(d) = &a.direct_debit {
+                    assert!(
+                        mandates.insert(d.mandate_id.clone()),
+                        "{} twice",
+                        d.mandate_id
+                    );
+                }
+            }
+        }
+        assert_eq!(s.households[5].id, "sanne-6");
+        for o in run(&s, 12).unwrap() {
+            let late: u32 = o.knop.iter().map(|m| m.paid_late).sum();
+            let costs: i64 = o.knop.iter().map(|m| m.collection_costs_cents).sum();
+            assert_eq!((late, costs), (0, 0), "{}", o.id);
         }
     }
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -13,17 +13,91 @@ use maud::html;
 use super::{euro, html_response, login_first, message, page, role_name, Lang};
 use crate::auth::{MaybePrincipal, Role};
 use crate::App;
-use knop_app::views;
+use knop_app::{caseload, views};
+use knop_huishoudboekje::HouseholdId;
 
 /// The caseload's route.
 pub(super) fn routes() -> Router<Arc<App>> {
     Router::new().route("/huishoudens", get(caseload))
 }
 
+/// The caseload's query string: every field optional, anything unknown read as the default (a
+/// page is forgiving; the API is strict).
+#[derive(Debug, Default, serde::Deserialize)]
+struct Params {
+    /// Search text.
+    #[serde(default)]
+    zoek: String,
+    /// Which households (`alle`, `signaal`, `urgent`, `gestopt`).
+    #[serde(default)]
+    toon: String,
+    /// Order (`urgentie`, `naam`, `saldo`, `nummer`).
+    #[serde(default)]
+    sorteer: String,
+    /// Page, from 1.
+    #[serde(default)]
+    pagina: String,
+}
+
+impl Params {
+    fn query(&self) -> caseload::Query {
+        caseload::Query {
+            search: self.zoek.clone(),
+            show: caseload::Show::from_word(&self.toon).unwrap_or_default(),
+            sort: caseload::Sort::from_word(&self.sorteer).unwrap_or_default(),
+            page: self.pagina.trim().parse().unwrap_or(1),
+        }
+    }
+}
+
+/// The link to page `page` of the same selection.
+fn page_link(q: &caseload::Query, page: usize) -> String {
+    let page = page.to_string();
+    let mut pairs = vec![];
+    if !q.search.is_empty() {
+        pairs.push(("zoek", q.search.as_str()));
+    }
+    pairs.extend([
+        ("toon", q.show.word()),
+        ("sorteer", q.sort.word()),
+        ("pagina", page.as_str()),
+    ]);
+    // Pairs of strings always encode.
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    format!("/huishoudens?{query}")
+}
+
+fn show_label(lang: Lang, s: caseload::Show) -> &'static str {
+    match s {
+        caseload::Show::All => lang.t("Alle huishoudens", "All households"),
+        caseload::Show::Alerts => lang.t("Met een signaal", "With an alert"),
+        caseload::Show::Urgent => lang.t("Alleen urgent", "Urgent only"),
+        caseload::Show::Withdrawn => lang.t("Gestopt", "Withdrawn"),
+    }
+}
+
+fn sort_label(lang: Lang, s: caseload::Sort) -> &'static str {
+    match s {
+        caseload::Sort::Urgency => lang.t("Meest urgent eerst", "Most urgent first"),
+        caseload::Sort::Name => lang.t("Naam", "Name"),
+        caseload::Sort::Balance => lang.t("Laagste saldo eerst", "Lowest balance first"),
+        caseload::Sort::Number => lang.t("Nummer", "Number"),
+    }
+}
+
+fn severity_label(lang: Lang, s: views::Severity) -> &'static str {
+    match s {
+        views::Severity::Urgent => lang.t("Urgent", "Urgent"),
+        views::Severity::Warning => lang.t("Deze week", "This week"),
+        views::Severity::Info => lang.t("Ter info", "For information"),
+    }
+}
+
 async fn caseload(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     MaybePrincipal(p): MaybePrincipal,
+    Query(params): Query<Params>,
 ) -> Response {
     let lang = Lang::of(&headers);
     let Some(p) = p else { return login_first() };
@@ -43,7 +117,37 @@ async fn caseload(
         );
     }
     let (today, ms) = (app.today(), app.today_ms());
-    let rows = views::caseload(app.node().state(), &p.role, today, ms);
+    let all = views::caseload(app.node().state(), &p.role, today, ms);
+    let ids: Vec<HouseholdId> = all.iter().filter_map(|s| s.id.parse().ok()).collect();
+    let (names, names_unread) = if app.vault().is_none() {
+        (Default::default(), false)
+    } else {
+        let at = jiff::Timestamp::now().to_string();
+        let (app2, who, role) = (app.clone(), p.id.clone(), p.role.name());
+        let read = tokio::task::spawn_blocking(move || {
+            app2.vault().map(|v| {
+                v.names(
+                    &ids,
+                    &who,
+                    role,
+                    "lijst van huishoudens (alleen de naam)",
+                    &at,
+                )
+            })
+        })
+        .await;
+        match read {
+            Ok(Some(Ok(n))) => (n, false),
+            Ok(Some(Err(e))) => {
+                eprintln!("knop: caseload: the names could not be read from the vault: {e}");
+                (Default::default(), true)
+            }
+            Ok(None) | Err(_) => (Default::default(), true),
+        }
+    };
+    let q = params.query();
+    let sel = caseload::select(all, &names, &q);
+    let many_counsellors = !matches!(p.role, Role::Counsellor { .. });
     let title = lang.t("Huishoudens", "Households");
     html_response(
         StatusCode::OK,
@@ -54,28 +158,92 @@ async fn caseload(
             html! {
                 h1 { (title) }
                 p.note { (role_name(lang, &p.role)) " · " (lang.t("vandaag", "today")) " " (knop_app::present::spoken(today, lang.0)) }
-                @if rows.is_empty() {
+                @if names_unread {
+                    p.warning role="status" { (lang.t(
+                        "De namen zijn nu niet te lezen; u ziet de nummers. Meld dit bij de beheerder.",
+                        "Names cannot be read now; you see the numbers. Tell the administrator.")) }
+                }
+                form.filters method="get" action="/huishoudens" role="search" {
+                    div.field {
+                        label for="zoek" { (lang.t("Zoek op naam of nummer", "Search by name or number")) }
+                        input #zoek type="search" name="zoek" value=(q.search) maxlength=(caseload::SEARCH_CHARS_MAX) autocomplete="off";
+                    }
+                    div.field {
+                        label for="toon" { (lang.t("Toon", "Show")) }
+                        select #toon name="toon" {
+                            @for s in caseload::Show::ALL {
+                                option value=(s.word()) selected[s == q.show] { (show_label(lang, s)) }
+                            }
+                        }
+                    }
+                    div.field {
+                        label for="sorteer" { (lang.t("Volgorde", "Order")) }
+                        select #sorteer name="sorteer" {
+                            @for s in caseload::Sort::ALL {
+                                option value=(s.word()) selected[s == q.sort] { (sort_label(lang, s)) }
+                            }
+                        }
+                    }
+                    button type="submit" { (lang.t("Toon huishoudens", "Show households")) }
+                }
+                p role="status" {
+                    @if sel.matching == sel.total {
+                        (sel.total) " " (lang.t("huishoudens", "households"))
+                    } @else {
+                        (sel.matching) " " (lang.t("van de", "of")) " " (sel.total) " " (lang.t("huishoudens", "households"))
+                    }
+                    @if sel.pages > 1 {
+                        " · " (lang.t("pagina", "page")) " " (sel.page) " " (lang.t("van", "of")) " " (sel.pages)
+                    }
+                }
+                @if sel.total == 0 {
                     p { (lang.t("Geen huishoudens in uw caseload.", "No households in your caseload.")) }
+                } @else if sel.rows.is_empty() {
+                    p { (lang.t("Geen huishoudens gevonden. Zoek op een ander woord of toon alle huishoudens.",
+                                "No households found. Search for another word or show all households.")) }
                 } @else {
-                    table {
-                        caption.note { (lang.t("Meest urgent eerst", "Most urgent first")) }
+                    table.caseload {
+                        caption.note { (sort_label(lang, q.sort)) }
                         thead { tr {
                             th scope="col" { (lang.t("Huishouden", "Household")) }
+                            @if many_counsellors { th scope="col" { (lang.t("Consulent", "Counsellor")) } }
                             th scope="col" { (lang.t("Signaal", "Alert")) }
                             th scope="col" class="amount" { (lang.t("Saldo", "Balance")) }
                         } }
                         tbody {
-                            @for s in &rows {
+                            @for r in &sel.rows {
+                                @let s = &r.summary;
                                 tr {
-                                    td { a href=(format!("/huishoudens/{}", s.id)) { (s.id) } }
+                                    td {
+                                        a href=(format!("/huishoudens/{}", s.id)) {
+                                            @if let Some(n) = &r.name { (n) } @else { (lang.t("Huishouden", "Household")) " " (s.id) }
+                                        }
+                                        @if r.name.is_some() { br; span.note { (lang.t("nr.", "no.")) " " (s.id) } }
+                                        @if !s.active { br; span.note { (lang.t("gestopt", "withdrawn")) } }
+                                    }
+                                    @if many_counsellors {
+                                        td { (app.counsellor_name(&s.counsellor).unwrap_or_else(|| s.counsellor.clone())) }
+                                    }
                                     td {
                                         @if let Some(a) = &s.top_alert {
+                                            strong class=(format!("severity-{}", severity_word(a.severity))) { (severity_label(lang, a.severity)) ": " }
                                             (if lang.english() { &a.message_en } else { &a.message_nl })
-                                            @if s.alerts > 1 { " (+" (s.alerts - 1) ")" }
-                                        } @else { (lang.t("geen", "none")) }
+                                            @if s.alerts > 1 { " " span.note { "(+" (s.alerts - 1) " " (lang.t("meer", "more")) ")" } }
+                                        } @else { (lang.t("Niets te doen", "Nothing to do")) }
                                     }
                                     td.amount { (euro(s.balance_cents)) }
                                 }
+                            }
+                        }
+                    }
+                    @if sel.pages > 1 {
+                        nav.pager aria-label=(lang.t("Pagina's", "Pages")) {
+                            @if sel.page > 1 {
+                                a rel="prev" href=(page_link(&q, sel.page - 1)) { "← " (lang.t("Vorige", "Previous")) }
+                            }
+                            span { (lang.t("Pagina", "Page")) " " (sel.page) " " (lang.t("van", "of")) " " (sel.pages) }
+                            @if sel.page < sel.pages {
+                                a rel="next" href=(page_link(&q, sel.page + 1)) { (lang.t("Volgende", "Next")) " →" }
                             }
                         }
                     }
@@ -83,4 +251,12 @@ async fn caseload(
             },
         ),
     )
+}
+
+fn severity_word(s: views::Severity) -> &'static str {
+    match s {
+        views::Severity::Urgent => "urgent",
+        views::Severity::Warning => "warning",
+        views::Severity::Info => "info",
+    }
 }
