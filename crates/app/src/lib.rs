@@ -27,6 +27,7 @@
 
 pub mod access;
 pub mod caseload;
+pub mod day_file;
 pub mod ledger_text;
 pub mod matching;
 pub mod ops;

@@ -706,19 +706,28 @@ pub fn apply_status_report(
         .collect();
     if report.group_rejected() && refused.is_empty() {
         let why = report.group_reason.clone().unwrap_or_default();
-        if let Some(run) = node
-            .state()
-            .runs()
-            .get(&report.original_message_id)
-            .and_then(crate::payrun::RunView::of)
-        {
-            refused = run
-                .content
-                .items
-                .into_iter()
-                .map(|i| (i.end_to_end_id.into_string(), why.clone()))
-                .collect();
-        }
+        // The file it answers: one run, or a day file of many.
+        let state = node.state();
+        let runs: Vec<crate::payrun::RunView> =
+            match state.batches().get(&report.original_message_id) {
+                Some(b) => b
+                    .runs
+                    .iter()
+                    .filter_map(|r| state.runs().get(r))
+                    .filter_map(crate::payrun::RunView::of)
+                    .collect(),
+                None => state
+                    .runs()
+                    .get(&report.original_message_id)
+                    .and_then(crate::payrun::RunView::of)
+                    .into_iter()
+                    .collect(),
+            };
+        refused = runs
+            .into_iter()
+            .flat_map(|r| r.content.items)
+            .map(|i| (i.end_to_end_id.into_string(), why.clone()))
+            .collect();
     }
     let accepted = report
         .transactions

@@ -515,6 +515,14 @@ pub enum RunError {
     /// Not approved by a second person yet.
     #[error("four eyes: run {0} is not yet approved by a second person")]
     NotApproved(String),
+    /// The run is paid in its day file, never on its own (the bank would pay it twice).
+    #[error("run {run} is part of day file {day_file}: it is paid in that file")]
+    InDayFile {
+        /// The run.
+        run: String,
+        /// Its day file.
+        day_file: String,
+    },
     /// The ledger or node refused.
     #[error(transparent)]
     Op(#[from] OpError),
@@ -562,12 +570,39 @@ pub fn make(
     paid: &std::collections::HashSet<String>,
     living_money: LivingMoneyTo,
 ) -> Result<RunView, RunError> {
+    match plan(node.state(), household, date, debtor, paid, living_money)? {
+        Planned::OnLedger(run_id) => view(node.state(), &run_id),
+        Planned::New(reserved, content) => record(
+            node, key, now_ms, household, created_by, *reserved, *content,
+        ),
+    }
+}
+
+/// A run planned for a household: new (its reservations and content, nothing written yet), or
+/// on the ledger already (a retry), by id.
+pub(crate) enum Planned {
+    /// Not on the ledger: its reservations and content.
+    New(Box<Reserved>, Box<RunContent>),
+    /// On the ledger already, by id.
+    OnLedger(String),
+}
+
+/// Plans `household`'s run on `date` against the ledger's state: what [`make`] and
+/// [`make_batch`] record.
+pub(crate) fn plan(
+    state: &State,
+    household: HouseholdId,
+    date: Date,
+    debtor: &Debtor,
+    paid: &std::collections::HashSet<String>,
+    living_money: LivingMoneyTo,
+) -> Result<Planned, RunError> {
     if !knop_huishoudboekje::calendar::is_business_day(date) {
         return Err(RunError::Invalid(format!(
             "date: {date} is not a TARGET2 business day"
         )));
     }
-    let snap = crate::views::snapshot(node.state(), household)
+    let snap = crate::views::snapshot(state, household)
         .ok_or_else(|| RunError::Invalid(format!("household {household} is not on the ledger")))?;
     let mut plan = snap.state.plan(snap.id_scope.as_ref(), household, 0);
     if living_money == LivingMoneyTo::OwnAccountInVault {
@@ -585,7 +620,7 @@ pub fn make(
         .advance_limit_cents
         .unwrap_or(debtor.advance_limit_cents);
     let mirror = Mirror::of(&debtor.iban.replace(' ', "").to_uppercase());
-    let reserved = reserve(node.state().book(), &plan, household, date, &mirror, limit);
+    let reserved = reserve(state.book(), &plan, household, date, &mirror, limit);
     let mut content = RunContent::new(household, date, &debtor.name, &debtor.iban, &reserved);
     for (id, due) in &already {
         content
@@ -593,14 +628,14 @@ pub fn make(
             .push(format!("{id} {due}: al betaald volgens het bankafschrift"));
     }
     // Made again (a retry): the run is on the ledger already.
-    if let Some(r) = node.state().runs().get(&content.run_id) {
+    if let Some(r) = state.runs().get(&content.run_id) {
         if r.household == household {
-            return view(node.state(), &content.run_id);
+            return Ok(Planned::OnLedger(content.run_id));
         }
     }
-    leave_out_earlier_runs(node.state(), household, date, &debtor.iban, &mut content)?;
+    leave_out_earlier_runs(state, household, date, &debtor.iban, &mut content)?;
     something_to_pay(&content, date)?;
-    record(node, key, now_ms, household, created_by, reserved, content)
+    Ok(Planned::New(Box::new(reserved), Box::new(content)))
 }
 
 /// Leaves the payments that the bank statements show as paid (`paid`, by EndToEndId) out of
@@ -715,20 +750,11 @@ fn record(
     now_ms: u64,
     household: HouseholdId,
     created_by: &str,
-    mut reserved: Reserved,
+    reserved: Reserved,
     content: RunContent,
 ) -> Result<RunView, RunError> {
-    let keep: std::collections::HashSet<u128> = content
-        .items
-        .iter()
-        .map(|i| payment_id(&i.end_to_end_id))
-        .collect();
-    let advance_id = (reserved.advanced_cents > 0).then(|| reserved.transfers[0].id);
-    reserved
-        .transfers
-        .retain(|t| keep.contains(&t.id) || Some(t.id) == advance_id);
     let run_id = content.run_id.clone();
-    let mut parts = reserved.book_parts();
+    let mut parts = kept(reserved, &content).book_parts();
     parts.push(Command::PaymentRun(PaymentRunCommand::Create {
         run_id: run_id.clone(),
         household,
@@ -739,6 +765,21 @@ fn record(
         .map_err(OpError::from)?
         .map_err(OpError::from)?;
     view(node.state(), &run_id)
+}
+
+/// The reservations a run records: those of the payments it makes (earlier runs' payments were
+/// left out of its content) and its advance.
+pub(crate) fn kept(mut reserved: Reserved, content: &RunContent) -> Reserved {
+    let keep: std::collections::HashSet<u128> = content
+        .items
+        .iter()
+        .map(|i| payment_id(&i.end_to_end_id))
+        .collect();
+    let advance_id = (reserved.advanced_cents > 0).then(|| reserved.transfers[0].id);
+    reserved
+        .transfers
+        .retain(|t| keep.contains(&t.id) || Some(t.id) == advance_id);
+    reserved
 }
 
 /// Money reserved on a household's account that no payment run on the ledger accounts for.
@@ -866,30 +907,60 @@ pub fn pain001(
     if !v.approved {
         return Err(RunError::NotApproved(run_id.to_owned()));
     }
+    in_no_day_file(state, run_id)?;
     write_pain(&v.content, version, created)
+}
+
+/// Refuses a run that is part of a day file: it is paid in the day file's payment file only.
+pub fn in_no_day_file(state: &State, run_id: &str) -> Result<(), RunError> {
+    match state.runs().get(run_id).and_then(|r| r.batch.clone()) {
+        Some(day_file) => Err(RunError::InDayFile {
+            run: run_id.to_owned(),
+            day_file,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Writes a run's content as pain.001 (the caller checks the approval).
 pub fn write_pain(c: &RunContent, version: Version, created: &str) -> Result<Vec<u8>, RunError> {
-    if c.items.iter().any(|i| i.creditor_iban == RESIDENT_ACCOUNT) {
+    write_pains(&c.run_id, std::slice::from_ref(c), version, created)
+}
+
+/// Writes the contents of runs for one date and account as one pain.001 named `message_id`
+/// (a day file's runs; or one run); the caller checks the approvals.
+pub fn write_pains(
+    message_id: &str,
+    contents: &[RunContent],
+    version: Version,
+    created: &str,
+) -> Result<Vec<u8>, RunError> {
+    let items = || contents.iter().flat_map(|c| &c.items);
+    if items().any(|i| i.creditor_iban == RESIDENT_ACCOUNT) {
         return Err(RunError::Invalid(
             "the resident's own account is not filled in (it comes from the personal-data vault)"
                 .into(),
         ));
     }
-    if c.items.is_empty() {
+    let Some(first) = contents.first().filter(|_| items().next().is_some()) else {
         return Err(RunError::Invalid("the run has no payments".into()));
+    };
+    if contents
+        .iter()
+        .any(|c| c.date != first.date || c.debtor_iban != first.debtor_iban)
+    {
+        return Err(RunError::Invalid(
+            "the runs of one payment file have one date and one paying account".into(),
+        ));
     }
     let run = Run {
-        message_id: c.run_id.clone(),
+        message_id: message_id.to_owned(),
         created: created.to_owned(),
-        execution_date: c.date.clone(),
-        debtor_name: c.debtor_name.clone(),
-        debtor_iban: c.debtor_iban.clone(),
+        execution_date: first.date.clone(),
+        debtor_name: first.debtor_name.clone(),
+        debtor_iban: first.debtor_iban.clone(),
         debtor_bic: None,
-        payments: c
-            .items
-            .iter()
+        payments: items()
             .map(|i| Payment {
                 end_to_end_id: i.end_to_end_id.clone(),
                 cents: i.cents,

@@ -457,6 +457,103 @@ fn a_payment_run_killed_at_any_point_leaves_all_of_it_or_nothing() {
     report("POST /payment-runs", seed, kills, acked);
 }
 
+fn make_day_file(s: &Service, token: &str) -> Answer {
+    http(
+        &s.addr,
+        "POST",
+        "/api/v1/day-files",
+        &[
+            ("authorization", &format!("Bearer {token}")),
+            ("content-type", "application/json"),
+            ("idempotency-key", "day-1"),
+        ],
+        br#"{"date":"2026-04-01"}"#,
+    )
+}
+
+/// The day file of the caseload on 1 April, made again in-process after the restart.
+fn retry_day_file(node: &mut Node, org: &NoteKey) -> knop_app::day_file::Made {
+    let debtor = knop_app::payrun::Debtor {
+        name: "Stichting Huishoudboekje".into(),
+        iban: IBAN.into(),
+        advance_limit_cents: 150_000,
+    };
+    knop_app::day_file::make(
+        node,
+        org,
+        u64::MAX / 4,
+        &[1u128, 2].map(knop_huishoudboekje::HouseholdId),
+        "2026-04-01".parse().unwrap(),
+        "consulent-a",
+        &debtor,
+        &Default::default(),
+        knop_app::payrun::LivingMoneyTo::NoAccountKnown,
+    )
+    .expect("the day file is made again after the restart")
+}
+
+#[test]
+fn a_day_file_killed_at_any_point_leaves_all_of_it_or_nothing() {
+    let _one = one_at_a_time();
+    let base = Base::new();
+    let model_dir = base.copy();
+    let before = log_bytes(model_dir.path());
+    let s = Service::start(model_dir.path(), None);
+    let token = s.login("consulent-a");
+    let (status, raw) = make_day_file(&s, &token).expect("answered");
+    assert_eq!(status, 201, "{raw}");
+    assert!(
+        raw.contains("\"left_out\":[{\"household\":\"2\""),
+        "household 2 has nothing to pay: {raw}"
+    );
+    s.end();
+    let frame = log_bytes(model_dir.path()) - before;
+    let (model, _) = reopen(model_dir.path());
+    check_reservations(&model, "model");
+    assert_eq!(
+        (model.state().batches().len(), model.state().runs().len()),
+        (1, 1)
+    );
+    let model = balances(&model);
+    let (seed, mut kills, mut acked) = (0x6461_6731, 0, 0);
+    for at in points(seed, 1, frame) {
+        kills += 1;
+        let dir = base.copy();
+        let s = Service::start(dir.path(), Some(&at));
+        let token = s.login("consulent-a");
+        let answer = make_day_file(&s, &token);
+        s.end();
+        let (mut node, org) = reopen(dir.path());
+        check_reservations(&node, &at);
+        let st = node.state();
+        assert_eq!(
+            st.batches().len(),
+            st.runs().len(),
+            "{at}: a day file and its one run, or neither"
+        );
+        if let Some((201, _)) = answer {
+            acked += 1;
+            assert_eq!(
+                st.batches().len(),
+                1,
+                "{at}: an acknowledged day file is lost"
+            );
+        }
+        let made = retry_day_file(&mut node, &org);
+        assert_eq!(made.day_file.total_cents, 102_000, "{at}");
+        check_reservations(&node, &at);
+        assert_eq!(
+            balances(&node),
+            model,
+            "{at}: the book differs from one uninterrupted day file"
+        );
+        drop(node);
+        let (node, _) = reopen(dir.path());
+        assert_eq!(balances(&node), model, "{at}: after another restart");
+    }
+    report("POST /day-files", seed, kills, acked);
+}
+
 fn upload(s: &Service, token: &str) -> Answer {
     http(
         &s.addr,

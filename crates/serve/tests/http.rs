@@ -623,6 +623,18 @@ async fn every_role_on_every_route() {
             &["consulent-a", "consulent-b", "controleur", "beheerder"],
         ),
         (
+            Method::GET,
+            "/api/v1/day-files",
+            None,
+            &["consulent-a", "consulent-b", "controleur", "beheerder"],
+        ),
+        (
+            Method::POST,
+            "/api/v1/day-files",
+            Some(("application/json", br#"{"date": "2026-04-01"}"#.to_vec())),
+            &["consulent-a", "consulent-b"],
+        ),
+        (
             Method::PUT,
             "/api/v1/households/1/personal-data",
             Some(("application/json", br#"{"name":"Test Persoon"}"#.to_vec())),
@@ -3435,4 +3447,158 @@ async fn a_counsellor_finds_a_household_by_name_in_a_caseload_of_eighty() {
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(log[0].fields, ["name"]);
     assert_eq!(log[0].who, "consulent-a");
+}
+
+#[tokio::test]
+async fn a_day_file_pays_the_whole_caseload_in_one_entry_one_approval_and_one_file() {
+    let t = setup_caseload(2);
+    let a = t.login("consulent-a").await;
+    let b = t.login("consulent-b").await;
+    let sup = t.login("controleur").await;
+    let json = |v: Value| Some(("application/json", serde_json::to_vec(&v).unwrap()));
+    let size = t.app.node().size();
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/day-files",
+            Some(&a),
+            json(json!({"date": "2026-04-01"})),
+            Some("d-1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let made = r.json();
+    let id = made["day_file"]["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("KNOP-DAG-20260401-"), "{id}");
+    // Households 1, 3 and 4 are consulent-a's; each pays its rent of 900 (advanced).
+    assert_eq!(made["day_file"]["runs"].as_array().unwrap().len(), 3);
+    assert_eq!(made["day_file"]["payments"], 3);
+    assert_eq!(made["day_file"]["total_cents"], 270_000);
+    assert_eq!(made["left_out"], json!([]));
+    assert_eq!(
+        t.app.node().size(),
+        size + 1,
+        "one entry for the whole caseload"
+    );
+    // Made again under another key: the same day file, nothing new.
+    let again = t
+        .call(
+            Method::POST,
+            "/api/v1/day-files",
+            Some(&a),
+            json(json!({"date": "2026-04-01"})),
+            Some("d-2"),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text());
+    assert_eq!(again.json()["day_file"]["id"], id.as_str());
+    assert_eq!(t.app.node().size(), size + 1);
+    // Another counsellor's household can't be in it, and another counsellor doesn't see it.
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/day-files",
+            Some(&a),
+            json(json!({"date": "2026-04-02", "households": ["2"]})),
+            Some("d-3"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    assert!(r.text().contains("households[0]"), "{}", r.text());
+    assert_eq!(t.get("/api/v1/day-files", Some(&b)).await.json(), json!([]));
+    let one = format!("/api/v1/day-files/{id}");
+    assert_eq!(t.get(&one, Some(&b)).await.status, StatusCode::NOT_FOUND);
+    // No payment file before a second person approved it; the maker can't approve it.
+    let pain = format!("{one}/pain001");
+    assert_eq!(t.get(&pain, Some(&sup)).await.status, StatusCode::CONFLICT);
+    let approvals = format!("{one}/approvals");
+    let r = t
+        .call(Method::POST, &approvals, Some(&a), None, Some("ap-1"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = t
+        .call(Method::POST, &approvals, Some(&sup), None, Some("ap-2"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["approved"], true);
+    assert_eq!(
+        t.app.node().size(),
+        size + 2,
+        "one entry approves every run"
+    );
+    let r = t
+        .call(Method::POST, &approvals, Some(&sup), None, Some("ap-3"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // One pain.001 for all of it, valid against the schema; a run of it is not paid alone.
+    let r = t.get(&pain, Some(&sup)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let xml = r.text();
+    assert!(xml.contains(&format!("<MsgId>{id}</MsgId>")), "{xml}");
+    assert_eq!(xml.matches("<CdtTrfTxInf>").count(), 3);
+    let file = t._dir.path().join("day.xml");
+    std::fs::write(&file, &xml).unwrap();
+    let xsd = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../bank/tests/data/xsd/pain.001.001.03.xsd");
+    let out = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .arg(&file)
+        .output()
+        .expect("xmllint (libxml2-utils) is installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = made["day_file"]["runs"][0]["content"]["run_id"]
+        .as_str()
+        .unwrap();
+    let r = t
+        .get(&format!("/api/v1/payment-runs/{run}/pain001"), Some(&sup))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    assert!(r.text().contains("part of day file"), "{}", r.text());
+    // The bank refuses the whole file: every reservation in it is voided.
+    let rejected = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.03"><CstmrPmtStsRpt>
+<GrpHdr><MsgId>STS-D</MsgId><CreDtTm>2026-03-31T10:00:00</CreDtTm></GrpHdr>
+<OrgnlGrpInfAndSts><OrgnlMsgId>{id}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.03</OrgnlMsgNmId><GrpSts>RJCT</GrpSts>
+<StsRsnInf><Rsn><Cd>AM04</Cd></Rsn></StsRsnInf></OrgnlGrpInfAndSts></CstmrPmtStsRpt></Document>"#
+    );
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/payment-status-reports",
+            Some(&a),
+            Some(("application/xml", rejected.into_bytes())),
+            Some("sts-d"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["rejected"].as_array().unwrap().len(), 3, "{v}");
+    assert!(
+        v["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["voided"] == true),
+        "{v}"
+    );
+    for h in [1, 3, 4] {
+        let account = knop_huishoudboekje::booking::household_account(HouseholdId(h)).id;
+        let pending = t
+            .app
+            .node()
+            .state()
+            .book()
+            .account(account)
+            .unwrap()
+            .debits_pending
+            .0;
+        assert_eq!(pending, 0, "household {h}: its money is free again");
+    }
 }

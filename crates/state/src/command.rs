@@ -16,6 +16,10 @@
 //!          0x01 Create        run id (text) || household (u128) || created by (text) ||
 //!                             content (bytes: `knop_app::payrun::RunContent::to_bytes`; v1 was JSON)
 //!          0x02 Approve       run id (text) || content SHA-256 (32 bytes) || by (text)
+//!          0x03 SetIdScope    "" (text) || scope (16 bytes)
+//!          0x04 CreateBatch   day file id (text) || created by (text) || count (u32, 1..=1000)
+//!                             || runs (each: run id (text) || household (u128) || content (bytes))
+//!          0x05 ApproveBatch  day file id (text) || day file SHA-256 (32 bytes) || by (text)
 //!   0x08 Together        count (u32, 1..=16) || parts (bytes each: a command's body as above)
 //! ```
 //!

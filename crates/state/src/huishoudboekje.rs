@@ -103,6 +103,52 @@ pub enum PaymentRunCommand {
         /// 16 random bytes.
         scope: [u8; 16],
     },
+    /// A day file: the runs of many households for one execution date, made as one by one
+    /// person (a counsellor's whole caseload), approved as one ([`PaymentRunCommand::ApproveBatch`])
+    /// and paid in one payment file. Each run is a run as [`PaymentRunCommand::Create`] makes it.
+    CreateBatch {
+        /// The day file's id (`KNOP-DAG-…`).
+        batch_id: String,
+        /// The person who made it.
+        created_by: String,
+        /// Its runs, 1 to [`BATCH_RUNS_MAX`], each run id once.
+        runs: Vec<BatchRun>,
+    },
+    /// A second person approves every run of a day file at once.
+    ApproveBatch {
+        /// The day file.
+        batch_id: String,
+        /// Its digest ([`batch_sha256`]); must be the day file's.
+        batch_sha256: [u8; 32],
+        /// The person approving; never the maker.
+        by: String,
+    },
+}
+
+/// One run of a day file ([`PaymentRunCommand::CreateBatch`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchRun {
+    /// The run's id (`KNOP-RUN-…`).
+    pub run_id: String,
+    /// The household it pays for.
+    pub household: HouseholdId,
+    /// What it pays (as for [`PaymentRunCommand::Create`]).
+    pub content: Vec<u8>,
+}
+
+/// Most runs in one day file: a large caseload, well within an entry's size.
+pub const BATCH_RUNS_MAX: usize = 1_000;
+
+/// What an approval of a day file covers: SHA-256 over its runs' ids and contents' digests,
+/// in order.
+pub fn batch_sha256<'a>(runs: impl IntoIterator<Item = (&'a str, [u8; 32])>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"knop/day-file/v1\0");
+    for (id, digest) in runs {
+        text(&mut h, id);
+        h.update(digest);
+    }
+    h.finalize().into()
 }
 
 impl PaymentRunCommand {
@@ -111,6 +157,8 @@ impl PaymentRunCommand {
         match self {
             PaymentRunCommand::Create { run_id, .. }
             | PaymentRunCommand::Approve { run_id, .. } => run_id,
+            PaymentRunCommand::CreateBatch { batch_id, .. }
+            | PaymentRunCommand::ApproveBatch { batch_id, .. } => batch_id,
             PaymentRunCommand::SetIdScope { .. } => "(id scope)",
         }
     }
@@ -145,6 +193,31 @@ impl PaymentRunCommand {
                 w.str("");
                 w.fixed(scope);
             }
+            PaymentRunCommand::CreateBatch {
+                batch_id,
+                created_by,
+                runs,
+            } => {
+                w.u8(4);
+                w.str(batch_id);
+                w.str(created_by);
+                w.u32(runs.len() as u32);
+                for r in runs {
+                    w.str(&r.run_id);
+                    w.u128(r.household.0);
+                    w.bytes(&r.content);
+                }
+            }
+            PaymentRunCommand::ApproveBatch {
+                batch_id,
+                batch_sha256,
+                by,
+            } => {
+                w.u8(5);
+                w.str(batch_id);
+                w.fixed(batch_sha256);
+                w.str(by);
+            }
         }
     }
 
@@ -167,10 +240,34 @@ impl PaymentRunCommand {
                 scope: r.fixed::<16>("run.id_scope")?,
             },
             3 => return Err(r.error("run.id", "empty for the id scope".to_owned())),
+            4 => {
+                let created_by = r.str("batch.created_by", PERSON_BYTES_MAX)?.to_owned();
+                let n = r.count("batch.runs", BATCH_RUNS_MAX)?;
+                let mut runs = Vec::with_capacity(n);
+                for _ in 0..n {
+                    runs.push(BatchRun {
+                        run_id: r.str("batch.run.id", RUN_ID_BYTES_MAX)?.to_owned(),
+                        household: HouseholdId(r.u128("batch.run.household")?),
+                        content: r
+                            .bytes("batch.run.content", RUN_CONTENT_BYTES_MAX)?
+                            .to_vec(),
+                    });
+                }
+                PaymentRunCommand::CreateBatch {
+                    batch_id: run_id,
+                    created_by,
+                    runs,
+                }
+            }
+            5 => PaymentRunCommand::ApproveBatch {
+                batch_id: run_id,
+                batch_sha256: r.fixed::<32>("batch.sha256")?,
+                by: r.str("batch.by", PERSON_BYTES_MAX)?.to_owned(),
+            },
             other => {
                 return Err(r.error(
                     "run.command",
-                    format!("a payment run command 1-3, found {other}"),
+                    format!("a payment run command 1-5, found {other}"),
                 ))
             }
         })
@@ -375,6 +472,21 @@ pub struct RunState {
     pub approvals: Vec<(String, u64)>,
     /// The log index of the entry that created it.
     pub index: u64,
+    /// The day file it is part of, if it was made in one.
+    pub batch: Option<String>,
+}
+
+/// A day file as the log says ([`PaymentRunCommand::CreateBatch`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchState {
+    /// Its runs, in order.
+    pub runs: Vec<String>,
+    /// Who made it.
+    pub created_by: String,
+    /// What an approval covers ([`batch_sha256`]).
+    pub sha256: [u8; 32],
+    /// The log index of the entry that created it.
+    pub index: u64,
 }
 
 impl RunState {
@@ -463,6 +575,15 @@ pub enum RunRejection {
     /// ids would change).
     #[error("the payment id scope is set only before the first household")]
     IdScopeTooLate,
+    /// Occurs when a day file has no runs, too many, or a run twice.
+    #[error("a day file holds 1 to 1000 runs, each once")]
+    BatchRuns,
+    /// Occurs when a day file names a run that is on the ledger already.
+    #[error("is on the ledger already; a day file makes only new runs")]
+    RunExists,
+    /// Occurs when an approval names a day file that is not on the ledger.
+    #[error("no such day file")]
+    NoSuchBatch,
 }
 
 /// The household `id`, if something may be agreed with it at `now`: opted in and not withdrawn.
@@ -495,6 +616,8 @@ pub struct Huishoudboekje {
     pub(crate) runs: BTreeMap<String, RunState>,
     /// The deployment's scope of payment ids, once set.
     pub(crate) id_scope: Option<[u8; 16]>,
+    /// The day files, by id.
+    pub(crate) batches: BTreeMap<String, BatchState>,
 }
 
 impl Huishoudboekje {
@@ -566,6 +689,7 @@ impl Huishoudboekje {
                         content_sha256: digest,
                         approvals: vec![],
                         index,
+                        batch: None,
                     },
                 );
                 Ok(created)
@@ -593,7 +717,145 @@ impl Huishoudboekje {
                 r.approvals.push((by.clone(), entry.timestamp_ms));
                 Ok(created)
             }
+            PaymentRunCommand::CreateBatch {
+                batch_id,
+                created_by,
+                runs,
+            } => self.create_batch(entry, index, batch_id, created_by, runs),
+            PaymentRunCommand::ApproveBatch {
+                batch_id,
+                batch_sha256,
+                by,
+            } => self.approve_batch(entry, batch_id, batch_sha256, by),
         }
+    }
+
+    /// Records a day file and its runs: every run is checked before any is recorded, so a
+    /// refusal changes nothing.
+    fn create_batch(
+        &mut self,
+        entry: &SignedEntry,
+        index: u64,
+        batch_id: String,
+        created_by: String,
+        runs: Vec<BatchRun>,
+    ) -> Result<Outcome, StateError> {
+        let bad = |run_id: &str, rejection| StateError::PaymentRun {
+            run_id: run_id.to_owned(),
+            rejection,
+        };
+        if batch_id.is_empty() || created_by.trim().is_empty() || created_by.trim() != created_by {
+            return Err(bad(&batch_id, RunRejection::RunNeedsIdAndMaker));
+        }
+        let mut ids = std::collections::HashSet::with_capacity(runs.len());
+        if runs.is_empty()
+            || runs.len() > BATCH_RUNS_MAX
+            || !runs.iter().all(|r| ids.insert(r.run_id.as_str()))
+        {
+            return Err(bad(&batch_id, RunRejection::BatchRuns));
+        }
+        let digests: Vec<[u8; 32]> = runs
+            .iter()
+            .map(|r| Sha256::digest(&r.content).into())
+            .collect();
+        let sha256 = batch_sha256(
+            runs.iter()
+                .map(|r| r.run_id.as_str())
+                .zip(digests.iter().copied()),
+        );
+        if let Some(b) = self.batches.get(&batch_id) {
+            if b.created_by == created_by && b.sha256 == sha256 {
+                return Ok(Outcome {
+                    created: 0,
+                    existing: runs.len(),
+                });
+            }
+            return Err(bad(&batch_id, RunRejection::ExistsWithOtherContent));
+        }
+        for r in &runs {
+            if r.run_id.is_empty() {
+                return Err(bad(&batch_id, RunRejection::RunNeedsIdAndMaker));
+            }
+            if self.runs.contains_key(&r.run_id) {
+                return Err(bad(&r.run_id, RunRejection::RunExists));
+            }
+            match self.households.get(&r.household) {
+                None => return Err(bad(&r.run_id, RunRejection::HouseholdNotOnLedger)),
+                Some(h) if !h.active_at(entry.timestamp_ms) => {
+                    return Err(bad(&r.run_id, RunRejection::HouseholdWithdrew))
+                }
+                Some(_) => {}
+            }
+        }
+        let count = runs.len();
+        let order: Vec<String> = runs.iter().map(|r| r.run_id.clone()).collect();
+        for (r, digest) in runs.into_iter().zip(digests) {
+            self.runs.insert(
+                r.run_id,
+                RunState {
+                    household: r.household,
+                    created_by: created_by.clone(),
+                    created_ms: entry.timestamp_ms,
+                    content: r.content,
+                    content_sha256: digest,
+                    approvals: vec![],
+                    index,
+                    batch: Some(batch_id.clone()),
+                },
+            );
+        }
+        self.batches.insert(
+            batch_id,
+            BatchState {
+                runs: order,
+                created_by,
+                sha256,
+                index,
+            },
+        );
+        Ok(Outcome {
+            created: count,
+            existing: 0,
+        })
+    }
+
+    /// Records `by`'s approval of every run of a day file.
+    fn approve_batch(
+        &mut self,
+        entry: &SignedEntry,
+        batch_id: String,
+        batch_sha256: [u8; 32],
+        by: String,
+    ) -> Result<Outcome, StateError> {
+        let bad = |rejection| StateError::PaymentRun {
+            run_id: batch_id.clone(),
+            rejection,
+        };
+        if by.trim().is_empty() || by.trim() != by {
+            return Err(bad(RunRejection::ApprovalNeedsApprover));
+        }
+        let Some(b) = self.batches.get(&batch_id) else {
+            return Err(bad(RunRejection::NoSuchBatch));
+        };
+        if b.sha256 != batch_sha256 {
+            return Err(bad(RunRejection::ApprovalForOtherContent));
+        }
+        if b.created_by == by {
+            return Err(bad(RunRejection::MakerMayNotApprove));
+        }
+        let mut created = 0;
+        for id in &b.runs {
+            if let Some(r) = self.runs.get_mut(id) {
+                if !r.approvals.iter().any(|(b, _)| *b == by) {
+                    r.approvals.push((by.clone(), entry.timestamp_ms));
+                    created += 1;
+                }
+            }
+        }
+        Ok(Outcome {
+            created,
+            existing: usize::from(created == 0),
+        })
     }
 
     /// Applies a household command; refused, it changes nothing.
@@ -760,6 +1022,7 @@ impl Huishoudboekje {
             households,
             runs,
             id_scope,
+            batches,
         } = self;
         // Only when set: the digests of ledgers without a scope stay what they were.
         if let Some(scope) = id_scope {
@@ -803,6 +1066,7 @@ impl Huishoudboekje {
                 content_sha256,
                 approvals,
                 index,
+                batch,
             } = r;
             text(h, id);
             h.update(household.0.to_be_bytes());
@@ -817,6 +1081,31 @@ impl Huishoudboekje {
                 h.update(at.to_be_bytes());
             }
             h.update(index.to_be_bytes());
+            // Only when part of a day file: the digests of ledgers without any stay as they were.
+            if let Some(b) = batch {
+                h.update(b"day-file");
+                text(h, b);
+            }
+        }
+        if !batches.is_empty() {
+            h.update(b"day-files");
+            h.update((batches.len() as u64).to_be_bytes());
+            for (id, b) in batches {
+                let BatchState {
+                    runs,
+                    created_by,
+                    sha256,
+                    index,
+                } = b;
+                text(h, id);
+                h.update((runs.len() as u64).to_be_bytes());
+                for r in runs {
+                    text(h, r);
+                }
+                text(h, created_by);
+                h.update(sha256);
+                h.update(index.to_be_bytes());
+            }
         }
     }
 }

@@ -33,8 +33,9 @@ use sha2::{Digest, Sha256};
 
 pub use command::{Command, ATTACHMENT_BYTES_MAX, LABEL_BYTES_MAX, TOGETHER_PARTS_MAX};
 pub use huishoudboekje::{
-    HouseholdCommand, HouseholdState, PaymentRunCommand, RunState, ADVANCE_LIMIT_CENTS_MAX,
-    HOUSEHOLD_TEXT_BYTES_MAX, PERSON_BYTES_MAX, RUN_CONTENT_BYTES_MAX, RUN_ID_BYTES_MAX,
+    batch_sha256, BatchRun, BatchState, HouseholdCommand, HouseholdState, PaymentRunCommand,
+    RunState, ADVANCE_LIMIT_CENTS_MAX, BATCH_RUNS_MAX, HOUSEHOLD_TEXT_BYTES_MAX, PERSON_BYTES_MAX,
+    RUN_CONTENT_BYTES_MAX, RUN_ID_BYTES_MAX,
 };
 pub use kinds::OrgKind;
 
@@ -245,6 +246,11 @@ impl State {
     /// The payment runs, by id.
     pub fn runs(&self) -> &BTreeMap<String, RunState> {
         &self.hhb.runs
+    }
+
+    /// The day files (many households' runs for one date, made and approved as one), by id.
+    pub fn batches(&self) -> &BTreeMap<String, BatchState> {
+        &self.hhb.batches
     }
 
     /// The ledger's payment id scope, if one was set

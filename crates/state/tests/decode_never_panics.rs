@@ -32,4 +32,27 @@ proptest! {
             prop_assert_eq!(other.encode(), bytes);
         }
     }
+
+    /// The same for a day file, whose runs are counted and length-prefixed.
+    #[test]
+    fn day_files_are_canonical(pos in 0usize..400, bit in 0u8..8) {
+        use knop_state::{BatchRun, PaymentRunCommand};
+        let run = |id: &str, h| BatchRun {
+            run_id: id.into(),
+            household: knop_huishoudboekje::HouseholdId(h),
+            content: id.as_bytes().to_vec(),
+        };
+        let cmd = Command::PaymentRun(PaymentRunCommand::CreateBatch {
+            batch_id: "KNOP-DAG-1".into(),
+            created_by: "consulent-a".into(),
+            runs: vec![run("R1", 1), run("R2", 2)],
+        });
+        let mut bytes = cmd.encode();
+        let pos = pos % bytes.len();
+        bytes[pos] ^= 1 << bit;
+        if let Ok(other) = Command::decode(&bytes) {
+            prop_assert_ne!(other.encode(), cmd.encode());
+            prop_assert_eq!(other.encode(), bytes);
+        }
+    }
 }

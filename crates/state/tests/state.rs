@@ -825,3 +825,97 @@ fn an_organisation_submits_only_what_its_kind_may() {
         "{e}"
     );
 }
+
+#[test]
+fn a_day_file_records_all_its_runs_or_none_and_is_approved_at_once() {
+    use knop_state::PaymentRunCommand as P;
+    use knop_state::{batch_sha256, BatchRun};
+    use sha2::{Digest, Sha256};
+    let mut s = state();
+    for h in [7, 8] {
+        s.apply(&entry("svb", 2, 3 + h as u64, &household_open(h)))
+            .unwrap();
+    }
+    let runs = |ids: &[(&str, u128)]| -> Vec<BatchRun> {
+        ids.iter()
+            .map(|(id, h)| BatchRun {
+                run_id: (*id).into(),
+                household: HouseholdId(*h),
+                content: format!("content of {id}").into_bytes(),
+            })
+            .collect()
+    };
+    let create = |id: &str, rs: Vec<BatchRun>| {
+        Command::PaymentRun(P::CreateBatch {
+            batch_id: id.into(),
+            created_by: "consulent-a".into(),
+            runs: rs,
+        })
+    };
+    // One run of a household that is not on the ledger refuses the whole day file.
+    let e = s
+        .apply(&entry(
+            "svb",
+            2,
+            20,
+            &create("D1", runs(&[("R7", 7), ("R9", 9)])),
+        ))
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("R9: the household is not on the ledger"),
+        "{e}"
+    );
+    assert!(s.runs().is_empty() && s.batches().is_empty());
+    // A run twice, or none, is refused.
+    for bad in [runs(&[("R7", 7), ("R7", 8)]), vec![]] {
+        let e = s
+            .apply(&entry("svb", 2, 21, &create("D1", bad)))
+            .unwrap_err();
+        assert!(e.to_string().contains("1 to 1000 runs, each once"), "{e}");
+    }
+    let day = create("D1", runs(&[("R7", 7), ("R8", 8)]));
+    assert_eq!(Command::decode(&day.encode()).unwrap(), day);
+    assert_eq!(s.apply(&entry("svb", 2, 22, &day)).unwrap().created, 2);
+    assert_eq!(s.runs()["R8"].batch.as_deref(), Some("D1"));
+    assert_eq!(s.batches()["D1"].runs, ["R7", "R8"]);
+    // A retry is recognised; a run already on the ledger can't be in another day file.
+    let digest = s.digest();
+    assert_eq!(s.apply(&entry("svb", 2, 23, &day)).unwrap().existing, 2);
+    let e = s
+        .apply(&entry("svb", 2, 24, &create("D2", runs(&[("R8", 8)]))))
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("R8: is on the ledger already"),
+        "{e}"
+    );
+    // Approved at once, by another person, for exactly this content.
+    let sha = batch_sha256(["R7", "R8"].iter().map(|id| {
+        let d: [u8; 32] = Sha256::digest(format!("content of {id}")).into();
+        (*id, d)
+    }));
+    assert_eq!(s.batches()["D1"].sha256, sha);
+    let approve = |by: &str, sha| {
+        Command::PaymentRun(P::ApproveBatch {
+            batch_id: "D1".into(),
+            batch_sha256: sha,
+            by: by.into(),
+        })
+    };
+    for (by, sha, why) in [
+        ("consulent-a", sha, "four eyes"),
+        ("controleur", [0; 32], "other content"),
+        (" ", sha, "person"),
+    ] {
+        let e = s
+            .apply(&entry("svb", 2, 25, &approve(by, sha)))
+            .unwrap_err();
+        assert!(e.to_string().contains(why), "{e}");
+    }
+    let a = approve("controleur", sha);
+    assert_eq!(Command::decode(&a.encode()).unwrap(), a);
+    assert_eq!(s.apply(&entry("svb", 2, 26, &a)).unwrap().created, 2);
+    assert!(s.runs()["R7"].approved() && s.runs()["R8"].approved());
+    assert_eq!(s.apply(&entry("svb", 2, 27, &a)).unwrap().existing, 1);
+    assert_ne!(s.digest(), digest, "approvals and day files are digested");
+}

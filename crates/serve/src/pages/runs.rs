@@ -21,6 +21,11 @@ pub(super) fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/betaalruns", get(runs_page).post(make_run))
         .route("/betaalruns/{run_id}/goedkeuren", post(approve_run))
+        .route("/betaalruns/dagbestand", post(make_day_file))
+        .route(
+            "/betaalruns/dagbestand/{id}/goedkeuren",
+            post(approve_day_file),
+        )
 }
 
 async fn runs_page(
@@ -50,10 +55,11 @@ async fn runs_page(
                 .get(&h)
                 .is_some_and(|x| p.role.may_see_household(h, &x.counsellor))
         };
+        // The runs of a day file are shown with their day file.
         let mut runs: Vec<_> = st
             .runs()
             .values()
-            .filter(|r| visible(r.household))
+            .filter(|r| r.batch.is_none() && visible(r.household))
             .filter_map(knop_app::payrun::RunView::of)
             .collect();
         runs.sort_by_key(|r| std::cmp::Reverse(r.entry));
@@ -65,6 +71,7 @@ async fn runs_page(
             .collect();
         (runs, mine)
     };
+    let day_files = crate::api::payments::visible_day_files(&app, &p).unwrap_or_default();
     let csrf = p.csrf.clone().unwrap_or_default();
     let title = lang.t("Betaalruns", "Payment runs");
     let next_day = knop_huishoudboekje::calendar::next_business_day(app.today());
@@ -76,8 +83,28 @@ async fn runs_page(
             Some(&p),
             html! {
                 h1 { (title) }
+                @if !mine.is_empty() && matches!(p.role, Role::Counsellor { .. }) {
+                    h2 { (lang.t("Dagbestand voor uw hele caseload", "Day file for your whole caseload")) }
+                    p { (lang.t(
+                        "Eén betaalbestand voor één datum, met de betalingen van alle huishoudens die iets te betalen hebben. Een tweede persoon keurt het in één keer goed.",
+                        "One payment file for one date, with the payments of every household that has something to pay. A second person approves it at once.")) }
+                    form method="post" action="/betaalruns/dagbestand" {
+                        input type="hidden" name="csrf" value=(csrf);
+                        p {
+                            label for="day-d" { (lang.t("Uitvoerdatum (werkdag)", "Execution date (business day)")) } br;
+                            input id="day-d" type="date" name="date" required value=(next_day.to_string());
+                        }
+                        p { button type="submit" { (lang.t("Dagbestand maken", "Make day file")) " (" (mine.len()) " " (lang.t("huishoudens", "households")) ")" } }
+                    }
+                }
+                @if !day_files.is_empty() {
+                    h2 { (lang.t("Dagbestanden", "Day files")) }
+                    @for d in &day_files {
+                        (day_file_card(lang, &p, &csrf, d))
+                    }
+                }
                 @if !mine.is_empty() {
-                    h2 { (lang.t("Nieuwe betaalrun", "New payment run")) }
+                    h2 { (lang.t("Nieuwe betaalrun voor één huishouden", "New payment run for one household")) }
                     form method="post" action="/betaalruns" {
                         input type="hidden" name="csrf" value=(csrf);
                         p {
@@ -91,8 +118,8 @@ async fn runs_page(
                         p { button type="submit" { (lang.t("Run maken", "Make run")) } }
                     }
                 }
-                h2 { (lang.t("Runs", "Runs")) }
-                @if runs.is_empty() { p { (lang.t("Nog geen betaalruns.", "No payment runs yet.")) } }
+                h2 { (lang.t("Losse runs", "Single runs")) }
+                @if runs.is_empty() { p { (lang.t("Nog geen losse betaalruns.", "No single payment runs yet.")) } }
                 @for r in &runs {
                     section.card aria-labelledby=(format!("run-{}", r.content.run_id)) {
                         h3 id=(format!("run-{}", r.content.run_id)) { (r.content.run_id) }
@@ -174,6 +201,140 @@ async fn approve_run(
         return refused(lang, &p);
     }
     match crate::api::payments::approve(&app, &p, run_id).await {
+        Ok(_) => Redirect::to("/betaalruns").into_response(),
+        Err(e) => problem_page(lang, &p, e),
+    }
+}
+
+/// A day file: what it pays, its state, the approval for a supervisor and the download once
+/// approved; per household on request (no script: a `details` element).
+fn day_file_card(
+    lang: Lang,
+    p: &crate::auth::Principal,
+    csrf: &str,
+    d: &knop_app::day_file::DayFileView,
+) -> maud::Markup {
+    let anchor = format!("dag-{}", d.id);
+    html! {
+        section.card aria-labelledby=(anchor) {
+            h3 id=(anchor) { (lang.t("Dagbestand", "Day file")) " " (lang.date(&d.date)) }
+            p {
+                (d.runs.len()) " " (lang.t("huishoudens", "households")) " · "
+                (d.payments) " " (lang.t("betalingen", "payments")) " · "
+                strong { (euro(d.total_cents)) }
+                br;
+                (lang.t("Gemaakt door", "Made by")) " " (d.created_by) " · "
+                @if d.approved {
+                    (lang.t("goedgekeurd door", "approved by")) " " (d.approved_by.join(", "))
+                } @else {
+                    strong { (lang.t("wacht op goedkeuring door een tweede persoon", "awaiting approval by a second person")) }
+                }
+                br;
+                span.note { (d.id) }
+            }
+            details {
+                summary { (lang.t("Per huishouden", "Per household")) }
+                table {
+                    thead { tr {
+                        th scope="col" { (lang.t("Huishouden", "Household")) }
+                        th scope="col" { (lang.t("Betalingen", "Payments")) }
+                        th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) }
+                    } }
+                    tbody { @for r in &d.runs { tr {
+                        td { a href=(format!("/huishoudens/{}", r.content.household)) { (r.content.household) } }
+                        td {
+                            (r.content.items.len())
+                            @if !r.content.not_covered.is_empty() {
+                                br; span.note { (r.content.not_covered.len()) " " (lang.t("niet gedekt of al betaald", "not covered or already paid")) }
+                            }
+                        }
+                        td.amount { (euro(r.total_cents)) }
+                    } } }
+                }
+            }
+            @if !d.approved && matches!(p.role, Role::Supervisor) && d.created_by != p.id {
+                form method="post" action=(format!("/betaalruns/dagbestand/{}/goedkeuren", d.id)) {
+                    input type="hidden" name="csrf" value=(csrf);
+                    button type="submit" { (lang.t("Dagbestand goedkeuren", "Approve day file")) " (" (euro(d.total_cents)) ")" }
+                }
+            }
+            @if d.approved {
+                p {
+                    a href=(format!("/api/v1/day-files/{}/pain001", d.id)) download { (lang.t("Download pain.001 (.03)", "Download pain.001 (.03)")) }
+                    " · "
+                    a href=(format!("/api/v1/day-files/{}/pain001?version=09", d.id)) download { "pain.001 (.09)" }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct DayFileForm {
+    csrf: String,
+    date: String,
+}
+
+async fn make_day_file(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+    Form(f): Form<DayFileForm>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    if !csrf_ok(&p, &f.csrf) {
+        return refused(lang, &p);
+    }
+    let made = match crate::api::payments::make_day_file(&app, &p, &f.date, None).await {
+        Ok(m) => m,
+        Err(e) => return problem_page(lang, &p, e),
+    };
+    let d = &made.day_file;
+    let title = lang.t("Dagbestand gemaakt", "Day file made");
+    html_response(
+        StatusCode::OK,
+        page(
+            lang,
+            title,
+            Some(&p),
+            html! {
+                h1 { (title) }
+                p.alert.info role="status" {
+                    @if made.recorded == Some(knop_app::payrun::Recorded::Before) {
+                        (lang.t("Dit dagbestand was al gemaakt; er is niets nieuws vastgelegd.", "This day file was made before; nothing new was recorded."))
+                    } @else {
+                        (lang.t("Vastgelegd in het grootboek, in één keer:", "Recorded on the ledger, at once:")) " "
+                        (d.runs.len()) " " (lang.t("huishoudens", "households")) ", "
+                        (d.payments) " " (lang.t("betalingen", "payments")) ", " (euro(d.total_cents)) ". "
+                        (lang.t("Een tweede persoon moet het nog goedkeuren.", "A second person still has to approve it."))
+                    }
+                }
+                @if !made.left_out.is_empty() {
+                    h2 { (lang.t("Niet in het dagbestand", "Not in the day file")) " (" (made.left_out.len()) ")" }
+                    ul { @for l in &made.left_out {
+                        li { a href=(format!("/huishoudens/{}", l.household)) { (lang.t("Huishouden", "Household")) " " (l.household) } ": " (l.why) }
+                    } }
+                }
+                p { a href="/betaalruns" { (lang.t("Naar de betaalruns", "To the payment runs")) } }
+            },
+        ),
+    )
+}
+
+async fn approve_day_file(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+    Path(id): Path<String>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    if !csrf_ok(&p, &f.csrf) {
+        return refused(lang, &p);
+    }
+    match crate::api::payments::approve_day(&app, &p, id).await {
         Ok(_) => Redirect::to("/betaalruns").into_response(),
         Err(e) => problem_page(lang, &p, e),
     }
