@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod camt053;
+pub mod creditor_reference;
 pub mod end_to_end_id;
 pub mod pain001;
 pub mod pain002;

@@ -58,7 +58,9 @@ pub struct Payment {
     pub creditor_iban: String,
     /// Payee BIC, if known (optional within SEPA).
     pub creditor_bic: Option<String>,
-    /// Unstructured remittance information (at most 140 characters).
+    /// Remittance information: an RF creditor reference or a betalingskenmerk is written
+    /// structured (`Strd/CdtrRefInf`, [`crate::creditor_reference`]); other text unstructured
+    /// (`Ustrd`, at most 140 characters).
     pub remittance: String,
 }
 
@@ -304,7 +306,14 @@ pub fn write(run: &Run, v: Version) -> Result<Vec<u8>, BankError> {
         o.push_str("</Nm></Cdtr><CdtrAcct><Id><IBAN>");
         o.push_str(iban);
         o.push_str("</IBAN></Id></CdtrAcct>");
-        if !sepa_blank(&p.remittance) {
+        if let Some(r) = crate::creditor_reference::parse(&p.remittance) {
+            // A creditor reference goes structured, so the creditor books it automatically.
+            o.push_str("<RmtInf><Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry><Issr>");
+            o.push_str(r.issuer.code());
+            o.push_str("</Issr></Tp><Ref>");
+            o.push_str(&r.reference);
+            o.push_str("</Ref></CdtrRefInf></Strd></RmtInf>");
+        } else if !sepa_blank(&p.remittance) {
             o.push_str("<RmtInf><Ustrd>");
             push_sepa(&mut o, &p.remittance, 140, true);
             o.push_str("</Ustrd></RmtInf>");

@@ -168,3 +168,30 @@ fn sepa_text_keeps_to_the_character_set() {
     assert_eq!(sepa_text("  a   b  ", 70), "a b");
     assert_eq!(sepa_text(&"x".repeat(200), 140).len(), 140);
 }
+
+#[test]
+fn a_creditor_reference_is_written_structured_and_validates() {
+    let mut rf = pay("KNOP-RF", 12_000, "Eneco", "NL20INGB0001234567");
+    rf.remittance = "RF18 5390 0754 7034".into();
+    let mut cur = pay("KNOP-CUR", 4_500, "Belastingdienst", "NL86INGB0002445588");
+    cur.remittance = "5000 0567 8901 2345".into();
+    let mut almost = pay("KNOP-TEXT", 1_000, "Vitens", "NL44RABO0123456789");
+    almost.remittance = "5000 0567 8901 2346".into();
+    for v in [Version::V03, Version::V09] {
+        let xml = write(&run(vec![rf.clone(), cur.clone(), almost.clone()]), v).unwrap();
+        validate(&xml, v);
+        let text = String::from_utf8(xml).unwrap();
+        assert!(
+            text.contains("<Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry><Issr>ISO</Issr></Tp><Ref>RF18539007547034</Ref>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("<Issr>CUR</Issr></Tp><Ref>5000056789012345</Ref>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("<Ustrd>5000 0567 8901 2346</Ustrd>"),
+            "a wrong check digit stays free text: {text}"
+        );
+    }
+}

@@ -80,7 +80,13 @@ fn agreements_markup(
             p { label for="a-amount" { (lang.t("Bedrag in euro (bijv. 785,50)", "Amount in euros (e.g. 785,50)")) } br; input id="a-amount" name="amount" required inputmode="decimal"; }
             p { label for="a-day" { (lang.t("Elke maand op dag (1–31)", "Every month on day (1–31)")) } br; input id="a-day" name="day" required inputmode="numeric" pattern="[0-9]{1,2}"; }
             p { label for="a-iban" { (lang.t("IBAN van de andere partij (niet bij leefgeld)", "The other party's IBAN (not for living money)")) } br; input id="a-iban" name="iban"; }
-            p { label for="a-ref" { (lang.t("Kenmerk of omschrijving op de betaling", "Reference on the payment")) } br; input id="a-ref" name="reference"; }
+            p {
+                label for="a-ref" { (lang.t("Kenmerk of omschrijving op de betaling", "Reference on the payment")) } br;
+                input id="a-ref" name="reference" aria-describedby="a-ref-hint";
+                br; span.note id="a-ref-hint" { (lang.t(
+                    "Staat er een betalingskenmerk (16 cijfers) of een RF-kenmerk op de rekening? Neem het precies over: knop stuurt het dan zo mee dat de schuldeiser de betaling vanzelf herkent.",
+                    "Does the bill show a payment reference (16 digits) or an RF reference? Copy it exactly: knop then sends it so that the creditor recognises the payment automatically.")) }
+            }
             p { button type="submit" { (lang.t("Vastleggen", "Record")) } }
         }
         h2 { (lang.t("Voorschot", "Advance")) }
