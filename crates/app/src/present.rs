@@ -71,6 +71,24 @@ pub fn spoken(d: Date, lang: Language) -> String {
     )
 }
 
+/// A date for a table cell, short enough for a phone: `28 dec 2026` (Dutch abbreviations
+/// without a full stop), `28 Dec 2026`.
+pub fn short(d: Date, lang: Language) -> String {
+    const NL: [&str; 12] = [
+        "jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
+    ];
+    const EN: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let names = if lang == Language::English { EN } else { NL };
+    format!(
+        "{} {} {}",
+        d.day(),
+        names[(d.month() - 1) as usize],
+        d.year()
+    )
+}
+
 /// An amount of euro cents as Dutch writes it: `€ 1.234,56`, `-€ 5,00`.
 pub fn euro(cents: i64) -> String {
     knop_book::Cents(cents).to_dutch()

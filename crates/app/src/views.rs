@@ -266,6 +266,23 @@ pub struct BookingView {
     pub counterparty: Option<String>,
     /// The remittance information.
     pub remittance: Option<String>,
+    /// How it was booked to the household.
+    pub how: Booked,
+    /// When knop booked it (RFC 3339): the ledger entry's time.
+    pub recorded: Option<String>,
+}
+
+/// How a bank line came to be the household's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Booked {
+    /// Money in, recognised as the household's (by its agreements, or by a person).
+    Received,
+    /// Money out the bank collected from the household's money (a direct debit), recognised.
+    Collected,
+    /// A payment knop made for the household, which the bank carried out.
+    PaidByFoundation,
 }
 
 /// The bank lines of `statements` booked to `household` with a booking date in
@@ -294,28 +311,144 @@ pub fn bookings(
                 continue;
             }
             let d = e.details.first();
-            let mine = book
+            let matched = book
                 .transfer(matched_id(t.id))
-                .is_some_and(|m| m.transfer.user_data == household.get())
-                || d.and_then(|d| d.end_to_end_id.as_deref())
-                    .is_some_and(|e2e| {
-                        book.transfer(payment_posted_id(e2e)).is_some()
-                            && book
-                                .transfer(payment_id(e2e))
-                                .is_some_and(|p| p.transfer.user_data == household.get())
-                    });
-            if mine {
-                out.push(BookingView {
-                    date: date.to_string(),
-                    amount_cents: e.cents,
-                    counterparty: d.and_then(|d| d.counterparty_name.as_deref().map(String::from)),
-                    remittance: d.and_then(|d| d.remittance.as_deref().map(String::from)),
-                });
-            }
+                .filter(|m| m.transfer.user_data == household.get());
+            let posted = d
+                .and_then(|d| d.end_to_end_id.as_deref())
+                .filter(|e2e| {
+                    book.transfer(payment_id(e2e))
+                        .is_some_and(|p| p.transfer.user_data == household.get())
+                })
+                .and_then(|e2e| book.transfer(payment_posted_id(e2e)));
+            let (how, at) = match (matched, posted) {
+                (Some(m), _) if e.cents >= 0 => (Booked::Received, m.timestamp_ms),
+                (Some(m), _) => (Booked::Collected, m.timestamp_ms),
+                (None, Some(p)) => (Booked::PaidByFoundation, p.timestamp_ms),
+                (None, None) => continue,
+            };
+            out.push(BookingView {
+                date: date.to_string(),
+                amount_cents: e.cents,
+                counterparty: d.and_then(|d| d.counterparty_name.as_deref().map(String::from)),
+                remittance: d.and_then(|d| d.remittance.as_deref().map(String::from)),
+                how,
+                recorded: jiff::Timestamp::from_millisecond(at as i64)
+                    .ok()
+                    .map(|t| t.to_string()),
+            });
         }
     }
     out.sort_by(|a, b| a.date.cmp(&b.date));
     out
+}
+
+/// One line of a household's history: a bank line booked to it, with the agreement it is
+/// (if one explains it).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HistoryLine {
+    /// The booking date (ISO 8601).
+    pub date: String,
+    /// What it is: the agreement's name, or the other party as the bank names it.
+    pub label: String,
+    /// What the bank booked, signed cents (money in positive).
+    pub cents: i64,
+    /// What the agreement said, if one explains it and the amount differs.
+    pub planned_cents: Option<i64>,
+    /// How it was booked.
+    pub how: Booked,
+    /// When knop booked it (RFC 3339).
+    pub recorded: Option<String>,
+}
+
+/// A page of a household's history, newest first.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct History {
+    /// The lines on this page.
+    pub lines: Vec<HistoryLine>,
+    /// How many lines match in all.
+    pub total: usize,
+}
+
+/// Lines on one page of a history.
+pub const HISTORY_PAGE_SIZE: usize = 50;
+
+/// `household`'s history from `from` through `through`: every bank line booked to it, named by
+/// the agreement that explains it (as in [`month_lines`]), newest first; with `search`, only
+/// lines whose name or other party holds it (case ignored); page `page` (from 1) of
+/// [`HISTORY_PAGE_SIZE`].
+#[allow(clippy::too_many_arguments)]
+pub fn history(
+    s: &Snapshot,
+    book: &knop_book::Book,
+    statements: &[std::sync::Arc<crate::statements::Stored>],
+    from: Date,
+    through: Date,
+    today: Date,
+    search: &str,
+    page: usize,
+) -> History {
+    let booked = bookings(book, statements, s.household, from, through);
+    let plan = s.plan();
+    // The flows from the first booking on (not from `from`, which may be years before: a
+    // schedule lists a bounded number of dates).
+    let first = booked
+        .iter()
+        .filter_map(|b| b.date.parse::<Date>().ok())
+        .min()
+        .unwrap_or(through)
+        .max(from);
+    let around = (
+        first.saturating_sub(jiff::Span::new().days(LINE_DAYS)),
+        through.saturating_add(jiff::Span::new().days(LINE_DAYS)),
+    );
+    let mut flows: Vec<knop_huishoudboekje::Flow> = plan
+        .agreements
+        .iter()
+        .flat_map(|a| a.flows(around.0, around.1))
+        .collect();
+    // In date order, as the month's: each flow takes its booking before later ones do.
+    flows.sort_by(|a, b| (a.date, &a.agreement).cmp(&(b.date, &b.agreement)));
+    let flows: Vec<FlowView> = flows.iter().map(|f| flow_view(s, f, today)).collect();
+    let lines = month_lines(&flows, &booked, today);
+    let needle = search.trim().to_lowercase();
+    // Each booked line of `month_lines` is one booking; find its booking by date and amount to
+    // say how it was booked.
+    let mut used = vec![false; booked.len()];
+    let mut out: Vec<HistoryLine> = lines
+        .into_iter()
+        .filter_map(|l| {
+            let cents = l.booked_cents?;
+            let i = (0..booked.len()).find(|&i| {
+                !used[i] && booked[i].date == l.date && booked[i].amount_cents == cents
+            })?;
+            used[i] = true;
+            let b = &booked[i];
+            Some(HistoryLine {
+                planned_cents: l.planned_cents.filter(|p| *p != cents),
+                label: l.label,
+                date: l.date,
+                cents,
+                how: b.how,
+                recorded: b.recorded.clone(),
+            })
+        })
+        .filter(|l| {
+            needle.is_empty()
+                || l.label.to_lowercase().contains(&needle)
+                || l.date.contains(&needle)
+        })
+        .collect();
+    out.sort_by(|a, b| b.date.cmp(&a.date));
+    let total = out.len();
+    let lines = out
+        .into_iter()
+        .skip(page.saturating_sub(1) * HISTORY_PAGE_SIZE)
+        .take(HISTORY_PAGE_SIZE)
+        .collect();
+    History { lines, total }
 }
 
 /// The forecast, day by day.
@@ -709,7 +842,14 @@ pub fn month_lines(flows: &[FlowView], bookings: &[BookingView], today: Date) ->
                 })
             })
             .filter(|(_, b)| (b.amount_cents - f.amount_cents).abs() * 2 <= f.amount_cents.abs())
-            .min_by_key(|(_, b)| (b.amount_cents - f.amount_cents).abs())
+            // Nearest in amount, then nearest in days (two payments of the same amount a week
+            // apart are each their own day's).
+            .min_by_key(|(_, b)| {
+                let days = day(&b.date)
+                    .and_then(|d| planned_day.until(d).ok())
+                    .map_or(i64::MAX, |s| i64::from(s.get_days()).abs());
+                ((b.amount_cents - f.amount_cents).abs(), days)
+            })
             .map(|(i, _)| i);
         let line = match best {
             Some(i) => {
@@ -770,11 +910,42 @@ mod month_tests {
 
     fn booked(date: &str, cents: i64, who: &str) -> BookingView {
         BookingView {
+            how: Booked::Received,
+            recorded: None,
             date: date.into(),
             amount_cents: cents,
             counterparty: Some(who.into()),
             remittance: None,
         }
+    }
+
+    #[test]
+    fn two_payments_of_one_amount_a_week_apart_are_each_their_own_days() {
+        // Found in the demo: weekly living money and monthly energy, both 145.
+        let flows = [
+            flow("2026-12-21", "Leefgeld", -14_500),
+            flow("2026-12-28", "Energie", -14_500),
+            flow("2026-12-28", "Leefgeld", -14_500),
+        ];
+        let bookings = [
+            booked("2026-12-21", -14_500, "x"),
+            booked("2026-12-28", -14_500, "y"),
+            booked("2026-12-28", -14_500, "z"),
+        ];
+        let lines = month_lines(&flows, &bookings, "2026-12-29".parse().unwrap());
+        let got: Vec<(&str, &str)> = lines
+            .iter()
+            .map(|l| (l.date.as_str(), l.label.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("2026-12-21", "Leefgeld"),
+                ("2026-12-28", "Energie"),
+                ("2026-12-28", "Leefgeld")
+            ]
+        );
+        assert!(lines.iter().all(|l| l.status == LineStatus::Paid));
     }
 
     #[test]

@@ -3602,3 +3602,84 @@ async fn a_day_file_pays_the_whole_caseload_in_one_entry_one_approval_and_one_fi
         assert_eq!(pending, 0, "household {h}: its money is free again");
     }
 }
+
+#[tokio::test]
+async fn the_history_shows_every_booked_line_by_its_agreement_and_only_to_whom_it_belongs() {
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/bank-statements",
+            Some(&a),
+            Some(("application/xml", STATEMENT.to_vec())),
+            Some("h-1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    // The counsellor books every waiting line to household 1 by hand.
+    let lines = t.get("/api/v1/suspense-lines", Some(&a)).await.json();
+    for (i, l) in lines.as_array().unwrap().iter().enumerate() {
+        let uri = format!(
+            "/api/v1/suspense-lines/{}/assignment",
+            l["id"].as_str().unwrap()
+        );
+        let body = Some(("application/json", br#"{"household": "1"}"#.to_vec()));
+        let key: &'static str = Box::leak(format!("as-{i}").into_boxed_str());
+        let r = t.call(Method::POST, &uri, Some(&a), body, Some(key)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+    let page = |who: String, uri: &'static str| {
+        let t = &t;
+        async move {
+            t.send(
+                Request::get(uri)
+                    .header(header::COOKIE, format!("knop_session={who}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let resident = t.login("inwoner-1").await;
+    let r = page(resident.clone(), "/huishoudens/1/geschiedenis").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let html = r.text();
+    assert!(html.contains("Alles wat er met uw geld gebeurde"), "{html}");
+    // Every line booked to household 1 is there, named by its agreement where one explains it.
+    let booked = {
+        let node = t.app.node();
+        knop_app::views::bookings(
+            node.state().book(),
+            &t.app.statements(),
+            HouseholdId(1),
+            "2000-01-01".parse().unwrap(),
+            t.app.today(),
+        )
+    };
+    assert!(
+        !booked.is_empty(),
+        "the statement books lines to household 1"
+    );
+    let count = match booked.len() {
+        1 => "1 boeking".to_owned(),
+        n => format!("{n} boekingen"),
+    };
+    assert!(html.contains(&format!(">{count}<")), "{count}: {html}");
+    let none = page(
+        resident.clone(),
+        "/huishoudens/1/geschiedenis?zoek=niemand-weet-dit",
+    )
+    .await;
+    assert!(none.text().contains("Niets gevonden"), "{}", none.text());
+    // Not another household's, and not another counsellor's.
+    assert_eq!(
+        page(resident, "/huishoudens/2/geschiedenis").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let b = t.login("consulent-b").await;
+    assert_eq!(
+        page(b, "/huishoudens/1/geschiedenis").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

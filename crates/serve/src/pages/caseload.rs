@@ -187,10 +187,11 @@ async fn caseload(
                     button type="submit" { (lang.t("Toon huishoudens", "Show households")) }
                 }
                 p role="status" {
+                    @let noun = |n: usize| if n == 1 { lang.t("huishouden", "household") } else { lang.t("huishoudens", "households") };
                     @if sel.matching == sel.total {
-                        (sel.total) " " (lang.t("huishoudens", "households"))
+                        (sel.total) " " (noun(sel.total))
                     } @else {
-                        (sel.matching) " " (lang.t("van de", "of")) " " (sel.total) " " (lang.t("huishoudens", "households"))
+                        (sel.matching) " " (lang.t("van de", "of")) " " (sel.total) " " (noun(sel.total))
                     }
                     @if sel.pages > 1 {
                         " · " (lang.t("pagina", "page")) " " (sel.page) " " (lang.t("van", "of")) " " (sel.pages)

@@ -138,6 +138,11 @@ async fn household(
                             p { (lang.t("Voorgeschoten door de stichting:", "Advanced by the foundation:")) " " (euro(o.advance_cents)) }
                         }
                 h2 { (lang.t("Deze maand", "This month")) }
+                p { a href=(format!("/huishoudens/{}/geschiedenis", o.id)) { (if resident {
+                    lang.t("Alles wat er eerder met uw geld gebeurde", "Everything that happened to your money before")
+                } else {
+                    lang.t("De hele geschiedenis", "The whole history")
+                }) } }
                 @if o.month_lines.is_empty() {
                     p { (lang.t("Niets deze maand.", "Nothing this month.")) }
                 } @else {
@@ -151,7 +156,7 @@ async fn household(
                         tbody { @for l in &o.month_lines {
                             @let cents = l.booked_cents.or(l.planned_cents).unwrap_or(0);
                             tr class=(if l.status == views::LineStatus::Paid { "" } else { "past" }) {
-                                td { (lang.date(&l.date)) }
+                                td.date { (lang.short_date(&l.date)) }
                                 td {
                                     (l.label) br;
                                     span.note { (match l.status {

@@ -26,6 +26,7 @@ use knop_app::views;
 mod access_log;
 mod agreements;
 mod caseload;
+mod history;
 mod household;
 mod login;
 mod runs;
@@ -74,6 +75,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/taal/{lang}", get(language))
         .merge(caseload::routes())
         .merge(household::routes())
+        .merge(history::routes())
         .merge(access_log::routes())
         .merge(agreements::routes())
         .merge(statements::routes())
@@ -100,6 +102,12 @@ impl Lang {
     }
     fn english(self) -> bool {
         self.0 == Language::English
+    }
+    /// A date for a table cell (`28 dec 2026`).
+    fn short_date(self, iso: &str) -> String {
+        iso.parse::<Date>()
+            .map(|d| knop_app::present::short(d, self.0))
+            .unwrap_or_else(|_| iso.to_owned())
     }
     fn date(self, iso: &str) -> String {
         iso.parse::<Date>()
