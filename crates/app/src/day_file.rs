@@ -127,10 +127,22 @@ pub fn id_of(date: Date, debtor_iban: &str, runs: &[&str]) -> String {
     format!("KNOP-DAG-{}-{hex}", date.strftime("%Y%m%d"))
 }
 
+/// Where a day file's living money goes: as for a run ([`LivingMoneyTo`]), and, when it goes to
+/// the resident's own account, whether the vault knows that account for a household (one
+/// without it is left out: its payment file could not be written).
+#[derive(Clone, Copy)]
+pub struct LivingMoney<'a> {
+    /// Where it goes.
+    pub to: LivingMoneyTo,
+    /// Whether the household's own account is known (only asked with
+    /// [`LivingMoneyTo::OwnAccountInVault`]).
+    pub own_account_known: &'a dyn Fn(HouseholdId) -> bool,
+}
+
 /// Makes the day file for `households` on `date` by `created_by`: every household's run, as
-/// one entry. A household with nothing to pay, or with its run for the date on the ledger
-/// already, is left out and said why. Made again (a retry), it returns the day file on the
-/// ledger and writes nothing.
+/// one entry. A household with nothing to pay, that withdrew, whose own account for living
+/// money is not known, or with its run for the date on the ledger already, is left out and
+/// said why. Made again (a retry), it returns the day file on the ledger and writes nothing.
 #[allow(clippy::too_many_arguments)]
 pub fn make(
     node: &mut Node,
@@ -141,14 +153,46 @@ pub fn make(
     created_by: &str,
     debtor: &Debtor,
     paid: &std::collections::HashSet<String>,
-    living_money: LivingMoneyTo,
+    living_money: LivingMoney<'_>,
 ) -> Result<Made, RunError> {
+    // The date is the same for all: said once, as for a single run.
+    if !knop_huishoudboekje::calendar::is_business_day(date) {
+        return Err(RunError::Invalid(format!(
+            "date: {date} is not a TARGET2 business day"
+        )));
+    }
     let state = node.state();
     let mut new: Vec<(HouseholdId, crate::payrun::Reserved, RunContent)> = vec![];
     let mut left_out = vec![];
     let mut earlier_files = std::collections::BTreeSet::new();
     for &h in households {
-        match plan(state, h, date, debtor, paid, living_money) {
+        let leave = |why: &str| LeftOut {
+            household: h.to_string(),
+            why: why.to_owned(),
+        };
+        if !state
+            .households()
+            .get(&h)
+            .is_some_and(|x| x.active_at(now_ms))
+        {
+            left_out.push(leave(
+                "heeft zich afgemeld of staat niet in het grootboek; er wordt niets betaald",
+            ));
+            continue;
+        }
+        match plan(state, h, date, debtor, paid, living_money.to) {
+            Ok(Planned::New(_, content))
+                if living_money.to == LivingMoneyTo::OwnAccountInVault
+                    && content
+                        .items
+                        .iter()
+                        .any(|i| i.creditor_iban == crate::payrun::RESIDENT_ACCOUNT)
+                    && !(living_money.own_account_known)(h) =>
+            {
+                left_out.push(leave(
+                    "geen eigen rekeningnummer bekend voor het leefgeld: vul het in bij de persoonsgegevens",
+                ));
+            }
             Ok(Planned::New(reserved, content)) => {
                 let reserved = kept(*reserved, &content);
                 new.push((h, reserved, *content));
@@ -252,13 +296,18 @@ pub fn make(
 /// The reasons a run is not made, in the Dutch a counsellor reads in the list of households
 /// left out.
 fn dutch(why: &str) -> String {
-    if why.starts_with("nothing to pay") {
+    if why.starts_with("nothing new to pay") {
+        "niets nieuws te betalen: alles wat deze dag betaald moet worden, zit al in een eerdere run"
+            .into()
+    } else if why.starts_with("nothing to pay") {
         match why.split_once(": ") {
             Some((_, details)) => format!("niets te betalen op deze datum: {details}"),
             None => "niets te betalen op deze datum".into(),
         }
-    } else if why.contains("is not a TARGET2 business day") {
-        "geen bankwerkdag".into()
+    } else if why.starts_with("a run holds at most") {
+        format!("te veel betalingen voor één run ({why})")
+    } else if why.contains("is not on the ledger") {
+        "staat niet in het grootboek".into()
     } else {
         why.to_owned()
     }

@@ -343,6 +343,13 @@ impl Vault {
         Ok(names)
     }
 
+    /// Whether the household's personal data holds its own IBAN (where living money goes). Only
+    /// the yes or no leaves the vault, and no person sees the data: not a read for the access
+    /// log (the payment file that fills the IBAN in reads it, logged).
+    pub fn has_own_iban(&self, h: HouseholdId) -> bool {
+        self.unlogged(h).is_ok_and(|d| d.iban.is_some())
+    }
+
     /// A household's personal data, decrypted, without logging the read (the callers log).
     fn unlogged(&self, h: HouseholdId) -> Result<PersonalData, VaultError> {
         let key = self.data_key(h, false)?;

@@ -354,8 +354,8 @@ pub struct HistoryLine {
     pub label: String,
     /// What the bank booked, signed cents (money in positive).
     pub cents: i64,
-    /// What the agreement said, if one explains it and the amount differs.
-    pub planned_cents: Option<i64>,
+    /// The other party, as the bank names it.
+    pub counterparty: Option<String>,
     /// How it was booked.
     pub how: Booked,
     /// When knop booked it (RFC 3339).
@@ -370,6 +370,10 @@ pub struct History {
     pub lines: Vec<HistoryLine>,
     /// How many lines match in all.
     pub total: usize,
+    /// This page (from 1; a page past the end is the last).
+    pub page: usize,
+    /// How many pages the lines fill (at least 1).
+    pub pages: usize,
 }
 
 /// Lines on one page of a history.
@@ -377,8 +381,9 @@ pub const HISTORY_PAGE_SIZE: usize = 50;
 
 /// `household`'s history from `from` through `through`: every bank line booked to it, named by
 /// the agreement that explains it (as in [`month_lines`]), newest first; with `search`, only
-/// lines whose name or other party holds it (case ignored); page `page` (from 1) of
-/// [`HISTORY_PAGE_SIZE`].
+/// lines whose name, other party or date holds it (case ignored); page `page` (from 1; past
+/// the end: the last) of [`HISTORY_PAGE_SIZE`]. The agreement names a line by what holds now;
+/// what an older version agreed is in the ledger's history of the agreement, not here.
 #[allow(clippy::too_many_arguments)]
 pub fn history(
     s: &Snapshot,
@@ -427,7 +432,7 @@ pub fn history(
             used[i] = true;
             let b = &booked[i];
             Some(HistoryLine {
-                planned_cents: l.planned_cents.filter(|p| *p != cents),
+                counterparty: b.counterparty.clone(),
                 label: l.label,
                 date: l.date,
                 cents,
@@ -438,17 +443,27 @@ pub fn history(
         .filter(|l| {
             needle.is_empty()
                 || l.label.to_lowercase().contains(&needle)
+                || l.counterparty
+                    .as_deref()
+                    .is_some_and(|c| c.to_lowercase().contains(&needle))
                 || l.date.contains(&needle)
         })
         .collect();
     out.sort_by(|a, b| b.date.cmp(&a.date));
     let total = out.len();
+    let pages = total.div_ceil(HISTORY_PAGE_SIZE).max(1);
+    let page = page.clamp(1, pages);
     let lines = out
         .into_iter()
-        .skip(page.saturating_sub(1) * HISTORY_PAGE_SIZE)
+        .skip((page - 1) * HISTORY_PAGE_SIZE)
         .take(HISTORY_PAGE_SIZE)
         .collect();
-    History { lines, total }
+    History {
+        lines,
+        total,
+        page,
+        pages,
+    }
 }
 
 /// The forecast, day by day.

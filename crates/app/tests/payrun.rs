@@ -145,3 +145,133 @@ fn money_reserved_without_a_run_is_named() {
         }]
     );
 }
+
+#[test]
+fn a_day_file_leaves_out_who_withdrew_or_has_no_own_account_and_pays_the_rest() {
+    use knop_app::day_file::{make, LivingMoney};
+    use knop_app::payrun::{Debtor, LivingMoneyTo, RunError};
+    use knop_ledger::entry::OrgName;
+    use knop_ledger::note::NoteKey;
+    use knop_state::{Command, HouseholdCommand, OrgKind};
+    let dir = tempfile::tempdir().unwrap();
+    let op = NoteKey::from_seed("knop.test/app", &[1; 32]).unwrap();
+    let org = NoteKey::from_seed("stichting", &[2; 32]).unwrap();
+    let store = FileStore::create(
+        dir.path(),
+        knop_store::Meta {
+            origin: "knop.test/app".into(),
+            operator_vkey: op.verifier_key(),
+        },
+    )
+    .unwrap();
+    let mut node =
+        knop_node::Node::init(Box::new(store), op.clone(), 1, knop_node::os_salts()).unwrap();
+    let mut ts = 10;
+    let mut submit = |node: &mut knop_node::Node, key: &NoteKey, cmd: Command| {
+        ts += 1;
+        knop_app::ops::submit(node, key, ts, &cmd).unwrap().unwrap();
+    };
+    submit(
+        &mut node,
+        &op,
+        Command::RegisterOrg {
+            name: OrgName::parse("stichting").unwrap(),
+            kind: OrgKind::Foundation,
+            key: org.public_key().to_bytes(),
+        },
+    );
+    let agreement =
+        |json: &str| serde_json::from_str::<knop_huishoudboekje::Agreement>(json).unwrap();
+    let rent = r#"{"id":"huur","kind":"fixed_cost","category":"housing","amount_cents":50000,"schedule":{"monthly":{"day":1}},"counterparty_iban":"NL44RABO0123456789"}"#;
+    let living = r#"{"id":"leefgeld","kind":"living_money","amount_cents":5000,"schedule":{"monthly":{"day":1}}}"#;
+    for h in 1..=3 {
+        submit(
+            &mut node,
+            &org,
+            Command::Household(HouseholdCommand::Open {
+                household: HouseholdId(h),
+                counsellor: "c".into(),
+                information: "v1".into(),
+            }),
+        );
+        for a in [rent, living] {
+            submit(
+                &mut node,
+                &org,
+                Command::Household(HouseholdCommand::SetAgreement {
+                    household: HouseholdId(h),
+                    agreement: agreement(a),
+                }),
+            );
+        }
+    }
+    // Household 1 withdrew; household 2's own account is not in the vault.
+    submit(
+        &mut node,
+        &org,
+        Command::Household(HouseholdCommand::Revoke {
+            household: HouseholdId(1),
+            effective_ms: 100,
+        }),
+    );
+    let debtor = Debtor {
+        name: "Stichting".into(),
+        iban: "NL91ABNA0417164300".into(),
+        advance_limit_cents: 150_000,
+    };
+    let known = |h: HouseholdId| h != HouseholdId(2);
+    let living_money = LivingMoney {
+        to: LivingMoneyTo::OwnAccountInVault,
+        own_account_known: &known,
+    };
+    let all = [1, 2, 3].map(HouseholdId);
+    let saturday = "2026-03-28".parse().unwrap();
+    let e = make(
+        &mut node,
+        &org,
+        1_000,
+        &all,
+        saturday,
+        "c1",
+        &debtor,
+        &Default::default(),
+        living_money,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, RunError::Invalid(w) if w.contains("not a TARGET2 business day")),
+        "{e}"
+    );
+    let made = make(
+        &mut node,
+        &org,
+        1_000,
+        &all,
+        "2026-04-01".parse().unwrap(),
+        "c1",
+        &debtor,
+        &Default::default(),
+        living_money,
+    )
+    .unwrap();
+    let runs: Vec<&str> = made
+        .day_file
+        .runs
+        .iter()
+        .map(|r| r.content.household.as_str())
+        .collect();
+    assert_eq!(runs, ["3"]);
+    let why: Vec<(&str, &str)> = made
+        .left_out
+        .iter()
+        .map(|l| (l.household.as_str(), l.why.as_str()))
+        .collect();
+    assert_eq!(why.len(), 2, "{why:?}");
+    assert!(why[0].0 == "1" && why[0].1.contains("afgemeld"), "{why:?}");
+    assert!(
+        why[1].0 == "2" && why[1].1.contains("eigen rekeningnummer"),
+        "{why:?}"
+    );
+    // Household 3 pays its rent and its living money to its own account, filled in at export.
+    assert_eq!(made.day_file.total_cents, 55_000);
+}

@@ -487,7 +487,10 @@ fn retry_day_file(node: &mut Node, org: &NoteKey) -> knop_app::day_file::Made {
         "consulent-a",
         &debtor,
         &Default::default(),
-        knop_app::payrun::LivingMoneyTo::NoAccountKnown,
+        knop_app::day_file::LivingMoney {
+            to: knop_app::payrun::LivingMoneyTo::NoAccountKnown,
+            own_account_known: &|_| false,
+        },
     )
     .expect("the day file is made again after the restart")
 }

@@ -499,10 +499,13 @@ pub(crate) async fn make_day_file(
             &by,
             &debtor,
             &paid,
-            if app.vault().is_some() {
-                knop_app::payrun::LivingMoneyTo::OwnAccountInVault
-            } else {
-                knop_app::payrun::LivingMoneyTo::NoAccountKnown
+            knop_app::day_file::LivingMoney {
+                to: if app.vault().is_some() {
+                    knop_app::payrun::LivingMoneyTo::OwnAccountInVault
+                } else {
+                    knop_app::payrun::LivingMoneyTo::NoAccountKnown
+                },
+                own_account_known: &|h| app.vault().is_some_and(|v| v.has_own_iban(h)),
             },
         )
     })

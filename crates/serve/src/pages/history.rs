@@ -63,7 +63,7 @@ async fn history(
             page_no,
         )
     };
-    let pages = h.total.div_ceil(views::HISTORY_PAGE_SIZE).max(1);
+    let (page_no, pages) = (h.page, h.pages);
     let link = |n: usize| {
         let mut pairs = vec![];
         if !search.is_empty() {
@@ -103,7 +103,7 @@ async fn history(
                 }
                 p role="status" {
                     (h.total) " " (if h.total == 1 { lang.t("boeking", "booking") } else { lang.t("boekingen", "bookings") })
-                    @if pages > 1 { " · " (lang.t("pagina", "page")) " " (page_no.min(pages)) " " (lang.t("van", "of")) " " (pages) }
+                    @if pages > 1 { " · " (lang.t("pagina", "page")) " " (page_no) " " (lang.t("van", "of")) " " (pages) }
                 }
                 @if h.lines.is_empty() {
                     p { (if search.is_empty() {
@@ -138,8 +138,8 @@ async fn history(
                                             }
                                         }
                                     }
-                                    @if let Some(pl) = l.planned_cents {
-                                        br; span.note { (lang.t("afgesproken was", "agreed was")) " " (euro(pl)) }
+                                    @if let Some(c) = l.counterparty.as_deref().filter(|c| *c != l.label) {
+                                        br; span.note { (c) }
                                     }
                                 }
                                 td class=(if l.cents > 0 { "amount in" } else { "amount" }) { (euro(l.cents)) }
@@ -148,8 +148,8 @@ async fn history(
                     }
                     @if pages > 1 {
                         nav.pager aria-label=(lang.t("Pagina's", "Pages")) {
-                            @if page_no > 1 { a rel="prev" href=(link(page_no.min(pages) - 1)) { "← " (lang.t("Nieuwer", "Newer")) } }
-                            span { (lang.t("Pagina", "Page")) " " (page_no.min(pages)) " " (lang.t("van", "of")) " " (pages) }
+                            @if page_no > 1 { a rel="prev" href=(link(page_no - 1)) { "← " (lang.t("Nieuwer", "Newer")) } }
+                            span { (lang.t("Pagina", "Page")) " " (page_no) " " (lang.t("van", "of")) " " (pages) }
                             @if page_no < pages { a rel="next" href=(link(page_no + 1)) { (lang.t("Ouder", "Older")) " →" } }
                         }
                     }

@@ -160,6 +160,7 @@ async fn household(
                                 td {
                                     (l.label) br;
                                     span.note { (match l.status {
+                                        views::LineStatus::Paid if cents > 0 => lang.t("ontvangen ✓", "received ✓"),
                                         views::LineStatus::Paid => lang.t("betaald ✓", "paid ✓"),
                                         views::LineStatus::Expected => lang.t("verwacht", "expected"),
                                         views::LineStatus::NotSeen => lang.t("nog niet op het bankafschrift", "not on the bank statement yet"),
@@ -167,7 +168,7 @@ async fn household(
                                     }) }
                                     @if let (Some(b), Some(p)) = (l.booked_cents, l.planned_cents) {
                                         @if b != p {
-                                            br; span.note { (lang.t("afgesproken was", "agreed was")) " " (euro(p)) }
+                                            br; span.note { (lang.t("afgesproken was", "agreed:")) " " (euro(p)) }
                                         }
                                     }
                                 }

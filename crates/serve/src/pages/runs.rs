@@ -94,7 +94,7 @@ async fn runs_page(
                             label for="day-d" { (lang.t("Uitvoerdatum (werkdag)", "Execution date (business day)")) } br;
                             input id="day-d" type="date" name="date" required value=(next_day.to_string());
                         }
-                        p { button type="submit" { (lang.t("Dagbestand maken", "Make day file")) " (" (mine.len()) " " (lang.t("huishoudens", "households")) ")" } }
+                        p { button type="submit" { (lang.t("Dagbestand maken", "Make day file")) " (" (count(lang, mine.len(), ("huishouden", "huishoudens"), ("household", "households"))) ")" } }
                     }
                 }
                 @if !day_files.is_empty() {
@@ -219,8 +219,8 @@ fn day_file_card(
         section.card aria-labelledby=(anchor) {
             h3 id=(anchor) { (lang.t("Dagbestand", "Day file")) " " (lang.date(&d.date)) }
             p {
-                (d.runs.len()) " " (lang.t("huishoudens", "households")) " · "
-                (d.payments) " " (lang.t("betalingen", "payments")) " · "
+                (count(lang, d.runs.len(), ("huishouden", "huishoudens"), ("household", "households"))) " · "
+                (count(lang, d.payments, ("betaling", "betalingen"), ("payment", "payments"))) " · "
                 strong { (euro(d.total_cents)) }
                 br;
                 (lang.t("Gemaakt door", "Made by")) " " (d.created_by) " · "
@@ -305,8 +305,8 @@ async fn make_day_file(
                         (lang.t("Dit dagbestand was al gemaakt; er is niets nieuws vastgelegd.", "This day file was made before; nothing new was recorded."))
                     } @else {
                         (lang.t("Vastgelegd in het grootboek, in één keer:", "Recorded on the ledger, at once:")) " "
-                        (d.runs.len()) " " (lang.t("huishoudens", "households")) ", "
-                        (d.payments) " " (lang.t("betalingen", "payments")) ", " (euro(d.total_cents)) ". "
+                        (count(lang, d.runs.len(), ("huishouden", "huishoudens"), ("household", "households"))) ", "
+                        (count(lang, d.payments, ("betaling", "betalingen"), ("payment", "payments"))) ", " (euro(d.total_cents)) ". "
                         (lang.t("Een tweede persoon moet het nog goedkeuren.", "A second person still has to approve it."))
                     }
                 }
@@ -338,4 +338,10 @@ async fn approve_day_file(
         Ok(_) => Redirect::to("/betaalruns").into_response(),
         Err(e) => problem_page(lang, &p, e),
     }
+}
+
+/// `n` and its noun, singular for one: `1 huishouden`, `78 huishoudens`.
+fn count(lang: Lang, n: usize, nl: (&str, &str), en: (&str, &str)) -> String {
+    let (one, many) = if lang.english() { en } else { nl };
+    format!("{n} {}", if n == 1 { one } else { many })
 }
