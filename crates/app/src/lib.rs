@@ -28,6 +28,7 @@
 pub mod access;
 pub mod caseload;
 pub mod day_file;
+pub mod journal;
 pub mod ledger_text;
 pub mod matching;
 pub mod ops;

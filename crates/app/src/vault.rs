@@ -157,6 +157,8 @@ pub struct Vault {
     log: Mutex<()>,
     /// The day and the (reader, household) name reads logged that day ([`Vault::names`]).
     names_logged: Mutex<NamesLogged>,
+    /// Held while a journal is read, changed and written back.
+    journal_lock: Mutex<()>,
 }
 
 type NamesLogged = (String, std::collections::HashSet<(String, HouseholdId)>);
@@ -164,6 +166,7 @@ type NamesLogged = (String, std::collections::HashSet<(String, HouseholdId)>);
 const KEY_AD: &[u8] = b"knop/vault/key/v1\0";
 const FILE_AD: &[u8] = b"knop/vault/file/v1\0";
 const DATA_AD: &[u8] = b"knop/vault/data/v1\0";
+const JOURNAL_AD: &[u8] = b"knop/vault/journal/v1\0";
 
 fn io(path: &Path, e: std::io::Error) -> VaultError {
     VaultError::Io(format!("{}: {e}", path.display()))
@@ -217,7 +220,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
 impl Vault {
     /// Opens (or creates) the vault in `dir` with the 32-byte master key.
     pub fn open(dir: &Path, master_key: &[u8; 32]) -> Result<Self, VaultError> {
-        for sub in ["keys", "data", "erased"] {
+        for sub in ["keys", "data", "erased", "journal"] {
             let d = dir.join(sub);
             std::fs::create_dir_all(&d).map_err(|e| io(&d, e))?;
         }
@@ -226,6 +229,7 @@ impl Vault {
             master: XChaCha20Poly1305::new(master_key.into()),
             log: Mutex::new(()),
             names_logged: Mutex::default(),
+            journal_lock: Mutex::new(()),
         })
     }
 
@@ -237,6 +241,93 @@ impl Vault {
     }
     fn erased_path(&self, h: HouseholdId) -> PathBuf {
         self.dir.join("erased").join(h.to_string())
+    }
+    fn journal_path(&self, h: HouseholdId) -> PathBuf {
+        self.dir.join("journal").join(format!("{h}.bin"))
+    }
+
+    /// The household's journal, decrypted, without logging (the callers log); none yet: empty.
+    fn journal_unlogged(&self, h: HouseholdId) -> Result<Vec<crate::journal::Entry>, VaultError> {
+        let path = self.journal_path(h);
+        let sealed = match std::fs::read(&path) {
+            Ok(s) => s,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // Nothing written yet; an erased household's journal is gone with its key.
+                if self.erased_path(h).exists() {
+                    return Err(VaultError::Erased(h));
+                }
+                return Ok(vec![]);
+            }
+            Err(e) => return Err(io(&path, e)),
+        };
+        let key = self.data_key(h, false)?;
+        let plain = open(&key, JOURNAL_AD, h, &sealed, &path)?;
+        serde_json::from_slice(&plain).map_err(|_| VaultError::Corrupt(path.display().to_string()))
+    }
+
+    /// The household's journal (notes, contacts, tasks; [`crate::journal::in_order`]), logging
+    /// the read of the field `journal` once per reader, household and day, like the names of
+    /// a list.
+    pub fn journal(
+        &self,
+        h: HouseholdId,
+        who: &str,
+        role: &str,
+        purpose: &str,
+        at: &str,
+    ) -> Result<Vec<crate::journal::Entry>, VaultError> {
+        let entries = self.journal_unlogged(h)?;
+        if !entries.is_empty() {
+            self.log_once_a_day(h, "journal", who, role, purpose, at)?;
+        }
+        Ok(crate::journal::in_order(entries))
+    }
+
+    /// Changes the household's journal with `change`, written back encrypted in one atomic
+    /// write; the change's refusal writes nothing.
+    pub fn change_journal<T>(
+        &self,
+        h: HouseholdId,
+        change: impl FnOnce(&mut Vec<crate::journal::Entry>) -> Result<T, crate::journal::JournalError>,
+    ) -> Result<T, VaultError> {
+        let _guard = self.journal_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut entries = self.journal_unlogged(h)?;
+        let out = change(&mut entries).map_err(|e| VaultError::Invalid(e.to_string()))?;
+        let key = self.data_key(h, true)?;
+        let plain = serde_json::to_vec(&entries).map_err(|e| VaultError::Io(e.to_string()))?;
+        write_atomic(&self.journal_path(h), &seal(&key, JOURNAL_AD, h, &plain))?;
+        Ok(out)
+    }
+
+    /// Logs a read of `field` of `h` by `who`, once a day (the day of `at`).
+    fn log_once_a_day(
+        &self,
+        h: HouseholdId,
+        field: &str,
+        who: &str,
+        role: &str,
+        purpose: &str,
+        at: &str,
+    ) -> Result<(), VaultError> {
+        let day = at.get(..10).unwrap_or(at);
+        let mut logged = self.names_logged.lock().unwrap_or_else(|e| e.into_inner());
+        if logged.0 != day {
+            *logged = (day.to_owned(), Default::default());
+        }
+        let key = (format!("{who}\0{field}"), h);
+        if logged.1.contains(&key) {
+            return Ok(());
+        }
+        self.log(&Access {
+            at: at.to_owned(),
+            who: who.to_owned(),
+            role: role.to_owned(),
+            household: h.to_string(),
+            fields: vec![field.to_owned()],
+            purpose: purpose.to_owned(),
+        })?;
+        logged.1.insert(key);
+        Ok(())
     }
 
     fn data_key(&self, h: HouseholdId, create: bool) -> Result<XChaCha20Poly1305, VaultError> {
@@ -450,7 +541,7 @@ impl Vault {
     /// read again. Idempotent. Returns whether there was anything to destroy.
     pub fn erase(&self, h: HouseholdId) -> Result<bool, VaultError> {
         let mut had = false;
-        for path in [self.key_path(h), self.data_path(h)] {
+        for path in [self.key_path(h), self.data_path(h), self.journal_path(h)] {
             match std::fs::remove_file(&path) {
                 Ok(()) => had = true,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -535,6 +626,68 @@ mod tests {
             3,
             "another reader, or another day, is logged"
         );
+    }
+
+    #[test]
+    fn the_journal_is_encrypted_logged_once_a_day_and_erased_with_the_household() {
+        use crate::journal::{add, complete, Kind, NewEntry};
+        let dir = tempfile::tempdir().unwrap();
+        let v = Vault::open(dir.path(), &[1; 32]).unwrap();
+        let h = HouseholdId(5);
+        assert!(v
+            .journal(h, "c1", "counsellor", "t", "2026-12-04T10:00:00Z")
+            .unwrap()
+            .is_empty());
+        let note = NewEntry {
+            kind: Kind::Note,
+            text: "Schuld bij Vitens besproken".into(),
+            due: None,
+        };
+        let task = NewEntry {
+            kind: Kind::Task,
+            text: "Bel Vitens".into(),
+            due: Some("2026-12-10".into()),
+        };
+        v.change_journal(h, |j| add(j, note, "c1", "2026-12-04T10:00:00Z"))
+            .unwrap();
+        let t = v
+            .change_journal(h, |j| add(j, task, "c1", "2026-12-04T10:01:00Z"))
+            .unwrap();
+        // A refused change writes nothing.
+        let bad = NewEntry {
+            kind: Kind::Note,
+            text: String::new(),
+            due: None,
+        };
+        assert!(matches!(
+            v.change_journal(h, |j| add(j, bad, "c1", "x")),
+            Err(VaultError::Invalid(_))
+        ));
+        v.change_journal(h, |j| complete(j, t.id, "c1", "2026-12-04T11:00:00Z"))
+            .unwrap();
+        // On disk: ciphertext only.
+        let raw = std::fs::read(dir.path().join("journal/5.bin")).unwrap();
+        assert!(!raw.windows(6).any(|w| w == b"Vitens"));
+        for at in ["2026-12-04T12:00:00Z", "2026-12-04T13:00:00Z"] {
+            let j = v.journal(h, "c1", "counsellor", "dossier", at).unwrap();
+            assert_eq!(j.len(), 2);
+        }
+        let log = v.accesses(h).unwrap();
+        assert_eq!(
+            log.len(),
+            1,
+            "read twice the same day, logged once: {log:?}"
+        );
+        assert_eq!(log[0].fields, ["journal"]);
+        // The wrong master key reads nothing; an erasure takes the journal with it.
+        let w = Vault::open(dir.path(), &[2; 32]).unwrap();
+        assert!(w.journal(h, "c1", "counsellor", "t", "x").is_err());
+        v.erase(h).unwrap();
+        assert!(!dir.path().join("journal/5.bin").exists());
+        assert!(matches!(
+            v.journal(h, "c1", "counsellor", "t", "x"),
+            Err(VaultError::Erased(_))
+        ));
     }
 
     #[test]

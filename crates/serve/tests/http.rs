@@ -3683,3 +3683,122 @@ async fn the_history_shows_every_booked_line_by_its_agreement_and_only_to_whom_i
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_counsellor_keeps_notes_and_tasks_that_only_the_vault_holds() {
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let get = |who: String, uri: &'static str| {
+        let t = &t;
+        async move {
+            t.send(
+                Request::get(uri)
+                    .header(header::COOKIE, format!("knop_session={who}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let post = |who: String, uri: String, body: String| {
+        let t = &t;
+        async move {
+            t.send(
+                Request::post(uri.as_str())
+                    .header(header::COOKIE, format!("knop_session={who}"))
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let page = get(a.clone(), "/huishoudens/1/dossier").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("Nog niets in het dossier"));
+    let csrf = csrf_of(&page.text());
+    let size = t.app.node().size();
+    for body in [
+        format!("csrf={csrf}&kind=notitie&text=Schuld+bij+Vitens+besproken&due="),
+        format!("csrf={csrf}&kind=taak&text=Bel+Vitens+over+een+regeling&due=2026-03-20"),
+    ] {
+        let r = post(a.clone(), "/huishoudens/1/dossier".into(), body).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    }
+    // Refused: without the form's token, an empty text, a due date on a note.
+    let r = post(
+        a.clone(),
+        "/huishoudens/1/dossier".into(),
+        "csrf=x&kind=notitie&text=y".into(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = post(
+        a.clone(),
+        "/huishoudens/1/dossier".into(),
+        format!("csrf={csrf}&kind=notitie&text=+&due="),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = post(
+        a.clone(),
+        "/huishoudens/1/dossier".into(),
+        format!("csrf={csrf}&kind=notitie&text=x&due=2026-03-20"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = get(a.clone(), "/huishoudens/1/dossier").await.text();
+    assert!(
+        page.contains("Bel Vitens over een regeling")
+            && page.contains("Schuld bij Vitens besproken")
+    );
+    assert!(
+        page.find("Bel Vitens").unwrap() < page.find("Schuld bij").unwrap(),
+        "the open task first"
+    );
+    let r = post(
+        a.clone(),
+        "/huishoudens/1/dossier/2/klaar".into(),
+        format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(get(a.clone(), "/huishoudens/1/dossier")
+        .await
+        .text()
+        .contains("gedaan ✓"));
+    // Nothing of it on the ledger; the supervisor reads without a form; others see nothing.
+    assert_eq!(t.app.node().size(), size, "notes never go on the ledger");
+    let sup = t.login("controleur").await;
+    let r = get(sup, "/huishoudens/1/dossier").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().contains("Schuld bij Vitens") && !r.text().contains("Opslaan"));
+    for who in ["consulent-b", "inwoner-1", "beheerder"] {
+        let tok = t.login(who).await;
+        assert_eq!(
+            get(tok, "/huishoudens/1/dossier").await.status,
+            StatusCode::NOT_FOUND,
+            "{who}"
+        );
+    }
+    let b = t.login("consulent-b").await;
+    let r = post(
+        b,
+        "/huishoudens/1/dossier".into(),
+        format!("csrf={csrf}&kind=notitie&text=x"),
+    )
+    .await;
+    assert_ne!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "another counsellor writes nothing"
+    );
+    // The resident sees that the notes were read, in Dutch.
+    let resident = t.login("inwoner-1").await;
+    let log = get(resident, "/huishoudens/1/inzage").await.text();
+    assert!(log.contains("notities en taken van de consulent"), "{log}");
+    assert!(
+        log.contains("(consulent)") && log.contains("(tweede beoordelaar)"),
+        "{log}"
+    );
+}

@@ -73,8 +73,8 @@ async fn access_page(
                                 let z = t.to_zoned(jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap_or(jiff::tz::TimeZone::UTC));
                                 format!("{} {}", knop_app::present::spoken(z.date(), lang.0), z.strftime("%H:%M"))
                             }).unwrap_or_else(|_| a.at.clone())) }
-                            td { (a.who) " (" (a.role) ")" }
-                            td { (a.fields.join(", ")) }
+                            td { (a.who) " (" (role_word(lang, &a.role)) ")" }
+                            td { (a.fields.iter().map(|f| field_word(lang, f)).collect::<Vec<_>>().join(", ")) }
                             td { (a.purpose) }
                         } } }
                     }
@@ -83,4 +83,37 @@ async fn access_page(
             },
         ),
     )
+}
+
+/// A role as the access log names it (`counsellor`), in the reader's language.
+fn role_word(lang: Lang, role: &str) -> String {
+    match role {
+        "resident" => lang.t("uzelf", "yourself"),
+        "counsellor" => lang.t("consulent", "counsellor"),
+        "supervisor" => lang.t("tweede beoordelaar", "supervisor"),
+        "administrator" => lang.t("beheerder", "administrator"),
+        "creditor" => lang.t("schuldeiser", "creditor"),
+        "payer" => lang.t("betaler", "payer"),
+        "auditor" => lang.t("controleur", "auditor"),
+        other => other,
+    }
+    .to_owned()
+}
+
+/// A field of the personal data (`name`, `bsn`, …), in the reader's language.
+fn field_word(lang: Lang, field: &str) -> String {
+    match field {
+        "name" => lang.t("naam", "name"),
+        "bsn" => lang.t("BSN", "BSN"),
+        "address" => lang.t("adres", "address"),
+        "phone" => lang.t("telefoon", "phone"),
+        "email" => lang.t("e-mail", "e-mail"),
+        "iban" => lang.t("rekeningnummer", "account number"),
+        "journal" => lang.t(
+            "notities en taken van de consulent",
+            "the counsellor's notes and tasks",
+        ),
+        other => other,
+    }
+    .to_owned()
 }

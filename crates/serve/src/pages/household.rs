@@ -194,6 +194,9 @@ async fn household(
                         @if p.role.may_manage_household(&s.state.counsellor) {
                 p { a href=(format!("/huishoudens/{}/afspraken", o.id)) { (lang.t("Afspraken beheren", "Manage agreements")) } }
             }
+            @if app.vault().is_some() && (p.role.may_manage_household(&s.state.counsellor) || matches!(p.role, Role::Supervisor)) {
+                p { a href=(format!("/huishoudens/{}/dossier", o.id)) { (lang.t("Dossier: notities, contacten en taken", "Dossier: notes, contacts and tasks")) } }
+            }
             h2 { (if resident { lang.t("Uw afspraken", "Your agreements") } else { lang.t("Afspraken", "Agreements") }) }
                         ul {
                             // Agreements that ended before today are history, not what holds now.

@@ -26,6 +26,7 @@ use knop_app::views;
 mod access_log;
 mod agreements;
 mod caseload;
+mod dossier;
 mod history;
 mod household;
 mod login;
@@ -76,6 +77,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(caseload::routes())
         .merge(household::routes())
         .merge(history::routes())
+        .merge(dossier::routes())
         .merge(access_log::routes())
         .merge(agreements::routes())
         .merge(statements::routes())
