@@ -3802,3 +3802,38 @@ async fn the_counsellor_keeps_notes_and_tasks_that_only_the_vault_holds() {
         "{log}"
     );
 }
+
+#[tokio::test]
+async fn a_resident_takes_the_month_home_on_paper() {
+    let t = setup(true);
+    let resident = t.login("inwoner-1").await;
+    let get = |uri: &'static str| {
+        t.send(
+            Request::get(uri)
+                .header(header::COOKIE, format!("knop_session={resident}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+    };
+    let r = get("/huishoudens/1/maandoverzicht.pdf").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/pdf");
+    assert!(r.headers[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .contains("maandoverzicht-2026-03.pdf"));
+    let doc = lopdf::Document::load_mem(&r.body).expect("a PDF that reads back");
+    let text = doc.extract_text(&[1]).unwrap();
+    for want in [
+        "Maandoverzicht maart 2026",
+        "Op uw rekening bij de stichting",
+        "uitkering (verwacht)",
+        "€ 1.200,00",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    assert_eq!(
+        get("/huishoudens/2/maandoverzicht.pdf").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -138,6 +138,7 @@ async fn household(
                             p { (lang.t("Voorgeschoten door de stichting:", "Advanced by the foundation:")) " " (euro(o.advance_cents)) }
                         }
                 h2 { (lang.t("Deze maand", "This month")) }
+                p { a href=(format!("/huishoudens/{}/maandoverzicht.pdf", o.id)) download { (lang.t("Deze maand op papier (pdf, om te printen)", "This month on paper (PDF, to print)")) } }
                 p { a href=(format!("/huishoudens/{}/geschiedenis", o.id)) { (if resident {
                     lang.t("Alles wat er eerder met uw geld gebeurde", "Everything that happened to your money before")
                 } else {

@@ -30,6 +30,7 @@ mod dossier;
 mod history;
 mod household;
 mod login;
+mod month_pdf;
 mod runs;
 mod statements;
 
@@ -78,6 +79,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(household::routes())
         .merge(history::routes())
         .merge(dossier::routes())
+        .merge(month_pdf::routes())
         .merge(access_log::routes())
         .merge(agreements::routes())
         .merge(statements::routes())
