@@ -57,6 +57,12 @@ test('a resident reads this month on a phone', async () => {
   assert.match(balance, /^-?€ -?[\d.]+,\d\d$/, `an amount as € 1.234,56: ${balance}`);
   assert.ok(await page.locator('svg.chart').isVisible(), 'the forecast chart');
   await accessible(page, '02-inwoner-overzicht-telefoon');
+  await page.goto(`${base}/huishoudens/1/geschiedenis`);
+  await assert.doesNotReject(page.getByRole('heading', { name: 'Alles wat er met uw geld gebeurde' }).waitFor());
+  await accessible(page, '02c-inwoner-geschiedenis-telefoon');
+  await page.goto(`${base}/hulp`);
+  await accessible(page, '02d-hulp-telefoon');
+  await page.goto(`${base}/huishoudens/1`);
   await page.getByRole('link', { name: 'English' }).click();
   await page.goto(`${base}/huishoudens/1`);
   await assert.doesNotReject(page.getByRole('heading', { name: 'Your money this month' }).waitFor());
@@ -68,7 +74,7 @@ test('every page of a resident reflows at 320 px without horizontal scrolling (W
   const context = await browser.newContext({ viewport: { width: 320, height: 640 }, isMobile: true });
   const page = await context.newPage();
   await login(page, 'inwoner-1');
-  for (const uri of ['/huishoudens/1', '/huishoudens/1/inzage', '/inloggen']) {
+  for (const uri of ['/huishoudens/1', '/huishoudens/1/inzage', '/huishoudens/1/geschiedenis', '/hulp', '/inloggen']) {
     await page.goto(`${base}${uri}`);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 320, `${uri} is ${width} px wide at a 320 px viewport`);
@@ -85,8 +91,16 @@ test('a counsellor uploads a statement, matches a line and makes a run; a superv
   await login(page, 'consulent-a');
   assert.match(page.url(), /\/huishoudens$/);
   await accessible(page, '04-consulent-caseload');
+  await page.fill('#zoek', 'Sanne');
+  await page.getByRole('button', { name: 'Toon huishoudens' }).click();
+  await assert.doesNotReject(page.getByText('1 van de').first().waitFor());
   await page.locator('table a').first().click();
   await accessible(page, '05-consulent-huishouden');
+  await page.getByRole('link', { name: /Dossier/ }).click();
+  await page.fill('#j-text', 'Gebeld over de huurachterstand');
+  await page.getByRole('button', { name: 'Opslaan' }).click();
+  await assert.doesNotReject(page.getByText('Gebeld over de huurachterstand').waitFor());
+  await accessible(page, '05b-consulent-dossier');
 
   await page.goto(`${base}/afschriften`);
   await accessible(page, '06-afschriften');

@@ -239,6 +239,9 @@ struct UserEntry {
     /// The household (resident) or counsellor id (counsellor).
     #[serde(default)]
     scope: Option<String>,
+    /// How residents reach a counsellor (the team's phone, e-mail), at most 200 characters.
+    #[serde(default)]
+    contact: Option<String>,
 }
 
 fn role_of(name: &str, scope: Option<String>, field: &str) -> Result<Role> {
@@ -285,10 +288,14 @@ fn read_config(path: &std::path::Path) -> Result<(Vec<ApiKey>, Vec<User>)> {
     let mut users = vec![];
     for (i, u) in c.users.into_iter().enumerate() {
         let field = format!("{}: users[{i}]", path.display());
+        if u.contact.as_ref().is_some_and(|c| c.chars().count() > 200) {
+            bail!("{field}.contact: at most 200 characters");
+        }
         users.push(User {
             role: role_of(&u.role, u.scope, &field)?,
             login: u.login,
             display: u.display,
+            contact: u.contact.filter(|c| !c.trim().is_empty()),
         });
     }
     Ok((keys, users))
@@ -384,6 +391,7 @@ fn demo_users(titles: &[String]) -> Vec<User> {
             role: Role::Resident {
                 household: (i + 1).to_string(),
             },
+            contact: None,
         })
         .collect();
     users.push(User {
@@ -397,6 +405,7 @@ fn demo_users(titles: &[String]) -> Vec<User> {
         role: Role::Counsellor {
             counsellor: "consulent-a".into(),
         },
+        contact: Some("030 123 45 67 · budgetbeheer@example.org".into()),
     });
     users.push(User {
         login: "consulent-b".into(),
@@ -408,16 +417,19 @@ fn demo_users(titles: &[String]) -> Vec<User> {
         role: Role::Counsellor {
             counsellor: "consulent-b".into(),
         },
+        contact: Some("030 123 45 68 · budgetbeheer@example.org".into()),
     });
     users.push(User {
         login: "controleur".into(),
         display: t("Tweede beoordelaar", "Supervisor").into(),
         role: Role::Supervisor,
+        contact: None,
     });
     users.push(User {
         login: "beheerder".into(),
         display: t("Beheerder gemeente", "Municipal administrator").into(),
         role: Role::Administrator,
+        contact: None,
     });
     users
 }

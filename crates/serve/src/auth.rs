@@ -27,6 +27,9 @@ pub struct User {
     pub display: String,
     /// Their role.
     pub role: Role,
+    /// How residents reach them (a counsellor's team phone and e-mail), shown on the residents'
+    /// pages; staff contact details, not a resident's personal data.
+    pub contact: Option<String>,
 }
 
 /// An organisation's API key, kept as a digest.

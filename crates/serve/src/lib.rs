@@ -217,6 +217,14 @@ impl App {
         node
     }
 
+    /// How residents reach the counsellor whose pseudonymous id is `counsellor`, if configured.
+    pub fn counsellor_contact(&self, counsellor: &str) -> Option<String> {
+        self.users.values().find_map(|u| match &u.role {
+            Role::Counsellor { counsellor: c } if c == counsellor => u.contact.clone(),
+            _ => None,
+        })
+    }
+
     /// The display name of the counsellor whose pseudonymous id is `counsellor`, if a user of
     /// this service is that counsellor.
     pub fn counsellor_name(&self, counsellor: &str) -> Option<String> {

@@ -49,6 +49,7 @@ fn users() -> Vec<User> {
         login: login.into(),
         display: login.into(),
         role,
+        contact: None,
     };
     vec![
         u(
@@ -3836,4 +3837,22 @@ async fn a_resident_takes_the_month_home_on_paper() {
         get("/huishoudens/2/maandoverzicht.pdf").await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn help_is_open_to_everyone_in_plain_words() {
+    let t = setup(true);
+    let r = t
+        .send(Request::get("/hulp").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let html = r.text();
+    for q in [
+        "Wat doet de stichting met mijn geld?",
+        "Kan ik stoppen?",
+        "Wat gebeurt er met mijn gegevens?",
+    ] {
+        assert!(html.contains(q), "{q}");
+    }
+    assert!(html.contains("href=\"/hulp\""), "every page links to help");
 }

@@ -124,7 +124,12 @@ async fn household(
                             (lang.t("is buffer voor de volgende maand en voor tegenvallers.", "is a buffer for next month and for setbacks."))
                         }
                         @if let Some(c) = &counsellor {
-                            p { (if resident { lang.t("Uw consulent:", "Your counsellor:") } else { lang.t("Consulent:", "Counsellor:") }) " " (c) }
+                            p {
+                                (if resident { lang.t("Uw consulent:", "Your counsellor:") } else { lang.t("Consulent:", "Counsellor:") }) " " (c)
+                                @if let Some(k) = app.counsellor_contact(&s.state.counsellor) {
+                                    br; (lang.t("Bereikbaar via", "Reach them at")) " " (k)
+                                }
+                            }
                         }
                         @if let Some(l) = &o.next_living_money {
                             h2 { (lang.t("Leefgeld", "Living money")) }

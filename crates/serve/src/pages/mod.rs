@@ -27,6 +27,7 @@ mod access_log;
 mod agreements;
 mod caseload;
 mod dossier;
+mod help;
 mod history;
 mod household;
 mod login;
@@ -78,6 +79,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(caseload::routes())
         .merge(household::routes())
         .merge(history::routes())
+        .merge(help::routes())
         .merge(dossier::routes())
         .merge(month_pdf::routes())
         .merge(access_log::routes())
@@ -156,6 +158,8 @@ fn page(lang: Lang, title: &str, who: Option<&Principal>, body: Markup) -> Marku
                         }
                     }
                     nav aria-label=(lang.t("Taal en account", "Language and account")) {
+                        a href="/hulp" { (lang.t("Hulp", "Help")) }
+                        " · "
                         @if lang.english() {
                             a href="/taal/nl" lang="nl" { "Nederlands" }
                         } @else {
