@@ -911,6 +911,31 @@ pub fn pain001(
     write_pain(&v.content, version, created)
 }
 
+/// What creditors collect from `household` on the date of a run (direct debits): a run leaves
+/// them out, and the cockpit lists them with the run, by the agreements' names:
+/// (name, due date, cents).
+pub fn collected_by_creditors(
+    state: &State,
+    household: HouseholdId,
+    date: Date,
+) -> Vec<(String, Date, i64)> {
+    let Some(h) = state.households().get(&household) else {
+        return vec![];
+    };
+    let plan = h.plan(state.id_scope(), household, 0);
+    knop_huishoudboekje::payrun::collected(&plan, date)
+        .into_iter()
+        .map(|(id, due, cents)| {
+            let name = h
+                .agreements
+                .get(&id)
+                .and_then(|a| a.label.clone())
+                .unwrap_or(id);
+            (name, due, cents)
+        })
+        .collect()
+}
+
 /// Refuses a run that is part of a day file: it is paid in the day file's payment file only.
 pub fn in_no_day_file(state: &State, run_id: &str) -> Result<(), RunError> {
     match state.runs().get(run_id).and_then(|r| r.batch.clone()) {

@@ -41,6 +41,29 @@ pub struct Selection {
     pub no_iban: Vec<(String, Date)>,
 }
 
+/// The direct debits of `plan` that creditors collect on `date` (the business day before their
+/// due date, as a run would pay them): (agreement, due date, cents). A run leaves them out —
+/// the creditor collects — and says so.
+pub fn collected(plan: &Plan, date: Date) -> Vec<(String, Date, i64)> {
+    let week = date.saturating_add(7.days());
+    let mut out = vec![];
+    for a in plan
+        .agreements
+        .iter()
+        .filter(|a| a.kind != Kind::Income && a.direct_debit.is_some())
+    {
+        let lo = a.valid_from.map_or(date, |v| v.max(date));
+        let hi = a.valid_through.map_or(week, |v| v.min(week));
+        a.schedule.for_each_occurrence(lo, hi, |d| {
+            if previous_business_day(d) == date {
+                out.push((a.id.clone(), d, a.amount_cents));
+            }
+        });
+    }
+    out.sort();
+    out
+}
+
 /// Selects the payments of `plan` to execute on `date` with `available_cents`.
 pub fn select(plan: &Plan, date: Date, available_cents: i64) -> Selection {
     let mut due = vec![];
@@ -95,6 +118,35 @@ pub fn select(plan: &Plan, date: Date, available_cents: i64) -> Selection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn direct_debits_are_listed_for_the_day_they_are_collected_not_paid() {
+        let plan: Plan = serde_json::from_value(serde_json::json!({
+            "opening_balance_cents": 0,
+            "agreements": [
+                {"id": "zorg", "kind": "fixed_cost", "amount_cents": 32000, "schedule": {"monthly": {"day": 1}},
+                 "direct_debit": {"creditor_id": "NL55ZZZ555555550000", "mandate_id": "ZV-1"}},
+                {"id": "huur", "kind": "fixed_cost", "amount_cents": 80000, "schedule": {"monthly": {"day": 1}},
+                 "counterparty_iban": "NL44RABO0123456789"}
+            ]
+        }))
+        .unwrap();
+        // 1 January 2027 is a holiday: both fall on 31 December.
+        let d: Date = "2026-12-31".parse().unwrap();
+        assert_eq!(
+            collected(&plan, d),
+            vec![("zorg".to_owned(), "2027-01-01".parse().unwrap(), 32000)]
+        );
+        let s = select(&plan, d, 1_000_000);
+        assert_eq!(
+            s.items
+                .iter()
+                .map(|i| i.agreement.as_str())
+                .collect::<Vec<_>>(),
+            ["huur"]
+        );
+        assert!(collected(&plan, "2026-12-30".parse().unwrap()).is_empty());
+    }
 
     #[test]
     fn pays_what_is_due_on_the_business_day_in_priority_order() {

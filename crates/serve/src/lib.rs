@@ -544,7 +544,9 @@ pub fn router(app: Arc<App>) -> Router {
             "/readyz",
             axum::routing::get(readyz).with_state(app.clone()),
         )
-        .merge(api::router(app.clone()))
+        // API answers are compressed when asked (gzip or br): they carry no secret a reflected
+        // input could reveal through their size (the session is a cookie, never in a body).
+        .merge(api::router(app.clone()).layer(tower_http::compression::CompressionLayer::new()))
         .merge(pages::router(app.clone()))
         .layer(middleware::from_fn_with_state(app.clone(), authenticate))
         .layer(middleware::from_fn_with_state(app, security_headers))

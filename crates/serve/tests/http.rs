@@ -3856,3 +3856,37 @@ async fn help_is_open_to_everyone_in_plain_words() {
     }
     assert!(html.contains("href=\"/hulp\""), "every page links to help");
 }
+
+#[tokio::test]
+async fn answers_are_compressed_where_asked_but_pages_with_a_form_token_are_not() {
+    let t = setup(true);
+    let tok = t.login("consulent-a").await;
+    let get = |uri: &'static str, session: bool| {
+        let mut b = Request::get(uri).header(header::ACCEPT_ENCODING, "br, gzip");
+        if session {
+            b = b.header(header::COOKIE, format!("knop_session={tok}"));
+        }
+        t.send(b.body(Body::empty()).unwrap())
+    };
+    for uri in ["/api/v1/openapi.json", "/static/knop.css"] {
+        let r = get(uri, false).await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}");
+        assert_eq!(r.headers[header::CONTENT_ENCODING], "br", "{uri}");
+    }
+    let r = get("/huishoudens?zoek=abc", true).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.headers.get(header::CONTENT_ENCODING).is_none(),
+        "BREACH: a page with a CSRF token and a reflected search stays uncompressed"
+    );
+    // Not asked: not compressed.
+    let r = t
+        .send(
+            Request::get("/api/v1/openapi.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(r.headers.get(header::CONTENT_ENCODING).is_none());
+    assert!(serde_json::from_slice::<Value>(&r.body).is_ok());
+}

@@ -69,11 +69,17 @@ const LANG_COOKIE: &str = "knop_lang";
 
 /// The cockpit's routes.
 pub fn router(app: Arc<App>) -> Router {
-    Router::new()
-        .route("/", get(home))
+    // The stylesheets are compressed when the browser asks (gzip or br). The pages are not: they
+    // carry the form's CSRF token and show what was searched for, which is what a BREACH attack
+    // needs to read the token from compressed sizes; a page is ~11 KB.
+    let assets = Router::new()
         .route("/static/knop.css", get(css))
         .route("/static/nlds/tokens.css", get(nlds_tokens))
         .route("/static/nlds/html.css", get(nlds_html))
+        .layer(tower_http::compression::CompressionLayer::new());
+    Router::new()
+        .route("/", get(home))
+        .merge(assets)
         .merge(login::routes())
         .route("/taal/{lang}", get(language))
         .merge(caseload::routes())

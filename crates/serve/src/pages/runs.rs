@@ -47,7 +47,8 @@ async fn runs_page(
             Some(&p),
         );
     }
-    let (runs, mine): (Vec<knop_app::payrun::RunView>, Vec<String>) = {
+    type Collected = std::collections::HashMap<String, Vec<(String, jiff::civil::Date, i64)>>;
+    let (runs, mine, collected): (Vec<knop_app::payrun::RunView>, Vec<String>, Collected) = {
         let node = app.node();
         let st = node.state();
         let visible = |h: knop_huishoudboekje::HouseholdId| {
@@ -69,7 +70,19 @@ async fn runs_page(
             .filter(|(_, h)| p.role.may_manage_household(&h.counsellor))
             .map(|(id, _)| id.to_string())
             .collect();
-        (runs, mine)
+        // What creditors collect themselves on each run's date: listed with the run.
+        let collected = runs
+            .iter()
+            .filter_map(|r| {
+                let h = r.content.household.parse().ok()?;
+                let d = r.content.date.parse().ok()?;
+                Some((
+                    r.content.run_id.clone(),
+                    knop_app::payrun::collected_by_creditors(st, h, d),
+                ))
+            })
+            .collect();
+        (runs, mine, collected)
     };
     let day_files = crate::api::payments::visible_day_files(&app, &p).unwrap_or_default();
     let csrf = p.csrf.clone().unwrap_or_default();
@@ -141,6 +154,12 @@ async fn runs_page(
                             }
                         }
                         @for n in &r.content.not_covered { p.note { (lang.t("Niet in deze run:", "Not in this run:")) " " (n) } }
+                        @for (name, due, cents) in collected.get(&r.content.run_id).into_iter().flatten() {
+                            p.note {
+                                (lang.t("Niet in deze run, de schuldeiser schrijft zelf af (automatische incasso):", "Not in this run, the creditor collects it (direct debit):"))
+                                " " (name) " " (euro(*cents)) ", " (knop_app::present::short(*due, lang.0))
+                            }
+                        }
                         @if r.content.advanced_cents > 0 {
                             p.note { (lang.t("Voorgeschoten door de stichting:", "Advanced by the foundation:")) " " (euro(r.content.advanced_cents)) }
                         }
