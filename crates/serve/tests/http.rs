@@ -2153,6 +2153,51 @@ async fn the_counsellor_edits_agreements_in_the_cockpit() {
         t.app.node().state().households()[&HouseholdId(1)].advance_limit_cents,
         Some(50_000)
     );
+    // Every schedule the ledger knows, with its dates, in words in the list.
+    for (body, words) in [
+        ("id=leefgeld&kind=living_money&amount=75&often=week&weekday=monday&iban=", "elke week op maandag"),
+        ("id=kinderbijslag&kind=income&amount=716%2C60&often=kwartaal&first=2026-01-05&iban=", "elke 3 maanden"),
+        ("id=school&kind=fixed_cost&amount=50&often=eenmalig&first=2026-08-15&iban=NL44RABO0123456789", "eenmalig op 15 augustus 2026"),
+        ("id=gemeente&kind=fixed_cost&amount=42&often=maand&day=28&from=2026-02-01&through=2026-11-30&iban=NL44RABO0123456789", "tot en met 30 nov 2026"),
+    ] {
+        let r = post(format!("csrf={csrf}&label=&reference=&{body}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{body}: {}", r.text());
+        assert!(r.text().contains(words), "{words}: {}", r.text());
+    }
+    // A bad IBAN, or a week without its day, is refused, and the form keeps what was typed.
+    let r = post(format!("csrf={csrf}&id=huur2&label=Huur&kind=fixed_cost&amount=800&often=maand&day=1&iban=NL00+BANK+1234+5678+90&reference=")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("IBAN"), "{}", r.text());
+    assert!(
+        r.text().contains("value=\"huur2\"") && r.text().contains("value=\"800\""),
+        "kept: {}",
+        r.text()
+    );
+    let r = post(format!(
+        "csrf={csrf}&id=x&label=&kind=fixed_cost&amount=1&often=week&weekday=&iban=&reference="
+    ))
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("weekday"), "{}", r.text());
+    // Changing one fills the form with it.
+    let r = t
+        .send(
+            Request::get("/huishoudens/1/afspraken?wijzig=kinderbijslag")
+                .header(header::COOKIE, format!("knop_session={a}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let html = r.text();
+    assert!(html.contains("Afspraak wijzigen:"), "{html}");
+    assert!(
+        html.contains("value=\"716,60\"") && html.contains("value=\"2026-01-05\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("<option value=\"kwartaal\" selected>"),
+        "{html}"
+    );
     // Another counsellor, and the resident, cannot edit.
     let b = t.login("consulent-b").await;
     assert_eq!(get(&b).await.status, StatusCode::NOT_FOUND);
