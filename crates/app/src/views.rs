@@ -343,6 +343,95 @@ pub fn bookings(
     out
 }
 
+/// One line of a budget plan: an agreement as so much a month.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BudgetLine {
+    /// The agreement's name.
+    pub label: String,
+    /// Its kind (`income`, `fixed_cost`, `debt_arrangement`, `living_money`).
+    pub kind: String,
+    /// What it comes to a month, cents (positive; its kind says in or out).
+    pub monthly_cents: i64,
+}
+
+/// The budget plan (begroting): what comes in and goes out a month by the agreements that hold
+/// today, and what is left. One-off payments are listed apart.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BudgetPlan {
+    /// Income, a month.
+    pub income: Vec<BudgetLine>,
+    /// Fixed costs, debt arrangements and living money, a month.
+    pub out: Vec<BudgetLine>,
+    /// Income less what goes out, a month, cents: negative is a shortfall.
+    pub left_cents: i64,
+    /// One-off payments still to come (name, date ISO 8601, cents).
+    pub once: Vec<(String, String, i64)>,
+}
+
+/// What `amount_cents` on `schedule` comes to a month, rounded to the nearest cent (half up):
+/// weekly × 52 / 12, every n weeks × 52 / (12 n), quarterly / 3, yearly / 12; `None` for once.
+pub fn monthly_cents(schedule: &knop_huishoudboekje::Schedule, amount_cents: i64) -> Option<i64> {
+    use knop_huishoudboekje::Schedule;
+    let per_year_times = |num: i128, den: i128| -> i64 {
+        // amount × num / den, half up, in i128 so no amount overflows.
+        let x = i128::from(amount_cents) * num;
+        i64::try_from((x * 2 + den) / (den * 2)).unwrap_or(i64::MAX)
+    };
+    Some(match schedule {
+        Schedule::Monthly { .. } => amount_cents,
+        Schedule::Weekly { .. } => per_year_times(52, 12),
+        Schedule::EveryNWeeks { n, .. } => per_year_times(52, 12 * i128::from((*n).max(1))),
+        Schedule::Quarterly { .. } => per_year_times(1, 3),
+        Schedule::Yearly { .. } => per_year_times(1, 12),
+        Schedule::Once { .. } => return None,
+    })
+}
+
+/// The household's budget plan today.
+pub fn budget_plan(s: &Snapshot, today: Date) -> BudgetPlan {
+    let mut plan = BudgetPlan {
+        income: vec![],
+        out: vec![],
+        left_cents: 0,
+        once: vec![],
+    };
+    for a in s.state.agreements.values().filter(|a| {
+        a.valid_through.is_none_or(|t| t >= today) && a.valid_from.is_none_or(|f| f <= today)
+    }) {
+        let label = a.label.clone().unwrap_or_else(|| a.id.clone());
+        match monthly_cents(&a.schedule, a.amount_cents) {
+            Some(m) => {
+                let line = BudgetLine {
+                    label,
+                    kind: kind_name(Some(a.kind)).to_owned(),
+                    monthly_cents: m,
+                };
+                if a.kind == Kind::Income {
+                    plan.left_cents += m;
+                    plan.income.push(line);
+                } else {
+                    plan.left_cents -= m;
+                    plan.out.push(line);
+                }
+            }
+            None => {
+                if let knop_huishoudboekje::Schedule::Once { date } = a.schedule {
+                    if date >= today {
+                        plan.once.push((label, date.to_string(), a.amount_cents));
+                    }
+                }
+            }
+        }
+    }
+    plan.income
+        .sort_by(|a, b| b.monthly_cents.cmp(&a.monthly_cents));
+    plan.out
+        .sort_by(|a, b| b.monthly_cents.cmp(&a.monthly_cents));
+    plan
+}
+
 /// One line of a household's history: a bank line booked to it, with the agreement it is
 /// (if one explains it).
 #[derive(Debug, Clone, Serialize)]
@@ -932,6 +1021,47 @@ mod month_tests {
             counterparty: Some(who.into()),
             remittance: None,
         }
+    }
+
+    #[test]
+    fn every_schedule_comes_to_so_much_a_month_rounded_half_up() {
+        use knop_huishoudboekje::Schedule;
+        let s = |j: &str| serde_json::from_str::<Schedule>(j).unwrap();
+        // 145 a week: 145 × 52 / 12 = 628.333…
+        assert_eq!(
+            monthly_cents(&s(r#"{"weekly":{"weekday":"monday"}}"#), 14_500),
+            Some(62_833)
+        );
+        // 716.60 a quarter: 238.866… → 238.87.
+        assert_eq!(
+            monthly_cents(&s(r#"{"quarterly":{"first":"2026-01-05"}}"#), 71_660),
+            Some(23_887)
+        );
+        assert_eq!(
+            monthly_cents(&s(r#"{"monthly":{"day":1}}"#), 78_000),
+            Some(78_000)
+        );
+        assert_eq!(
+            monthly_cents(&s(r#"{"yearly":{"month":7,"day":1}}"#), 6),
+            Some(1),
+            "0.5 cent rounds up"
+        );
+        assert_eq!(
+            monthly_cents(
+                &s(r#"{"every_n_weeks":{"n":4,"first":"2026-01-05"}}"#),
+                12_000
+            ),
+            Some(13_000)
+        );
+        assert_eq!(
+            monthly_cents(&s(r#"{"once":{"date":"2026-08-15"}}"#), 5_000),
+            None
+        );
+        assert_eq!(
+            monthly_cents(&s(r#"{"weekly":{"weekday":"monday"}}"#), i64::MAX / 10),
+            Some(((i128::from(i64::MAX / 10) * 52 * 2 + 12) / 24) as i64),
+            "no overflow"
+        );
     }
 
     #[test]

@@ -200,6 +200,25 @@ async fn household(
                         @if p.role.may_manage_household(&s.state.counsellor) {
                 p { a href=(format!("/huishoudens/{}/afspraken", o.id)) { (lang.t("Afspraken beheren", "Manage agreements")) } }
             }
+            @if !resident {
+                @let b = views::budget_plan(&s, today);
+                h2 { (lang.t("Begroting per maand", "Budget per month")) }
+                table {
+                    caption.note { (lang.t("Volgens de afspraken die vandaag gelden; per week × 52 / 12, per kwartaal / 3, per jaar / 12", "By the agreements that hold today; weekly × 52 / 12, quarterly / 3, yearly / 12")) }
+                    thead { tr { th scope="col" { (lang.t("Wat", "What")) } th scope="col" class="amount" { (lang.t("Per maand", "A month")) } } }
+                    tbody {
+                        @for l in &b.income { tr { td { (l.label) } td.amount.in { (euro(l.monthly_cents)) } } }
+                        @for l in &b.out { tr { td { (l.label) } td.amount { (euro(-l.monthly_cents)) } } }
+                        tr {
+                            th scope="row" { @if b.left_cents >= 0 { (lang.t("Over", "Left")) } @else { (lang.t("Tekort", "Shortfall")) } }
+                            td.amount { strong { (euro(b.left_cents)) } }
+                        }
+                    }
+                }
+                @for (label, date, cents) in &b.once {
+                    p.note { (lang.t("Eenmalig:", "One-off:")) " " (label) " " (euro(*cents)) " " (lang.t("op", "on")) " " (lang.date(date)) }
+                }
+            }
             @if app.vault().is_some() && (p.role.may_manage_household(&s.state.counsellor) || matches!(p.role, Role::Supervisor)) {
                 p { a href=(format!("/huishoudens/{}/dossier", o.id)) { (lang.t("Dossier: notities, contacten en taken", "Dossier: notes, contacts and tasks")) } }
             }
@@ -210,10 +229,12 @@ async fn household(
                                 li {
                                     (a.label.clone().unwrap_or_else(|| a.id.clone())) ": " (euro(a.amount_cents)) " "
                                     (knop_app::present::how_often(&a.schedule, lang.0)) ", "
-                                    (match a.kind {
-                                        knop_huishoudboekje::Kind::Income => lang.t("komt binnen", "comes in"),
-                                        knop_huishoudboekje::Kind::LivingMoney => lang.t("leefgeld voor u", "living money for you"),
-                                        _ => lang.t("wordt voor u betaald", "is paid for you"),
+                                    (match (a.kind, resident) {
+                                        (knop_huishoudboekje::Kind::Income, _) => lang.t("komt binnen", "comes in"),
+                                        (knop_huishoudboekje::Kind::LivingMoney, true) => lang.t("leefgeld voor u", "living money for you"),
+                                        (knop_huishoudboekje::Kind::LivingMoney, false) => lang.t("leefgeld", "living money"),
+                                        (_, true) => lang.t("wordt voor u betaald", "is paid for you"),
+                                        (_, false) => lang.t("wordt betaald door de stichting", "is paid by the foundation"),
                                     })
                                     @if let Some(t) = a.valid_through {
                                         " (" (lang.t("tot en met", "until")) " " (knop_app::present::spoken(t, lang.0)) ")"
@@ -226,7 +247,7 @@ async fn household(
                         }
                         h2 { (if resident { lang.t("Uw aanmelding (de knop)", "Your opt-in (the button)") } else { lang.t("Aanmelding (de knop)", "Opt-in (the button)") }) }
                         p {
-                            (lang.t("U doet mee sinds", "You joined on")) " "
+                            (if resident { lang.t("U doet mee sinds", "You joined on") } else { lang.t("Doet mee sinds", "Joined on") }) " "
                             (jiff::Timestamp::from_millisecond(s.state.opened_at_ms as i64).map(|t| knop_app::present::spoken(t.to_zoned(jiff::tz::TimeZone::UTC).date(), lang.0)).unwrap_or_default())
                             ". " (lang.t(
                                 "Uw inkomen komt binnen op de rekening van de stichting; de stichting betaalt daaruit uw vaste lasten op tijd en maakt het afgesproken leefgeld naar u over. U kunt altijd opzeggen; na de opzegtermijn stoppen de betalingen en zegt u de vaste lasten zelf weer over.",
