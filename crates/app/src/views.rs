@@ -426,9 +426,8 @@ pub fn budget_plan(s: &Snapshot, today: Date) -> BudgetPlan {
         }
     }
     plan.income
-        .sort_by(|a, b| b.monthly_cents.cmp(&a.monthly_cents));
-    plan.out
-        .sort_by(|a, b| b.monthly_cents.cmp(&a.monthly_cents));
+        .sort_by_key(|l| std::cmp::Reverse(l.monthly_cents));
+    plan.out.sort_by_key(|l| std::cmp::Reverse(l.monthly_cents));
     plan
 }
 
