@@ -78,12 +78,16 @@ fn a_run_recorded_as_json_before_the_canonical_encoding_is_still_read() {
     assert!(view.approved);
 }
 
-#[test]
-fn money_reserved_without_a_run_is_named() {
-    use knop_huishoudboekje::booking::{household_account, payment_pending, Mirror};
+/// A new ledger with the foundation registered (by the operator): its directory, the node and
+/// the foundation's key.
+fn node_with_foundation() -> (
+    tempfile::TempDir,
+    knop_node::Node,
+    knop_ledger::note::NoteKey,
+) {
     use knop_ledger::entry::OrgName;
     use knop_ledger::note::NoteKey;
-    use knop_state::{Command, HouseholdCommand, OrgKind};
+    use knop_state::{Command, OrgKind};
     let dir = tempfile::tempdir().unwrap();
     let op = NoteKey::from_seed("knop.test/app", &[1; 32]).unwrap();
     let org = NoteKey::from_seed("stichting", &[2; 32]).unwrap();
@@ -97,20 +101,28 @@ fn money_reserved_without_a_run_is_named() {
     .unwrap();
     let mut node =
         knop_node::Node::init(Box::new(store), op.clone(), 1, knop_node::os_salts()).unwrap();
+    let register = Command::RegisterOrg {
+        name: OrgName::parse("stichting").unwrap(),
+        kind: OrgKind::Foundation,
+        key: org.public_key().to_bytes(),
+    };
+    knop_app::ops::submit(&mut node, &op, 10, &register)
+        .unwrap()
+        .unwrap();
+    (dir, node, org)
+}
+
+#[test]
+fn money_reserved_without_a_run_is_named() {
+    use knop_huishoudboekje::booking::{household_account, payment_pending, Mirror};
+    use knop_ledger::note::NoteKey;
+    use knop_state::{Command, HouseholdCommand};
+    let (_dir, mut node, org) = node_with_foundation();
     let mut ts = 10;
     let mut submit = |node: &mut knop_node::Node, key: &NoteKey, cmd: Command| {
         ts += 1;
         knop_app::ops::submit(node, key, ts, &cmd).unwrap().unwrap();
     };
-    submit(
-        &mut node,
-        &op,
-        Command::RegisterOrg {
-            name: OrgName::parse("stichting").unwrap(),
-            kind: OrgKind::Foundation,
-            key: org.public_key().to_bytes(),
-        },
-    );
     submit(
         &mut node,
         &org,
@@ -150,36 +162,14 @@ fn money_reserved_without_a_run_is_named() {
 fn a_day_file_leaves_out_who_withdrew_or_has_no_own_account_and_pays_the_rest() {
     use knop_app::day_file::{make, LivingMoney};
     use knop_app::payrun::{Debtor, LivingMoneyTo, RunError};
-    use knop_ledger::entry::OrgName;
     use knop_ledger::note::NoteKey;
-    use knop_state::{Command, HouseholdCommand, OrgKind};
-    let dir = tempfile::tempdir().unwrap();
-    let op = NoteKey::from_seed("knop.test/app", &[1; 32]).unwrap();
-    let org = NoteKey::from_seed("stichting", &[2; 32]).unwrap();
-    let store = FileStore::create(
-        dir.path(),
-        knop_store::Meta {
-            origin: "knop.test/app".into(),
-            operator_vkey: op.verifier_key(),
-        },
-    )
-    .unwrap();
-    let mut node =
-        knop_node::Node::init(Box::new(store), op.clone(), 1, knop_node::os_salts()).unwrap();
+    use knop_state::{Command, HouseholdCommand};
+    let (_dir, mut node, org) = node_with_foundation();
     let mut ts = 10;
     let mut submit = |node: &mut knop_node::Node, key: &NoteKey, cmd: Command| {
         ts += 1;
         knop_app::ops::submit(node, key, ts, &cmd).unwrap().unwrap();
     };
-    submit(
-        &mut node,
-        &op,
-        Command::RegisterOrg {
-            name: OrgName::parse("stichting").unwrap(),
-            kind: OrgKind::Foundation,
-            key: org.public_key().to_bytes(),
-        },
-    );
     let agreement =
         |json: &str| serde_json::from_str::<knop_huishoudboekje::Agreement>(json).unwrap();
     let rent = r#"{"id":"huur","kind":"fixed_cost","category":"housing","amount_cents":50000,"schedule":{"monthly":{"day":1}},"counterparty_iban":"NL44RABO0123456789"}"#;
