@@ -513,6 +513,21 @@ pub(crate) async fn make_day_file(
     .map_err(run_problem)
 }
 
+/// Day files are for the foundation's staff: counsellors, supervisors, administrators.
+fn may_use_day_files(p: &Principal) -> ApiResult<()> {
+    if matches!(
+        p.role,
+        Role::Counsellor { .. } | Role::Supervisor | Role::Administrator
+    ) {
+        Ok(())
+    } else {
+        Err(Problem::forbidden(format!(
+            "the role {} has no access to day files",
+            p.role.name()
+        )))
+    }
+}
+
 /// Whether the caller may see the day file: every household in it.
 fn may_see_day_file(
     st: &knop_state::State,
@@ -537,15 +552,7 @@ pub(crate) fn visible_day_files(
     app: &App,
     p: &Principal,
 ) -> ApiResult<Vec<knop_app::day_file::DayFileView>> {
-    if !matches!(
-        p.role,
-        Role::Counsellor { .. } | Role::Supervisor | Role::Administrator
-    ) {
-        return Err(Problem::forbidden(format!(
-            "the role {} has no access to day files",
-            p.role.name()
-        )));
-    }
+    may_use_day_files(p)?;
     let node = app.node();
     let st = node.state();
     Ok(knop_app::day_file::list(st)
@@ -560,15 +567,7 @@ fn visible_day_file(
     p: &Principal,
     id: &str,
 ) -> ApiResult<knop_app::day_file::DayFileView> {
-    if !matches!(
-        p.role,
-        Role::Counsellor { .. } | Role::Supervisor | Role::Administrator
-    ) {
-        return Err(Problem::forbidden(format!(
-            "the role {} has no access to day files",
-            p.role.name()
-        )));
-    }
+    may_use_day_files(p)?;
     let node = app.node();
     let st = node.state();
     knop_app::day_file::view_of(st, id)
