@@ -1598,6 +1598,10 @@ async fn the_counsellor_and_supervisor_work_in_the_cockpit() {
     let text = r.text();
     assert!(text.contains("Ingelezen:"), "{text}");
     assert!(
+        text.contains("Ingelezen afschriften") && text.contains("VOORBEELD-2026-03-1"),
+        "the statements imported are listed: {text}"
+    );
+    assert!(
         text.contains("Rente"),
         "the suspense lines are listed: {text}"
     );

@@ -35,6 +35,35 @@ fn caseload(app: &App, p: &Principal) -> Vec<String> {
         .collect()
 }
 
+/// A statement the service imported, as the page lists it.
+struct Imported {
+    id: String,
+    created: Option<String>,
+    lines: usize,
+    closing_cents: Option<i64>,
+}
+
+/// The statements imported, newest first (by the bank's creation time).
+fn imported(app: &App) -> Vec<Imported> {
+    let mut out: Vec<Imported> = app
+        .statements()
+        .iter()
+        .flat_map(|st| st.file.statements.iter())
+        .map(|s| Imported {
+            id: s.id.clone(),
+            created: s.created.clone(),
+            lines: s.entries.len(),
+            closing_cents: s
+                .balances
+                .iter()
+                .find(|b| b.code == "CLBD")
+                .map(|b| b.cents),
+        })
+        .collect();
+    out.sort_by(|a, b| b.created.cmp(&a.created).then(b.id.cmp(&a.id)));
+    out
+}
+
 /// Lines in suspense shown at once in the cockpit (the oldest first).
 const COCKPIT_LINES: usize = 50;
 
@@ -44,6 +73,7 @@ fn statements_markup(
     page_of: &knop_app::suspense::Page,
     caseload: &[String],
     result: Option<Markup>,
+    imported: &[Imported],
 ) -> Markup {
     let lines = &page_of.lines;
     let title = lang.t("Bankafschriften", "Bank statements");
@@ -115,6 +145,26 @@ fn statements_markup(
                 }
             }
         }
+        h2 { (lang.t("Ingelezen afschriften", "Statements imported")) }
+        @if imported.is_empty() {
+            p { (lang.t("Nog geen afschriften ingelezen.", "No statements imported yet.")) }
+        } @else {
+            details {
+                summary { (imported.len()) " " (lang.t("afschriften, nieuwste eerst", "statements, newest first")) }
+                table {
+                    thead { tr {
+                        th scope="col" { (lang.t("Afschrift", "Statement")) }
+                        th scope="col" { (lang.t("Regels", "Lines")) }
+                        th scope="col" class="amount" { (lang.t("Eindsaldo", "Closing balance")) }
+                    } }
+                    tbody { @for i in imported { tr {
+                        td { (i.id) @if let Some(c) = i.created.as_deref().and_then(|c| c.get(..10)) { br; span.note { (lang.date(c)) } } }
+                        td { (i.lines) }
+                        td.amount { @if let Some(c) = i.closing_cents { (euro(c)) } @else { "—" } }
+                    } } }
+                }
+            }
+        }
     }
 }
 
@@ -132,7 +182,7 @@ async fn statements_page(
                 lang,
                 lang.t("Bankafschriften", "Bank statements"),
                 Some(&p),
-                statements_markup(lang, &p, &lines, &caseload(&app, &p), None),
+                statements_markup(lang, &p, &lines, &caseload(&app, &p), None, &imported(&app)),
             ),
         ),
         Err(e) => problem_page(lang, &p, e),
@@ -211,9 +261,27 @@ async fn upload_statement(
                     }
                     br;
                     @if let Some(d) = r.import.difference_cents.filter(|d| *d != 0) {
-                        strong { (lang.t("Afstemming klopt niet: verschil", "Reconciliation does not match: difference")) " " (euro(d)) }
+                        strong { (lang.t("Afstemming klopt niet: verschil", "Reconciliation does not match: difference")) " " (euro(d)) "." }
+                        " " (lang.t("Het saldo in het grootboek is", "The balance in the book is")) " " (euro(r.import.book_balance_cents))
+                        @if let Some(c) = r.import.closing_balance_cents {
+                            ", " (lang.t("het eindsaldo op het afschrift", "the closing balance on the statement")) " " (euro(c))
+                        }
+                        ". "
+                        (lang.t(
+                            "Meestal ontbreekt een eerder afschrift: lees de afschriften in volgorde in, dan verdwijnt het verschil vanzelf. Blijft het na het laatste afschrift, meld het dan de beheerder; er is niets dubbel geboekt.",
+                            "Usually an earlier statement is missing: import the statements in order and the difference goes away by itself. If it stays after the last statement, tell the administrator; nothing was booked twice."))
                     } @else {
                         (lang.t("Saldo in het grootboek:", "Balance in the book:")) " " (euro(r.import.book_balance_cents))
+                        @if r.import.closing_balance_cents.is_some() { " " (lang.t("(klopt met het afschrift)", "(matches the statement)")) }
+                    }
+                }
+                @if !r.import.skipped.is_empty() || !r.import.warnings.is_empty() {
+                    details {
+                        summary { (lang.t("Niet geboekt of opgemerkt in het bestand", "Not booked, or noticed in the file")) " (" (r.import.skipped.len() + r.import.warnings.len()) ")" }
+                        ul {
+                            @for w in &r.import.skipped { li { (lang.t("Niet geboekt:", "Not booked:")) " " (w) } }
+                            @for w in &r.import.warnings { li { (w) } }
+                        }
                     }
                 }
             }
@@ -231,7 +299,14 @@ async fn upload_statement(
                 lang,
                 lang.t("Bankafschriften", "Bank statements"),
                 Some(&p),
-                statements_markup(lang, &p, &lines, &caseload(&app, &p), Some(result)),
+                statements_markup(
+                    lang,
+                    &p,
+                    &lines,
+                    &caseload(&app, &p),
+                    Some(result),
+                    &imported(&app),
+                ),
             ),
         ),
         Err(e) => problem_page(lang, &p, e),
