@@ -268,8 +268,8 @@ async fn upload_statement(
                         }
                         ". "
                         (lang.t(
-                            "Meestal ontbreekt een eerder afschrift: lees de afschriften in volgorde in, dan verdwijnt het verschil vanzelf. Blijft het na het laatste afschrift, meld het dan de beheerder; er is niets dubbel geboekt.",
-                            "Usually an earlier statement is missing: import the statements in order and the difference goes away by itself. If it stays after the last statement, tell the administrator; nothing was booked twice."))
+                            "Het grootboek telt alle ingelezen afschriften mee. Is dit afschrift ouder dan het nieuwste dat al is ingelezen, dan is dit verschil te verwachten. Is het het nieuwste, dan ontbreekt meestal een eerder afschrift: lees de ontbrekende in, dan verdwijnt het verschil vanzelf. Blijft het, meld het dan de beheerder. Er is niets dubbel geboekt.",
+                            "The book counts every statement imported. If this statement is older than the newest one imported, this difference is to be expected. If it is the newest, an earlier statement is usually missing: import the missing ones and the difference goes away by itself. If it stays, tell the administrator. Nothing was booked twice."))
                     } @else {
                         (lang.t("Saldo in het grootboek:", "Balance in the book:")) " " (euro(r.import.book_balance_cents))
                         @if r.import.closing_balance_cents.is_some() { " " (lang.t("(klopt met het afschrift)", "(matches the statement)")) }
