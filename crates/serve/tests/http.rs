@@ -283,6 +283,29 @@ impl T {
         self.call(Method::GET, uri, token, None, None).await
     }
 
+    /// A cockpit page, as a browser with the session `session` asks for it.
+    async fn page(&self, session: &str, uri: &str) -> Resp {
+        self.send(
+            Request::get(uri)
+                .header(header::COOKIE, format!("knop_session={session}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// A cockpit form, as a browser with the session `session` posts it.
+    async fn form(&self, session: &str, uri: &str, body: String) -> Resp {
+        self.send(
+            Request::post(uri)
+                .header(header::COOKIE, format!("knop_session={session}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
     /// Logs in with the development login; returns the session token from the cookie.
     async fn login(&self, login: &str) -> String {
         let r = self
@@ -2184,15 +2207,10 @@ async fn the_counsellor_edits_agreements_in_the_cockpit() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("weekday"), "{}", r.text());
     // Changing one fills the form with it.
-    let r = t
-        .send(
-            Request::get("/huishoudens/1/afspraken?wijzig=kinderbijslag")
-                .header(header::COOKIE, format!("knop_session={a}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
-    let html = r.text();
+    let html = t
+        .page(&a, "/huishoudens/1/afspraken?wijzig=kinderbijslag")
+        .await
+        .text();
     assert!(html.contains("Afspraak wijzigen:"), "{html}");
     assert!(
         html.contains("value=\"716,60\"") && html.contains("value=\"2026-01-05\""),
@@ -3448,17 +3466,9 @@ async fn a_counsellor_finds_a_household_by_name_in_a_caseload_of_eighty() {
     }
     let a = t.login("consulent-a").await;
     let page = |uri: String| {
-        let a = a.clone();
-        let t = &t;
+        let (a, t) = (a.clone(), &t);
         async move {
-            let r = t
-                .send(
-                    Request::get(uri.as_str())
-                        .header(header::COOKIE, format!("knop_session={a}"))
-                        .body(Body::empty())
-                        .unwrap(),
-                )
-                .await;
+            let r = t.page(&a, &uri).await;
             assert_eq!(r.status, StatusCode::OK, "{uri}");
             r.text()
         }
@@ -3681,15 +3691,7 @@ async fn the_history_shows_every_booked_line_by_its_agreement_and_only_to_whom_i
     }
     let page = |who: String, uri: &'static str| {
         let t = &t;
-        async move {
-            t.send(
-                Request::get(uri)
-                    .header(header::COOKIE, format!("knop_session={who}"))
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await
-        }
+        async move { t.page(&who, uri).await }
     };
     let resident = t.login("inwoner-1").await;
     let r = page(resident.clone(), "/huishoudens/1/geschiedenis").await;
@@ -3740,28 +3742,11 @@ async fn the_counsellor_keeps_notes_and_tasks_that_only_the_vault_holds() {
     let a = t.login("consulent-a").await;
     let get = |who: String, uri: &'static str| {
         let t = &t;
-        async move {
-            t.send(
-                Request::get(uri)
-                    .header(header::COOKIE, format!("knop_session={who}"))
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await
-        }
+        async move { t.page(&who, uri).await }
     };
     let post = |who: String, uri: String, body: String| {
         let t = &t;
-        async move {
-            t.send(
-                Request::post(uri.as_str())
-                    .header(header::COOKIE, format!("knop_session={who}"))
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(Body::from(body))
-                    .unwrap(),
-            )
-            .await
-        }
+        async move { t.form(&who, &uri, body).await }
     };
     let page = get(a.clone(), "/huishoudens/1/dossier").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -3857,14 +3842,7 @@ async fn the_counsellor_keeps_notes_and_tasks_that_only_the_vault_holds() {
 async fn a_resident_takes_the_month_home_on_paper() {
     let t = setup(true);
     let resident = t.login("inwoner-1").await;
-    let get = |uri: &'static str| {
-        t.send(
-            Request::get(uri)
-                .header(header::COOKIE, format!("knop_session={resident}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-    };
+    let get = |uri: &'static str| t.page(&resident, uri);
     let r = get("/huishoudens/1/maandoverzicht.pdf").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.headers[header::CONTENT_TYPE], "application/pdf");
