@@ -407,8 +407,21 @@ fn make_run(s: &Service, token: &str) -> Answer {
     )
 }
 
-#[test]
-fn a_payment_run_killed_at_any_point_leaves_all_of_it_or_nothing() {
+/// Kills the service at every seeded point of one request (`request`, answered 201 when it
+/// completes), restarts, and checks: the log replays, nothing is reserved without its run
+/// (`check_reservations`), `after_kill` holds (given whether the request was acknowledged),
+/// the use-case made again in-process (`retry`, returning what it pays) pays `paid` and leaves
+/// the book as one uninterrupted request did, also after another restart. `model` checks the
+/// uninterrupted request's answer and ledger.
+fn kill_at_every_point(
+    use_case: &str,
+    seed: u64,
+    request: fn(&Service, &str) -> Answer,
+    model: impl Fn(&Node, &str),
+    after_kill: impl Fn(&Node, &str, bool),
+    retry: impl Fn(&mut Node, &NoteKey) -> i64,
+    paid: i64,
+) {
     let _one = one_at_a_time();
     let base = Base::new();
     // The model: one uninterrupted request.
@@ -416,45 +429,60 @@ fn a_payment_run_killed_at_any_point_leaves_all_of_it_or_nothing() {
     let before = log_bytes(model_dir.path());
     let s = Service::start(model_dir.path(), None);
     let token = s.login("consulent-a");
-    let (status, raw) = make_run(&s, &token).expect("answered");
+    let (status, raw) = request(&s, &token).expect("answered");
     assert_eq!(status, 201, "{raw}");
     s.end();
     let frame = log_bytes(model_dir.path()) - before;
-    let (model, _) = reopen(model_dir.path());
-    check_reservations(&model, "model");
-    assert_eq!(model.state().runs().len(), 1);
-    let model = balances(&model);
-    let (seed, mut kills, mut acked) = (0x6b6e_6f70, 0, 0);
+    let (node, _) = reopen(model_dir.path());
+    check_reservations(&node, "model");
+    model(&node, &raw);
+    let book = balances(&node);
+    let (mut kills, mut acked) = (0, 0);
     for at in points(seed, 1, frame) {
         kills += 1;
         let dir = base.copy();
         let s = Service::start(dir.path(), Some(&at));
         let token = s.login("consulent-a");
-        let answer = make_run(&s, &token);
+        let answer = request(&s, &token);
         s.end();
         let (mut node, org) = reopen(dir.path());
         check_reservations(&node, &at);
-        if let Some((201, _)) = answer {
-            acked += 1;
-            assert_eq!(
-                node.state().runs().len(),
-                1,
-                "{at}: an acknowledged run is lost"
-            );
-        }
-        let run = retry_run(&mut node, &org);
-        assert_eq!(run.total_cents, 102_000, "{at}");
+        let acknowledged = matches!(answer, Some((201, _)));
+        acked += usize::from(acknowledged);
+        after_kill(&node, &at, acknowledged);
+        assert_eq!(retry(&mut node, &org), paid, "{at}");
         check_reservations(&node, &at);
         assert_eq!(
             balances(&node),
-            model,
-            "{at}: the book differs from one uninterrupted run"
+            book,
+            "{at}: the book differs from one uninterrupted request"
         );
         drop(node);
         let (node, _) = reopen(dir.path());
-        assert_eq!(balances(&node), model, "{at}: after another restart");
+        assert_eq!(balances(&node), book, "{at}: after another restart");
     }
-    report("POST /payment-runs", seed, kills, acked);
+    report(use_case, seed, kills, acked);
+}
+
+#[test]
+fn a_payment_run_killed_at_any_point_leaves_all_of_it_or_nothing() {
+    kill_at_every_point(
+        "POST /payment-runs",
+        0x6b6e_6f70,
+        make_run,
+        |node, _| assert_eq!(node.state().runs().len(), 1),
+        |node, at, acknowledged| {
+            if acknowledged {
+                assert_eq!(
+                    node.state().runs().len(),
+                    1,
+                    "{at}: an acknowledged run is lost"
+                );
+            }
+        },
+        |node, org| retry_run(node, org).total_cents,
+        102_000,
+    );
 }
 
 fn make_day_file(s: &Service, token: &str) -> Answer {
@@ -497,64 +525,36 @@ fn retry_day_file(node: &mut Node, org: &NoteKey) -> knop_app::day_file::Made {
 
 #[test]
 fn a_day_file_killed_at_any_point_leaves_all_of_it_or_nothing() {
-    let _one = one_at_a_time();
-    let base = Base::new();
-    let model_dir = base.copy();
-    let before = log_bytes(model_dir.path());
-    let s = Service::start(model_dir.path(), None);
-    let token = s.login("consulent-a");
-    let (status, raw) = make_day_file(&s, &token).expect("answered");
-    assert_eq!(status, 201, "{raw}");
-    assert!(
-        raw.contains("\"left_out\":[{\"household\":\"2\""),
-        "household 2 has nothing to pay: {raw}"
-    );
-    s.end();
-    let frame = log_bytes(model_dir.path()) - before;
-    let (model, _) = reopen(model_dir.path());
-    check_reservations(&model, "model");
-    assert_eq!(
-        (model.state().batches().len(), model.state().runs().len()),
-        (1, 1)
-    );
-    let model = balances(&model);
-    let (seed, mut kills, mut acked) = (0x6461_6731, 0, 0);
-    for at in points(seed, 1, frame) {
-        kills += 1;
-        let dir = base.copy();
-        let s = Service::start(dir.path(), Some(&at));
-        let token = s.login("consulent-a");
-        let answer = make_day_file(&s, &token);
-        s.end();
-        let (mut node, org) = reopen(dir.path());
-        check_reservations(&node, &at);
-        let st = node.state();
-        assert_eq!(
-            st.batches().len(),
-            st.runs().len(),
-            "{at}: a day file and its one run, or neither"
-        );
-        if let Some((201, _)) = answer {
-            acked += 1;
+    kill_at_every_point(
+        "POST /day-files",
+        0x6461_6731,
+        make_day_file,
+        |node, raw| {
+            assert!(
+                raw.contains("\"left_out\":[{\"household\":\"2\""),
+                "household 2 has nothing to pay: {raw}"
+            );
+            let st = node.state();
+            assert_eq!((st.batches().len(), st.runs().len()), (1, 1));
+        },
+        |node, at, acknowledged| {
+            let st = node.state();
             assert_eq!(
                 st.batches().len(),
-                1,
-                "{at}: an acknowledged day file is lost"
+                st.runs().len(),
+                "{at}: a day file and its one run, or neither"
             );
-        }
-        let made = retry_day_file(&mut node, &org);
-        assert_eq!(made.day_file.total_cents, 102_000, "{at}");
-        check_reservations(&node, &at);
-        assert_eq!(
-            balances(&node),
-            model,
-            "{at}: the book differs from one uninterrupted day file"
-        );
-        drop(node);
-        let (node, _) = reopen(dir.path());
-        assert_eq!(balances(&node), model, "{at}: after another restart");
-    }
-    report("POST /day-files", seed, kills, acked);
+            if acknowledged {
+                assert_eq!(
+                    st.batches().len(),
+                    1,
+                    "{at}: an acknowledged day file is lost"
+                );
+            }
+        },
+        |node, org| retry_day_file(node, org).day_file.total_cents,
+        102_000,
+    );
 }
 
 fn upload(s: &Service, token: &str) -> Answer {
