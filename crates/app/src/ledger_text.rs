@@ -14,7 +14,8 @@ use crate::vault::{bsn_valid, PersonalData};
 
 /// Most characters of an agreement's id.
 pub const ID_CHARS_MAX: usize = 64;
-/// Most characters of an agreement's label: a SEPA party name (`Nm`, Max70Text).
+/// Most characters of an agreement's label and its creditor's name: a SEPA party name (`Nm`,
+/// Max70Text).
 pub const LABEL_CHARS_MAX: usize = 70;
 /// Most characters of a payment reference: SEPA unstructured remittance (`Ustrd`, Max140Text).
 pub const REFERENCE_CHARS_MAX: usize = 140;
@@ -108,6 +109,7 @@ pub fn check_agreement(a: &Agreement, resident: Option<&PersonalData>) -> Result
     let texts = [
         ("id", Some(a.id.as_str()), ID_CHARS_MAX),
         ("label", a.label.as_deref(), LABEL_CHARS_MAX),
+        ("creditor_name", a.creditor_name.as_deref(), LABEL_CHARS_MAX),
         ("reference", a.reference.as_deref(), REFERENCE_CHARS_MAX),
     ];
     for (field, text, max) in texts {
@@ -398,6 +400,21 @@ mod tests {
                 "reference",
                 "naar NL91ABNA0417164300",
                 NotForLedger::OwnIban { field: "reference" },
+            ),
+            (
+                "creditor_name",
+                "S. de Vries",
+                NotForLedger::Resident {
+                    field: "creditor_name",
+                    what: "name",
+                },
+            ),
+            (
+                "creditor_name",
+                "BSN 111222333",
+                NotForLedger::Bsn {
+                    field: "creditor_name",
+                },
             ),
         ];
         for (field, text, want) in cases {

@@ -1,6 +1,11 @@
-//! Canonical bytes of an agreement, for ledger entries (version 1). Field order is fixed, options
-//! are a presence byte then the value, dates are year (u16) month (u8) day (u8), texts are
+//! Canonical bytes of an agreement, for ledger entries. Field order is fixed, options are a
+//! presence byte then the value, dates are year (u16) month (u8) day (u8), texts are
 //! length-prefixed UTF-8 with limits. Never produced by serde, so the signed bytes are stable.
+//!
+//! Version 1 holds every field but the creditor's name; version 2 is version 1 followed by the
+//! creditor's name. An agreement without a creditor's name is written as version 1, so every
+//! agreement recorded before the name existed keeps its bytes. The version is carried by the
+//! command that holds the agreement ([`Agreement::version`]).
 
 use jiff::civil::Date;
 use knop_codec::{DecodeError, Reader, Writer};
@@ -86,7 +91,18 @@ fn pick<T: Copy>(r: &Reader<'_>, list: &[T], i: u8, field: &'static str) -> Resu
 }
 
 impl Agreement {
-    /// Appends the canonical encoding.
+    /// The encoding version [`Agreement::encode`] writes: 2 when the agreement names its
+    /// creditor, else 1.
+    pub fn version(&self) -> u8 {
+        if self.creditor_name.is_some() {
+            2
+        } else {
+            1
+        }
+    }
+
+    /// Appends the canonical encoding, in version [`Agreement::version`]. The encodings are
+    /// self-delimiting, so a version 2 encoding is never another agreement's version 1.
     pub fn encode(&self, w: &mut Writer) {
         w.str(&self.id);
         w.u8(index(&KINDS, &self.kind));
@@ -131,10 +147,13 @@ impl Agreement {
             w.str(&d.mandate_id);
         });
         opt(w, &self.category, |w, c| w.u8(index(&CATEGORIES, c)));
+        if let Some(name) = &self.creditor_name {
+            w.str(name);
+        }
     }
 
-    /// Reads an agreement written by [`Agreement::encode`].
-    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    /// Reads an agreement written by [`Agreement::encode`] in `version` (1 or 2).
+    pub fn decode(r: &mut Reader<'_>, version: u8) -> Result<Self, DecodeError> {
         let text =
             |r: &mut Reader<'_>, f: &'static str| r.str(f, TEXT_BYTES_MAX).map(str::to_owned);
         let id = text(r, "agreement.id")?;
@@ -200,6 +219,10 @@ impl Agreement {
                 let i = r.u8("agreement.category")?;
                 pick(r, &CATEGORIES, i, "agreement.category")
             })?,
+            creditor_name: match version {
+                1 => None,
+                _ => Some(text(r, "agreement.creditor_name")?),
+            },
         })
     }
 }
@@ -242,6 +265,11 @@ mod tests {
                     ..base.clone()
                 },
                 Agreement {
+                    schedule: s.clone(),
+                    creditor_name: Some("Woonstichting Mitros".into()),
+                    ..base.clone()
+                },
+                Agreement {
                     schedule: s,
                     valid_from: None,
                     valid_through: None,
@@ -257,7 +285,7 @@ mod tests {
                 a.encode(&mut w);
                 let bytes = w.finish();
                 let mut r = Reader::new(&bytes);
-                let back = Agreement::decode(&mut r).unwrap();
+                let back = Agreement::decode(&mut r, a.version()).unwrap();
                 r.end().unwrap();
                 let mut w2 = Writer::new();
                 back.encode(&mut w2);
@@ -265,5 +293,27 @@ mod tests {
                 assert_eq!(format!("{back:?}"), format!("{a:?}"));
             }
         }
+    }
+
+    #[test]
+    fn an_agreement_without_a_creditor_name_keeps_its_version_1_bytes() {
+        let mut a: Agreement = serde_json::from_str(
+            r#"{"id": "huur", "kind": "fixed_cost", "amount_cents": 80000, "schedule": {"monthly": {"day": 1}}}"#,
+        )
+        .unwrap();
+        assert_eq!(a.version(), 1);
+        let mut w = Writer::new();
+        a.encode(&mut w);
+        let v1 = w.finish();
+        a.creditor_name = Some("Mitros".into());
+        assert_eq!(a.version(), 2);
+        let mut w = Writer::new();
+        a.encode(&mut w);
+        let v2 = w.finish();
+        assert_eq!(&v2[..v1.len()], &v1[..], "version 2 appends to version 1");
+        // Version 2 bytes read as version 1 leave the name unread: the command's version decides.
+        let mut r = Reader::new(&v2);
+        Agreement::decode(&mut r, 1).unwrap();
+        assert!(r.end().is_err());
     }
 }

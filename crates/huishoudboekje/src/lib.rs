@@ -101,6 +101,11 @@ pub struct Agreement {
     /// A readable name.
     #[serde(default)]
     pub label: Option<String>,
+    /// The other party's name as its bank knows it: the creditor a payment goes to (pain.001
+    /// `Cdtr/Nm`, at most 70 characters), or the payer of an income. Without it, a payment
+    /// carries the label.
+    #[serde(default)]
+    pub creditor_name: Option<String>,
     /// The other party's IBAN: the payer of an income, the payee of a payment.
     #[serde(default)]
     pub counterparty_iban: Option<String>,
@@ -149,6 +154,15 @@ impl Agreement {
             Kind::LivingMoney => Category::LivingMoney,
             _ => Category::OtherFixed,
         })
+    }
+
+    /// The name a payment to the other party carries (pain.001 `Cdtr/Nm`): the creditor's name,
+    /// else the label, else the id.
+    pub fn payee_name(&self) -> &str {
+        self.creditor_name
+            .as_deref()
+            .or(self.label.as_deref())
+            .unwrap_or(&self.id)
     }
 }
 

@@ -89,7 +89,7 @@ pub fn select(plan: &Plan, date: Date, available_cents: i64) -> Selection {
                     cents: a.amount_cents,
                     end_to_end_id: plan.end_to_end_id(&a.id, d),
                     creditor_iban: iban.clone(),
-                    creditor_name: a.label.clone().unwrap_or_else(|| a.id.clone()),
+                    creditor_name: a.payee_name().to_owned(),
                     remittance: a.reference.clone().unwrap_or_default(),
                     category: a.category(),
                 }),
@@ -146,6 +146,37 @@ mod tests {
             ["huur"]
         );
         assert!(collected(&plan, "2026-12-30".parse().unwrap()).is_empty());
+    }
+
+    #[test]
+    fn a_payment_names_the_creditor_else_the_label_else_the_id() {
+        let plan: Plan = serde_json::from_value(serde_json::json!({
+            "opening_balance_cents": 0,
+            "agreements": [
+                {"id": "huur", "label": "Huur", "creditor_name": "Woonstichting Mitros", "kind": "fixed_cost",
+                 "amount_cents": 80000, "schedule": {"monthly": {"day": 2}}, "counterparty_iban": "NL44RABO0123456789"},
+                {"id": "gemeente", "label": "Gemeentelijke belastingen", "kind": "fixed_cost",
+                 "amount_cents": 4200, "schedule": {"monthly": {"day": 2}}, "counterparty_iban": "NL02ABNA0123456789"},
+                {"id": "duo", "kind": "debt_arrangement",
+                 "amount_cents": 5000, "schedule": {"monthly": {"day": 2}}, "counterparty_iban": "NL02ABNA0123456789"}
+            ]
+        }))
+        .unwrap();
+        let s = select(&plan, "2026-03-02".parse().unwrap(), 1_000_000);
+        let mut names: Vec<(&str, &str)> = s
+            .items
+            .iter()
+            .map(|i| (i.agreement.as_str(), i.creditor_name.as_str()))
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                ("duo", "duo"),
+                ("gemeente", "Gemeentelijke belastingen"),
+                ("huur", "Woonstichting Mitros")
+            ]
+        );
     }
 
     #[test]

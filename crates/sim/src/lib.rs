@@ -354,7 +354,7 @@ impl World<'_> {
                     .as_ref()
                     .map(|d| (d.mandate_id.clone(), d.creditor_id.clone())),
                 counterparty_iban: a.counterparty_iban.clone(),
-                counterparty_name: a.label.clone().unwrap_or_else(|| a.id.clone()),
+                counterparty_name: a.payee_name().to_owned(),
                 remittance: a
                     .reference
                     .clone()
@@ -457,7 +457,7 @@ fn simulate(
                     end_to_end_id: None,
                     mandate: None,
                     counterparty_iban: a.counterparty_iban.clone(),
-                    counterparty_name: a.label.clone().unwrap_or_else(|| a.id.clone()),
+                    counterparty_name: a.payee_name().to_owned(),
                     remittance: a.reference.clone().unwrap_or_else(|| a.id.clone()),
                 });
             }

@@ -34,7 +34,8 @@ pub enum HouseholdCommand {
         /// When the withdrawal takes effect, ms since the epoch; not before the entry itself.
         effective_ms: u64,
     },
-    /// Creates or replaces an agreement (the log keeps every version).
+    /// Creates or replaces an agreement (the log keeps every version). Sub-tag 3 with a version 1
+    /// agreement, sub-tag 6 with a version 2 one (which names the creditor).
     SetAgreement {
         /// The household.
         household: HouseholdId,
@@ -313,7 +314,9 @@ impl HouseholdCommand {
                 household,
                 agreement,
             } => {
-                w.u8(3);
+                // Tag 3 holds a version 1 agreement, tag 6 a version 2 one (with the creditor's
+                // name): agreements recorded before version 2 keep their bytes.
+                w.u8(if agreement.version() == 1 { 3 } else { 6 });
                 w.u128(household.0);
                 agreement.encode(w);
             }
@@ -356,7 +359,11 @@ impl HouseholdCommand {
             },
             3 => HouseholdCommand::SetAgreement {
                 household,
-                agreement: knop_huishoudboekje::Agreement::decode(r)?,
+                agreement: knop_huishoudboekje::Agreement::decode(r, 1)?,
+            },
+            6 => HouseholdCommand::SetAgreement {
+                household,
+                agreement: knop_huishoudboekje::Agreement::decode(r, 2)?,
             },
             4 => {
                 let agreement = r
@@ -399,7 +406,7 @@ impl HouseholdCommand {
             other => {
                 return Err(r.error(
                     "household.command",
-                    format!("a household command 1-5, found {other}"),
+                    format!("a household command 1-6, found {other}"),
                 ))
             }
         })

@@ -67,6 +67,7 @@ struct Filled {
     from: String,
     through: String,
     iban: String,
+    creditor: String,
     reference: String,
 }
 
@@ -88,6 +89,7 @@ impl Filled {
             from: a.valid_from.map(|d| d.to_string()).unwrap_or_default(),
             through: a.valid_through.map(|d| d.to_string()).unwrap_or_default(),
             iban: a.counterparty_iban.clone().unwrap_or_default(),
+            creditor: a.creditor_name.clone().unwrap_or_default(),
             reference: a.reference.clone().unwrap_or_default(),
             ..Filled::default()
         };
@@ -144,26 +146,27 @@ fn agreements_markup(
     html! {
         h1 { (lang.t("Afspraken van huishouden", "Agreements of household")) " " (s.household) }
         @if let Some(r) = result { (r) }
-        table {
-            thead { tr {
-                th scope="col" { (lang.t("Afspraak", "Agreement")) }
-                th scope="col" { (lang.t("Wanneer", "When")) }
-                th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) }
+        table.utrecht-table {
+            thead.utrecht-table__header { tr.utrecht-table__row {
+                th.utrecht-table__header-cell scope="col" { (lang.t("Afspraak", "Agreement")) }
+                th.utrecht-table__header-cell scope="col" { (lang.t("Wanneer", "When")) }
+                th.utrecht-table__header-cell.amount scope="col" { (lang.t("Bedrag", "Amount")) }
             } }
-            tbody { @for a in s.state.agreements.values() { tr {
-                td {
+            tbody.utrecht-table__body { @for a in s.state.agreements.values() { tr.utrecht-table__row {
+                td.utrecht-table__cell {
                     (a.label.clone().unwrap_or_else(|| a.id.clone())) br;
                     span.note { (kind_name(a.kind)) " · " (a.id) }
+                    @if let Some(c) = &a.creditor_name { br; span.note { (lang.t("aan", "to")) " " (c) } }
                     @if let Some(iban) = &a.counterparty_iban { br; span.note { "IBAN " (iban) } }
                     @if a.direct_debit.is_some() { br; span.note { (lang.t("automatische incasso", "direct debit")) } }
                     br; a href=(format!("/huishoudens/{}/afspraken?wijzig={}#formulier", s.household, a.id)) { (lang.t("Wijzigen", "Change")) span.visually-hidden { " " (a.id) } }
                 }
-                td {
+                td.utrecht-table__cell {
                     (knop_app::present::how_often(&a.schedule, lang.0))
                     @if let Some(f) = a.valid_from { br; span.note { (lang.t("vanaf", "from")) " " (knop_app::present::short(f, lang.0)) } }
                     @if let Some(t) = a.valid_through { br; span.note { (lang.t("tot en met", "until")) " " (knop_app::present::short(t, lang.0)) } }
                 }
-                td.amount { (euro(a.amount_cents)) }
+                td.utrecht-table__cell.amount { (euro(a.amount_cents)) }
             } } }
         }
         h2 #formulier { @if editing { (lang.t("Afspraak wijzigen:", "Change agreement:")) " " (filled.id) } @else { (lang.t("Nieuwe afspraak", "New agreement")) } }
@@ -172,39 +175,46 @@ fn agreements_markup(
             "With an existing id you change that agreement; its history stays in the ledger.")) }
         form.agreement method="post" action=(format!("/huishoudens/{}/afspraken", s.household)) {
             input type="hidden" name="csrf" value=(csrf);
-            p { label for="a-id" { (lang.t("Kenmerk (kleine letters, bijv. huur)", "Id (lower case, e.g. rent)")) } br; input id="a-id" name="id" required pattern="[a-z0-9-]{1,40}" value=(filled.id); }
-            p { label for="a-label" { (lang.t("Naam (zoals de inwoner en de schuldeiser die kennen)", "Name (as the resident and the creditor know it)")) } br; input id="a-label" name="label" value=(filled.label); }
-            p { label for="a-kind" { (lang.t("Soort", "Kind")) } br;
-                select id="a-kind" name="kind" {
+            p { label.utrecht-form-label for="a-id" { (lang.t("Kenmerk (kleine letters, bijv. huur)", "Id (lower case, e.g. rent)")) } br; input.utrecht-textbox.utrecht-textbox--html-input id="a-id" name="id" required pattern="[a-z0-9-]{1,40}" value=(filled.id); }
+            p { label.utrecht-form-label for="a-label" { (lang.t("Naam voor de inwoner (bijv. Huur)", "Name for the resident (e.g. Rent)")) } br; input.utrecht-textbox.utrecht-textbox--html-input id="a-label" name="label" value=(filled.label); }
+            p { label.utrecht-form-label for="a-kind" { (lang.t("Soort", "Kind")) } br;
+                select.utrecht-select.utrecht-select--html-select id="a-kind" name="kind" {
                     @for (v, l) in kinds { option value=(v) selected[filled.kind == v] { (l) } }
                 } }
-            p { label for="a-amount" { (lang.t("Bedrag in euro (bijv. 785,50)", "Amount in euros (e.g. 785,50)")) } br; input id="a-amount" name="amount" required inputmode="decimal" value=(filled.amount); }
+            p { label.utrecht-form-label for="a-amount" { (lang.t("Bedrag in euro (bijv. 785,50)", "Amount in euros (e.g. 785,50)")) } br; input.utrecht-textbox.utrecht-textbox--html-input id="a-amount" name="amount" required inputmode="decimal" value=(filled.amount); }
             fieldset {
                 legend { (lang.t("Hoe vaak", "How often")) }
-                p { label for="a-often" { (lang.t("Betaald of ontvangen", "Paid or received")) } br;
-                    select id="a-often" name="often" {
+                p { label.utrecht-form-label for="a-often" { (lang.t("Betaald of ontvangen", "Paid or received")) } br;
+                    select.utrecht-select.utrecht-select--html-select id="a-often" name="often" {
                         @for (v, nl, en) in OFTEN { option value=(v) selected[filled.often == v] { (lang.t(nl, en)) } }
                     } }
-                p { label for="a-day" { (lang.t("Dag van de maand (1–31; bij elke maand)", "Day of the month (1–31; for every month)")) } br; input id="a-day" name="day" inputmode="numeric" pattern="[0-9]{1,2}" value=(filled.day); }
-                p { label for="a-weekday" { (lang.t("Dag van de week (bij elke week)", "Day of the week (for every week)")) } br;
-                    select id="a-weekday" name="weekday" {
+                p { label.utrecht-form-label for="a-day" { (lang.t("Dag van de maand (1–31; bij elke maand)", "Day of the month (1–31; for every month)")) } br; input.utrecht-textbox.utrecht-textbox--html-input id="a-day" name="day" inputmode="numeric" pattern="[0-9]{1,2}" value=(filled.day); }
+                p { label.utrecht-form-label for="a-weekday" { (lang.t("Dag van de week (bij elke week)", "Day of the week (for every week)")) } br;
+                    select.utrecht-select.utrecht-select--html-select id="a-weekday" name="weekday" {
                         option value="" { "—" }
                         @for (v, nl, en) in WEEKDAYS { option value=(v) selected[filled.weekday == v] { (lang.t(nl, en)) } }
                     } }
-                p { label for="a-n" { (lang.t("Om de hoeveel weken (bij elke paar weken, 1–52)", "Every how many weeks (for every few weeks, 1–52)")) } br; input id="a-n" name="n" inputmode="numeric" pattern="[0-9]{1,2}" value=(filled.n); }
-                p { label for="a-first" { (lang.t("Eerste keer, of de datum (bij paar weken, 3 maanden, jaar, één keer)", "First time, or the date (for few weeks, 3 months, year, once)")) } br; input id="a-first" name="first" type="date" value=(filled.first); }
+                p { label.utrecht-form-label for="a-n" { (lang.t("Om de hoeveel weken (bij elke paar weken, 1–52)", "Every how many weeks (for every few weeks, 1–52)")) } br; input.utrecht-textbox.utrecht-textbox--html-input id="a-n" name="n" inputmode="numeric" pattern="[0-9]{1,2}" value=(filled.n); }
+                p { label.utrecht-form-label for="a-first" { (lang.t("Eerste keer, of de datum (bij paar weken, 3 maanden, jaar, één keer)", "First time, or the date (for few weeks, 3 months, year, once)")) } br; input.utrecht-textbox.utrecht-textbox--html-input id="a-first" name="first" type="date" value=(filled.first); }
             }
-            p { label for="a-from" { (lang.t("Geldt vanaf (leeg: altijd)", "Applies from (empty: always)")) } br; input id="a-from" name="from" type="date" value=(filled.from); }
-            p { label for="a-through" { (lang.t("Geldt tot en met (leeg: geen einde)", "Applies until (empty: no end)")) } br; input id="a-through" name="through" type="date" value=(filled.through); }
-            p { label for="a-iban" { (lang.t("IBAN van de andere partij (niet bij leefgeld)", "The other party's IBAN (not for living money)")) } br; input id="a-iban" name="iban" value=(filled.iban) autocomplete="off"; }
+            p { label.utrecht-form-label for="a-from" { (lang.t("Geldt vanaf (leeg: altijd)", "Applies from (empty: always)")) } br; input.utrecht-textbox.utrecht-textbox--html-input id="a-from" name="from" type="date" value=(filled.from); }
+            p { label.utrecht-form-label for="a-through" { (lang.t("Geldt tot en met (leeg: geen einde)", "Applies until (empty: no end)")) } br; input.utrecht-textbox.utrecht-textbox--html-input id="a-through" name="through" type="date" value=(filled.through); }
+            p { label.utrecht-form-label for="a-iban" { (lang.t("IBAN van de andere partij (niet bij leefgeld)", "The other party's IBAN (not for living money)")) } br; input.utrecht-textbox.utrecht-textbox--html-input id="a-iban" name="iban" value=(filled.iban) autocomplete="off"; }
             p {
-                label for="a-ref" { (lang.t("Kenmerk of omschrijving op de betaling", "Reference on the payment")) } br;
-                input id="a-ref" name="reference" aria-describedby="a-ref-hint" value=(filled.reference);
+                label.utrecht-form-label for="a-creditor" { (lang.t("Naam van de andere partij bij de bank (bijv. Woonstichting Mitros)", "The other party's name at the bank (e.g. Woonstichting Mitros)")) } br;
+                input.utrecht-textbox.utrecht-textbox--html-input id="a-creditor" name="creditor" maxlength="70" aria-describedby="a-creditor-hint" value=(filled.creditor);
+                br; span.note id="a-creditor-hint" { (lang.t(
+                    "Zoals op de rekening of acceptgiro staat. Deze naam gaat mee met de betaling. Leeg: de naam hierboven.",
+                    "As on the bill. This name goes with the payment. Empty: the name above.")) }
+            }
+            p {
+                label.utrecht-form-label for="a-ref" { (lang.t("Kenmerk of omschrijving op de betaling", "Reference on the payment")) } br;
+                input.utrecht-textbox.utrecht-textbox--html-input id="a-ref" name="reference" aria-describedby="a-ref-hint" value=(filled.reference);
                 br; span.note id="a-ref-hint" { (lang.t(
                     "Staat er een betalingskenmerk (16 cijfers) of een RF-kenmerk op de rekening? Neem het precies over: knop stuurt het dan zo mee dat de schuldeiser de betaling vanzelf herkent.",
                     "Does the bill show a payment reference (16 digits) or an RF reference? Copy it exactly: knop then sends it so that the creditor recognises the payment automatically.")) }
             }
-            p { button type="submit" { (lang.t("Vastleggen", "Record")) } }
+            p { button.utrecht-button.utrecht-button--primary-action type="submit" { (lang.t("Vastleggen", "Record")) } }
             @if editing { p { a href=(format!("/huishoudens/{}/afspraken", s.household)) { (lang.t("Nieuwe afspraak in plaats daarvan", "A new agreement instead")) } } }
         }
         h2 { (lang.t("Voorschot", "Advance")) }
@@ -218,9 +228,9 @@ fn agreements_markup(
             } }
         form method="post" action=(format!("/huishoudens/{}/voorschotlimiet", s.household)) {
             input type="hidden" name="csrf" value=(p.csrf.clone().unwrap_or_default());
-            p { label for="v-euros" { (lang.t("Nieuwe limiet in euro (0 = geen voorschot, hoogstens 10.000)", "New limit in euros (0 = no advance, at most 10,000)")) } br;
-                input id="v-euros" name="euros" required inputmode="decimal"; }
-            p { button type="submit" { (lang.t("Limiet vastleggen", "Record limit")) } }
+            p { label.utrecht-form-label for="v-euros" { (lang.t("Nieuwe limiet in euro (0 = geen voorschot, hoogstens 10.000)", "New limit in euros (0 = no advance, at most 10,000)")) } br;
+                input.utrecht-textbox.utrecht-textbox--html-input id="v-euros" name="euros" required inputmode="decimal"; }
+            p { button.utrecht-button.utrecht-button--primary-action type="submit" { (lang.t("Limiet vastleggen", "Record limit")) } }
         }
         p { a href=(format!("/huishoudens/{}", s.household)) { (lang.t("Terug naar het huishouden", "Back to the household")) } }
     }
@@ -351,6 +361,8 @@ struct AgreementForm {
     #[serde(default)]
     through: String,
     iban: String,
+    #[serde(default)]
+    creditor: String,
     reference: String,
 }
 
@@ -376,7 +388,7 @@ async fn save_agreement(
         serde_json::from_value::<knop_huishoudboekje::Agreement>(serde_json::json!({
             "id": f.id.trim(), "label": opt(&f.label), "kind": f.kind, "amount_cents": cents,
             "schedule": schedule, "counterparty_iban": opt(&f.iban).map(|i| i.replace(' ', "").to_uppercase()),
-            "reference": opt(&f.reference), "valid_from": opt(&f.from), "valid_through": opt(&f.through),
+            "creditor_name": opt(&f.creditor), "reference": opt(&f.reference), "valid_from": opt(&f.from), "valid_through": opt(&f.through),
         }))
         .map_err(|e| fail(e.to_string()))
     })();
@@ -393,6 +405,7 @@ async fn save_agreement(
         from: f.from.clone(),
         through: f.through.clone(),
         iban: f.iban.clone(),
+        creditor: f.creditor.clone(),
         reference: f.reference.clone(),
     };
     let result = match built {
@@ -421,10 +434,10 @@ fn agreements_answer(
 ) -> Response {
     let note = match &result {
         Ok(()) => {
-            html! { div.alert.info role="status" { (lang.t("Vastgelegd in het grootboek.", "Recorded in the ledger.")) } }
+            html! { div.utrecht-alert.utrecht-alert--info.alert.info role="status" { (lang.t("Vastgelegd in het grootboek.", "Recorded in the ledger.")) } }
         }
         Err(e) => {
-            html! { div.alert.urgent role="alert" { strong { (lang.t("Niet vastgelegd:", "Not recorded:")) } " " (e.detail) } }
+            html! { div.utrecht-alert.utrecht-alert--error.alert.urgent role="alert" { strong { (lang.t("Niet vastgelegd:", "Not recorded:")) } " " (e.detail) } }
         }
     };
     let Some(s) = page_household(app, p, id, true) else {
