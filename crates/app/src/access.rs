@@ -72,6 +72,12 @@ impl Role {
         }
     }
 
+    /// Whether this role may book a statement line to the foundation's own accounts (interest,
+    /// bank costs): the administrator, who acts for the foundation.
+    pub fn may_book_foundation_lines(&self) -> bool {
+        matches!(self, Role::Administrator)
+    }
+
     /// Whether this role may import the foundation's bank statements.
     pub fn may_import_statements(&self) -> bool {
         matches!(self, Role::Counsellor { .. } | Role::Administrator)

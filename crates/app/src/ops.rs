@@ -226,6 +226,78 @@ pub fn book_matched(
     Ok(finish_report(node.state().book(), m.report))
 }
 
+/// What booking a statement line to the foundation's own account did.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OwnBooking {
+    /// What the line was booked as.
+    pub purpose: knop_huishoudboekje::booking::OwnPurpose,
+    /// Signed cents: money in positive (interest), money out negative (costs).
+    pub amount_cents: i64,
+    /// Whether it was booked now (false: it was booked so before; nothing twice).
+    pub booked: bool,
+    /// The own account's balance afterwards, in cents: interest received less interest paid,
+    /// or the costs charged (positive).
+    pub account_balance_cents: i64,
+}
+
+/// Books the line at `pos` (statement, entry) of an imported statement (its import `plan`) from
+/// suspense to the foundation's own account for `purpose` (interest, bank costs): one entry
+/// with the account (when new) and the transfer, or nothing. The transfer's id is the one a
+/// household's match would have, so a line already booked to a household is refused by the
+/// book and a retry books nothing twice.
+pub fn book_to_foundation(
+    node: &mut Node,
+    key: &NoteKey,
+    now_ms: u64,
+    plan: &knop_huishoudboekje::booking::ImportPlan,
+    pos: (usize, usize),
+    purpose: knop_huishoudboekje::booking::OwnPurpose,
+) -> Result<OwnBooking, OpError> {
+    use knop_huishoudboekje::booking::{own_transfer, OwnPurpose};
+    let book = node.state().book();
+    let Some(imported) = plan.imported_at(pos).copied() else {
+        return Err(OpError::NotImported(format!(
+            "statement {} has no line {}",
+            pos.0 + 1,
+            pos.1 + 1
+        )));
+    };
+    if book.transfer(imported.id).is_none() {
+        return Err(OpError::NotImported(
+            "import the statement first, then book its lines".into(),
+        ));
+    }
+    let account = plan.mirror.own_account(purpose);
+    let transfer = own_transfer(&imported, &plan.mirror, purpose);
+    let booked = book.transfer(transfer.id).is_none();
+    let accounts = if book.account(account.id).is_none() {
+        vec![account]
+    } else {
+        vec![]
+    };
+    submit(node, key, now_ms, &book_entry(accounts, &[transfer]))??;
+    let money_in = imported.debit_account_id == plan.mirror.bank;
+    let balance = node
+        .state()
+        .book()
+        .account(account.id)
+        .map_or(0, |a| match purpose {
+            OwnPurpose::Interest => a.credits_posted.0 - a.debits_posted.0,
+            OwnPurpose::BankCosts => a.debits_posted.0 - a.credits_posted.0,
+        });
+    Ok(OwnBooking {
+        purpose,
+        amount_cents: if money_in {
+            imported.amount.0
+        } else {
+            -imported.amount.0
+        },
+        booked,
+        account_balance_cents: balance,
+    })
+}
+
 /// What booking one household's matched lines writes: its account if new, and the transfers.
 #[derive(Debug)]
 struct Matched {

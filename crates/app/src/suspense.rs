@@ -44,6 +44,46 @@ pub struct SuspenseLine {
     pub end_to_end_id: Option<String>,
     /// Households of the caller's caseload that (nearly) fit, best first.
     pub suggestions: Vec<Suggestion>,
+    /// What the line seems to be to the foundation itself (interest, bank costs), when the bank's
+    /// transaction code or a line from the bank itself says so ([`own_purpose`]).
+    pub foundation: Option<knop_huishoudboekje::booking::OwnPurpose>,
+}
+
+/// What `entry` seems to be to the foundation itself: the bank's transaction code when it names
+/// interest or charges ([`OwnPurpose::from_bank_code`]); else, for a line from the bank itself
+/// (no other party's IBAN), the words of its description ("rente", "kosten", ...). A person
+/// decides; this is only offered first.
+///
+/// [`OwnPurpose::from_bank_code`]: knop_huishoudboekje::booking::OwnPurpose::from_bank_code
+pub fn own_purpose(
+    entry: &knop_bank::camt053::Entry,
+) -> Option<knop_huishoudboekje::booking::OwnPurpose> {
+    use knop_huishoudboekje::booking::OwnPurpose;
+    if let Some(p) = entry
+        .bank_code
+        .as_deref()
+        .and_then(OwnPurpose::from_bank_code)
+    {
+        return Some(p);
+    }
+    if entry.details.iter().any(|d| d.counterparty_iban.is_some()) {
+        return None;
+    }
+    let text: String = entry
+        .details
+        .iter()
+        .filter_map(|d| d.remittance.as_deref())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
+    if has(&["rente", "interest"]) {
+        Some(OwnPurpose::Interest)
+    } else if has(&["kosten", "provisie", "fee", "charge", "abonnement"]) {
+        Some(OwnPurpose::BankCosts)
+    } else {
+        None
+    }
 }
 
 /// A line of a kept statement that is still in suspense.
@@ -160,6 +200,7 @@ pub fn lines(
             remittance: d.and_then(|d| d.remittance.as_deref().map(String::from)),
             end_to_end_id: d.and_then(|d| d.end_to_end_id.as_deref().map(String::from)),
             suggestions,
+            foundation: own_purpose(entry),
         });
     }
     Page { lines: out, total }

@@ -31,6 +31,10 @@ pub mod code {
     pub const HOUSEHOLD: u16 = 300;
     /// What the foundation advanced to one household and is owed back.
     pub const ADVANCE: u16 = 310;
+    /// The foundation's own: interest its bank account earned (credit-normal).
+    pub const INTEREST: u16 = 400;
+    /// The foundation's own: what its bank charged (debit-normal).
+    pub const BANK_COSTS: u16 = 410;
 }
 
 /// Transfer codes used by imports.
@@ -49,6 +53,52 @@ pub mod why {
     pub const REPAYMENT: u16 = 1005;
     /// A payment of a run that the payee's bank sent back, booked to the household again.
     pub const PAYMENT_RETURNED: u16 = 1006;
+    /// A statement line that is the foundation's own (interest, bank costs), out of suspense.
+    pub const FOUNDATION_OWN: u16 = 1007;
+}
+
+/// What a statement line that belongs to no household is, to the foundation itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum OwnPurpose {
+    /// Interest the foundation's account earned (or, negative interest, paid).
+    Interest,
+    /// What the bank charged for the account and its payments.
+    BankCosts,
+}
+
+impl OwnPurpose {
+    /// Every purpose, in the order a person is offered them.
+    pub const ALL: [OwnPurpose; 2] = [OwnPurpose::Interest, OwnPurpose::BankCosts];
+
+    /// The account code in the chart of accounts.
+    pub fn code(self) -> u16 {
+        match self {
+            OwnPurpose::Interest => code::INTEREST,
+            OwnPurpose::BankCosts => code::BANK_COSTS,
+        }
+    }
+
+    /// The name of the purpose in the API (`interest`, `bank_costs`).
+    pub fn name(self) -> &'static str {
+        match self {
+            OwnPurpose::Interest => "interest",
+            OwnPurpose::BankCosts => "bank_costs",
+        }
+    }
+
+    /// What the bank's transaction code (ISO 20022 `BkTxCd`, as `Domn/Fmly/SubFmly`, e.g.
+    /// `ACMT/MDOP/CHRG`, or a proprietary code) says the line is, when it says it: the external
+    /// code set's sub-family `INTR` is interest, `CHRG` (and `FEES`, `COMM`) are charges.
+    pub fn from_bank_code(code: &str) -> Option<OwnPurpose> {
+        let sub = code.rsplit('/').next().unwrap_or(code).trim();
+        match sub.to_ascii_uppercase().as_str() {
+            "INTR" => Some(OwnPurpose::Interest),
+            "CHRG" | "FEES" | "COMM" => Some(OwnPurpose::BankCosts),
+            _ => None,
+        }
+    }
 }
 
 /// A 128-bit id derived from a domain label and parts (never 0 or all ones).
@@ -83,6 +133,14 @@ impl Mirror {
             bank: derive_id("bank", &[iban.as_bytes()]),
             suspense: derive_id("suspense", &[iban.as_bytes()]),
             opening: derive_id("opening", &[iban.as_bytes()]),
+        }
+    }
+
+    /// The foundation's own account for `purpose`, beside this bank account.
+    pub fn own_account(&self, purpose: OwnPurpose) -> Account {
+        Account {
+            code: purpose.code(),
+            ..Account::eur(derive_id(purpose.name(), &[&self.bank.to_be_bytes()]), 0)
         }
     }
 
@@ -307,6 +365,25 @@ pub fn match_transfer(imported: &Transfer, mirror: &Mirror, household: Household
         code: why::MATCHED,
         user_data: household.get(),
         ..Transfer::eur(id, dr, cr, imported.amount, 0)
+    }
+}
+
+/// The transfer that moves an imported statement line out of suspense to the foundation's own
+/// account for `purpose`: money in (interest) from suspense to it, money out (costs) charged
+/// to it. Its id is the one a household's match would have ([`matched_id`]), so a line goes to
+/// a household or to the foundation, never both, and once.
+pub fn own_transfer(imported: &Transfer, mirror: &Mirror, purpose: OwnPurpose) -> Transfer {
+    let account = mirror.own_account(purpose).id;
+    let income = imported.debit_account_id == mirror.bank;
+    let (dr, cr) = if income {
+        (mirror.suspense, account)
+    } else {
+        (account, mirror.suspense)
+    };
+    Transfer {
+        code: why::FOUNDATION_OWN,
+        user_data: u128::from(purpose.code()),
+        ..Transfer::eur(matched_id(imported.id), dr, cr, imported.amount, 0)
     }
 }
 

@@ -25,6 +25,7 @@ pub(super) fn routes() -> OpenApiRouter<Arc<App>> {
         .routes(routes!(upload_statement))
         .routes(routes!(list_suspense))
         .routes(routes!(assign_line))
+        .routes(routes!(book_to_foundation_line))
 }
 
 /// Imports a camt.053 statement of the foundation's account: every new line booked in one entry,
@@ -176,6 +177,69 @@ async fn assign_line(
 ) -> ApiResult<(StatusCode, Json<ops::MatchReport>)> {
     let report = assign(&app, &p, &line_id, &a.household).await?;
     Ok((StatusCode::CREATED, Json(report)))
+}
+
+/// What a line is to the foundation itself.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct OwnLine {
+    /// Interest the account earned, or what the bank charged.
+    purpose: knop_huishoudboekje::booking::OwnPurpose,
+}
+
+/// Books a suspense line to the foundation's own account (interest, bank costs), for lines that
+/// belong to no household (the administrator). Once only: the line then leaves suspense; a line
+/// booked to a household is refused.
+#[utoipa::path(post, path = "/suspense-lines/{line_id}/foundation", tag = "bank",
+    params(LinePath, ("Idempotency-Key" = String, Header, description = "Unique per booking")),
+    request_body = OwnLine, security(("bearer" = [])),
+    responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 201, body = ops::OwnBooking), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn book_to_foundation_line(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path(line_id): Path<String>,
+    J(o): J<OwnLine>,
+) -> ApiResult<(StatusCode, Json<ops::OwnBooking>)> {
+    let report = book_to_foundation(&app, &p, &line_id, o.purpose).await?;
+    Ok((StatusCode::CREATED, Json(report)))
+}
+
+/// Books a suspense line to the foundation's own account (API and cockpit).
+pub(crate) async fn book_to_foundation(
+    app: &Arc<App>,
+    p: &Principal,
+    line_id: &str,
+    purpose: knop_huishoudboekje::booking::OwnPurpose,
+) -> ApiResult<ops::OwnBooking> {
+    if !p.role.may_book_foundation_lines() {
+        return Err(Problem::forbidden(
+            "only the administrator books lines to the foundation's own accounts",
+        ));
+    }
+    let found = {
+        let node = app.node();
+        knop_app::suspense::find(node.state().book(), &app.statements(), line_id)
+    };
+    let Some(f) = found else {
+        return Err(Problem::not_found(format!(
+            "suspense line {line_id} (unknown, or already booked)"
+        )));
+    };
+    app.write(move |app, node| {
+        ops::book_to_foundation(
+            node,
+            &app.config.submitter,
+            now_ms(),
+            &f.stored.plan,
+            f.pos,
+            purpose,
+        )
+    })
+    .await
+    .map_err(op_problem)
 }
 
 /// Books a suspense line to a household (API and cockpit).

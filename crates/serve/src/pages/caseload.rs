@@ -11,7 +11,7 @@ use axum::Router;
 use maud::html;
 
 use super::{euro, html_response, login_first, message, page, role_name, Lang};
-use crate::auth::{MaybePrincipal, Role};
+use crate::auth::{MaybePrincipal, Principal, Role};
 use crate::App;
 use knop_app::{caseload, views};
 use knop_huishoudboekje::HouseholdId;
@@ -119,32 +119,8 @@ async fn caseload(
     let (today, ms) = (app.today(), app.today_ms());
     let all = views::caseload(app.node().state(), &p.role, today, ms);
     let ids: Vec<HouseholdId> = all.iter().filter_map(|s| s.id.parse().ok()).collect();
-    let (names, names_unread) = if app.vault().is_none() {
-        (Default::default(), false)
-    } else {
-        let at = jiff::Timestamp::now().to_string();
-        let (app2, who, role) = (app.clone(), p.id.clone(), p.role.name());
-        let read = tokio::task::spawn_blocking(move || {
-            app2.vault().map(|v| {
-                v.names(
-                    &ids,
-                    &who,
-                    role,
-                    "lijst van huishoudens (alleen de naam)",
-                    &at,
-                )
-            })
-        })
-        .await;
-        match read {
-            Ok(Some(Ok(n))) => (n, false),
-            Ok(Some(Err(e))) => {
-                eprintln!("knop: caseload: the names could not be read from the vault: {e}");
-                (Default::default(), true)
-            }
-            Ok(None) | Err(_) => (Default::default(), true),
-        }
-    };
+    let (names, names_unread) =
+        names_of(&app, &p, ids, "lijst van huishoudens (alleen de naam)").await;
     let q = params.query();
     let sel = caseload::select(all, &names, &q);
     let many_counsellors = !matches!(p.role, Role::Counsellor { .. });
@@ -165,11 +141,11 @@ async fn caseload(
                 }
                 form.filters method="get" action="/huishoudens" role="search" {
                     div.field {
-                        label for="zoek" { (lang.t("Zoek op naam of nummer", "Search by name or number")) }
+                        label.utrecht-form-label for="zoek" { (lang.t("Zoek op naam of nummer", "Search by name or number")) }
                         input #zoek type="search" name="zoek" value=(q.search) maxlength=(caseload::SEARCH_CHARS_MAX) autocomplete="off";
                     }
                     div.field {
-                        label for="toon" { (lang.t("Toon", "Show")) }
+                        label.utrecht-form-label for="toon" { (lang.t("Toon", "Show")) }
                         select #toon name="toon" {
                             @for s in caseload::Show::ALL {
                                 option value=(s.word()) selected[s == q.show] { (show_label(lang, s)) }
@@ -177,14 +153,14 @@ async fn caseload(
                         }
                     }
                     div.field {
-                        label for="sorteer" { (lang.t("Volgorde", "Order")) }
+                        label.utrecht-form-label for="sorteer" { (lang.t("Volgorde", "Order")) }
                         select #sorteer name="sorteer" {
                             @for s in caseload::Sort::ALL {
                                 option value=(s.word()) selected[s == q.sort] { (sort_label(lang, s)) }
                             }
                         }
                     }
-                    button type="submit" { (lang.t("Toon huishoudens", "Show households")) }
+                    button.utrecht-button.utrecht-button--primary-action type="submit" { (lang.t("Toon huishoudens", "Show households")) }
                 }
                 p role="status" {
                     @let noun = |n: usize| if n == 1 { lang.t("huishouden", "household") } else { lang.t("huishoudens", "households") };
@@ -203,19 +179,19 @@ async fn caseload(
                     p { (lang.t("Geen huishoudens gevonden. Zoek op een ander woord of toon alle huishoudens.",
                                 "No households found. Search for another word or show all households.")) }
                 } @else {
-                    table.caseload {
-                        caption.note { (sort_label(lang, q.sort)) }
-                        thead { tr {
-                            th scope="col" { (lang.t("Huishouden", "Household")) }
-                            @if many_counsellors { th scope="col" { (lang.t("Consulent", "Counsellor")) } }
-                            th scope="col" { (lang.t("Signaal", "Alert")) }
-                            th scope="col" class="amount" { (lang.t("Saldo", "Balance")) }
+                    table.utrecht-table.caseload {
+                        caption.utrecht-table__caption.note { (sort_label(lang, q.sort)) }
+                        thead.utrecht-table__header { tr.utrecht-table__row {
+                            th.utrecht-table__header-cell scope="col" { (lang.t("Huishouden", "Household")) }
+                            @if many_counsellors { th.utrecht-table__header-cell scope="col" { (lang.t("Consulent", "Counsellor")) } }
+                            th.utrecht-table__header-cell scope="col" { (lang.t("Signaal", "Alert")) }
+                            th.utrecht-table__header-cell.amount scope="col" { (lang.t("Saldo", "Balance")) }
                         } }
-                        tbody {
+                        tbody.utrecht-table__body {
                             @for r in &sel.rows {
                                 @let s = &r.summary;
-                                tr {
-                                    td {
+                                tr.utrecht-table__row {
+                                    td.utrecht-table__cell {
                                         a href=(format!("/huishoudens/{}", s.id)) {
                                             @if let Some(n) = &r.name { (n) } @else { (lang.t("Huishouden", "Household")) " " (s.id) }
                                         }
@@ -223,16 +199,16 @@ async fn caseload(
                                         @if !s.active { br; span.note { (lang.t("gestopt", "withdrawn")) } }
                                     }
                                     @if many_counsellors {
-                                        td { (app.counsellor_name(&s.counsellor).unwrap_or_else(|| s.counsellor.clone())) }
+                                        td.utrecht-table__cell { (app.counsellor_name(&s.counsellor).unwrap_or_else(|| s.counsellor.clone())) }
                                     }
-                                    td {
+                                    td.utrecht-table__cell {
                                         @if let Some(a) = &s.top_alert {
                                             strong class=(format!("severity-{}", severity_word(a.severity))) { (severity_label(lang, a.severity)) ": " }
                                             (if lang.english() { &a.message_en } else { &a.message_nl })
                                             @if s.alerts > 1 { " " span.note { "(+" (s.alerts - 1) " " (lang.t("meer", "more")) ")" } }
                                         } @else { (lang.t("Niets te doen", "Nothing to do")) }
                                     }
-                                    td.amount { (euro(s.balance_cents)) }
+                                    td.utrecht-table__cell.amount { (euro(s.balance_cents)) }
                                 }
                             }
                         }
@@ -259,5 +235,34 @@ fn severity_word(s: views::Severity) -> &'static str {
         views::Severity::Urgent => "urgent",
         views::Severity::Warning => "warning",
         views::Severity::Info => "info",
+    }
+}
+
+/// The names of `ids` from the vault, each read logged for `p` with `purpose` (once a day), and
+/// whether they could not be read (no names are shown then; the page says so). Without a vault
+/// there are no names and nothing is missing.
+pub(super) async fn names_of(
+    app: &Arc<App>,
+    p: &Principal,
+    ids: Vec<HouseholdId>,
+    purpose: &'static str,
+) -> (std::collections::HashMap<HouseholdId, String>, bool) {
+    if app.vault().is_none() {
+        return (Default::default(), false);
+    }
+    let at = jiff::Timestamp::now().to_string();
+    let (app2, who, role) = (app.clone(), p.id.clone(), p.role.name());
+    let read = tokio::task::spawn_blocking(move || {
+        app2.vault()
+            .map(|v| v.names(&ids, &who, role, purpose, &at))
+    })
+    .await;
+    match read {
+        Ok(Some(Ok(n))) => (n, false),
+        Ok(Some(Err(e))) => {
+            eprintln!("knop: the names could not be read from the vault: {e}");
+            (Default::default(), true)
+        }
+        Ok(None) | Err(_) => (Default::default(), true),
     }
 }

@@ -22,17 +22,58 @@ pub(super) fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/afschriften", get(statements_page).post(upload_statement))
         .route("/afschriften/regels/{line_id}", post(assign_line))
+        .route(
+            "/afschriften/regels/{line_id}/stichting",
+            post(book_own_line),
+        )
 }
 
-/// The households `p` may book lines to (their caseload), by id.
-fn caseload(app: &App, p: &Principal) -> Vec<String> {
-    app.node()
+/// A household `p` may book lines to, as the choice shows it: its number and, when the vault
+/// has it, the name.
+struct Choice {
+    id: String,
+    name: Option<String>,
+}
+
+/// The households `p` may book lines to (their caseload), by name where known, else by number.
+async fn caseload(app: &Arc<App>, p: &Principal) -> Vec<Choice> {
+    let ids: Vec<knop_huishoudboekje::HouseholdId> = app
+        .node()
         .state()
         .households()
         .iter()
         .filter(|(_, h)| p.role.may_manage_household(&h.counsellor))
-        .map(|(id, _)| id.to_string())
-        .collect()
+        .map(|(id, _)| *id)
+        .collect();
+    if ids.is_empty() {
+        return vec![];
+    }
+    let (names, _) =
+        super::caseload::names_of(app, p, ids.clone(), "bankregel boeken (alleen de naam)").await;
+    let mut out: Vec<Choice> = ids
+        .into_iter()
+        .map(|id| Choice {
+            id: id.to_string(),
+            name: names.get(&id).cloned(),
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.name.is_none(), a.name.as_deref().map(str::to_lowercase))
+            .cmp(&(b.name.is_none(), b.name.as_deref().map(str::to_lowercase)))
+    });
+    out
+}
+
+/// What a purpose of the foundation's own is called.
+fn purpose_name(lang: Lang, p: knop_huishoudboekje::booking::OwnPurpose) -> &'static str {
+    match p {
+        knop_huishoudboekje::booking::OwnPurpose::Interest => {
+            lang.t("rente van de stichting", "the foundation's interest")
+        }
+        knop_huishoudboekje::booking::OwnPurpose::BankCosts => {
+            lang.t("bankkosten van de stichting", "the foundation's bank costs")
+        }
+    }
 }
 
 /// A statement the service imported, as the page lists it.
@@ -71,7 +112,7 @@ fn statements_markup(
     lang: Lang,
     p: &Principal,
     page_of: &knop_app::suspense::Page,
-    caseload: &[String],
+    caseload: &[Choice],
     result: Option<Markup>,
     imported: &[Imported],
 ) -> Markup {
@@ -85,11 +126,11 @@ fn statements_markup(
         form method="post" action="/afschriften" enctype="multipart/form-data" {
             input type="hidden" name="csrf" value=(csrf);
             p {
-                label for="bestand" { (lang.t("Bestand van de bank", "File from the bank")) }
+                label.utrecht-form-label for="bestand" { (lang.t("Bestand van de bank", "File from the bank")) }
                 br;
                 input id="bestand" type="file" name="bestand" accept=".xml,application/xml,text/xml" required;
             }
-            p { button type="submit" { (lang.t("Inlezen en matchen", "Import and match")) } }
+            p { button.utrecht-button.utrecht-button--primary-action type="submit" { (lang.t("Inlezen en matchen", "Import and match")) } }
         }
         h2 { (lang.t("Nog te verdelen", "Still to match")) " (" (page_of.total) ")" }
         @if lines.is_empty() {
@@ -112,36 +153,67 @@ fn statements_markup(
                     @if let Some(i) = &l.counterparty_iban { " (" (i) ")" }
                     @if let Some(r) = &l.remittance { br; span.note { (r) } }
                 }
+                @if let Some(own) = l.foundation {
+                    p { strong { (lang.t("Dit lijkt:", "This looks like:")) } " " (purpose_name(lang, own)) "."
+                        @if !p.role.may_book_foundation_lines() {
+                            " " (lang.t("De beheerder boekt die op de rekening van de stichting.", "The administrator books it to the foundation's account."))
+                        } }
+                }
                 @if l.suggestions.is_empty() {
-                    p.note { (lang.t("Geen suggesties uit uw caseload.", "No suggestions from your caseload.")) }
+                    @if l.foundation.is_none() {
+                        p.note { (lang.t(
+                            "Geen afspraak in uw caseload past bij deze regel. Kijk naar de naam en de omschrijving: hoort het bij een huishouden, kies dat dan hieronder en maak er zo nodig een afspraak voor.",
+                            "No agreement in your caseload fits this line. Look at the name and description: if it belongs to a household, choose it below and make an agreement for it if needed.")) }
+                    }
                 } @else {
+                    p { (lang.t("Past mogelijk bij:", "May fit:")) }
                     ul {
                         @for sg in &l.suggestions {
+                            @let name = caseload.iter().find(|c| c.id == sg.household).and_then(|c| c.name.clone());
                             li {
-                                (lang.t("Huishouden", "Household")) " " (sg.household) ": " (sg.agreement) " — " (sg.reason)
+                                (name.unwrap_or_else(|| format!("{} {}", lang.t("Huishouden", "Household"), sg.household))) ": " (sg.agreement) " — " (sg.reason)
                                 @if !sg.fits { " " span.note { (lang.t("(past maar deels)", "(fits only partly)")) } }
                             }
                         }
                     }
                 }
-                form method="post" action=(format!("/afschriften/regels/{}", l.id)) {
-                    input type="hidden" name="csrf" value=(csrf);
-                    label for=(format!("h-{}", l.id)) { (lang.t("Boeken op huishouden", "Book to household")) }
-                    " "
-                    // A choice among the caseload, the best suggestion first chosen: no ids to type.
-                    @let pick = l.suggestions.iter().find(|s| s.fits).or(l.suggestions.first()).map(|s| s.household.clone());
-                    select id=(format!("h-{}", l.id)) name="household" required {
-                        @if pick.is_none() {
-                            option value="" selected { (lang.t("Kies een huishouden", "Choose a household")) }
-                        }
-                        @for h in caseload {
-                            option value=(h) selected[pick.as_deref() == Some(h.as_str())] {
-                                (lang.t("Huishouden", "Household")) " " (h)
+                @if !caseload.is_empty() {
+                    form method="post" action=(format!("/afschriften/regels/{}", l.id)) {
+                        input type="hidden" name="csrf" value=(csrf);
+                        label.utrecht-form-label for=(format!("h-{}", l.id)) { (lang.t("Boeken op huishouden", "Book to household")) }
+                        " "
+                        // A choice among the caseload, the best suggestion first chosen: no ids to type.
+                        @let pick = l.suggestions.iter().find(|s| s.fits).or(l.suggestions.first()).map(|s| s.household.clone());
+                        select.utrecht-select.utrecht-select--html-select id=(format!("h-{}", l.id)) name="household" required {
+                            @if pick.is_none() {
+                                option value="" selected { (lang.t("Kies een huishouden", "Choose a household")) }
+                            }
+                            @for h in caseload {
+                                option value=(h.id) selected[pick.as_deref() == Some(h.id.as_str())] {
+                                    @if let Some(n) = &h.name { (n) " (" (h.id) ")" } @else { (lang.t("Huishouden", "Household")) " " (h.id) }
+                                }
                             }
                         }
+                        " "
+                        button.utrecht-button.utrecht-button--primary-action type="submit" { (lang.t("Boeken", "Book")) }
                     }
-                    " "
-                    button type="submit" { (lang.t("Boeken", "Book")) }
+                }
+                @if p.role.may_book_foundation_lines() {
+                    form method="post" action=(format!("/afschriften/regels/{}/stichting", l.id)) {
+                        input type="hidden" name="csrf" value=(csrf);
+                        label.utrecht-form-label for=(format!("s-{}", l.id)) { (lang.t("Boeken op de stichting zelf", "Book to the foundation itself")) }
+                        " "
+                        select.utrecht-select.utrecht-select--html-select id=(format!("s-{}", l.id)) name="purpose" required {
+                            @if l.foundation.is_none() {
+                                option value="" selected { (lang.t("Kies wat het is", "Choose what it is")) }
+                            }
+                            @for own in knop_huishoudboekje::booking::OwnPurpose::ALL {
+                                option value=(own.name()) selected[l.foundation == Some(own)] { (purpose_name(lang, own)) }
+                            }
+                        }
+                        " "
+                        button.utrecht-button.utrecht-button--primary-action type="submit" { (lang.t("Boeken op de stichting", "Book to the foundation")) }
+                    }
                 }
             }
         }
@@ -151,16 +223,16 @@ fn statements_markup(
         } @else {
             details {
                 summary { (imported.len()) " " (lang.t("afschriften, nieuwste eerst", "statements, newest first")) }
-                table {
-                    thead { tr {
-                        th scope="col" { (lang.t("Afschrift", "Statement")) }
-                        th scope="col" { (lang.t("Regels", "Lines")) }
-                        th scope="col" class="amount" { (lang.t("Eindsaldo", "Closing balance")) }
+                table.utrecht-table {
+                    thead.utrecht-table__header { tr.utrecht-table__row {
+                        th.utrecht-table__header-cell scope="col" { (lang.t("Afschrift", "Statement")) }
+                        th.utrecht-table__header-cell scope="col" { (lang.t("Regels", "Lines")) }
+                        th.utrecht-table__header-cell.amount scope="col" { (lang.t("Eindsaldo", "Closing balance")) }
                     } }
-                    tbody { @for i in imported { tr {
-                        td { (i.id) @if let Some(c) = i.created.as_deref().and_then(|c| c.get(..10)) { br; span.note { (lang.date(c)) } } }
-                        td { (i.lines) }
-                        td.amount { @if let Some(c) = i.closing_cents { (euro(c)) } @else { "—" } }
+                    tbody.utrecht-table__body { @for i in imported { tr.utrecht-table__row {
+                        td.utrecht-table__cell { (i.id) @if let Some(c) = i.created.as_deref().and_then(|c| c.get(..10)) { br; span.note { (lang.date(c)) } } }
+                        td.utrecht-table__cell { (i.lines) }
+                        td.utrecht-table__cell.amount { @if let Some(c) = i.closing_cents { (euro(c)) } @else { "—" } }
                     } } }
                 }
             }
@@ -182,7 +254,14 @@ async fn statements_page(
                 lang,
                 lang.t("Bankafschriften", "Bank statements"),
                 Some(&p),
-                statements_markup(lang, &p, &lines, &caseload(&app, &p), None, &imported(&app)),
+                statements_markup(
+                    lang,
+                    &p,
+                    &lines,
+                    &caseload(&app, &p).await,
+                    None,
+                    &imported(&app),
+                ),
             ),
         ),
         Err(e) => problem_page(lang, &p, e),
@@ -245,7 +324,7 @@ async fn upload_statement(
         Ok(r) => {
             let reconciled = r.import.difference_cents.unwrap_or(0) == 0;
             html! {
-                div class=(if reconciled { "alert info" } else { "alert urgent" }) role="status" {
+                div class=(if reconciled { "utrecht-alert utrecht-alert--info alert info" } else { "utrecht-alert utrecht-alert--error alert urgent" }) role="status" {
                     @if r.import.booked == 0 {
                         (lang.t("Dit afschrift was al ingelezen: niets nieuws geboekt.", "This statement was imported before: nothing new booked."))
                     } @else {
@@ -287,7 +366,7 @@ async fn upload_statement(
             }
         }
         Err(e) => html! {
-            div.alert.urgent role="alert" {
+            div.utrecht-alert.utrecht-alert--error.alert.urgent role="alert" {
                 strong { (lang.t("Niet ingelezen, niets geboekt.", "Not imported, nothing booked.")) } " " (e.detail)
             }
         },
@@ -303,7 +382,7 @@ async fn upload_statement(
                     lang,
                     &p,
                     &lines,
-                    &caseload(&app, &p),
+                    &caseload(&app, &p).await,
                     Some(result),
                     &imported(&app),
                 ),
@@ -332,6 +411,43 @@ async fn assign_line(
         return refused(lang, &p);
     }
     match crate::api::bank::assign(&app, &p, &line_id, f.household.trim()).await {
+        Ok(_) => Redirect::to("/afschriften").into_response(),
+        Err(e) => problem_page(lang, &p, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct OwnForm {
+    csrf: String,
+    purpose: String,
+}
+
+async fn book_own_line(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+    Path(line_id): Path<String>,
+    Form(f): Form<OwnForm>,
+) -> Response {
+    use knop_huishoudboekje::booking::OwnPurpose;
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    if !csrf_ok(&p, &f.csrf) {
+        return refused(lang, &p);
+    }
+    let Some(purpose) = OwnPurpose::ALL.into_iter().find(|o| o.name() == f.purpose) else {
+        return message(
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            lang.t("Kies wat het is", "Choose what it is"),
+            lang.t(
+                "Kies rente of bankkosten van de stichting.",
+                "Choose the foundation's interest or bank costs.",
+            ),
+            Some(&p),
+        );
+    };
+    match crate::api::bank::book_to_foundation(&app, &p, &line_id, purpose).await {
         Ok(_) => Redirect::to("/afschriften").into_response(),
         Err(e) => problem_page(lang, &p, e),
     }
