@@ -19,13 +19,17 @@
 //! - [`vault`]: personal data (names, BSN, the resident's IBAN), encrypted per household, every
 //!   read in an access log; never on the ledger.
 //! - [`access`]: who may see and do what.
+//! - [`audit`]: the whole log replayed and compared with what the service holds (the
+//!   administrator's check).
 //! - [`present`]: dates and amounts as people read them, Dutch first.
+//! - [`report`]: reports without personal data (the caseload as CSV).
 //! - [`statements`]: the bank statements kept beside the ledger.
 //! - [`suspense`]: the bank lines no household took, with explained suggestions.
 
 #![warn(missing_docs)]
 
 pub mod access;
+pub mod audit;
 pub mod caseload;
 pub mod day_file;
 pub mod journal;
@@ -34,6 +38,7 @@ pub mod matching;
 pub mod ops;
 pub mod payrun;
 pub mod present;
+pub mod report;
 pub mod statements;
 pub mod suspense;
 pub mod vault;

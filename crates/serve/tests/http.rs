@@ -480,6 +480,7 @@ fn config_for(
         oidc,
         vault: Some((dir.join("vault"), [7; 32])),
         assets: None,
+        theme: knop_serve::Theme::Utrecht,
         statement_dir: Some(dir.join("statements")),
         journal: Some(dir.join("service.journal")),
         reopen: None,
@@ -646,6 +647,13 @@ async fn every_role_on_every_route() {
             None,
             &["consulent-a", "consulent-b", "controleur", "beheerder"],
         ),
+        (
+            Method::GET,
+            "/rapporten/huishoudens.csv",
+            None,
+            &["consulent-a", "consulent-b", "controleur", "beheerder"],
+        ),
+        (Method::GET, "/beheer", None, &["beheerder"]),
         (
             Method::GET,
             "/api/v1/day-files",
@@ -1940,6 +1948,7 @@ async fn the_design_system_is_served_from_its_npm_packages() {
         oidc: None,
         vault: None,
         assets,
+        theme: knop_serve::Theme::Utrecht,
         statement_dir: None,
         journal: None,
         reopen: None,
@@ -1970,6 +1979,10 @@ async fn the_design_system_is_served_from_its_npm_packages() {
             "@utrecht/component-library-css/dist/html.css",
             ".utrecht-html p { margin: 0 }",
         ),
+        (
+            "@utrecht/component-library-css/dist/index.css",
+            ".utrecht-button { margin: 0 }",
+        ),
     ] {
         let p = assets.path().join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -1989,6 +2002,10 @@ async fn the_design_system_is_served_from_its_npm_packages() {
     let r = t.get("/static/nlds/html.css", None).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text().contains(".utrecht-html p"));
+    assert!(page.contains("/static/nlds/components.css"), "{page}");
+    let r = t.get("/static/nlds/components.css", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().contains(".utrecht-button"));
 }
 
 /// A ledger with the operator and the foundation only (and the directory holding it).
@@ -3916,4 +3933,270 @@ async fn answers_are_compressed_where_asked_but_pages_with_a_form_token_are_not(
         .await;
     assert!(r.headers.get(header::CONTENT_ENCODING).is_none());
     assert!(serde_json::from_slice::<Value>(&r.body).is_ok());
+}
+
+#[tokio::test]
+async fn interest_and_bank_costs_are_booked_to_the_foundation_itself() {
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let admin = t.login("beheerder").await;
+    let r = t.upload(&a, STATEMENT.to_vec(), "up").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    // The interest line is offered as the foundation's own: no household has it.
+    let lines = t.get("/api/v1/suspense-lines", Some(&admin)).await.json();
+    let interest = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["remittance"] == "Rente")
+        .expect("the interest line")
+        .clone();
+    assert_eq!(interest["foundation"], "interest", "{interest}");
+    let id = interest["id"].as_str().unwrap().to_owned();
+    let own = format!("/api/v1/suspense-lines/{id}/foundation");
+    let body = |purpose: &str| {
+        Some((
+            "application/json",
+            format!(r#"{{"purpose":"{purpose}"}}"#).into_bytes(),
+        ))
+    };
+    // A counsellor does not book the foundation's own money; an unknown purpose is refused.
+    let size = t.app.node().size();
+    let r = t
+        .call(Method::POST, &own, Some(&a), body("interest"), Some("f1"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = t
+        .call(Method::POST, &own, Some(&admin), body("rent"), Some("f2"))
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.text());
+    r.is_problem();
+    assert_eq!(t.app.node().size(), size, "nothing written");
+    let r = t
+        .call(
+            Method::POST,
+            &own,
+            Some(&admin),
+            body("interest"),
+            Some("f3"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["purpose"], "interest");
+    assert_eq!(v["amount_cents"], 500);
+    assert_eq!(v["booked"], true);
+    assert_eq!(v["account_balance_cents"], 500);
+    assert_eq!(t.app.node().size(), size + 1, "one entry");
+    // Out of suspense for good: not again, and not to a household.
+    let r = t
+        .call(
+            Method::POST,
+            &own,
+            Some(&admin),
+            body("interest"),
+            Some("f4"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    let r = t
+        .call(
+            Method::POST,
+            &format!("/api/v1/suspense-lines/{id}/assignment"),
+            Some(&a),
+            Some(("application/json", br#"{"household":"1"}"#.to_vec())),
+            Some("f5"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    let left = t.get("/api/v1/suspense-lines", Some(&a)).await.json();
+    assert!(
+        !left.as_array().unwrap().iter().any(|l| l["id"] == id),
+        "{left}"
+    );
+    // The replayed log gives the same book.
+    let mut node = t.app.node();
+    let report = knop_app::audit::check(&mut node).unwrap();
+    assert!(report.matches_service, "{report:?}");
+}
+
+#[tokio::test]
+async fn the_statements_page_offers_the_foundation_and_names_households() {
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let admin = t.login("beheerder").await;
+    t.upload(&a, STATEMENT.to_vec(), "up").await;
+    let page = t.page(&a, "/afschriften").await.text();
+    assert!(
+        page.contains("Dit lijkt:</strong> rente van de stichting"),
+        "{page}"
+    );
+    assert!(page.contains("De beheerder boekt die"), "{page}");
+    assert!(!page.contains("Boeken op de stichting"), "{page}");
+    // The administrator books it from the page.
+    let r = t.page(&admin, "/afschriften").await;
+    let text = r.text();
+    let csrf = csrf_of(&text);
+    // The interest line's own form (each line is a section with its forms).
+    let section = text
+        .split("<section")
+        .find(|s| s.contains("Rente"))
+        .expect("the interest line");
+    let action = section
+        .split("action=\"/afschriften/regels/")
+        .find_map(|s| {
+            let id = s.split('"').next()?;
+            id.ends_with("/stichting").then(|| id.to_owned())
+        })
+        .expect("a form to book to the foundation");
+    let url = format!("/afschriften/regels/{action}");
+    let r = t
+        .form(&admin, &url, format!("csrf={csrf}&purpose=nothing"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = t
+        .form(&admin, &url, format!("csrf={csrf}&purpose=interest"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let page = t.page(&admin, "/afschriften").await.text();
+    assert!(!page.contains("Rente"), "the line left suspense: {page}");
+}
+
+#[tokio::test]
+async fn the_administrator_checks_the_ledger_erases_and_takes_reports_away() {
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let admin = t.login("beheerder").await;
+    // Only the administrator has the page.
+    let r = t.page(&a, "/beheer").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t.page(&admin, "/beheer").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let text = r.text();
+    for want in [
+        "Organisaties op het grootboek",
+        "beheerder van het grootboek",
+        "Wie kan inloggen",
+        "consulent-a",
+        "Persoonsgegevens wissen",
+        "/rapporten/huishoudens.csv",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    assert!(!text.contains(AUDITOR_KEY), "never a key itself");
+    let csrf = csrf_of(&text);
+    // The ledger check replays the log and says it equals what the service holds.
+    let r = t
+        .form(&admin, "/beheer/controle", format!("csrf={csrf}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().contains("Het grootboek klopt."), "{}", r.text());
+    let r = t
+        .form(&admin, "/beheer/controle", "csrf=wrong".into())
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Erasure asks for the confirmation, then erases.
+    let person = json!({"name": "Sanne de Vries", "bsn": "111222333"});
+    let r = t
+        .call(
+            Method::PUT,
+            "/api/v1/households/1/personal-data",
+            Some(&a),
+            Some(("application/json", serde_json::to_vec(&person).unwrap())),
+            Some("pd"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = t
+        .form(&admin, "/beheer/wissen", format!("csrf={csrf}&household=1"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("Niets gewist"), "{}", r.text());
+    let r = t
+        .form(
+            &admin,
+            "/beheer/wissen",
+            format!("csrf={csrf}&household=99&confirm=ja"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = t
+        .form(
+            &admin,
+            "/beheer/wissen",
+            format!("csrf={csrf}&household=1&confirm=ja"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.text().contains("zijn gewist"), "{}", r.text());
+    let r = t
+        .get("/api/v1/households/1/personal-data?purpose=test", Some(&a))
+        .await;
+    assert_eq!(r.status, StatusCode::GONE, "{}", r.text());
+    // The report: the caller's caseload, no personal data.
+    let r = t.page(&a, "/rapporten/huishoudens.csv").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    let csv = r.text();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert!(rows[0].starts_with("huishouden;consulent;actief"), "{csv}");
+    assert_eq!(rows.len(), 2, "consulent-a has household 1 only: {csv}");
+    assert!(rows[1].starts_with("1;c-a;ja;"), "{csv}");
+    assert!(!csv.contains("Sanne"), "{csv}");
+    let all = t.page(&admin, "/rapporten/huishoudens.csv").await.text();
+    assert_eq!(all.lines().count(), 3, "{all}");
+    let resident = t.login("inwoner-1").await;
+    let r = t.page(&resident, "/rapporten/huishoudens.csv").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_payment_carries_the_creditors_name_not_the_label() {
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let body = |name: &str| {
+        serde_json::to_vec(&json!({
+            "id": "huur", "label": "Huur", "creditor_name": name, "kind": "fixed_cost",
+            "amount_cents": 80_000, "schedule": {"monthly": {"day": 1}},
+            "counterparty_iban": "NL44RABO0123456789"
+        }))
+        .unwrap()
+    };
+    let put = |b: Vec<u8>, k: &'static str| {
+        t.call(
+            Method::PUT,
+            "/api/v1/households/1/agreements/huur",
+            Some(&a),
+            Some(("application/json", b)),
+            Some(k),
+        )
+    };
+    // The name goes on the shared ledger: the same checks as the label.
+    let r = put(body(&"M".repeat(71)), "n0").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("creditor_name"), "{}", r.text());
+    let r = put(body("Woonstichting Mitros"), "n1").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = t
+        .get("/api/v1/households/1/agreements", Some(&a))
+        .await
+        .json();
+    let huur = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "huur")
+        .unwrap()
+        .clone();
+    assert_eq!(huur["creditor_name"], "Woonstichting Mitros", "{v}");
+    // The cockpit's editor shows it and fills it in to change it.
+    let page = t
+        .page(&a, "/huishoudens/1/afspraken?wijzig=huur")
+        .await
+        .text();
+    assert!(page.contains("aan Woonstichting Mitros"), "{page}");
+    assert!(
+        page.contains("name=\"creditor\" maxlength=\"70\" aria-describedby=\"a-creditor-hint\" value=\"Woonstichting Mitros\""),
+        "{page}"
+    );
 }

@@ -29,7 +29,7 @@ pub(crate) mod bank;
 pub(crate) mod households;
 mod ledger;
 pub(crate) mod payments;
-mod personal;
+pub(crate) mod personal;
 mod rules;
 
 #[derive(OpenApi)]

@@ -101,11 +101,11 @@ async fn get_personal(
 
 /// What erasing did.
 #[derive(Debug, Serialize, ToSchema)]
-struct Erased {
+pub(crate) struct Erased {
     /// Whether there was personal data to destroy.
-    destroyed: bool,
+    pub(crate) destroyed: bool,
     /// Kept bank statements in which the household's lines were redacted now.
-    statements_redacted: usize,
+    pub(crate) statements_redacted: usize,
 }
 
 /// Erases a household's personal data for good (the administrator, on the resident's request):
@@ -121,11 +121,17 @@ async fn erase_personal(
     p: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Erased>> {
-    let s = visible(&app, &p, &id)?;
+    erase(&app, &p, &id).await.map(Json)
+}
+
+/// Erases household `id`'s personal data and redacts its lines in the kept statements (API and
+/// cockpit).
+pub(crate) async fn erase(app: &Arc<App>, p: &Principal, id: &str) -> ApiResult<Erased> {
+    let s = visible(app, p, id)?;
     if !matches!(p.role, Role::Administrator) {
         return Err(Problem::forbidden("erasure is done by the administrator"));
     }
-    let vault = vault_of(&app)?;
+    let vault = vault_of(app)?;
     let destroyed = vault.erase(s.household).map_err(vault_problem)?;
     // And no readable trace in the statements kept beside the ledger.
     let household = s.household;
@@ -138,10 +144,10 @@ async fn erase_personal(
                 "the personal data is erased, but redacting the kept statements failed ({e}); erase again to retry"
             ))
         })?;
-    Ok(Json(Erased {
+    Ok(Erased {
         destroyed,
         statements_redacted: redacted,
-    }))
+    })
 }
 
 /// Who read the household's personal data, when and why, newest first (the resident, the
