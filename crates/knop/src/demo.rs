@@ -30,9 +30,8 @@ pub struct DemoArgs {
     pub walkthrough: bool,
     #[command(flatten)]
     pub oidc: crate::serve_cmd::OidcArgs,
-    /// The NL Design System packages (`npm ci` in web/; default: web/node_modules if there).
-    #[arg(long, value_name = "DIR")]
-    pub assets: Option<PathBuf>,
+    #[command(flatten)]
+    pub look: crate::serve_cmd::LookArgs,
 }
 
 const ORIGIN: &str = "knop.demo/ledger";
@@ -102,7 +101,7 @@ fn transfer(id: u128, dr: u128, cr: u128, euros: &str, flags: u16) -> Result<Tra
 /// `knop demo`.
 pub fn run(args: DemoArgs) -> Result<ExitCode> {
     if !args.walkthrough {
-        return crate::serve_cmd::demo(args.into, args.listen, &args.oidc, args.assets);
+        return crate::serve_cmd::demo(args.into, args.listen, &args.oidc, args.look);
     }
     let (dir, op, mut d) = fresh_ledger(args.into)?;
     let keys = register_organisations(&mut d, &op)?;

@@ -55,9 +55,38 @@ pub struct ServeArgs {
     pub oidc: OidcArgs,
     #[command(flatten)]
     pub vault: VaultArgs,
+    #[command(flatten)]
+    pub look: LookArgs,
+}
+
+/// How the cockpit looks: the NL Design System packages and the municipality's theme.
+#[derive(Args, Debug, Clone)]
+pub struct LookArgs {
     /// The NL Design System packages (`npm ci` in web/; default: web/node_modules if there).
     #[arg(long, value_name = "DIR")]
     pub assets: Option<PathBuf>,
+    /// The municipality's design tokens (with the NL Design System packages).
+    #[arg(long, value_enum, default_value = "utrecht")]
+    pub theme: ThemeArg,
+}
+
+/// The themes a municipality can choose.
+#[derive(clap::ValueEnum, Debug, Clone, Copy)]
+pub enum ThemeArg {
+    /// Gemeente Utrecht.
+    Utrecht,
+    /// Gemeente Den Haag.
+    Denhaag,
+}
+
+impl ThemeArg {
+    /// The service's theme.
+    pub fn theme(self) -> knop_serve::Theme {
+        match self {
+            ThemeArg::Utrecht => knop_serve::Theme::Utrecht,
+            ThemeArg::Denhaag => knop_serve::Theme::DenHaag,
+        }
+    }
 }
 
 /// The NL Design System packages: the given directory, or `web/node_modules` when present.
@@ -350,7 +379,8 @@ pub fn serve(loc: &Location, a: ServeArgs) -> Result<ExitCode> {
         today: None,
         oidc: a.oidc.config(a.listen),
         vault: a.vault.config(loc)?,
-        assets: assets_dir(a.assets),
+        assets: assets_dir(a.look.assets),
+        theme: a.look.theme.theme(),
         tls: a.tls,
         reopen: Some({
             let loc = loc.clone();
@@ -487,7 +517,7 @@ pub fn demo(
     into: Option<PathBuf>,
     listen: SocketAddr,
     oidc: &OidcArgs,
-    assets: Option<PathBuf>,
+    look: LookArgs,
 ) -> Result<ExitCode> {
     let dir = empty_dir(into)?;
     let scenario: knop_sim::Scenario = serde_json::from_str(knop_sim::FIVE_RESIDENTS)?;
@@ -544,7 +574,8 @@ pub fn demo(
         today: Some(p.last_day),
         oidc: oidc.config(listen),
         vault: Some((vault_dir, master)),
-        assets: assets_dir(assets),
+        assets: assets_dir(look.assets),
+        theme: look.theme.theme(),
         tls: false,
         journal: Some(dir.join("service.journal")),
         reopen: Some({

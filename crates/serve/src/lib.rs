@@ -75,6 +75,8 @@ pub struct Config {
     /// (`@utrecht/component-library-css`, `@utrecht/design-tokens`; see `web/package.json`).
     /// When they are there, the cockpit uses them; otherwise its own stylesheet alone.
     pub assets: Option<std::path::PathBuf>,
+    /// The municipality's look (design tokens from the NL Design System), with `assets`.
+    pub theme: Theme,
     /// Where uploaded bank statements are kept (so that suspense lines can be shown and matched
     /// later); `None`: in memory only.
     pub statement_dir: Option<std::path::PathBuf>,
@@ -84,6 +86,16 @@ pub struct Config {
     /// Opens the ledger again after a failed write (a full disk, say), replaying what is
     /// durable; `None`: the service refuses writes until restarted, and `/readyz` says so.
     pub reopen: Option<Reopen>,
+}
+
+/// The design tokens a municipality chooses for its cockpit (NL Design System, from npm).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Theme {
+    /// Gemeente Utrecht (`@utrecht/design-tokens`).
+    #[default]
+    Utrecht,
+    /// Gemeente Den Haag (`@gemeente-denhaag/design-tokens-components`), over Utrecht's.
+    DenHaag,
 }
 
 /// How the service opens its ledger again.
@@ -123,7 +135,7 @@ impl App {
             ));
         }
         if let Some(dir) = &config.assets {
-            pages::load_design_system(dir)?;
+            pages::load_design_system(dir, config.theme)?;
         }
         // A new ledger gets its own payment id scope before its first household.
         let now = jiff::Timestamp::now().as_millisecond().max(0) as u64;

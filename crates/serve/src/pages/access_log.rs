@@ -61,21 +61,21 @@ async fn access_page(
                 @if list.is_empty() {
                     p { strong { (lang.t("Niemand heeft uw gegevens bekeken.", "Nobody has looked at your data.")) } }
                 } @else {
-                    table {
-                        thead { tr {
-                            th scope="col" { (lang.t("Wanneer", "When")) }
-                            th scope="col" { (lang.t("Wie", "Who")) }
-                            th scope="col" { (lang.t("Wat", "What")) }
-                            th scope="col" { (lang.t("Waarom", "Why")) }
+                    table.utrecht-table {
+                        thead.utrecht-table__header { tr.utrecht-table__row {
+                            th.utrecht-table__header-cell scope="col" { (lang.t("Wanneer", "When")) }
+                            th.utrecht-table__header-cell scope="col" { (lang.t("Wie", "Who")) }
+                            th.utrecht-table__header-cell scope="col" { (lang.t("Wat", "What")) }
+                            th.utrecht-table__header-cell scope="col" { (lang.t("Waarom", "Why")) }
                         } }
-                        tbody { @for a in &list { tr {
-                            td { (a.at.parse::<jiff::Timestamp>().map(|t| {
+                        tbody.utrecht-table__body { @for a in &list { tr.utrecht-table__row {
+                            td.utrecht-table__cell { (a.at.parse::<jiff::Timestamp>().map(|t| {
                                 let z = t.to_zoned(jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap_or(jiff::tz::TimeZone::UTC));
                                 format!("{} {}", knop_app::present::spoken(z.date(), lang.0), z.strftime("%H:%M"))
                             }).unwrap_or_else(|_| a.at.clone())) }
-                            td { (a.who) " (" (role_word(lang, &a.role)) ")" }
-                            td { (a.fields.iter().map(|f| field_word(lang, f)).collect::<Vec<_>>().join(", ")) }
-                            td { (a.purpose) }
+                            td.utrecht-table__cell { (a.who) " (" (role_word(lang, &a.role)) ")" }
+                            td.utrecht-table__cell { (a.fields.iter().map(|f| field_word(lang, f)).collect::<Vec<_>>().join(", ")) }
+                            td.utrecht-table__cell { (a.purpose) }
                         } } }
                     }
                 }

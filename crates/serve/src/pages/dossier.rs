@@ -107,18 +107,18 @@ async fn dossier(
                     form method="post" action=(format!("/huishoudens/{}/dossier", s.household)) {
                         input type="hidden" name="csrf" value=(csrf);
                         p {
-                            label for="j-kind" { (lang.t("Soort", "Kind")) } br;
+                            label.utrecht-form-label for="j-kind" { (lang.t("Soort", "Kind")) } br;
                             select #j-kind name="kind" { @for k in Kind::ALL { option value=(k.word()) { (kind_label(lang, k)) } } }
                         }
                         p {
-                            label for="j-text" { (lang.t("Tekst", "Text")) } br;
+                            label.utrecht-form-label for="j-text" { (lang.t("Tekst", "Text")) } br;
                             textarea #j-text name="text" rows="4" cols="60" required maxlength=(journal::TEXT_CHARS_MAX) {}
                         }
                         p {
-                            label for="j-due" { (lang.t("Klaar op (alleen voor een taak)", "Due (tasks only)")) } br;
+                            label.utrecht-form-label for="j-due" { (lang.t("Klaar op (alleen voor een taak)", "Due (tasks only)")) } br;
                             input #j-due type="date" name="due" min=(today);
                         }
-                        p { button type="submit" { (lang.t("Opslaan", "Save")) } }
+                        p { button.utrecht-button.utrecht-button--primary-action type="submit" { (lang.t("Opslaan", "Save")) } }
                     }
                 }
                 h2 { (lang.t("Taken en notities", "Tasks and notes")) }
@@ -143,7 +143,7 @@ async fn dossier(
                         @if open && writes {
                             form method="post" action=(format!("/huishoudens/{}/dossier/{}/klaar", s.household, e.id)) {
                                 input type="hidden" name="csrf" value=(csrf);
-                                button type="submit" { (lang.t("Gedaan", "Done")) }
+                                button.utrecht-button.utrecht-button--primary-action type="submit" { (lang.t("Gedaan", "Done")) }
                             }
                         }
                     }

@@ -96,10 +96,10 @@ async fn history(
                 p { a href=(format!("/huishoudens/{}", s.household)) { "← " (lang.t("Terug naar deze maand", "Back to this month")) } }
                 form.filters method="get" action=(format!("/huishoudens/{}/geschiedenis", s.household)) role="search" {
                     div.field {
-                        label for="zoek" { (lang.t("Zoek (bijvoorbeeld huur, of een datum als 2026-11)", "Search (for example rent, or a date such as 2026-11)")) }
+                        label.utrecht-form-label for="zoek" { (lang.t("Zoek (bijvoorbeeld huur, of een datum als 2026-11)", "Search (for example rent, or a date such as 2026-11)")) }
                         input #zoek type="search" name="zoek" value=(search) maxlength=(SEARCH_CHARS_MAX) autocomplete="off";
                     }
-                    button type="submit" { (lang.t("Zoeken", "Search")) }
+                    button.utrecht-button.utrecht-button--primary-action type="submit" { (lang.t("Zoeken", "Search")) }
                 }
                 p role="status" {
                     (h.total) " " (if h.total == 1 { lang.t("boeking", "booking") } else { lang.t("boekingen", "bookings") })
@@ -112,17 +112,17 @@ async fn history(
                         lang.t("Niets gevonden. Zoek op een ander woord.", "Nothing found. Search for another word.")
                     }) }
                 } @else {
-                    table {
-                        caption.note { (lang.t("Nieuwste eerst", "Newest first")) }
-                        thead { tr {
-                            th scope="col" { (lang.t("Datum", "Date")) }
-                            th scope="col" { (lang.t("Wat", "What")) }
-                            th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) }
+                    table.utrecht-table {
+                        caption.utrecht-table__caption.note { (lang.t("Nieuwste eerst", "Newest first")) }
+                        thead.utrecht-table__header { tr.utrecht-table__row {
+                            th.utrecht-table__header-cell scope="col" { (lang.t("Datum", "Date")) }
+                            th.utrecht-table__header-cell scope="col" { (lang.t("Wat", "What")) }
+                            th.utrecht-table__header-cell.amount scope="col" { (lang.t("Bedrag", "Amount")) }
                         } }
-                        tbody { @for l in &h.lines {
-                            tr {
-                                td.date { (lang.short_date(&l.date)) }
-                                td {
+                        tbody.utrecht-table__body { @for l in &h.lines {
+                            tr.utrecht-table__row {
+                                td.utrecht-table__cell.date { (lang.short_date(&l.date)) }
+                                td.utrecht-table__cell {
                                     (l.label) br;
                                     span.note {
                                         (match l.how {
@@ -142,7 +142,7 @@ async fn history(
                                         br; span.note { (c) }
                                     }
                                 }
-                                td class=(if l.cents > 0 { "amount in" } else { "amount" }) { (euro(l.cents)) }
+                                td class=(if l.cents > 0 { "utrecht-table__cell amount in" } else { "utrecht-table__cell amount" }) { (euro(l.cents)) }
                             }
                         } }
                     }

@@ -25,9 +25,9 @@ pub(super) fn routes() -> Router<Arc<App>> {
 
 fn severity_class(s: Severity) -> &'static str {
     match s {
-        Severity::Urgent => "alert urgent",
-        Severity::Warning => "alert",
-        Severity::Info => "alert info",
+        Severity::Urgent => "utrecht-alert utrecht-alert--error alert urgent",
+        Severity::Warning => "utrecht-alert utrecht-alert--warning alert",
+        Severity::Info => "utrecht-alert utrecht-alert--info alert info",
     }
 }
 
@@ -152,18 +152,18 @@ async fn household(
                 @if o.month_lines.is_empty() {
                     p { (lang.t("Niets deze maand.", "Nothing this month.")) }
                 } @else {
-                    table {
-                        caption.note { (lang.t("Wat is afgesproken en wat de bank echt boekte", "What was agreed and what the bank really booked")) }
-                        thead { tr {
-                            th scope="col" { (lang.t("Datum", "Date")) }
-                            th scope="col" { (lang.t("Wat", "What")) }
-                            th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) }
+                    table.utrecht-table {
+                        caption.utrecht-table__caption.note { (lang.t("Wat is afgesproken en wat de bank echt boekte", "What was agreed and what the bank really booked")) }
+                        thead.utrecht-table__header { tr.utrecht-table__row {
+                            th.utrecht-table__header-cell scope="col" { (lang.t("Datum", "Date")) }
+                            th.utrecht-table__header-cell scope="col" { (lang.t("Wat", "What")) }
+                            th.utrecht-table__header-cell.amount scope="col" { (lang.t("Bedrag", "Amount")) }
                         } }
-                        tbody { @for l in &o.month_lines {
+                        tbody.utrecht-table__body { @for l in &o.month_lines {
                             @let cents = l.booked_cents.or(l.planned_cents).unwrap_or(0);
-                            tr class=(if l.status == views::LineStatus::Paid { "" } else { "past" }) {
-                                td.date { (lang.short_date(&l.date)) }
-                                td {
+                            tr class=(if l.status == views::LineStatus::Paid { "utrecht-table__row" } else { "utrecht-table__row past" }) {
+                                td.utrecht-table__cell.date { (lang.short_date(&l.date)) }
+                                td.utrecht-table__cell {
                                     (l.label) br;
                                     span.note { (match l.status {
                                         views::LineStatus::Paid if cents > 0 => lang.t("ontvangen ✓", "received ✓"),
@@ -178,7 +178,7 @@ async fn household(
                                         }
                                     }
                                 }
-                                td class=(if cents > 0 { "amount in" } else { "amount" }) { (euro(cents)) }
+                                td class=(if cents > 0 { "utrecht-table__cell amount in" } else { "utrecht-table__cell amount" }) { (euro(cents)) }
                             }
                         } }
                     }
@@ -203,15 +203,15 @@ async fn household(
             @if !resident {
                 @let b = views::budget_plan(&s, today);
                 h2 { (lang.t("Begroting per maand", "Budget per month")) }
-                table {
-                    caption.note { (lang.t("Volgens de afspraken die vandaag gelden; per week × 52 / 12, per kwartaal / 3, per jaar / 12", "By the agreements that hold today; weekly × 52 / 12, quarterly / 3, yearly / 12")) }
-                    thead { tr { th scope="col" { (lang.t("Wat", "What")) } th scope="col" class="amount" { (lang.t("Per maand", "A month")) } } }
-                    tbody {
-                        @for l in &b.income { tr { td { (l.label) } td.amount.in { (euro(l.monthly_cents)) } } }
-                        @for l in &b.out { tr { td { (l.label) } td.amount { (euro(-l.monthly_cents)) } } }
-                        tr {
-                            th scope="row" { @if b.left_cents >= 0 { (lang.t("Over", "Left")) } @else { (lang.t("Tekort", "Shortfall")) } }
-                            td.amount { strong { (euro(b.left_cents)) } }
+                table.utrecht-table {
+                    caption.utrecht-table__caption.note { (lang.t("Volgens de afspraken die vandaag gelden; per week × 52 / 12, per kwartaal / 3, per jaar / 12", "By the agreements that hold today; weekly × 52 / 12, quarterly / 3, yearly / 12")) }
+                    thead.utrecht-table__header { tr.utrecht-table__row { th.utrecht-table__header-cell scope="col" { (lang.t("Wat", "What")) } th.utrecht-table__header-cell.amount scope="col" { (lang.t("Per maand", "A month")) } } }
+                    tbody.utrecht-table__body {
+                        @for l in &b.income { tr.utrecht-table__row { td.utrecht-table__cell { (l.label) } td.amount.in { (euro(l.monthly_cents)) } } }
+                        @for l in &b.out { tr.utrecht-table__row { td.utrecht-table__cell { (l.label) } td.utrecht-table__cell.amount { (euro(-l.monthly_cents)) } } }
+                        tr.utrecht-table__row {
+                            th.utrecht-table__header-cell scope="row" { @if b.left_cents >= 0 { (lang.t("Over", "Left")) } @else { (lang.t("Tekort", "Shortfall")) } }
+                            td.utrecht-table__cell.amount { strong { (euro(b.left_cents)) } }
                         }
                     }
                 }

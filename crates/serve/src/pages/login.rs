@@ -81,7 +81,7 @@ async fn login_page(
                         li {
                             form method="post" action="/inloggen" {
                                 input type="hidden" name="login" value=(u.login);
-                                button type="submit" { strong { (u.display) } br; span.note { (role_name(lang, &u.role)) } }
+                                button.utrecht-button.utrecht-button--primary-action type="submit" { strong { (u.display) } br; span.note { (role_name(lang, &u.role)) } }
                             }
                         }
                     }

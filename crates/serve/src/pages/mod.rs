@@ -24,6 +24,7 @@ use crate::App;
 use knop_app::views;
 
 mod access_log;
+mod admin;
 mod agreements;
 mod caseload;
 mod dossier;
@@ -37,29 +38,55 @@ mod statements;
 
 const CSS: &str = include_str!("../../static/knop.css");
 
-/// The NL Design System stylesheets (design tokens and the Utrecht styling of plain HTML), read
-/// once from the npm packages. One service per process, so a process-wide value.
+/// The NL Design System stylesheets, read once from the npm packages: the municipality's design
+/// tokens, the Utrecht components (their classes) and the Utrecht styling of plain HTML. One
+/// service per process, so a process-wide value.
 struct DesignSystem {
     tokens: String,
+    components: String,
     html: String,
+    /// The class on `body` that switches the tokens on (`utrecht-theme`, `denhaag-theme`).
+    theme_class: &'static str,
 }
 
 static DESIGN_SYSTEM: std::sync::OnceLock<DesignSystem> = std::sync::OnceLock::new();
 
-/// Reads the NL Design System stylesheets from a `node_modules` directory; a missing package is
-/// an error naming the file (a partly installed design system is worse than none).
-pub(crate) fn load_design_system(dir: &std::path::Path) -> Result<(), String> {
+/// Reads the NL Design System stylesheets from a `node_modules` directory, with the design
+/// tokens of `theme`; a missing package is an error naming the file (a partly installed design
+/// system is worse than none). The Utrecht tokens always come first: another municipality's
+/// tokens (under their own theme class on the same `body`) override what they define, and the
+/// Utrecht ones fill what they leave out.
+pub(crate) fn load_design_system(dir: &std::path::Path, theme: crate::Theme) -> Result<(), String> {
+    let ds = read_design_system(dir, theme)?;
+    let _ = DESIGN_SYSTEM.set(ds);
+    Ok(())
+}
+
+/// The stylesheets [`load_design_system`] serves, read from `dir`.
+fn read_design_system(dir: &std::path::Path, theme: crate::Theme) -> Result<DesignSystem, String> {
     let read = |rel: &str| {
         let p = dir.join(rel);
         std::fs::read_to_string(&p)
             .map_err(|e| format!("{}: {e} (run `npm ci` in web/)", p.display()))
     };
-    let ds = DesignSystem {
-        tokens: read("@utrecht/design-tokens/dist/index.css")?,
-        html: read("@utrecht/component-library-css/dist/html.css")?,
+    let mut tokens = read("@utrecht/design-tokens/dist/index.css")?;
+    let theme_class = match theme {
+        crate::Theme::Utrecht => "utrecht-theme",
+        crate::Theme::DenHaag => {
+            tokens.push('\n');
+            tokens.push_str(&read(
+                "@gemeente-denhaag/design-tokens-components/dist/theme/index.css",
+            )?);
+            "utrecht-theme denhaag-theme"
+        }
     };
-    let _ = DESIGN_SYSTEM.set(ds);
-    Ok(())
+    let ds = DesignSystem {
+        tokens,
+        components: read("@utrecht/component-library-css/dist/index.css")?,
+        html: read("@utrecht/component-library-css/dist/html.css")?,
+        theme_class,
+    };
+    Ok(ds)
 }
 
 fn design_system() -> Option<&'static DesignSystem> {
@@ -76,6 +103,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/static/knop.css", get(css))
         .route("/static/nlds/tokens.css", get(nlds_tokens))
         .route("/static/nlds/html.css", get(nlds_html))
+        .route("/static/nlds/components.css", get(nlds_components))
         .layer(tower_http::compression::CompressionLayer::new());
     Router::new()
         .route("/", get(home))
@@ -92,6 +120,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(agreements::routes())
         .merge(statements::routes())
         .merge(runs::routes())
+        .merge(admin::routes())
         .layer(axum::extract::DefaultBodyLimit::max(crate::BODY_MAX))
         .fallback(not_found)
         .with_state(app)
@@ -115,7 +144,7 @@ impl Lang {
     fn english(self) -> bool {
         self.0 == Language::English
     }
-    /// A date for a table cell (`28 dec 2026`).
+    /// A date for a table.utrecht-table cell (`28 dec 2026`).
     fn short_date(self, iso: &str) -> String {
         iso.parse::<Date>()
             .map(|d| knop_app::present::short(d, self.0))
@@ -142,13 +171,14 @@ fn page(lang: Lang, title: &str, who: Option<&Principal>, body: Markup) -> Marku
                 title { (title) " · knop" }
                 @if design_system().is_some() {
                     link rel="stylesheet" href="/static/nlds/tokens.css";
+                    link rel="stylesheet" href="/static/nlds/components.css";
                     link rel="stylesheet" href="/static/nlds/html.css";
                 }
                 link rel="stylesheet" href="/static/knop.css";
             }
-            body class=(if design_system().is_some() { "utrecht-theme utrecht-html" } else { "" }) {
+            body class=(design_system().map(|d| format!("{} utrecht-html", d.theme_class)).unwrap_or_default()) {
                 a.skip href="#inhoud" { (lang.t("Naar de inhoud", "Skip to content")) }
-                header.top {
+                header.utrecht-page-header.top {
                     a.brand href="/" { "knop" }
                     @if let Some(p) = who {
                         @if !matches!(p.role, Role::Resident { .. } | Role::Payer | Role::Creditor | Role::Auditor) {
@@ -160,6 +190,10 @@ fn page(lang: Lang, title: &str, who: Option<&Principal>, body: Markup) -> Marku
                                     " · "
                                 }
                                 a href="/betaalruns" { (lang.t("Betaalruns", "Payment runs")) }
+                                @if matches!(p.role, Role::Administrator) {
+                                    " · "
+                                    a href="/beheer" { (lang.t("Beheer", "Administration")) }
+                                }
                             }
                         }
                     }
@@ -176,7 +210,7 @@ fn page(lang: Lang, title: &str, who: Option<&Principal>, body: Markup) -> Marku
                             " "
                             form method="post" action="/uitloggen" {
                                 input type="hidden" name="csrf" value=(p.csrf.clone().unwrap_or_default());
-                                button type="submit" { (lang.t("Uitloggen", "Log out")) }
+                                button.utrecht-button.utrecht-button--secondary-action type="submit" { (lang.t("Uitloggen", "Log out")) }
                             }
                         }
                     }
@@ -250,6 +284,13 @@ fn stylesheet(text: &'static str) -> Response {
 async fn nlds_tokens(headers: HeaderMap, p: MaybePrincipal) -> Response {
     match design_system() {
         Some(ds) => stylesheet(&ds.tokens),
+        None => not_found(headers, p).await,
+    }
+}
+
+async fn nlds_components(headers: HeaderMap, p: MaybePrincipal) -> Response {
+    match design_system() {
+        Some(ds) => stylesheet(&ds.components),
         None => not_found(headers, p).await,
     }
 }
@@ -351,4 +392,58 @@ fn household_not_found(lang: Lang, p: &Principal) -> Response {
         ),
         Some(p),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &std::path::Path, rel: &str, css: &str) {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, css).unwrap();
+    }
+
+    #[test]
+    fn den_haag_tokens_come_after_utrechts_and_name_their_theme() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "@utrecht/design-tokens/dist/index.css",
+            ".utrecht-theme { --utrecht-x: red }",
+        );
+        write(
+            dir.path(),
+            "@utrecht/component-library-css/dist/index.css",
+            ".utrecht-button {}",
+        );
+        write(
+            dir.path(),
+            "@utrecht/component-library-css/dist/html.css",
+            ".utrecht-html p {}",
+        );
+        let utrecht = read_design_system(dir.path(), crate::Theme::Utrecht).unwrap();
+        assert_eq!(utrecht.theme_class, "utrecht-theme");
+        // Den Haag's package is required once it is chosen, and named when missing.
+        let e = read_design_system(dir.path(), crate::Theme::DenHaag)
+            .err()
+            .unwrap();
+        assert!(
+            e.contains("@gemeente-denhaag/design-tokens-components"),
+            "{e}"
+        );
+        write(
+            dir.path(),
+            "@gemeente-denhaag/design-tokens-components/dist/theme/index.css",
+            ".denhaag-theme { --utrecht-x: green }",
+        );
+        let dh = read_design_system(dir.path(), crate::Theme::DenHaag).unwrap();
+        assert_eq!(dh.theme_class, "utrecht-theme denhaag-theme");
+        let (u, d) = (
+            dh.tokens.find("red").unwrap(),
+            dh.tokens.find("green").unwrap(),
+        );
+        assert!(u < d, "Den Haag's value comes later, so it wins");
+        assert_eq!(dh.components, ".utrecht-button {}");
+    }
 }

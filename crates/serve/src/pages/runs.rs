@@ -104,10 +104,10 @@ async fn runs_page(
                     form method="post" action="/betaalruns/dagbestand" {
                         input type="hidden" name="csrf" value=(csrf);
                         p {
-                            label for="day-d" { (lang.t("Uitvoerdatum (werkdag)", "Execution date (business day)")) } br;
-                            input id="day-d" type="date" name="date" required value=(next_day.to_string());
+                            label.utrecht-form-label for="day-d" { (lang.t("Uitvoerdatum (werkdag)", "Execution date (business day)")) } br;
+                            input.utrecht-textbox.utrecht-textbox--html-input id="day-d" type="date" name="date" required value=(next_day.to_string());
                         }
-                        p { button type="submit" { (lang.t("Dagbestand maken", "Make day file")) " (" (count(lang, mine.len(), ("huishouden", "huishoudens"), ("household", "households"))) ")" } }
+                        p { button.utrecht-button.utrecht-button--primary-action type="submit" { (lang.t("Dagbestand maken", "Make day file")) " (" (count(lang, mine.len(), ("huishouden", "huishoudens"), ("household", "households"))) ")" } }
                     }
                 }
                 @if !day_files.is_empty() {
@@ -121,14 +121,14 @@ async fn runs_page(
                     form method="post" action="/betaalruns" {
                         input type="hidden" name="csrf" value=(csrf);
                         p {
-                            label for="run-h" { (lang.t("Huishouden", "Household")) } br;
-                            select id="run-h" name="household" { @for h in &mine { option value=(h) { (h) } } }
+                            label.utrecht-form-label for="run-h" { (lang.t("Huishouden", "Household")) } br;
+                            select.utrecht-select.utrecht-select--html-select id="run-h" name="household" { @for h in &mine { option value=(h) { (h) } } }
                         }
                         p {
-                            label for="run-d" { (lang.t("Uitvoerdatum (werkdag)", "Execution date (business day)")) } br;
-                            input id="run-d" type="date" name="date" required value=(next_day.to_string());
+                            label.utrecht-form-label for="run-d" { (lang.t("Uitvoerdatum (werkdag)", "Execution date (business day)")) } br;
+                            input.utrecht-textbox.utrecht-textbox--html-input id="run-d" type="date" name="date" required value=(next_day.to_string());
                         }
-                        p { button type="submit" { (lang.t("Run maken", "Make run")) } }
+                        p { button.utrecht-button.utrecht-button--primary-action type="submit" { (lang.t("Run maken", "Make run")) } }
                     }
                 }
                 h2 { (lang.t("Losse runs", "Single runs")) }
@@ -148,9 +148,9 @@ async fn runs_page(
                             }
                         }
                         @if !r.content.items.is_empty() {
-                            table {
-                                thead { tr { th scope="col" { (lang.t("Wat", "What")) } th scope="col" { (lang.t("Aan", "To")) } th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) } } }
-                                tbody { @for i in &r.content.items { tr { td { (i.agreement) } td { (i.creditor_name) } td.amount { (euro(i.cents)) } } } }
+                            table.utrecht-table {
+                                thead.utrecht-table__header { tr.utrecht-table__row { th.utrecht-table__header-cell scope="col" { (lang.t("Wat", "What")) } th.utrecht-table__header-cell scope="col" { (lang.t("Aan", "To")) } th.utrecht-table__header-cell.amount scope="col" { (lang.t("Bedrag", "Amount")) } } }
+                                tbody.utrecht-table__body { @for i in &r.content.items { tr.utrecht-table__row { td.utrecht-table__cell { (i.agreement) } td.utrecht-table__cell { (i.creditor_name) } td.utrecht-table__cell.amount { (euro(i.cents)) } } } }
                             }
                         }
                         @for n in &r.content.not_covered { p.note { (lang.t("Niet in deze run:", "Not in this run:")) " " (n) } }
@@ -166,7 +166,7 @@ async fn runs_page(
                         @if !r.approved && matches!(p.role, Role::Supervisor) && r.created_by != p.id {
                             form method="post" action=(format!("/betaalruns/{}/goedkeuren", r.content.run_id)) {
                                 input type="hidden" name="csrf" value=(csrf);
-                                button type="submit" { (lang.t("Goedkeuren", "Approve")) }
+                                button.utrecht-button.utrecht-button--primary-action type="submit" { (lang.t("Goedkeuren", "Approve")) }
                             }
                         }
                         @if r.approved && !matches!(p.role, Role::Resident { .. }) && !r.content.items.is_empty() {
@@ -253,28 +253,28 @@ fn day_file_card(
             }
             details {
                 summary { (lang.t("Per huishouden", "Per household")) }
-                table {
-                    thead { tr {
-                        th scope="col" { (lang.t("Huishouden", "Household")) }
-                        th scope="col" { (lang.t("Betalingen", "Payments")) }
-                        th scope="col" class="amount" { (lang.t("Bedrag", "Amount")) }
+                table.utrecht-table {
+                    thead.utrecht-table__header { tr.utrecht-table__row {
+                        th.utrecht-table__header-cell scope="col" { (lang.t("Huishouden", "Household")) }
+                        th.utrecht-table__header-cell scope="col" { (lang.t("Betalingen", "Payments")) }
+                        th.utrecht-table__header-cell.amount scope="col" { (lang.t("Bedrag", "Amount")) }
                     } }
-                    tbody { @for r in &d.runs { tr {
-                        td { a href=(format!("/huishoudens/{}", r.content.household)) { (r.content.household) } }
-                        td {
+                    tbody.utrecht-table__body { @for r in &d.runs { tr.utrecht-table__row {
+                        td.utrecht-table__cell { a href=(format!("/huishoudens/{}", r.content.household)) { (r.content.household) } }
+                        td.utrecht-table__cell {
                             (r.content.items.len())
                             @if !r.content.not_covered.is_empty() {
                                 br; span.note { (r.content.not_covered.len()) " " (lang.t("niet gedekt of al betaald", "not covered or already paid")) }
                             }
                         }
-                        td.amount { (euro(r.total_cents)) }
+                        td.utrecht-table__cell.amount { (euro(r.total_cents)) }
                     } } }
                 }
             }
             @if !d.approved && matches!(p.role, Role::Supervisor) && d.created_by != p.id {
                 form method="post" action=(format!("/betaalruns/dagbestand/{}/goedkeuren", d.id)) {
                     input type="hidden" name="csrf" value=(csrf);
-                    button type="submit" { (lang.t("Dagbestand goedkeuren", "Approve day file")) " (" (euro(d.total_cents)) ")" }
+                    button.utrecht-button.utrecht-button--primary-action type="submit" { (lang.t("Dagbestand goedkeuren", "Approve day file")) " (" (euro(d.total_cents)) ")" }
                 }
             }
             @if d.approved {
