@@ -144,7 +144,50 @@ test('a counsellor uploads a statement, matches a line and makes a run; a superv
   const xml = fs.readFileSync(file, 'utf8');
   assert.match(xml, /urn:iso:std:iso:20022:tech:xsd:pain\.001\.001\.03/);
   assert.match(xml, /<CstmrCdtTrfInitn>/);
+  assert.match(xml, /<Cdtr>\s*<Nm>Woonstichting Mitros<\/Nm>/, 'the rent carries the landlord\'s own name');
   await s.close();
+});
+
+test('the administrator checks the ledger, books interest to the foundation and takes the caseload away', async () => {
+  const c = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const page = await c.newPage();
+  await login(page, 'beheerder');
+  await page.getByRole('link', { name: 'Beheer' }).click();
+  await assert.doesNotReject(page.getByRole('heading', { name: 'Organisaties op het grootboek' }).waitFor());
+  await accessible(page, '11-beheer');
+  await page.getByRole('button', { name: 'Nu controleren' }).click();
+  await assert.doesNotReject(page.getByText('Het grootboek klopt.').waitFor());
+  await accessible(page, '11b-beheer-gecontroleerd');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: /Alle huishoudens als CSV/ }).click(),
+  ]);
+  const file = path.join(shots, 'huishoudens.csv');
+  await download.saveAs(file);
+  const csv = fs.readFileSync(file, 'utf8').split('\r\n');
+  assert.match(csv[0], /^huishouden;consulent;actief;/);
+  assert.ok(csv.length > 80, `every household: ${csv.length} lines`);
+  assert.ok(!/Sanne/.test(csv.join('\n')), 'no names in the report');
+
+  // The interest line of the uploaded statement goes to the foundation itself.
+  await page.goto(`${base}/afschriften`);
+  const interest = page.locator('main section.card', { hasText: 'Rente' }).first();
+  await assert.doesNotReject(interest.getByText('rente van de stichting').first().waitFor());
+  await accessible(page, '12-afschriften-beheerder');
+  const before = await page.locator('main section.card').count();
+  await interest.getByRole('button', { name: 'Boeken op de stichting' }).click();
+  await page.waitForURL(`${base}/afschriften`);
+  assert.equal(await page.locator('main section.card').count(), before - 1, 'the interest left suspense');
+  await c.close();
+
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  const pp = await phone.newPage();
+  await login(pp, 'beheerder');
+  await pp.goto(`${base}/beheer`);
+  const width = await pp.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `/beheer is ${width} px wide on a phone`);
+  await accessible(pp, '11c-beheer-telefoon');
+  await phone.close();
 });
 
 test('a counsellor logs in through the identity provider (OpenID Connect, code flow with PKCE)', async () => {
