@@ -171,8 +171,8 @@ test('the administrator checks the ledger, books interest to the foundation and 
 
   // The interest line of the uploaded statement goes to the foundation itself.
   await page.goto(`${base}/afschriften`);
-  const interest = page.locator('main section.card', { hasText: 'Rente' }).first();
-  await assert.doesNotReject(interest.getByText('rente van de stichting').first().waitFor());
+  const interest = page.locator('main section.card', { has: page.locator('span.note', { hasText: /^Rente$/ }) }).first();
+  await assert.doesNotReject(interest.locator('p', { hasText: 'Dit lijkt: rente van de stichting' }).waitFor());
   await accessible(page, '12-afschriften-beheerder');
   const before = await page.locator('main section.card').count();
   await interest.getByRole('button', { name: 'Boeken op de stichting' }).click();

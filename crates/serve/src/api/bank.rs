@@ -219,15 +219,7 @@ pub(crate) async fn book_to_foundation(
             "only the administrator books lines to the foundation's own accounts",
         ));
     }
-    let found = {
-        let node = app.node();
-        knop_app::suspense::find(node.state().book(), &app.statements(), line_id)
-    };
-    let Some(f) = found else {
-        return Err(Problem::not_found(format!(
-            "suspense line {line_id} (unknown, or already booked)"
-        )));
-    };
+    let f = suspense_line(app, line_id)?;
     app.write(move |app, node| {
         ops::book_to_foundation(
             node,
@@ -240,6 +232,16 @@ pub(crate) async fn book_to_foundation(
     })
     .await
     .map_err(op_problem)
+}
+
+/// The line `line_id` while it is in suspense; 404 when unknown or already booked.
+fn suspense_line(app: &App, line_id: &str) -> ApiResult<knop_app::suspense::FoundLine> {
+    let node = app.node();
+    knop_app::suspense::find(node.state().book(), &app.statements(), line_id).ok_or_else(|| {
+        Problem::not_found(format!(
+            "suspense line {line_id} (unknown, or already booked)"
+        ))
+    })
 }
 
 /// Books a suspense line to a household (API and cockpit).
@@ -255,15 +257,7 @@ pub(crate) async fn assign(
             "only the household's counsellor assigns lines to it",
         ));
     }
-    let found = {
-        let node = app.node();
-        knop_app::suspense::find(node.state().book(), &app.statements(), line_id)
-    };
-    let Some(f) = found else {
-        return Err(Problem::not_found(format!(
-            "suspense line {line_id} (unknown, or already matched)"
-        )));
-    };
+    let f = suspense_line(app, line_id)?;
     let household = s.household;
     app.write(move |app, node| {
         ops::book_matched(

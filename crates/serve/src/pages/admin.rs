@@ -58,6 +58,24 @@ fn not_for_you(lang: Lang, p: &Principal) -> Response {
     )
 }
 
+/// The administrator who sent a form with a valid token, or the answer for anyone else.
+fn administrators_form(
+    lang: Lang,
+    p: Option<Principal>,
+    csrf: &str,
+) -> Result<Principal, Box<Response>> {
+    let Some(p) = p else {
+        return Err(Box::new(login_first()));
+    };
+    if !matches!(p.role, Role::Administrator) {
+        return Err(Box::new(not_for_you(lang, &p)));
+    }
+    if !csrf_ok(&p, csrf) {
+        return Err(Box::new(refused(lang, &p)));
+    }
+    Ok(p)
+}
+
 fn admin_markup(app: &App, lang: Lang, p: &Principal, result: Option<Markup>) -> Markup {
     let csrf = p.csrf.clone().unwrap_or_default();
     let node = app.node();
@@ -101,7 +119,7 @@ fn admin_markup(app: &App, lang: Lang, p: &Principal, result: Option<Markup>) ->
 
         h2 { (lang.t("Organisaties op het grootboek", "Organisations on the ledger")) }
         table.utrecht-table {
-            caption.utrecht-table__caption { (lang.t("Elke organisatie tekent haar eigen vastleggingen; haar soort bepaalt wat ze mag vastleggen.", "Each organisation signs its own entries; its kind decides what it may record.")) }
+            caption.utrecht-table__caption.note { (lang.t("Elke organisatie tekent haar eigen vastleggingen; haar soort bepaalt wat ze mag vastleggen.", "Each organisation signs its own entries; its kind decides what it may record.")) }
             thead.utrecht-table__header { tr.utrecht-table__row { th.utrecht-table__header-cell scope="col" { (lang.t("Naam", "Name")) } th.utrecht-table__header-cell scope="col" { (lang.t("Soort", "Kind")) } } }
             tbody.utrecht-table__body { @for (name, kind) in &orgs { tr.utrecht-table__row { td.utrecht-table__cell { (name) } td.utrecht-table__cell { (kind_name(lang, *kind)) } } } }
         }
@@ -187,13 +205,10 @@ async fn check_ledger(
     Form(f): Form<super::CsrfForm>,
 ) -> Response {
     let lang = Lang::of(&headers);
-    let Some(p) = p else { return login_first() };
-    if !matches!(p.role, Role::Administrator) {
-        return not_for_you(lang, &p);
-    }
-    if !csrf_ok(&p, &f.csrf) {
-        return refused(lang, &p);
-    }
+    let p = match administrators_form(lang, p, &f.csrf) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     let app2 = app.clone();
     let checked = tokio::task::spawn_blocking(move || knop_app::audit::check(&mut app2.node()))
         .await
@@ -240,13 +255,10 @@ async fn erase(
     Form(f): Form<EraseForm>,
 ) -> Response {
     let lang = Lang::of(&headers);
-    let Some(p) = p else { return login_first() };
-    if !matches!(p.role, Role::Administrator) {
-        return not_for_you(lang, &p);
-    }
-    if !csrf_ok(&p, &f.csrf) {
-        return refused(lang, &p);
-    }
+    let p = match administrators_form(lang, p, &f.csrf) {
+        Ok(p) => p,
+        Err(r) => return *r,
+    };
     let household = f.household.trim();
     let (status, note) = if f.confirm != "ja" {
         (
@@ -287,16 +299,7 @@ async fn caseload_csv(
         p.role,
         Role::Resident { .. } | Role::Payer | Role::Creditor | Role::Auditor
     ) {
-        return message(
-            lang,
-            StatusCode::FORBIDDEN,
-            lang.t("Geen toegang", "No access"),
-            lang.t(
-                "Met deze rol ziet u geen huishoudens.",
-                "This role sees no households.",
-            ),
-            Some(&p),
-        );
+        return super::caseload::no_households(lang, &p);
     }
     let rows = knop_app::views::caseload(app.node().state(), &p.role, app.today(), app.today_ms());
     (

@@ -105,16 +105,7 @@ async fn caseload(
         return Redirect::to(&format!("/huishoudens/{household}")).into_response();
     }
     if matches!(p.role, Role::Payer | Role::Creditor | Role::Auditor) {
-        return message(
-            lang,
-            StatusCode::FORBIDDEN,
-            lang.t("Geen toegang", "No access"),
-            lang.t(
-                "Met deze rol ziet u geen huishoudens.",
-                "This role sees no households.",
-            ),
-            Some(&p),
-        );
+        return no_households(lang, &p);
     }
     let (today, ms) = (app.today(), app.today_ms());
     let all = views::caseload(app.node().state(), &p.role, today, ms);
@@ -236,6 +227,20 @@ fn severity_word(s: views::Severity) -> &'static str {
         views::Severity::Warning => "warning",
         views::Severity::Info => "info",
     }
+}
+
+/// The page for a role that sees no households.
+pub(super) fn no_households(lang: Lang, p: &Principal) -> Response {
+    message(
+        lang,
+        StatusCode::FORBIDDEN,
+        lang.t("Geen toegang", "No access"),
+        lang.t(
+            "Met deze rol ziet u geen huishoudens.",
+            "This role sees no households.",
+        ),
+        Some(p),
+    )
 }
 
 /// The names of `ids` from the vault, each read logged for `p` with `purpose` (once a day), and
