@@ -160,7 +160,11 @@ fn statements_markup(
                         } }
                 }
                 @if l.suggestions.is_empty() {
-                    @if l.foundation.is_none() {
+                    @if l.foundation.is_none() && caseload.is_empty() {
+                        p.note { (lang.t(
+                            "Hoort deze regel bij een huishouden, dan boekt de consulent van dat huishouden hem. Is het geld van de stichting zelf, kies dan hieronder wat het is.",
+                            "If this line belongs to a household, its counsellor books it. If it is the foundation's own money, choose below what it is.")) }
+                    } @else if l.foundation.is_none() {
                         p.note { (lang.t(
                             "Geen afspraak in uw caseload past bij deze regel. Kijk naar de naam en de omschrijving: hoort het bij een huishouden, kies dat dan hieronder en maak er zo nodig een afspraak voor.",
                             "No agreement in your caseload fits this line. Look at the name and description: if it belongs to a household, choose it below and make an agreement for it if needed.")) }
