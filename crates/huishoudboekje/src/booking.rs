@@ -635,3 +635,55 @@ pub struct NotImported {
     /// Position of the entry in the statement.
     pub entry: usize,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_banks_transaction_code_names_interest_and_charges() {
+        for (code, want) in [
+            ("ACMT/MDOP/INTR", Some(OwnPurpose::Interest)),
+            ("PMNT/MCOP/INTR", Some(OwnPurpose::Interest)),
+            ("ACMT/MDOP/CHRG", Some(OwnPurpose::BankCosts)),
+            ("acmt/mdop/fees", Some(OwnPurpose::BankCosts)),
+            ("PMNT/RCDT/ESCT", None),
+            ("", None),
+        ] {
+            assert_eq!(OwnPurpose::from_bank_code(code), want, "{code}");
+        }
+    }
+
+    #[test]
+    fn an_own_line_leaves_suspense_under_the_id_a_household_match_would_have() {
+        let mirror = Mirror::of("NL91ABNA0417164300");
+        let interest_in = Transfer::eur(7, mirror.bank, mirror.suspense, Cents(500), 0);
+        let t = own_transfer(&interest_in, &mirror, OwnPurpose::Interest);
+        assert_eq!(t.id, matched_id(7));
+        assert_eq!(
+            t.id,
+            match_transfer(&interest_in, &mirror, HouseholdId(1)).id
+        );
+        assert_eq!(
+            (t.debit_account_id, t.credit_account_id),
+            (mirror.suspense, mirror.own_account(OwnPurpose::Interest).id)
+        );
+        let costs_out = Transfer::eur(8, mirror.suspense, mirror.bank, Cents(1250), 0);
+        let t = own_transfer(&costs_out, &mirror, OwnPurpose::BankCosts);
+        assert_eq!(
+            (t.debit_account_id, t.credit_account_id),
+            (
+                mirror.own_account(OwnPurpose::BankCosts).id,
+                mirror.suspense
+            )
+        );
+        assert_eq!(t.amount, Cents(1250));
+        // Each bank account has its own.
+        assert_ne!(
+            Mirror::of("NL02ABNA0123456789")
+                .own_account(OwnPurpose::Interest)
+                .id,
+            mirror.own_account(OwnPurpose::Interest).id
+        );
+    }
+}
