@@ -78,6 +78,16 @@ impl Role {
         matches!(self, Role::Administrator)
     }
 
+    /// Whether this role works on lists of households (a caseload, or all of them): a
+    /// counsellor, a supervisor, the administrator. Residents see their own household only;
+    /// organisations see none.
+    pub fn may_see_caseload(&self) -> bool {
+        matches!(
+            self,
+            Role::Counsellor { .. } | Role::Supervisor | Role::Administrator
+        )
+    }
+
     /// Whether this role may import the foundation's bank statements.
     pub fn may_import_statements(&self) -> bool {
         matches!(self, Role::Counsellor { .. } | Role::Administrator)

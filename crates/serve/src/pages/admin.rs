@@ -295,10 +295,7 @@ async fn caseload_csv(
 ) -> Response {
     let lang = Lang::of(&headers);
     let Some(p) = p else { return login_first() };
-    if matches!(
-        p.role,
-        Role::Resident { .. } | Role::Payer | Role::Creditor | Role::Auditor
-    ) {
+    if !p.role.may_see_caseload() {
         return super::caseload::no_households(lang, &p);
     }
     let rows = knop_app::views::caseload(app.node().state(), &p.role, app.today(), app.today_ms());

@@ -181,7 +181,7 @@ fn page(lang: Lang, title: &str, who: Option<&Principal>, body: Markup) -> Marku
                 header.utrecht-page-header.top {
                     a.brand href="/" { "knop" }
                     @if let Some(p) = who {
-                        @if !matches!(p.role, Role::Resident { .. } | Role::Payer | Role::Creditor | Role::Auditor) {
+                        @if p.role.may_see_caseload() {
                             nav aria-label=(lang.t("Hoofdmenu", "Main menu")) {
                                 a href="/huishoudens" { (lang.t("Huishoudens", "Households")) }
                                 " · "
