@@ -21,6 +21,10 @@
 //!                             || runs (each: run id (text) || household (u128) || content (bytes))
 //!          0x05 ApproveBatch  day file id (text) || day file SHA-256 (32 bytes) || by (text)
 //!   0x08 Together        count (u32, 1..=16) || parts (bytes each: a command's body as above)
+//!   0x09 Claim           sub-tag (u8) || claim id (text) || fields, see [`ClaimCommand`]
+//!          0x01 Open          household (u128) || creditor (u8 1: org name | 2: name) (text) ||
+//!                             reference (text) || principal (i64 cents) || date (u16 u8 u8)
+//!          0x02 Event         event id (text) || kind (u8 1-8) || cents (i64) || date
 //! ```
 //!
 //! `Together` makes several commands one entry, applied all or nothing: what one request means
@@ -33,8 +37,9 @@ use knop_book::{decode_batch, encode_batch, Account, Transfer};
 use knop_codec::{DecodeError, Reader, Writer};
 use knop_ledger::entry::{OrgName, ORG_NAME_BYTES_MAX};
 
+use crate::debts::ClaimCommand;
 use crate::huishoudboekje::{HouseholdCommand, PaymentRunCommand};
-use crate::kinds::{OrgKind, BOOKKEEPERS, FOUNDATIONS, OPERATOR};
+use crate::kinds::{OrgKind, BOOKKEEPERS, CLAIMANTS, FOUNDATIONS, OPERATOR};
 
 /// Longest `kind` of an attachment or `reason` of an erasure, in bytes.
 pub const LABEL_BYTES_MAX: usize = 256;
@@ -74,6 +79,8 @@ pub enum Command {
     PaymentRun(PaymentRunCommand),
     /// Several commands as one entry, applied all or nothing (see the module docs for which).
     Together(Vec<Command>),
+    /// A debt: a claim opened, or an event on it.
+    Claim(ClaimCommand),
     /// Authorises the erasure of an earlier attachment's content and salt (AVG art. 17).
     Erase {
         /// Log index of the attachment.
@@ -129,6 +136,10 @@ impl Command {
                     w.bytes(&p.encode());
                 }
             }
+            Command::Claim(c) => {
+                w.u8(9);
+                c.encode(&mut w);
+            }
             Command::Erase { index, reason } => {
                 w.u8(5);
                 w.u64(*index);
@@ -177,11 +188,12 @@ impl Command {
                 reason: r.str("reason", LABEL_BYTES_MAX)?.to_owned(),
             },
             8 => Command::Together(decode_parts(&mut r)?),
+            9 => Command::Claim(ClaimCommand::decode(&mut r)?),
             other => {
                 return Err(DecodeError {
                     offset: 0,
                     field: "command",
-                    expected: format!("a command tag 1-8, found {other}"),
+                    expected: format!("a command tag 1-9, found {other}"),
                 })
             }
         };
@@ -200,6 +212,7 @@ impl Command {
             Command::Household(_) => "household",
             Command::PaymentRun(_) => "payment-run",
             Command::Together(_) => "together",
+            Command::Claim(_) => "claim",
         }
     }
 
@@ -229,6 +242,7 @@ impl Command {
                 BOOKKEEPERS
             }
             Command::Household(_) | Command::PaymentRun(_) => FOUNDATIONS,
+            Command::Claim(_) => CLAIMANTS,
             // A together is judged by its parts (`may_submit`); none is empty.
             Command::Together(_) => &[],
         }
@@ -242,6 +256,7 @@ impl Command {
             Command::RegisterOrg { .. }
             | Command::Attach { .. }
             | Command::Erase { .. }
+            | Command::Claim(_)
             | Command::Together(_) => None,
         }
     }

@@ -87,6 +87,10 @@ pub(crate) const BOOKKEEPERS: &[OrgKind] = &[
 /// Who may record households and payment runs: the foundation that holds their money.
 pub(crate) const FOUNDATIONS: &[OrgKind] = &[OrgKind::Participant, OrgKind::Foundation];
 
+/// Who may record debts: the foundation (for any claim), a creditor (for its own).
+pub(crate) const CLAIMANTS: &[OrgKind] =
+    &[OrgKind::Participant, OrgKind::Foundation, OrgKind::Creditor];
+
 /// Only the operator.
 pub(crate) const OPERATOR: &[OrgKind] = &[OrgKind::Operator];
 

@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 mod command;
+pub mod debts;
 pub mod huishoudboekje;
 mod kinds;
 
@@ -32,6 +33,7 @@ use knop_ledger::entry::{EntryError, OrgName, SignedEntry};
 use sha2::{Digest, Sha256};
 
 pub use command::{Command, ATTACHMENT_BYTES_MAX, LABEL_BYTES_MAX, TOGETHER_PARTS_MAX};
+pub use debts::{ClaimCommand, ClaimRejection, ClaimState, ClaimStatus, Creditor, EventKind};
 pub use huishoudboekje::{
     batch_sha256, BatchRun, BatchState, HouseholdCommand, HouseholdState, PaymentRunCommand,
     RunState, ADVANCE_LIMIT_CENTS_MAX, BATCH_RUNS_MAX, HOUSEHOLD_TEXT_BYTES_MAX, PERSON_BYTES_MAX,
@@ -94,6 +96,14 @@ pub enum StateError {
         run_id: String,
         /// What is wrong.
         rejection: huishoudboekje::RunRejection,
+    },
+    /// Occurs when a debt command does not fit the claims on the ledger.
+    #[error("claim {claim:?}: {rejection}")]
+    Claim {
+        /// The claim.
+        claim: String,
+        /// What is wrong.
+        rejection: ClaimRejection,
     },
     /// Occurs when an organisation of one kind submits what only other kinds may.
     #[error("a {kind} may not submit a {command} command (only: {allowed})")]
@@ -203,6 +213,7 @@ impl Verified {
 #[derive(Debug, Default, Clone)]
 pub struct State {
     hhb: Huishoudboekje,
+    debts: debts::Debts,
     orgs: BTreeMap<OrgName, Org>,
     operator: Option<OrgName>,
     book: Book,
@@ -251,6 +262,11 @@ impl State {
     /// The day files (many households' runs for one date, made and approved as one), by id.
     pub fn batches(&self) -> &BTreeMap<String, BatchState> {
         &self.hhb.batches
+    }
+
+    /// The claims (debts), by id.
+    pub fn claims(&self) -> &BTreeMap<String, ClaimState> {
+        &self.debts.claims
     }
 
     /// The ledger's payment id scope, if one was set
@@ -399,6 +415,22 @@ impl State {
             Command::Household(h) => self.hhb.household(entry, h),
             Command::PaymentRun(c) => self.hhb.payment_run(entry, self.size, c),
             Command::Together(parts) => self.together(entry, parts),
+            Command::Claim(c) => {
+                // The envelope check found the signer registered.
+                let kind = self
+                    .orgs
+                    .get(&entry.signer)
+                    .map_or(OrgKind::Participant, |o| o.kind);
+                let (households, orgs) = (&self.hhb.households, &self.orgs);
+                self.debts.apply(
+                    entry,
+                    kind,
+                    self.size,
+                    c,
+                    |h| households.contains_key(&h),
+                    |o| orgs.get(o).map(|o| o.kind),
+                )
+            }
             Command::Erase { index, .. } => {
                 if !self.is_operator(&entry.signer) {
                     return Err(StateError::OperatorOnly("authorise an erasure"));
@@ -521,6 +553,7 @@ impl State {
     pub fn digest(&self) -> [u8; 32] {
         let State {
             hhb,
+            debts,
             orgs,
             operator,
             book,
@@ -574,6 +607,7 @@ impl State {
             h.update(i.to_be_bytes());
         }
         hhb.digest_into(&mut h);
+        debts.digest_into(&mut h);
         h.finalize().into()
     }
 }

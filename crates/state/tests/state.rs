@@ -182,11 +182,11 @@ fn erasure_rules() {
 #[test]
 fn malformed_bodies_are_precise() {
     let mut s = state();
-    let e = SignedEntry::sign(name("svb"), 9, vec![9, 1, 2], &key(2));
+    let e = SignedEntry::sign(name("svb"), 9, vec![10, 1, 2], &key(2));
     let err = s.apply(&e).unwrap_err().to_string();
     assert_eq!(
         err,
-        "entry body is not a valid command: byte 0: field `command`: a command tag 1-8, found 9"
+        "entry body is not a valid command: byte 0: field `command`: a command tag 1-9, found 10"
     );
     let mut body = Command::CreateTransfers(vec![transfer(1, 1, 2, 3)]).encode();
     body.truncate(50);
@@ -666,6 +666,8 @@ enum Field {
     Approver(String),
     Attachment(u8),
     Timestamp(u64),
+    ClaimCents(i64),
+    EventCents(i64),
 }
 
 /// The state after the same history, with `field` set to its value: a household opened, an
@@ -678,6 +680,7 @@ fn history(field: &Field) -> State {
     let (mut maker, mut approver, mut kind) =
         ("alice".to_owned(), "bob".to_owned(), OrgKind::Creditor);
     let (mut advance, mut attachment, mut ts) = (500, 1u8, 100u64);
+    let (mut claim_cents, mut event_cents) = (10_000i64, 500i64);
     match field.clone() {
         Field::Counsellor(c) => counsellor = c,
         Field::Information(i) => information = i,
@@ -687,6 +690,8 @@ fn history(field: &Field) -> State {
         Field::Approver(a) => approver = a,
         Field::Attachment(a) => attachment = a,
         Field::Timestamp(t) => ts = t,
+        Field::ClaimCents(c) => claim_cents = c,
+        Field::EventCents(c) => event_cents = c,
     }
     let open = Command::Household(H::Open {
         household: HouseholdId(5),
@@ -720,6 +725,23 @@ fn history(field: &Field) -> State {
         data: vec![attachment],
     };
     s.apply(&entry("svb", 2, ts, &attach)).unwrap();
+    let claim = Command::Claim(knop_state::ClaimCommand::Open {
+        claim: "K".into(),
+        household: HouseholdId(5),
+        creditor: knop_state::Creditor::Named("DUO".into()),
+        reference: "studieschuld".into(),
+        principal_cents: claim_cents,
+        date: "2026-01-01".parse().unwrap(),
+    });
+    s.apply(&entry("svb", 2, ts, &claim)).unwrap();
+    let costs = Command::Claim(knop_state::ClaimCommand::Event {
+        claim: "K".into(),
+        event: "e1".into(),
+        kind: knop_state::EventKind::Costs,
+        cents: event_cents,
+        date: "2026-02-01".parse().unwrap(),
+    });
+    s.apply(&entry("svb", 2, ts, &costs)).unwrap();
     s
 }
 
@@ -745,6 +767,10 @@ fn field() -> impl proptest::strategy::Strategy<Value = (Field, Field)> {
             .prop_map(|(a, b)| (Field::Approver(a), Field::Approver(b))),
         (any::<u8>(), any::<u8>()).prop_map(|(a, b)| (Field::Attachment(a), Field::Attachment(b))),
         (14..1000u64, 14..1000u64).prop_map(|(a, b)| (Field::Timestamp(a), Field::Timestamp(b))),
+        (0..=1_000_000i64, 0..=1_000_000i64)
+            .prop_map(|(a, b)| (Field::ClaimCents(a), Field::ClaimCents(b))),
+        (0..=1_000_000i64, 0..=1_000_000i64)
+            .prop_map(|(a, b)| (Field::EventCents(a), Field::EventCents(b))),
     ]
 }
 
@@ -918,4 +944,181 @@ fn a_day_file_records_all_its_runs_or_none_and_is_approved_at_once() {
     assert!(s.runs()["R7"].approved() && s.runs()["R8"].approved());
     assert_eq!(s.apply(&entry("svb", 2, 27, &a)).unwrap().existing, 1);
     assert_ne!(s.digest(), digest, "approvals and day files are digested");
+}
+
+fn claim_open(claim: &str, h: u128, creditor: knop_state::Creditor, cents: i64) -> Command {
+    Command::Claim(knop_state::ClaimCommand::Open {
+        claim: claim.into(),
+        household: HouseholdId(h),
+        creditor,
+        reference: "ref-1".into(),
+        principal_cents: cents,
+        date: "2026-03-01".parse().unwrap(),
+    })
+}
+
+fn claim_event(claim: &str, id: &str, kind: knop_state::EventKind, cents: i64) -> Command {
+    Command::Claim(knop_state::ClaimCommand::Event {
+        claim: claim.into(),
+        event: id.into(),
+        kind,
+        cents,
+        date: "2026-04-01".parse().unwrap(),
+    })
+}
+
+#[test]
+fn debts_are_events_and_a_creditor_records_only_its_own() {
+    use knop_state::{ClaimRejection as R, ClaimStatus, Creditor, EventKind as K};
+    let mut s = state();
+    s.apply(&entry("svb", 2, 10, &household_open(5))).unwrap();
+    s.apply(&entry("op", 1, 11, &register("cjib", OrgKind::Creditor, 7)))
+        .unwrap();
+    s.apply(&entry("op", 1, 12, &register("duo", OrgKind::Creditor, 8)))
+        .unwrap();
+    s.apply(&entry(
+        "op",
+        1,
+        13,
+        &register("gemeente", OrgKind::Municipality, 9),
+    ))
+    .unwrap();
+    let refused = |s: &mut State, signer: &str, seed: u8, cmd: &Command| {
+        let size = s.size();
+        let digest = s.digest();
+        let ts = s.last_timestamp_ms();
+        let e = s.apply(&entry(signer, seed, ts, cmd)).unwrap_err();
+        assert_eq!((s.size(), s.digest()), (size, digest), "nothing applied");
+        e
+    };
+    let rejection = |e: StateError| match e {
+        StateError::Claim { rejection, .. } => rejection,
+        other => panic!("not a claim rejection: {other}"),
+    };
+    let cjib = Creditor::Org(name("cjib"));
+    // A creditor opens its own claim, not another's; the foundation opens any.
+    let e = refused(&mut s, "duo", 8, &claim_open("C1", 5, cjib.clone(), 25_000));
+    assert_eq!(rejection(e), R::NotYourClaim);
+    s.apply(&entry(
+        "cjib",
+        7,
+        20,
+        &claim_open("C1", 5, cjib.clone(), 25_000),
+    ))
+    .unwrap();
+    s.apply(&entry(
+        "svb",
+        2,
+        21,
+        &claim_open("D1", 5, Creditor::Named("Eneco".into()), 9_000),
+    ))
+    .unwrap();
+    // The same again changes nothing; other details under the same id are refused.
+    let again = s
+        .apply(&entry(
+            "cjib",
+            7,
+            22,
+            &claim_open("C1", 5, cjib.clone(), 25_000),
+        ))
+        .unwrap();
+    assert_eq!((again.created, again.existing), (0, 1));
+    let e = refused(
+        &mut s,
+        "cjib",
+        7,
+        &claim_open("C1", 5, cjib.clone(), 26_000),
+    );
+    assert_eq!(rejection(e), R::ClaimExistsWithDifferent);
+    // Unknown households, organisations that are no creditor, amounts out of range.
+    let e = refused(
+        &mut s,
+        "svb",
+        2,
+        &claim_open("X", 6, Creditor::Named("A".into()), 1),
+    );
+    assert_eq!(rejection(e), R::UnknownHousehold(HouseholdId(6)));
+    let e = refused(
+        &mut s,
+        "svb",
+        2,
+        &claim_open("X", 5, Creditor::Org(name("gemeente")), 1),
+    );
+    assert_eq!(rejection(e), R::NotACreditor("gemeente".into()));
+    // A negative amount does not even decode.
+    match refused(&mut s, "svb", 2, &claim_event("C1", "e", K::Costs, -1)) {
+        StateError::Malformed(d) => assert_eq!(d.field, "claim.cents"),
+        other => panic!("{other}"),
+    }
+    let e = refused(&mut s, "svb", 2, &claim_event("X", "e", K::Costs, 1));
+    assert_eq!(rejection(e), R::UnknownClaim);
+    // A municipality records no debts at all.
+    assert!(matches!(
+        refused(&mut s, "gemeente", 9, &claim_event("C1", "e", K::Costs, 1)),
+        StateError::KindMayNot { .. }
+    ));
+    // Events: costs add, payments subtract, never below zero; another creditor may not.
+    s.apply(&entry(
+        "cjib",
+        7,
+        30,
+        &claim_event("C1", "k1", K::Costs, 1_500),
+    ))
+    .unwrap();
+    let e = refused(&mut s, "duo", 8, &claim_event("C1", "k2", K::Costs, 1));
+    assert_eq!(rejection(e), R::NotYourClaim);
+    let e = refused(&mut s, "cjib", 7, &claim_event("C1", "k1", K::Costs, 1_600));
+    assert_eq!(rejection(e), R::EventExistsWithDifferent("k1".into()));
+    s.apply(&entry(
+        "svb",
+        2,
+        31,
+        &claim_event("C1", "p1", K::Payment, 6_500),
+    ))
+    .unwrap();
+    s.apply(&entry(
+        "cjib",
+        7,
+        32,
+        &claim_event("C1", "a1", K::Arrangement, 2_000),
+    ))
+    .unwrap();
+    let c = &s.claims()["C1"];
+    assert_eq!(c.left_cents(), 25_000 + 1_500 - 6_500);
+    assert_eq!(c.status(), ClaimStatus::Arrangement);
+    let e = refused(
+        &mut s,
+        "cjib",
+        7,
+        &claim_event("C1", "f1", K::Forgiven, 20_001),
+    );
+    assert_eq!(
+        rejection(e),
+        R::MoreThanLeft {
+            cents: 20_001,
+            left: 20_000
+        }
+    );
+    s.apply(&entry(
+        "cjib",
+        7,
+        33,
+        &claim_event("C1", "f1", K::Forgiven, 20_000),
+    ))
+    .unwrap();
+    assert_eq!(s.claims()["C1"].status(), ClaimStatus::Forgiven);
+    assert_eq!(s.claims()["D1"].status(), ClaimStatus::Open);
+    // The encoding reads back, and names its fields when it does not.
+    for cmd in [
+        claim_open("C1", 5, cjib.clone(), 25_000),
+        claim_open("D1", 5, Creditor::Named("Eneco".into()), 9_000),
+        claim_event("C1", "k1", K::Summons, 0),
+    ] {
+        assert_eq!(Command::decode(&cmd.encode()).unwrap(), cmd);
+    }
+    let mut bad = claim_event("C1", "k1", K::Costs, 5).encode();
+    let kind_at = bad.len() - 4 - 8 - 1;
+    bad[kind_at] = 99;
+    let e = Command::decode(&bad).unwrap_err();
+    assert_eq!(e.field, "claim.kind", "{e}");
 }

@@ -1,0 +1,629 @@
+//! Debts (schulden): a household's claims and what happens to them, as events, in the spirit of
+//! the Financial Claims Information Document of Vorderingenoverzicht Rijk / Mijn Betaaloverzicht
+//! (an obligation imposed; reminders, summonses, costs and interest added; payments processed;
+//! withdrawn; forgiven), in integer cents, one key per event. Entry tag 0x09, encoding version
+//! 1; rejections read as sentences ([`ClaimRejection`]); its share of the digest is
+//! [`Debts::digest_into`].
+//!
+//! A claim names its creditor: an organisation registered on the ledger (which may then record
+//! events on its own claims, and only on those), or a creditor known only by name (whose events
+//! the foundation records). Names, BSNs and addresses never come here: the household is a
+//! pseudonymous number and the creditor's reference is checked by the application layer before
+//! anything is recorded.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use knop_codec::{DecodeError, Reader, Writer};
+use knop_huishoudboekje::HouseholdId;
+use knop_ledger::entry::{OrgName, SignedEntry, ORG_NAME_BYTES_MAX};
+use sha2::Sha256;
+
+use crate::huishoudboekje::text;
+use crate::{OrgKind, Outcome, StateError};
+
+/// Longest claim id or event id, in bytes.
+pub const CLAIM_ID_BYTES_MAX: usize = 64;
+/// Longest creditor name (SEPA `Nm`) or creditor's reference, in bytes.
+pub const CLAIM_TEXT_BYTES_MAX: usize = 140;
+/// Largest amount of one claim or event: EUR 10 million, in cents.
+pub const CLAIM_CENTS_MAX: i64 = 1_000_000_000;
+/// Most events on one claim.
+pub const CLAIM_EVENTS_MAX: usize = 1_000;
+
+/// Who a claim is owed to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Creditor {
+    /// An organisation registered on the ledger (kind creditor): it records its own events.
+    Org(OrgName),
+    /// A creditor known only by name (the foundation records its events).
+    Named(String),
+}
+
+impl Creditor {
+    /// The creditor's name as shown.
+    pub fn name(&self) -> &str {
+        match self {
+            Creditor::Org(o) => o.as_str(),
+            Creditor::Named(n) => n,
+        }
+    }
+}
+
+/// What happened to a claim. Amounts are cents, never negative; what they do to what is left is
+/// the kind's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventKind {
+    /// Collection costs added (adds to what is left).
+    Costs = 1,
+    /// Interest added (adds).
+    Interest = 2,
+    /// A payment processed (subtracts).
+    Payment = 3,
+    /// A reminder sent (its amount: costs it adds, often 0).
+    Reminder = 4,
+    /// A summons (aanmaning, dwangbevel) sent (its amount: costs it adds).
+    Summons = 5,
+    /// Part or all of the claim withdrawn by the creditor (subtracts).
+    Withdrawn = 6,
+    /// Part or all of the claim forgiven (kwijtschelding; subtracts).
+    Forgiven = 7,
+    /// A payment arrangement agreed: its amount is the monthly instalment (changes nothing left).
+    Arrangement = 8,
+}
+
+impl EventKind {
+    /// Every kind, in code order.
+    pub const ALL: [EventKind; 8] = [
+        EventKind::Costs,
+        EventKind::Interest,
+        EventKind::Payment,
+        EventKind::Reminder,
+        EventKind::Summons,
+        EventKind::Withdrawn,
+        EventKind::Forgiven,
+        EventKind::Arrangement,
+    ];
+
+    /// The kind's name in the API (`costs`, `interest`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Costs => "costs",
+            EventKind::Interest => "interest",
+            EventKind::Payment => "payment",
+            EventKind::Reminder => "reminder",
+            EventKind::Summons => "summons",
+            EventKind::Withdrawn => "withdrawn",
+            EventKind::Forgiven => "forgiven",
+            EventKind::Arrangement => "arrangement",
+        }
+    }
+
+    /// The kind named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    fn from_code(c: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| *k as u8 == c)
+    }
+
+    /// What the event does to what is left: +1 adds its amount, -1 subtracts it, 0 nothing.
+    pub fn sign(self) -> i64 {
+        match self {
+            EventKind::Costs | EventKind::Interest | EventKind::Reminder | EventKind::Summons => 1,
+            EventKind::Payment | EventKind::Withdrawn | EventKind::Forgiven => -1,
+            EventKind::Arrangement => 0,
+        }
+    }
+}
+
+/// Commands about debts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimCommand {
+    /// An obligation imposed: the claim, its creditor and its original amount (sub-tag 1).
+    Open {
+        /// The claim's id (one key: the same content again changes nothing).
+        claim: String,
+        /// The household that owes it.
+        household: HouseholdId,
+        /// Who it is owed to.
+        creditor: Creditor,
+        /// The creditor's own reference (its case or invoice number).
+        reference: String,
+        /// The original amount, in cents.
+        principal_cents: i64,
+        /// When it was imposed.
+        date: Date,
+    },
+    /// Something happened to a claim (sub-tag 2).
+    Event {
+        /// The claim.
+        claim: String,
+        /// The event's id, unique within the claim (one key per event).
+        event: String,
+        /// What happened.
+        kind: EventKind,
+        /// Its amount, in cents (see [`EventKind::sign`]).
+        cents: i64,
+        /// When it happened.
+        date: Date,
+    },
+}
+
+/// Why a debt command does not fit the state. Nothing was recorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClaimRejection {
+    /// Occurs when a claim is opened for a household that is not on the ledger.
+    #[error("household {0} is not on the ledger")]
+    UnknownHousehold(HouseholdId),
+    /// Occurs when an id is empty.
+    #[error("the claim and event ids must not be empty")]
+    EmptyId,
+    /// Occurs when an amount is negative or over the limit.
+    #[error("amounts are 0 to {CLAIM_CENTS_MAX} cents, found {0}")]
+    AmountOutOfRange(i64),
+    /// Occurs when a claim id is used again with other details.
+    #[error("exists with other details; a claim's id is its key")]
+    ClaimExistsWithDifferent,
+    /// Occurs when an event id is used again with other details.
+    #[error("event {0:?} exists with other details; an event's id is its key")]
+    EventExistsWithDifferent(String),
+    /// Occurs when an event names a claim that is not on the ledger.
+    #[error("is not on the ledger")]
+    UnknownClaim,
+    /// Occurs when a creditor records a claim of another creditor, or for another creditor.
+    #[error("belongs to another creditor; a creditor records only its own claims")]
+    NotYourClaim,
+    /// Occurs when an organisation named as creditor is not registered as a creditor.
+    #[error("creditor {0:?} is not registered on the ledger as a creditor")]
+    NotACreditor(String),
+    /// Occurs when an event would take more off than is left.
+    #[error("would take {cents} cents off, but {left} cents are left")]
+    MoreThanLeft {
+        /// The event's amount.
+        cents: i64,
+        /// What is left.
+        left: i64,
+    },
+    /// Occurs when a claim has as many events as it may.
+    #[error("has {CLAIM_EVENTS_MAX} events, the most one claim may have")]
+    TooManyEvents,
+}
+
+/// An event as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimEvent {
+    /// What happened.
+    pub kind: EventKind,
+    /// Its amount, in cents.
+    pub cents: i64,
+    /// When it happened.
+    pub date: Date,
+    /// Who recorded it.
+    pub by: OrgName,
+    /// The log index of its entry.
+    pub index: u64,
+}
+
+/// A claim, as the log says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimState {
+    /// The household that owes it.
+    pub household: HouseholdId,
+    /// Who it is owed to.
+    pub creditor: Creditor,
+    /// The creditor's reference.
+    pub reference: String,
+    /// The original amount, in cents.
+    pub principal_cents: i64,
+    /// When it was imposed.
+    pub date: Date,
+    /// Who recorded it.
+    pub opened_by: OrgName,
+    /// Its events, by id.
+    pub events: BTreeMap<String, ClaimEvent>,
+}
+
+/// Where a claim stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimStatus {
+    /// Owed, no arrangement.
+    Open,
+    /// A payment arrangement is agreed.
+    Arrangement,
+    /// Nothing left: paid.
+    Settled,
+    /// Nothing left, and part of it was forgiven or withdrawn.
+    Forgiven,
+}
+
+impl ClaimState {
+    /// What is left, in cents: the original amount plus costs and interest, less payments,
+    /// withdrawals and what was forgiven.
+    pub fn left_cents(&self) -> i64 {
+        self.events.values().fold(self.principal_cents, |left, e| {
+            left + e.kind.sign() * e.cents
+        })
+    }
+
+    /// The total of events of `kind`, in cents.
+    pub fn total_cents(&self, kind: EventKind) -> i64 {
+        self.events
+            .values()
+            .filter(|e| e.kind == kind)
+            .map(|e| e.cents)
+            .sum()
+    }
+
+    /// Where the claim stands.
+    pub fn status(&self) -> ClaimStatus {
+        let has = |k| self.events.values().any(|e| e.kind == k);
+        if self.left_cents() == 0 {
+            if has(EventKind::Forgiven) || has(EventKind::Withdrawn) {
+                ClaimStatus::Forgiven
+            } else {
+                ClaimStatus::Settled
+            }
+        } else if has(EventKind::Arrangement) {
+            ClaimStatus::Arrangement
+        } else {
+            ClaimStatus::Open
+        }
+    }
+}
+
+/// The debts' share of the state.
+#[derive(Debug, Default, Clone)]
+pub struct Debts {
+    /// Every claim, by id.
+    pub(crate) claims: BTreeMap<String, ClaimState>,
+}
+
+fn amount(cents: i64) -> Result<(), ClaimRejection> {
+    if (0..=CLAIM_CENTS_MAX).contains(&cents) {
+        Ok(())
+    } else {
+        Err(ClaimRejection::AmountOutOfRange(cents))
+    }
+}
+
+impl Debts {
+    /// Applies a debt command signed by `entry.signer` (of `kind`), at log index `index`; all or
+    /// nothing. `is_household` says whether a household is on the ledger, `creditor_kind` the
+    /// kind an organisation is registered with.
+    pub(crate) fn apply(
+        &mut self,
+        entry: &SignedEntry,
+        kind: OrgKind,
+        index: u64,
+        cmd: ClaimCommand,
+        is_household: impl Fn(HouseholdId) -> bool,
+        kind_of: impl Fn(&OrgName) -> Option<OrgKind>,
+    ) -> Result<Outcome, StateError> {
+        let (claim_id, result) = match cmd {
+            ClaimCommand::Open {
+                claim,
+                household,
+                creditor,
+                reference,
+                principal_cents,
+                date,
+            } => {
+                let state = ClaimState {
+                    household,
+                    creditor,
+                    reference,
+                    principal_cents,
+                    date,
+                    opened_by: entry.signer.clone(),
+                    events: BTreeMap::new(),
+                };
+                let r = self.open(&claim, state, kind, &is_household, &kind_of);
+                (claim, r)
+            }
+            ClaimCommand::Event {
+                claim,
+                event,
+                kind: what,
+                cents,
+                date,
+            } => {
+                let e = ClaimEvent {
+                    kind: what,
+                    cents,
+                    date,
+                    by: entry.signer.clone(),
+                    index,
+                };
+                let r = self.event(&claim, event, e, kind);
+                (claim, r)
+            }
+        };
+        result.map_err(|rejection| StateError::Claim {
+            claim: claim_id,
+            rejection,
+        })
+    }
+
+    fn open(
+        &mut self,
+        id: &str,
+        state: ClaimState,
+        kind: OrgKind,
+        is_household: &impl Fn(HouseholdId) -> bool,
+        kind_of: &impl Fn(&OrgName) -> Option<OrgKind>,
+    ) -> Result<Outcome, ClaimRejection> {
+        if id.is_empty() {
+            return Err(ClaimRejection::EmptyId);
+        }
+        amount(state.principal_cents)?;
+        if !is_household(state.household) {
+            return Err(ClaimRejection::UnknownHousehold(state.household));
+        }
+        if let Creditor::Org(o) = &state.creditor {
+            if kind_of(o) != Some(OrgKind::Creditor) {
+                return Err(ClaimRejection::NotACreditor(o.to_string()));
+            }
+        }
+        // A creditor opens only its own claims.
+        if kind == OrgKind::Creditor && state.creditor != Creditor::Org(state.opened_by.clone()) {
+            return Err(ClaimRejection::NotYourClaim);
+        }
+        if let Some(existing) = self.claims.get(id) {
+            let same = existing.household == state.household
+                && existing.creditor == state.creditor
+                && existing.reference == state.reference
+                && existing.principal_cents == state.principal_cents
+                && existing.date == state.date;
+            return if same {
+                Ok(Outcome {
+                    created: 0,
+                    existing: 1,
+                })
+            } else {
+                Err(ClaimRejection::ClaimExistsWithDifferent)
+            };
+        }
+        self.claims.insert(id.to_owned(), state);
+        Ok(Outcome {
+            created: 1,
+            existing: 0,
+        })
+    }
+
+    fn event(
+        &mut self,
+        claim: &str,
+        id: String,
+        e: ClaimEvent,
+        kind: OrgKind,
+    ) -> Result<Outcome, ClaimRejection> {
+        if id.is_empty() {
+            return Err(ClaimRejection::EmptyId);
+        }
+        amount(e.cents)?;
+        let c = self
+            .claims
+            .get_mut(claim)
+            .ok_or(ClaimRejection::UnknownClaim)?;
+        if kind == OrgKind::Creditor && c.creditor != Creditor::Org(e.by.clone()) {
+            return Err(ClaimRejection::NotYourClaim);
+        }
+        if let Some(existing) = c.events.get(&id) {
+            return if (existing.kind, existing.cents, existing.date) == (e.kind, e.cents, e.date) {
+                Ok(Outcome {
+                    created: 0,
+                    existing: 1,
+                })
+            } else {
+                Err(ClaimRejection::EventExistsWithDifferent(id))
+            };
+        }
+        if c.events.len() >= CLAIM_EVENTS_MAX {
+            return Err(ClaimRejection::TooManyEvents);
+        }
+        let left = c.left_cents();
+        if e.kind.sign() < 0 && e.cents > left {
+            return Err(ClaimRejection::MoreThanLeft {
+                cents: e.cents,
+                left,
+            });
+        }
+        // Bounded: at most CLAIM_EVENTS_MAX events of at most CLAIM_CENTS_MAX each.
+        c.events.insert(id, e);
+        Ok(Outcome {
+            created: 1,
+            existing: 0,
+        })
+    }
+
+    /// Feeds every field of every claim and event into `h`.
+    pub(crate) fn digest_into(&self, h: &mut Sha256) {
+        use sha2::Digest;
+        let Debts { claims } = self;
+        h.update((claims.len() as u64).to_be_bytes());
+        for (id, c) in claims {
+            let ClaimState {
+                household,
+                creditor,
+                reference,
+                principal_cents,
+                date,
+                opened_by,
+                events,
+            } = c;
+            text(h, id);
+            h.update(household.0.to_be_bytes());
+            match creditor {
+                Creditor::Org(o) => {
+                    h.update([1]);
+                    text(h, o.as_str());
+                }
+                Creditor::Named(n) => {
+                    h.update([2]);
+                    text(h, n);
+                }
+            }
+            text(h, reference);
+            h.update(principal_cents.to_be_bytes());
+            text(h, &date.to_string());
+            text(h, opened_by.as_str());
+            h.update((events.len() as u64).to_be_bytes());
+            for (eid, e) in events {
+                let ClaimEvent {
+                    kind,
+                    cents,
+                    date,
+                    by,
+                    index,
+                } = e;
+                text(h, eid);
+                h.update([*kind as u8]);
+                h.update(cents.to_be_bytes());
+                text(h, &date.to_string());
+                text(h, by.as_str());
+                h.update(index.to_be_bytes());
+            }
+        }
+    }
+}
+
+fn date(w: &mut Writer, d: Date) {
+    w.u16(d.year() as u16);
+    w.u8(d.month() as u8);
+    w.u8(d.day() as u8);
+}
+
+fn read_date(r: &mut Reader<'_>, field: &'static str) -> Result<Date, DecodeError> {
+    let at = r.offset();
+    let (y, m, d) = (r.u16(field)?, r.u8(field)?, r.u8(field)?);
+    Date::new(y as i16, m as i8, d as i8).map_err(|_| DecodeError {
+        offset: at,
+        field,
+        expected: format!("a valid date, found {y}-{m}-{d}"),
+    })
+}
+
+fn read_cents(r: &mut Reader<'_>, field: &'static str) -> Result<i64, DecodeError> {
+    let at = r.offset();
+    let c = r.i64(field)?;
+    if (0..=CLAIM_CENTS_MAX).contains(&c) {
+        Ok(c)
+    } else {
+        Err(DecodeError {
+            offset: at,
+            field,
+            expected: format!("0..={CLAIM_CENTS_MAX} cents, found {c}"),
+        })
+    }
+}
+
+impl ClaimCommand {
+    /// The claim concerned.
+    pub fn claim(&self) -> &str {
+        match self {
+            ClaimCommand::Open { claim, .. } | ClaimCommand::Event { claim, .. } => claim,
+        }
+    }
+
+    pub(crate) fn encode(&self, w: &mut Writer) {
+        match self {
+            ClaimCommand::Open {
+                claim,
+                household,
+                creditor,
+                reference,
+                principal_cents,
+                date: d,
+            } => {
+                w.u8(1);
+                w.str(claim);
+                w.u128(household.0);
+                match creditor {
+                    Creditor::Org(o) => {
+                        w.u8(1);
+                        w.str(o.as_str());
+                    }
+                    Creditor::Named(n) => {
+                        w.u8(2);
+                        w.str(n);
+                    }
+                }
+                w.str(reference);
+                w.i64(*principal_cents);
+                date(w, *d);
+            }
+            ClaimCommand::Event {
+                claim,
+                event,
+                kind,
+                cents,
+                date: d,
+            } => {
+                w.u8(2);
+                w.str(claim);
+                w.str(event);
+                w.u8(*kind as u8);
+                w.i64(*cents);
+                date(w, *d);
+            }
+        }
+    }
+
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let tag = r.u8("claim.command")?;
+        let claim = r.str("claim.id", CLAIM_ID_BYTES_MAX)?.to_owned();
+        Ok(match tag {
+            1 => {
+                let household = HouseholdId(r.u128("claim.household")?);
+                let creditor = match r.u8("claim.creditor")? {
+                    1 => {
+                        let at = r.offset();
+                        let name = r.str("claim.creditor", ORG_NAME_BYTES_MAX)?;
+                        Creditor::Org(OrgName::parse(name).map_err(|e| DecodeError {
+                            offset: at,
+                            field: "claim.creditor",
+                            expected: e.to_string(),
+                        })?)
+                    }
+                    2 => Creditor::Named(r.str("claim.creditor", CLAIM_TEXT_BYTES_MAX)?.to_owned()),
+                    other => {
+                        return Err(r.error(
+                            "claim.creditor",
+                            format!("1 (organisation) or 2 (by name), found {other}"),
+                        ))
+                    }
+                };
+                ClaimCommand::Open {
+                    claim,
+                    household,
+                    creditor,
+                    reference: r.str("claim.reference", CLAIM_TEXT_BYTES_MAX)?.to_owned(),
+                    principal_cents: read_cents(r, "claim.principal")?,
+                    date: read_date(r, "claim.date")?,
+                }
+            }
+            2 => {
+                let event = r.str("claim.event", CLAIM_ID_BYTES_MAX)?.to_owned();
+                let code = r.u8("claim.kind")?;
+                let kind = EventKind::from_code(code).ok_or_else(|| {
+                    r.error("claim.kind", format!("an event kind 1-8, found {code}"))
+                })?;
+                ClaimCommand::Event {
+                    claim,
+                    event,
+                    kind,
+                    cents: read_cents(r, "claim.cents")?,
+                    date: read_date(r, "claim.date")?,
+                }
+            }
+            other => {
+                return Err(r.error(
+                    "claim.command",
+                    format!("a claim command 1-2, found {other}"),
+                ))
+            }
+        })
+    }
+}
