@@ -139,6 +139,53 @@ pub fn check_agreement(a: &Agreement, resident: Option<&PersonalData>) -> Result
     Ok(())
 }
 
+/// Checks the texts of a debt command: a claim's id and event ids (keys: letters, digits and
+/// `- _ .`, at most 64), the creditor's name (at most 70) and its reference (at most 140), each
+/// for what looks like personal data, `resident`'s own data included.
+pub fn check_claim(
+    cmd: &knop_state::ClaimCommand,
+    resident: Option<&PersonalData>,
+) -> Result<(), NotForLedger> {
+    use knop_state::{ClaimCommand, Creditor};
+    let key = |field: &'static str, id: &str| {
+        if id.chars().count() > ID_CHARS_MAX {
+            return Err(NotForLedger::TooLong {
+                field,
+                max: ID_CHARS_MAX,
+            });
+        }
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return Err(NotForLedger::IdCharacters);
+        }
+        check_text(field, id, resident)
+    };
+    key("id", cmd.claim())?;
+    match cmd {
+        ClaimCommand::Open {
+            creditor,
+            reference,
+            ..
+        } => {
+            let mut texts = vec![("reference", reference.as_str(), REFERENCE_CHARS_MAX)];
+            if let Creditor::Named(n) = creditor {
+                texts.push(("creditor_name", n.as_str(), LABEL_CHARS_MAX));
+            }
+            for (field, text, max) in texts {
+                if text.chars().count() > max {
+                    return Err(NotForLedger::TooLong { field, max });
+                }
+                check_text(field, text, resident)?;
+            }
+            Ok(())
+        }
+        ClaimCommand::Event { event, .. } => key("event_id", event),
+    }
+}
+
 /// An IBAN without spaces, upper case.
 fn electronic(iban: &str) -> String {
     iban.chars()

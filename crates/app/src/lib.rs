@@ -13,6 +13,7 @@
 //!   book the matched lines; apply a pain.002 status report.
 //! - [`payrun`]: make a payment run (reservations and record in one entry), approve it (four
 //!   eyes, enforced by the ledger), write it as pain.001.
+//! - [`debts`]: a household's debts as people read them (claims and their events).
 //! - [`matching`]: the words and windows of matching bank lines to households.
 //! - [`views`]: what a household's page, a caseload and an overview show, computed from the
 //!   state (never by a template).
@@ -32,6 +33,7 @@ pub mod access;
 pub mod audit;
 pub mod caseload;
 pub mod day_file;
+pub mod debts;
 pub mod journal;
 pub mod ledger_text;
 pub mod matching;

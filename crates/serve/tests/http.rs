@@ -128,14 +128,21 @@ fn setup_households(
         },
     );
     // The organisations that hold API keys are on the ledger.
-    for (i, org_name) in ["auditor", "woningcorporatie", "svb"].iter().enumerate() {
+    for (i, (org_name, kind)) in [
+        ("auditor", knop_state::OrgKind::Auditor),
+        ("woningcorporatie", knop_state::OrgKind::Creditor),
+        ("svb", knop_state::OrgKind::Payer),
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let k = NoteKey::from_seed(org_name, &[10 + i as u8; 32]).unwrap();
         submit(
             &mut node,
             &op,
             Command::RegisterOrg {
                 name: OrgName::parse(org_name).unwrap(),
-                kind: knop_state::OrgKind::Participant,
+                kind,
                 key: k.public_key().to_bytes(),
             },
         );
@@ -654,6 +661,18 @@ async fn every_role_on_every_route() {
             &["consulent-a", "consulent-b", "controleur", "beheerder"],
         ),
         (Method::GET, "/beheer", None, &["beheerder"]),
+        (
+            Method::GET,
+            "/api/v1/households/1/claims",
+            None,
+            &["inwoner-1", "consulent-a", "controleur", "beheerder"],
+        ),
+        (
+            Method::GET,
+            "/huishoudens/1/schulden",
+            None,
+            &["inwoner-1", "consulent-a", "controleur", "beheerder"],
+        ),
         (
             Method::GET,
             "/api/v1/day-files",
@@ -4199,4 +4218,248 @@ async fn a_payment_carries_the_creditors_name_not_the_label() {
         page.contains("name=\"creditor\" maxlength=\"70\" aria-describedby=\"a-creditor-hint\" value=\"Woonstichting Mitros\""),
         "{page}"
     );
+}
+
+#[tokio::test]
+async fn debts_are_recorded_by_the_counsellor_and_their_own_creditor_only() {
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let b = t.login("consulent-b").await;
+    let resident = t.login("inwoner-1").await;
+    let post = |tok: String, uri: String, body: serde_json::Value, key: &'static str| {
+        let t = &t;
+        async move {
+            t.call(
+                Method::POST,
+                &uri,
+                Some(&tok),
+                Some(("application/json", serde_json::to_vec(&body).unwrap())),
+                Some(key),
+            )
+            .await
+        }
+    };
+    let claim = |h: &str, org: Option<&str>, name: Option<&str>, cents: i64| {
+        json!({"id": "huur-achterstand", "household": h, "creditor_organisation": org,
+               "creditor_name": name, "reference": "contract 4471", "principal_cents": cents,
+               "date": "2026-01-15"})
+    };
+    // Only the household's counsellor records a claim; nothing personal, no negative amounts.
+    let r = post(
+        b.clone(),
+        "/api/v1/claims".into(),
+        claim("1", Some("woningcorporatie"), None, 120_000),
+        "c0",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    let r = post(
+        resident.clone(),
+        "/api/v1/claims".into(),
+        claim("1", Some("woningcorporatie"), None, 120_000),
+        "c1",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = post(
+        a.clone(),
+        "/api/v1/claims".into(),
+        claim("1", Some("woningcorporatie"), None, -1),
+        "c2",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let r = post(
+        a.clone(),
+        "/api/v1/claims".into(),
+        claim("1", Some("svb"), None, 100),
+        "c3",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(
+        r.text()
+            .contains("not registered on the ledger as a creditor"),
+        "{}",
+        r.text()
+    );
+    let r = post(
+        a.clone(),
+        "/api/v1/claims".into(),
+        claim("1", None, None, 100),
+        "c4",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let mut bsn = claim("1", None, Some("DUO"), 100);
+    bsn["id"] = "duo".into();
+    bsn["reference"] = "BSN 111222333".into();
+    let size = t.app.node().size();
+    let r = post(a.clone(), "/api/v1/claims".into(), bsn, "c5").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(!r.text().contains("111222333"), "never echoed");
+    assert_eq!(t.app.node().size(), size, "nothing written");
+    let r = post(
+        a.clone(),
+        "/api/v1/claims".into(),
+        claim("1", Some("woningcorporatie"), None, 120_000),
+        "c6",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["left_cents"], 120_000);
+    assert_eq!(r.json()["status"], "open");
+    let mut duo = claim("1", None, Some("DUO"), 300_000);
+    duo["id"] = "duo-studieschuld".into();
+    let r = post(a.clone(), "/api/v1/claims".into(), duo, "c7").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    // The creditor adds costs to its own claim with its API key; not to DUO's, which it cannot see.
+    let ev = |id: &str, kind: &str, cents: i64| json!({"id": id, "kind": kind, "cents": cents, "date": "2026-02-01"});
+    let r = post(
+        CREDITOR_KEY.into(),
+        "/api/v1/claims/huur-achterstand/events".into(),
+        ev("k1", "costs", 4_000),
+        "e1",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["left_cents"], 124_000);
+    let r = post(
+        CREDITOR_KEY.into(),
+        "/api/v1/claims/duo-studieschuld/events".into(),
+        ev("k1", "costs", 1),
+        "e2",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    let r = post(
+        CREDITOR_KEY.into(),
+        "/api/v1/claims/huur-achterstand/events".into(),
+        ev("k2", "rent", 1),
+        "e3",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    // The same event again changes nothing; other content under its id is refused.
+    let r = post(
+        CREDITOR_KEY.into(),
+        "/api/v1/claims/huur-achterstand/events".into(),
+        ev("k1", "costs", 4_000),
+        "e4",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["left_cents"], 124_000);
+    let r = post(
+        CREDITOR_KEY.into(),
+        "/api/v1/claims/huur-achterstand/events".into(),
+        ev("k1", "costs", 5_000),
+        "e5",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    // A payment may not take off more than is left.
+    let r = post(
+        a.clone(),
+        "/api/v1/claims/huur-achterstand/events".into(),
+        ev("p1", "payment", 124_001),
+        "e6",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let r = post(
+        a.clone(),
+        "/api/v1/claims/huur-achterstand/events".into(),
+        ev("p1", "payment", 24_000),
+        "e7",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    // The resident and the counsellor read the same overview; consulent-b and creditors do not.
+    let d = t.get("/api/v1/households/1/claims", Some(&resident)).await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.text());
+    let d = d.json();
+    assert_eq!(d["left_cents"], 100_000 + 300_000);
+    assert_eq!(d["creditors_open"], 2);
+    assert_eq!(d["claims"][0]["creditor"], "DUO", "most left first: {d}");
+    assert_eq!(d["claims"][1]["costs_cents"], 4_000);
+    assert_eq!(d["claims"][1]["paid_cents"], 24_000);
+    assert_eq!(d["claims"][1]["last_change"]["kind"], "payment");
+    assert_eq!(
+        t.get("/api/v1/households/1/claims", Some(&b)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.get("/api/v1/households/1/claims", Some(CREDITOR_KEY))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // The cockpit: the resident sees the debts on the overview and their own page.
+    let overview = t.page(&resident, "/huishoudens/1").await.text();
+    assert!(overview.contains("Uw schulden"), "{overview}");
+    assert!(overview.contains("€ 4.000,00"), "{overview}");
+    let page = t.page(&resident, "/huishoudens/1/schulden").await.text();
+    assert!(page.contains("woningcorporatie: € 1.000,00 over"), "{page}");
+    assert!(page.contains("betaald € 240,00"), "{page}");
+    assert!(
+        !page.contains("Nieuwe schuld vastleggen"),
+        "residents read, not record"
+    );
+    // The counsellor records from the page; a form sent twice records once.
+    let page = t.page(&a, "/huishoudens/1/schulden").await.text();
+    let csrf = csrf_of(&page);
+    let size = t.app.node().size();
+    for _ in 0..2 {
+        let r = t
+            .form(
+                &a,
+                "/huishoudens/1/schulden/huur-achterstand",
+                format!("csrf={csrf}&kind=arrangement&amount=50%2C00&date=2026-03-01"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    }
+    assert_eq!(
+        t.app.node().size(),
+        size + 2,
+        "two entries: the same event once, recorded twice as a no-op"
+    );
+    let page = t.page(&a, "/huishoudens/1/schulden").await.text();
+    assert!(
+        page.contains("in een betalingsregeling, € 50,00 per maand"),
+        "{page}"
+    );
+    let r = t
+        .form(
+            &a,
+            "/huishoudens/1/schulden",
+            format!("csrf={csrf}&creditor=CJIB&reference=1234-5678&amount=abc&date=2026-03-01"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let r = t
+        .form(
+            &a,
+            "/huishoudens/1/schulden",
+            format!("csrf={csrf}&creditor=CJIB&reference=1234-5678&amount=90%2C00&date=2026-03-01"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(
+        r.text().contains("Vastgelegd: CJIB, € 90,00 over"),
+        "{}",
+        r.text()
+    );
+    let r = t
+        .form(
+            &b,
+            "/huishoudens/1/schulden/huur-achterstand",
+            format!(
+                "csrf={}&kind=payment&amount=1&date=2026-03-01",
+                csrf_of(&t.page(&b, "/huishoudens").await.text())
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
 }

@@ -284,23 +284,7 @@ pub(crate) async fn set_agreement(
     agreement
         .check()
         .map_err(|e| Problem::unprocessable(e.to_string()))?;
-    // Nothing personal goes on the shared ledger: checked against the household's own data in
-    // the vault too (a logged read), when there is any.
-    let resident = match app.vault() {
-        None => None,
-        Some(v) => {
-            let at = jiff::Timestamp::now().to_string();
-            let purpose = "controle: geen persoonsgegevens op het gedeelde grootboek";
-            match v.read(s.household, &p.id, p.role.name(), purpose, &at) {
-                Ok(d) => Some(d),
-                Err(
-                    knop_app::vault::VaultError::NotFound(_)
-                    | knop_app::vault::VaultError::Erased(_),
-                ) => None,
-                Err(e) => return Err(vault_problem(e)),
-            }
-        }
-    };
+    let resident = resident_data(app, p, s.household)?;
     knop_app::ledger_text::check_agreement(&agreement, resident.as_ref())
         .map_err(|e| Problem::unprocessable(format!("nothing recorded: {e}")))?;
     record(
@@ -313,9 +297,30 @@ pub(crate) async fn set_agreement(
     .await
 }
 
+/// The household's own personal data, to check that nothing of it goes on the shared ledger (a
+/// logged read), when the vault has any.
+pub(super) fn resident_data(
+    app: &App,
+    p: &Principal,
+    household: knop_huishoudboekje::HouseholdId,
+) -> ApiResult<Option<knop_app::vault::PersonalData>> {
+    let Some(v) = app.vault() else {
+        return Ok(None);
+    };
+    let at = jiff::Timestamp::now().to_string();
+    let purpose = "controle: geen persoonsgegevens op het gedeelde grootboek";
+    match v.read(household, &p.id, p.role.name(), purpose, &at) {
+        Ok(d) => Ok(Some(d)),
+        Err(knop_app::vault::VaultError::NotFound(_) | knop_app::vault::VaultError::Erased(_)) => {
+            Ok(None)
+        }
+        Err(e) => Err(vault_problem(e)),
+    }
+}
+
 /// The household, if `p` is its counsellor: only they `what` (403 otherwise; 404 if `p` may not
 /// even see it).
-fn managed(
+pub(super) fn managed(
     app: &Arc<App>,
     p: &Principal,
     household: &str,
@@ -331,7 +336,7 @@ fn managed(
 }
 
 /// Records `cmd` on the ledger, signed by the foundation.
-async fn record(app: &Arc<App>, cmd: Command) -> ApiResult<Recorded> {
+pub(super) async fn record(app: &Arc<App>, cmd: Command) -> ApiResult<Recorded> {
     let (entry, o) = app
         .write(move |app, node| {
             ops::submit(node, &app.config.submitter, now_ms(), &cmd)

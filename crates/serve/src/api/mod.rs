@@ -26,6 +26,7 @@ use knop_app::ops::OpError;
 use knop_app::views;
 
 pub(crate) mod bank;
+pub(crate) mod debts;
 pub(crate) mod households;
 mod ledger;
 pub(crate) mod payments;
@@ -50,6 +51,7 @@ mod rules;
         (name = "bank", description = "The foundation's bank statements"),
         (name = "rules", description = "Rules as code"),
         (name = "payments", description = "Payment runs with four-eyes approval"),
+        (name = "debts", description = "A household's claims and their events; creditors record their own"),
     )
 )]
 struct ApiDoc;
@@ -74,6 +76,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(ledger::routes())
         .merge(households::routes())
         .merge(bank::routes())
+        .merge(debts::routes())
         .merge(rules::routes())
         .merge(payments::routes())
         .merge(personal::routes())

@@ -88,6 +88,7 @@ async fn household(
     let resident = matches!(p.role, Role::Resident { .. });
     // Who the household's counsellor is, by the name the service knows them by.
     let counsellor = app.counsellor_name(&s.state.counsellor);
+    let debts = knop_app::debts::of_household(app.node().state(), s.household);
     html_response(
         StatusCode::OK,
         page(
@@ -142,6 +143,22 @@ async fn household(
                         @if o.advance_cents > 0 {
                             p { (lang.t("Voorgeschoten door de stichting:", "Advanced by the foundation:")) " " (euro(o.advance_cents)) }
                         }
+                @if !(resident && debts.claims.is_empty()) {
+                    h2 { (if resident { lang.t("Uw schulden", "Your debts") } else { lang.t("Schulden", "Debts") }) }
+                    p {
+                        @if debts.claims.is_empty() {
+                            (lang.t("Er zijn geen schulden vastgelegd.", "No debts are recorded.")) " "
+                        } @else {
+                            (lang.t("Nog te betalen:", "Still to pay:")) " " strong { (euro(debts.left_cents)) } " "
+                            (lang.t("bij", "with")) " " (debts.creditors_open) " " (lang.t("schuldeiser(s).", "creditor(s).")) " "
+                        }
+                        a href=(format!("/huishoudens/{}/schulden", o.id)) { (if resident {
+                            lang.t("Bekijk uw schulden", "See your debts")
+                        } else {
+                            lang.t("Schulden bekijken en vastleggen", "See and record debts")
+                        }) }
+                    }
+                }
                 h2 { (lang.t("Deze maand", "This month")) }
                 p { a href=(format!("/huishoudens/{}/maandoverzicht.pdf", o.id)) download { (lang.t("Deze maand op papier (pdf, om te printen)", "This month on paper (PDF, to print)")) } }
                 p { a href=(format!("/huishoudens/{}/geschiedenis", o.id)) { (if resident {

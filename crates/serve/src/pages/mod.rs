@@ -27,6 +27,7 @@ mod access_log;
 mod admin;
 mod agreements;
 mod caseload;
+mod debts;
 mod dossier;
 mod help;
 mod history;
@@ -115,6 +116,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(history::routes())
         .merge(help::routes())
         .merge(dossier::routes())
+        .merge(debts::routes())
         .merge(month_pdf::routes())
         .merge(access_log::routes())
         .merge(agreements::routes())
