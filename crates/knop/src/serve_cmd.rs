@@ -532,6 +532,7 @@ pub fn demo(
     for (org, kind) in [
         ("auditor", knop_state::OrgKind::Auditor),
         ("woningcorporatie", knop_state::OrgKind::Creditor),
+        ("cjib", knop_state::OrgKind::Creditor),
     ] {
         let key = crate::location::new_key(org)?;
         let cmd = knop_state::Command::RegisterOrg {
@@ -543,6 +544,7 @@ pub fn demo(
         knop_app::ops::submit(&mut p.node, &p.operator, now, &cmd)?
             .map_err(|e| anyhow::anyhow!("registering {org}: {e}"))?;
     }
+    demo_debts(&mut p.node, &p.foundation, p.last_day)?;
     let auditor_key = new_secret("knop_k");
     let creditor_key = new_secret("knop_k");
     // The five residents of the scenario log in; the others fill the caseload.
@@ -603,6 +605,69 @@ pub fn demo(
         );
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The demo's debts: what the debt-assistance households owe (a fine at CJIB, a study debt at
+/// DUO, arrears at the landlord and the energy company), with what happened to them, recorded
+/// as the counsellor would (signed by the foundation).
+fn demo_debts(
+    node: &mut knop_node::Node,
+    foundation: &knop_ledger::note::NoteKey,
+    today: jiff::civil::Date,
+) -> Result<()> {
+    use knop_state::{ClaimCommand, Command, Creditor, EventKind as K};
+    let org = |n: &str| knop_ledger::entry::OrgName::parse(n).map(Creditor::Org);
+    let named = |n: &str| Creditor::Named(n.to_owned());
+    let day = |months_ago: i32| {
+        today
+            .saturating_sub(jiff::Span::new().months(months_ago))
+            .first_of_month()
+    };
+    let claims = [
+        (2u128, "cjib-boete-2026", org("cjib")?, "Beschikking 2026.041.339", 23_900, 9),
+        (2, "eneco-jaarafrekening", named("Eneco"), "Klantnummer 88120", 61_250, 7),
+        (3, "duo-studieschuld", named("DUO"), "Studieschuld 2019-2023", 1_240_000, 30),
+        (1, "mitros-huurachterstand", org("woningcorporatie")?, "Contract 4471-A", 156_000, 5),
+    ];
+    let events: &[(&str, &str, K, i64, i32)] = &[
+        ("cjib-boete-2026", "aanmaning-1", K::Summons, 900, 7),
+        ("cjib-boete-2026", "regeling", K::Arrangement, 2_500, 4),
+        ("cjib-boete-2026", "betaald-1", K::Payment, 2_500, 3),
+        ("cjib-boete-2026", "betaald-2", K::Payment, 2_500, 2),
+        ("eneco-jaarafrekening", "incassokosten", K::Costs, 4_000, 5),
+        ("duo-studieschuld", "rente-2026", K::Interest, 3_100, 11),
+        ("duo-studieschuld", "regeling", K::Arrangement, 4_500, 11),
+        ("mitros-huurachterstand", "regeling", K::Arrangement, 7_800, 4),
+        ("mitros-huurachterstand", "betaald-1", K::Payment, 7_800, 3),
+        ("mitros-huurachterstand", "betaald-2", K::Payment, 7_800, 2),
+        ("mitros-huurachterstand", "betaald-3", K::Payment, 7_800, 1),
+    ];
+    let now = crate::log_cmd::now_ms();
+    let mut cmds = vec![];
+    for (h, id, creditor, reference, cents, ago) in claims {
+        cmds.push(ClaimCommand::Open {
+            claim: id.into(),
+            household: knop_huishoudboekje::HouseholdId(h),
+            creditor,
+            reference: reference.into(),
+            principal_cents: cents,
+            date: day(ago),
+        });
+    }
+    for (claim, event, kind, cents, ago) in events {
+        cmds.push(ClaimCommand::Event {
+            claim: (*claim).into(),
+            event: (*event).into(),
+            kind: *kind,
+            cents: *cents,
+            date: day(*ago),
+        });
+    }
+    for c in cmds {
+        knop_app::ops::submit(node, foundation, now, &Command::Claim(c))?
+            .map_err(|e| anyhow::anyhow!("recording the demo's debts: {e}"))?;
+    }
+    Ok(())
 }
 
 /// `into`, or a fresh directory under /tmp; refused if it holds anything.
