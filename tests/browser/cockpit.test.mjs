@@ -60,6 +60,10 @@ test('a resident reads this month on a phone', async () => {
   await page.goto(`${base}/huishoudens/1/geschiedenis`);
   await assert.doesNotReject(page.getByRole('heading', { name: 'Alles wat er met uw geld gebeurde' }).waitFor());
   await accessible(page, '02c-inwoner-geschiedenis-telefoon');
+  await page.goto(`${base}/huishoudens/1/schulden`);
+  await assert.doesNotReject(page.getByRole('heading', { name: 'Uw schulden' }).waitFor());
+  await assert.doesNotReject(page.getByText('in een betalingsregeling').first().waitFor());
+  await accessible(page, '02e-inwoner-schulden-telefoon');
   await page.goto(`${base}/hulp`);
   await accessible(page, '02d-hulp-telefoon');
   await page.goto(`${base}/huishoudens/1`);
@@ -74,7 +78,7 @@ test('every page of a resident reflows at 320 px without horizontal scrolling (W
   const context = await browser.newContext({ viewport: { width: 320, height: 640 }, isMobile: true });
   const page = await context.newPage();
   await login(page, 'inwoner-1');
-  for (const uri of ['/huishoudens/1', '/huishoudens/1/inzage', '/huishoudens/1/geschiedenis', '/hulp', '/inloggen']) {
+  for (const uri of ['/huishoudens/1', '/huishoudens/1/inzage', '/huishoudens/1/geschiedenis', '/huishoudens/1/schulden', '/hulp', '/inloggen']) {
     await page.goto(`${base}${uri}`);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 320, `${uri} is ${width} px wide at a 320 px viewport`);
@@ -101,6 +105,14 @@ test('a counsellor uploads a statement, matches a line and makes a run; a superv
   await page.getByRole('button', { name: 'Opslaan' }).click();
   await assert.doesNotReject(page.getByText('Gebeld over de huurachterstand').waitFor());
   await accessible(page, '05b-consulent-dossier');
+  await page.goto(`${base}/huishoudens/1/schulden`);
+  await page.fill('#s-creditor', 'CJIB');
+  await page.fill('#s-ref', 'Beschikking 9911');
+  await page.fill('#s-amount', '95,00');
+  await page.fill('#s-date', '2026-11-02');
+  await page.getByRole('button', { name: 'Vastleggen' }).last().click();
+  await assert.doesNotReject(page.getByText('Vastgelegd: CJIB, € 95,00 over').waitFor());
+  await accessible(page, '05c-consulent-schulden');
 
   await page.goto(`${base}/afschriften`);
   await accessible(page, '06-afschriften');
