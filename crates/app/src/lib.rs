@@ -14,6 +14,7 @@
 //! - [`payrun`]: make a payment run (reservations and record in one entry), approve it (four
 //!   eyes, enforced by the ledger), write it as pain.001.
 //! - [`debts`]: a household's debts as people read them (claims and their events).
+//! - [`lookup`]: a creditor's green/red question by BSN (keyed pseudonym, access log).
 //! - [`matching`]: the words and windows of matching bank lines to households.
 //! - [`views`]: what a household's page, a caseload and an overview show, computed from the
 //!   state (never by a template).
@@ -36,6 +37,7 @@ pub mod day_file;
 pub mod debts;
 pub mod journal;
 pub mod ledger_text;
+pub mod lookup;
 pub mod matching;
 pub mod ops;
 pub mod payrun;

@@ -150,10 +150,13 @@ pub enum VaultError {
 }
 
 /// The vault in a directory: `keys/<household>.key`, `data/<household>.bin`, `erased/<household>`,
-/// `access.jsonl`.
+/// `lookup/<pseudonym>` (the household of a BSN, by its keyed pseudonym), `access.jsonl`.
 pub struct Vault {
     dir: PathBuf,
     master: XChaCha20Poly1305,
+    /// The key of the BSN pseudonyms (HMAC-SHA256), derived from the master key: without it a
+    /// pseudonym cannot be linked to a BSN, even by trying all of them.
+    lookup_key: [u8; 32],
     log: Mutex<()>,
     /// The day and the (reader, household) name reads logged that day ([`Vault::names`]).
     names_logged: Mutex<NamesLogged>,
@@ -220,17 +223,108 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
 impl Vault {
     /// Opens (or creates) the vault in `dir` with the 32-byte master key.
     pub fn open(dir: &Path, master_key: &[u8; 32]) -> Result<Self, VaultError> {
-        for sub in ["keys", "data", "erased", "journal"] {
+        // A vault from before the BSN index gets it built once, from its data.
+        let index_missing = !dir.join("lookup").is_dir();
+        for sub in ["keys", "data", "erased", "journal", "lookup"] {
             let d = dir.join(sub);
             std::fs::create_dir_all(&d).map_err(|e| io(&d, e))?;
         }
-        Ok(Self {
+        let lookup_key: [u8; 32] = {
+            use sha2::Digest;
+            let mut h = sha2::Sha256::new();
+            h.update(b"knop/vault/bsn-lookup/v1\0");
+            h.update(master_key);
+            h.finalize().into()
+        };
+        let vault = Self {
             dir: dir.to_owned(),
             master: XChaCha20Poly1305::new(master_key.into()),
+            lookup_key,
             log: Mutex::new(()),
             names_logged: Mutex::default(),
             journal_lock: Mutex::new(()),
-        })
+        };
+        if index_missing {
+            vault.reindex()?;
+        }
+        Ok(vault)
+    }
+
+    /// The keyed pseudonym of a BSN (HMAC-SHA256 under the vault's lookup key), hex: what the
+    /// index is keyed by, so the BSN itself is in no file name and in no index.
+    fn pseudonym(&self, bsn: &str) -> String {
+        use hmac::Mac;
+        let digits: String = bsn.chars().filter(char::is_ascii_digit).collect();
+        let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(&self.lookup_key)
+            .expect("HMAC takes a key of any length");
+        mac.update(digits.as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    fn lookup_path(&self, bsn: &str) -> PathBuf {
+        self.dir.join("lookup").join(self.pseudonym(bsn))
+    }
+
+    /// Builds the BSN index from the data (a vault made before the index existed).
+    fn reindex(&self) -> Result<(), VaultError> {
+        let data = self.dir.join("data");
+        let entries = std::fs::read_dir(&data).map_err(|e| io(&data, e))?;
+        for e in entries {
+            let e = e.map_err(|e| io(&data, e))?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(h) = name
+                .strip_suffix(".bin")
+                .and_then(|n| n.parse::<HouseholdId>().ok())
+            else {
+                continue;
+            };
+            match self.unlogged(h) {
+                Ok(d) => self.index(h, None, d.bsn.as_deref())?,
+                Err(VaultError::NotFound(_) | VaultError::Erased(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves household `h` in the BSN index from `old` to `new`.
+    fn index(
+        &self,
+        h: HouseholdId,
+        old: Option<&str>,
+        new: Option<&str>,
+    ) -> Result<(), VaultError> {
+        if old == new {
+            return Ok(());
+        }
+        if let Some(old) = old {
+            let p = self.lookup_path(old);
+            match std::fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io(&p, e)),
+            }
+        }
+        if let Some(new) = new {
+            write_atomic(&self.lookup_path(new), h.to_string().as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// The household whose personal data holds `bsn`, found by its keyed pseudonym; reads no
+    /// personal data and logs nothing (the caller logs a found household's lookup in its
+    /// access log; a BSN not found leaves no trace).
+    pub fn household_of_bsn(&self, bsn: &str) -> Option<HouseholdId> {
+        let h: HouseholdId = std::fs::read_to_string(self.lookup_path(bsn))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()?;
+        (!self.erased_path(h).exists()).then_some(h)
     }
 
     fn key_path(&self, h: HouseholdId) -> PathBuf {
@@ -356,9 +450,15 @@ impl Vault {
     /// Stores (replaces) a household's personal data.
     pub fn put(&self, h: HouseholdId, data: &PersonalData) -> Result<(), VaultError> {
         data.check()?;
+        let old = match self.unlogged(h) {
+            Ok(d) => d.bsn,
+            Err(VaultError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
         let key = self.data_key(h, true)?;
         let plain = serde_json::to_vec(data).map_err(|e| VaultError::Io(e.to_string()))?;
-        write_atomic(&self.data_path(h), &seal(&key, DATA_AD, h, &plain))
+        write_atomic(&self.data_path(h), &seal(&key, DATA_AD, h, &plain))?;
+        self.index(h, old.as_deref(), data.bsn.as_deref())
     }
 
     /// Reads a household's personal data, logging who read what and why.
@@ -456,6 +556,12 @@ impl Vault {
         serde_json::from_slice(&plain).map_err(|_| VaultError::Corrupt(path.display().to_string()))
     }
 
+    /// Writes `a` to the access log (a question about the household that read nothing of its
+    /// data, such as a creditor's debt-assistance lookup), synced before it returns.
+    pub fn log_access(&self, a: &Access) -> Result<(), VaultError> {
+        self.log(a)
+    }
+
     fn log(&self, a: &Access) -> Result<(), VaultError> {
         self.log_all(std::slice::from_ref(a))
     }
@@ -540,6 +646,10 @@ impl Vault {
     /// Destroys the household's data key (and the ciphertext): its personal data can never be
     /// read again. Idempotent. Returns whether there was anything to destroy.
     pub fn erase(&self, h: HouseholdId) -> Result<bool, VaultError> {
+        // Out of the BSN index first, while the data can still say which entry is its.
+        if let Ok(d) = self.unlogged(h) {
+            self.index(h, d.bsn.as_deref(), None)?;
+        }
         let mut had = false;
         for path in [self.key_path(h), self.data_path(h), self.journal_path(h)] {
             match std::fs::remove_file(&path) {
@@ -591,6 +701,47 @@ mod tests {
             email: None,
             iban: Some("NL20INGB0001234567".into()),
         }
+    }
+
+    #[test]
+    fn a_bsn_finds_its_household_by_pseudonym_until_it_changes_or_is_erased() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = Vault::open(dir.path(), &[1; 32]).unwrap();
+        let h = HouseholdId(4);
+        v.put(h, &person()).unwrap();
+        assert_eq!(v.household_of_bsn("111222333"), Some(h));
+        assert_eq!(v.household_of_bsn("123456782"), None);
+        // Under another master key the pseudonym differs: nothing is found.
+        let other = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(other.path().join("lookup")).unwrap();
+        for e in std::fs::read_dir(dir.path().join("lookup")).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), other.path().join("lookup").join(e.file_name())).unwrap();
+        }
+        let stranger = Vault::open(other.path(), &[2; 32]).unwrap();
+        assert_eq!(stranger.household_of_bsn("111222333"), None);
+        // A changed BSN moves the entry; a vault without the index builds it on opening.
+        v.put(
+            h,
+            &PersonalData {
+                bsn: Some("123456782".into()),
+                ..person()
+            },
+        )
+        .unwrap();
+        assert_eq!(v.household_of_bsn("111222333"), None);
+        assert_eq!(v.household_of_bsn("123456782"), Some(h));
+        std::fs::remove_dir_all(dir.path().join("lookup")).unwrap();
+        let v = Vault::open(dir.path(), &[1; 32]).unwrap();
+        assert_eq!(v.household_of_bsn("123456782"), Some(h));
+        v.erase(h).unwrap();
+        assert_eq!(v.household_of_bsn("123456782"), None);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("lookup"))
+                .unwrap()
+                .count(),
+            0
+        );
     }
 
     #[test]

@@ -624,10 +624,38 @@ fn demo_debts(
             .first_of_month()
     };
     let claims = [
-        (2u128, "cjib-boete-2026", org("cjib")?, "Beschikking 2026.041.339", 23_900, 9),
-        (2, "eneco-jaarafrekening", named("Eneco"), "Klantnummer 88120", 61_250, 7),
-        (3, "duo-studieschuld", named("DUO"), "Studieschuld 2019-2023", 1_240_000, 30),
-        (1, "mitros-huurachterstand", org("woningcorporatie")?, "Contract 4471-A", 156_000, 5),
+        (
+            2u128,
+            "cjib-boete-2026",
+            org("cjib")?,
+            "Beschikking 2026.041.339",
+            23_900,
+            9,
+        ),
+        (
+            2,
+            "eneco-jaarafrekening",
+            named("Eneco"),
+            "Klantnummer 88120",
+            61_250,
+            7,
+        ),
+        (
+            3,
+            "duo-studieschuld",
+            named("DUO"),
+            "Studieschuld 2019-2023",
+            1_240_000,
+            30,
+        ),
+        (
+            1,
+            "mitros-huurachterstand",
+            org("woningcorporatie")?,
+            "Contract 4471-A",
+            156_000,
+            5,
+        ),
     ];
     let events: &[(&str, &str, K, i64, i32)] = &[
         ("cjib-boete-2026", "aanmaning-1", K::Summons, 900, 7),
@@ -637,7 +665,13 @@ fn demo_debts(
         ("eneco-jaarafrekening", "incassokosten", K::Costs, 4_000, 5),
         ("duo-studieschuld", "rente-2026", K::Interest, 3_100, 11),
         ("duo-studieschuld", "regeling", K::Arrangement, 4_500, 11),
-        ("mitros-huurachterstand", "regeling", K::Arrangement, 7_800, 4),
+        (
+            "mitros-huurachterstand",
+            "regeling",
+            K::Arrangement,
+            7_800,
+            4,
+        ),
         ("mitros-huurachterstand", "betaald-1", K::Payment, 7_800, 3),
         ("mitros-huurachterstand", "betaald-2", K::Payment, 7_800, 2),
         ("mitros-huurachterstand", "betaald-3", K::Payment, 7_800, 1),

@@ -115,9 +115,30 @@ pub struct App {
     vault: Option<vault::Vault>,
     /// Seals statements kept without a vault.
     sealer: journal::Sealer,
+    /// Debt-assistance lookups per creditor in the current minute ([`App::lookup_allowed`]).
+    lookups: Mutex<HashMap<String, (u64, u32)>>,
 }
 
+/// Most debt-assistance lookups one creditor may make in a minute.
+pub const LOOKUPS_PER_MINUTE: u32 = 60_000;
+
 impl App {
+    /// Whether creditor `org` may make another lookup now (at most [`LOOKUPS_PER_MINUTE`] in a
+    /// minute); counts it if so.
+    pub fn lookup_allowed(&self, org: &str, now_ms: u64) -> bool {
+        let minute = now_ms / 60_000;
+        let mut m = self.lookups.lock().unwrap_or_else(|e| e.into_inner());
+        let slot = m.entry(org.to_owned()).or_insert((minute, 0));
+        if slot.0 != minute {
+            *slot = (minute, 0);
+        }
+        if slot.1 >= LOOKUPS_PER_MINUTE {
+            return false;
+        }
+        slot.1 += 1;
+        true
+    }
+
     /// Wraps an open node. Fails if the node has no checkpoint yet or the submitter is not
     /// registered on its ledger.
     pub fn new(mut node: Node, config: Config) -> Result<Arc<Self>, String> {
@@ -192,6 +213,7 @@ impl App {
         }
         Ok(Arc::new(Self {
             sealer,
+            lookups: Mutex::default(),
             vault,
             oidc,
             statements: RwLock::new(statements),

@@ -4463,3 +4463,123 @@ async fn debts_are_recorded_by_the_counsellor_and_their_own_creditor_only() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_creditor_learns_green_or_red_and_nothing_else() {
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let resident = t.login("inwoner-1").await;
+    let person = json!({"name": "Sanne de Vries", "bsn": "111222333"});
+    let r = t
+        .call(
+            Method::PUT,
+            "/api/v1/households/1/personal-data",
+            Some(&a),
+            Some(("application/json", serde_json::to_vec(&person).unwrap())),
+            Some("pd"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let ask = |key: &'static str, bsn: &str| {
+        let body = serde_json::to_vec(&json!({"bsn": bsn, "purpose": "nieuwe vordering"})).unwrap();
+        let t = &t;
+        async move {
+            t.call(
+                Method::POST,
+                "/api/v1/debt-assistance-lookups",
+                Some(key),
+                Some(("application/json", body)),
+                None,
+            )
+            .await
+        }
+    };
+    let log_before = std::fs::read(t._dir.path().join("vault/access.jsonl")).unwrap_or_default();
+    // Known: green, with the contact point and nothing else.
+    let r = ask(CREDITOR_KEY, "111222333").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["status"], "green", "{v}");
+    assert_eq!(v["contact_point"]["organisation"], "Stichting Test", "{v}");
+    assert_eq!(v.as_object().unwrap().len(), 2, "nothing more: {v}");
+    assert!(
+        !r.text().contains("Sanne") && !r.text().contains("\"1\""),
+        "{v}"
+    );
+    // Not known: red, and no trace of that BSN anywhere.
+    let log_green = std::fs::read(t._dir.path().join("vault/access.jsonl")).unwrap();
+    assert!(
+        log_green.len() > log_before.len(),
+        "the green lookup is logged"
+    );
+    let r = ask(CREDITOR_KEY, "123456782").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json(), json!({"status": "red"}));
+    assert_eq!(
+        std::fs::read(t._dir.path().join("vault/access.jsonl")).unwrap(),
+        log_green,
+        "a red lookup writes nothing"
+    );
+    for e in walk(t._dir.path()) {
+        let bytes = std::fs::read(&e).unwrap();
+        for bsn in [&b"123456782"[..], b"111222333"] {
+            assert!(
+                !bytes.windows(9).any(|w| w == bsn),
+                "{} holds a BSN in the clear",
+                e.display()
+            );
+        }
+    }
+    // Refused before any lookup: no elfproef, not a creditor, no purpose.
+    let r = ask(CREDITOR_KEY, "123456789").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("elfproef"), "{}", r.text());
+    let r = ask(PAYER_KEY, "111222333").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/debt-assistance-lookups",
+            Some(CREDITOR_KEY),
+            Some((
+                "application/json",
+                br#"{"bsn":"111222333","purpose":""}"#.to_vec(),
+            )),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    // The resident sees who asked, and why.
+    let log = t
+        .get("/api/v1/households/1/access-log", Some(&resident))
+        .await
+        .json();
+    let asked = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["who"] == "woningcorporatie")
+        .count();
+    assert_eq!(asked, 1, "{log}");
+    assert!(
+        log.to_string()
+            .contains("schuldhulp-check: nieuwe vordering"),
+        "{log}"
+    );
+    // Erased, the person is no longer known.
+    let admin = t.login("beheerder").await;
+    let r = t
+        .call(
+            Method::DELETE,
+            "/api/v1/households/1/personal-data",
+            Some(&admin),
+            None,
+            Some("erase"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        ask(CREDITOR_KEY, "111222333").await.json(),
+        json!({"status": "red"})
+    );
+}

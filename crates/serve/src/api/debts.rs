@@ -27,6 +27,7 @@ pub(super) fn routes() -> OpenApiRouter<Arc<App>> {
         .routes(routes!(household_claims))
         .routes(routes!(open_claim))
         .routes(routes!(claim_event))
+        .routes(routes!(debt_assistance_lookup))
 }
 
 /// A household's debts: what is left in all and per claim, the status and what changed last
@@ -240,4 +241,81 @@ async fn submit(
     knop_app::debts::claim(app.node().state(), &id)
         .map(|(_, v)| v)
         .ok_or_else(|| Problem::internal("the claim was recorded but cannot be read"))
+}
+
+/// A creditor's question about a person.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Lookup {
+    /// The person's citizen service number (nine digits, elfproef). Never stored or logged.
+    #[schema(pattern = "^[0-9]{9}$")]
+    pub(crate) bsn: String,
+    /// Why the creditor asks (1 to 200 characters); the resident reads it in the access log.
+    pub(crate) purpose: String,
+}
+
+/// Least time a lookup takes, so that green and red (which writes the access log) answer alike.
+const LOOKUP_FLOOR: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// Whether a person is in debt assistance (a creditor, with its API key): green with the contact
+/// point, or red; nothing else. The BSN is looked up by its keyed pseudonym and stored nowhere; a
+/// green answer is written to the household's access log. At most
+/// [`crate::LOOKUPS_PER_MINUTE`] a minute per creditor.
+#[utoipa::path(post, path = "/debt-assistance-lookups", tag = "debts",
+    request_body = Lookup, security(("bearer" = [])),
+    responses((status = 200, body = knop_app::lookup::Answer), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 413, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
+async fn debt_assistance_lookup(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    J(q): J<Lookup>,
+) -> ApiResult<Json<knop_app::lookup::Answer>> {
+    let floor = tokio::time::Instant::now() + LOOKUP_FLOOR;
+    if !matches!(p.role, Role::Creditor) {
+        return Err(Problem::forbidden(
+            "the debt-assistance lookup is for creditors (an API key of a creditor)",
+        ));
+    }
+    if !app.lookup_allowed(&p.id, super::now_ms()) {
+        return Err(Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-lookups",
+            "Te veel vragen",
+            format!(
+                "at most {} lookups a minute per creditor; try again in a minute",
+                crate::LOOKUPS_PER_MINUTE
+            ),
+        ));
+    }
+    let app2 = app.clone();
+    let answer = tokio::task::spawn_blocking(move || {
+        let vault = app2.vault().ok_or_else(|| {
+            Problem::not_found("this server keeps no personal data, so it knows no one")
+        })?;
+        let at = jiff::Timestamp::now().to_string();
+        let asker = knop_app::lookup::Asker {
+            who: &p.id,
+            purpose: &q.purpose,
+            at: &at,
+            organisation: &app2.config().foundation_name,
+        };
+        // The ledger is held only to ask about the one household found.
+        let now = app2.today_ms();
+        knop_app::lookup::debt_assistance(vault, &q.bsn, &asker, |h| {
+            let counsellor = knop_app::lookup::in_assistance(app2.node().state(), h, now)?;
+            Some(app2.counsellor_contact(&counsellor))
+        })
+        .map_err(|e| match e {
+            knop_app::lookup::LookupError::Vault(v) => Problem::internal(format!(
+                "the lookup could not be written to the access log, so it is not answered: {v}"
+            )),
+            other => Problem::unprocessable(other.to_string()),
+        })
+    })
+    .await
+    .map_err(|e| Problem::internal(format!("the lookup failed: {e}")))??;
+    tokio::time::sleep_until(floor).await;
+    Ok(Json(answer))
 }

@@ -110,11 +110,14 @@ pub fn router(app: Arc<App>) -> Router {
         }
     }
     let queries = Arc::new(queries);
-    // Calculations change nothing: no key needed.
-    operations.remove(&(
-        axum::http::Method::POST,
-        "/api/v1/rules/calculations".to_owned(),
-    ));
+    // Calculations and lookups change nothing on the ledger: no key needed (a repeated lookup
+    // is a new question, and the access log says so).
+    for path in [
+        "/api/v1/rules/calculations",
+        "/api/v1/debt-assistance-lookups",
+    ] {
+        operations.remove(&(axum::http::Method::POST, path.to_owned()));
+    }
     let guard = crate::idempotency::Guard {
         app: app.clone(),
         operations: Arc::new(operations),

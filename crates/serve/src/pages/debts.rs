@@ -95,6 +95,8 @@ fn claim_markup(lang: Lang, c: &ClaimView, form: Option<(&str, &str)>) -> Markup
                 " " (lang.t("op", "on")) " " (lang.date(&c.last_change.date))
             }
             @if let Some((csrf, household)) = form {
+                details {
+                summary { (lang.t("Iets vastleggen bij deze schuld", "Record something on this debt")) }
                 form method="post" action=(format!("/huishoudens/{household}/schulden/{}", c.id)) {
                     input type="hidden" name="csrf" value=(csrf);
                     fieldset {
@@ -109,6 +111,7 @@ fn claim_markup(lang: Lang, c: &ClaimView, form: Option<(&str, &str)>) -> Markup
                             input.utrecht-textbox.utrecht-textbox--html-input id=(format!("d-{}", c.id)) name="date" type="date" required; }
                         p { button.utrecht-button.utrecht-button--primary-action type="submit" { (lang.t("Vastleggen", "Record")) } }
                     }
+                }
                 }
             }
         }
