@@ -223,8 +223,6 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
 impl Vault {
     /// Opens (or creates) the vault in `dir` with the 32-byte master key.
     pub fn open(dir: &Path, master_key: &[u8; 32]) -> Result<Self, VaultError> {
-        // A vault from before the BSN index gets it built once, from its data.
-        let index_missing = !dir.join("lookup").is_dir();
         for sub in ["keys", "data", "erased", "journal", "lookup"] {
             let d = dir.join(sub);
             std::fs::create_dir_all(&d).map_err(|e| io(&d, e))?;
@@ -244,8 +242,11 @@ impl Vault {
             names_logged: Mutex::default(),
             journal_lock: Mutex::new(()),
         };
-        if index_missing {
-            vault.reindex()?;
+        // A vault from before the BSN index gets it built once, from its data; until every
+        // household's data could be read (under this master key) it is tried again on opening.
+        let built = dir.join("lookup").join("built");
+        if !built.exists() && vault.reindex()? {
+            write_atomic(&built, b"built\n")?;
         }
         Ok(vault)
     }
@@ -269,10 +270,12 @@ impl Vault {
         self.dir.join("lookup").join(self.pseudonym(bsn))
     }
 
-    /// Builds the BSN index from the data (a vault made before the index existed).
-    fn reindex(&self) -> Result<(), VaultError> {
+    /// Builds the BSN index from the data (a vault made before the index existed). Returns
+    /// whether every household's data could be read (a wrong master key reads none).
+    fn reindex(&self) -> Result<bool, VaultError> {
         let data = self.dir.join("data");
         let entries = std::fs::read_dir(&data).map_err(|e| io(&data, e))?;
+        let mut complete = true;
         for e in entries {
             let e = e.map_err(|e| io(&data, e))?;
             let name = e.file_name().to_string_lossy().into_owned();
@@ -285,10 +288,11 @@ impl Vault {
             match self.unlogged(h) {
                 Ok(d) => self.index(h, None, d.bsn.as_deref())?,
                 Err(VaultError::NotFound(_) | VaultError::Erased(_)) => {}
+                Err(VaultError::Corrupt(_)) => complete = false,
                 Err(e) => return Err(e),
             }
         }
-        Ok(())
+        Ok(complete)
     }
 
     /// Moves household `h` in the BSN index from `old` to `new`.
@@ -732,16 +736,19 @@ mod tests {
         assert_eq!(v.household_of_bsn("111222333"), None);
         assert_eq!(v.household_of_bsn("123456782"), Some(h));
         std::fs::remove_dir_all(dir.path().join("lookup")).unwrap();
+        // Opened under a wrong master key, the vault still opens (erasure needs no key) and
+        // builds the index later, under the right one.
+        Vault::open(dir.path(), &[9; 32]).unwrap();
+        assert!(!dir.path().join("lookup/built").exists());
         let v = Vault::open(dir.path(), &[1; 32]).unwrap();
         assert_eq!(v.household_of_bsn("123456782"), Some(h));
         v.erase(h).unwrap();
         assert_eq!(v.household_of_bsn("123456782"), None);
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("lookup"))
-                .unwrap()
-                .count(),
-            0
-        );
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("lookup"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["built"], "no pseudonym left");
     }
 
     #[test]
