@@ -59,7 +59,8 @@ pub struct ServeArgs {
     pub look: LookArgs,
 }
 
-/// How the cockpit looks: the NL Design System packages and the municipality's theme.
+/// How the service looks and what it allows: the NL Design System packages, the municipality's
+/// theme, the creditors' lookup limit.
 #[derive(Args, Debug, Clone)]
 pub struct LookArgs {
     /// The NL Design System packages (`npm ci` in web/; default: web/node_modules if there).
@@ -68,6 +69,9 @@ pub struct LookArgs {
     /// The municipality's design tokens (with the NL Design System packages).
     #[arg(long, value_enum, default_value = "utrecht")]
     pub theme: ThemeArg,
+    /// Most debt-assistance lookups one creditor may make in a minute.
+    #[arg(long, default_value_t = knop_serve::DEFAULT_LOOKUPS_PER_MINUTE)]
+    pub lookups_per_minute: u32,
 }
 
 /// The themes a municipality can choose.
@@ -381,6 +385,7 @@ pub fn serve(loc: &Location, a: ServeArgs) -> Result<ExitCode> {
         vault: a.vault.config(loc)?,
         assets: assets_dir(a.look.assets),
         theme: a.look.theme.theme(),
+        lookups_per_minute: a.look.lookups_per_minute,
         tls: a.tls,
         reopen: Some({
             let loc = loc.clone();
@@ -578,6 +583,7 @@ pub fn demo(
         vault: Some((vault_dir, master)),
         assets: assets_dir(look.assets),
         theme: look.theme.theme(),
+        lookups_per_minute: look.lookups_per_minute,
         tls: false,
         journal: Some(dir.join("service.journal")),
         reopen: Some({

@@ -77,6 +77,9 @@ pub struct Config {
     pub assets: Option<std::path::PathBuf>,
     /// The municipality's look (design tokens from the NL Design System), with `assets`.
     pub theme: Theme,
+    /// Most debt-assistance lookups one creditor may make in a minute
+    /// ([`DEFAULT_LOOKUPS_PER_MINUTE`] unless set).
+    pub lookups_per_minute: u32,
     /// Where uploaded bank statements are kept (so that suspense lines can be shown and matched
     /// later); `None`: in memory only.
     pub statement_dir: Option<std::path::PathBuf>,
@@ -119,12 +122,13 @@ pub struct App {
     lookups: Mutex<HashMap<String, (u64, u32)>>,
 }
 
-/// Most debt-assistance lookups one creditor may make in a minute.
-pub const LOOKUPS_PER_MINUTE: u32 = 60_000;
+/// The default for [`Config::lookups_per_minute`]: a creditor checking its whole portfolio at
+/// 1 000 a second, far beyond checking its own new cases, far below trying every BSN.
+pub const DEFAULT_LOOKUPS_PER_MINUTE: u32 = 60_000;
 
 impl App {
-    /// Whether creditor `org` may make another lookup now (at most [`LOOKUPS_PER_MINUTE`] in a
-    /// minute); counts it if so.
+    /// Whether creditor `org` may make another lookup now (at most
+    /// [`Config::lookups_per_minute`] in a minute); counts it if so.
     pub fn lookup_allowed(&self, org: &str, now_ms: u64) -> bool {
         let minute = now_ms / 60_000;
         let mut m = self.lookups.lock().unwrap_or_else(|e| e.into_inner());
@@ -132,7 +136,7 @@ impl App {
         if slot.0 != minute {
             *slot = (minute, 0);
         }
-        if slot.1 >= LOOKUPS_PER_MINUTE {
+        if slot.1 >= self.config.lookups_per_minute {
             return false;
         }
         slot.1 += 1;

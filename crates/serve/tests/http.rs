@@ -488,6 +488,7 @@ fn config_for(
         vault: Some((dir.join("vault"), [7; 32])),
         assets: None,
         theme: knop_serve::Theme::Utrecht,
+        lookups_per_minute: knop_serve::DEFAULT_LOOKUPS_PER_MINUTE,
         statement_dir: Some(dir.join("statements")),
         journal: Some(dir.join("service.journal")),
         reopen: None,
@@ -1968,10 +1969,31 @@ async fn the_design_system_is_served_from_its_npm_packages() {
         vault: None,
         assets,
         theme: knop_serve::Theme::Utrecht,
+        lookups_per_minute: knop_serve::DEFAULT_LOOKUPS_PER_MINUTE,
         statement_dir: None,
         journal: None,
         reopen: None,
     };
+    // A creditor's lookups are counted per minute against the limit, each creditor apart.
+    let (_d2, n2) = tiny_node();
+    let mut c = config(None);
+    c.lookups_per_minute = 2;
+    let limited = App::new(n2, c).unwrap();
+    let minute = 60_000 * 1_000;
+    assert!(limited.lookup_allowed("cjib", minute));
+    assert!(limited.lookup_allowed("cjib", minute + 59_999));
+    assert!(
+        !limited.lookup_allowed("cjib", minute + 59_999),
+        "the third in a minute"
+    );
+    assert!(
+        limited.lookup_allowed("duo", minute + 1),
+        "another creditor counts apart"
+    );
+    assert!(
+        limited.lookup_allowed("cjib", minute + 60_000),
+        "the next minute"
+    );
     let (_d1, node) = tiny_node();
     // An API key of an organisation the ledger does not know is refused.
     let (_d0, n0) = tiny_node();
