@@ -157,7 +157,8 @@ pub struct Vault {
     /// The key of the BSN pseudonyms (HMAC-SHA256), derived from the master key: without it a
     /// pseudonym cannot be linked to a BSN, even by trying all of them.
     lookup_key: [u8; 32],
-    log: Mutex<()>,
+    /// The access log's group commit: reads waiting to be written, and who writes them.
+    log: GroupLog,
     /// The day and the (reader, household) name reads logged that day ([`Vault::names`]).
     names_logged: Mutex<NamesLogged>,
     /// Held while a journal is read, changed and written back.
@@ -238,7 +239,7 @@ impl Vault {
             dir: dir.to_owned(),
             master: XChaCha20Poly1305::new(master_key.into()),
             lookup_key,
-            log: Mutex::new(()),
+            log: GroupLog::default(),
             names_logged: Mutex::default(),
             journal_lock: Mutex::new(()),
         };
@@ -570,9 +571,10 @@ impl Vault {
         self.log_all(std::slice::from_ref(a))
     }
 
-    /// Appends reads to the access log, in one write and one sync.
+    /// Appends reads to the access log, synced before it returns. Callers at the same moment
+    /// share one write and one sync (group commit): the first to find no write under way writes
+    /// everything waiting, the others wait for that write to cover theirs.
     fn log_all(&self, reads: &[Access]) -> Result<(), VaultError> {
-        use std::io::Write;
         if reads.is_empty() {
             return Ok(());
         }
@@ -581,15 +583,44 @@ impl Vault {
             serde_json::to_writer(&mut lines, a).map_err(|e| VaultError::Io(e.to_string()))?;
             lines.push(b'\n');
         }
-        let _guard = self.log.lock().unwrap_or_else(|e| e.into_inner());
         let path = self.dir.join("access.jsonl");
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| io(&path, e))?;
-        f.write_all(&lines).map_err(|e| io(&path, e))?;
-        f.sync_data().map_err(|e| io(&path, e))
+        let g = &self.log;
+        let mut q = g.queue.lock().unwrap_or_else(|e| e.into_inner());
+        q.pending.extend_from_slice(&lines);
+        q.queued += 1;
+        let mine = q.queued;
+        loop {
+            if q.written >= mine {
+                return match q
+                    .failures
+                    .iter()
+                    .find(|(from, to, _)| (*from..=*to).contains(&mine))
+                {
+                    Some((_, _, why)) => Err(VaultError::Io(why.clone())),
+                    None => Ok(()),
+                };
+            }
+            if q.writing {
+                q = g.done.wait(q).unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            // This caller writes everything waiting, without the lock.
+            q.writing = true;
+            let batch = std::mem::take(&mut q.pending);
+            let (from, to) = (q.written + 1, q.queued);
+            drop(q);
+            let result = append_synced(&path, &batch);
+            q = g.queue.lock().unwrap_or_else(|e| e.into_inner());
+            if let Err(e) = result {
+                q.failures.push_back((from, to, e.to_string()));
+                if q.failures.len() > 64 {
+                    q.failures.pop_front();
+                }
+            }
+            q.written = to;
+            q.writing = false;
+            g.done.notify_all();
+        }
     }
 
     /// The reads of a household's personal data, newest first.
@@ -670,6 +701,39 @@ impl Vault {
     }
 }
 
+/// The access log's queue for group commit ([`Vault::log_all`]).
+#[derive(Default)]
+struct GroupLog {
+    queue: Mutex<LogQueue>,
+    done: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct LogQueue {
+    /// Lines waiting to be written.
+    pending: Vec<u8>,
+    /// Callers queued so far (each gets the next number).
+    queued: u64,
+    /// Callers whose lines are written (or failed), in order.
+    written: u64,
+    /// Whether a write is under way.
+    writing: bool,
+    /// Recent failed writes: the callers they covered, and why.
+    failures: std::collections::VecDeque<(u64, u64, String)>,
+}
+
+/// Appends `bytes` to `path` and syncs it.
+fn append_synced(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| io(path, e))?;
+    f.write_all(bytes).map_err(|e| io(path, e))?;
+    f.sync_data().map_err(|e| io(path, e))
+}
+
 /// Reads a master key: 32 bytes as standard base64 (as `knop` writes it), from a file.
 pub fn read_master_key(path: &Path) -> Result<[u8; 32], VaultError> {
     let text = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
@@ -705,6 +769,45 @@ mod tests {
             email: None,
             iban: Some("NL20INGB0001234567".into()),
         }
+    }
+
+    #[test]
+    fn reads_logged_at_the_same_time_are_all_written_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = std::sync::Arc::new(Vault::open(dir.path(), &[1; 32]).unwrap());
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let v = v.clone();
+                std::thread::spawn(move || {
+                    for i in 0..50 {
+                        v.log_access(&Access {
+                            at: "2026-12-07T10:00:00Z".into(),
+                            who: format!("t{t}"),
+                            role: "creditor".into(),
+                            household: i.to_string(),
+                            fields: vec!["bsn".into()],
+                            purpose: "test".into(),
+                        })
+                        .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let log = std::fs::read_to_string(dir.path().join("access.jsonl")).unwrap();
+        let mut lines: Vec<&str> = log.lines().collect();
+        assert_eq!(lines.len(), 400);
+        lines.sort_unstable();
+        lines.dedup();
+        assert_eq!(lines.len(), 400, "each once");
+        assert!(
+            lines
+                .iter()
+                .all(|l| serde_json::from_str::<Access>(l).is_ok()),
+            "whole lines"
+        );
     }
 
     #[test]
