@@ -193,7 +193,7 @@ struct OwnLine {
 #[utoipa::path(post, path = "/suspense-lines/{line_id}/foundation", tag = "bank",
     params(LinePath, ("Idempotency-Key" = String, Header, description = "Unique per booking")),
     request_body = OwnLine, security(("bearer" = [])),
-    responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 201, body = ops::OwnBooking), (status = 400, body = Problem, content_type = "application/problem+json"),
+    responses((status = 413, body = Problem, content_type = "application/problem+json"), (status = 415, body = Problem, content_type = "application/problem+json"), (status = 201, body = ops::OwnBooking), (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
