@@ -31,6 +31,17 @@ pub enum BenchCommand {
     /// A month for many households: camt.053 in, matching, payment runs, pain.001 out, the
     /// confirming statement; print one JSON object with stage timings.
     MonthEnd(crate::bench_month::MonthEndArgs),
+    /// Verify Rode Knop declarations (SD-JWT VC with key binding) on one thread; print one JSON
+    /// object.
+    Declaration(DeclarationArgs),
+}
+
+/// Arguments of `knop bench declaration`.
+#[derive(Args, Debug)]
+pub struct DeclarationArgs {
+    /// Presentations to verify.
+    #[arg(long, default_value_t = 20_000)]
+    pub count: u32,
 }
 
 /// Arguments of `knop bench rules`.
@@ -70,7 +81,66 @@ pub fn run(loc: &Location, cmd: BenchCommand) -> Result<ExitCode> {
         BenchCommand::Ledger(a) => ledger(loc, a),
         BenchCommand::Rules(a) => rules(a),
         BenchCommand::MonthEnd(a) => crate::bench_month::run(loc, a),
+        BenchCommand::Declaration(a) => declaration(a),
     }
+}
+
+/// Verifies one presentation `count` times on this thread: the issuer's and the holder's
+/// signatures, the disclosures, the key binding and a status-list entry each time.
+fn declaration(a: DeclarationArgs) -> Result<ExitCode> {
+    use knop_declaration::{issue, present, verify, Declaration, Expect};
+    let issuer = ed25519_dalek::SigningKey::from_bytes(&rand::random());
+    let holder = ed25519_dalek::SigningKey::from_bytes(&rand::random());
+    let now = 1_800_000_000;
+    let d = Declaration {
+        issuer: "https://gemeente.example/knop".into(),
+        start: "2026-12-01".into(),
+        iat: now - 60,
+        exp: now + 8 * 30 * 86_400,
+        contact: "Schuldhulp, 030 123 45 67".into(),
+        status: ("https://gemeente.example/knop/status/1".into(), 4711),
+        personal: [
+            ("name", "A. Voorbeeld"),
+            ("birthdate", "1990-04-01"),
+            ("bsn", "111222333"),
+            ("address", "Straat 1"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .to_vec(),
+    };
+    let sd_jwt = issue(&d, &issuer, "k1", &holder.verifying_key())?;
+    let p = present(
+        &sd_jwt,
+        &["name", "birthdate"],
+        &holder,
+        "https://cjib.example",
+        "n",
+        now,
+    )?;
+    let list = knop_status_list::StatusList::new(1, 1 << 20)?;
+    let expect = Expect {
+        audience: "https://cjib.example",
+        nonce: "n",
+        now,
+    };
+    let key = issuer.verifying_key();
+    let started = std::time::Instant::now();
+    for _ in 0..a.count {
+        verify(&p, &key, &expect, |_, i| {
+            list.get(i).ok_or_else(|| "past the list".to_owned())
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        serde_json::json!({
+            "presentations": a.count, "seconds": secs, "threads": 1,
+            "verifications_per_s": f64::from(a.count) / secs,
+            "presentation_bytes": p.len(),
+        })
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Where the benchmark's store is.

@@ -634,6 +634,18 @@ fn rules_reject_bad_facts_and_dates_precisely() {
 }
 
 #[test]
+fn the_declaration_benchmark_verifies_and_reports() {
+    let bench: serde_json::Value =
+        serde_json::from_str(&ok(&["bench", "declaration", "--count", "50"])).unwrap();
+    assert_eq!(bench["presentations"], 50);
+    assert!(
+        bench["verifications_per_s"].as_f64().unwrap() > 0.0,
+        "{bench}"
+    );
+    assert!(fails(&["bench", "declaration", "--count", "x"]).contains("--count"));
+}
+
+#[test]
 fn bank_inspect_reads_camt053_and_names_bad_amounts() {
     let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bank/tests/data");
     let good = data.join("huishoudboekje-Payment_mandate_CAMT.053_v1.xml");
