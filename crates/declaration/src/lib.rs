@@ -167,7 +167,7 @@ pub fn jwk(key: &VerifyingKey) -> Value {
 }
 
 /// The key a JWK (`OKP`, `Ed25519`) holds.
-fn key_of_jwk(jwk: &Value) -> Option<VerifyingKey> {
+pub fn key_of_jwk(jwk: &Value) -> Option<VerifyingKey> {
     if jwk["kty"] != "OKP" || jwk["crv"] != "Ed25519" {
         return None;
     }

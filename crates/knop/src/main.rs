@@ -11,6 +11,7 @@ mod bench;
 mod bench_files;
 mod bench_month;
 mod book_cmd;
+mod declaration_cmd;
 mod demo;
 mod files;
 mod forecast_cmd;
@@ -83,6 +84,9 @@ enum Command {
     /// Rules as code: allowances, child benefit, social minimum, beslagvrije voet.
     #[command(subcommand)]
     Rules(rules_cmd::RulesCommand),
+    /// Rode Knop declarations: verify one offline, as a creditor.
+    #[command(subcommand)]
+    Declaration(declaration_cmd::DeclarationCommand),
     /// Benchmarks that print machine-readable figures.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -127,6 +131,7 @@ fn main() -> ExitCode {
         Command::Allocate(a) => forecast_cmd::allocate(&cli.location, a),
         Command::Pay(c) => pay_cmd::run(&cli.location, c),
         Command::Bench(c) => bench::run(&cli.location, c),
+        Command::Declaration(c) => declaration_cmd::run(c),
         Command::Serve(a) => serve_cmd::serve(&cli.location, a),
         Command::Erase(a) => serve_cmd::erase(&cli.location, a),
         Command::Backup(a) => backup_cmd::run(&cli.location, a),

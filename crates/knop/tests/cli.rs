@@ -1909,3 +1909,77 @@ fn a_torn_tail_is_cut_and_said() {
     assert!(std::fs::metadata(&log).unwrap().len() > before);
     assert!(ok(&ledger.args(&["log", "verify"])).starts_with("ok "));
 }
+
+#[test]
+fn a_creditor_verifies_a_declaration_offline_and_learns_when_it_is_revoked() {
+    use ed25519_dalek::SigningKey;
+    let dir = tempfile::tempdir().unwrap();
+    let (issuer, holder) = (
+        SigningKey::from_bytes(&[1; 32]),
+        SigningKey::from_bytes(&[2; 32]),
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let d = knop_declaration::Declaration {
+        issuer: "https://gemeente.example/knop".into(),
+        start: "2026-12-01".into(),
+        iat: now - 60,
+        exp: now + 240 * 86_400,
+        contact: "Schuldhulp, 030 123 45 67".into(),
+        status: ("https://gemeente.example/knop/status/1".into(), 3),
+        personal: vec![
+            ("name".into(), "Sanne de Vries".into()),
+            ("bsn".into(), "111222333".into()),
+        ],
+    };
+    let sd_jwt = knop_declaration::issue(&d, &issuer, "k1", &holder.verifying_key()).unwrap();
+    let p = knop_declaration::present(&sd_jwt, &["name"], &holder, "cjib", "n-1", now).unwrap();
+    let file = dir.path().join("verklaring.txt");
+    std::fs::write(&file, &p).unwrap();
+    let jwk = dir.path().join("gemeente.jwk");
+    std::fs::write(
+        &jwk,
+        knop_declaration::jwk(&issuer.verifying_key()).to_string(),
+    )
+    .unwrap();
+    let mut list = knop_status_list::StatusList::new(1, 1024).unwrap();
+    let status = dir.path().join("status.json");
+    let write_list = |l: &knop_status_list::StatusList| {
+        std::fs::write(
+            &status,
+            serde_json::json!({"bits": 1, "lst": l.encode()}).to_string(),
+        )
+        .unwrap()
+    };
+    write_list(&list);
+    let args = |aud: &str| {
+        vec![
+            "declaration".to_owned(),
+            "verify".into(),
+            file.to_str().unwrap().into(),
+            "--issuer-jwk".into(),
+            jwk.to_str().unwrap().into(),
+            "--status-list".into(),
+            status.to_str().unwrap().into(),
+            "--audience".into(),
+            aud.into(),
+            "--nonce".into(),
+            "n-1".into(),
+        ]
+    };
+    let out = ok(&args("cjib"));
+    assert!(out.contains("https://gemeente.example/knop"), "{out}");
+    assert!(out.contains("name: Sanne de Vries"), "{out}");
+    assert!(
+        !out.contains("111222333"),
+        "only what the resident chose: {out}"
+    );
+    assert!(fails(&args("duo")).contains("andere ontvanger"));
+    list.set(3, knop_status_list::Status::INVALID).unwrap();
+    write_list(&list);
+    assert!(fails(&args("cjib")).contains("ingetrokken"));
+    std::fs::write(&jwk, "{}").unwrap();
+    assert!(fails(&args("cjib")).contains("Ed25519"));
+}
