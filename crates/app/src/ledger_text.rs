@@ -139,6 +139,13 @@ pub fn check_agreement(a: &Agreement, resident: Option<&PersonalData>) -> Result
     Ok(())
 }
 
+/// Checks a free text that is kept beside personal data but must hold none itself (the
+/// purpose a creditor gives for a lookup, which the access log keeps): no BSN, address or
+/// contact details. Errors name `field` and never echo the text.
+pub fn check_free_text(field: &'static str, text: &str) -> Result<(), NotForLedger> {
+    check_text(field, text, None)
+}
+
 /// Checks the texts of a debt command: a claim's id and event ids (keys: letters, digits and
 /// `- _ .`, at most 64), the creditor's name (at most 70) and its reference (at most 140), each
 /// for what looks like personal data, `resident`'s own data included.

@@ -47,6 +47,10 @@ pub enum LookupError {
     /// Occurs when the purpose is empty or longer than [`PURPOSE_CHARS_MAX`].
     #[error("purpose: why you ask, 1 to {PURPOSE_CHARS_MAX} characters (the resident reads it)")]
     Purpose,
+    /// Occurs when the purpose holds personal data (a BSN, an address, contact details); the
+    /// access log keeps the purpose, so it may hold none.
+    #[error("purpose: {0}")]
+    PersonalPurpose(crate::ledger_text::NotForLedger),
     /// Occurs when the access log cannot be written: no answer without the record of the question.
     #[error(transparent)]
     Vault(#[from] VaultError),
@@ -93,6 +97,8 @@ pub fn debt_assistance(
     if purpose.is_empty() || purpose.chars().count() > PURPOSE_CHARS_MAX {
         return Err(LookupError::Purpose);
     }
+    crate::ledger_text::check_free_text("purpose", purpose)
+        .map_err(LookupError::PersonalPurpose)?;
     let found = vault
         .household_of_bsn(digits)
         .and_then(|h| in_assistance(h).map(|contact| (h, contact)));

@@ -307,11 +307,15 @@ impl Vault {
             return Ok(());
         }
         if let Some(old) = old {
+            // Only its own entry: the same BSN may since belong to another household.
             let p = self.lookup_path(old);
-            match std::fs::remove_file(&p) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io(&p, e)),
+            let owner = std::fs::read_to_string(&p).ok();
+            if owner.as_deref().map(str::trim) == Some(h.to_string().as_str()) {
+                match std::fs::remove_file(&p) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(io(&p, e)),
+                }
             }
         }
         if let Some(new) = new {
@@ -591,12 +595,8 @@ impl Vault {
         let mine = q.queued;
         loop {
             if q.written >= mine {
-                return match q
-                    .failures
-                    .iter()
-                    .find(|(from, to, _)| (*from..=*to).contains(&mine))
-                {
-                    Some((_, _, why)) => Err(VaultError::Io(why.clone())),
+                return match q.failed.remove(&mine) {
+                    Some(why) => Err(VaultError::Io(why)),
                     None => Ok(()),
                 };
             }
@@ -612,9 +612,9 @@ impl Vault {
             let result = append_synced(&path, &batch);
             q = g.queue.lock().unwrap_or_else(|e| e.into_inner());
             if let Err(e) = result {
-                q.failures.push_back((from, to, e.to_string()));
-                if q.failures.len() > 64 {
-                    q.failures.pop_front();
+                // Each caller of the batch reads its own failure (and removes it).
+                for caller in from..=to {
+                    q.failed.insert(caller, e.to_string());
                 }
             }
             q.written = to;
@@ -718,11 +718,12 @@ struct LogQueue {
     written: u64,
     /// Whether a write is under way.
     writing: bool,
-    /// Recent failed writes: the callers they covered, and why.
-    failures: std::collections::VecDeque<(u64, u64, String)>,
+    /// Callers whose write failed and who have not read it yet, and why.
+    failed: std::collections::HashMap<u64, String>,
 }
 
-/// Appends `bytes` to `path` and syncs it.
+/// Appends `bytes` to `path` and syncs it; a failed write is cut off again, so that no half
+/// line is left for the next write to continue.
 fn append_synced(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
     use std::io::Write;
     let mut f = std::fs::OpenOptions::new()
@@ -730,8 +731,13 @@ fn append_synced(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
         .append(true)
         .open(path)
         .map_err(|e| io(path, e))?;
-    f.write_all(bytes).map_err(|e| io(path, e))?;
-    f.sync_data().map_err(|e| io(path, e))
+    let before = f.metadata().map_err(|e| io(path, e))?.len();
+    let written = f.write_all(bytes).and_then(|()| f.sync_data());
+    if let Err(e) = written {
+        let _ = f.set_len(before);
+        return Err(io(path, e));
+    }
+    Ok(())
 }
 
 /// Reads a master key: 32 bytes as standard base64 (as `knop` writes it), from a file.
@@ -845,7 +851,20 @@ mod tests {
         assert!(!dir.path().join("lookup/built").exists());
         let v = Vault::open(dir.path(), &[1; 32]).unwrap();
         assert_eq!(v.household_of_bsn("123456782"), Some(h));
+        // The person comes back as another household: erasing the old one leaves the new one.
+        let again = HouseholdId(9);
+        v.put(
+            again,
+            &PersonalData {
+                bsn: Some("123456782".into()),
+                ..person()
+            },
+        )
+        .unwrap();
+        assert_eq!(v.household_of_bsn("123456782"), Some(again));
         v.erase(h).unwrap();
+        assert_eq!(v.household_of_bsn("123456782"), Some(again));
+        v.erase(again).unwrap();
         assert_eq!(v.household_of_bsn("123456782"), None);
         let left: Vec<_> = std::fs::read_dir(dir.path().join("lookup"))
             .unwrap()

@@ -34,6 +34,10 @@ use serde_json::{json, Value};
 pub const VCT: &str = "urn:knop:rode-knop:verklaring-betalingsonmacht:1";
 /// The `typ` of the issuer-signed JWT.
 pub const TYP: &str = "dc+sd-jwt";
+/// How old a key binding may be when it is verified, in seconds.
+pub const KB_AGE_MAX_SECONDS: i64 = 300;
+/// How far in the future a key binding's `iat` may be (clocks differ), in seconds.
+pub const KB_SKEW_SECONDS: i64 = 60;
 /// The claims the resident may choose to disclose.
 pub const DISCLOSABLE: [&str; 4] = ["name", "birthdate", "bsn", "address"];
 
@@ -91,6 +95,10 @@ pub enum Refusal {
     /// Occurs when the presentation carries no key-binding JWT.
     #[error("sleutelbinding ontbreekt / key binding missing")]
     KeyBindingMissing,
+    /// Occurs when the key binding was made too long ago, or in the future: a presentation is
+    /// used at once, not replayed (RFC 9901 section 7.3).
+    #[error("sleutelbinding niet vers / key binding not fresh")]
+    KeyBindingStale,
     /// Occurs when the key binding is for another audience.
     #[error("voor een andere ontvanger / for another audience")]
     Audience,
@@ -360,6 +368,12 @@ pub fn verify(
             "key binding typ {}",
             kb_header["typ"]
         )));
+    }
+    let fresh = kb["iat"]
+        .as_i64()
+        .is_some_and(|t| t >= expect.now - KB_AGE_MAX_SECONDS && t <= expect.now + KB_SKEW_SECONDS);
+    if !fresh {
+        return Err(Refusal::KeyBindingStale);
     }
     if kb["aud"] != expect.audience {
         return Err(Refusal::Audience);

@@ -169,6 +169,20 @@ fn each_forgery_and_misuse_is_refused_with_its_reason() {
     let other_kb = other_p.rsplit('~').next().unwrap();
     let swapped = format!("{}~{}", segments[..segments.len() - 1].join("~"), other_kb);
     assert_eq!(check(&swapped, &expect()), Refusal::SdHash);
+    let old = present(
+        &sd_jwt,
+        &["name"],
+        &holder,
+        "https://cjib.example",
+        "n-42",
+        NOW - 301,
+    )
+    .unwrap();
+    assert_eq!(
+        check(&old, &expect()),
+        Refusal::KeyBindingStale,
+        "a replay later is refused"
+    );
     let thief = SigningKey::from_bytes(&[7; 32]);
     let stolen = present(
         &sd_jwt,

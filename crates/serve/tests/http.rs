@@ -4431,22 +4431,44 @@ async fn debts_are_recorded_by_the_counsellor_and_their_own_creditor_only() {
     // The counsellor records from the page; a form sent twice records once.
     let page = t.page(&a, "/huishoudens/1/schulden").await.text();
     let csrf = csrf_of(&page);
-    let size = t.app.node().size();
+    let event = page
+        .split("name=\"event\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
     for _ in 0..2 {
         let r = t
             .form(
                 &a,
                 "/huishoudens/1/schulden/huur-achterstand",
-                format!("csrf={csrf}&kind=arrangement&amount=50%2C00&date=2026-03-01"),
+                format!(
+                    "csrf={csrf}&event={event}&kind=arrangement&amount=50%2C00&date=2026-03-01"
+                ),
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     }
-    assert_eq!(
-        t.app.node().size(),
-        size + 2,
-        "two entries: the same event once, recorded twice as a no-op"
-    );
+    // The same form twice is one event; another form with the same payment is another.
+    let paid =
+        |key: &str| format!("csrf={csrf}&event={key}&kind=payment&amount=10%2C00&date=2026-03-02");
+    for key in ["e-1", "e-1", "e-2"] {
+        let r = t
+            .form(&a, "/huishoudens/1/schulden/huur-achterstand", paid(key))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    }
+    let d = t.get("/api/v1/households/1/claims", Some(&a)).await.json();
+    let huur = d["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "huur-achterstand")
+        .unwrap()
+        .clone();
+    assert_eq!(huur["paid_cents"], 24_000 + 2_000, "{huur}");
     let page = t.page(&a, "/huishoudens/1/schulden").await.text();
     assert!(
         page.contains("in een betalingsregeling, € 50,00 per maand"),
@@ -4478,7 +4500,7 @@ async fn debts_are_recorded_by_the_counsellor_and_their_own_creditor_only() {
             &b,
             "/huishoudens/1/schulden/huur-achterstand",
             format!(
-                "csrf={}&kind=payment&amount=1&date=2026-03-01",
+                "csrf={}&event=e-9&kind=payment&amount=1&date=2026-03-01",
                 csrf_of(&t.page(&b, "/huishoudens").await.text())
             ),
         )

@@ -260,7 +260,7 @@ const LOOKUP_FLOOR: std::time::Duration = std::time::Duration::from_millis(2);
 /// Whether a person is in debt assistance (a creditor, with its API key): green with the contact
 /// point, or red; nothing else. The BSN is looked up by its keyed pseudonym and stored nowhere; a
 /// green answer is written to the household's access log. At most the service's
-/// `lookups_per_minute` (default 60 000) a minute per creditor.
+/// `lookups_per_minute` (default 600) a minute per creditor.
 #[utoipa::path(post, path = "/debt-assistance-lookups", tag = "debts",
     request_body = Lookup, security(("bearer" = [])),
     responses((status = 200, body = knop_app::lookup::Answer), (status = 400, body = Problem, content_type = "application/problem+json"),

@@ -99,6 +99,9 @@ fn claim_markup(lang: Lang, c: &ClaimView, form: Option<(&str, &str)>) -> Markup
                 summary { (lang.t("Iets vastleggen bij deze schuld", "Record something on this debt")) }
                 form method="post" action=(format!("/huishoudens/{household}/schulden/{}", c.id)) {
                     input type="hidden" name="csrf" value=(csrf);
+                    // The event's key, made with the form: sent twice, it is recorded once; two
+                    // forms (two equal payments on one day) are two events.
+                    input type="hidden" name="event" value=(format!("e-{:016x}", rand::random::<u64>()));
                     fieldset {
                         legend { (lang.t("Wat is er gebeurd?", "What happened?")) }
                         p { label.utrecht-form-label for=(format!("k-{}", c.id)) { (lang.t("Soort", "Kind")) } br;
@@ -292,6 +295,7 @@ async fn add_claim(
 #[derive(Deserialize)]
 struct EventForm {
     csrf: String,
+    event: String,
     kind: String,
     amount: String,
     date: String,
@@ -316,9 +320,8 @@ async fn add_event(
     let result = async {
         let cents = cents_of(&f.amount)?;
         let date = date_of(&f.date)?;
-        // The same form sent twice is the same event: its key is what it says.
         let e = crate::api::debts::NewEvent {
-            id: format!("{}-{date}-{cents}", f.kind),
+            id: f.event.clone(),
             kind: f.kind.clone(),
             cents,
             date,
