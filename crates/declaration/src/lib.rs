@@ -410,3 +410,65 @@ pub fn verify(
             .collect(),
     })
 }
+
+/// The type of a status list token (Token Status List draft, section 5.1).
+pub const STATUS_LIST_TYP: &str = "statuslist+jwt";
+
+/// A status list token: `list` as the `status_list` of a JWT with `sub` its URI, signed by the
+/// issuer's `key` (`kid`), issued at `iat`, to be fetched again after `ttl` seconds.
+pub fn status_list_token(
+    list: &knop_status_list::StatusList,
+    sub: &str,
+    key: &SigningKey,
+    kid: &str,
+    iat: i64,
+    ttl: i64,
+) -> String {
+    let header = json!({"alg": "EdDSA", "kid": kid, "typ": STATUS_LIST_TYP});
+    let payload = json!({
+        "sub": sub, "iat": iat, "ttl": ttl,
+        "status_list": {"bits": list.bits(), "lst": list.encode()},
+    });
+    let input = format!(
+        "{}.{}",
+        b64(header.to_string().as_bytes()),
+        b64(payload.to_string().as_bytes())
+    );
+    let sig = key.sign(input.as_bytes());
+    format!("{input}.{}", b64(&sig.to_bytes()))
+}
+
+/// Reads a status list token signed by the issuer's `key`: its `sub` (the URI a declaration
+/// names) and its list, at most `entries_max` entries.
+pub fn read_status_list_token(
+    token: &str,
+    key: &VerifyingKey,
+    entries_max: usize,
+) -> Result<(String, knop_status_list::StatusList), Refusal> {
+    let (header, payload) = checked_jws(token.trim(), key).map_err(|signed| {
+        if signed {
+            Refusal::StatusUnknown("the status list's signature does not verify".into())
+        } else {
+            Refusal::StatusUnknown("the status list is not a compact JWS".into())
+        }
+    })?;
+    if header["typ"] != STATUS_LIST_TYP {
+        return Err(Refusal::StatusUnknown(format!(
+            "typ {}, expected {STATUS_LIST_TYP}",
+            header["typ"]
+        )));
+    }
+    let sub = payload["sub"].as_str().unwrap_or_default().to_owned();
+    let bits = payload["status_list"]["bits"]
+        .as_u64()
+        .and_then(|b| u8::try_from(b).ok());
+    let lst = payload["status_list"]["lst"].as_str();
+    let (Some(bits), Some(lst)) = (bits, lst) else {
+        return Err(Refusal::StatusUnknown(
+            "status_list needs bits and lst".into(),
+        ));
+    };
+    let list = knop_status_list::StatusList::decode(bits, lst, entries_max)
+        .map_err(|e| Refusal::StatusUnknown(e.to_string()))?;
+    Ok((sub, list))
+}

@@ -249,3 +249,28 @@ fn rfc_9901_section_5_digests_and_sd_hash() {
     let without_kb = &presentation[..presentation.rfind('~').unwrap() + 1];
     assert_eq!(kb["sd_hash"], hasher.encoded_digest(without_kb));
 }
+
+#[test]
+fn a_status_list_token_reads_back_only_under_its_issuers_key() {
+    use knop_declaration::{read_status_list_token, status_list_token};
+    let (issuer, holder) = keys();
+    let mut list = knop_status_list::StatusList::new(2, 64).unwrap();
+    list.set(5, Status::SUSPENDED).unwrap();
+    let token = status_list_token(
+        &list,
+        "https://g.example/status/1",
+        &issuer,
+        "k1",
+        NOW,
+        3600,
+    );
+    let (sub, back) = read_status_list_token(&token, &issuer.verifying_key(), 64).unwrap();
+    assert_eq!(sub, "https://g.example/status/1");
+    assert_eq!(back.get(5), Some(Status::SUSPENDED));
+    assert!(matches!(
+        read_status_list_token(&token, &holder.verifying_key(), 64),
+        Err(Refusal::StatusUnknown(_))
+    ));
+    // Longer than the reader expects: refused, not inflated without end.
+    assert!(read_status_list_token(&token, &issuer.verifying_key(), 8).is_err());
+}

@@ -25,7 +25,8 @@ pub struct VerifyArgs {
     /// The municipality's public key, a JWK (`OKP`, `Ed25519`) as its issuer metadata gives it.
     #[arg(long, value_name = "FILE")]
     pub issuer_jwk: PathBuf,
-    /// The status list the declaration points at, as JSON (`{"bits": 1, "lst": "..."}`).
+    /// The status list token the declaration points at (`statuslist+jwt`, signed by the same
+    /// municipality), as fetched from its URI.
     #[arg(long, value_name = "FILE")]
     pub status_list: PathBuf,
     /// Who you are: the key binding must be for this audience.
@@ -61,24 +62,33 @@ fn verify(a: VerifyArgs) -> Result<ExitCode> {
             )
         )
     })?;
-    let list: serde_json::Value = serde_json::from_str(&read(&a.status_list)?)
-        .with_context(|| format!("{}: not JSON", a.status_list.display()))?;
-    let (Some(bits), Some(lst)) = (list["bits"].as_u64(), list["lst"].as_str()) else {
-        anyhow::bail!(
-            "{}: expected {{\"bits\": 1, \"lst\": \"...\"}}",
-            a.status_list.display()
-        );
+    let (list_uri, list) = match knop_declaration::read_status_list_token(
+        &read(&a.status_list)?,
+        &key,
+        knop_status_list::ENTRIES_MAX,
+    ) {
+        Ok(l) => l,
+        Err(r) => {
+            eprintln!(
+                "{}: {} ({r})",
+                t("Geweigerd", "Refused"),
+                a.status_list.display()
+            );
+            return Ok(ExitCode::from(1));
+        }
     };
-    let bits = u8::try_from(bits).unwrap_or(0);
-    let list = knop_status_list::StatusList::decode(bits, lst, knop_status_list::ENTRIES_MAX)
-        .with_context(|| a.status_list.display().to_string())?;
     let now = jiff::Timestamp::now().as_second();
     let expect = knop_declaration::Expect {
         audience: &a.audience,
         nonce: &a.nonce,
         now,
     };
-    let result = knop_declaration::verify(&presentation, &key, &expect, |_, idx| {
+    let result = knop_declaration::verify(&presentation, &key, &expect, |uri, idx| {
+        if uri != list_uri {
+            return Err(format!(
+                "the declaration names the list {uri}, the file holds {list_uri}"
+            ));
+        }
         list.get(idx)
             .ok_or_else(|| format!("index {idx} is past the list"))
     });

@@ -1946,14 +1946,15 @@ fn a_creditor_verifies_a_declaration_offline_and_learns_when_it_is_revoked() {
     .unwrap();
     let mut list = knop_status_list::StatusList::new(1, 1024).unwrap();
     let status = dir.path().join("status.json");
-    let write_list = |l: &knop_status_list::StatusList| {
+    let uri = "https://gemeente.example/knop/status/1";
+    let write_list = |l: &knop_status_list::StatusList, uri: &str, key: &SigningKey| {
         std::fs::write(
             &status,
-            serde_json::json!({"bits": 1, "lst": l.encode()}).to_string(),
+            knop_declaration::status_list_token(l, uri, key, "k1", now, 3600),
         )
         .unwrap()
     };
-    write_list(&list);
+    write_list(&list, uri, &issuer);
     let args = |aud: &str| {
         vec![
             "declaration".to_owned(),
@@ -1977,8 +1978,13 @@ fn a_creditor_verifies_a_declaration_offline_and_learns_when_it_is_revoked() {
         "only what the resident chose: {out}"
     );
     assert!(fails(&args("duo")).contains("andere ontvanger"));
+    // A list for another URI, or not signed by the municipality, says nothing of this one.
+    write_list(&list, "https://gemeente.example/knop/status/2", &issuer);
+    assert!(fails(&args("cjib")).contains("status"));
+    write_list(&list, uri, &holder);
+    assert!(fails(&args("cjib")).contains("signature"));
     list.set(3, knop_status_list::Status::INVALID).unwrap();
-    write_list(&list);
+    write_list(&list, uri, &issuer);
     assert!(fails(&args("cjib")).contains("ingetrokken"));
     std::fs::write(&jwk, "{}").unwrap();
     assert!(fails(&args("cjib")).contains("Ed25519"));
