@@ -4478,7 +4478,7 @@ async fn debts_are_recorded_by_the_counsellor_and_their_own_creditor_only() {
         .form(
             &a,
             "/huishoudens/1/schulden",
-            format!("csrf={csrf}&creditor=CJIB&reference=1234-5678&amount=abc&date=2026-03-01"),
+            format!("csrf={csrf}&claim=c-1&creditor=CJIB&reference=1234-5678&amount=abc&date=2026-03-01"),
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
@@ -4486,7 +4486,7 @@ async fn debts_are_recorded_by_the_counsellor_and_their_own_creditor_only() {
         .form(
             &a,
             "/huishoudens/1/schulden",
-            format!("csrf={csrf}&creditor=CJIB&reference=1234-5678&amount=90%2C00&date=2026-03-01"),
+            format!("csrf={csrf}&claim=c-1&creditor=CJIB&reference=1234-5678&amount=90%2C00&date=2026-03-01"),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());

@@ -154,6 +154,9 @@ fn debts_markup(
             h2 #nieuw { (lang.t("Nieuwe schuld vastleggen", "Record a new debt")) }
             form method="post" action=(format!("/huishoudens/{household}/schulden")) {
                 input type="hidden" name="csrf" value=(csrf);
+                // The claim's key, made with the form (sent twice, recorded once); random, so
+                // that it says nothing of the creditor or its reference on the ledger.
+                input type="hidden" name="claim" value=(claim_id());
                 p { label.utrecht-form-label for="s-creditor" { (lang.t("Schuldeiser (bijv. CJIB, DUO, Eneco)", "Creditor (e.g. CJIB, DUO, Eneco)")) } br;
                     input.utrecht-textbox.utrecht-textbox--html-input id="s-creditor" name="creditor" required maxlength="70"; }
                 p { label.utrecht-form-label for="s-ref" { (lang.t("Kenmerk van de schuldeiser", "The creditor's reference")) } br;
@@ -204,22 +207,10 @@ fn answer(
     )
 }
 
-/// A claim's id from what the counsellor typed: the creditor and its reference, as a key.
-fn claim_id(creditor: &str, reference: &str) -> String {
-    let mut id: String = format!("{creditor}-{reference}")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    while id.contains("--") {
-        id = id.replace("--", "-");
-    }
-    id.trim_matches('-').chars().take(64).collect()
+/// A new claim's id for the form: random, so that it says nothing of the creditor or its
+/// reference to anyone reading the ledger.
+fn claim_id() -> String {
+    format!("c-{:016x}", rand::random::<u64>())
 }
 
 /// The answer to a form: the page again, with what happened.
@@ -258,6 +249,7 @@ fn date_of(date: &str) -> crate::problem::ApiResult<jiff::civil::Date> {
 #[derive(Deserialize)]
 struct ClaimForm {
     csrf: String,
+    claim: String,
     creditor: String,
     reference: String,
     amount: String,
@@ -278,7 +270,7 @@ async fn add_claim(
     }
     let result = async {
         let c = crate::api::debts::NewClaim {
-            id: claim_id(&f.creditor, &f.reference),
+            id: f.claim.clone(),
             household: id.clone(),
             creditor_organisation: None,
             creditor_name: Some(f.creditor.clone()),
@@ -330,19 +322,4 @@ async fn add_event(
     }
     .await;
     recorded(&app, lang, &p, &id, result)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::claim_id;
-
-    #[test]
-    fn a_claim_id_is_a_key_made_of_creditor_and_reference() {
-        assert_eq!(
-            claim_id("CJIB", "Beschikking 1234/56"),
-            "cjib-beschikking-1234-56"
-        );
-        assert_eq!(claim_id("  Eneco ", "--x--"), "eneco-x");
-        assert_eq!(claim_id("a", &"b".repeat(100)).len(), 64);
-    }
 }
