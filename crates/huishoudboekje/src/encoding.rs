@@ -16,13 +16,15 @@ use crate::{Agreement, Category, DirectDebit, Kind};
 /// Longest text field of an agreement, in bytes.
 pub const TEXT_BYTES_MAX: usize = 140;
 
-fn date(w: &mut Writer, d: Date) {
+/// Appends a date as year (u16), month (u8), day (u8): the one date encoding of ledger content.
+pub fn date(w: &mut Writer, d: Date) {
     w.u16(d.year() as u16);
     w.u8(d.month() as u8);
     w.u8(d.day() as u8);
 }
 
-fn read_date(r: &mut Reader<'_>, field: &'static str) -> Result<Date, DecodeError> {
+/// Reads a date written by [`date`], naming `field` when it is not a valid date.
+pub fn read_date(r: &mut Reader<'_>, field: &'static str) -> Result<Date, DecodeError> {
     let at = r.offset();
     let (y, m, d) = (r.u16(field)?, r.u8(field)?, r.u8(field)?);
     Date::new(y as i16, m as i8, d as i8).map_err(|_| DecodeError {

@@ -21,6 +21,7 @@ use sha2::Sha256;
 
 use crate::huishoudboekje::text;
 use crate::{OrgKind, Outcome, StateError};
+use knop_huishoudboekje::encoding::{date, read_date};
 
 /// Longest claim id or event id, in bytes.
 pub const CLAIM_ID_BYTES_MAX: usize = 64;
@@ -487,22 +488,6 @@ impl Debts {
             }
         }
     }
-}
-
-fn date(w: &mut Writer, d: Date) {
-    w.u16(d.year() as u16);
-    w.u8(d.month() as u8);
-    w.u8(d.day() as u8);
-}
-
-fn read_date(r: &mut Reader<'_>, field: &'static str) -> Result<Date, DecodeError> {
-    let at = r.offset();
-    let (y, m, d) = (r.u16(field)?, r.u8(field)?, r.u8(field)?);
-    Date::new(y as i16, m as i8, d as i8).map_err(|_| DecodeError {
-        offset: at,
-        field,
-        expected: format!("a valid date, found {y}-{m}-{d}"),
-    })
 }
 
 fn read_cents(r: &mut Reader<'_>, field: &'static str) -> Result<i64, DecodeError> {
