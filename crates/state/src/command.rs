@@ -25,6 +25,12 @@
 //!          0x01 Open          household (u128) || creditor (u8 1: org name | 2: name) (text) ||
 //!                             reference (text) || principal (i64 cents) || date (u16 u8 u8)
 //!          0x02 Event         event id (text) || kind (u8 1-8) || cents (i64) || date
+//!          0x03 Hold          declaration SHA-256 (32 bytes) || from || until || pauses (u8 bits)
+//!          0x04 EndHold       date
+//!   0x0A Declaration     sub-tag (u8) || SHA-256 of the SD-JWT (32 bytes) || fields, see
+//!                        [`DeclarationCommand`]
+//!          0x01 Issue         household (u128) || status-list index (u32) || from || until
+//!          0x02 Status        status (u8 0 valid, 1 revoked, 2 suspended)
 //! ```
 //!
 //! `Together` makes several commands one entry, applied all or nothing: what one request means
@@ -38,8 +44,9 @@ use knop_codec::{DecodeError, Reader, Writer};
 use knop_ledger::entry::{OrgName, ORG_NAME_BYTES_MAX};
 
 use crate::debts::ClaimCommand;
+use crate::declarations::DeclarationCommand;
 use crate::huishoudboekje::{HouseholdCommand, PaymentRunCommand};
-use crate::kinds::{OrgKind, BOOKKEEPERS, CLAIMANTS, FOUNDATIONS, OPERATOR};
+use crate::kinds::{OrgKind, BOOKKEEPERS, CLAIMANTS, FOUNDATIONS, MUNICIPALITIES, OPERATOR};
 
 /// Longest `kind` of an attachment or `reason` of an erasure, in bytes.
 pub const LABEL_BYTES_MAX: usize = 256;
@@ -81,6 +88,8 @@ pub enum Command {
     Together(Vec<Command>),
     /// A debt: a claim opened, or an event on it.
     Claim(ClaimCommand),
+    /// A declaration of inability to pay issued, or its status changed (a municipality).
+    Declaration(DeclarationCommand),
     /// Authorises the erasure of an earlier attachment's content and salt (AVG art. 17).
     Erase {
         /// Log index of the attachment.
@@ -140,6 +149,10 @@ impl Command {
                 w.u8(9);
                 c.encode(&mut w);
             }
+            Command::Declaration(c) => {
+                w.u8(10);
+                c.encode(&mut w);
+            }
             Command::Erase { index, reason } => {
                 w.u8(5);
                 w.u64(*index);
@@ -189,11 +202,12 @@ impl Command {
             },
             8 => Command::Together(decode_parts(&mut r)?),
             9 => Command::Claim(ClaimCommand::decode(&mut r)?),
+            10 => Command::Declaration(DeclarationCommand::decode(&mut r)?),
             other => {
                 return Err(DecodeError {
                     offset: 0,
                     field: "command",
-                    expected: format!("a command tag 1-9, found {other}"),
+                    expected: format!("a command tag 1-10, found {other}"),
                 })
             }
         };
@@ -213,6 +227,7 @@ impl Command {
             Command::PaymentRun(_) => "payment-run",
             Command::Together(_) => "together",
             Command::Claim(_) => "claim",
+            Command::Declaration(_) => "declaration",
         }
     }
 
@@ -243,6 +258,7 @@ impl Command {
             }
             Command::Household(_) | Command::PaymentRun(_) => FOUNDATIONS,
             Command::Claim(_) => CLAIMANTS,
+            Command::Declaration(_) => MUNICIPALITIES,
             // A together is judged by its parts (`may_submit`); none is empty.
             Command::Together(_) => &[],
         }
@@ -257,6 +273,7 @@ impl Command {
             | Command::Attach { .. }
             | Command::Erase { .. }
             | Command::Claim(_)
+            | Command::Declaration(_)
             | Command::Together(_) => None,
         }
     }

@@ -19,6 +19,7 @@ use knop_huishoudboekje::HouseholdId;
 use knop_ledger::entry::{OrgName, SignedEntry, ORG_NAME_BYTES_MAX};
 use sha2::Sha256;
 
+use crate::declarations::{DeclarationState, DeclarationStatus};
 use crate::huishoudboekje::text;
 use crate::{OrgKind, Outcome, StateError};
 use knop_huishoudboekje::encoding::{date, read_date};
@@ -119,6 +120,54 @@ impl EventKind {
     }
 }
 
+/// What a hold pauses (bits): collection (reminders, summonses, bailiffs), costs, interest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Pauses(pub u8);
+
+impl Pauses {
+    /// Collection paused: no reminders, summonses or bailiff.
+    pub const COLLECTION: u8 = 1;
+    /// No collection costs added.
+    pub const COSTS: u8 = 2;
+    /// No interest added.
+    pub const INTEREST: u8 = 4;
+    /// Everything a hold can pause.
+    pub const ALL: Pauses = Pauses(7);
+
+    /// Whether it pauses anything, and nothing unknown.
+    pub fn is_valid(self) -> bool {
+        (1..=7).contains(&self.0)
+    }
+
+    /// Whether an event of `kind` is one the hold pauses (so recording it during the hold is
+    /// worth an alert): costs for [`Pauses::COSTS`], interest for [`Pauses::INTEREST`],
+    /// reminders and summonses for [`Pauses::COLLECTION`] (or, with an amount, for costs).
+    pub fn covers(self, kind: EventKind, cents: i64) -> bool {
+        let has = |bit| self.0 & bit != 0;
+        match kind {
+            EventKind::Costs => has(Self::COSTS),
+            EventKind::Interest => has(Self::INTEREST),
+            EventKind::Reminder | EventKind::Summons => {
+                has(Self::COLLECTION) || (cents > 0 && has(Self::COSTS))
+            }
+            _ => false,
+        }
+    }
+
+    /// The names of what it pauses (`collection`, `costs`, `interest`).
+    pub fn names(self) -> Vec<&'static str> {
+        [
+            (Self::COLLECTION, "collection"),
+            (Self::COSTS, "costs"),
+            (Self::INTEREST, "interest"),
+        ]
+        .into_iter()
+        .filter(|(bit, _)| self.0 & bit != 0)
+        .map(|(_, n)| n)
+        .collect()
+    }
+}
+
 /// Commands about debts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClaimCommand {
@@ -148,6 +197,27 @@ pub enum ClaimCommand {
         /// Its amount, in cents (see [`EventKind::sign`]).
         cents: i64,
         /// When it happened.
+        date: Date,
+    },
+    /// The creditor puts collection on hold, relying on a declaration of inability to pay
+    /// (sub-tag 3); it replaces an earlier hold on the claim.
+    Hold {
+        /// The claim.
+        claim: String,
+        /// The declaration's hash (see [`crate::DeclarationCommand`]).
+        declaration: [u8; 32],
+        /// First day of the hold.
+        from: Date,
+        /// Last day of the hold (at most the declaration's last day).
+        until: Date,
+        /// What is paused.
+        pauses: Pauses,
+    },
+    /// The creditor ends its hold early (sub-tag 4).
+    EndHold {
+        /// The claim.
+        claim: String,
+        /// The day it ends (the hold covers the days before it).
         date: Date,
     },
 }
@@ -187,6 +257,31 @@ pub enum ClaimRejection {
         /// What is left.
         left: i64,
     },
+    /// Occurs when a hold names a declaration not on the ledger, of another household, or revoked.
+    #[error("the declaration is not on the ledger for this claim's household, or it is revoked")]
+    NoDeclaration,
+    /// Occurs when a hold's dates are the wrong way round or outlast its declaration.
+    #[error(
+        "a hold runs from {from} until {until}, within its declaration (until {declaration_until})"
+    )]
+    HoldDates {
+        /// First day.
+        from: Date,
+        /// Last day.
+        until: Date,
+        /// The declaration's last day.
+        declaration_until: Date,
+    },
+    /// Occurs when a hold pauses nothing or something unknown.
+    #[error("a hold pauses collection (1), costs (2) and/or interest (4), found bits {0}")]
+    BadPauses(u8),
+    /// Occurs when a hold is ended that is not there, or was ended on another day.
+    #[error("has no hold to end on that day")]
+    NoHold,
+    /// Occurs when the foundation records a hold on a claim of a creditor on the ledger: that
+    /// creditor signs its own holds.
+    #[error("is held by a creditor on the ledger, which records its hold itself")]
+    CreditorSigns,
     /// Occurs when a claim has as many events as it may.
     #[error("has {CLAIM_EVENTS_MAX} events, the most one claim may have")]
     TooManyEvents,
@@ -224,6 +319,48 @@ pub struct ClaimState {
     pub opened_by: OrgName,
     /// Its events, by id.
     pub events: BTreeMap<String, ClaimEvent>,
+    /// The creditor's hold, if it recorded one.
+    pub hold: Option<Hold>,
+}
+
+/// A hold on a claim, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    /// The declaration it relies on.
+    pub declaration: [u8; 32],
+    /// First day.
+    pub from: Date,
+    /// Last day.
+    pub until: Date,
+    /// What is paused.
+    pub pauses: Pauses,
+    /// Who recorded it.
+    pub by: OrgName,
+    /// The log index of its entry.
+    pub index: u64,
+    /// The day the creditor ended it early, if it did.
+    pub ended: Option<Date>,
+}
+
+impl Hold {
+    /// Whether the hold covers `day`, given its declaration (`None`: not on the ledger): within
+    /// its dates, not ended, and its declaration holds that day. A revoked or expired
+    /// declaration ends the hold.
+    pub fn covers(&self, day: Date, declaration: Option<&DeclarationState>) -> bool {
+        self.from <= day
+            && day <= self.until
+            && self.ended.is_none_or(|e| day < e)
+            && declaration.is_some_and(|d| d.holds_on(day))
+    }
+
+    /// Whether an event on `day` fell within the hold as recorded (its dates, not ended, not
+    /// past its declaration's last day); a later revocation does not undo that it did.
+    pub fn covered(&self, day: Date, declaration: Option<&DeclarationState>) -> bool {
+        self.from <= day
+            && day <= self.until
+            && self.ended.is_none_or(|e| day < e)
+            && declaration.is_some_and(|d| day <= d.until)
+    }
 }
 
 /// Where a claim stands.
@@ -291,16 +428,14 @@ fn amount(cents: i64) -> Result<(), ClaimRejection> {
 
 impl Debts {
     /// Applies a debt command signed by `entry.signer` (of `kind`), at log index `index`; all or
-    /// nothing. `is_household` says whether a household is on the ledger, `creditor_kind` the
-    /// kind an organisation is registered with.
+    /// nothing; `ctx` tells about the rest of the state.
     pub(crate) fn apply(
         &mut self,
         entry: &SignedEntry,
         kind: OrgKind,
         index: u64,
         cmd: ClaimCommand,
-        is_household: impl Fn(HouseholdId) -> bool,
-        kind_of: impl Fn(&OrgName) -> Option<OrgKind>,
+        ctx: Context<'_>,
     ) -> Result<Outcome, StateError> {
         let (claim_id, result) = match cmd {
             ClaimCommand::Open {
@@ -319,8 +454,9 @@ impl Debts {
                     date,
                     opened_by: entry.signer.clone(),
                     events: BTreeMap::new(),
+                    hold: None,
                 };
-                let r = self.open(&claim, state, kind, &is_household, &kind_of);
+                let r = self.open(&claim, state, kind, ctx.is_household, ctx.kind_of);
                 (claim, r)
             }
             ClaimCommand::Event {
@@ -340,6 +476,29 @@ impl Debts {
                 let r = self.event(&claim, event, e, kind);
                 (claim, r)
             }
+            ClaimCommand::Hold {
+                claim,
+                declaration,
+                from,
+                until,
+                pauses,
+            } => {
+                let hold = Hold {
+                    declaration,
+                    from,
+                    until,
+                    pauses,
+                    by: entry.signer.clone(),
+                    index,
+                    ended: None,
+                };
+                let r = self.hold(&claim, hold, kind, ctx.declaration);
+                (claim, r)
+            }
+            ClaimCommand::EndHold { claim, date } => {
+                let r = self.end_hold(&claim, date, &entry.signer, kind);
+                (claim, r)
+            }
         };
         result.map_err(|rejection| StateError::Claim {
             claim: claim_id,
@@ -352,8 +511,8 @@ impl Debts {
         id: &str,
         state: ClaimState,
         kind: OrgKind,
-        is_household: &impl Fn(HouseholdId) -> bool,
-        kind_of: &impl Fn(&OrgName) -> Option<OrgKind>,
+        is_household: &dyn Fn(HouseholdId) -> bool,
+        kind_of: &dyn Fn(&OrgName) -> Option<OrgKind>,
     ) -> Result<Outcome, ClaimRejection> {
         if id.is_empty() {
             return Err(ClaimRejection::EmptyId);
@@ -439,6 +598,89 @@ impl Debts {
         })
     }
 
+    /// Checks that `signer` (of `kind`) records holds on `c`: a creditor on its own claims; the
+    /// foundation on claims of creditors known only by name.
+    fn may_hold(c: &ClaimState, signer: &OrgName, kind: OrgKind) -> Result<(), ClaimRejection> {
+        match (&c.creditor, kind) {
+            (Creditor::Org(o), OrgKind::Creditor) if o == signer => Ok(()),
+            (_, OrgKind::Creditor) => Err(ClaimRejection::NotYourClaim),
+            (Creditor::Org(_), _) => Err(ClaimRejection::CreditorSigns),
+            (Creditor::Named(_), _) => Ok(()),
+        }
+    }
+
+    fn hold<'d>(
+        &mut self,
+        claim: &str,
+        hold: Hold,
+        kind: OrgKind,
+        declaration: &dyn Fn(&[u8; 32]) -> Option<&'d DeclarationState>,
+    ) -> Result<Outcome, ClaimRejection> {
+        let c = self
+            .claims
+            .get_mut(claim)
+            .ok_or(ClaimRejection::UnknownClaim)?;
+        Self::may_hold(c, &hold.by, kind)?;
+        if !hold.pauses.is_valid() {
+            return Err(ClaimRejection::BadPauses(hold.pauses.0));
+        }
+        let d = declaration(&hold.declaration)
+            .filter(|d| d.household == c.household && d.status != DeclarationStatus::Revoked)
+            .ok_or(ClaimRejection::NoDeclaration)?;
+        if hold.from > hold.until || hold.until > d.until {
+            return Err(ClaimRejection::HoldDates {
+                from: hold.from,
+                until: hold.until,
+                declaration_until: d.until,
+            });
+        }
+        if let Some(h) = &c.hold {
+            let same = (h.declaration, h.from, h.until, h.pauses, h.ended)
+                == (hold.declaration, hold.from, hold.until, hold.pauses, None);
+            if same {
+                return Ok(Outcome {
+                    created: 0,
+                    existing: 1,
+                });
+            }
+        }
+        c.hold = Some(hold);
+        Ok(Outcome {
+            created: 1,
+            existing: 0,
+        })
+    }
+
+    fn end_hold(
+        &mut self,
+        claim: &str,
+        date: Date,
+        signer: &OrgName,
+        kind: OrgKind,
+    ) -> Result<Outcome, ClaimRejection> {
+        let c = self
+            .claims
+            .get_mut(claim)
+            .ok_or(ClaimRejection::UnknownClaim)?;
+        Self::may_hold(c, signer, kind)?;
+        let h = c.hold.as_mut().ok_or(ClaimRejection::NoHold)?;
+        match h.ended {
+            Some(e) if e == date => Ok(Outcome {
+                created: 0,
+                existing: 1,
+            }),
+            Some(_) => Err(ClaimRejection::NoHold),
+            None if date < h.from => Err(ClaimRejection::NoHold),
+            None => {
+                h.ended = Some(date);
+                Ok(Outcome {
+                    created: 1,
+                    existing: 0,
+                })
+            }
+        }
+    }
+
     /// Feeds every field of every claim and event into `h`.
     pub(crate) fn digest_into(&self, h: &mut Sha256) {
         use sha2::Digest;
@@ -453,6 +695,7 @@ impl Debts {
                 date,
                 opened_by,
                 events,
+                hold,
             } = c;
             text(h, id);
             h.update(household.0.to_be_bytes());
@@ -486,8 +729,39 @@ impl Debts {
                 text(h, by.as_str());
                 h.update(index.to_be_bytes());
             }
+            match hold {
+                None => h.update([0]),
+                Some(Hold {
+                    declaration,
+                    from,
+                    until,
+                    pauses,
+                    by,
+                    index,
+                    ended,
+                }) => {
+                    h.update([1]);
+                    h.update(declaration);
+                    text(h, &from.to_string());
+                    text(h, &until.to_string());
+                    h.update([pauses.0]);
+                    text(h, by.as_str());
+                    h.update(index.to_be_bytes());
+                    text(h, &ended.map(|e| e.to_string()).unwrap_or_default());
+                }
+            }
         }
     }
+}
+
+/// What a debt command needs to know of the rest of the state.
+pub(crate) struct Context<'a> {
+    /// Whether a household is on the ledger.
+    pub(crate) is_household: &'a dyn Fn(HouseholdId) -> bool,
+    /// The kind an organisation is registered with.
+    pub(crate) kind_of: &'a dyn Fn(&OrgName) -> Option<OrgKind>,
+    /// A declaration by its hash.
+    pub(crate) declaration: &'a dyn Fn(&[u8; 32]) -> Option<&'a DeclarationState>,
 }
 
 fn read_cents(r: &mut Reader<'_>, field: &'static str) -> Result<i64, DecodeError> {
@@ -508,7 +782,10 @@ impl ClaimCommand {
     /// The claim concerned.
     pub fn claim(&self) -> &str {
         match self {
-            ClaimCommand::Open { claim, .. } | ClaimCommand::Event { claim, .. } => claim,
+            ClaimCommand::Open { claim, .. }
+            | ClaimCommand::Event { claim, .. }
+            | ClaimCommand::Hold { claim, .. }
+            | ClaimCommand::EndHold { claim, .. } => claim,
         }
     }
 
@@ -551,6 +828,25 @@ impl ClaimCommand {
                 w.str(event);
                 w.u8(*kind as u8);
                 w.i64(*cents);
+                date(w, *d);
+            }
+            ClaimCommand::Hold {
+                claim,
+                declaration,
+                from,
+                until,
+                pauses,
+            } => {
+                w.u8(3);
+                w.str(claim);
+                w.fixed(declaration);
+                date(w, *from);
+                date(w, *until);
+                w.u8(pauses.0);
+            }
+            ClaimCommand::EndHold { claim, date: d } => {
+                w.u8(4);
+                w.str(claim);
                 date(w, *d);
             }
         }
@@ -603,10 +899,21 @@ impl ClaimCommand {
                     date: read_date(r, "claim.date")?,
                 }
             }
+            3 => ClaimCommand::Hold {
+                claim,
+                declaration: r.fixed("claim.declaration")?,
+                from: read_date(r, "claim.from")?,
+                until: read_date(r, "claim.until")?,
+                pauses: Pauses(r.u8("claim.pauses")?),
+            },
+            4 => ClaimCommand::EndHold {
+                claim,
+                date: read_date(r, "claim.date")?,
+            },
             other => {
                 return Err(r.error(
                     "claim.command",
-                    format!("a claim command 1-2, found {other}"),
+                    format!("a claim command 1-4, found {other}"),
                 ))
             }
         })

@@ -91,6 +91,9 @@ pub(crate) const FOUNDATIONS: &[OrgKind] = &[OrgKind::Participant, OrgKind::Foun
 pub(crate) const CLAIMANTS: &[OrgKind] =
     &[OrgKind::Participant, OrgKind::Foundation, OrgKind::Creditor];
 
+/// Who may issue declarations of inability to pay: a municipality.
+pub(crate) const MUNICIPALITIES: &[OrgKind] = &[OrgKind::Municipality];
+
 /// Only the operator.
 pub(crate) const OPERATOR: &[OrgKind] = &[OrgKind::Operator];
 

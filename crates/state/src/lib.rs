@@ -18,6 +18,7 @@
 
 mod command;
 pub mod debts;
+pub mod declarations;
 pub mod huishoudboekje;
 mod kinds;
 
@@ -33,7 +34,12 @@ use knop_ledger::entry::{EntryError, OrgName, SignedEntry};
 use sha2::{Digest, Sha256};
 
 pub use command::{Command, ATTACHMENT_BYTES_MAX, LABEL_BYTES_MAX, TOGETHER_PARTS_MAX};
-pub use debts::{ClaimCommand, ClaimRejection, ClaimState, ClaimStatus, Creditor, EventKind};
+pub use debts::{
+    ClaimCommand, ClaimRejection, ClaimState, ClaimStatus, Creditor, EventKind, Hold, Pauses,
+};
+pub use declarations::{
+    DeclarationCommand, DeclarationRejection, DeclarationState, DeclarationStatus,
+};
 pub use huishoudboekje::{
     batch_sha256, BatchRun, BatchState, HouseholdCommand, HouseholdState, PaymentRunCommand,
     RunState, ADVANCE_LIMIT_CENTS_MAX, BATCH_RUNS_MAX, HOUSEHOLD_TEXT_BYTES_MAX, PERSON_BYTES_MAX,
@@ -104,6 +110,14 @@ pub enum StateError {
         claim: String,
         /// What is wrong.
         rejection: ClaimRejection,
+    },
+    /// Occurs when a declaration command does not fit the declarations on the ledger.
+    #[error("declaration {id}: {rejection}")]
+    Declaration {
+        /// The declaration's hash, in hex.
+        id: String,
+        /// What is wrong.
+        rejection: DeclarationRejection,
     },
     /// Occurs when an organisation of one kind submits what only other kinds may.
     #[error("a {kind} may not submit a {command} command (only: {allowed})")]
@@ -214,6 +228,7 @@ impl Verified {
 pub struct State {
     hhb: Huishoudboekje,
     debts: debts::Debts,
+    declarations: declarations::Declarations,
     orgs: BTreeMap<OrgName, Org>,
     operator: Option<OrgName>,
     book: Book,
@@ -267,6 +282,11 @@ impl State {
     /// The claims (debts), by id.
     pub fn claims(&self) -> &BTreeMap<String, ClaimState> {
         &self.debts.claims
+    }
+
+    /// The declarations of inability to pay, by hash.
+    pub fn declarations(&self) -> &BTreeMap<[u8; 32], DeclarationState> {
+        &self.declarations.by_id
     }
 
     /// The ledger's payment id scope, if one was set
@@ -422,14 +442,23 @@ impl State {
                     .get(&entry.signer)
                     .map_or(OrgKind::Participant, |o| o.kind);
                 let (households, orgs) = (&self.hhb.households, &self.orgs);
+                let declarations = &self.declarations.by_id;
                 self.debts.apply(
                     entry,
                     kind,
                     self.size,
                     c,
-                    |h| households.contains_key(&h),
-                    |o| orgs.get(o).map(|o| o.kind),
+                    debts::Context {
+                        is_household: &|h| households.contains_key(&h),
+                        kind_of: &|o| orgs.get(o).map(|o| o.kind),
+                        declaration: &|id| declarations.get(id),
+                    },
                 )
+            }
+            Command::Declaration(c) => {
+                let households = &self.hhb.households;
+                self.declarations
+                    .apply(entry, self.size, c, |h| households.contains_key(&h))
             }
             Command::Erase { index, .. } => {
                 if !self.is_operator(&entry.signer) {
@@ -554,6 +583,7 @@ impl State {
         let State {
             hhb,
             debts,
+            declarations,
             orgs,
             operator,
             book,
@@ -608,6 +638,7 @@ impl State {
         }
         hhb.digest_into(&mut h);
         debts.digest_into(&mut h);
+        declarations.digest_into(&mut h);
         h.finalize().into()
     }
 }

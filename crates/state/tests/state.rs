@@ -182,11 +182,11 @@ fn erasure_rules() {
 #[test]
 fn malformed_bodies_are_precise() {
     let mut s = state();
-    let e = SignedEntry::sign(name("svb"), 9, vec![10, 1, 2], &key(2));
+    let e = SignedEntry::sign(name("svb"), 9, vec![11, 1, 2], &key(2));
     let err = s.apply(&e).unwrap_err().to_string();
     assert_eq!(
         err,
-        "entry body is not a valid command: byte 0: field `command`: a command tag 1-9, found 10"
+        "entry body is not a valid command: byte 0: field `command`: a command tag 1-10, found 11"
     );
     let mut body = Command::CreateTransfers(vec![transfer(1, 1, 2, 3)]).encode();
     body.truncate(50);
@@ -668,6 +668,8 @@ enum Field {
     Timestamp(u64),
     ClaimCents(i64),
     EventCents(i64),
+    DeclarationIndex(u32),
+    HoldDays(u8),
 }
 
 /// The state after the same history, with `field` set to its value: a household opened, an
@@ -681,6 +683,7 @@ fn history(field: &Field) -> State {
         ("alice".to_owned(), "bob".to_owned(), OrgKind::Creditor);
     let (mut advance, mut attachment, mut ts) = (500, 1u8, 100u64);
     let (mut claim_cents, mut event_cents) = (10_000i64, 500i64);
+    let (mut declaration_index, mut hold_days) = (7u32, 10u8);
     match field.clone() {
         Field::Counsellor(c) => counsellor = c,
         Field::Information(i) => information = i,
@@ -692,6 +695,8 @@ fn history(field: &Field) -> State {
         Field::Timestamp(t) => ts = t,
         Field::ClaimCents(c) => claim_cents = c,
         Field::EventCents(c) => event_cents = c,
+        Field::DeclarationIndex(i) => declaration_index = i,
+        Field::HoldDays(d) => hold_days = d,
     }
     let open = Command::Household(H::Open {
         household: HouseholdId(5),
@@ -742,7 +747,42 @@ fn history(field: &Field) -> State {
         date: "2026-02-01".parse().unwrap(),
     });
     s.apply(&entry("svb", 2, ts, &costs)).unwrap();
+    s.apply(&entry(
+        "op",
+        1,
+        ts,
+        &register("gemeente", OrgKind::Municipality, 9),
+    ))
+    .unwrap();
+    s.apply(&entry(
+        "gemeente",
+        9,
+        ts,
+        &issue([1; 32], 5, declaration_index),
+    ))
+    .unwrap();
+    let hold = Command::Claim(knop_state::ClaimCommand::Hold {
+        claim: "K".into(),
+        declaration: [1; 32],
+        from: "2026-03-01".parse().unwrap(),
+        until: "2026-03-01"
+            .parse::<jiff::civil::Date>()
+            .unwrap()
+            .saturating_add(jiff::Span::new().days(i64::from(hold_days))),
+        pauses: knop_state::Pauses::ALL,
+    });
+    s.apply(&entry("svb", 2, ts, &hold)).unwrap();
     s
+}
+
+fn issue(id: [u8; 32], h: u128, index: u32) -> Command {
+    Command::Declaration(knop_state::DeclarationCommand::Issue {
+        id,
+        household: HouseholdId(h),
+        index,
+        from: "2026-03-01".parse().unwrap(),
+        until: "2026-10-31".parse().unwrap(),
+    })
 }
 
 fn text() -> impl proptest::strategy::Strategy<Value = String> {
@@ -771,6 +811,9 @@ fn field() -> impl proptest::strategy::Strategy<Value = (Field, Field)> {
             .prop_map(|(a, b)| (Field::ClaimCents(a), Field::ClaimCents(b))),
         (0..=1_000_000i64, 0..=1_000_000i64)
             .prop_map(|(a, b)| (Field::EventCents(a), Field::EventCents(b))),
+        (0..1_000_000u32, 0..1_000_000u32)
+            .prop_map(|(a, b)| (Field::DeclarationIndex(a), Field::DeclarationIndex(b))),
+        (0..200u8, 0..200u8).prop_map(|(a, b)| (Field::HoldDays(a), Field::HoldDays(b))),
     ]
 }
 
@@ -1121,4 +1164,209 @@ fn debts_are_events_and_a_creditor_records_only_its_own() {
     bad[kind_at] = 99;
     let e = Command::decode(&bad).unwrap_err();
     assert_eq!(e.field, "claim.kind", "{e}");
+}
+
+#[test]
+fn a_municipality_issues_declarations_and_a_creditor_holds_its_own_claim_on_one() {
+    use knop_state::{
+        ClaimCommand as C, ClaimRejection as R, Creditor, DeclarationCommand as D,
+        DeclarationRejection as DR, DeclarationStatus as S, Pauses,
+    };
+    let mut s = state();
+    s.apply(&entry("svb", 2, 10, &household_open(5))).unwrap();
+    s.apply(&entry("svb", 2, 10, &household_open(6))).unwrap();
+    s.apply(&entry("op", 1, 11, &register("cjib", OrgKind::Creditor, 7)))
+        .unwrap();
+    s.apply(&entry("op", 1, 11, &register("duo", OrgKind::Creditor, 8)))
+        .unwrap();
+    for (n, seed) in [("gemeente", 9), ("eindhoven", 10)] {
+        s.apply(&entry(
+            "op",
+            1,
+            12,
+            &register(n, OrgKind::Municipality, seed),
+        ))
+        .unwrap();
+    }
+    let refused = |s: &mut State, signer: &str, seed: u8, cmd: &Command| {
+        let (size, digest) = (s.size(), s.digest());
+        let e = s
+            .apply(&entry(signer, seed, s.last_timestamp_ms(), cmd))
+            .unwrap_err();
+        assert_eq!((s.size(), s.digest()), (size, digest), "nothing applied");
+        e
+    };
+    let drej = |e: StateError| match e {
+        StateError::Declaration { rejection, .. } => rejection,
+        other => panic!("not a declaration rejection: {other}"),
+    };
+    let crej = |e: StateError| match e {
+        StateError::Claim { rejection, .. } => rejection,
+        other => panic!("not a claim rejection: {other}"),
+    };
+    // Only a municipality issues; the household must be on the ledger; indexes are unique.
+    assert!(matches!(
+        refused(&mut s, "svb", 2, &issue([1; 32], 5, 3)),
+        StateError::KindMayNot { .. }
+    ));
+    assert_eq!(
+        drej(refused(&mut s, "gemeente", 9, &issue([1; 32], 9, 3))),
+        DR::UnknownHousehold(HouseholdId(9))
+    );
+    assert_eq!(
+        drej(refused(&mut s, "gemeente", 9, &issue([1; 32], 5, 1 << 20))),
+        DR::IndexOutOfRange(1 << 20)
+    );
+    let i = issue([1; 32], 5, 3);
+    assert_eq!(Command::decode(&i.encode()).unwrap(), i);
+    s.apply(&entry("gemeente", 9, 20, &i)).unwrap();
+    assert_eq!(s.apply(&entry("gemeente", 9, 20, &i)).unwrap().existing, 1);
+    assert_eq!(
+        drej(refused(&mut s, "gemeente", 9, &issue([2; 32], 5, 3))),
+        DR::IndexTaken(3)
+    );
+    // Another municipality has its own list: the same index is fine there.
+    s.apply(&entry("eindhoven", 10, 20, &issue([3; 32], 6, 3)))
+        .unwrap();
+    assert_eq!(
+        drej(refused(&mut s, "gemeente", 9, &issue([1; 32], 6, 3))),
+        DR::ExistsWithDifferent
+    );
+    let backwards = Command::Declaration(D::Issue {
+        id: [4; 32],
+        household: HouseholdId(5),
+        index: 4,
+        from: "2026-03-01".parse().unwrap(),
+        until: "2026-02-28".parse().unwrap(),
+    });
+    assert!(matches!(
+        drej(refused(&mut s, "gemeente", 9, &backwards)),
+        DR::Dates { .. }
+    ));
+    // Claims: CJIB's own, and one of a creditor known by name.
+    s.apply(&entry(
+        "cjib",
+        7,
+        21,
+        &claim_open("C1", 5, Creditor::Org(name("cjib")), 25_000),
+    ))
+    .unwrap();
+    s.apply(&entry(
+        "svb",
+        2,
+        21,
+        &claim_open("N1", 5, Creditor::Named("Eneco".into()), 9_000),
+    ))
+    .unwrap();
+    let hold = |claim: &str, d: [u8; 32], until: &str, pauses: u8| {
+        Command::Claim(C::Hold {
+            claim: claim.into(),
+            declaration: d,
+            from: "2026-03-05".parse().unwrap(),
+            until: until.parse().unwrap(),
+            pauses: Pauses(pauses),
+        })
+    };
+    let h = hold("C1", [1; 32], "2026-10-31", 7);
+    assert_eq!(Command::decode(&h.encode()).unwrap(), h);
+    // Another creditor, the foundation for a creditor on the ledger, another household's
+    // declaration, a hold past the declaration, pausing nothing: all refused.
+    assert_eq!(crej(refused(&mut s, "duo", 8, &h)), R::NotYourClaim);
+    assert_eq!(crej(refused(&mut s, "svb", 2, &h)), R::CreditorSigns);
+    assert_eq!(
+        crej(refused(
+            &mut s,
+            "cjib",
+            7,
+            &hold("C1", [3; 32], "2026-10-31", 7)
+        )),
+        R::NoDeclaration
+    );
+    assert!(matches!(
+        crej(refused(
+            &mut s,
+            "cjib",
+            7,
+            &hold("C1", [1; 32], "2026-11-01", 7)
+        )),
+        R::HoldDates { .. }
+    ));
+    assert_eq!(
+        crej(refused(
+            &mut s,
+            "cjib",
+            7,
+            &hold("C1", [1; 32], "2026-10-31", 0)
+        )),
+        R::BadPauses(0)
+    );
+    s.apply(&entry("cjib", 7, 22, &h)).unwrap();
+    s.apply(&entry("svb", 2, 22, &hold("N1", [1; 32], "2026-06-30", 2)))
+        .unwrap();
+    let day = |d: &str| d.parse::<jiff::civil::Date>().unwrap();
+    let c = &s.claims()["C1"];
+    let d = s.declarations().get(&[1; 32]);
+    let held = c.hold.as_ref().unwrap();
+    assert!(held.covers(day("2026-06-01"), d));
+    assert!(!held.covers(day("2026-03-04"), d));
+    assert!(Pauses(2).covers(knop_state::EventKind::Costs, 100));
+    assert!(!Pauses(2).covers(knop_state::EventKind::Interest, 100));
+    // Only the issuer changes the status; a suspension lifts the hold while it lasts, a
+    // revocation ends it for good.
+    let status = |st| {
+        Command::Declaration(D::Status {
+            id: [1; 32],
+            status: st,
+        })
+    };
+    assert_eq!(
+        drej(refused(&mut s, "eindhoven", 10, &status(S::Revoked))),
+        DR::NotYours("gemeente".into())
+    );
+    s.apply(&entry("gemeente", 9, 23, &status(S::Suspended)))
+        .unwrap();
+    let d = s.declarations().get(&[1; 32]);
+    assert!(!s.claims()["C1"]
+        .hold
+        .as_ref()
+        .unwrap()
+        .covers(day("2026-06-01"), d));
+    s.apply(&entry("gemeente", 9, 24, &status(S::Valid)))
+        .unwrap();
+    let digest = s.digest();
+    s.apply(&entry("gemeente", 9, 25, &status(S::Revoked)))
+        .unwrap();
+    assert_ne!(s.digest(), digest, "a status is digested");
+    let d = s.declarations().get(&[1; 32]);
+    assert!(!s.claims()["C1"]
+        .hold
+        .as_ref()
+        .unwrap()
+        .covers(day("2026-06-01"), d));
+    assert_eq!(
+        drej(refused(&mut s, "gemeente", 9, &status(S::Valid))),
+        DR::Final
+    );
+    // Ending a hold: the creditor's own, once, not before it starts.
+    let end = |d: &str| {
+        Command::Claim(C::EndHold {
+            claim: "C1".into(),
+            date: d.parse().unwrap(),
+        })
+    };
+    assert_eq!(
+        crej(refused(&mut s, "cjib", 7, &end("2026-03-01"))),
+        R::NoHold
+    );
+    s.apply(&entry("cjib", 7, 26, &end("2026-04-01"))).unwrap();
+    assert_eq!(
+        s.apply(&entry("cjib", 7, 26, &end("2026-04-01")))
+            .unwrap()
+            .existing,
+        1
+    );
+    assert_eq!(
+        crej(refused(&mut s, "cjib", 7, &end("2026-04-02"))),
+        R::NoHold
+    );
 }

@@ -221,6 +221,7 @@ async fn submit(
             principal_cents, ..
         } => *principal_cents,
         ClaimCommand::Event { cents, .. } => *cents,
+        ClaimCommand::Hold { .. } | ClaimCommand::EndHold { .. } => 0,
     };
     if !(0..=knop_state::debts::CLAIM_CENTS_MAX).contains(&cents) {
         return Err(Problem::unprocessable(format!(
