@@ -26,8 +26,17 @@ pub enum Role {
     Administrator,
     /// A payer (SVB, UWV, Toeslagen): nothing of households yet.
     Payer,
-    /// A creditor: nothing of households yet (the debt cockpit's green/red answer comes later).
-    Creditor,
+    /// A creditor (its API key, or its staff): its own claims, the green/red lookup, the
+    /// declarations shared with it.
+    Creditor {
+        /// The organisation on the ledger.
+        org: String,
+    },
+    /// A municipality's staff: issues, extends and revokes declarations of inability to pay.
+    Municipality {
+        /// The organisation on the ledger.
+        org: String,
+    },
     /// An auditor: the ledger's proofs.
     Auditor,
 }
@@ -41,7 +50,8 @@ impl Role {
             Role::Supervisor => "supervisor",
             Role::Administrator => "administrator",
             Role::Payer => "payer",
-            Role::Creditor => "creditor",
+            Role::Creditor { .. } => "creditor",
+            Role::Municipality { .. } => "municipality",
             Role::Auditor => "auditor",
         }
     }
@@ -52,8 +62,35 @@ impl Role {
             Role::Resident { household: h } => h.parse::<HouseholdId>().ok() == Some(household),
             Role::Counsellor { counsellor: c } => c == counsellor,
             Role::Supervisor | Role::Administrator => true,
-            Role::Payer | Role::Creditor | Role::Auditor => false,
+            Role::Payer | Role::Creditor { .. } | Role::Municipality { .. } | Role::Auditor => {
+                false
+            }
         }
+    }
+
+    /// The creditor organisation this role acts for, if a creditor.
+    pub fn creditor(&self) -> Option<&str> {
+        match self {
+            Role::Creditor { org } => Some(org),
+            _ => None,
+        }
+    }
+
+    /// The municipality this role acts for, if a municipality's staff.
+    pub fn municipality(&self) -> Option<&str> {
+        match self {
+            Role::Municipality { org } => Some(org),
+            _ => None,
+        }
+    }
+
+    /// Whether this role is an organisation's that sees no household lists or pages (payer,
+    /// creditor, municipality, auditor).
+    pub fn is_outside(&self) -> bool {
+        matches!(
+            self,
+            Role::Payer | Role::Creditor { .. } | Role::Municipality { .. } | Role::Auditor
+        )
     }
 
     /// Whether this role may change a household's agreements (a counsellor of the caseload).

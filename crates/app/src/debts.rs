@@ -2,6 +2,7 @@
 //! claim and creditor, its status and what changed last. Computed from the claims on the ledger
 //! (`knop_state::debts`); what may be recorded is checked by [`crate::ledger_text::check_claim`].
 
+use jiff::civil::Date;
 use knop_huishoudboekje::HouseholdId;
 use knop_state::{ClaimState, ClaimStatus, EventKind, State};
 use serde::Serialize;
@@ -51,12 +52,39 @@ pub struct ClaimView {
     pub since: String,
     /// What changed last.
     pub last_change: LastChange,
+    /// The creditor's hold, if it recorded one.
+    pub hold: Option<HoldView>,
+    /// Costs, interest or collection the creditor recorded while its hold paused them: each
+    /// is an alert for the counsellor.
+    pub during_hold: Vec<LastChange>,
+}
+
+/// A creditor's hold on a claim, as people read it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HoldView {
+    /// First day (ISO 8601).
+    pub from: String,
+    /// Last day (ISO 8601), or the day before it was ended early.
+    pub until: String,
+    /// What it pauses (`collection`, `costs`, `interest`).
+    pub pauses: Vec<String>,
+    /// Whether it holds today (not ended, and its declaration holds).
+    pub active: bool,
+    /// Whether the creditor ended it early.
+    pub ended: bool,
+    /// The declaration it relies on (hex id).
+    pub declaration: String,
 }
 
 /// A household's debts.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DebtsView {
+    /// Claims on hold today.
+    pub on_hold: usize,
+    /// Events recorded during a hold that paused them (alerts), over all claims.
+    pub alerts: usize,
     /// What is left of all claims, in cents.
     pub left_cents: i64,
     /// Creditors with something left.
@@ -74,7 +102,7 @@ fn status_name(s: ClaimStatus) -> &'static str {
     }
 }
 
-fn view(id: &str, c: &ClaimState) -> ClaimView {
+fn view(state: &State, id: &str, c: &ClaimState, today: Date) -> ClaimView {
     let total = |kinds: &[EventKind]| kinds.iter().map(|k| c.total_cents(*k)).sum::<i64>();
     let last = c
         .events
@@ -96,7 +124,41 @@ fn view(id: &str, c: &ClaimState) -> ClaimView {
         .filter(|e| e.kind == EventKind::Arrangement)
         .max_by_key(|e| (e.date, e.index))
         .map(|e| e.cents);
+    let hold = c.hold.as_ref().map(|h| {
+        let d = state.declarations().get(&h.declaration);
+        let last = match h.ended {
+            Some(e) => e.yesterday().unwrap_or(e).min(h.until),
+            None => h.until,
+        };
+        HoldView {
+            from: h.from.to_string(),
+            until: d.map_or(last, |d| last.min(d.until)).to_string(),
+            pauses: h.pauses.names().into_iter().map(str::to_owned).collect(),
+            active: h.covers(today, d),
+            ended: h.ended.is_some(),
+            declaration: crate::declarations::hex(&h.declaration),
+        }
+    });
+    let mut during_hold: Vec<LastChange> = c
+        .hold
+        .as_ref()
+        .map(|h| {
+            let d = state.declarations().get(&h.declaration);
+            c.events
+                .values()
+                .filter(|e| h.pauses.covers(e.kind, e.cents) && h.covered(e.date, d))
+                .map(|e| LastChange {
+                    date: e.date.to_string(),
+                    kind: e.kind.name().into(),
+                    cents: e.cents,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    during_hold.sort_by(|a, b| a.date.cmp(&b.date));
     ClaimView {
+        hold,
+        during_hold,
         id: id.to_owned(),
         creditor: c.creditor.name().to_owned(),
         creditor_on_ledger: matches!(c.creditor, knop_state::Creditor::Org(_)),
@@ -114,13 +176,13 @@ fn view(id: &str, c: &ClaimState) -> ClaimView {
     }
 }
 
-/// `household`'s debts.
-pub fn of_household(state: &State, household: HouseholdId) -> DebtsView {
+/// `household`'s debts, on `today`.
+pub fn of_household(state: &State, household: HouseholdId, today: Date) -> DebtsView {
     let mut claims: Vec<ClaimView> = state
         .claims()
         .iter()
         .filter(|(_, c)| c.household == household)
-        .map(|(id, c)| view(id, c))
+        .map(|(id, c)| view(state, id, c, today))
         .collect();
     claims.sort_by(|a, b| b.left_cents.cmp(&a.left_cents).then(a.id.cmp(&b.id)));
     let mut open: Vec<&str> = claims
@@ -131,13 +193,31 @@ pub fn of_household(state: &State, household: HouseholdId) -> DebtsView {
     open.sort_unstable();
     open.dedup();
     DebtsView {
+        on_hold: claims
+            .iter()
+            .filter(|c| c.hold.as_ref().is_some_and(|h| h.active))
+            .count(),
+        alerts: claims.iter().map(|c| c.during_hold.len()).sum(),
         left_cents: claims.iter().map(|c| c.left_cents).sum(),
         creditors_open: open.len(),
         claims,
     }
 }
 
-/// The claim `id` and its household, if it is on the ledger.
-pub fn claim(state: &State, id: &str) -> Option<(HouseholdId, ClaimView)> {
-    state.claims().get(id).map(|c| (c.household, view(id, c)))
+/// The claim `id` and its household, if it is on the ledger, on `today`.
+pub fn claim(state: &State, id: &str, today: Date) -> Option<(HouseholdId, ClaimView)> {
+    state
+        .claims()
+        .get(id)
+        .map(|c| (c.household, view(state, id, c, today)))
+}
+
+/// The claims of creditor `org` (an organisation on the ledger), with their households.
+pub fn of_creditor(state: &State, org: &str, today: Date) -> Vec<(HouseholdId, ClaimView)> {
+    state
+        .claims()
+        .iter()
+        .filter(|(_, c)| matches!(&c.creditor, knop_state::Creditor::Org(o) if o.as_str() == org))
+        .map(|(id, c)| (c.household, view(state, id, c, today)))
+        .collect()
 }

@@ -370,6 +370,7 @@ mod tests {
         PersonalData {
             name: "Sanne de Vries".into(),
             bsn: Some("111222333".into()),
+            birthdate: None,
             address: Some("Lindelaan 12, 3512 AB Utrecht".into()),
             phone: Some("06 1234 5678".into()),
             email: Some("sanne@example.nl".into()),

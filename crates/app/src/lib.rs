@@ -13,7 +13,9 @@
 //!   book the matched lines; apply a pain.002 status report.
 //! - [`payrun`]: make a payment run (reservations and record in one entry), approve it (four
 //!   eyes, enforced by the ledger), write it as pain.001.
-//! - [`debts`]: a household's debts as people read them (claims and their events).
+//! - [`debts`]: a household's debts as people read them (claims, events, holds, alerts).
+//! - [`declarations`]: the Rode Knop: issue, revoke and share declarations of inability to pay;
+//!   the status list; the creditor's check.
 //! - [`lookup`]: a creditor's green/red question by BSN (keyed pseudonym, access log).
 //! - [`matching`]: the words and windows of matching bank lines to households.
 //! - [`views`]: what a household's page, a caseload and an overview show, computed from the
@@ -35,6 +37,7 @@ pub mod audit;
 pub mod caseload;
 pub mod day_file;
 pub mod debts;
+pub mod declarations;
 pub mod journal;
 pub mod ledger_text;
 pub mod lookup;
@@ -47,3 +50,9 @@ pub mod statements;
 pub mod suspense;
 pub mod vault;
 pub mod views;
+
+/// A new random secret: 32 bytes as base64url (links, share tokens).
+pub fn random_token() -> String {
+    use base64::Engine as _;
+    base64::prelude::BASE64_URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}

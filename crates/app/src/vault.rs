@@ -29,6 +29,10 @@ pub struct PersonalData {
     /// Burgerservicenummer (9 digits, passes the elfproef).
     #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{9}$"))]
     pub bsn: Option<String>,
+    /// Date of birth (ISO 8601, `YYYY-MM-DD`), for the declaration of inability to pay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
+    pub birthdate: Option<String>,
     /// Address.
     #[cfg_attr(feature = "openapi", schema(max_length = 300))]
     pub address: Option<String>,
@@ -55,6 +59,11 @@ impl PersonalData {
         if let Some(b) = &self.bsn {
             if !bsn_valid(b) {
                 return bad("bsn", "9 digits that pass the elfproef");
+            }
+        }
+        if let Some(b) = &self.birthdate {
+            if b.parse::<jiff::civil::Date>().is_err() || b.len() != 10 {
+                return bad("birthdate", "a date as YYYY-MM-DD");
             }
         }
         for (field, v, max) in [
@@ -84,6 +93,7 @@ impl PersonalData {
         let mut f = vec!["name"];
         for (n, v) in [
             ("bsn", &self.bsn),
+            ("birthdate", &self.birthdate),
             ("address", &self.address),
             ("phone", &self.phone),
             ("email", &self.email),
@@ -163,6 +173,8 @@ pub struct Vault {
     names_logged: Mutex<NamesLogged>,
     /// Held while a journal is read, changed and written back.
     journal_lock: Mutex<()>,
+    /// Held while a wallet is read, changed and written back.
+    wallet_lock: Mutex<()>,
 }
 
 type NamesLogged = (String, std::collections::HashSet<(String, HouseholdId)>);
@@ -171,6 +183,7 @@ const KEY_AD: &[u8] = b"knop/vault/key/v1\0";
 const FILE_AD: &[u8] = b"knop/vault/file/v1\0";
 const DATA_AD: &[u8] = b"knop/vault/data/v1\0";
 const JOURNAL_AD: &[u8] = b"knop/vault/journal/v1\0";
+const WALLET_AD: &[u8] = b"knop/vault/wallet/v1\0";
 
 fn io(path: &Path, e: std::io::Error) -> VaultError {
     VaultError::Io(format!("{}: {e}", path.display()))
@@ -224,7 +237,9 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), VaultError> {
 impl Vault {
     /// Opens (or creates) the vault in `dir` with the 32-byte master key.
     pub fn open(dir: &Path, master_key: &[u8; 32]) -> Result<Self, VaultError> {
-        for sub in ["keys", "data", "erased", "journal", "lookup"] {
+        for sub in [
+            "keys", "data", "erased", "journal", "lookup", "wallet", "shares",
+        ] {
             let d = dir.join(sub);
             std::fs::create_dir_all(&d).map_err(|e| io(&d, e))?;
         }
@@ -242,6 +257,7 @@ impl Vault {
             log: GroupLog::default(),
             names_logged: Mutex::default(),
             journal_lock: Mutex::new(()),
+            wallet_lock: Mutex::new(()),
         };
         // A vault from before the BSN index gets it built once, from its data; until every
         // household's data could be read (under this master key) it is tried again on opening.
@@ -347,6 +363,75 @@ impl Vault {
     }
     fn journal_path(&self, h: HouseholdId) -> PathBuf {
         self.dir.join("journal").join(format!("{h}.bin"))
+    }
+    fn wallet_path(&self, h: HouseholdId) -> PathBuf {
+        self.dir.join("wallet").join(format!("{h}.bin"))
+    }
+
+    /// The household's wallet (its declarations, the resident's holder key, what was shared
+    /// with whom; see `crate::declarations::Wallet`), decrypted, without logging: it is the
+    /// resident's own, read for them. None yet: the default.
+    pub fn wallet<T: serde::de::DeserializeOwned + Default>(
+        &self,
+        h: HouseholdId,
+    ) -> Result<T, VaultError> {
+        let path = self.wallet_path(h);
+        let sealed = match std::fs::read(&path) {
+            Ok(s) => s,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if self.erased_path(h).exists() {
+                    return Err(VaultError::Erased(h));
+                }
+                return Ok(T::default());
+            }
+            Err(e) => return Err(io(&path, e)),
+        };
+        let key = self.data_key(h, false)?;
+        let plain = open(&key, WALLET_AD, h, &sealed, &path)?;
+        serde_json::from_slice(&plain).map_err(|_| VaultError::Corrupt(path.display().to_string()))
+    }
+
+    /// Changes the household's wallet with `change`, written back encrypted in one atomic write;
+    /// the change's refusal writes nothing.
+    pub fn change_wallet<T, R, E>(
+        &self,
+        h: HouseholdId,
+        change: impl FnOnce(&mut T) -> Result<R, E>,
+    ) -> Result<Result<R, E>, VaultError>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned + Default,
+    {
+        let _guard = self.wallet_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut wallet: T = self.wallet(h)?;
+        let out = match change(&mut wallet) {
+            Ok(out) => out,
+            Err(e) => return Ok(Err(e)),
+        };
+        let key = self.data_key(h, true)?;
+        let plain = serde_json::to_vec(&wallet).map_err(|e| VaultError::Io(e.to_string()))?;
+        write_atomic(&self.wallet_path(h), &seal(&key, WALLET_AD, h, &plain))?;
+        Ok(Ok(out))
+    }
+
+    fn share_path(&self, token_digest: &[u8; 32]) -> PathBuf {
+        let hex: String = token_digest.iter().map(|b| format!("{b:02x}")).collect();
+        self.dir.join("shares").join(hex)
+    }
+
+    /// Remembers that the share whose token has SHA-256 `token_digest` belongs to `h` (the
+    /// digest only: the token itself is in no file).
+    pub fn index_share(&self, token_digest: &[u8; 32], h: HouseholdId) -> Result<(), VaultError> {
+        write_atomic(&self.share_path(token_digest), h.to_string().as_bytes())
+    }
+
+    /// The household a share's token belongs to, by the token's SHA-256; none once erased.
+    pub fn household_of_share(&self, token_digest: &[u8; 32]) -> Option<HouseholdId> {
+        let h: HouseholdId = std::fs::read_to_string(self.share_path(token_digest))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()?;
+        (!self.erased_path(h).exists()).then_some(h)
     }
 
     /// The household's journal, decrypted, without logging (the callers log); none yet: empty.
@@ -686,7 +771,12 @@ impl Vault {
             self.index(h, d.bsn.as_deref(), None)?;
         }
         let mut had = false;
-        for path in [self.key_path(h), self.data_path(h), self.journal_path(h)] {
+        for path in [
+            self.key_path(h),
+            self.data_path(h),
+            self.journal_path(h),
+            self.wallet_path(h),
+        ] {
             match std::fs::remove_file(&path) {
                 Ok(()) => had = true,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -770,6 +860,7 @@ mod tests {
         PersonalData {
             name: "Test Persoon".into(),
             bsn: Some("111222333".into()),
+            birthdate: Some("1980-05-17".into()),
             address: None,
             phone: None,
             email: None,
@@ -838,6 +929,7 @@ mod tests {
             h,
             &PersonalData {
                 bsn: Some("123456782".into()),
+                birthdate: None,
                 ..person()
             },
         )
@@ -857,6 +949,7 @@ mod tests {
             again,
             &PersonalData {
                 bsn: Some("123456782".into()),
+                birthdate: None,
                 ..person()
             },
         )

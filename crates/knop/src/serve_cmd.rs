@@ -51,6 +51,17 @@ pub struct ServeArgs {
     /// logs everyone out and forgets idempotency keys).
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    /// The private key file of another organisation the service signs for (a municipality
+    /// that issues declarations, a creditor whose staff work here); repeatable.
+    #[arg(long = "host", value_name = "KEY_FILE")]
+    pub hosted: Vec<PathBuf>,
+    /// The service's public URL (the issuer of declarations; default: http://LISTEN).
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Months a declaration of inability to pay holds (1 to 12).
+    #[arg(long, default_value_t = knop_app::declarations::DEFAULT_MONTHS,
+          value_parser = clap::value_parser!(u32).range(1..=12))]
+    pub declaration_months: u32,
     #[command(flatten)]
     pub oidc: OidcArgs,
     #[command(flatten)]
@@ -288,11 +299,13 @@ fn role_of(name: &str, scope: Option<String>, field: &str) -> Result<Role> {
         ("supervisor", None) => Role::Supervisor,
         ("administrator", None) => Role::Administrator,
         ("payer", None) => Role::Payer,
-        ("creditor", None) => Role::Creditor,
+        ("creditor", Some(org)) => Role::Creditor { org },
+        ("municipality", Some(org)) => Role::Municipality { org },
         ("auditor", None) => Role::Auditor,
         (r, s) => bail!(
-            "{field}: role {r:?} with scope {s:?}: expected resident or counsellor with a scope, \
-             or supervisor, administrator, payer, creditor, auditor without"
+            "{field}: role {r:?} with scope {s:?}: expected resident, counsellor, creditor or \
+             municipality with a scope (household, counsellor id, organisation), or supervisor, \
+             administrator, payer, auditor without"
         ),
     })
 }
@@ -308,8 +321,9 @@ fn read_config(path: &std::path::Path) -> Result<(Vec<ApiKey>, Vec<User>)> {
         let Some(raw) = raw else {
             bail!("{field}.sha256: expected 64 hex digits");
         };
-        let role = role_of(&k.role, None, &field)?;
-        if !matches!(role, Role::Payer | Role::Creditor | Role::Auditor) {
+        let scope = (k.role == "creditor").then(|| k.org.clone());
+        let role = role_of(&k.role, scope, &field)?;
+        if !matches!(role, Role::Payer | Role::Creditor { .. } | Role::Auditor) {
             bail!("{field}.role: API keys are for organisations (payer, creditor, auditor)");
         }
         keys.push(ApiKey {
@@ -387,6 +401,15 @@ pub fn serve(loc: &Location, a: ServeArgs) -> Result<ExitCode> {
         theme: a.look.theme.theme(),
         lookups_per_minute: a.look.lookups_per_minute,
         tls: a.tls,
+        hosted: a
+            .hosted
+            .iter()
+            .map(|p| read_key(p))
+            .collect::<Result<Vec<_>>>()?,
+        public_url: a
+            .public_url
+            .unwrap_or_else(|| format!("http://{}", a.listen)),
+        declaration_months: a.declaration_months,
         reopen: Some({
             let loc = loc.clone();
             std::sync::Arc::new(move || loc.open_writer().map_err(|e| format!("{e:#}")))
@@ -466,8 +489,29 @@ fn demo_users(titles: &[String]) -> Vec<User> {
         role: Role::Administrator,
         contact: None,
     });
+    users.push(User {
+        login: "gemeente".into(),
+        display: t(
+            "Gemeente Utrecht (verklaringen)",
+            "Municipality of Utrecht (declarations)",
+        )
+        .into(),
+        role: Role::Municipality {
+            org: DEMO_MUNICIPALITY.into(),
+        },
+        contact: None,
+    });
+    users.push(User {
+        login: "cjib".into(),
+        display: t("CJIB (schuldeiser)", "CJIB (creditor)").into(),
+        role: Role::Creditor { org: "cjib".into() },
+        contact: None,
+    });
     users
 }
+
+/// The demo's municipality, which issues declarations of inability to pay.
+const DEMO_MUNICIPALITY: &str = "gemeente-utrecht";
 
 /// How many households the demo has: a counsellor's caseload of realistic size.
 const DEMO_HOUSEHOLDS: usize = 80;
@@ -533,13 +577,20 @@ pub fn demo(
     // The keys stay with the demo, so that `knop serve` can serve its ledger again.
     crate::location::write_key(&dir.join("operator.key"), &p.operator)?;
     crate::location::write_key(&dir.join("stichting.key"), &p.foundation)?;
-    // The organisations that get API keys are registered on the ledger first.
+    // The organisations that get API keys are registered on the ledger first; the service
+    // signs for the municipality and the creditors (their keys stay in the directory).
+    let mut hosted = vec![];
     for (org, kind) in [
         ("auditor", knop_state::OrgKind::Auditor),
         ("woningcorporatie", knop_state::OrgKind::Creditor),
         ("cjib", knop_state::OrgKind::Creditor),
+        (DEMO_MUNICIPALITY, knop_state::OrgKind::Municipality),
     ] {
         let key = crate::location::new_key(org)?;
+        if kind != knop_state::OrgKind::Auditor {
+            crate::location::write_key(&dir.join(format!("{org}.key")), &key)?;
+            hosted.push(key.clone());
+        }
         let cmd = knop_state::Command::RegisterOrg {
             name: knop_ledger::entry::OrgName::parse(org)?,
             kind,
@@ -574,7 +625,9 @@ pub fn demo(
             ApiKey {
                 digest: digest(&creditor_key),
                 org: "woningcorporatie".into(),
-                role: Role::Creditor,
+                role: Role::Creditor {
+                    org: "woningcorporatie".into(),
+                },
             },
         ],
         dev_login: true,
@@ -585,6 +638,9 @@ pub fn demo(
         theme: look.theme.theme(),
         lookups_per_minute: look.lookups_per_minute,
         tls: false,
+        hosted,
+        public_url: format!("http://{listen}"),
+        declaration_months: knop_app::declarations::DEFAULT_MONTHS,
         journal: Some(dir.join("service.journal")),
         reopen: Some({
             let (ledger, op) = (dir.join("grootboek").join("log"), p.operator.clone());
@@ -790,6 +846,12 @@ fn fill_vault(dir: &std::path::Path, scenario: &knop_sim::Scenario) -> Result<(P
             &knop_app::vault::PersonalData {
                 name: demo_name(i),
                 bsn: Some(bsn),
+                birthdate: Some(format!(
+                    "{}-{:02}-{:02}",
+                    1960 + i % 40,
+                    1 + i % 12,
+                    1 + i % 28
+                )),
                 address: Some(format!("Voorbeeldstraat {}, Utrecht", i + 1)),
                 phone: None,
                 email: None,
@@ -847,7 +909,7 @@ fn print_demo(
     );
     let d = dir.display();
     println!(
-        "    knop --data {d}/grootboek/log --operator-key {d}/operator.key serve --as {d}/stichting.key \\\n      --iban {iban} --vault {d}/vault --master-key {d}/vault.key \\\n      --statements {d}/afschriften --journal {d}/service.journal"
+        "    knop --data {d}/grootboek/log --operator-key {d}/operator.key serve --as {d}/stichting.key \\\n      --iban {iban} --vault {d}/vault --master-key {d}/vault.key \\\n      --statements {d}/afschriften --journal {d}/service.journal \\\n      --host {d}/{DEMO_MUNICIPALITY}.key --host {d}/cjib.key --host {d}/woningcorporatie.key"
     );
     println!("  {}", t("Stoppen: Ctrl-C", "Stop: Ctrl-C"));
 }

@@ -89,6 +89,16 @@ pub struct Config {
     /// Opens the ledger again after a failed write (a full disk, say), replaying what is
     /// durable; `None`: the service refuses writes until restarted, and `/readyz` says so.
     pub reopen: Option<Reopen>,
+    /// Keys of other organisations the service signs for (each registered on the ledger): the
+    /// municipality that issues declarations, creditors whose staff and systems record their
+    /// claims' events and holds here. What they record is signed with their own key.
+    pub hosted: Vec<NoteKey>,
+    /// The service's public URL (scheme, host, port; no path): the `iss` of declarations and
+    /// the base of status-list URIs.
+    pub public_url: String,
+    /// Months a declaration of inability to pay holds
+    /// ([`knop_app::declarations::DEFAULT_MONTHS`] unless set; 1 to 12).
+    pub declaration_months: u32,
 }
 
 /// The design tokens a municipality chooses for its cockpit (NL Design System, from npm).
@@ -120,6 +130,8 @@ pub struct App {
     sealer: journal::Sealer,
     /// Debt-assistance lookups per creditor in the current minute ([`App::lookup_allowed`]).
     lookups: Mutex<HashMap<String, (u64, u32)>>,
+    /// The latest status-list token per municipality, with the ledger size it was made at.
+    status_lists: Mutex<HashMap<String, (u64, Arc<String>)>>,
 }
 
 /// The default for [`Config::lookups_per_minute`]: 600 a minute (10 a second) is more than a
@@ -216,9 +228,20 @@ impl App {
             sessions.remember(j.clone(), &loaded.records, &users);
             idempotency.remember(j, &loaded.records);
         }
+        for k in &config.hosted {
+            let name =
+                knop_ledger::entry::OrgName::parse(k.key_name()).map_err(|e| e.to_string())?;
+            if node.state().org_key(&name) != Some(&k.public_key()) {
+                return Err(format!(
+                    "the organisation {} is not registered on this ledger with this key",
+                    k.key_name()
+                ));
+            }
+        }
         Ok(Arc::new(Self {
             sealer,
             lookups: Mutex::default(),
+            status_lists: Mutex::default(),
             vault,
             oidc,
             statements: RwLock::new(statements),
@@ -501,6 +524,100 @@ impl App {
     pub fn user(&self, login: &str) -> Option<&User> {
         self.users.get(login)
     }
+
+    /// The key of organisation `org`, if the service signs for it.
+    pub fn hosted(&self, org: &str) -> Option<&NoteKey> {
+        self.config.hosted.iter().find(|k| k.key_name() == org)
+    }
+
+    /// The municipality `org` as issuer of declarations, if the service signs for it and it is
+    /// registered as a municipality.
+    pub fn issuer(&self, org: &str) -> Option<knop_app::declarations::Issuer<'_>> {
+        let node = self.node();
+        self.issuer_in(node.state(), org)
+    }
+
+    /// Like [`App::issuer`], with the ledger's state at hand (the node already locked).
+    pub fn issuer_in(
+        &self,
+        state: &knop_state::State,
+        org: &str,
+    ) -> Option<knop_app::declarations::Issuer<'_>> {
+        let key = self.hosted(org)?;
+        let name = knop_ledger::entry::OrgName::parse(org).ok()?;
+        let kind = state.orgs().get(&name).map(|o| o.kind);
+        (kind == Some(knop_state::OrgKind::Municipality)).then(|| knop_app::declarations::Issuer {
+            key,
+            url: &self.config.public_url,
+            months: self.config.declaration_months,
+        })
+    }
+
+    /// The municipalities the service issues for.
+    pub fn issuers(&self) -> Vec<knop_app::declarations::Issuer<'_>> {
+        let node = self.node();
+        self.config
+            .hosted
+            .iter()
+            .filter_map(|k| self.issuer_in(node.state(), k.key_name()))
+            .collect()
+    }
+
+    /// The status list of municipality `org` as a signed `statuslist+jwt`, made again only when
+    /// the ledger has changed.
+    pub fn status_list_token(&self, org: &str) -> Option<Arc<String>> {
+        let (issuer, size, list) = {
+            let node = self.node();
+            let issuer = self.issuer_in(node.state(), org)?;
+            let size = node.size();
+            let cached = self
+                .status_lists
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(org)
+                .filter(|(at, _)| *at == size)
+                .map(|(_, t)| t.clone());
+            if let Some(t) = cached {
+                return Some(t);
+            }
+            let list = knop_app::declarations::status_list(node.state(), org);
+            (issuer, size, list)
+        };
+        let now = jiff::Timestamp::now().as_second();
+        let token = Arc::new(knop_declaration::status_list_token(
+            &list,
+            &issuer.status_uri(),
+            issuer.key.signing_key(),
+            &issuer.kid(),
+            now,
+            300,
+        ));
+        self.status_lists
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(org.to_owned(), (size, token.clone()));
+        Some(token)
+    }
+}
+
+/// The issuer's metadata (SD-JWT VC draft, section 4): its identifier and its keys as a JWKS.
+async fn jwt_vc_issuer(State(app): State<Arc<App>>) -> Response {
+    let keys: Vec<serde_json::Value> = app
+        .issuers()
+        .iter()
+        .map(|i| {
+            let mut k = knop_declaration::jwk(&i.key.public_key());
+            k["kid"] = serde_json::Value::String(i.kid());
+            k["alg"] = "EdDSA".into();
+            k["use"] = "sig".into();
+            k
+        })
+        .collect();
+    axum::Json(serde_json::json!({
+        "issuer": app.config.public_url.trim_end_matches('/'),
+        "jwks": {"keys": keys},
+    }))
+    .into_response()
 }
 
 /// Reads the kept statements (encrypted ones through the vault); a file that no longer decrypts
@@ -582,6 +699,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route(
             "/readyz",
             axum::routing::get(readyz).with_state(app.clone()),
+        )
+        .route(
+            "/.well-known/jwt-vc-issuer",
+            axum::routing::get(jwt_vc_issuer).with_state(app.clone()),
         )
         // API answers are compressed when asked (gzip or br): they carry no secret a reflected
         // input could reveal through their size (the session is a cookie, never in a body).

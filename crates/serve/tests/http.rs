@@ -24,6 +24,7 @@ const STATEMENT: &[u8] = include_bytes!("../../../examples/bank/maart-2026.xml")
 const AUDITOR_KEY: &str = "knop_k_auditor-test-key";
 const CREDITOR_KEY: &str = "knop_k_creditor-test-key";
 const PAYER_KEY: &str = "knop_k_payer-test-key";
+const CJIB_KEY: &str = "knop_k_cjib-test-key";
 
 struct T {
     router: Router,
@@ -72,7 +73,23 @@ fn users() -> Vec<User> {
         ),
         u("controleur", Role::Supervisor),
         u("beheerder", Role::Administrator),
+        u(
+            "gemeente",
+            Role::Municipality {
+                org: "gemeente".into(),
+            },
+        ),
+        u("cjib", Role::Creditor { org: "cjib".into() }),
     ]
+}
+
+/// The keys of the organisations the test service signs for: the creditors and the
+/// municipality, as registered in `setup_households`.
+fn hosted() -> Vec<NoteKey> {
+    [("woningcorporatie", 11), ("cjib", 13), ("gemeente", 14)]
+        .into_iter()
+        .map(|(n, seed)| NoteKey::from_seed(n, &[seed; 32]).unwrap())
+        .collect()
 }
 
 fn setup(dev_login: bool) -> T {
@@ -132,6 +149,8 @@ fn setup_households(
         ("auditor", knop_state::OrgKind::Auditor),
         ("woningcorporatie", knop_state::OrgKind::Creditor),
         ("svb", knop_state::OrgKind::Payer),
+        ("cjib", knop_state::OrgKind::Creditor),
+        ("gemeente", knop_state::OrgKind::Municipality),
     ]
     .into_iter()
     .enumerate()
@@ -478,8 +497,15 @@ fn config_for(
         users: users(),
         api_keys: vec![
             key(AUDITOR_KEY, "auditor", Role::Auditor),
-            key(CREDITOR_KEY, "woningcorporatie", Role::Creditor),
+            key(
+                CREDITOR_KEY,
+                "woningcorporatie",
+                Role::Creditor {
+                    org: "woningcorporatie".into(),
+                },
+            ),
             key(PAYER_KEY, "svb", Role::Payer),
+            key(CJIB_KEY, "cjib", Role::Creditor { org: "cjib".into() }),
         ],
         dev_login,
         today: Some("2026-03-10".parse().unwrap()),
@@ -492,6 +518,9 @@ fn config_for(
         statement_dir: Some(dir.join("statements")),
         journal: Some(dir.join("service.journal")),
         reopen: None,
+        hosted: hosted(),
+        public_url: "https://knop.test".into(),
+        declaration_months: 8,
     }
 }
 
@@ -1973,6 +2002,9 @@ async fn the_design_system_is_served_from_its_npm_packages() {
         statement_dir: None,
         journal: None,
         reopen: None,
+        hosted: vec![],
+        public_url: "http://127.0.0.1".into(),
+        declaration_months: 8,
     };
     // A creditor's lookups are counted per minute against the limit, each creditor apart.
     let (_d2, n2) = tiny_node();
@@ -3515,6 +3547,7 @@ async fn a_counsellor_finds_a_household_by_name_in_a_caseload_of_eighty() {
         let data = knop_app::vault::PersonalData {
             name,
             bsn: None,
+            birthdate: None,
             address: None,
             phone: None,
             email: None,
@@ -4626,4 +4659,411 @@ async fn a_creditor_learns_green_or_red_and_nothing_else() {
         ask(CREDITOR_KEY, "111222333").await.json(),
         json!({"status": "red"})
     );
+}
+
+/// The Rode Knop, end to end: the municipality issues, the resident shares with CJIB only name
+/// and date of birth, CJIB verifies offline and records a hold, the counsellor sees it and an
+/// alert when another creditor adds costs during its hold; the lookup is green and in the
+/// access log; revocation turns the status bit and verification fails with "ingetrokken".
+#[tokio::test]
+async fn the_rode_knop_from_declaration_to_hold_to_revocation() {
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let resident = t.login("inwoner-1").await;
+    let gemeente = t.login("gemeente").await;
+    let json_body =
+        |v: serde_json::Value| Some(("application/json", serde_json::to_vec(&v).unwrap()));
+    let person = json!({"name": "Sanne de Vries", "bsn": "111222333", "birthdate": "1984-02-29",
+                        "address": "Voorbeeldstraat 1, Utrecht"});
+    let r = t
+        .call(
+            Method::PUT,
+            "/api/v1/households/1/personal-data",
+            Some(&a),
+            json_body(person),
+            Some("pd"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // Only a municipality issues; a counsellor or a creditor may not.
+    for who in [&a, &CJIB_KEY.to_owned()] {
+        let r = t
+            .call(
+                Method::POST,
+                "/api/v1/declarations",
+                Some(who),
+                json_body(json!({"household": "1"})),
+                Some("d0"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    }
+    let size = t.app.node().size();
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/declarations",
+            Some(&gemeente),
+            json_body(json!({"household": "1"})),
+            Some("d1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let d = r.json();
+    assert_eq!(t.app.node().size(), size + 1, "one ledger entry");
+    assert_eq!(
+        (d["from"].as_str(), d["until"].as_str()),
+        (Some("2026-03-10"), Some("2026-11-09")),
+        "{d}"
+    );
+    assert_eq!(d["status"], "valid");
+    let id = d["id"].as_str().unwrap().to_owned();
+    // No personal data on the ledger: the entry holds no name, BSN or birth date.
+    let entry = entry_at(&t, size);
+    for pd in ["Sanne", "111222333", "1984-02-29", "Voorbeeldstraat"] {
+        assert!(
+            !String::from_utf8_lossy(&entry.body).contains(pd),
+            "{pd} on the ledger"
+        );
+    }
+    // A second one while the first holds: refused, unless extended.
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/declarations",
+            Some(&gemeente),
+            json_body(json!({"household": "1"})),
+            Some("d2"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    assert!(r.text().contains("extend"), "{}", r.text());
+    // The resident shares it with CJIB: name and date of birth only.
+    let share = json!({"declaration": id, "creditor": "cjib", "disclose": ["name", "birthdate"]});
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/households/1/declaration-shares",
+            Some(&a),
+            json_body(share.clone()),
+            Some("s0"),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "only the resident shares: {}",
+        r.text()
+    );
+    let bad = json!({"declaration": id, "creditor": "cjib", "disclose": ["iban"]});
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/households/1/declaration-shares",
+            Some(&resident),
+            json_body(bad),
+            Some("s1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/households/1/declaration-shares",
+            Some(&resident),
+            json_body(share),
+            Some("s2"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let made = r.json();
+    let link = made["link"].as_str().unwrap();
+    let path = link.strip_prefix("https://knop.test").unwrap().to_owned();
+    // Another creditor cannot open it; CJIB can, with its own nonce.
+    let r = t
+        .get(&format!("{path}?nonce=n-1"), Some(CREDITOR_KEY))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    let r = t.get(&format!("{path}?nonce=n-1"), Some(CJIB_KEY)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/dc+sd-jwt");
+    let presentation = r.text();
+    // Offline, as CJIB would: the issuer's key from its metadata, the signed status list.
+    let meta = t.get("/.well-known/jwt-vc-issuer", None).await.json();
+    assert_eq!(meta["issuer"], "https://knop.test");
+    let key = knop_declaration::key_of_jwk(&meta["jwks"]["keys"][0]).unwrap();
+    let verify_offline = |presentation: &str, list: &str| {
+        let (sub, list) = knop_declaration::read_status_list_token(list, &key, 1 << 20).unwrap();
+        assert_eq!(sub, "https://knop.test/api/v1/status-lists/gemeente");
+        knop_declaration::verify(
+            presentation,
+            &key,
+            &knop_declaration::Expect {
+                audience: "cjib",
+                nonce: "n-1",
+                now: jiff::Timestamp::now().as_second(),
+            },
+            |_, i| list.get(i).ok_or_else(|| "out of range".to_owned()),
+        )
+    };
+    let r = t.get("/api/v1/status-lists/gemeente", None).await;
+    assert_eq!(
+        r.headers[header::CONTENT_TYPE],
+        "application/statuslist+jwt"
+    );
+    let v = verify_offline(&presentation, &r.text()).unwrap();
+    assert_eq!(
+        v.disclosed,
+        vec![
+            ("name".to_owned(), "Sanne de Vries".to_owned()),
+            ("birthdate".to_owned(), "1984-02-29".to_owned())
+        ]
+    );
+    assert!(!presentation.contains("111222333") || v.disclosed.iter().all(|(c, _)| c != "bsn"));
+    // Over the API too; another nonce is refused with its reason.
+    let check = |nonce: &str| json_body(json!({"presentation": presentation, "nonce": nonce}));
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/declaration-verifications",
+            Some(CJIB_KEY),
+            check("n-1"),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["valid"], true, "{}", r.text());
+    assert_eq!(
+        r.json()["disclosed"],
+        json!({"name": "Sanne de Vries", "birthdate": "1984-02-29"})
+    );
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/declaration-verifications",
+            Some(CJIB_KEY),
+            check("n-2"),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["valid"], false);
+    assert!(r.text().contains("nonce"), "{}", r.text());
+    // Claims of CJIB and the landlord on household 1; CJIB holds its own, signed by itself.
+    for (cid, org) in [("cjib-1", "cjib"), ("huur-1", "woningcorporatie")] {
+        let c = json!({"id": cid, "household": "1", "creditor_organisation": org,
+                       "reference": "ref-9", "principal_cents": 50_000, "date": "2026-01-05"});
+        let r = t
+            .call(
+                Method::POST,
+                "/api/v1/claims",
+                Some(&a),
+                json_body(c),
+                Some(cid),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+    let hold = json!({"presentation": presentation, "nonce": "n-1"});
+    let r = t
+        .call(
+            Method::PUT,
+            "/api/v1/claims/huur-1/hold",
+            Some(CJIB_KEY),
+            json_body(hold.clone()),
+            Some("h0"),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "not CJIB's claim: {}",
+        r.text()
+    );
+    let size = t.app.node().size();
+    let r = t
+        .call(
+            Method::PUT,
+            "/api/v1/claims/cjib-1/hold",
+            Some(CJIB_KEY),
+            json_body(hold),
+            Some("h1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["hold"]["active"], true, "{}", r.text());
+    assert_eq!(r.json()["hold"]["until"], "2026-11-09");
+    assert_eq!(
+        entry_at(&t, size).signer.as_str(),
+        "cjib",
+        "signed by CJIB itself"
+    );
+    // The landlord gets its own share, holds, and adds costs anyway: an alert for the counsellor.
+    let share = json!({"declaration": id, "creditor": "woningcorporatie", "disclose": ["name"]});
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/households/1/declaration-shares",
+            Some(&resident),
+            json_body(share),
+            Some("s3"),
+        )
+        .await;
+    let path2 = r.json()["link"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("https://knop.test")
+        .unwrap()
+        .to_owned();
+    let p2 = t
+        .get(&format!("{path2}?nonce=w-1"), Some(CREDITOR_KEY))
+        .await
+        .text();
+    let r = t
+        .call(
+            Method::PUT,
+            "/api/v1/claims/huur-1/hold",
+            Some(CREDITOR_KEY),
+            json_body(json!({"presentation": p2, "nonce": "w-1", "pauses": ["costs"]})),
+            Some("h2"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let costs = json!({"id": "k-1", "kind": "costs", "cents": 4_000, "date": "2026-03-10"});
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/claims/huur-1/events",
+            Some(CREDITOR_KEY),
+            json_body(costs),
+            Some("k1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let debts = t.get("/api/v1/households/1/claims", Some(&a)).await.json();
+    assert_eq!(debts["on_hold"], 2, "{debts}");
+    assert_eq!(debts["alerts"], 1, "{debts}");
+    let page = t.page(&a, "/huishoudens/1/schulden").await.text();
+    assert!(
+        page.contains("kosten toegevoegd tijdens de pauze"),
+        "{page}"
+    );
+    assert!(page.contains("woningcorporatie"), "{page}");
+    // The lookup answers green, and the resident sees both CJIB's read and its lookup.
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/debt-assistance-lookups",
+            Some(CJIB_KEY),
+            json_body(json!({"bsn": "111222333", "purpose": "nieuwe boete"})),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["status"], "green", "{}", r.text());
+    let log = t
+        .get("/api/v1/households/1/access-log", Some(&resident))
+        .await
+        .json();
+    let by_cjib: Vec<_> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["who"] == "cjib")
+        .collect();
+    assert_eq!(by_cjib.len(), 2, "{log}");
+    assert!(
+        by_cjib
+            .iter()
+            .any(|e| e["fields"] == json!(["declaration", "name", "birthdate"])),
+        "{log}"
+    );
+    let shares = t
+        .get("/api/v1/households/1/declaration-shares", Some(&resident))
+        .await
+        .json();
+    assert_eq!(shares[1]["creditor"], "cjib");
+    assert_eq!(shares[1]["reads"].as_array().unwrap().len(), 1, "{shares}");
+    // Revoked: the bit turns, offline and API verification say "ingetrokken", holds end.
+    let r = t
+        .call(
+            Method::PUT,
+            &format!("/api/v1/declarations/{id}/status"),
+            Some(CJIB_KEY),
+            json_body(json!({"status": "revoked"})),
+            Some("r0"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = t
+        .call(
+            Method::PUT,
+            &format!("/api/v1/declarations/{id}/status"),
+            Some(&gemeente),
+            json_body(json!({"status": "revoked"})),
+            Some("r1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let list = t.get("/api/v1/status-lists/gemeente", None).await.text();
+    let refused = verify_offline(&presentation, &list).unwrap_err();
+    assert_eq!(refused, knop_declaration::Refusal::Revoked);
+    assert!(refused.to_string().starts_with("ingetrokken"));
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/declaration-verifications",
+            Some(CJIB_KEY),
+            check("n-1"),
+            None,
+        )
+        .await;
+    assert!(
+        r.json()["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("ingetrokken"),
+        "{}",
+        r.text()
+    );
+    let debts = t.get("/api/v1/households/1/claims", Some(&a)).await.json();
+    assert_eq!(debts["on_hold"], 0, "{debts}");
+    let r = t
+        .call(
+            Method::PUT,
+            &format!("/api/v1/declarations/{id}/status"),
+            Some(&gemeente),
+            json_body(json!({"status": "valid"})),
+            Some("r2"),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a revocation is final: {}",
+        r.text()
+    );
+    // Stopped sharing: the link answers nothing.
+    let sid = shares[1]["id"].as_str().unwrap();
+    let r = t
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/households/1/declaration-shares/{sid}"),
+            Some(&resident),
+            None,
+            Some("x1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    let r = t.get(&format!("{path}?nonce=n-3"), Some(CJIB_KEY)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+}
+
+/// The signed entry at `index` of the test service's ledger.
+fn entry_at(t: &T, index: u64) -> SignedEntry {
+    let mut node = t.app.node();
+    let rec = node
+        .store_mut()
+        .unwrap()
+        .read(index, index + 1)
+        .unwrap()
+        .remove(0);
+    SignedEntry::decode(&rec.entry.unwrap()).unwrap()
 }

@@ -1,7 +1,8 @@
 //! Debts: a household's claims and their events. The counsellor records claims of the
 //! caseload and their events; a creditor (its API key) records events on its own claims only
-//! and sees nothing else. Everything is recorded on the ledger, signed by the foundation, after
-//! the texts are checked for personal data.
+//! and sees nothing else. Everything is recorded on the ledger after the texts are checked for
+//! personal data: signed by the creditor when the service holds its key, else by the
+//! foundation.
 
 use std::sync::Arc;
 
@@ -48,9 +49,11 @@ async fn household_claims(
 /// A household's debts, if `p` may see the household (API and cockpit).
 pub(crate) fn debts_of(app: &App, p: &Principal, id: &str) -> ApiResult<DebtsView> {
     let s = visible(app, p, id)?;
+    let today = app.today();
     Ok(knop_app::debts::of_household(
         app.node().state(),
         s.household,
+        today,
     ))
 }
 
@@ -180,11 +183,11 @@ pub(crate) async fn new_event(
 ) -> ApiResult<ClaimView> {
     let not_found = || Problem::not_found(format!("claim {claim_id}"));
     let (household, view) =
-        knop_app::debts::claim(app.node().state(), claim_id).ok_or_else(not_found)?;
+        knop_app::debts::claim(app.node().state(), claim_id, app.today()).ok_or_else(not_found)?;
     match &p.role {
         // A creditor knows only its own claims.
-        Role::Creditor => {
-            if !(view.creditor_on_ledger && view.creditor == p.id) {
+        Role::Creditor { org } => {
+            if !(view.creditor_on_ledger && view.creditor == *org) {
                 return Err(not_found());
             }
         }
@@ -230,7 +233,7 @@ async fn submit(
         )));
     }
     // A creditor's key reads no personal data: its texts are checked without the resident's.
-    let resident = if matches!(p.role, Role::Creditor) {
+    let resident = if p.role.creditor().is_some() {
         None
     } else {
         resident_data(app, p, household)?
@@ -238,8 +241,16 @@ async fn submit(
     knop_app::ledger_text::check_claim(&cmd, resident.as_ref())
         .map_err(|e| Problem::unprocessable(format!("nothing recorded: {e}")))?;
     let id = cmd.claim().to_owned();
-    record(app, Command::Claim(cmd)).await?;
-    knop_app::debts::claim(app.node().state(), &id)
+    // A creditor's own events are signed with its own key when the service holds it (the
+    // ledger then checks the claim is its); otherwise the foundation signs for it.
+    match p.role.creditor().filter(|c| app.hosted(c).is_some()) {
+        Some(org) => super::declarations::sign_as(app, org, Command::Claim(cmd)).await?,
+        None => {
+            record(app, Command::Claim(cmd)).await?;
+        }
+    }
+    let today = app.today();
+    knop_app::debts::claim(app.node().state(), &id, today)
         .map(|(_, v)| v)
         .ok_or_else(|| Problem::internal("the claim was recorded but cannot be read"))
 }
@@ -274,12 +285,24 @@ async fn debt_assistance_lookup(
     J(q): J<Lookup>,
 ) -> ApiResult<Json<knop_app::lookup::Answer>> {
     let floor = tokio::time::Instant::now() + LOOKUP_FLOOR;
-    if !matches!(p.role, Role::Creditor) {
+    let Some(creditor) = p.role.creditor().map(str::to_owned) else {
         return Err(Problem::forbidden(
             "the debt-assistance lookup is for creditors (an API key of a creditor)",
         ));
-    }
-    if !app.lookup_allowed(&p.id, super::now_ms()) {
+    };
+    let answer = ask(&app, creditor, q).await?;
+    tokio::time::sleep_until(floor).await;
+    Ok(Json(answer))
+}
+
+/// Asks the green/red question for `creditor` (API and cockpit): rate-limited per creditor,
+/// green written to the household's access log.
+pub(crate) async fn ask(
+    app: &Arc<App>,
+    creditor: String,
+    q: Lookup,
+) -> ApiResult<knop_app::lookup::Answer> {
+    if !app.lookup_allowed(&creditor, super::now_ms()) {
         return Err(Problem::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too-many-lookups",
@@ -297,7 +320,7 @@ async fn debt_assistance_lookup(
         })?;
         let at = jiff::Timestamp::now().to_string();
         let asker = knop_app::lookup::Asker {
-            who: &p.id,
+            who: &creditor,
             purpose: &q.purpose,
             at: &at,
             organisation: &app2.config().foundation_name,
@@ -317,6 +340,5 @@ async fn debt_assistance_lookup(
     })
     .await
     .map_err(|e| Problem::internal(format!("the lookup failed: {e}")))??;
-    tokio::time::sleep_until(floor).await;
-    Ok(Json(answer))
+    Ok(answer)
 }

@@ -119,7 +119,7 @@ async fn list_households(
     p: Principal,
     Q(q): Q<PageQuery>,
 ) -> ApiResult<Json<HouseholdPage>> {
-    if matches!(p.role, Role::Payer | Role::Creditor | Role::Auditor) {
+    if p.role.is_outside() {
         return Err(Problem::forbidden(format!(
             "the role {} has no access to households",
             p.role.name()

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::problem::{ApiResult, Problem};
 use crate::App;
 use knop_app::ops::OpError;
@@ -27,6 +27,7 @@ use knop_app::views;
 
 pub(crate) mod bank;
 pub(crate) mod debts;
+pub(crate) mod declarations;
 pub(crate) mod households;
 mod ledger;
 pub(crate) mod payments;
@@ -77,6 +78,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(households::routes())
         .merge(bank::routes())
         .merge(debts::routes())
+        .merge(declarations::routes())
         .merge(rules::routes())
         .merge(payments::routes())
         .merge(personal::routes())
@@ -115,6 +117,7 @@ pub fn router(app: Arc<App>) -> Router {
     for path in [
         "/api/v1/rules/calculations",
         "/api/v1/debt-assistance-lookups",
+        "/api/v1/declaration-verifications",
     ] {
         operations.remove(&(axum::http::Method::POST, path.to_owned()));
     }
@@ -279,7 +282,7 @@ fn parse_household(id: &str) -> ApiResult<HouseholdId> {
 /// The household, if it exists and the caller may see it. A household the caller may not see is
 /// answered as not found, so that ids cannot be probed.
 pub(crate) fn visible(app: &App, p: &Principal, id: &str) -> ApiResult<views::Snapshot> {
-    if matches!(p.role, Role::Payer | Role::Creditor | Role::Auditor) {
+    if p.role.is_outside() {
         return Err(Problem::forbidden(format!(
             "the role {} has no access to households",
             p.role.name()
@@ -308,6 +311,12 @@ fn op_problem(e: OpError) -> Problem {
         OpError::Node(n) => Problem::internal(format!("the ledger could not write: {n}")),
         OpError::NotImported(why) => Problem::conflict(why),
         OpError::Internal(why) => Problem::internal(why),
+    }
+}
+
+impl From<OpError> for Problem {
+    fn from(e: OpError) -> Self {
+        op_problem(e)
     }
 }
 

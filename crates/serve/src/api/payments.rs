@@ -141,7 +141,7 @@ async fn list_runs(
     p: Principal,
     Q(q): Q<RunQuery>,
 ) -> ApiResult<Json<Vec<knop_app::payrun::RunView>>> {
-    if matches!(p.role, Role::Payer | Role::Creditor | Role::Auditor) {
+    if p.role.is_outside() {
         return Err(Problem::forbidden(format!(
             "the role {} has no access to payment runs",
             p.role.name()
@@ -177,7 +177,7 @@ struct RunPath {
 
 /// The run, if the caller may see it (else not found).
 fn visible_run(app: &App, p: &Principal, run_id: &str) -> ApiResult<knop_app::payrun::RunView> {
-    if matches!(p.role, Role::Payer | Role::Creditor | Role::Auditor) {
+    if p.role.is_outside() {
         return Err(Problem::forbidden(format!(
             "the role {} has no access to payment runs",
             p.role.name()

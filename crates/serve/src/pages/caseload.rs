@@ -104,7 +104,7 @@ async fn caseload(
     if let Role::Resident { household } = &p.role {
         return Redirect::to(&format!("/huishoudens/{household}")).into_response();
     }
-    if matches!(p.role, Role::Payer | Role::Creditor | Role::Auditor) {
+    if p.role.is_outside() {
         return no_households(lang, &p);
     }
     let (today, ms) = (app.today(), app.today_ms());

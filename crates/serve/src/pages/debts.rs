@@ -58,6 +58,19 @@ fn status_words(lang: Lang, status: &str) -> &'static str {
     }
 }
 
+/// What a hold pauses, in words.
+fn pause_words(lang: Lang, pauses: &[String]) -> String {
+    pauses
+        .iter()
+        .map(|p| match p.as_str() {
+            "collection" => lang.t("geen aanmaningen", "no reminders"),
+            "costs" => lang.t("geen kosten", "no costs"),
+            _ => lang.t("geen rente", "no interest"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The kinds a counsellor can record, in the order offered.
 const KINDS: [&str; 8] = [
     "payment",
@@ -88,6 +101,25 @@ fn claim_markup(lang: Lang, c: &ClaimView, form: Option<(&str, &str)>) -> Markup
                 @if c.paid_cents > 0 { "; " (lang.t("betaald", "paid")) " " (euro(c.paid_cents)) }
                 @if c.forgiven_cents > 0 { "; " (lang.t("kwijtgescholden of ingetrokken", "forgiven or withdrawn")) " " (euro(c.forgiven_cents)) }
                 "."
+            }
+            @if let Some(h) = &c.hold {
+                @if h.active {
+                    p.pause {
+                        strong { (lang.t("Pauze:", "On hold:")) }
+                        " " (c.creditor) " " (lang.t("heeft de invordering gepauzeerd tot en met", "has paused collection up to and including")) " " (lang.date(&h.until))
+                        " (" (pause_words(lang, &h.pauses)) ")."
+                    }
+                } @else {
+                    p.note { (lang.t("De pauze is voorbij", "The hold is over")) " (" (lang.date(&h.from)) " – " (lang.date(&h.until)) ")." }
+                }
+            }
+            @for e in &c.during_hold {
+                div.utrecht-alert.utrecht-alert--warning.alert.urgent role="note" {
+                    strong { (c.creditor) " " (lang.t("heeft kosten toegevoegd tijdens de pauze", "added costs during the hold")) }
+                    ": " (kind_words(lang, &e.kind)) " " (euro(e.cents)) " " (lang.t("op", "on")) " " (lang.date(&e.date)) ". "
+                    (lang.t("Neem contact op met de schuldeiser: tijdens de pauze horen er geen kosten bij te komen.",
+                            "Contact the creditor: no costs should be added during the hold."))
+                }
             }
             p.note {
                 (lang.t("Laatste verandering:", "Last change:")) " " (kind_words(lang, &c.last_change.kind))
@@ -140,6 +172,14 @@ fn debts_markup(
             div.cards {
                 div.card { div.label { (lang.t("Nog te betalen", "Still to pay")) } div.value { (euro(d.left_cents)) } }
                 div.card { div.label { (lang.t("Bij schuldeisers", "With creditors")) } div.value { (d.creditors_open) } }
+                @if d.on_hold > 0 {
+                    div.card { div.label { (lang.t("Gepauzeerd", "On hold")) } div.value { (d.on_hold) } }
+                }
+            }
+            @if d.alerts > 0 && !resident {
+                div.utrecht-alert.utrecht-alert--warning.alert.urgent role="alert" {
+                    (d.alerts) " " (lang.t("keer kosten toegevoegd tijdens een pauze; zie hieronder.", "time(s) costs were added during a hold; see below."))
+                }
             }
             @if resident {
                 p { (lang.t(
@@ -195,7 +235,7 @@ fn answer(
         return household_not_found(lang, p);
     };
     let manage = p.role.may_manage_household(&s.state.counsellor);
-    let d = knop_app::debts::of_household(app.node().state(), s.household);
+    let d = knop_app::debts::of_household(app.node().state(), s.household, app.today());
     html_response(
         status,
         page(
@@ -306,7 +346,9 @@ async fn add_event(
         return refused(lang, &p);
     }
     // The claim must be of this household (the use-case checks who may record on it).
-    if knop_app::debts::claim(app.node().state(), &claim).is_none_or(|(h, _)| h.to_string() != id) {
+    if knop_app::debts::claim(app.node().state(), &claim, app.today())
+        .is_none_or(|(h, _)| h.to_string() != id)
+    {
         return household_not_found(lang, &p);
     }
     let result = async {

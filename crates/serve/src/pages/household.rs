@@ -88,7 +88,7 @@ async fn household(
     let resident = matches!(p.role, Role::Resident { .. });
     // Who the household's counsellor is, by the name the service knows them by.
     let counsellor = app.counsellor_name(&s.state.counsellor);
-    let debts = knop_app::debts::of_household(app.node().state(), s.household);
+    let debts = knop_app::debts::of_household(app.node().state(), s.household, app.today());
     html_response(
         StatusCode::OK,
         page(

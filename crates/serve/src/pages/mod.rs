@@ -337,7 +337,8 @@ fn role_name(lang: Lang, r: &Role) -> String {
             .t("beheerder gemeente", "municipal administrator")
             .to_owned(),
         Role::Payer => lang.t("betaler", "payer").to_owned(),
-        Role::Creditor => lang.t("schuldeiser", "creditor").to_owned(),
+        Role::Creditor { org } => format!("{} ({org})", lang.t("schuldeiser", "creditor")),
+        Role::Municipality { org } => format!("{} ({org})", lang.t("gemeente", "municipality")),
         Role::Auditor => lang.t("auditor", "auditor").to_owned(),
     }
 }

@@ -35,7 +35,7 @@ async fn runs_page(
 ) -> Response {
     let lang = Lang::of(&headers);
     let Some(p) = p else { return login_first() };
-    if matches!(p.role, Role::Payer | Role::Creditor | Role::Auditor) {
+    if p.role.is_outside() {
         return message(
             lang,
             StatusCode::FORBIDDEN,
