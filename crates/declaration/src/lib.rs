@@ -472,3 +472,26 @@ pub fn read_status_list_token(
         .map_err(|e| Refusal::StatusUnknown(e.to_string()))?;
     Ok((sub, list))
 }
+
+/// The personal claims an SD-JWT's disclosures hold, as (claim, value) in the order of
+/// [`DISCLOSABLE`]: what its holder may choose to show. Reads the disclosures only (the holder's
+/// own copy, already verified when it was stored); anything unreadable is left out.
+pub fn claims_of(sd_jwt: &str) -> Vec<(String, String)> {
+    let mut found = std::collections::BTreeMap::new();
+    for d in sd_jwt.split('~').skip(1).filter(|d| !d.is_empty()) {
+        let Some(v) = BASE64_URL_SAFE_NO_PAD
+            .decode(d)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        else {
+            continue;
+        };
+        if let (Some(name), Some(value)) = (v[1].as_str(), v[2].as_str()) {
+            found.insert(name.to_owned(), value.to_owned());
+        }
+    }
+    DISCLOSABLE
+        .iter()
+        .filter_map(|c| found.get(*c).map(|v| ((*c).to_owned(), v.clone())))
+        .collect()
+}

@@ -276,3 +276,21 @@ fn a_status_list_token_reads_back_only_under_its_issuers_key() {
     // Longer than the reader expects: refused, not inflated without end.
     assert!(read_status_list_token(&token, &issuer.verifying_key(), 8).is_err());
 }
+
+#[test]
+fn the_holder_reads_the_claims_it_may_disclose_and_a_presentation_shows_only_the_chosen() {
+    let (sd_jwt, p) = issued();
+    let all: Vec<String> = knop_declaration::claims_of(&sd_jwt)
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    assert_eq!(all, ["name", "birthdate", "bsn", "address"]);
+    assert_eq!(
+        knop_declaration::claims_of(&p),
+        vec![
+            ("name".to_owned(), "Sanne de Vries".to_owned()),
+            ("birthdate".to_owned(), "1990-04-01".to_owned())
+        ]
+    );
+    assert!(knop_declaration::claims_of("not~an~sd-jwt~").is_empty());
+}

@@ -5067,3 +5067,217 @@ fn entry_at(t: &T, index: u64) -> SignedEntry {
         .remove(0);
     SignedEntry::decode(&rec.entry.unwrap()).unwrap()
 }
+
+/// The same story in the cockpit: the municipality's, the resident's and the creditor's pages.
+#[tokio::test]
+async fn the_rode_knop_in_the_cockpit() {
+    let t = setup(true);
+    let a = t.login("consulent-a").await;
+    let resident = t.login("inwoner-1").await;
+    let gemeente = t.login("gemeente").await;
+    let cjib = t.login("cjib").await;
+    let person = json!({"name": "Sanne de Vries", "bsn": "111222333", "birthdate": "1984-02-29"});
+    let body = Some(("application/json", serde_json::to_vec(&person).unwrap()));
+    let r = t
+        .call(
+            Method::PUT,
+            "/api/v1/households/1/personal-data",
+            Some(&a),
+            body,
+            Some("pd"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let c = json!({"id": "cjib-1", "household": "1", "creditor_organisation": "cjib",
+                   "reference": "Beschikking 12", "principal_cents": 23_900, "date": "2026-01-05"});
+    let body = Some(("application/json", serde_json::to_vec(&c).unwrap()));
+    let r = t
+        .call(Method::POST, "/api/v1/claims", Some(&a), body, Some("c1"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    // Each party lands on its own page; the others are not for it.
+    let r = t.page(&gemeente, "/").await;
+    assert_eq!(r.headers[header::LOCATION], "/gemeente");
+    assert_eq!(
+        t.page(&cjib, "/").await.headers[header::LOCATION],
+        "/schuldeiser"
+    );
+    assert_eq!(t.page(&a, "/gemeente").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.page(&gemeente, "/schuldeiser").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.page(&cjib, "/huishoudens/1/verklaring").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The municipality issues.
+    let csrf = csrf_of(&t.page(&gemeente, "/gemeente").await.text());
+    let r = t
+        .form(
+            &gemeente,
+            "/gemeente",
+            format!("csrf={csrf}&household=1&start="),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(
+        r.text()
+            .contains("verklaring geldig, 10 maart 2026 – 9 november 2026"),
+        "{}",
+        r.text()
+    );
+    let r = t
+        .form(
+            &gemeente,
+            "/gemeente",
+            format!("csrf={csrf}&household=1&start="),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    // The resident sees it, and what a creditor could see.
+    let page = t.page(&resident, "/huishoudens/1").await.text();
+    assert!(page.contains("Deel met een schuldeiser"), "{page}");
+    let page = t.page(&resident, "/huishoudens/1/verklaring").await.text();
+    assert!(page.contains("U heeft een geldige verklaring"), "{page}");
+    assert!(
+        page.contains("Sanne de Vries") && page.contains("111222333"),
+        "{page}"
+    );
+    let declaration = page.split("name=\"declaration\" value=\"").nth(1).unwrap()[..64].to_owned();
+    let csrf = csrf_of(&page);
+    let r = t
+        .form(
+            &resident,
+            "/huishoudens/1/verklaring/delen",
+            format!("csrf={csrf}&declaration={declaration}&creditor=cjib&name=1&birthdate=1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let page = r.text();
+    assert!(
+        page.contains("Gedeeld met CJIB") && page.contains("<svg"),
+        "{page}"
+    );
+    let link = page
+        .split("class=\"link\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    // The counsellor sees with whom, and may not share.
+    let page = t.page(&a, "/huishoudens/1/verklaring").await.text();
+    assert!(
+        page.contains("CJIB") && !page.contains("verklaring/delen"),
+        "{page}"
+    );
+    // CJIB opens the link: valid, name and date of birth, not the BSN; it pauses its claim.
+    let csrf = csrf_of(&t.page(&cjib, "/schuldeiser").await.text());
+    let r = t
+        .form(
+            &cjib,
+            "/schuldeiser/verklaring",
+            format!("csrf={csrf}&link={}", urlencode(&link)),
+        )
+        .await;
+    let page = r.text();
+    assert!(
+        page.contains("Geldige verklaring betalingsonmacht"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Sanne de Vries") && page.contains("1984-02-29"),
+        "{page}"
+    );
+    assert!(!page.contains("111222333"), "{page}");
+    let field = |name: &str| {
+        let v = page
+            .split(&format!("name=\"{name}\" value=\""))
+            .nth(1)
+            .unwrap();
+        v.split('"').next().unwrap().to_owned()
+    };
+    let (presentation, nonce) = (field("presentation"), field("nonce"));
+    let r = t
+        .form(
+            &cjib,
+            "/schuldeiser/pauze",
+            format!(
+                "csrf={csrf}&claim=cjib-1&presentation={}&nonce={}",
+                urlencode(&presentation),
+                urlencode(&nonce)
+            ),
+        )
+        .await;
+    assert!(
+        r.text()
+            .contains("Gepauzeerd: Beschikking 12, tot en met 9 november 2026"),
+        "{}",
+        r.text()
+    );
+    // The lookup answers green on the page.
+    let r = t
+        .form(
+            &cjib,
+            "/schuldeiser/vraag",
+            format!("csrf={csrf}&bsn=111222333&purpose=nieuwe+boete"),
+        )
+        .await;
+    assert!(
+        r.text().contains("Groen: in de schuldhulp."),
+        "{}",
+        r.text()
+    );
+    let r = t
+        .form(
+            &cjib,
+            "/schuldeiser/vraag",
+            format!("csrf={csrf}&bsn=123456782&purpose=nieuwe+boete"),
+        )
+        .await;
+    assert!(r.text().contains("Rood: niet bekend."), "{}", r.text());
+    // The counsellor and the resident see the hold.
+    let page = t.page(&a, "/huishoudens/1/schulden").await.text();
+    assert!(
+        page.contains("heeft de invordering gepauzeerd tot en met 9 november 2026"),
+        "{page}"
+    );
+    // The municipality revokes: CJIB's check now says why it does not hold.
+    let csrf_g = csrf_of(&t.page(&gemeente, "/gemeente").await.text());
+    let r = t
+        .form(
+            &gemeente,
+            "/gemeente/status",
+            format!("csrf={csrf_g}&id={declaration}&household=1&to=revoked"),
+        )
+        .await;
+    assert!(r.text().contains("verklaring ingetrokken"), "{}", r.text());
+    let r = t
+        .form(
+            &cjib,
+            "/schuldeiser/verklaring",
+            format!("csrf={csrf}&link={}", urlencode(&link)),
+        )
+        .await;
+    assert!(
+        r.text().contains("Deze verklaring geldt niet:") && r.text().contains("ingetrokken"),
+        "{}",
+        r.text()
+    );
+    let page = t.page(&resident, "/huishoudens/1/verklaring").await.text();
+    assert!(
+        page.contains("U heeft nu geen geldige verklaring"),
+        "{page}"
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

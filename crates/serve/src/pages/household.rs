@@ -89,6 +89,10 @@ async fn household(
     // Who the household's counsellor is, by the name the service knows them by.
     let counsellor = app.counsellor_name(&s.state.counsellor);
     let debts = knop_app::debts::of_household(app.node().state(), s.household, app.today());
+    let declaration =
+        knop_app::declarations::of_household(app.node().state(), s.household, app.today())
+            .into_iter()
+            .find(|d| d.holds);
     html_response(
         StatusCode::OK,
         page(
@@ -156,6 +160,25 @@ async fn household(
                             lang.t("Bekijk uw schulden", "See your debts")
                         } else {
                             lang.t("Schulden bekijken en vastleggen", "See and record debts")
+                        }) }
+                    }
+                    @if debts.on_hold > 0 {
+                        p { (debts.on_hold) " " (lang.t("schuldeiser(s) hebben de invordering gepauzeerd.", "creditor(s) have paused collection.")) }
+                    }
+                    @if debts.alerts > 0 && !resident {
+                        div.utrecht-alert.utrecht-alert--warning.alert.urgent role="alert" {
+                            a href=(format!("/huishoudens/{}/schulden", o.id)) { (lang.t("Kosten toegevoegd tijdens een pauze", "Costs added during a hold")) } ": " (debts.alerts)
+                        }
+                    }
+                }
+                @if let Some(d) = &declaration {
+                    h2 { (lang.t("Verklaring betalingsonmacht", "Declaration of inability to pay")) }
+                    p {
+                        (lang.t("Geldig tot en met", "Valid up to and including")) " " (lang.date(&d.until.to_string())) ". "
+                        a href=(format!("/huishoudens/{}/verklaring", o.id)) { (if resident {
+                            lang.t("Deel met een schuldeiser", "Share with a creditor")
+                        } else {
+                            lang.t("Bekijk met wie hij gedeeld is", "See with whom it was shared")
                         }) }
                     }
                 }

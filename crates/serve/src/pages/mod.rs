@@ -34,6 +34,7 @@ mod history;
 mod household;
 mod login;
 mod month_pdf;
+mod rode_knop;
 mod runs;
 mod statements;
 
@@ -117,6 +118,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(help::routes())
         .merge(dossier::routes())
         .merge(debts::routes())
+        .merge(rode_knop::routes())
         .merge(month_pdf::routes())
         .merge(access_log::routes())
         .merge(agreements::routes())
@@ -183,6 +185,12 @@ fn page(lang: Lang, title: &str, who: Option<&Principal>, body: Markup) -> Marku
                 header.utrecht-page-header.top {
                     a.brand href="/" { "knop" }
                     @if let Some(p) = who {
+                        @if p.role.municipality().is_some() {
+                            nav aria-label=(lang.t("Hoofdmenu", "Main menu")) { a href="/gemeente" { (lang.t("Verklaringen", "Declarations")) } }
+                        }
+                        @if p.role.creditor().is_some() {
+                            nav aria-label=(lang.t("Hoofdmenu", "Main menu")) { a href="/schuldeiser" { (lang.t("Schuldhulp en pauzes", "Debt assistance and holds")) } }
+                        }
                         @if p.role.may_see_caseload() {
                             nav aria-label=(lang.t("Hoofdmenu", "Main menu")) {
                                 a href="/huishoudens" { (lang.t("Huishoudens", "Households")) }
@@ -308,6 +316,8 @@ async fn home(MaybePrincipal(p): MaybePrincipal) -> Redirect {
     match p.map(|p| p.role) {
         None => Redirect::to("/inloggen"),
         Some(Role::Resident { household }) => Redirect::to(&format!("/huishoudens/{household}")),
+        Some(Role::Municipality { .. }) => Redirect::to("/gemeente"),
+        Some(Role::Creditor { .. }) => Redirect::to("/schuldeiser"),
         Some(_) => Redirect::to("/huishoudens"),
     }
 }
