@@ -202,6 +202,80 @@ test('the administrator checks the ledger, books interest to the foundation and 
   await phone.close();
 });
 
+/** The demo's BSN of household `n` (from 1): the n-th number from 999 990 000 that passes the elfproef. */
+function demoBsn(n) {
+  let found = 0;
+  for (let b = 999990000; ; b++) {
+    const d = String(b).split('').map(Number);
+    const sum = d.slice(0, 8).reduce((s, x, i) => s + (9 - i) * x, 0) - d[8];
+    if (sum % 11 === 0 && ++found === n) return String(b);
+  }
+}
+
+test('the Rode Knop: the municipality issues, the resident shares with CJIB, CJIB checks and pauses, revocation ends it', async () => {
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const g = await desk.newPage();
+  await login(g, 'gemeente');
+  assert.match(g.url(), /\/gemeente$/);
+  await g.getByLabel('Huishouden (nummer)').fill('2');
+  await g.getByRole('button', { name: 'Verklaring afgeven' }).click();
+  await assert.doesNotReject(g.getByText(/Huishouden 2: verklaring geldig/).waitFor());
+  await accessible(g, '13-gemeente-verklaringen');
+
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  const r = await phone.newPage();
+  await login(r, 'inwoner-2');
+  await r.getByRole('link', { name: 'Deel met een schuldeiser' }).click();
+  await assert.doesNotReject(r.getByRole('heading', { name: 'Verklaring betalingsonmacht' }).waitFor());
+  assert.ok(await r.getByLabel(/^naam:/).isChecked(), 'name is ticked by default');
+  assert.ok(!(await r.getByLabel(/^burgerservicenummer/).isChecked()), 'the BSN is not');
+  await accessible(r, '14-inwoner-verklaring-telefoon');
+  await r.getByLabel('Schuldeiser').selectOption('cjib');
+  await r.getByRole('button', { name: 'Delen' }).click();
+  await assert.doesNotReject(r.getByText('Gedeeld met CJIB').waitFor());
+  assert.ok(await r.locator('.qr svg').isVisible(), 'a QR code to show');
+  const link = (await r.locator('p.link').innerText()).trim();
+  const width = await r.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `the shared page is ${width} px wide on a phone`);
+  await accessible(r, '14b-inwoner-gedeeld-telefoon');
+
+  const c = await desk.newPage();
+  await c.context().clearCookies();
+  await login(c, 'cjib');
+  assert.match(c.url(), /\/schuldeiser$/);
+  await c.getByLabel('BSN').fill(demoBsn(2));
+  await c.getByLabel(/Waarom vraagt u het/).fill('nieuwe boete');
+  await c.getByRole('button', { name: 'Vragen' }).click();
+  await assert.doesNotReject(c.getByText('Groen: in de schuldhulp.').waitFor());
+  await c.getByLabel('Link van de inwoner').fill(link);
+  await c.getByRole('button', { name: 'Openen en controleren' }).click();
+  await assert.doesNotReject(c.getByText('Geldige verklaring betalingsonmacht').waitFor());
+  assert.ok(!(await c.content()).includes(demoBsn(2)), 'the BSN was not shared');
+  await accessible(c, '15-schuldeiser-verklaring');
+  await c.getByRole('button', { name: /^Pauzeer/ }).first().click();
+  await assert.doesNotReject(c.getByText(/^Gepauzeerd:/).waitFor());
+  await accessible(c, '15b-schuldeiser-gepauzeerd');
+
+  // The resident sees CJIB read it, and the lookup in "who looked at my data".
+  await r.goto(`${base}/huishoudens/2/verklaring`);
+  await assert.doesNotReject(r.getByRole('cell', { name: /CJIB/ }).first().waitFor());
+  await r.goto(`${base}/huishoudens/2/schulden`);
+  await assert.doesNotReject(r.getByText(/heeft de invordering gepauzeerd/).first().waitFor());
+  await accessible(r, '14c-inwoner-schulden-pauze-telefoon');
+
+  // Revoked: CJIB's check says so.
+  await g.goto(`${base}/gemeente`);
+  await g.getByRole('row', { name: /^2 / }).getByRole('button', { name: 'Intrekken' }).click();
+  await assert.doesNotReject(g.getByText(/verklaring ingetrokken/).waitFor());
+  await c.goto(`${base}/schuldeiser`);
+  await c.getByLabel('Link van de inwoner').fill(link);
+  await c.getByRole('button', { name: 'Openen en controleren' }).click();
+  await assert.doesNotReject(c.getByText(/ingetrokken/).first().waitFor());
+  await accessible(c, '15c-schuldeiser-ingetrokken');
+  await phone.close();
+  await desk.close();
+});
+
 test('a counsellor logs in through the identity provider (OpenID Connect, code flow with PKCE)', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();

@@ -98,7 +98,7 @@ enum Command {
     /// statements and the service's journal, while the service runs.
     Backup(backup_cmd::BackupArgs),
     /// The API and the cockpit for residents, counsellors and organisations, over this ledger.
-    Serve(serve_cmd::ServeArgs),
+    Serve(Box<serve_cmd::ServeArgs>),
     /// The demo: a fresh embedded ledger filled by the five-residents simulation, served with
     /// demo logins (or, with --walkthrough, a short explained run that ends).
     Demo(demo::DemoArgs),
@@ -132,7 +132,7 @@ fn main() -> ExitCode {
         Command::Pay(c) => pay_cmd::run(&cli.location, c),
         Command::Bench(c) => bench::run(&cli.location, c),
         Command::Declaration(c) => declaration_cmd::run(c),
-        Command::Serve(a) => serve_cmd::serve(&cli.location, a),
+        Command::Serve(a) => serve_cmd::serve(&cli.location, *a),
         Command::Erase(a) => serve_cmd::erase(&cli.location, a),
         Command::Backup(a) => backup_cmd::run(&cli.location, a),
         Command::Demo(a) => demo::run(a),

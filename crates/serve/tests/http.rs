@@ -636,6 +636,35 @@ async fn every_role_on_every_route() {
             None,
             &["inwoner-1", "consulent-a", "controleur", "beheerder"],
         ),
+        (Method::GET, "/api/v1/declarations", None, &["beheerder"]),
+        (
+            Method::GET,
+            "/api/v1/households/1/declarations",
+            None,
+            &["inwoner-1", "consulent-a", "controleur", "beheerder"],
+        ),
+        (
+            Method::GET,
+            "/api/v1/households/1/declaration-shares",
+            None,
+            &["inwoner-1", "consulent-a", "controleur", "beheerder"],
+        ),
+        (
+            Method::GET,
+            "/api/v1/status-lists/gemeente",
+            None,
+            &[
+                "anonymous",
+                "inwoner-1",
+                "consulent-a",
+                "consulent-b",
+                "controleur",
+                "beheerder",
+                "auditor",
+                "creditor",
+                "payer",
+            ],
+        ),
         (
             Method::GET,
             "/api/v1/households/1/alerts",
@@ -3412,6 +3441,7 @@ fn fresh_deployment() -> T {
     node.submit(&[e]).unwrap().remove(0).unwrap();
     let mut c = config_for(dir.path(), true, None);
     c.api_keys.clear();
+    c.hosted.clear();
     let app = App::new(node, c).unwrap();
     T {
         router: knop_serve::router(app.clone()),
