@@ -265,7 +265,7 @@ test('the Rode Knop: the municipality issues, the resident shares with CJIB, CJI
 
   // Revoked: CJIB's check says so.
   await g.goto(`${base}/gemeente`);
-  await g.getByRole('row', { name: /^2 / }).getByRole('button', { name: 'Intrekken' }).click();
+  await g.locator('tr', { has: g.locator('td', { hasText: /^2$/ }) }).getByRole('button', { name: 'Intrekken' }).click();
   await assert.doesNotReject(g.getByText(/verklaring ingetrokken/).waitFor());
   await c.goto(`${base}/schuldeiser`);
   await c.getByLabel('Link van de inwoner').fill(link);

@@ -239,8 +239,11 @@ pub struct IssueRequest<'a> {
     pub start: Date,
     /// Today: the first day it holds.
     pub today: Date,
-    /// Now, for `iat` and the ledger (ms since the epoch).
+    /// The ledger's timestamp for the entry (ms since the epoch; never before its last).
     pub now_ms: u64,
+    /// The clock, for the declaration's `iat` (seconds since the epoch): what verifiers compare
+    /// with their own clocks, even when the service plays on another day (a demo).
+    pub clock_s: i64,
     /// Whether it extends one that still holds (a new declaration, from today).
     pub extend: bool,
     /// The counsellor team's contact (organisation, phone, e-mail).
@@ -321,7 +324,7 @@ pub fn issue(
     // `until` when the service's today is the clock's, and still right when a demo plays on
     // another day.
     let days = req.today.until(until).map(|s| s.get_days()).unwrap_or(0) as i64 + 1;
-    let iat = (req.now_ms / 1000) as i64;
+    let iat = req.clock_s;
     let exp = iat + days * 86_400;
     let d = knop_declaration::Declaration {
         issuer: issuer.url.trim_end_matches('/').to_owned(),
@@ -605,6 +608,8 @@ pub struct Checked {
     pub household: HouseholdId,
     /// Its last day (from the ledger).
     pub until: Date,
+    /// The municipality that issued it (from the ledger).
+    pub issuer: OrgName,
 }
 
 /// Verifies `presentation` as `expect` says, against the ledger: the issuer must be a
@@ -633,10 +638,6 @@ pub fn verify(
         id,
         household: d.household,
         until: d.until,
+        issuer: d.issuer.clone(),
     })
-}
-
-/// The declaration's issuer as an organisation name, if it is one on the ledger.
-pub fn issuer_org(state: &State, id: &[u8; 32]) -> Option<OrgName> {
-    state.declarations().get(id).map(|d| d.issuer.clone())
 }

@@ -141,6 +141,7 @@ pub(crate) async fn issue(
             start: d.start_date.unwrap_or(today),
             today,
             now_ms: now_ms().max(app.today_ms()),
+            clock_s: jiff::Timestamp::now().as_second(),
             extend: d.extend,
             contact,
             who: &who,
@@ -486,8 +487,10 @@ pub(crate) struct Verdict {
     pub(crate) reason: Option<String>,
     /// The declaration's id (for a hold).
     pub(crate) declaration: Option<String>,
-    /// Who issued it.
+    /// Who issued it (its identifier, the `iss`).
     pub(crate) issuer: Option<String>,
+    /// The municipality that issued it, as on the ledger.
+    pub(crate) issuer_org: Option<String>,
     /// When debt assistance started.
     pub(crate) start_date: Option<String>,
     /// Its last day.
@@ -495,8 +498,15 @@ pub(crate) struct Verdict {
     pub(crate) until: Option<jiff::civil::Date>,
     /// Whom to contact.
     pub(crate) contact: Option<String>,
-    /// What the resident disclosed (`name`, `birthdate`, `bsn`, `address`).
-    pub(crate) disclosed: std::collections::BTreeMap<String, String>,
+    /// What the resident disclosed, by claim (`name`, `birthdate`, `bsn`, `address`).
+    #[serde(serialize_with = "as_map")]
+    #[schema(value_type = std::collections::BTreeMap<String, String>)]
+    pub(crate) disclosed: Vec<(String, String)>,
+}
+
+/// Pairs as a JSON object, in their order.
+fn as_map<S: serde::Serializer>(pairs: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(pairs.iter().map(|(k, v)| (k, v)))
 }
 
 /// Checks a presentation for creditor `p` against the ledger (API and cockpit).
@@ -531,10 +541,11 @@ pub(crate) fn check(
                 reason: None,
                 declaration: Some(decl::hex(&c.id)),
                 issuer: Some(c.verified.issuer.clone()),
+                issuer_org: Some(c.issuer.to_string()),
                 start_date: Some(c.verified.start.clone()),
                 until: Some(c.until),
                 contact: Some(c.verified.contact.clone()),
-                disclosed: c.verified.disclosed.iter().cloned().collect(),
+                disclosed: c.verified.disclosed.clone(),
             },
             Some(c),
         ),
@@ -544,6 +555,7 @@ pub(crate) fn check(
                 reason: Some(r.to_string()),
                 declaration: None,
                 issuer: None,
+                issuer_org: None,
                 start_date: None,
                 until: None,
                 contact: None,

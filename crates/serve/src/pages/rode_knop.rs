@@ -63,15 +63,30 @@ fn status_word(lang: Lang, d: &DeclarationView) -> &'static str {
     }
 }
 
-/// An organisation's name as shown: CJIB for cjib, Woningcorporatie for woningcorporatie.
-fn org_word(org: &str) -> String {
-    if org.len() <= 4 {
-        return org.to_uppercase();
+/// An organisation's name as shown: CJIB for cjib, Gemeente Utrecht for gemeente-utrecht.
+pub(super) fn org_word(org: &str) -> String {
+    org.split(['-', '_'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            if w.len() <= 4 && !["de", "van", "het"].contains(&w) {
+                return w.to_uppercase();
+            }
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<String>>()
+        .join(" ")
+}
+
+/// A claim's value as shown: a date of birth as people write it.
+fn value_word(lang: Lang, claim: &str, value: &str) -> String {
+    if claim == "birthdate" {
+        lang.date(value)
+    } else {
+        value.to_owned()
     }
-    let mut c = org.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }
 
 fn alert(ok: bool, body: Markup) -> Markup {
@@ -149,7 +164,7 @@ fn resident_answer(
             Some(d) => {
                 div.good role="status" {
                     strong { (lang.t("U heeft een geldige verklaring", "You have a valid declaration")) }
-                    br; (lang.t("Van", "From")) " " (org_word(&d.issuer)) ", " (lang.t("geldig tot en met", "valid up to and including")) " " (lang.date(&d.until.to_string())) "."
+                    br; (lang.t("Van de", "From the")) " " (org_word(&d.issuer)) ", " (lang.t("geldig tot en met", "valid up to and including")) " " (lang.date(&d.until.to_string())) "."
                 }
             }
             None => {
@@ -178,7 +193,7 @@ fn resident_answer(
                         p {
                             input.utrecht-checkbox id=(format!("v-{claim}")) type="checkbox" name=(claim) value="1" checked[claim == "name" || claim == "birthdate"];
                             " "
-                            label for=(format!("v-{claim}")) { (claim_word(lang, claim)) ": " strong { (value) } }
+                            label for=(format!("v-{claim}")) { (claim_word(lang, claim)) ": " strong { (value_word(lang, claim, value)) } }
                         }
                     }
                     p.note { (lang.t("Naam en geboortedatum zijn meestal genoeg om u te herkennen. Geef uw BSN of adres alleen als de schuldeiser erom vraagt.",
@@ -191,35 +206,29 @@ fn resident_answer(
         @if shares.is_empty() {
             p { (lang.t("U heeft de verklaring nog met niemand gedeeld.", "You have not shared the declaration with anyone yet.")) }
         } @else {
-            table.utrecht-table {
-                thead.utrecht-table__header { tr.utrecht-table__row {
-                    th.utrecht-table__header-cell scope="col" { (lang.t("Schuldeiser", "Creditor")) }
-                    th.utrecht-table__header-cell scope="col" { (lang.t("Ziet", "Sees")) }
-                    th.utrecht-table__header-cell scope="col" { (lang.t("Gelezen", "Read")) }
-                    th.utrecht-table__header-cell scope="col" { span.visually-hidden { (lang.t("Actie", "Action")) } }
-                } }
-                tbody.utrecht-table__body {
-                    @for s in &shares {
-                        tr.utrecht-table__row {
-                            td.utrecht-table__cell { (org_word(&s.creditor)) br; span.note { (lang.t("gedeeld", "shared")) " " (lang.date(&s.created[..10.min(s.created.len())])) } }
-                            td.utrecht-table__cell { @for (i, c) in s.disclose.iter().enumerate() { @if i > 0 { ", " } (claim_word(lang, c)) } }
-                            td.utrecht-table__cell {
-                                @match s.reads.last() {
-                                    Some(r) => { (lang.date(&r[..10.min(r.len())])) }
-                                    None => { (lang.t("nog niet", "not yet")) }
-                                }
+            @for s in &shares {
+                section.card aria-label=(org_word(&s.creditor)) {
+                    p {
+                        strong { (org_word(&s.creditor)) } " " (lang.t("ziet", "sees")) " "
+                        @for (i, c) in s.disclose.iter().enumerate() { @if i > 0 { ", " } (claim_word(lang, c)) }
+                        @if s.disclose.is_empty() { (lang.t("geen persoonsgegevens", "no personal data")) }
+                        "."
+                        br;
+                        span.note {
+                            (lang.t("Gedeeld op", "Shared on")) " " (lang.date(&s.created[..10.min(s.created.len())])) ". "
+                            @match s.reads.last() {
+                                Some(r) => { (lang.t("Geopend op", "Opened on")) " " (lang.date(&r[..10.min(r.len())])) "." }
+                                None => { (lang.t("Nog niet geopend.", "Not opened yet.")) }
                             }
-                            td.utrecht-table__cell {
-                                @if let Some(st) = &s.stopped {
-                                    (lang.t("gestopt", "stopped")) " " (lang.date(&st[..10.min(st.len())]))
-                                } @else if resident {
-                                    form method="post" action=(format!("/huishoudens/{h}/verklaring/stoppen")) {
-                                        input type="hidden" name="csrf" value=(csrf);
-                                        input type="hidden" name="share" value=(s.id);
-                                        button.utrecht-button.utrecht-button--secondary-action type="submit" { (lang.t("Stop met delen", "Stop sharing")) }
-                                    }
-                                }
-                            }
+                        }
+                    }
+                    @if let Some(st) = &s.stopped {
+                        p.note { (lang.t("Gestopt op", "Stopped on")) " " (lang.date(&st[..10.min(st.len())])) "." }
+                    } @else if resident {
+                        form method="post" action=(format!("/huishoudens/{h}/verklaring/stoppen")) {
+                            input type="hidden" name="csrf" value=(csrf);
+                            input type="hidden" name="share" value=(s.id);
+                            button.utrecht-button.utrecht-button--secondary-action type="submit" { (lang.t("Stop met delen", "Stop sharing")) }
                         }
                     }
                 }
@@ -769,11 +778,11 @@ fn verdict_markup(
         div.good role="status" {
             strong { (lang.t("Geldige verklaring betalingsonmacht", "Valid declaration of inability to pay")) }
             ul {
-                li { (lang.t("Afgegeven door", "Issued by")) " " (verdict.issuer.clone().unwrap_or_default()) }
+                li { (lang.t("Afgegeven door", "Issued by")) " " (verdict.issuer_org.as_deref().map(org_word).unwrap_or_default()) " (" (verdict.issuer.clone().unwrap_or_default()) ")" }
                 li { (lang.t("Schuldhulp sinds", "Debt assistance since")) " " (lang.date(verdict.start_date.as_deref().unwrap_or_default())) }
                 @if let Some(u) = verdict.until { li { (lang.t("Geldig tot en met", "Valid up to and including")) " " (lang.date(&u.to_string())) } }
                 li { (lang.t("Contact", "Contact")) ": " (verdict.contact.clone().unwrap_or_default()) }
-                @for (c, value) in &verdict.disclosed { li { (claim_word(lang, c)) ": " strong { (value) } } }
+                @for (c, value) in &verdict.disclosed { li { (claim_word(lang, c)) ": " strong { (value_word(lang, c, value)) } } }
             }
             @if verdict.disclosed.is_empty() {
                 p.note { (lang.t("De inwoner deelde geen persoonsgegevens.", "The resident shared no personal data.")) }
