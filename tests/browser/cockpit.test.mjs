@@ -239,8 +239,8 @@ test('the Rode Knop: the municipality issues, the resident shares with CJIB, CJI
   assert.ok(width <= 390, `the shared page is ${width} px wide on a phone`);
   await accessible(r, '14b-inwoner-gedeeld-telefoon');
 
-  const c = await desk.newPage();
-  await c.context().clearCookies();
+  const creditorDesk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const c = await creditorDesk.newPage();
   await login(c, 'cjib');
   assert.match(c.url(), /\/schuldeiser$/);
   await c.getByLabel('BSN').fill(demoBsn(2));
@@ -258,7 +258,8 @@ test('the Rode Knop: the municipality issues, the resident shares with CJIB, CJI
 
   // The resident sees CJIB read it, and the lookup in "who looked at my data".
   await r.goto(`${base}/huishoudens/2/verklaring`);
-  await assert.doesNotReject(r.getByRole('cell', { name: /CJIB/ }).first().waitFor());
+  await assert.doesNotReject(r.locator('section.card', { hasText: 'CJIB' }).getByText(/Geopend op/).waitFor());
+  await accessible(r, '14d-inwoner-gedeeld-gelezen-telefoon');
   await r.goto(`${base}/huishoudens/2/schulden`);
   await assert.doesNotReject(r.getByText(/heeft de invordering gepauzeerd/).first().waitFor());
   await accessible(r, '14c-inwoner-schulden-pauze-telefoon');
@@ -273,6 +274,7 @@ test('the Rode Knop: the municipality issues, the resident shares with CJIB, CJI
   await assert.doesNotReject(c.getByText(/ingetrokken/).first().waitFor());
   await accessible(c, '15c-schuldeiser-ingetrokken');
   await phone.close();
+  await creditorDesk.close();
   await desk.close();
 });
 

@@ -60,6 +60,7 @@ fn knop(args: &[&str]) -> Output {
         .args(args)
         .env_remove("KNOP_DATA")
         .env_remove("KNOP_DATABASE")
+        .env_remove("KNOP_MASTER_KEY")
         .env_remove("KNOP_TEST_CRASH_AT")
         .output()
         .unwrap()
@@ -222,6 +223,15 @@ impl Service {
         .env("KNOP_LANG", "en")
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+        // The Rode Knop's base adds a vault and the municipality's key.
+        if dir.join("vault.key").exists() {
+            cmd.args([
+                "--master-key",
+                &p("vault.key"),
+                "--host",
+                &p("gemeente.key"),
+            ]);
+        }
         match crash_at {
             Some(at) => cmd.env("KNOP_TEST_CRASH_AT", at),
             None => cmd.env_remove("KNOP_TEST_CRASH_AT"),
@@ -949,4 +959,124 @@ fn the_demo_keeps_its_keys_private_and_can_be_served_again() {
     let _ = serve.kill();
     let _ = serve.wait();
     assert_eq!(status, 200, "{raw}");
+}
+
+fn issue_declaration(s: &Service, token: &str) -> Answer {
+    http(
+        &s.addr,
+        "POST",
+        "/api/v1/declarations",
+        &[
+            ("authorization", &format!("Bearer {token}")),
+            ("content-type", "application/json"),
+            ("idempotency-key", "verklaring-1"),
+        ],
+        br#"{"household":"1"}"#,
+    )
+}
+
+/// The household's declarations as its counsellor reads them (those in the wallet that the
+/// ledger knows).
+fn held_declarations(s: &Service) -> usize {
+    let token = s.login("consulent-a");
+    let (status, raw) = http(
+        &s.addr,
+        "GET",
+        "/api/v1/households/1/declarations",
+        &[("authorization", &format!("Bearer {token}"))],
+        b"",
+    )
+    .expect("answered");
+    assert_eq!(status, 200, "{raw}");
+    raw.matches("\"status_index\"").count()
+}
+
+#[test]
+fn a_declaration_killed_at_any_point_is_issued_once_or_not_at_all() {
+    let _one = one_at_a_time();
+    let base = Base::new();
+    let dir = base.dir.path();
+    let p = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    ok(&[
+        "--data",
+        &p("data"),
+        "--operator-key",
+        &p("operator.key"),
+        "org",
+        "register",
+        "--name",
+        "gemeente",
+        "--kind",
+        "municipality",
+        "--key-out",
+        &p("gemeente.key"),
+    ]);
+    std::fs::write(p("vault.key"), knop_app::vault::new_master_key()).unwrap();
+    let config = r#"{"api_keys": [], "users": [
+        {"login": "consulent-a", "display": "Consulent A", "role": "counsellor", "scope": "c-a"},
+        {"login": "gemeente", "display": "Gemeente", "role": "municipality", "scope": "gemeente"}]}"#;
+    std::fs::write(p("config.json"), config).unwrap();
+    // The resident's personal data, in the base's vault.
+    let s = Service::start(dir, None);
+    let token = s.login("consulent-a");
+    let (status, raw) = http(
+        &s.addr,
+        "PUT",
+        "/api/v1/households/1/personal-data",
+        &[
+            ("authorization", &format!("Bearer {token}")),
+            ("content-type", "application/json"),
+            ("idempotency-key", "pd-1"),
+        ],
+        br#"{"name":"Sanne de Vries","bsn":"111222333","birthdate":"1984-02-29"}"#,
+    )
+    .expect("answered");
+    assert_eq!(status, 200, "{raw}");
+    s.end();
+    // The model: one uninterrupted issue.
+    let model = base.copy();
+    let before = log_bytes(model.path());
+    let s = Service::start(model.path(), None);
+    let (status, raw) = issue_declaration(&s, &s.login("gemeente")).expect("answered");
+    assert_eq!(status, 201, "{raw}");
+    assert_eq!(held_declarations(&s), 1);
+    s.end();
+    let frame = log_bytes(model.path()) - before;
+    let (mut kills, mut acked) = (0, 0);
+    for at in points(0x726f_6465, 1, frame) {
+        kills += 1;
+        let copy = base.copy();
+        let s = Service::start(copy.path(), Some(&at));
+        let answer = issue_declaration(&s, &s.login("gemeente"));
+        s.end();
+        let (node, _) = reopen(copy.path());
+        let on_ledger = node.state().declarations().len();
+        let acknowledged = matches!(answer, Some((201, _)));
+        acked += usize::from(acknowledged);
+        assert!(on_ledger <= 1, "{at}: {on_ledger} declarations");
+        if acknowledged {
+            assert_eq!(on_ledger, 1, "{at}: acknowledged but not on the ledger");
+        }
+        drop(node);
+        // Restarted, the resident sees exactly what the ledger holds; issuing again completes
+        // (a new one) or says one holds (409), and then there is exactly one.
+        let s = Service::start(copy.path(), None);
+        assert_eq!(
+            held_declarations(&s),
+            on_ledger,
+            "{at}: the wallet shows what the ledger holds"
+        );
+        let (status, raw) = issue_declaration(&s, &s.login("gemeente")).expect("answered");
+        let expected = if on_ledger == 1 {
+            [201, 409]
+        } else {
+            [201, 201]
+        };
+        assert!(expected.contains(&status), "{at}: {status} {raw}");
+        assert_eq!(held_declarations(&s), 1, "{at}");
+        s.end();
+        let (node, _) = reopen(copy.path());
+        assert_eq!(node.state().declarations().len(), 1, "{at}");
+    }
+    report("POST /declarations", 0x726f_6465, kills, acked);
 }

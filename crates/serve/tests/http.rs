@@ -4485,7 +4485,7 @@ async fn debts_are_recorded_by_the_counsellor_and_their_own_creditor_only() {
     assert!(overview.contains("Uw schulden"), "{overview}");
     assert!(overview.contains("€ 4.000,00"), "{overview}");
     let page = t.page(&resident, "/huishoudens/1/schulden").await.text();
-    assert!(page.contains("woningcorporatie: € 1.000,00 over"), "{page}");
+    assert!(page.contains("Woningcorporatie: € 1.000,00 over"), "{page}");
     assert!(page.contains("betaald € 240,00"), "{page}");
     assert!(
         !page.contains("Nieuwe schuld vastleggen"),
@@ -4976,7 +4976,10 @@ async fn the_rode_knop_from_declaration_to_hold_to_revocation() {
         page.contains("kosten toegevoegd tijdens de pauze"),
         "{page}"
     );
-    assert!(page.contains("woningcorporatie"), "{page}");
+    assert!(
+        page.contains("Woningcorporatie heeft kosten toegevoegd"),
+        "{page}"
+    );
     // The lookup answers green, and the resident sees both CJIB's read and its lookup.
     let r = t
         .call(

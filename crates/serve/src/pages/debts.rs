@@ -84,9 +84,15 @@ const KINDS: [&str; 8] = [
 ];
 
 fn claim_markup(lang: Lang, c: &ClaimView, form: Option<(&str, &str)>) -> Markup {
+    let creditor = if c.creditor_on_ledger {
+        super::rode_knop::org_word(&c.creditor)
+    } else {
+        c.creditor.clone()
+    };
     html! {
         section.card aria-labelledby=(format!("c-{}", c.id)) {
-            h3 id=(format!("c-{}", c.id)) { (c.creditor) ": " (euro(c.left_cents)) " " (lang.t("over", "left")) }
+
+            h3 id=(format!("c-{}", c.id)) { (creditor) ": " (euro(c.left_cents)) " " (lang.t("over", "left")) }
             p {
                 (status_words(lang, &c.status))
                 @if let Some(m) = c.arrangement_cents.filter(|_| c.status == "arrangement") {
@@ -106,7 +112,7 @@ fn claim_markup(lang: Lang, c: &ClaimView, form: Option<(&str, &str)>) -> Markup
                 @if h.active {
                     p.pause {
                         strong { (lang.t("Pauze:", "On hold:")) }
-                        " " (c.creditor) " " (lang.t("heeft de invordering gepauzeerd tot en met", "has paused collection up to and including")) " " (lang.date(&h.until))
+                        " " (creditor) " " (lang.t("heeft de invordering gepauzeerd tot en met", "has paused collection up to and including")) " " (lang.date(&h.until))
                         " (" (pause_words(lang, &h.pauses)) ")."
                     }
                 } @else {
@@ -115,7 +121,7 @@ fn claim_markup(lang: Lang, c: &ClaimView, form: Option<(&str, &str)>) -> Markup
             }
             @for e in &c.during_hold {
                 div.utrecht-alert.utrecht-alert--warning.alert.urgent role="note" {
-                    strong { (c.creditor) " " (lang.t("heeft kosten toegevoegd tijdens de pauze", "added costs during the hold")) }
+                    strong { (creditor) " " (lang.t("heeft kosten toegevoegd tijdens de pauze", "added costs during the hold")) }
                     ": " (kind_words(lang, &e.kind)) " " (euro(e.cents)) " " (lang.t("op", "on")) " " (lang.date(&e.date)) ". "
                     (lang.t("Neem contact op met de schuldeiser: tijdens de pauze horen er geen kosten bij te komen.",
                             "Contact the creditor: no costs should be added during the hold."))
