@@ -81,6 +81,25 @@ pub struct Asker<'a> {
     pub organisation: &'a str,
 }
 
+/// Checks a question before anything is looked up: a BSN that passes the elfproef, and a purpose
+/// of 1 to [`PURPOSE_CHARS_MAX`] characters without personal data. Returns both, trimmed.
+pub fn check_question<'a>(
+    bsn: &'a str,
+    purpose: &'a str,
+) -> Result<(&'a str, &'a str), LookupError> {
+    let digits = bsn.trim();
+    if !bsn_valid(digits) {
+        return Err(LookupError::InvalidBsn);
+    }
+    let purpose = purpose.trim();
+    if purpose.is_empty() || purpose.chars().count() > PURPOSE_CHARS_MAX {
+        return Err(LookupError::Purpose);
+    }
+    crate::ledger_text::check_free_text("purpose", purpose)
+        .map_err(LookupError::PersonalPurpose)?;
+    Ok((digits, purpose))
+}
+
 /// Answers whether the person with `bsn` is in debt assistance: a household in the vault with
 /// that BSN that `in_assistance` says is (its opt-in holds), which also gives the team's contact.
 pub fn debt_assistance(
@@ -89,16 +108,7 @@ pub fn debt_assistance(
     asker: &Asker<'_>,
     in_assistance: impl Fn(HouseholdId) -> Option<Option<String>>,
 ) -> Result<Answer, LookupError> {
-    let digits = bsn.trim();
-    if !bsn_valid(digits) {
-        return Err(LookupError::InvalidBsn);
-    }
-    let purpose = asker.purpose.trim();
-    if purpose.is_empty() || purpose.chars().count() > PURPOSE_CHARS_MAX {
-        return Err(LookupError::Purpose);
-    }
-    crate::ledger_text::check_free_text("purpose", purpose)
-        .map_err(LookupError::PersonalPurpose)?;
+    let (digits, purpose) = check_question(bsn, asker.purpose)?;
     let found = vault
         .household_of_bsn(digits)
         .and_then(|h| in_assistance(h).map(|contact| (h, contact)));

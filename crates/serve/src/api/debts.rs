@@ -313,6 +313,18 @@ pub(crate) async fn ask(
             ),
         ));
     }
+    // A person the vault does not know (red) costs one failed file open: answered here, without
+    // a hop to the blocking pool. Everything else (the ledger, the access log's write) goes there.
+    {
+        let vault = app.vault().ok_or_else(|| {
+            Problem::not_found("this server keeps no personal data, so it knows no one")
+        })?;
+        let (bsn, _) = knop_app::lookup::check_question(&q.bsn, &q.purpose)
+            .map_err(|e| Problem::unprocessable(e.to_string()))?;
+        if vault.household_of_bsn(bsn).is_none() {
+            return Ok(knop_app::lookup::Answer::Red);
+        }
+    }
     let app2 = app.clone();
     let answer = tokio::task::spawn_blocking(move || {
         let vault = app2.vault().ok_or_else(|| {
