@@ -601,6 +601,13 @@ pub fn demo(
             .map_err(|e| anyhow::anyhow!("registering {org}: {e}"))?;
     }
     demo_debts(&mut p.node, &p.foundation, p.last_day)?;
+    demo_rode_knop(
+        &mut p.node,
+        &knop_app::vault::Vault::open(&vault_dir, &master)?,
+        &hosted,
+        listen,
+        p.last_day,
+    )?;
     let auditor_key = new_secret("knop_k");
     let creditor_key = new_secret("knop_k");
     // The five residents of the scenario log in; the others fill the caseload.
@@ -762,6 +769,77 @@ fn demo_debts(
     for c in cmds {
         knop_app::ops::submit(node, foundation, now, &Command::Claim(c))?
             .map_err(|e| anyhow::anyhow!("recording the demo's debts: {e}"))?;
+    }
+    Ok(())
+}
+
+/// The demo's Rode Knop: household 1 has a declaration from the municipality, its landlord put
+/// the rent arrears on hold, and added collection costs anyway (an alert for the counsellor).
+/// Household 2's declaration is left for the municipality to issue in the demo.
+fn demo_rode_knop(
+    node: &mut knop_node::Node,
+    vault: &knop_app::vault::Vault,
+    hosted: &[knop_ledger::note::NoteKey],
+    listen: SocketAddr,
+    today: jiff::civil::Date,
+) -> Result<()> {
+    use knop_state::{ClaimCommand, Command, EventKind, Pauses};
+    let key = |org: &str| {
+        hosted
+            .iter()
+            .find(|k| k.key_name() == org)
+            .ok_or_else(|| anyhow::anyhow!("the demo holds no key for {org}"))
+    };
+    let url = format!("http://{listen}");
+    let issuer = knop_app::declarations::Issuer {
+        key: key(DEMO_MUNICIPALITY)?,
+        url: &url,
+        months: knop_app::declarations::DEFAULT_MONTHS,
+    };
+    let now = crate::log_cmd::now_ms().max(
+        today
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map(|z| z.timestamp().as_millisecond().max(0) as u64)
+            .unwrap_or(0),
+    );
+    let d = knop_app::declarations::issue(
+        node,
+        vault,
+        &issuer,
+        &knop_app::declarations::IssueRequest {
+            household: HouseholdId(1),
+            start: today.saturating_sub(jiff::Span::new().months(1)),
+            today,
+            now_ms: now,
+            clock_s: jiff::Timestamp::now().as_second(),
+            extend: false,
+            contact: "Stichting Huishoudboekje (demo) · 030 123 45 67 · budgetbeheer@example.org"
+                .into(),
+            who: DEMO_MUNICIPALITY,
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("the demo's declaration: {e}"))?;
+    let id = knop_app::declarations::unhex32(&d.id)
+        .ok_or_else(|| anyhow::anyhow!("the demo's declaration has no id"))?;
+    let landlord = key("woningcorporatie")?;
+    for cmd in [
+        ClaimCommand::Hold {
+            claim: "mitros-huurachterstand".into(),
+            declaration: id,
+            from: today,
+            until: d.until,
+            pauses: Pauses::ALL,
+        },
+        ClaimCommand::Event {
+            claim: "mitros-huurachterstand".into(),
+            event: "incassokosten-1".into(),
+            kind: EventKind::Costs,
+            cents: 4_000,
+            date: today,
+        },
+    ] {
+        knop_app::ops::submit(node, landlord, now, &Command::Claim(cmd))?
+            .map_err(|e| anyhow::anyhow!("the demo's hold: {e}"))?;
     }
     Ok(())
 }
