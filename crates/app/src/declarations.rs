@@ -168,10 +168,7 @@ pub struct DeclarationView {
     pub status_index: u32,
 }
 
-/// Bytes as lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use knop_state::declarations::hex;
 
 /// 32 bytes from 64 hex digits.
 pub fn unhex32(text: &str) -> Option<[u8; 32]> {

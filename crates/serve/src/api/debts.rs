@@ -146,7 +146,7 @@ pub(crate) struct NewEvent {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 #[allow(dead_code)]
-struct ClaimPath {
+pub(super) struct ClaimPath {
     /// The claim's id.
     #[param(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     claim_id: String,

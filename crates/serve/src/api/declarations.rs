@@ -17,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::debts::ClaimPath;
 use super::{now_ms, op_problem, vault_of, vault_problem, visible, HouseholdPath, J, Q};
 use crate::auth::{Principal, Role};
 use crate::problem::{ApiResult, Problem};
@@ -599,16 +600,6 @@ pub(crate) struct NewHold {
     /// What is paused, of `collection`, `costs`, `interest`; default all three.
     #[serde(default)]
     pub(crate) pauses: Option<Vec<String>>,
-}
-
-/// A claim in the path.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)]
-struct ClaimPath {
-    /// The claim's id.
-    #[param(pattern = "^[A-Za-z0-9._-]{1,64}$")]
-    claim_id: String,
 }
 
 /// Puts the creditor's own claim on hold, relying on a declaration it received (its API key
