@@ -31,6 +31,14 @@
 //!                        [`DeclarationCommand`]
 //!          0x01 Issue         household (u128) || status-list index (u32) || from || until
 //!          0x02 Status        status (u8 0 valid, 1 revoked, 2 suspended)
+//!   0x0B Kindpakket      sub-tag (u8) || fields, see [`KindpakketCommand`]
+//!          0x01 OpenFund      fund (text) || child cents (i64) || from || until ||
+//!                             categories (u16 bits) || cap cents (i64)
+//!          0x02 SetStatus     fund (text) || status (u8 1 active, 2 paused, 3 closed)
+//!          0x03 AcceptMerchant fund (text) || merchant (text) || categories (u16 bits)
+//!          0x04 IssueVoucher  voucher (text) || fund (text) || household (u128)
+//!          0x05 Spend         spend (text) || voucher (text) || merchant (text) ||
+//!                             category (u8 bit) || cents (i64) || date
 //! ```
 //!
 //! `Together` makes several commands one entry, applied all or nothing: what one request means
@@ -46,7 +54,10 @@ use knop_ledger::entry::{OrgName, ORG_NAME_BYTES_MAX};
 use crate::debts::ClaimCommand;
 use crate::declarations::DeclarationCommand;
 use crate::huishoudboekje::{HouseholdCommand, PaymentRunCommand};
-use crate::kinds::{OrgKind, BOOKKEEPERS, CLAIMANTS, FOUNDATIONS, MUNICIPALITIES, OPERATOR};
+use crate::kindpakket::KindpakketCommand;
+use crate::kinds::{
+    OrgKind, BOOKKEEPERS, CLAIMANTS, FOUNDATIONS, KINDPAKKET, MUNICIPALITIES, OPERATOR,
+};
 
 /// Longest `kind` of an attachment or `reason` of an erasure, in bytes.
 pub const LABEL_BYTES_MAX: usize = 256;
@@ -90,6 +101,8 @@ pub enum Command {
     Claim(ClaimCommand),
     /// A declaration of inability to pay issued, or its status changed (a municipality).
     Declaration(DeclarationCommand),
+    /// A Kindpakket fund, merchant, voucher or spend (a municipality; a merchant its spends).
+    Kindpakket(KindpakketCommand),
     /// Authorises the erasure of an earlier attachment's content and salt (AVG art. 17).
     Erase {
         /// Log index of the attachment.
@@ -153,6 +166,10 @@ impl Command {
                 w.u8(10);
                 c.encode(&mut w);
             }
+            Command::Kindpakket(c) => {
+                w.u8(11);
+                c.encode(&mut w);
+            }
             Command::Erase { index, reason } => {
                 w.u8(5);
                 w.u64(*index);
@@ -203,11 +220,12 @@ impl Command {
             8 => Command::Together(decode_parts(&mut r)?),
             9 => Command::Claim(ClaimCommand::decode(&mut r)?),
             10 => Command::Declaration(DeclarationCommand::decode(&mut r)?),
+            11 => Command::Kindpakket(KindpakketCommand::decode(&mut r)?),
             other => {
                 return Err(DecodeError {
                     offset: 0,
                     field: "command",
-                    expected: format!("a command tag 1-10, found {other}"),
+                    expected: format!("a command tag 1-11, found {other}"),
                 })
             }
         };
@@ -228,6 +246,7 @@ impl Command {
             Command::Together(_) => "together",
             Command::Claim(_) => "claim",
             Command::Declaration(_) => "declaration",
+            Command::Kindpakket(_) => "kindpakket",
         }
     }
 
@@ -259,6 +278,7 @@ impl Command {
             Command::Household(_) | Command::PaymentRun(_) => FOUNDATIONS,
             Command::Claim(_) => CLAIMANTS,
             Command::Declaration(_) => MUNICIPALITIES,
+            Command::Kindpakket(_) => KINDPAKKET,
             // A together is judged by its parts (`may_submit`); none is empty.
             Command::Together(_) => &[],
         }
@@ -274,6 +294,7 @@ impl Command {
             | Command::Erase { .. }
             | Command::Claim(_)
             | Command::Declaration(_)
+            | Command::Kindpakket(_)
             | Command::Together(_) => None,
         }
     }

@@ -94,6 +94,10 @@ pub(crate) const CLAIMANTS: &[OrgKind] =
 /// Who may issue declarations of inability to pay: a municipality.
 pub(crate) const MUNICIPALITIES: &[OrgKind] = &[OrgKind::Municipality];
 
+/// Who may record Kindpakket commands: the municipality (funds, merchants, vouchers, spends),
+/// a merchant (its own spends only; checked by the domain).
+pub(crate) const KINDPAKKET: &[OrgKind] = &[OrgKind::Municipality, OrgKind::Merchant];
+
 /// Only the operator.
 pub(crate) const OPERATOR: &[OrgKind] = &[OrgKind::Operator];
 

@@ -20,6 +20,7 @@ mod command;
 pub mod debts;
 pub mod declarations;
 pub mod huishoudboekje;
+pub mod kindpakket;
 mod kinds;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -44,6 +45,9 @@ pub use huishoudboekje::{
     batch_sha256, BatchRun, BatchState, HouseholdCommand, HouseholdState, PaymentRunCommand,
     RunState, ADVANCE_LIMIT_CENTS_MAX, BATCH_RUNS_MAX, HOUSEHOLD_TEXT_BYTES_MAX, PERSON_BYTES_MAX,
     RUN_CONTENT_BYTES_MAX, RUN_ID_BYTES_MAX,
+};
+pub use kindpakket::{
+    Category, FundStatus, KindpakketCommand, KindpakketRejection, SpendState, VoucherState,
 };
 pub use kinds::OrgKind;
 
@@ -110,6 +114,14 @@ pub enum StateError {
         claim: String,
         /// What is wrong.
         rejection: ClaimRejection,
+    },
+    /// Occurs when a Kindpakket command does not fit the funds, vouchers or book.
+    #[error("{what}: {rejection}")]
+    Kindpakket {
+        /// The fund, voucher or spend concerned.
+        what: String,
+        /// What is wrong.
+        rejection: KindpakketRejection,
     },
     /// Occurs when a declaration command does not fit the declarations on the ledger.
     #[error("declaration {id}: {rejection}")]
@@ -229,6 +241,7 @@ pub struct State {
     hhb: Huishoudboekje,
     debts: debts::Debts,
     declarations: declarations::Declarations,
+    kindpakket: kindpakket::Kindpakket,
     orgs: BTreeMap<OrgName, Org>,
     operator: Option<OrgName>,
     book: Book,
@@ -282,6 +295,21 @@ impl State {
     /// The claims (debts), by id.
     pub fn claims(&self) -> &BTreeMap<String, ClaimState> {
         &self.debts.claims
+    }
+
+    /// The Kindpakket's funds, by id.
+    pub fn funds(&self) -> &BTreeMap<String, kindpakket::FundState> {
+        &self.kindpakket.funds
+    }
+
+    /// The Kindpakket's vouchers, by id (balances: the book's [`kindpakket::voucher_account`]).
+    pub fn vouchers(&self) -> &BTreeMap<String, VoucherState> {
+        &self.kindpakket.vouchers
+    }
+
+    /// The Kindpakket's spends, by id.
+    pub fn spends(&self) -> &BTreeMap<String, SpendState> {
+        &self.kindpakket.spends
     }
 
     /// The declarations of inability to pay, by hash.
@@ -455,6 +483,22 @@ impl State {
                     },
                 )
             }
+            Command::Kindpakket(c) => {
+                let kind = self
+                    .orgs
+                    .get(&entry.signer)
+                    .map_or(OrgKind::Participant, |o| o.kind);
+                let (households, orgs) = (&self.hhb.households, &self.orgs);
+                self.kindpakket.apply(
+                    entry,
+                    kind,
+                    self.size,
+                    c,
+                    &mut self.book,
+                    |h| households.contains_key(&h),
+                    |o| orgs.get(o).map(|o| o.kind),
+                )
+            }
             Command::Declaration(c) => {
                 let households = &self.hhb.households;
                 self.declarations
@@ -584,6 +628,7 @@ impl State {
             hhb,
             debts,
             declarations,
+            kindpakket,
             orgs,
             operator,
             book,
@@ -639,6 +684,7 @@ impl State {
         hhb.digest_into(&mut h);
         debts.digest_into(&mut h);
         declarations.digest_into(&mut h);
+        kindpakket.digest_into(&mut h);
         h.finalize().into()
     }
 }

@@ -182,11 +182,11 @@ fn erasure_rules() {
 #[test]
 fn malformed_bodies_are_precise() {
     let mut s = state();
-    let e = SignedEntry::sign(name("svb"), 9, vec![11, 1, 2], &key(2));
+    let e = SignedEntry::sign(name("svb"), 9, vec![12, 1, 2], &key(2));
     let err = s.apply(&e).unwrap_err().to_string();
     assert_eq!(
         err,
-        "entry body is not a valid command: byte 0: field `command`: a command tag 1-10, found 11"
+        "entry body is not a valid command: byte 0: field `command`: a command tag 1-11, found 12"
     );
     let mut body = Command::CreateTransfers(vec![transfer(1, 1, 2, 3)]).encode();
     body.truncate(50);
@@ -670,6 +670,7 @@ enum Field {
     EventCents(i64),
     DeclarationIndex(u32),
     HoldDays(u8),
+    SpendCents(i64),
 }
 
 /// The state after the same history, with `field` set to its value: a household opened, an
@@ -684,6 +685,7 @@ fn history(field: &Field) -> State {
     let (mut advance, mut attachment, mut ts) = (500, 1u8, 100u64);
     let (mut claim_cents, mut event_cents) = (10_000i64, 500i64);
     let (mut declaration_index, mut hold_days) = (7u32, 10u8);
+    let mut spend_cents = 1_000i64;
     match field.clone() {
         Field::Counsellor(c) => counsellor = c,
         Field::Information(i) => information = i,
@@ -697,6 +699,7 @@ fn history(field: &Field) -> State {
         Field::EventCents(c) => event_cents = c,
         Field::DeclarationIndex(i) => declaration_index = i,
         Field::HoldDays(d) => hold_days = d,
+        Field::SpendCents(c) => spend_cents = c,
     }
     let open = Command::Household(H::Open {
         household: HouseholdId(5),
@@ -772,6 +775,47 @@ fn history(field: &Field) -> State {
         pauses: knop_state::Pauses::ALL,
     });
     s.apply(&entry("svb", 2, ts, &hold)).unwrap();
+    s.apply(&entry(
+        "op",
+        1,
+        ts,
+        &register("winkel", OrgKind::Merchant, 20),
+    ))
+    .unwrap();
+    use knop_state::KindpakketCommand as K;
+    for cmd in [
+        K::OpenFund {
+            fund: "f".into(),
+            child_cents: 30_000,
+            from: "2026-01-01".parse().unwrap(),
+            until: "2026-12-31".parse().unwrap(),
+            categories: 127,
+            cap_cents: 30_000,
+        },
+        K::AcceptMerchant {
+            fund: "f".into(),
+            merchant: name("winkel"),
+            categories: 1,
+        },
+        K::IssueVoucher {
+            voucher: "v".into(),
+            fund: "f".into(),
+            household: HouseholdId(5),
+        },
+    ] {
+        s.apply(&entry("gemeente", 9, ts, &Command::Kindpakket(cmd)))
+            .unwrap();
+    }
+    let spend = K::Spend {
+        spend: "s".into(),
+        voucher: "v".into(),
+        merchant: name("winkel"),
+        category: knop_state::Category::Sport,
+        cents: spend_cents,
+        date: "2026-05-01".parse().unwrap(),
+    };
+    s.apply(&entry("winkel", 20, ts, &Command::Kindpakket(spend)))
+        .unwrap();
     s
 }
 
@@ -814,6 +858,8 @@ fn field() -> impl proptest::strategy::Strategy<Value = (Field, Field)> {
         (0..1_000_000u32, 0..1_000_000u32)
             .prop_map(|(a, b)| (Field::DeclarationIndex(a), Field::DeclarationIndex(b))),
         (0..200u8, 0..200u8).prop_map(|(a, b)| (Field::HoldDays(a), Field::HoldDays(b))),
+        (1..=30_000i64, 1..=30_000i64)
+            .prop_map(|(a, b)| (Field::SpendCents(a), Field::SpendCents(b))),
     ]
 }
 
@@ -1369,4 +1415,228 @@ fn a_municipality_issues_declarations_and_a_creditor_holds_its_own_claim_on_one(
         crej(refused(&mut s, "cjib", 7, &end("2026-04-02"))),
         R::NoHold
     );
+}
+
+#[test]
+fn a_kindpakket_spend_books_only_when_every_rule_holds() {
+    use knop_state::kindpakket::{voucher_account, KindpakketCommand as K};
+    use knop_state::{Category, FundStatus, KindpakketRejection as R};
+    let mut s = state();
+    s.apply(&entry("svb", 2, 10, &household_open(5))).unwrap();
+    for (n, kind, seed) in [
+        ("gemeente", OrgKind::Municipality, 9),
+        ("eindhoven", OrgKind::Municipality, 10),
+        ("fietsenwinkel", OrgKind::Merchant, 20),
+        ("slijterij", OrgKind::Merchant, 21),
+        ("cjib", OrgKind::Creditor, 7),
+    ] {
+        s.apply(&entry("op", 1, 11, &register(n, kind, seed)))
+            .unwrap();
+    }
+    let day = |d: &str| d.parse::<jiff::civil::Date>().unwrap();
+    let kp = Command::Kindpakket;
+    let refused = |s: &mut State, signer: &str, seed: u8, cmd: &Command| {
+        let (size, digest) = (s.size(), s.digest());
+        let e = s
+            .apply(&entry(signer, seed, s.last_timestamp_ms(), cmd))
+            .unwrap_err();
+        assert_eq!((s.size(), s.digest()), (size, digest), "nothing applied");
+        match e {
+            StateError::Kindpakket { rejection, .. } => rejection,
+            other => panic!("not a Kindpakket rejection: {other}"),
+        }
+    };
+    let fund = kp(K::OpenFund {
+        fund: "kp-2026".into(),
+        child_cents: 30_000,
+        from: day("2026-01-01"),
+        until: day("2026-12-31"),
+        categories: Category::Sport as u16 | Category::Bicycles as u16 | Category::School as u16,
+        cap_cents: 25_000,
+    });
+    assert_eq!(Command::decode(&fund.encode()).unwrap(), fund);
+    assert!(matches!(
+        s.apply(&entry("cjib", 7, 12, &fund)).unwrap_err(),
+        StateError::KindMayNot { .. }
+    ));
+    assert_eq!(refused(&mut s, "fietsenwinkel", 20, &fund), R::NotYourSpend);
+    s.apply(&entry("gemeente", 9, 12, &fund)).unwrap();
+    assert_eq!(
+        s.apply(&entry("gemeente", 9, 12, &fund)).unwrap().existing,
+        1
+    );
+    let accept = |m: &str, cats: u16| {
+        kp(K::AcceptMerchant {
+            fund: "kp-2026".into(),
+            merchant: name(m),
+            categories: cats,
+        })
+    };
+    assert_eq!(
+        refused(
+            &mut s,
+            "gemeente",
+            9,
+            &accept("cjib", Category::Bicycles as u16)
+        ),
+        R::NotAMerchant("cjib".into())
+    );
+    assert_eq!(
+        refused(
+            &mut s,
+            "eindhoven",
+            10,
+            &accept("fietsenwinkel", Category::Bicycles as u16)
+        ),
+        R::NotYourFund("gemeente".into())
+    );
+    s.apply(&entry(
+        "gemeente",
+        9,
+        13,
+        &accept(
+            "fietsenwinkel",
+            Category::Bicycles as u16 | Category::Sport as u16,
+        ),
+    ))
+    .unwrap();
+    let voucher = kp(K::IssueVoucher {
+        voucher: "v-1".into(),
+        fund: "kp-2026".into(),
+        household: HouseholdId(5),
+    });
+    assert_eq!(Command::decode(&voucher.encode()).unwrap(), voucher);
+    s.apply(&entry("gemeente", 9, 14, &voucher)).unwrap();
+    let left = |s: &State| {
+        let a = s.book().account(voucher_account("v-1")).unwrap();
+        a.credits_posted.0 - a.debits_posted.0
+    };
+    assert_eq!(left(&s), 30_000);
+    let spend = |id: &str, m: &str, c: Category, cents: i64| {
+        kp(K::Spend {
+            spend: id.into(),
+            voucher: "v-1".into(),
+            merchant: name(m),
+            category: c,
+            cents,
+            date: day("2026-06-01"),
+        })
+    };
+    // The bike shop takes € 89,95 for a bicycle; the same spend again changes nothing.
+    let bike = spend("s-1", "fietsenwinkel", Category::Bicycles, 8_995);
+    assert_eq!(Command::decode(&bike.encode()).unwrap(), bike);
+    s.apply(&entry("fietsenwinkel", 20, 15, &bike)).unwrap();
+    assert_eq!(
+        s.apply(&entry("fietsenwinkel", 20, 15, &bike))
+            .unwrap()
+            .existing,
+        1
+    );
+    assert_eq!(left(&s), 30_000 - 8_995);
+    assert_eq!(
+        refused(
+            &mut s,
+            "fietsenwinkel",
+            20,
+            &spend("s-1", "fietsenwinkel", Category::Bicycles, 1)
+        ),
+        R::ExistsWithDifferent("spend s-1".into())
+    );
+    // The off-licence is not part of the fund; a category the fund or shop does not allow; over
+    // the cap; in another shop's name; more than is left.
+    assert_eq!(
+        refused(
+            &mut s,
+            "slijterij",
+            21,
+            &spend("s-2", "slijterij", Category::Sport, 1_000)
+        ),
+        R::MerchantNotAccepted
+    );
+    assert_eq!(
+        refused(
+            &mut s,
+            "fietsenwinkel",
+            20,
+            &spend("s-2", "fietsenwinkel", Category::School, 1_000)
+        ),
+        R::CategoryNotAllowed("school")
+    );
+    assert_eq!(
+        refused(
+            &mut s,
+            "fietsenwinkel",
+            20,
+            &spend("s-2", "fietsenwinkel", Category::Bicycles, 25_001)
+        ),
+        R::OverCap { cap: 25_000 }
+    );
+    assert_eq!(
+        refused(
+            &mut s,
+            "slijterij",
+            21,
+            &spend("s-2", "fietsenwinkel", Category::Bicycles, 1)
+        ),
+        R::NotYourSpend
+    );
+    s.apply(&entry(
+        "fietsenwinkel",
+        20,
+        16,
+        &spend("s-2", "fietsenwinkel", Category::Sport, 20_000),
+    ))
+    .unwrap();
+    assert_eq!(
+        refused(
+            &mut s,
+            "fietsenwinkel",
+            20,
+            &spend("s-3", "fietsenwinkel", Category::Sport, 1_006)
+        ),
+        R::InsufficientBudget { left: 1_005 }
+    );
+    assert_eq!(left(&s), 1_005);
+    // Paused: no spends; a negative amount does not even decode.
+    s.apply(&entry(
+        "gemeente",
+        9,
+        17,
+        &kp(K::SetStatus {
+            fund: "kp-2026".into(),
+            status: FundStatus::Paused,
+        }),
+    ))
+    .unwrap();
+    assert_eq!(
+        refused(
+            &mut s,
+            "fietsenwinkel",
+            20,
+            &spend("s-3", "fietsenwinkel", Category::Sport, 5)
+        ),
+        R::FundNotActive(day("2026-06-01"))
+    );
+    let digest = s.digest();
+    s.apply(&entry(
+        "gemeente",
+        9,
+        18,
+        &kp(K::SetStatus {
+            fund: "kp-2026".into(),
+            status: FundStatus::Active,
+        }),
+    ))
+    .unwrap();
+    assert_ne!(s.digest(), digest, "a fund's status is digested");
+    assert_eq!(
+        refused(
+            &mut s,
+            "fietsenwinkel",
+            20,
+            &spend("s-3", "fietsenwinkel", Category::Sport, -5)
+        ),
+        R::Amount(-5)
+    );
+    assert_eq!(s.spends().len(), 2);
 }
