@@ -32,6 +32,11 @@ pub enum Role {
         /// The organisation on the ledger.
         org: String,
     },
+    /// A shop taking Kindpakket vouchers (its till, its staff).
+    Merchant {
+        /// The organisation on the ledger.
+        org: String,
+    },
     /// A municipality's staff: issues, extends and revokes declarations of inability to pay.
     Municipality {
         /// The organisation on the ledger.
@@ -52,6 +57,7 @@ impl Role {
             Role::Payer => "payer",
             Role::Creditor { .. } => "creditor",
             Role::Municipality { .. } => "municipality",
+            Role::Merchant { .. } => "merchant",
             Role::Auditor => "auditor",
         }
     }
@@ -62,9 +68,11 @@ impl Role {
             Role::Resident { household: h } => h.parse::<HouseholdId>().ok() == Some(household),
             Role::Counsellor { counsellor: c } => c == counsellor,
             Role::Supervisor | Role::Administrator => true,
-            Role::Payer | Role::Creditor { .. } | Role::Municipality { .. } | Role::Auditor => {
-                false
-            }
+            Role::Payer
+            | Role::Creditor { .. }
+            | Role::Municipality { .. }
+            | Role::Merchant { .. }
+            | Role::Auditor => false,
         }
     }
 
@@ -89,8 +97,20 @@ impl Role {
     pub fn is_outside(&self) -> bool {
         matches!(
             self,
-            Role::Payer | Role::Creditor { .. } | Role::Municipality { .. } | Role::Auditor
+            Role::Payer
+                | Role::Creditor { .. }
+                | Role::Municipality { .. }
+                | Role::Merchant { .. }
+                | Role::Auditor
         )
+    }
+
+    /// The shop this role acts for, if a merchant.
+    pub fn merchant(&self) -> Option<&str> {
+        match self {
+            Role::Merchant { org } => Some(org),
+            _ => None,
+        }
     }
 
     /// Whether this role may change a household's agreements (a counsellor of the caseload).

@@ -16,6 +16,7 @@
 //! - [`debts`]: a household's debts as people read them (claims, events, holds, alerts).
 //! - [`declarations`]: the Rode Knop: issue, revoke and share declarations of inability to pay;
 //!   the status list; the creditor's check.
+//! - [`kindpakket`]: funds, vouchers, rotating codes, spends at a shop, the fund's report.
 //! - [`lookup`]: a creditor's green/red question by BSN (keyed pseudonym, access log).
 //! - [`matching`]: the words and windows of matching bank lines to households.
 //! - [`views`]: what a household's page, a caseload and an overview show, computed from the
@@ -39,6 +40,7 @@ pub mod day_file;
 pub mod debts;
 pub mod declarations;
 pub mod journal;
+pub mod kindpakket;
 pub mod ledger_text;
 pub mod lookup;
 pub mod matching;

@@ -301,6 +301,7 @@ fn role_of(name: &str, scope: Option<String>, field: &str) -> Result<Role> {
         ("payer", None) => Role::Payer,
         ("creditor", Some(org)) => Role::Creditor { org },
         ("municipality", Some(org)) => Role::Municipality { org },
+        ("merchant", Some(org)) => Role::Merchant { org },
         ("auditor", None) => Role::Auditor,
         (r, s) => bail!(
             "{field}: role {r:?} with scope {s:?}: expected resident, counsellor, creditor or \
@@ -321,9 +322,12 @@ fn read_config(path: &std::path::Path) -> Result<(Vec<ApiKey>, Vec<User>)> {
         let Some(raw) = raw else {
             bail!("{field}.sha256: expected 64 hex digits");
         };
-        let scope = (k.role == "creditor").then(|| k.org.clone());
+        let scope = matches!(k.role.as_str(), "creditor" | "merchant").then(|| k.org.clone());
         let role = role_of(&k.role, scope, &field)?;
-        if !matches!(role, Role::Payer | Role::Creditor { .. } | Role::Auditor) {
+        if !matches!(
+            role,
+            Role::Payer | Role::Creditor { .. } | Role::Merchant { .. } | Role::Auditor
+        ) {
             bail!("{field}.role: API keys are for organisations (payer, creditor, auditor)");
         }
         keys.push(ApiKey {

@@ -80,16 +80,33 @@ fn users() -> Vec<User> {
             },
         ),
         u("cjib", Role::Creditor { org: "cjib".into() }),
+        u(
+            "fietsenwinkel",
+            Role::Merchant {
+                org: "fietsenwinkel".into(),
+            },
+        ),
+        u(
+            "slijterij",
+            Role::Merchant {
+                org: "slijterij".into(),
+            },
+        ),
     ]
 }
 
 /// The keys of the organisations the test service signs for: the creditors and the
 /// municipality, as registered in `setup_households`.
 fn hosted() -> Vec<NoteKey> {
-    [("woningcorporatie", 11), ("cjib", 13), ("gemeente", 14)]
-        .into_iter()
-        .map(|(n, seed)| NoteKey::from_seed(n, &[seed; 32]).unwrap())
-        .collect()
+    [
+        ("woningcorporatie", 11),
+        ("cjib", 13),
+        ("gemeente", 14),
+        ("fietsenwinkel", 15),
+    ]
+    .into_iter()
+    .map(|(n, seed)| NoteKey::from_seed(n, &[seed; 32]).unwrap())
+    .collect()
 }
 
 fn setup(dev_login: bool) -> T {
@@ -151,6 +168,8 @@ fn setup_households(
         ("svb", knop_state::OrgKind::Payer),
         ("cjib", knop_state::OrgKind::Creditor),
         ("gemeente", knop_state::OrgKind::Municipality),
+        ("fietsenwinkel", knop_state::OrgKind::Merchant),
+        ("slijterij", knop_state::OrgKind::Merchant),
     ]
     .into_iter()
     .enumerate()
@@ -5313,4 +5332,200 @@ fn urlencode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// The Kindpakket: the municipality opens a fund and issues a voucher, the parent shows a code,
+/// the bike shop takes EUR 89,95 of EUR 300, the off-licence is refused with the reason, a code is
+/// used once even by many tills at the same moment, and the municipality's report shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_kindpakket_voucher_is_spent_at_the_right_shop_once_per_code() {
+    let t = setup(true);
+    let gemeente = t.login("gemeente").await;
+    let parent = t.login("inwoner-1").await;
+    let a = t.login("consulent-a").await;
+    let bikes = t.login("fietsenwinkel").await;
+    let booze = t.login("slijterij").await;
+    let body = |v: serde_json::Value| Some(("application/json", serde_json::to_vec(&v).unwrap()));
+    let fund = json!({"id": "kp-2026", "child_cents": 30_000, "from": "2026-01-01", "until": "2026-12-31",
+                      "categories": ["sport", "bicycles", "school"], "cap_cents": 25_000});
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/kindpakket/funds",
+            Some(&a),
+            body(fund.clone()),
+            Some("f0"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/kindpakket/funds",
+            Some(&gemeente),
+            body(fund),
+            Some("f1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/kindpakket/funds/kp-2026/merchants",
+            Some(&gemeente),
+            body(json!({"merchant": "fietsenwinkel", "categories": ["bicycles", "sport"]})),
+            Some("m1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/kindpakket/funds/kp-2026/vouchers",
+            Some(&gemeente),
+            body(json!({"household": "1"})),
+            Some("v1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let voucher = r.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.json()["left_cents"], 30_000);
+    // The parent sees the voucher and gets its code; the counsellor sees it, but no code.
+    let v = t
+        .get("/api/v1/households/1/vouchers", Some(&a))
+        .await
+        .json();
+    assert_eq!(v[0]["budget_cents"], 30_000, "{v}");
+    let uri = format!("/api/v1/households/1/vouchers/{voucher}/code");
+    assert_eq!(t.get(&uri, Some(&a)).await.status, StatusCode::FORBIDDEN);
+    let code = t.get(&uri, Some(&parent)).await.json()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(code.starts_with(&format!("{voucher}-")), "{code}");
+    // At the bike shop: what may be bought here, then refusals that name the rule.
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/kindpakket/code-checks",
+            Some(&bikes),
+            body(json!({"code": code})),
+            None,
+        )
+        .await;
+    assert_eq!(
+        r.json(),
+        json!({"left_cents": 30_000, "categories_here": ["sport", "bicycles"], "cap_cents": 25_000})
+    );
+    let spend = |who: &str, category: &str, cents: i64, key: &str| {
+        let (who, key) = (who.to_owned(), key.to_owned());
+        let b = body(json!({"code": code, "category": category, "cents": cents}));
+        let t = &t;
+        async move {
+            t.call(
+                Method::POST,
+                "/api/v1/kindpakket/spends",
+                Some(&who),
+                b,
+                Some(&key),
+            )
+            .await
+        }
+    };
+    let r = spend(&bikes, "school", 1_000, "s1").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(
+        r.text().contains("Dit mag niet van het budget"),
+        "{}",
+        r.text()
+    );
+    let r = spend(&bikes, "bicycles", 25_001, "s2").await;
+    assert!(r.text().contains("Te hoog bedrag"), "{}", r.text());
+    let r = spend(&bikes, "bicycles", -5, "s3").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let r = spend(&booze, "sport", 1_000, "s4").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(
+        r.text().contains("Deze winkel valt niet onder"),
+        "{}",
+        r.text()
+    );
+    let r = spend(&parent, "sport", 1_000, "s5").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    // Eight tills at once with the same code: exactly one purchase is booked.
+    let size = t.app.node().size();
+    let answers = futures_util::future::join_all(
+        (0..8).map(|i| spend(&bikes, "bicycles", 8_995 + i, &format!("p{i}"))),
+    )
+    .await;
+    let ok: Vec<_> = answers
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .collect();
+    assert_eq!(
+        ok.len(),
+        1,
+        "{:?}",
+        answers.iter().map(|r| r.text()).collect::<Vec<_>>()
+    );
+    for r in answers.iter().filter(|r| r.status != StatusCode::CREATED) {
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+        assert!(r.text().contains("al gebruikt"), "{}", r.text());
+    }
+    assert_eq!(t.app.node().size(), size + 1, "one entry");
+    let paid = ok[0].json()["cents"].as_i64().unwrap();
+    assert_eq!(ok[0].json()["left_cents"], 30_000 - paid);
+    // A retry with the same key gets the first answer.
+    let first = answers
+        .iter()
+        .position(|r| r.status == StatusCode::CREATED)
+        .unwrap();
+    let again = spend(
+        &bikes,
+        "bicycles",
+        8_995 + first as i64,
+        &format!("p{first}"),
+    )
+    .await;
+    assert_eq!(
+        (again.status, again.json()),
+        (StatusCode::CREATED, ok[0].json())
+    );
+    // A forged or malformed code is refused.
+    let forged = format!("{voucher}-000000");
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/kindpakket/spends",
+            Some(&bikes),
+            body(json!({"code": forged, "category": "sport", "cents": 100})),
+            Some("x1"),
+        )
+        .await;
+    assert!(
+        r.text().contains("Deze code klopt niet") || forged == code,
+        "{}",
+        r.text()
+    );
+    // The parent sees where it was spent; the municipality's report shows it.
+    let v = t
+        .get("/api/v1/households/1/vouchers", Some(&parent))
+        .await
+        .json();
+    assert_eq!(v[0]["spends"][0]["merchant"], "fietsenwinkel", "{v}");
+    assert_eq!(v[0]["left_cents"], 30_000 - paid);
+    let r = t
+        .get("/api/v1/kindpakket/funds/kp-2026", Some(&gemeente))
+        .await
+        .json();
+    assert_eq!(r["spent_cents"], paid, "{r}");
+    assert_eq!(r["vouchers_used"], 1);
+    assert_eq!(r["per_category"], json!([["bicycles", paid]]));
+    assert_eq!(r["per_merchant"], json!([["fietsenwinkel", paid]]));
+    assert_eq!(
+        t.get("/api/v1/kindpakket/funds/kp-2026", Some(&a))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 }

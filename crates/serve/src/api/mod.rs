@@ -29,6 +29,7 @@ pub(crate) mod bank;
 pub(crate) mod debts;
 pub(crate) mod declarations;
 pub(crate) mod households;
+pub(crate) mod kindpakket;
 mod ledger;
 pub(crate) mod payments;
 pub(crate) mod personal;
@@ -79,6 +80,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(bank::routes())
         .merge(debts::routes())
         .merge(declarations::routes())
+        .merge(kindpakket::routes())
         .merge(rules::routes())
         .merge(payments::routes())
         .merge(personal::routes())
@@ -118,6 +120,7 @@ pub fn router(app: Arc<App>) -> Router {
         "/api/v1/rules/calculations",
         "/api/v1/debt-assistance-lookups",
         "/api/v1/declaration-verifications",
+        "/api/v1/kindpakket/code-checks",
     ] {
         operations.remove(&(axum::http::Method::POST, path.to_owned()));
     }

@@ -349,6 +349,7 @@ fn role_name(lang: Lang, r: &Role) -> String {
         Role::Payer => lang.t("betaler", "payer").to_owned(),
         Role::Creditor { org } => format!("{} ({org})", lang.t("schuldeiser", "creditor")),
         Role::Municipality { org } => format!("{} ({org})", lang.t("gemeente", "municipality")),
+        Role::Merchant { org } => format!("{} ({org})", lang.t("winkel", "shop")),
         Role::Auditor => lang.t("auditor", "auditor").to_owned(),
     }
 }
