@@ -505,6 +505,25 @@ fn demo_users(titles: &[String]) -> Vec<User> {
         },
         contact: None,
     });
+    for (login, nl, en) in [
+        (
+            "fietsenwinkel",
+            "Fietsenwinkel (Kindpakket)",
+            "Bike shop (child package)",
+        ),
+        (
+            "slijterij",
+            "Slijterij (doet niet mee)",
+            "Off-licence (not taking part)",
+        ),
+    ] {
+        users.push(User {
+            login: login.into(),
+            display: t(nl, en).into(),
+            role: Role::Merchant { org: login.into() },
+            contact: None,
+        });
+    }
     users.push(User {
         login: "cjib".into(),
         display: t("CJIB (schuldeiser)", "CJIB (creditor)").into(),
@@ -589,6 +608,8 @@ pub fn demo(
         ("woningcorporatie", knop_state::OrgKind::Creditor),
         ("cjib", knop_state::OrgKind::Creditor),
         (DEMO_MUNICIPALITY, knop_state::OrgKind::Municipality),
+        ("fietsenwinkel", knop_state::OrgKind::Merchant),
+        ("slijterij", knop_state::OrgKind::Merchant),
     ] {
         let key = crate::location::new_key(org)?;
         if kind != knop_state::OrgKind::Auditor {
@@ -612,6 +633,7 @@ pub fn demo(
         listen,
         p.last_day,
     )?;
+    demo_kindpakket(&mut p.node, &hosted, p.last_day)?;
     let auditor_key = new_secret("knop_k");
     let creditor_key = new_secret("knop_k");
     // The five residents of the scenario log in; the others fill the caseload.
@@ -773,6 +795,53 @@ fn demo_debts(
     for c in cmds {
         knop_app::ops::submit(node, foundation, now, &Command::Claim(c))?
             .map_err(|e| anyhow::anyhow!("recording the demo's debts: {e}"))?;
+    }
+    Ok(())
+}
+
+/// The demo's Kindpakket: the municipality's fund for the year (EUR 300 per child, sport,
+/// bicycles, school, culture; at most EUR 250 a purchase), the bike shop accepted (the
+/// off-licence is a merchant, but not accepted), and a voucher for each of household 2's three
+/// children.
+fn demo_kindpakket(
+    node: &mut knop_node::Node,
+    hosted: &[knop_ledger::note::NoteKey],
+    today: jiff::civil::Date,
+) -> Result<()> {
+    use knop_state::kindpakket::Category as C;
+    use knop_state::KindpakketCommand as K;
+    let key = hosted
+        .iter()
+        .find(|k| k.key_name() == DEMO_MUNICIPALITY)
+        .ok_or_else(|| anyhow::anyhow!("the demo holds no key for {DEMO_MUNICIPALITY}"))?;
+    let fund = format!("kindpakket-{}", today.year());
+    let year = |m, d| jiff::civil::date(today.year(), m, d);
+    let mut cmds = vec![
+        K::OpenFund {
+            fund: fund.clone(),
+            child_cents: 30_000,
+            from: year(1, 1),
+            until: year(12, 31),
+            categories: C::Sport as u16 | C::Bicycles as u16 | C::School as u16 | C::Culture as u16,
+            cap_cents: 25_000,
+        },
+        K::AcceptMerchant {
+            fund: fund.clone(),
+            merchant: knop_ledger::entry::OrgName::parse("fietsenwinkel")?,
+            categories: C::Bicycles as u16 | C::Sport as u16,
+        },
+    ];
+    for _ in 0..3 {
+        cmds.push(K::IssueVoucher {
+            voucher: knop_app::kindpakket::new_voucher_id(),
+            fund: fund.clone(),
+            household: HouseholdId(2),
+        });
+    }
+    let now = crate::log_cmd::now_ms();
+    for c in cmds {
+        knop_app::kindpakket::record(node, key, now, c)
+            .map_err(|e| anyhow::anyhow!("the demo's Kindpakket: {e}"))?;
     }
     Ok(())
 }
@@ -991,7 +1060,7 @@ fn print_demo(
     );
     let d = dir.display();
     println!(
-        "    knop --data {d}/grootboek/log --operator-key {d}/operator.key serve --as {d}/stichting.key \\\n      --iban {iban} --vault {d}/vault --master-key {d}/vault.key \\\n      --statements {d}/afschriften --journal {d}/service.journal \\\n      --host {d}/{DEMO_MUNICIPALITY}.key --host {d}/cjib.key --host {d}/woningcorporatie.key"
+        "    knop --data {d}/grootboek/log --operator-key {d}/operator.key serve --as {d}/stichting.key \\\n      --iban {iban} --vault {d}/vault --master-key {d}/vault.key \\\n      --statements {d}/afschriften --journal {d}/service.journal \\\n      --host {d}/{DEMO_MUNICIPALITY}.key --host {d}/cjib.key --host {d}/woningcorporatie.key \\\n      --host {d}/fietsenwinkel.key --host {d}/slijterij.key"
     );
     println!("  {}", t("Stoppen: Ctrl-C", "Stop: Ctrl-C"));
 }

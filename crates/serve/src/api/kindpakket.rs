@@ -32,7 +32,7 @@ pub(super) fn routes() -> OpenApiRouter<Arc<App>> {
         .routes(routes!(issue_voucher))
         .routes(routes!(household_vouchers))
         .routes(routes!(voucher_code))
-        .routes(routes!(check_code))
+        .routes(routes!(check_code_route))
         .routes(routes!(new_spend))
 }
 
@@ -128,7 +128,12 @@ async fn open_fund(
     p: Principal,
     J(f): J<NewFund>,
 ) -> ApiResult<(StatusCode, Json<FundReport>)> {
-    let (_, key) = municipality(&app, &p)?;
+    Ok((StatusCode::CREATED, Json(open(&app, &p, f).await?)))
+}
+
+/// Opens a fund (API and cockpit).
+pub(crate) async fn open(app: &Arc<App>, p: &Principal, f: NewFund) -> ApiResult<FundReport> {
+    let (_, key) = municipality(app, p)?;
     check_id(&f.id)?;
     let cmd = KindpakketCommand::OpenFund {
         fund: f.id.clone(),
@@ -138,8 +143,8 @@ async fn open_fund(
         categories: bits(&f.categories)?,
         cap_cents: f.cap_cents,
     };
-    record(&app, key, cmd).await?;
-    Ok((StatusCode::CREATED, Json(report_of(&app, &f.id)?)))
+    record(app, key, cmd).await?;
+    report_of(app, &f.id)
 }
 
 /// A fund in the path.
@@ -201,16 +206,26 @@ async fn accept_merchant(
     Path(fund): Path<String>,
     J(m): J<NewMerchant>,
 ) -> ApiResult<(StatusCode, Json<FundReport>)> {
-    let (_, key) = municipality(&app, &p)?;
+    Ok((StatusCode::CREATED, Json(accept(&app, &p, &fund, m).await?)))
+}
+
+/// Accepts a shop (API and cockpit).
+pub(crate) async fn accept(
+    app: &Arc<App>,
+    p: &Principal,
+    fund: &str,
+    m: NewMerchant,
+) -> ApiResult<FundReport> {
+    let (_, key) = municipality(app, p)?;
     let merchant = OrgName::parse(m.merchant.trim())
         .map_err(|e| Problem::unprocessable(format!("merchant: {e}")))?;
     let cmd = KindpakketCommand::AcceptMerchant {
-        fund: fund.clone(),
+        fund: fund.to_owned(),
         merchant,
         categories: bits(&m.categories)?,
     };
-    record(&app, key, cmd).await?;
-    Ok((StatusCode::CREATED, Json(report_of(&app, &fund)?)))
+    record(app, key, cmd).await?;
+    report_of(app, fund)
 }
 
 /// A voucher for a child of a household.
@@ -237,18 +252,27 @@ async fn issue_voucher(
     Path(fund): Path<String>,
     J(v): J<NewVoucher>,
 ) -> ApiResult<(StatusCode, Json<VoucherView>)> {
-    let (_, key) = municipality(&app, &p)?;
+    Ok((StatusCode::CREATED, Json(issue(&app, &p, &fund, v).await?)))
+}
+
+/// Issues a voucher (API and cockpit).
+pub(crate) async fn issue(
+    app: &Arc<App>,
+    p: &Principal,
+    fund: &str,
+    v: NewVoucher,
+) -> ApiResult<VoucherView> {
+    let (_, key) = municipality(app, p)?;
     let household = super::parse_household(&v.household)?;
     let id = kp::new_voucher_id();
     let cmd = KindpakketCommand::IssueVoucher {
         voucher: id.clone(),
-        fund,
+        fund: fund.to_owned(),
         household,
     };
-    record(&app, key, cmd).await?;
-    let view = kp::voucher(app.node().state(), &id)
-        .ok_or_else(|| Problem::internal("the voucher was issued but cannot be read"))?;
-    Ok((StatusCode::CREATED, Json(view)))
+    record(app, key, cmd).await?;
+    kp::voucher(app.node().state(), &id)
+        .ok_or_else(|| Problem::internal("the voucher was issued but cannot be read"))
 }
 
 /// The household's vouchers: budget, spent, left, until when, and every spend (the parent, the
@@ -399,12 +423,17 @@ fn till(app: &App, p: &Principal, code: &str) -> ApiResult<(OrgName, String, Not
               (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 413, body = Problem, content_type = "application/problem+json"), (status = 415, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn check_code(
+async fn check_code_route(
     State(app): State<Arc<App>>,
     p: Principal,
     J(c): J<CodeCheck>,
 ) -> ApiResult<Json<AtTheTill>> {
-    Ok(Json(till(&app, &p, &c.code)?.3))
+    check(&app, &p, &c).map(Json)
+}
+
+/// Checks a code (API and cockpit).
+pub(crate) fn check(app: &App, p: &Principal, c: &CodeCheck) -> ApiResult<AtTheTill> {
+    Ok(till(app, p, &c.code)?.3)
 }
 
 /// A purchase at the till.

@@ -93,6 +93,7 @@ async fn household(
         knop_app::declarations::of_household(app.node().state(), s.household, app.today())
             .into_iter()
             .find(|d| d.holds);
+    let vouchers = knop_app::kindpakket::of_household(app.node().state(), s.household);
     html_response(
         StatusCode::OK,
         page(
@@ -169,6 +170,17 @@ async fn household(
                         div.utrecht-alert.utrecht-alert--warning.alert.urgent role="alert" {
                             a href=(format!("/huishoudens/{}/schulden", o.id)) { (lang.t("Kosten toegevoegd tijdens een pauze", "Costs added during a hold")) } ": " (debts.alerts)
                         }
+                    }
+                }
+                @if !vouchers.is_empty() {
+                    h2 { (lang.t("Kindpakket", "Child package")) }
+                    p {
+                        (lang.t("Nog te besteden:", "Left to spend:")) " " strong { (euro(vouchers.iter().map(|v| v.left_cents).sum::<i64>())) } ". "
+                        a href=(format!("/huishoudens/{}/kindpakket", o.id)) { (if resident {
+                            lang.t("Code voor de kassa en wat u besteedde", "Code for the till and what you spent")
+                        } else {
+                            lang.t("Bekijk het Kindpakket", "See the child package")
+                        }) }
                     }
                 }
                 @if let Some(d) = &declaration {

@@ -32,6 +32,7 @@ mod dossier;
 mod help;
 mod history;
 mod household;
+mod kindpakket;
 mod login;
 mod month_pdf;
 mod rode_knop;
@@ -119,6 +120,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(dossier::routes())
         .merge(debts::routes())
         .merge(rode_knop::routes())
+        .merge(kindpakket::routes())
         .merge(month_pdf::routes())
         .merge(access_log::routes())
         .merge(agreements::routes())
@@ -186,7 +188,13 @@ fn page(lang: Lang, title: &str, who: Option<&Principal>, body: Markup) -> Marku
                     a.brand href="/" { "knop" }
                     @if let Some(p) = who {
                         @if p.role.municipality().is_some() {
-                            nav aria-label=(lang.t("Hoofdmenu", "Main menu")) { a href="/gemeente" { (lang.t("Verklaringen", "Declarations")) } }
+                            nav aria-label=(lang.t("Hoofdmenu", "Main menu")) {
+                                a href="/gemeente" { (lang.t("Verklaringen", "Declarations")) } " · "
+                                a href="/gemeente/kindpakket" { (lang.t("Kindpakket", "Child package")) }
+                            }
+                        }
+                        @if p.role.merchant().is_some() {
+                            nav aria-label=(lang.t("Hoofdmenu", "Main menu")) { a href="/winkel" { (lang.t("Kassa", "Till")) } }
                         }
                         @if p.role.creditor().is_some() {
                             nav aria-label=(lang.t("Hoofdmenu", "Main menu")) { a href="/schuldeiser" { (lang.t("Schuldhulp en pauzes", "Debt assistance and holds")) } }
@@ -318,6 +326,7 @@ async fn home(MaybePrincipal(p): MaybePrincipal) -> Redirect {
         Some(Role::Resident { household }) => Redirect::to(&format!("/huishoudens/{household}")),
         Some(Role::Municipality { .. }) => Redirect::to("/gemeente"),
         Some(Role::Creditor { .. }) => Redirect::to("/schuldeiser"),
+        Some(Role::Merchant { .. }) => Redirect::to("/winkel"),
         Some(_) => Redirect::to("/huishoudens"),
     }
 }
