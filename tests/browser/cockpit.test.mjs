@@ -278,6 +278,58 @@ test('the Rode Knop: the municipality issues, the resident shares with CJIB, CJI
   await desk.close();
 });
 
+test('the Kindpakket: a parent shows a code on a phone, the bike shop takes EUR 89,95 on a tablet, the off-licence is refused, the municipality sees it', async () => {
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+  const parent = await phone.newPage();
+  await login(parent, 'inwoner-2');
+  await parent.getByRole('link', { name: /Code voor de kassa/ }).click();
+  await assert.doesNotReject(parent.getByRole('heading', { name: 'Kindpakket', level: 1 }).waitFor());
+  const code = (await parent.locator('p.bigcode').first().innerText()).trim();
+  assert.match(code, /^[A-Z2-9]{6}-\d{6}$/, `a code to type: ${code}`);
+  assert.ok(await parent.locator('.qr svg').first().isVisible(), 'and to scan');
+  const width = await parent.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `the parent's page is ${width} px wide on a phone`);
+  await accessible(parent, '16-ouder-kindpakket-telefoon');
+
+  const tablet = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+  const shop = await tablet.newPage();
+  await login(shop, 'fietsenwinkel');
+  assert.match(shop.url(), /\/winkel$/);
+  await accessible(shop, '17-winkel-kassa-tablet');
+  await shop.getByLabel(/Code van de klant/).fill(code);
+  await shop.getByRole('button', { name: 'Controleren' }).click();
+  await assert.doesNotReject(shop.getByText('€ 300,00').first().waitFor());
+  await shop.getByLabel('Wat wordt er gekocht?').selectOption('bicycles');
+  await shop.getByLabel('Bedrag in euro').fill('89,95');
+  await shop.getByRole('button', { name: 'Afrekenen' }).click();
+  await assert.doesNotReject(shop.getByText('Betaald: € 89,95.').waitFor());
+  await assert.doesNotReject(shop.getByText('€ 210,05').first().waitFor());
+  await accessible(shop, '17b-winkel-betaald-tablet');
+
+  const tablet2 = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+  const offLicence = await tablet2.newPage();
+  await login(offLicence, 'slijterij');
+  await offLicence.getByLabel(/Code van de klant/).fill(code);
+  await offLicence.getByRole('button', { name: 'Controleren' }).click();
+  await assert.doesNotReject(offLicence.getByText(/Deze winkel valt niet onder/).waitFor());
+  await accessible(offLicence, '17c-slijterij-geweigerd-tablet');
+
+  await parent.reload();
+  await assert.doesNotReject(parent.getByText(/€ 89,95 bij Fietsenwinkel/).waitFor());
+  await accessible(parent, '16b-ouder-besteed-telefoon');
+
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const g = await desk.newPage();
+  await login(g, 'gemeente');
+  await g.getByRole('link', { name: 'Kindpakket' }).click();
+  await assert.doesNotReject(g.getByRole('cell', { name: '€ 89,95' }).first().waitFor());
+  await accessible(g, '18-gemeente-kindpakket');
+  await phone.close();
+  await tablet.close();
+  await tablet2.close();
+  await desk.close();
+});
+
 test('a counsellor logs in through the identity provider (OpenID Connect, code flow with PKCE)', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();

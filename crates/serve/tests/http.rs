@@ -5529,3 +5529,133 @@ async fn a_kindpakket_voucher_is_spent_at_the_right_shop_once_per_code() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// The Kindpakket in the cockpit: the municipality's forms, the parent's code, the shop's till.
+#[tokio::test]
+async fn the_kindpakket_in_the_cockpit() {
+    let t = setup(true);
+    let gemeente = t.login("gemeente").await;
+    let parent = t.login("inwoner-1").await;
+    let bikes = t.login("fietsenwinkel").await;
+    let booze = t.login("slijterij").await;
+    assert_eq!(
+        t.page(&bikes, "/").await.headers[header::LOCATION],
+        "/winkel"
+    );
+    assert_eq!(
+        t.page(&parent, "/winkel").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.page(&bikes, "/gemeente/kindpakket").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let csrf = csrf_of(&t.page(&gemeente, "/gemeente/kindpakket").await.text());
+    let r = t
+        .form(&gemeente, "/gemeente/kindpakket/regeling",
+              format!("csrf={csrf}&id=kp&budget=300&cap=250&from=2026-01-01&until=2026-12-31&sport=1&bicycles=1"))
+        .await;
+    assert!(r.text().contains("Regeling kp geopend."), "{}", r.text());
+    let r = t
+        .form(
+            &gemeente,
+            "/gemeente/kindpakket/winkel",
+            format!("csrf={csrf}&fund=kp&merchant=fietsenwinkel&bicycles=1"),
+        )
+        .await;
+    assert!(r.text().contains("Fietsenwinkel doet mee."), "{}", r.text());
+    let r = t
+        .form(
+            &gemeente,
+            "/gemeente/kindpakket/tegoed",
+            format!("csrf={csrf}&fund=kp&household=1"),
+        )
+        .await;
+    assert!(r.text().contains("Tegoed uitgegeven"), "{}", r.text());
+    let r = t
+        .form(
+            &gemeente,
+            "/gemeente/kindpakket/tegoed",
+            format!("csrf={csrf}&fund=kp&household=x"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    // The parent's code, typed at the bike shop's till.
+    let page = t.page(&parent, "/huishoudens/1/kindpakket").await.text();
+    assert!(
+        page.contains("€ 300,00 over") && page.contains("<svg"),
+        "{page}"
+    );
+    let code = page
+        .split("class=\"bigcode\"><strong>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csrf = csrf_of(&t.page(&bikes, "/winkel").await.text());
+    let r = t
+        .form(
+            &bikes,
+            "/winkel/code",
+            format!("csrf={csrf}&code={}", code.to_lowercase()),
+        )
+        .await;
+    assert!(
+        r.text().contains("Hier te besteden aan: fietsen."),
+        "{}",
+        r.text()
+    );
+    let r = t
+        .form(
+            &bikes,
+            "/winkel/betalen",
+            format!("csrf={csrf}&code={code}&category=bicycles&amount=89%2C955"),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "more than two decimals: {}",
+        r.text()
+    );
+    let r = t
+        .form(
+            &bikes,
+            "/winkel/betalen",
+            format!("csrf={csrf}&code={code}&category=bicycles&amount=89%2C95"),
+        )
+        .await;
+    assert!(
+        r.text().contains("Betaald: € 89,95.") && r.text().contains("€ 210,05"),
+        "{}",
+        r.text()
+    );
+    let r = t
+        .form(
+            &bikes,
+            "/winkel/betalen",
+            format!("csrf={csrf}&code={code}&category=bicycles&amount=1"),
+        )
+        .await;
+    assert!(r.text().contains("al gebruikt"), "{}", r.text());
+    // The off-licence is refused with the reason.
+    let csrf_b = csrf_of(&t.page(&booze, "/winkel").await.text());
+    let r = t
+        .form(&booze, "/winkel/code", format!("csrf={csrf_b}&code={code}"))
+        .await;
+    assert!(
+        r.text().contains("Deze winkel valt niet onder"),
+        "{}",
+        r.text()
+    );
+    // The parent and the municipality see it.
+    let page = t.page(&parent, "/huishoudens/1/kindpakket").await.text();
+    assert!(
+        page.contains("€ 89,95 bij Fietsenwinkel (fietsen)"),
+        "{page}"
+    );
+    let page = t.page(&gemeente, "/gemeente/kindpakket").await.text();
+    assert!(page.contains("€ 89,95"), "{page}");
+}
