@@ -34,6 +34,27 @@ pub enum BenchCommand {
     /// Verify Rode Knop declarations (SD-JWT VC with key binding) on one thread; print one JSON
     /// object.
     Declaration(DeclarationArgs),
+    /// A Kindpakket year: a fund, shops, a voucher per child, about ten spends per child, each
+    /// spend its own entry (every rule checked, the voucher's budget by the book), durable in
+    /// group commits; print one JSON object.
+    Kindpakket(KindpakketArgs),
+}
+
+/// Arguments of `knop bench kindpakket`.
+#[derive(Args, Debug)]
+pub struct KindpakketArgs {
+    /// Children, each with one voucher.
+    #[arg(long, default_value_t = 100_000)]
+    pub children: u32,
+    /// Spends per child.
+    #[arg(long, default_value_t = 10)]
+    pub spends: u32,
+    /// Spend entries per group commit (one sync for all of them).
+    #[arg(long, default_value_t = 1000)]
+    pub group: usize,
+    /// Shops taking part.
+    #[arg(long, default_value_t = 50)]
+    pub shops: u32,
 }
 
 /// Arguments of `knop bench declaration`.
@@ -82,7 +103,209 @@ pub fn run(loc: &Location, cmd: BenchCommand) -> Result<ExitCode> {
         BenchCommand::Rules(a) => rules(a),
         BenchCommand::MonthEnd(a) => crate::bench_month::run(loc, a),
         BenchCommand::Declaration(a) => declaration(a),
+        BenchCommand::Kindpakket(a) => kindpakket(loc, a),
     }
+}
+
+/// A Kindpakket year through the real node: vouchers issued, then every spend signed by its
+/// shop, its signature checked on two threads, applied (all of the fund's rules, the book's
+/// budget check) and made durable in group commits.
+fn kindpakket(loc: &Location, a: KindpakketArgs) -> Result<ExitCode> {
+    use knop_state::kindpakket::Category;
+    use knop_state::{KindpakketCommand as K, Verified};
+    if a.children == 0
+        || a.children > 10_000_000
+        || a.spends == 0
+        || a.spends > 100
+        || a.group == 0
+        || a.group > 100_000
+        || a.shops == 0
+        || a.shops > 10_000
+    {
+        bail!("--children 1..=10000000, --spends 1..=100, --group 1..=100000, --shops 1..=10000");
+    }
+    let op = new_key("knop.bench/kindpakket")?;
+    let (target, where_, _guard) = fresh_target(loc)?;
+    let store = target.create(Meta {
+        origin: "knop.bench/kindpakket".into(),
+        operator_vkey: op.verifier_key(),
+    })?;
+    let mut node = Node::init(store, op.clone(), 1, os_salts())?;
+    let op_name = OrgName::parse(op.key_name())?;
+    let sign = |ts: u64, cmd: &Command, key: &knop_ledger::note::NoteKey| {
+        SignedEntry::sign(
+            OrgName::parse(key.key_name()).expect("bench names are valid"),
+            ts,
+            cmd.encode(),
+            key.signing_key(),
+        )
+    };
+    let gemeente = new_key("gemeente")?;
+    let foundation = new_key("stichting")?;
+    let shops: Vec<_> = (0..a.shops)
+        .map(|i| new_key(&format!("winkel-{i}")))
+        .collect::<Result<_>>()?;
+    let mut setup: Vec<SignedEntry> = vec![];
+    for (k, kind) in [
+        (&gemeente, OrgKind::Municipality),
+        (&foundation, OrgKind::Foundation),
+    ]
+    .into_iter()
+    .chain(shops.iter().map(|k| (k, OrgKind::Merchant)))
+    {
+        let reg = Command::RegisterOrg {
+            name: OrgName::parse(k.key_name())?,
+            kind,
+            key: k.public_key().to_bytes(),
+        };
+        setup.push(SignedEntry::sign(
+            op_name.clone(),
+            2,
+            reg.encode(),
+            op.signing_key(),
+        ));
+    }
+    for r in node.submit(&setup)? {
+        r?;
+    }
+    // Households (one per child, the simplest worst case: every voucher its own household).
+    let mut entries = vec![];
+    for h in 1..=u128::from(a.children) {
+        let open = Command::Household(knop_state::HouseholdCommand::Open {
+            household: knop_huishoudboekje::HouseholdId(h),
+            counsellor: "c".into(),
+            information: "knop-info-v1".into(),
+        });
+        entries.push(sign(3, &open, &foundation));
+        if entries.len() == 10_000 {
+            for r in node.submit(&entries)? {
+                r?;
+            }
+            entries.clear();
+        }
+    }
+    let fund = "kindpakket-2026".to_owned();
+    let all = Category::ALL.iter().fold(0u16, |b, c| b | *c as u16);
+    entries.push(sign(
+        4,
+        &Command::Kindpakket(K::OpenFund {
+            fund: fund.clone(),
+            child_cents: 30_000,
+            from: jiff::civil::date(2026, 1, 1),
+            until: jiff::civil::date(2026, 12, 31),
+            categories: all,
+            cap_cents: 25_000,
+        }),
+        &gemeente,
+    ));
+    for s in &shops {
+        entries.push(sign(
+            4,
+            &Command::Kindpakket(K::AcceptMerchant {
+                fund: fund.clone(),
+                merchant: OrgName::parse(s.key_name())?,
+                categories: all,
+            }),
+            &gemeente,
+        ));
+    }
+    let t_issue = Instant::now();
+    for c in 0..a.children {
+        entries.push(sign(
+            5,
+            &Command::Kindpakket(K::IssueVoucher {
+                voucher: format!("v{c}"),
+                fund: fund.clone(),
+                household: knop_huishoudboekje::HouseholdId(u128::from(c) + 1),
+            }),
+            &gemeente,
+        ));
+        if entries.len() >= 10_000 {
+            for r in node.submit(&entries)? {
+                r?;
+            }
+            entries.clear();
+        }
+    }
+    for r in node.submit(&entries)? {
+        r?;
+    }
+    entries.clear();
+    let issue_s = t_issue.elapsed().as_secs_f64();
+    eprintln!(
+        "bench: {} children, {} spends each, {} per commit, {} shops, store: {where_}",
+        a.children, a.spends, a.group, a.shops
+    );
+    // The spends: round by round (each child once per round), in groups.
+    let keys: Vec<_> = shops.iter().map(|k| k.public_key()).collect();
+    let total = u64::from(a.children) * u64::from(a.spends);
+    let mut latencies = vec![];
+    let (mut refused, mut rng) = (0u64, 0x2545_f491_4f6c_dd1du64);
+    let mut pending: Vec<(SignedEntry, usize)> = Vec::with_capacity(a.group);
+    let started = Instant::now();
+    let mut flush = |node: &mut Node, pending: &mut Vec<(SignedEntry, usize)>| -> Result<()> {
+        let t0 = Instant::now();
+        let half = pending.len().div_ceil(2);
+        let verified: Vec<Verified> = std::thread::scope(|sc| {
+            let (x, y) = pending.split_at(half);
+            let check = |part: &[(SignedEntry, usize)]| {
+                part.iter()
+                    .map(|(e, k)| Verified::check(e.clone(), keys[*k]))
+                    .collect::<Result<Vec<_>, _>>()
+            };
+            let hx = sc.spawn(move || check(x));
+            let vy = check(y);
+            let vx = hx
+                .join()
+                .map_err(|_| anyhow::anyhow!("a checking thread failed"))?;
+            Ok::<_, anyhow::Error>([vx?, vy?].concat())
+        })?;
+        for r in node.submit_verified(&verified)? {
+            if r.is_err() {
+                refused += 1;
+            }
+        }
+        latencies.push(t0.elapsed().as_secs_f64() * 1000.0);
+        pending.clear();
+        Ok(())
+    };
+    for round in 0..a.spends {
+        for c in 0..a.children {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let shop = (rng % u64::from(a.shops)) as usize;
+            let cmd = Command::Kindpakket(K::Spend {
+                spend: format!("s{c}-{round}"),
+                voucher: format!("v{c}"),
+                merchant: OrgName::parse(shops[shop].key_name())?,
+                category: Category::ALL[(rng >> 20) as usize % Category::ALL.len()],
+                cents: 100 + (rng >> 32) as i64 % 2_900,
+                date: jiff::civil::date(2026, 1 + (round % 12) as i8, 15),
+            });
+            pending.push((sign(6, &cmd, &shops[shop]), shop));
+            if pending.len() == a.group {
+                flush(&mut node, &mut pending)?;
+            }
+        }
+    }
+    if !pending.is_empty() {
+        flush(&mut node, &mut pending)?;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    latencies.sort_by(f64::total_cmp);
+    let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p) as usize];
+    let booked = node.state().spends().len();
+    println!(
+        "{{\"children\": {}, \"spends_tried\": {total}, \"spends_booked\": {booked}, \"refused\": {refused}, \"group\": {}, \"shops\": {}, \"vouchers_issued_s\": {issue_s:.2}, \"spends_s\": {secs:.2}, \"spends_per_s\": {:.0}, \"commit_ms_p50\": {:.2}, \"commit_ms_p99\": {:.2}, \"store\": \"{where_}\", \"payouts\": \"not built yet\"}}",
+        a.children,
+        a.group,
+        a.shops,
+        total as f64 / secs,
+        pct(0.5),
+        pct(0.99)
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Verifies one presentation `count` times on this thread: the issuer's and the holder's

@@ -1989,3 +1989,25 @@ fn a_creditor_verifies_a_declaration_offline_and_learns_when_it_is_revoked() {
     std::fs::write(&jwk, "{}").unwrap();
     assert!(fails(&args("cjib")).contains("Ed25519"));
 }
+
+#[test]
+fn the_kindpakket_benchmark_books_every_spend_and_refuses_bad_arguments() {
+    let bench: serde_json::Value = serde_json::from_str(&ok(&[
+        "bench",
+        "kindpakket",
+        "--children",
+        "40",
+        "--spends",
+        "3",
+        "--group",
+        "7",
+        "--shops",
+        "3",
+    ]))
+    .unwrap();
+    assert_eq!(bench["spends_tried"], 120, "{bench}");
+    assert_eq!(bench["spends_booked"], 120, "{bench}");
+    assert_eq!(bench["refused"], 0, "{bench}");
+    let e = fails(&["bench", "kindpakket", "--group", "0"]);
+    assert!(e.contains("--group 1..=100000"), "{e}");
+}
