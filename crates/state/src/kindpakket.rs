@@ -235,6 +235,12 @@ pub enum KindpakketRejection {
     /// Occurs when the book refuses for another reason.
     #[error("the book refused: {0}")]
     Book(String),
+    /// Occurs when a plain book command touches a fund's, voucher's or shop's account: its money
+    /// moves only by the Kindpakket's own commands, which check the rules.
+    #[error(
+        "account {0:#x} belongs to the Kindpakket; its money moves only by a spend or a voucher"
+    )]
+    Reserved(u128),
 }
 
 /// A fund, as the log says.
@@ -290,6 +296,11 @@ pub struct Kindpakket {
     pub(crate) funds: BTreeMap<String, FundState>,
     pub(crate) vouchers: BTreeMap<String, VoucherState>,
     pub(crate) spends: BTreeMap<String, SpendState>,
+    /// The book accounts the Kindpakket owns (funds', vouchers', shops'): derived from the
+    /// above, so not digested separately.
+    pub(crate) accounts: std::collections::HashSet<u128>,
+    /// Accounts taken by the command being applied, given back if it is refused.
+    fresh: Vec<u128>,
 }
 
 fn id_of(parts: &[&[u8]]) -> u128 {
@@ -373,6 +384,7 @@ impl Kindpakket {
             KindpakketCommand::Spend { spend, .. } => format!("spend {spend}"),
         };
         let result = self.apply_inner(entry, kind, index, cmd, book, is_household, kind_of);
+        let fresh = std::mem::take(&mut self.fresh);
         match result {
             Ok(o) => {
                 book.commit();
@@ -380,6 +392,9 @@ impl Kindpakket {
             }
             Err(rejection) => {
                 book.rollback();
+                for id in fresh {
+                    self.accounts.remove(&id);
+                }
                 Err(StateError::Kindpakket { what, rejection })
             }
         }
@@ -430,8 +445,7 @@ impl Kindpakket {
                         Err(R::ExistsWithDifferent(format!("fund {fund}")))
                     };
                 }
-                let results = book.create_accounts(&[Account::eur(fund_account(&fund), 0)], ts);
-                book_ok(results)?;
+                self.own_account(book, Account::eur(fund_account(&fund), 0), ts)?;
                 self.funds.insert(
                     fund,
                     FundState {
@@ -472,10 +486,12 @@ impl Kindpakket {
                     return Ok(EXISTING);
                 }
                 let acc = merchant_account(&fund, merchant.as_str());
-                if book.account(acc).is_none() {
-                    book_ok(book.create_accounts(&[Account::eur(acc, 0)], ts))?;
+                if !self.accounts.contains(&acc) {
+                    self.own_account(book, Account::eur(acc, 0), ts)?;
                 }
-                f.merchants.insert(merchant, cats);
+                if let Some(f) = self.funds.get_mut(&fund) {
+                    f.merchants.insert(merchant, cats);
+                }
                 Ok(CREATED)
             }
             KindpakketCommand::IssueVoucher {
@@ -502,13 +518,11 @@ impl Kindpakket {
                 }
                 let cents = f.child_cents;
                 let acc = voucher_account(&voucher);
-                book_ok(book.create_accounts(
-                    &[Account::eur(
-                        acc,
-                        AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS,
-                    )],
+                self.own_account(
+                    book,
+                    Account::eur(acc, AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS),
                     ts,
-                ))?;
+                )?;
                 book_ok(book.create_transfers(
                     &[Transfer::eur(
                         id_of(&[b"knop/kindpakket/issue", voucher.as_bytes()]),
@@ -600,6 +614,49 @@ impl Kindpakket {
         }
     }
 
+    /// Refuses plain book accounts or transfers that touch an account the Kindpakket owns (free
+    /// when there is none, as on a ledger without the Kindpakket).
+    pub(crate) fn guard(
+        &self,
+        accounts: &[Account],
+        transfers: &[Transfer],
+    ) -> Result<(), StateError> {
+        if self.accounts.is_empty() {
+            return Ok(());
+        }
+        let ids = accounts.iter().map(|a| a.id).chain(
+            transfers
+                .iter()
+                .flat_map(|t| [t.debit_account_id, t.credit_account_id]),
+        );
+        for id in ids {
+            if self.accounts.contains(&id) {
+                return Err(StateError::Kindpakket {
+                    what: "book".into(),
+                    rejection: KindpakketRejection::Reserved(id),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates an account the Kindpakket will own; one that exists already (made by a plain
+    /// command before) is refused, so no one holds a head start on its money.
+    fn own_account(
+        &mut self,
+        book: &mut Book,
+        account: Account,
+        ts: u64,
+    ) -> Result<(), KindpakketRejection> {
+        if book.account(account.id).is_some() {
+            return Err(KindpakketRejection::Reserved(account.id));
+        }
+        book_ok(book.create_accounts(&[account], ts))?;
+        self.accounts.insert(account.id);
+        self.fresh.push(account.id);
+        Ok(())
+    }
+
     fn own_fund(
         &mut self,
         fund: &str,
@@ -621,6 +678,8 @@ impl Kindpakket {
             funds,
             vouchers,
             spends,
+            accounts: _,
+            fresh: _,
         } = self;
         h.update((funds.len() as u64).to_be_bytes());
         for (id, f) in funds {

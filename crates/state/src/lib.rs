@@ -448,10 +448,12 @@ impl State {
         match cmd {
             Command::RegisterOrg { name, kind, key } => self.register(entry, name, kind, key),
             Command::CreateAccounts(accounts) => {
+                self.kindpakket.guard(&accounts, &[])?;
                 let results = self.book.create_accounts(&accounts, entry.timestamp_ms);
                 self.settle(results)
             }
             Command::CreateTransfers(transfers) => {
+                self.kindpakket.guard(&[], &transfers)?;
                 self.book.expire(entry.timestamp_ms);
                 let results = self.book.create_transfers(&transfers, entry.timestamp_ms);
                 self.settle(results)
@@ -533,12 +535,15 @@ impl State {
         };
         for (i, part) in parts.into_iter().enumerate() {
             let result = match part {
-                Command::CreateAccounts(accounts) => {
-                    tally(self.book.create_accounts(&accounts, entry.timestamp_ms))
-                }
+                Command::CreateAccounts(accounts) => self
+                    .kindpakket
+                    .guard(&accounts, &[])
+                    .and_then(|()| tally(self.book.create_accounts(&accounts, entry.timestamp_ms))),
                 Command::CreateTransfers(transfers) => {
-                    self.book.expire(entry.timestamp_ms);
-                    tally(self.book.create_transfers(&transfers, entry.timestamp_ms))
+                    self.kindpakket.guard(&[], &transfers).and_then(|()| {
+                        self.book.expire(entry.timestamp_ms);
+                        tally(self.book.create_transfers(&transfers, entry.timestamp_ms))
+                    })
                 }
                 Command::Household(h) => self.hhb.household(entry, h),
                 Command::PaymentRun(c) => self.hhb.payment_run(entry, self.size, c),

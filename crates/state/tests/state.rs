@@ -1639,4 +1639,66 @@ fn a_kindpakket_spend_books_only_when_every_rule_holds() {
         R::Amount(-5)
     );
     assert_eq!(s.spends().len(), 2);
+    // The Kindpakket's accounts move only by its own commands: a shop's plain transfer out of a
+    // voucher, or into its own account from the fund, is refused; so is an account made ahead
+    // under a fund's id.
+    use knop_state::kindpakket::{fund_account, merchant_account};
+    let (size, digest) = (s.size(), s.digest());
+    for t in [
+        transfer(
+            77,
+            voucher_account("v-1"),
+            merchant_account("kp-2026", "fietsenwinkel"),
+            1,
+        ),
+        transfer(78, fund_account("kp-2026"), 9, 1),
+    ] {
+        let e = s
+            .apply(&entry(
+                "fietsenwinkel",
+                20,
+                19,
+                &Command::CreateTransfers(vec![t]),
+            ))
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                StateError::Kindpakket {
+                    rejection: R::Reserved(_),
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+    let e = s
+        .apply(&entry(
+            "gemeente",
+            9,
+            19,
+            &Command::CreateAccounts(vec![knop_book::Account::eur(voucher_account("v-1"), 0)]),
+        ))
+        .unwrap_err();
+    assert!(matches!(e, StateError::Kindpakket { .. }), "{e}");
+    assert_eq!((s.size(), s.digest()), (size, digest), "nothing applied");
+    s.apply(&entry(
+        "gemeente",
+        9,
+        20,
+        &Command::CreateAccounts(vec![knop_book::Account::eur(fund_account("kp-2027"), 0)]),
+    ))
+    .unwrap();
+    let ahead = kp(K::OpenFund {
+        fund: "kp-2027".into(),
+        child_cents: 30_000,
+        from: day("2027-01-01"),
+        until: day("2027-12-31"),
+        categories: Category::Sport as u16,
+        cap_cents: 25_000,
+    });
+    assert!(matches!(
+        refused(&mut s, "gemeente", 9, &ahead),
+        R::Reserved(_)
+    ));
 }
