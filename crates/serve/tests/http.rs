@@ -5088,7 +5088,7 @@ async fn the_rode_knop_from_declaration_to_hold_to_revocation() {
         .await;
     assert_eq!(
         r.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::CONFLICT,
         "a revocation is final: {}",
         r.text()
     );
@@ -5568,10 +5568,20 @@ async fn the_kindpakket_in_the_cockpit() {
         .form(
             &gemeente,
             "/gemeente/kindpakket/tegoed",
-            format!("csrf={csrf}&fund=kp&household=1"),
+            format!("csrf={csrf}&fund=kp&household=1&key=form-1"),
         )
         .await;
     assert!(r.text().contains("Tegoed uitgegeven"), "{}", r.text());
+    // The form sent twice (a double click) issues one voucher.
+    let again = t
+        .form(
+            &gemeente,
+            "/gemeente/kindpakket/tegoed",
+            format!("csrf={csrf}&fund=kp&household=1&key=form-1"),
+        )
+        .await;
+    assert!(again.text().contains("Tegoed uitgegeven"), "{}", again.text());
+    assert_eq!(t.app.node().state().vouchers().len(), 1);
     let r = t
         .form(
             &gemeente,

@@ -45,6 +45,12 @@ pub(crate) fn declaration_problem(e: DeclarationError) -> Problem {
         DeclarationError::NotFound(what) => Problem::not_found(what),
         DeclarationError::Invalid(why) => Problem::unprocessable(why),
         DeclarationError::Vault(v) => vault_problem(v),
+        DeclarationError::Op(knop_app::ops::OpError::Rejected(
+            knop_state::StateError::Declaration {
+                id,
+                rejection: r @ knop_state::DeclarationRejection::Final,
+            },
+        )) => Problem::conflict(format!("declaration {id}: {r}")),
         DeclarationError::Op(o) => op_problem(o),
     }
 }

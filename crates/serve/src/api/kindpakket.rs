@@ -37,11 +37,22 @@ pub(super) fn routes() -> OpenApiRouter<Arc<App>> {
 }
 
 pub(crate) fn kp_problem(e: KindpakketError) -> Problem {
+    use knop_state::KindpakketRejection as R;
     match e {
         KindpakketError::BadCode | KindpakketError::Invalid(_) => {
             Problem::unprocessable(e.to_string())
         }
         KindpakketError::CodeUsed => Problem::conflict(e.to_string()),
+        KindpakketError::Op(knop_app::ops::OpError::Rejected(
+            knop_state::StateError::Kindpakket { what, rejection },
+        )) => match rejection {
+            R::Unknown(w) => Problem::not_found(w),
+            R::NotYourFund(_) => Problem::not_found(what),
+            R::ExistsWithDifferent(w) => {
+                Problem::conflict(format!("{w} exists with other details; its id is its key"))
+            }
+            other => Problem::unprocessable(format!("nothing recorded: {what}: {other}")),
+        },
         KindpakketError::Op(o) => op_problem(o),
     }
 }
@@ -106,7 +117,7 @@ fn check_id(id: &str) -> ApiResult<()> {
     Ok(())
 }
 
-async fn record(app: &Arc<App>, key: NoteKey, cmd: KindpakketCommand) -> ApiResult<()> {
+pub(crate) async fn record(app: &Arc<App>, key: NoteKey, cmd: KindpakketCommand) -> ApiResult<()> {
     app.write(move |_, node| kp::record(node, &key, now_ms(), cmd).map_err(kp_problem))
         .await
 }
@@ -235,6 +246,10 @@ pub(crate) struct NewVoucher {
     /// The parent's household.
     #[schema(pattern = "^[0-9]{1,38}$")]
     pub(crate) household: String,
+    /// The request's own key (the cockpit's form key); the API derives it from the
+    /// Idempotency-Key, so that a retry names the same voucher and issues it once.
+    #[serde(skip)]
+    pub(crate) key: Option<String>,
 }
 
 /// Issues a voucher holding the fund's budget per child to a household (the fund's
@@ -250,8 +265,13 @@ async fn issue_voucher(
     State(app): State<Arc<App>>,
     p: Principal,
     Path(fund): Path<String>,
-    J(v): J<NewVoucher>,
+    headers: axum::http::HeaderMap,
+    J(mut v): J<NewVoucher>,
 ) -> ApiResult<(StatusCode, Json<VoucherView>)> {
+    v.key = headers
+        .get("idempotency-key")
+        .and_then(|k| k.to_str().ok())
+        .map(str::to_owned);
     Ok((StatusCode::CREATED, Json(issue(&app, &p, &fund, v).await?)))
 }
 
@@ -264,7 +284,10 @@ pub(crate) async fn issue(
 ) -> ApiResult<VoucherView> {
     let (_, key) = municipality(app, p)?;
     let household = super::parse_household(&v.household)?;
-    let id = kp::new_voucher_id();
+    let id = match &v.key {
+        Some(k) => kp::voucher_id_for(&p.id, k),
+        None => kp::new_voucher_id(),
+    };
     let cmd = KindpakketCommand::IssueVoucher {
         voucher: id.clone(),
         fund: fund.to_owned(),

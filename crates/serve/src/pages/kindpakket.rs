@@ -403,6 +403,8 @@ fn municipality_answer(
                     form method="post" action="/gemeente/kindpakket/tegoed" {
                         input type="hidden" name="csrf" value=(csrf);
                         input type="hidden" name="fund" value=(r.fund);
+                        // The voucher's key, made with the form: sent twice, issued once.
+                        input type="hidden" name="key" value=(knop_app::random_token());
                         p { label.utrecht-form-label for=(format!("h-{}", r.fund)) { (lang.t("Huishouden (nummer), één tegoed per kind", "Household (number), one voucher per child")) } br;
                             input.utrecht-textbox.utrecht-textbox--html-input id=(format!("h-{}", r.fund)) name="household" required inputmode="numeric"; }
                         p { button.utrecht-button.utrecht-button--secondary-action type="submit" { (lang.t("Tegoed uitgeven", "Issue voucher")) } }
@@ -558,6 +560,7 @@ async fn issue(
     }
     let v = api::NewVoucher {
         household: field(&f, "household").trim().to_owned(),
+        key: Some(field(&f, "key").to_owned()).filter(|k| !k.is_empty()),
     };
     let r = api::issue(&app, &p, field(&f, "fund"), v).await.map(|v| {
         format!(

@@ -395,18 +395,7 @@ fn municipality_answer(
         return not_for_you(lang, p, FOR_MUNICIPALITY);
     };
     let today = app.today();
-    let (list, open) = {
-        let node = app.node();
-        let now = app.today_ms();
-        let open: Vec<String> = node
-            .state()
-            .households()
-            .iter()
-            .filter(|(_, h)| h.active_at(now))
-            .map(|(id, _)| id.to_string())
-            .collect();
-        (decl::list(node.state(), Some(org), today), open)
-    };
+    let list = decl::list(app.node().state(), Some(org), today);
     let csrf = p.csrf.clone().unwrap_or_default();
     let body = html! {
         h1 { (lang.t("Verklaringen betalingsonmacht", "Declarations of inability to pay")) }
@@ -418,8 +407,7 @@ fn municipality_answer(
         form method="post" action="/gemeente" {
             input type="hidden" name="csrf" value=(csrf);
             p { label.utrecht-form-label for="g-household" { (lang.t("Huishouden (nummer)", "Household (number)")) } br;
-                input.utrecht-textbox.utrecht-textbox--html-input id="g-household" name="household" required inputmode="numeric" list="g-open" autocomplete="off"; }
-            datalist #g-open { @for h in &open { option value=(h) {} } }
+                input.utrecht-textbox.utrecht-textbox--html-input id="g-household" name="household" required inputmode="numeric" autocomplete="off"; }
             p { label.utrecht-form-label for="g-start" { (lang.t("Schuldhulp gestart op (leeg: vandaag)", "Debt assistance started on (empty: today)")) } br;
                 input.utrecht-textbox.utrecht-textbox--html-input id="g-start" name="start" type="date"; }
             p { button.utrecht-button.utrecht-button--primary-action type="submit" { (lang.t("Verklaring afgeven", "Issue declaration")) } }
