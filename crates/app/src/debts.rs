@@ -139,22 +139,23 @@ fn view(state: &State, id: &str, c: &ClaimState, today: Date) -> ClaimView {
             declaration: crate::declarations::hex(&h.declaration),
         }
     });
+    // Every hold the creditor recorded, the replaced ones too: replacing a hold does not hide
+    // what was added during the earlier one.
     let mut during_hold: Vec<LastChange> = c
-        .hold
-        .as_ref()
-        .map(|h| {
-            let d = state.declarations().get(&h.declaration);
-            c.events
-                .values()
-                .filter(|e| h.pauses.covers(e.kind, e.cents) && h.covered(e.date, d))
-                .map(|e| LastChange {
-                    date: e.date.to_string(),
-                    kind: e.kind.name().into(),
-                    cents: e.cents,
-                })
-                .collect()
+        .events
+        .values()
+        .filter(|e| {
+            c.earlier_holds.iter().chain(&c.hold).any(|h| {
+                let d = state.declarations().get(&h.declaration);
+                h.pauses.covers(e.kind, e.cents) && h.covered(e.date, d)
+            })
         })
-        .unwrap_or_default();
+        .map(|e| LastChange {
+            date: e.date.to_string(),
+            kind: e.kind.name().into(),
+            cents: e.cents,
+        })
+        .collect();
     during_hold.sort_by(|a, b| a.date.cmp(&b.date));
     ClaimView {
         hold,

@@ -770,6 +770,15 @@ impl Vault {
         if let Ok(d) = self.unlogged(h) {
             self.index(h, d.bsn.as_deref(), None)?;
         }
+        // No journal or wallet change runs meanwhile, and the marker comes first: from then on
+        // no write can make a new key for this household (a crash before the files are gone
+        // leaves them unreadable behind the marker, and erasing again removes them).
+        let _journal = self.journal_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _wallet = self.wallet_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let marker = self.erased_path(h);
+        if !marker.exists() {
+            write_atomic(&marker, b"erased\n")?;
+        }
         let mut had = false;
         for path in [
             self.key_path(h),
@@ -782,10 +791,6 @@ impl Vault {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(io(&path, e)),
             }
-        }
-        let marker = self.erased_path(h);
-        if !marker.exists() {
-            write_atomic(&marker, b"erased\n")?;
         }
         Ok(had)
     }

@@ -134,6 +134,9 @@ pub struct App {
     status_lists: Mutex<HashMap<String, (u64, Arc<String>)>>,
 }
 
+/// Most wrong Kindpakket codes one shop may try in a minute ([`App::code_tries_left`]).
+pub const WRONG_CODES_PER_MINUTE: u32 = 10;
+
 /// The default for [`Config::lookups_per_minute`]: 600 a minute (10 a second) is more than a
 /// creditor checking its own new cases needs, and at that pace trying every valid BSN would
 /// take some twenty years.
@@ -143,16 +146,40 @@ impl App {
     /// Whether creditor `org` may make another lookup now (at most
     /// [`Config::lookups_per_minute`] in a minute); counts it if so.
     pub fn lookup_allowed(&self, org: &str, now_ms: u64) -> bool {
+        self.per_minute(org, self.config.lookups_per_minute, now_ms, true)
+    }
+
+    /// Whether shop `org` may try another Kindpakket code now: at most
+    /// [`WRONG_CODES_PER_MINUTE`] wrong codes a minute (a till mistypes now and then; guessing a
+    /// six-digit code that changes every minute at this pace would take weeks).
+    pub fn code_tries_left(&self, org: &str, now_ms: u64) -> bool {
+        self.per_minute(
+            &format!("code\0{org}"),
+            WRONG_CODES_PER_MINUTE,
+            now_ms,
+            false,
+        )
+    }
+
+    /// Counts a wrong Kindpakket code of shop `org`.
+    pub fn wrong_code(&self, org: &str, now_ms: u64) {
+        self.per_minute(&format!("code\0{org}"), u32::MAX, now_ms, true);
+    }
+
+    /// Whether `key` has had fewer than `limit` in the current minute; counts one if `count`.
+    fn per_minute(&self, key: &str, limit: u32, now_ms: u64, count: bool) -> bool {
         let minute = now_ms / 60_000;
         let mut m = self.lookups.lock().unwrap_or_else(|e| e.into_inner());
-        let slot = m.entry(org.to_owned()).or_insert((minute, 0));
+        let slot = m.entry(key.to_owned()).or_insert((minute, 0));
         if slot.0 != minute {
             *slot = (minute, 0);
         }
-        if slot.1 >= self.config.lookups_per_minute {
+        if slot.1 >= limit {
             return false;
         }
-        slot.1 += 1;
+        if count {
+            slot.1 += 1;
+        }
         true
     }
 

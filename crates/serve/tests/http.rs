@@ -5528,6 +5528,28 @@ async fn a_kindpakket_voucher_is_spent_at_the_right_shop_once_per_code() {
             .status,
         StatusCode::NOT_FOUND
     );
+    // Guessing codes: after ten wrong ones in a minute the shop must wait.
+    let mut statuses = vec![];
+    for i in 0..12 {
+        let r = t
+            .call(
+                Method::POST,
+                "/api/v1/kindpakket/code-checks",
+                Some(&bikes),
+                body(json!({"code": format!("{voucher}-{:06}", 999_000 + i)})),
+                None,
+            )
+            .await;
+        statuses.push(r.status);
+    }
+    assert_eq!(
+        statuses.last(),
+        Some(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    assert!(statuses
+        .iter()
+        .all(|s| *s == StatusCode::UNPROCESSABLE_ENTITY || *s == StatusCode::TOO_MANY_REQUESTS));
 }
 
 /// The Kindpakket in the cockpit: the municipality's forms, the parent's code, the shop's till.
@@ -5580,7 +5602,11 @@ async fn the_kindpakket_in_the_cockpit() {
             format!("csrf={csrf}&fund=kp&household=1&key=form-1"),
         )
         .await;
-    assert!(again.text().contains("Tegoed uitgegeven"), "{}", again.text());
+    assert!(
+        again.text().contains("Tegoed uitgegeven"),
+        "{}",
+        again.text()
+    );
     assert_eq!(t.app.node().state().vouchers().len(), 1);
     let r = t
         .form(

@@ -282,6 +282,9 @@ pub enum ClaimRejection {
     /// creditor signs its own holds.
     #[error("is held by a creditor on the ledger, which records its hold itself")]
     CreditorSigns,
+    /// Occurs when a claim has had as many holds as it may keep.
+    #[error("has had {HOLDS_MAX} holds, the most one claim keeps")]
+    TooManyHolds,
     /// Occurs when a claim has as many events as it may.
     #[error("has {CLAIM_EVENTS_MAX} events, the most one claim may have")]
     TooManyEvents,
@@ -321,7 +324,13 @@ pub struct ClaimState {
     pub events: BTreeMap<String, ClaimEvent>,
     /// The creditor's hold, if it recorded one.
     pub hold: Option<Hold>,
+    /// Holds it replaced, oldest first (at most [`HOLDS_MAX`]): what was recorded during them
+    /// stays visible.
+    pub earlier_holds: Vec<Hold>,
 }
+
+/// Most holds one claim keeps (the current one and those it replaced).
+pub const HOLDS_MAX: usize = 32;
 
 /// A hold on a claim, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -455,6 +464,7 @@ impl Debts {
                     opened_by: entry.signer.clone(),
                     events: BTreeMap::new(),
                     hold: None,
+                    earlier_holds: vec![],
                 };
                 let r = self.open(&claim, state, kind, ctx.is_household, ctx.kind_of);
                 (claim, r)
@@ -627,7 +637,7 @@ impl Debts {
         let d = declaration(&hold.declaration)
             .filter(|d| d.household == c.household && d.status != DeclarationStatus::Revoked)
             .ok_or(ClaimRejection::NoDeclaration)?;
-        if hold.from > hold.until || hold.until > d.until {
+        if hold.from > hold.until || hold.until > d.until || hold.from < d.from {
             return Err(ClaimRejection::HoldDates {
                 from: hold.from,
                 until: hold.until,
@@ -643,6 +653,13 @@ impl Debts {
                     existing: 1,
                 });
             }
+        }
+        if let Some(old) = c.hold.take() {
+            if c.earlier_holds.len() + 1 >= HOLDS_MAX {
+                c.hold = Some(old);
+                return Err(ClaimRejection::TooManyHolds);
+            }
+            c.earlier_holds.push(old);
         }
         c.hold = Some(hold);
         Ok(Outcome {
@@ -696,6 +713,7 @@ impl Debts {
                 opened_by,
                 events,
                 hold,
+                earlier_holds,
             } = c;
             text(h, id);
             h.update(household.0.to_be_bytes());
@@ -728,6 +746,25 @@ impl Debts {
                 text(h, &date.to_string());
                 text(h, by.as_str());
                 h.update(index.to_be_bytes());
+            }
+            h.update((earlier_holds.len() as u64).to_be_bytes());
+            for held in earlier_holds.iter().chain(hold) {
+                let Hold {
+                    declaration,
+                    from,
+                    until,
+                    pauses,
+                    by,
+                    index,
+                    ended,
+                } = held;
+                h.update(declaration);
+                text(h, &from.to_string());
+                text(h, &until.to_string());
+                h.update([pauses.0]);
+                text(h, by.as_str());
+                h.update(index.to_be_bytes());
+                text(h, &ended.map(|e| e.to_string()).unwrap_or_default());
             }
             match hold {
                 None => h.update([0]),

@@ -1347,6 +1347,23 @@ fn a_municipality_issues_declarations_and_a_creditor_holds_its_own_claim_on_one(
         R::BadPauses(0)
     );
     s.apply(&entry("cjib", 7, 22, &h)).unwrap();
+    // Before the declaration's first day: refused. Replaced: the earlier hold is kept.
+    let early = Command::Claim(C::Hold {
+        claim: "C1".into(),
+        declaration: [1; 32],
+        from: "2026-02-28".parse().unwrap(),
+        until: "2026-10-31".parse().unwrap(),
+        pauses: Pauses::ALL,
+    });
+    assert!(matches!(
+        crej(refused(&mut s, "cjib", 7, &early)),
+        R::HoldDates { .. }
+    ));
+    s.apply(&entry("cjib", 7, 22, &hold("C1", [1; 32], "2026-09-30", 7)))
+        .unwrap();
+    assert_eq!(s.claims()["C1"].earlier_holds.len(), 1);
+    s.apply(&entry("cjib", 7, 22, &h)).unwrap();
+    assert_eq!(s.claims()["C1"].earlier_holds.len(), 2);
     s.apply(&entry("svb", 2, 22, &hold("N1", [1; 32], "2026-06-30", 2)))
         .unwrap();
     let day = |d: &str| d.parse::<jiff::civil::Date>().unwrap();

@@ -401,7 +401,22 @@ fn till(app: &App, p: &Principal, code: &str) -> ApiResult<(OrgName, String, Not
         .merchant()
         .ok_or_else(|| Problem::forbidden("a code is taken by a shop (a merchant)"))?;
     let shop = OrgName::parse(shop).map_err(|e| Problem::internal(e.to_string()))?;
-    let bad = || kp_problem(KindpakketError::BadCode);
+    let now = now_ms();
+    if !app.code_tries_left(shop.as_str(), now) {
+        return Err(Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-wrong-codes",
+            "Te veel foute codes",
+            format!(
+                "at most {} wrong codes a minute per shop; try again in a minute",
+                crate::WRONG_CODES_PER_MINUTE
+            ),
+        ));
+    }
+    let bad = || {
+        app.wrong_code(shop.as_str(), now);
+        kp_problem(KindpakketError::BadCode)
+    };
     let voucher = code
         .trim()
         .rsplit_once('-')
@@ -445,7 +460,7 @@ fn till(app: &App, p: &Principal, code: &str) -> ApiResult<(OrgName, String, Not
     responses((status = 200, body = AtTheTill), (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 413, body = Problem, content_type = "application/problem+json"), (status = 415, body = Problem, content_type = "application/problem+json"),
-              (status = 422, body = Problem, content_type = "application/problem+json")))]
+              (status = 422, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
 async fn check_code_route(
     State(app): State<Arc<App>>,
     p: Principal,
@@ -492,7 +507,8 @@ pub(crate) struct SpendTaken {
     responses((status = 201, body = SpendTaken), (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"), (status = 413, body = Problem, content_type = "application/problem+json"),
-              (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+              (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"),
+              (status = 429, body = Problem, content_type = "application/problem+json")))]
 async fn new_spend(
     State(app): State<Arc<App>>,
     p: Principal,
