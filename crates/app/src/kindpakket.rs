@@ -133,6 +133,8 @@ pub struct SpendView {
     pub cents: i64,
     /// When (ISO 8601).
     pub date: String,
+    /// Whether it was cancelled (the money went back to the voucher).
+    pub cancelled: bool,
 }
 
 /// A voucher, as people read it.
@@ -168,6 +170,7 @@ fn voucher_view(state: &State, id: &str) -> Option<VoucherView> {
     let v = state.vouchers().get(id)?;
     let f = state.funds().get(&v.fund)?;
     let (credits, debits) = balance(state, voucher_account(id));
+    let left = credits - debits;
     let mut spends: Vec<(u64, SpendView)> = state
         .spends()
         .iter()
@@ -181,17 +184,19 @@ fn voucher_view(state: &State, id: &str) -> Option<VoucherView> {
                     category: s.category.name().into(),
                     cents: s.cents,
                     date: s.date.to_string(),
+                    cancelled: s.cancelled,
                 },
             )
         })
         .collect();
     spends.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
+    // What it got is the fund's budget per child; a cancelled spend's money came back to it.
     Some(VoucherView {
         id: id.to_owned(),
         fund: v.fund.clone(),
-        budget_cents: credits,
-        spent_cents: debits,
-        left_cents: credits - debits,
+        budget_cents: f.child_cents,
+        spent_cents: f.child_cents - left,
+        left_cents: left,
         until: f.until.to_string(),
         categories: Category::of_bits(f.categories)
             .into_iter()
@@ -249,17 +254,20 @@ pub fn report(state: &State, fund: &str) -> Option<FundReport> {
         .filter(|(_, v)| v.fund == fund)
         .map(|(id, _)| id)
         .collect();
-    let (mut issued, mut spent) = (0, 0);
-    for v in &vouchers {
-        let (c, d) = balance(state, voucher_account(v));
-        issued += c;
-        spent += d;
-    }
+    let issued = f.child_cents * vouchers.len() as i64;
+    let left: i64 = vouchers
+        .iter()
+        .map(|v| {
+            let (c, d) = balance(state, voucher_account(v));
+            c - d
+        })
+        .sum();
+    let spent = issued - left;
     let ids: std::collections::HashSet<&str> = vouchers.iter().map(|v| v.as_str()).collect();
     let spends: Vec<_> = state
         .spends()
         .values()
-        .filter(|s| ids.contains(s.voucher.as_str()))
+        .filter(|s| !s.cancelled && ids.contains(s.voucher.as_str()))
         .collect();
     let used: std::collections::HashSet<&str> = spends.iter().map(|s| s.voucher.as_str()).collect();
     let per_category = Category::ALL
@@ -289,7 +297,7 @@ pub fn report(state: &State, fund: &str) -> Option<FundReport> {
         vouchers_used: used.len(),
         issued_cents: issued,
         spent_cents: spent,
-        left_cents: issued - spent,
+        left_cents: left,
         per_category,
         per_merchant,
     })

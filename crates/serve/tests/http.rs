@@ -5550,6 +5550,43 @@ async fn a_kindpakket_voucher_is_spent_at_the_right_shop_once_per_code() {
     assert!(statuses
         .iter()
         .all(|s| *s == StatusCode::UNPROCESSABLE_ENTITY || *s == StatusCode::TOO_MANY_REQUESTS));
+    // Cancelled on its day by the shop that took it: the money goes back; another shop cannot.
+    let spend_id = ok[0].json()["spend"].as_str().unwrap().to_owned();
+    let uri = format!("/api/v1/kindpakket/spends/{spend_id}");
+    let r = t
+        .call(Method::DELETE, &uri, Some(&booze), None, Some("c0"))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+    let r = t
+        .call(Method::DELETE, &uri, Some(&bikes), None, Some("c1"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["left_cents"], 30_000);
+    let r = t
+        .call(Method::DELETE, &uri, Some(&bikes), None, Some("c2"))
+        .await;
+    assert_eq!(r.json()["left_cents"], 30_000, "not twice: {}", r.text());
+    let v = t
+        .get("/api/v1/households/1/vouchers", Some(&parent))
+        .await
+        .json();
+    assert_eq!(v[0]["spends"][0]["cancelled"], true, "{v}");
+    assert_eq!(
+        (v[0]["budget_cents"].as_i64(), v[0]["spent_cents"].as_i64()),
+        (Some(30_000), Some(0))
+    );
+    let r = t
+        .get("/api/v1/kindpakket/funds/kp-2026", Some(&gemeente))
+        .await
+        .json();
+    assert_eq!(
+        (
+            r["spent_cents"].as_i64(),
+            r["per_category"].as_array().map(Vec::len)
+        ),
+        (Some(0), Some(0)),
+        "{r}"
+    );
 }
 
 /// The Kindpakket in the cockpit: the municipality's forms, the parent's code, the shop's till.
@@ -5694,4 +5731,24 @@ async fn the_kindpakket_in_the_cockpit() {
     );
     let page = t.page(&gemeente, "/gemeente/kindpakket").await.text();
     assert!(page.contains("€ 89,95"), "{page}");
+    // The till cancels the purchase the same day.
+    let csrf = csrf_of(&t.page(&bikes, "/winkel").await.text());
+    let spend = t.app.node().state().spends().keys().next().unwrap().clone();
+    let r = t
+        .form(
+            &bikes,
+            "/winkel/annuleren",
+            format!("csrf={csrf}&spend={spend}"),
+        )
+        .await;
+    assert!(
+        r.text().contains("Geannuleerd: € 89,95") && r.text().contains("€ 300,00"),
+        "{}",
+        r.text()
+    );
+    let page = t.page(&parent, "/huishoudens/1/kindpakket").await.text();
+    assert!(
+        page.contains("geannuleerd, terug op het tegoed") && page.contains("€ 300,00 over"),
+        "{page}"
+    );
 }

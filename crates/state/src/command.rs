@@ -39,6 +39,7 @@
 //!          0x04 IssueVoucher  voucher (text) || fund (text) || household (u128)
 //!          0x05 Spend         spend (text) || voucher (text) || merchant (text) ||
 //!                             category (u8 bit) || cents (i64) || date
+//!          0x06 CancelSpend   spend (text) || date
 //! ```
 //!
 //! `Together` makes several commands one entry, applied all or nothing: what one request means

@@ -179,6 +179,14 @@ pub enum KindpakketCommand {
         /// When.
         date: Date,
     },
+    /// A spend cancelled on its own day (the till typed a wrong amount, the purchase was
+    /// returned): its money goes back to the voucher (sub-tag 6).
+    CancelSpend {
+        /// The spend.
+        spend: String,
+        /// The day it is cancelled: the spend's own day.
+        date: Date,
+    },
 }
 
 /// Why a Kindpakket command does not fit the state. Nothing was recorded.
@@ -232,6 +240,11 @@ pub enum KindpakketRejection {
     /// Occurs when a merchant spends in another merchant's name, or records anything but a spend.
     #[error("a merchant records only its own spends")]
     NotYourSpend,
+    /// Occurs when a spend is cancelled on another day than its own.
+    #[error(
+        "Alleen op de dag van de aankoop te annuleren ({0}) / only on the day of the purchase"
+    )]
+    NotSameDay(Date),
     /// Occurs when the book refuses for another reason.
     #[error("the book refused: {0}")]
     Book(String),
@@ -288,6 +301,8 @@ pub struct SpendState {
     pub date: Date,
     /// The log index of its entry.
     pub index: u64,
+    /// Whether it was cancelled (its money went back to the voucher).
+    pub cancelled: bool,
 }
 
 /// The Kindpakket's share of the state.
@@ -337,6 +352,11 @@ pub fn spend_transfer(spend: &str) -> u128 {
     id_of(&[b"knop/kindpakket/spend", spend.as_bytes()])
 }
 
+/// The transfer that gives a cancelled spend's money back.
+pub fn cancel_transfer(spend: &str) -> u128 {
+    id_of(&[b"knop/kindpakket/cancel", spend.as_bytes()])
+}
+
 fn amount(cents: i64) -> Result<(), KindpakketRejection> {
     if (1..=KP_CENTS_MAX).contains(&cents) {
         Ok(())
@@ -381,7 +401,8 @@ impl Kindpakket {
             | KindpakketCommand::SetStatus { fund, .. }
             | KindpakketCommand::AcceptMerchant { fund, .. } => format!("fund {fund}"),
             KindpakketCommand::IssueVoucher { voucher, .. } => format!("voucher {voucher}"),
-            KindpakketCommand::Spend { spend, .. } => format!("spend {spend}"),
+            KindpakketCommand::Spend { spend, .. }
+            | KindpakketCommand::CancelSpend { spend, .. } => format!("spend {spend}"),
         };
         let result = self.apply_inner(entry, kind, index, cmd, book, is_household, kind_of);
         let fresh = std::mem::take(&mut self.fresh);
@@ -414,7 +435,12 @@ impl Kindpakket {
         use KindpakketRejection as R;
         let ts = entry.timestamp_ms;
         let signer = &entry.signer;
-        if kind == OrgKind::Merchant && !matches!(cmd, KindpakketCommand::Spend { .. }) {
+        if kind == OrgKind::Merchant
+            && !matches!(
+                cmd,
+                KindpakketCommand::Spend { .. } | KindpakketCommand::CancelSpend { .. }
+            )
+        {
             return Err(R::NotYourSpend);
         }
         match cmd {
@@ -607,8 +633,51 @@ impl Kindpakket {
                         cents,
                         date,
                         index,
+                        cancelled: false,
                     },
                 );
+                Ok(CREATED)
+            }
+            KindpakketCommand::CancelSpend { spend, date } => {
+                let s = self
+                    .spends
+                    .get(&spend)
+                    .ok_or_else(|| R::Unknown(format!("spend {spend}")))?;
+                if kind == OrgKind::Merchant && s.merchant != *signer {
+                    return Err(R::NotYourSpend);
+                }
+                let fund = self
+                    .vouchers
+                    .get(&s.voucher)
+                    .map(|v| v.fund.clone())
+                    .unwrap_or_default();
+                if kind == OrgKind::Municipality {
+                    let owner = self.funds.get(&fund).map(|f| f.owner.clone());
+                    if owner.as_ref() != Some(signer) {
+                        return Err(R::NotYourFund(
+                            owner.map(|o| o.to_string()).unwrap_or_default(),
+                        ));
+                    }
+                }
+                if s.cancelled {
+                    return Ok(EXISTING);
+                }
+                if date != s.date {
+                    return Err(R::NotSameDay(s.date));
+                }
+                book_ok(book.create_transfers(
+                    &[Transfer::eur(
+                        cancel_transfer(&spend),
+                        merchant_account(&fund, s.merchant.as_str()),
+                        voucher_account(&s.voucher),
+                        Cents(s.cents),
+                        0,
+                    )],
+                    ts,
+                ))?;
+                if let Some(s) = self.spends.get_mut(&spend) {
+                    s.cancelled = true;
+                }
                 Ok(CREATED)
             }
         }
@@ -723,8 +792,10 @@ impl Kindpakket {
                 cents,
                 date,
                 index,
+                cancelled,
             } = s;
             text(h, id);
+            h.update([u8::from(*cancelled)]);
             text(h, voucher);
             text(h, merchant.as_str());
             h.update([*category as u8]);
@@ -814,6 +885,11 @@ impl KindpakketCommand {
                 w.i64(*cents);
                 date(w, *d);
             }
+            KindpakketCommand::CancelSpend { spend, date: d } => {
+                w.u8(6);
+                w.str(spend);
+                date(w, *d);
+            }
         }
     }
 
@@ -873,10 +949,14 @@ impl KindpakketCommand {
                     date: read_date(r, "kindpakket.date")?,
                 }
             }
+            6 => KindpakketCommand::CancelSpend {
+                spend: id(r, "kindpakket.spend")?,
+                date: read_date(r, "kindpakket.date")?,
+            },
             other => {
                 return Err(r.error(
                     "kindpakket.command",
-                    format!("a Kindpakket command 1-5, found {other}"),
+                    format!("a Kindpakket command 1-6, found {other}"),
                 ))
             }
         })

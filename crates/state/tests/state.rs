@@ -1656,6 +1656,36 @@ fn a_kindpakket_spend_books_only_when_every_rule_holds() {
         R::Amount(-5)
     );
     assert_eq!(s.spends().len(), 2);
+    // Cancelled on its own day, by its own shop: the money goes back; once.
+    let cancel = |d: &str| {
+        kp(K::CancelSpend {
+            spend: "s-1".into(),
+            date: day(d),
+        })
+    };
+    assert_eq!(
+        Command::decode(&cancel("2026-06-01").encode()).unwrap(),
+        cancel("2026-06-01")
+    );
+    assert_eq!(
+        refused(&mut s, "fietsenwinkel", 20, &cancel("2026-06-02")),
+        R::NotSameDay(day("2026-06-01"))
+    );
+    assert_eq!(
+        refused(&mut s, "slijterij", 21, &cancel("2026-06-01")),
+        R::NotYourSpend
+    );
+    s.apply(&entry("fietsenwinkel", 20, 19, &cancel("2026-06-01")))
+        .unwrap();
+    assert_eq!(left(&s), 1_005 + 8_995);
+    assert!(s.spends()["s-1"].cancelled);
+    assert_eq!(
+        s.apply(&entry("fietsenwinkel", 20, 19, &cancel("2026-06-01")))
+            .unwrap()
+            .existing,
+        1
+    );
+    assert_eq!(left(&s), 1_005 + 8_995, "not twice");
     // The Kindpakket's accounts move only by its own commands: a shop's plain transfer out of a
     // voucher, or into its own account from the fund, is refused; so is an account made ahead
     // under a fund's id.

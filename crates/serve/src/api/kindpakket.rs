@@ -34,6 +34,7 @@ pub(super) fn routes() -> OpenApiRouter<Arc<App>> {
         .routes(routes!(voucher_code))
         .routes(routes!(check_code_route))
         .routes(routes!(new_spend))
+        .routes(routes!(cancel_spend))
 }
 
 pub(crate) fn kp_problem(e: KindpakketError) -> Problem {
@@ -551,6 +552,83 @@ pub(crate) async fn take(app: &Arc<App>, p: &Principal, s: NewSpend) -> ApiResul
             spend,
             cents,
             left_cents: v.left_cents,
+        })
+    })
+    .await
+}
+
+/// A spend in the path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+struct SpendPath {
+    /// The spend's id.
+    spend: String,
+}
+
+/// Cancels a purchase on its own day (the shop that took it): its money goes back to the
+/// voucher, in one ledger entry. Cancelled again, nothing changes.
+#[utoipa::path(delete, path = "/kindpakket/spends/{spend}", tag = "kindpakket",
+    params(SpendPath, ("Idempotency-Key" = String, Header, description = "Unique per cancellation")),
+    security(("bearer" = [])),
+    responses((status = 200, body = SpendTaken), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn cancel_spend(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path(spend): Path<String>,
+) -> ApiResult<Json<SpendTaken>> {
+    cancel(&app, &p, &spend).await.map(Json)
+}
+
+/// Cancels a purchase (API and till page).
+pub(crate) async fn cancel(app: &Arc<App>, p: &Principal, spend: &str) -> ApiResult<SpendTaken> {
+    let shop = p
+        .role
+        .merchant()
+        .ok_or_else(|| Problem::forbidden("a purchase is cancelled by the shop that took it"))?
+        .to_owned();
+    let spend = spend.to_owned();
+    app.write(move |app, node| {
+        let not_found = || Problem::not_found(format!("spend {spend}"));
+        let (voucher, cents, owner) = {
+            let st = node.state();
+            let s = st
+                .spends()
+                .get(&spend)
+                .filter(|s| s.merchant.as_str() == shop)
+                .ok_or_else(not_found)?;
+            let fund = st
+                .vouchers()
+                .get(&s.voucher)
+                .map(|v| v.fund.clone())
+                .ok_or_else(not_found)?;
+            let owner = st
+                .funds()
+                .get(&fund)
+                .map(|f| f.owner.to_string())
+                .ok_or_else(not_found)?;
+            (s.voucher.clone(), s.cents, owner)
+        };
+        let signer = app
+            .hosted(&shop)
+            .or_else(|| app.hosted(&owner))
+            .cloned()
+            .ok_or_else(|| {
+                Problem::conflict("neither the shop's nor the municipality's key is held here")
+            })?;
+        let cmd = KindpakketCommand::CancelSpend {
+            spend: spend.clone(),
+            date: app.today(),
+        };
+        kp::record(node, &signer, now_ms().max(app.today_ms()), cmd).map_err(kp_problem)?;
+        let left = kp::voucher(node.state(), &voucher).map_or(0, |v| v.left_cents);
+        Ok(SpendTaken {
+            spend,
+            cents,
+            left_cents: left,
         })
     })
     .await

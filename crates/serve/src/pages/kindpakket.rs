@@ -37,6 +37,7 @@ pub(super) fn routes() -> Router<Arc<App>> {
         .route("/winkel", get(till_page))
         .route("/winkel/code", post(till_code))
         .route("/winkel/betalen", post(till_pay))
+        .route("/winkel/annuleren", post(till_cancel))
         .route("/gemeente/kindpakket", get(municipality_page))
         .route("/gemeente/kindpakket/regeling", post(open_fund))
         .route("/gemeente/kindpakket/winkel", post(accept))
@@ -135,7 +136,10 @@ async fn parent_page(
                     h3 { (lang.t("Besteed", "Spent")) }
                     ul {
                         @for sp in &v.spends {
-                            li { (lang.date(&sp.date)) ": " (euro(sp.cents)) " " (lang.t("bij", "at")) " " (org_word(&sp.merchant)) " (" (category_word(lang, &sp.category)) ")" }
+                            li {
+                                (lang.date(&sp.date)) ": " (euro(sp.cents)) " " (lang.t("bij", "at")) " " (org_word(&sp.merchant)) " (" (category_word(lang, &sp.category)) ")"
+                                @if sp.cancelled { " — " (lang.t("geannuleerd, terug op het tegoed", "cancelled, back on the voucher")) }
+                            }
                         }
                     }
                 }
@@ -283,10 +287,18 @@ async fn till_pay(
     };
     match result {
         Ok(t) => {
+            let csrf = p.csrf.clone().unwrap_or_default();
             let n = note(
                 true,
-                html! { strong { (lang.t("Betaald:", "Paid:")) " " (euro(t.cents)) "." } " "
-                (lang.t("Nog over op dit tegoed:", "Left on this voucher:")) " " (euro(t.left_cents)) "." },
+                html! {
+                    strong { (lang.t("Betaald:", "Paid:")) " " (euro(t.cents)) "." } " "
+                    (lang.t("Nog over op dit tegoed:", "Left on this voucher:")) " " (euro(t.left_cents)) "."
+                    form method="post" action="/winkel/annuleren" {
+                        input type="hidden" name="csrf" value=(csrf);
+                        input type="hidden" name="spend" value=(t.spend);
+                        button.utrecht-button.utrecht-button--secondary-action type="submit" { (lang.t("Annuleren (vandaag nog)", "Cancel (today only)")) }
+                    }
+                },
             );
             till_answer(&app, lang, &p, StatusCode::OK, Some(n), None)
         }
@@ -309,6 +321,43 @@ async fn till_pay(
             )
         }
     }
+}
+
+#[derive(Deserialize)]
+struct CancelForm {
+    csrf: String,
+    spend: String,
+}
+
+async fn till_cancel(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+    Form(f): Form<CancelForm>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    if !csrf_ok(&p, &f.csrf) {
+        return refused(lang, &p);
+    }
+    let (status, n) = match api::cancel(&app, &p, &f.spend).await {
+        Ok(t) => (
+            StatusCode::OK,
+            note(
+                true,
+                html! { strong { (lang.t("Geannuleerd:", "Cancelled:")) " " (euro(t.cents)) " " (lang.t("terug op het tegoed.", "back on the voucher.")) } " "
+                (lang.t("Nu over:", "Now left:")) " " (euro(t.left_cents)) "." },
+            ),
+        ),
+        Err(e) => (
+            e.status_code(),
+            note(
+                false,
+                html! { strong { (lang.t("Niet geannuleerd:", "Not cancelled:")) } " " (e.detail) },
+            ),
+        ),
+    };
+    till_answer(&app, lang, &p, status, Some(n), None)
 }
 
 // ---------------------------------------------------------------- the municipality
