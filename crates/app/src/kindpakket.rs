@@ -157,6 +157,8 @@ pub struct VoucherView {
     pub categories: Vec<String>,
     /// Its spends, newest first.
     pub spends: Vec<SpendView>,
+    /// Whether it is blocked (no spends until it is reissued).
+    pub blocked: bool,
 }
 
 fn balance(state: &State, account: u128) -> (i64, i64) {
@@ -203,15 +205,16 @@ fn voucher_view(state: &State, id: &str) -> Option<VoucherView> {
             .map(|c| c.name().to_owned())
             .collect(),
         spends: spends.into_iter().map(|(_, s)| s).collect(),
+        blocked: v.blocked,
     })
 }
 
-/// The vouchers of household `h`.
+/// The vouchers of household `h` (not those replaced by a reissued one).
 pub fn of_household(state: &State, h: HouseholdId) -> Vec<VoucherView> {
     state
         .vouchers()
         .iter()
-        .filter(|(_, v)| v.household == h)
+        .filter(|(_, v)| v.household == h && v.replaced_by.is_none())
         .filter_map(|(id, _)| voucher_view(state, id))
         .collect()
 }
@@ -254,7 +257,13 @@ pub fn report(state: &State, fund: &str) -> Option<FundReport> {
         .filter(|(_, v)| v.fund == fund)
         .map(|(id, _)| id)
         .collect();
-    let issued = f.child_cents * vouchers.len() as i64;
+    // A reissued voucher is the same child's: counted once, by the voucher that replaced it.
+    let children = state
+        .vouchers()
+        .values()
+        .filter(|v| v.fund == fund && v.replaced_by.is_none())
+        .count();
+    let issued = f.child_cents * children as i64;
     let left: i64 = vouchers
         .iter()
         .map(|v| {
@@ -293,7 +302,7 @@ pub fn report(state: &State, fund: &str) -> Option<FundReport> {
     Some(FundReport {
         fund: fund.to_owned(),
         status: f.status.name().into(),
-        vouchers: vouchers.len(),
+        vouchers: children,
         vouchers_used: used.len(),
         issued_cents: issued,
         spent_cents: spent,

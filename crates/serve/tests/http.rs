@@ -5751,4 +5751,40 @@ async fn the_kindpakket_in_the_cockpit() {
         page.contains("geannuleerd, terug op het tegoed") && page.contains("€ 300,00 over"),
         "{page}"
     );
+    // Blocked: no code; reissued: a new voucher with what was left, and a new code.
+    let voucher = code.split('-').next().unwrap().to_owned();
+    let csrf = csrf_of(&t.page(&gemeente, "/gemeente/kindpakket").await.text());
+    let r = t
+        .form(
+            &gemeente,
+            "/gemeente/kindpakket/blokkeren",
+            format!("csrf={csrf}&voucher={voucher}&key=k1"),
+        )
+        .await;
+    assert!(
+        r.text().contains("geblokkeerd, nog € 300,00"),
+        "{}",
+        r.text()
+    );
+    let page = t.page(&parent, "/huishoudens/1/kindpakket").await.text();
+    assert!(
+        page.contains("Dit tegoed is geblokkeerd") && !page.contains("bigcode"),
+        "{page}"
+    );
+    for _ in 0..2 {
+        let r = t
+            .form(
+                &gemeente,
+                "/gemeente/kindpakket/opnieuw",
+                format!("csrf={csrf}&voucher={voucher}&key=k2"),
+            )
+            .await;
+        assert!(r.text().contains("Opnieuw uitgegeven als"), "{}", r.text());
+    }
+    assert_eq!(t.app.node().state().vouchers().len(), 2, "reissued once");
+    let page = t.page(&parent, "/huishoudens/1/kindpakket").await.text();
+    assert!(
+        page.contains("€ 300,00 over") && page.contains("bigcode"),
+        "{page}"
+    );
 }

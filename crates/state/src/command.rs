@@ -40,6 +40,8 @@
 //!          0x05 Spend         spend (text) || voucher (text) || merchant (text) ||
 //!                             category (u8 bit) || cents (i64) || date
 //!          0x06 CancelSpend   spend (text) || date
+//!          0x07 BlockVoucher  voucher (text)
+//!          0x08 ReissueVoucher voucher (text) || new voucher (text)
 //! ```
 //!
 //! `Together` makes several commands one entry, applied all or nothing: what one request means

@@ -179,6 +179,19 @@ pub enum KindpakketCommand {
         /// When.
         date: Date,
     },
+    /// A voucher blocked (lost phone, misuse): no spends until it is reissued (sub-tag 7).
+    BlockVoucher {
+        /// The voucher.
+        voucher: String,
+    },
+    /// A blocked voucher replaced by a new one for the same child, with what was left on it
+    /// (sub-tag 8).
+    ReissueVoucher {
+        /// The blocked voucher.
+        voucher: String,
+        /// The new voucher's id.
+        new: String,
+    },
     /// A spend cancelled on its own day (the till typed a wrong amount, the purchase was
     /// returned): its money goes back to the voucher (sub-tag 6).
     CancelSpend {
@@ -240,6 +253,12 @@ pub enum KindpakketRejection {
     /// Occurs when a merchant spends in another merchant's name, or records anything but a spend.
     #[error("a merchant records only its own spends")]
     NotYourSpend,
+    /// Occurs when a blocked voucher is spent, or a voucher that is not blocked is reissued.
+    #[error("Dit tegoed is geblokkeerd / this voucher is blocked")]
+    Blocked,
+    /// Occurs when a voucher to reissue is not blocked, or was reissued already.
+    #[error("only a blocked voucher that was not reissued yet can be reissued")]
+    NotBlocked,
     /// Occurs when a spend is cancelled on another day than its own.
     #[error(
         "Alleen op de dag van de aankoop te annuleren ({0}) / only on the day of the purchase"
@@ -284,6 +303,10 @@ pub struct VoucherState {
     pub fund: String,
     /// The household.
     pub household: HouseholdId,
+    /// Whether it is blocked.
+    pub blocked: bool,
+    /// The voucher that replaced it, if reissued.
+    pub replaced_by: Option<String>,
 }
 
 /// A spend, as the log says.
@@ -400,7 +423,9 @@ impl Kindpakket {
             KindpakketCommand::OpenFund { fund, .. }
             | KindpakketCommand::SetStatus { fund, .. }
             | KindpakketCommand::AcceptMerchant { fund, .. } => format!("fund {fund}"),
-            KindpakketCommand::IssueVoucher { voucher, .. } => format!("voucher {voucher}"),
+            KindpakketCommand::IssueVoucher { voucher, .. }
+            | KindpakketCommand::BlockVoucher { voucher }
+            | KindpakketCommand::ReissueVoucher { voucher, .. } => format!("voucher {voucher}"),
             KindpakketCommand::Spend { spend, .. }
             | KindpakketCommand::CancelSpend { spend, .. } => format!("spend {spend}"),
         };
@@ -559,8 +584,83 @@ impl Kindpakket {
                     )],
                     ts,
                 ))?;
-                self.vouchers
-                    .insert(voucher, VoucherState { fund, household });
+                self.vouchers.insert(
+                    voucher,
+                    VoucherState {
+                        fund,
+                        household,
+                        blocked: false,
+                        replaced_by: None,
+                    },
+                );
+                Ok(CREATED)
+            }
+            KindpakketCommand::BlockVoucher { voucher } => {
+                let v = self
+                    .vouchers
+                    .get(&voucher)
+                    .ok_or_else(|| R::Unknown(format!("voucher {voucher}")))?;
+                let fund = v.fund.clone();
+                self.own_fund(&fund, signer)?;
+                let v = self.vouchers.get_mut(&voucher).ok_or(R::NotBlocked)?;
+                if v.blocked {
+                    return Ok(EXISTING);
+                }
+                v.blocked = true;
+                Ok(CREATED)
+            }
+            KindpakketCommand::ReissueVoucher { voucher, new } => {
+                if new.is_empty() {
+                    return Err(R::EmptyId);
+                }
+                let v = self
+                    .vouchers
+                    .get(&voucher)
+                    .cloned()
+                    .ok_or_else(|| R::Unknown(format!("voucher {voucher}")))?;
+                self.own_fund(&v.fund, signer)?;
+                if v.replaced_by.as_deref() == Some(new.as_str()) {
+                    return Ok(EXISTING);
+                }
+                if !v.blocked || v.replaced_by.is_some() {
+                    return Err(R::NotBlocked);
+                }
+                if self.vouchers.contains_key(&new) {
+                    return Err(R::ExistsWithDifferent(format!("voucher {new}")));
+                }
+                let left = book.account(voucher_account(&voucher)).map_or(0, |a| {
+                    a.credits_posted.0 - a.debits_posted.0 - a.debits_pending.0
+                });
+                let acc = voucher_account(&new);
+                self.own_account(
+                    book,
+                    Account::eur(acc, AccountFlags::DEBITS_MUST_NOT_EXCEED_CREDITS),
+                    ts,
+                )?;
+                if left > 0 {
+                    book_ok(book.create_transfers(
+                        &[Transfer::eur(
+                            id_of(&[b"knop/kindpakket/reissue", voucher.as_bytes()]),
+                            voucher_account(&voucher),
+                            acc,
+                            Cents(left),
+                            0,
+                        )],
+                        ts,
+                    ))?;
+                }
+                if let Some(old) = self.vouchers.get_mut(&voucher) {
+                    old.replaced_by = Some(new.clone());
+                }
+                self.vouchers.insert(
+                    new,
+                    VoucherState {
+                        fund: v.fund,
+                        household: v.household,
+                        blocked: false,
+                        replaced_by: None,
+                    },
+                );
                 Ok(CREATED)
             }
             KindpakketCommand::Spend {
@@ -592,6 +692,9 @@ impl Kindpakket {
                     .vouchers
                     .get(&voucher)
                     .ok_or_else(|| R::Unknown(format!("voucher {voucher}")))?;
+                if v.blocked {
+                    return Err(R::Blocked);
+                }
                 let f = self
                     .funds
                     .get(&v.fund)
@@ -778,10 +881,17 @@ impl Kindpakket {
         }
         h.update((vouchers.len() as u64).to_be_bytes());
         for (id, v) in vouchers {
-            let VoucherState { fund, household } = v;
+            let VoucherState {
+                fund,
+                household,
+                blocked,
+                replaced_by,
+            } = v;
             text(h, id);
             text(h, fund);
             h.update(household.0.to_be_bytes());
+            h.update([u8::from(*blocked)]);
+            text(h, replaced_by.as_deref().unwrap_or_default());
         }
         h.update((spends.len() as u64).to_be_bytes());
         for (id, s) in spends {
@@ -890,6 +1000,15 @@ impl KindpakketCommand {
                 w.str(spend);
                 date(w, *d);
             }
+            KindpakketCommand::BlockVoucher { voucher } => {
+                w.u8(7);
+                w.str(voucher);
+            }
+            KindpakketCommand::ReissueVoucher { voucher, new } => {
+                w.u8(8);
+                w.str(voucher);
+                w.str(new);
+            }
         }
     }
 
@@ -953,10 +1072,17 @@ impl KindpakketCommand {
                 spend: id(r, "kindpakket.spend")?,
                 date: read_date(r, "kindpakket.date")?,
             },
+            7 => KindpakketCommand::BlockVoucher {
+                voucher: id(r, "kindpakket.voucher")?,
+            },
+            8 => KindpakketCommand::ReissueVoucher {
+                voucher: id(r, "kindpakket.voucher")?,
+                new: id(r, "kindpakket.new")?,
+            },
             other => {
                 return Err(r.error(
                     "kindpakket.command",
-                    format!("a Kindpakket command 1-6, found {other}"),
+                    format!("a Kindpakket command 1-8, found {other}"),
                 ))
             }
         })

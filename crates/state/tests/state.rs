@@ -1686,6 +1686,55 @@ fn a_kindpakket_spend_books_only_when_every_rule_holds() {
         1
     );
     assert_eq!(left(&s), 1_005 + 8_995, "not twice");
+    // Blocked: no spends; reissued: the new voucher holds what was left, the old one nothing.
+    let reissue = kp(K::ReissueVoucher {
+        voucher: "v-1".into(),
+        new: "v-2".into(),
+    });
+    assert_eq!(refused(&mut s, "gemeente", 9, &reissue), R::NotBlocked);
+    let block = kp(K::BlockVoucher {
+        voucher: "v-1".into(),
+    });
+    assert_eq!(Command::decode(&block.encode()).unwrap(), block);
+    assert_eq!(
+        refused(&mut s, "eindhoven", 10, &block),
+        R::NotYourFund("gemeente".into())
+    );
+    s.apply(&entry("gemeente", 9, 19, &block)).unwrap();
+    assert_eq!(
+        refused(
+            &mut s,
+            "fietsenwinkel",
+            20,
+            &spend("s-9", "fietsenwinkel", Category::Sport, 5)
+        ),
+        R::Blocked
+    );
+    assert_eq!(Command::decode(&reissue.encode()).unwrap(), reissue);
+    s.apply(&entry("gemeente", 9, 19, &reissue)).unwrap();
+    assert_eq!(
+        s.apply(&entry("gemeente", 9, 19, &reissue))
+            .unwrap()
+            .existing,
+        1
+    );
+    assert_eq!(left(&s), 0);
+    let new = s.book().account(voucher_account("v-2")).unwrap();
+    assert_eq!(new.credits_posted.0 - new.debits_posted.0, 10_000);
+    s.apply(&entry(
+        "fietsenwinkel",
+        20,
+        19,
+        &kp(K::Spend {
+            spend: "s-10".into(),
+            voucher: "v-2".into(),
+            merchant: name("fietsenwinkel"),
+            category: Category::Sport,
+            cents: 500,
+            date: day("2026-06-01"),
+        }),
+    ))
+    .unwrap();
     // The Kindpakket's accounts move only by its own commands: a shop's plain transfer out of a
     // voucher, or into its own account from the fund, is refused; so is an account made ahead
     // under a fund's id.

@@ -35,6 +35,8 @@ pub(super) fn routes() -> OpenApiRouter<Arc<App>> {
         .routes(routes!(check_code_route))
         .routes(routes!(new_spend))
         .routes(routes!(cancel_spend))
+        .routes(routes!(block_voucher))
+        .routes(routes!(reissue_voucher))
 }
 
 pub(crate) fn kp_problem(e: KindpakketError) -> Problem {
@@ -48,6 +50,7 @@ pub(crate) fn kp_problem(e: KindpakketError) -> Problem {
             knop_state::StateError::Kindpakket { what, rejection },
         )) => match rejection {
             R::Unknown(w) => Problem::not_found(w),
+            R::NotBlocked => Problem::conflict(format!("{what}: {}", R::NotBlocked)),
             R::NotYourFund(_) => Problem::not_found(what),
             R::ExistsWithDifferent(w) => {
                 Problem::conflict(format!("{w} exists with other details; its id is its key"))
@@ -349,7 +352,7 @@ pub(crate) fn code_for(app: &App, p: &Principal, id: &str, voucher: &str) -> Api
         let st = node.state();
         st.vouchers()
             .get(voucher)
-            .filter(|v| v.household == s.household)
+            .filter(|v| v.household == s.household && !v.blocked && v.replaced_by.is_none())
             .and_then(|v| st.funds().get(&v.fund))
             .map(|f| f.owner.to_string())
     };
@@ -632,4 +635,86 @@ pub(crate) async fn cancel(app: &Arc<App>, p: &Principal, spend: &str) -> ApiRes
         })
     })
     .await
+}
+
+/// A voucher of a fund in the path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+struct FundVoucherPath {
+    /// The voucher.
+    voucher: String,
+}
+
+/// Blocks a voucher (its fund's municipality): a lost phone, misuse. No spends until reissued.
+#[utoipa::path(post, path = "/kindpakket/vouchers/{voucher}/block", tag = "kindpakket",
+    params(FundVoucherPath, ("Idempotency-Key" = String, Header, description = "Unique per block")),
+    security(("bearer" = [])),
+    responses((status = 200, body = VoucherView), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn block_voucher(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path(voucher): Path<String>,
+) -> ApiResult<Json<VoucherView>> {
+    block(&app, &p, &voucher).await.map(Json)
+}
+
+/// Blocks a voucher (API and cockpit).
+pub(crate) async fn block(app: &Arc<App>, p: &Principal, voucher: &str) -> ApiResult<VoucherView> {
+    let (_, key) = municipality(app, p)?;
+    let cmd = KindpakketCommand::BlockVoucher {
+        voucher: voucher.to_owned(),
+    };
+    record(app, key, cmd).await?;
+    kp::voucher(app.node().state(), voucher)
+        .ok_or_else(|| Problem::not_found(format!("voucher {voucher}")))
+}
+
+/// Reissues a blocked voucher (its fund's municipality): a new voucher for the same child with
+/// what was left; the new id comes from the Idempotency-Key, so a retry reissues once.
+#[utoipa::path(post, path = "/kindpakket/vouchers/{voucher}/reissue", tag = "kindpakket",
+    params(FundVoucherPath, ("Idempotency-Key" = String, Header, description = "Unique per reissue")),
+    security(("bearer" = [])),
+    responses((status = 201, body = VoucherView), (status = 400, body = Problem, content_type = "application/problem+json"),
+              (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn reissue_voucher(
+    State(app): State<Arc<App>>,
+    p: Principal,
+    Path(voucher): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<(StatusCode, Json<VoucherView>)> {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|k| k.to_str().ok())
+        .map(str::to_owned);
+    Ok((
+        StatusCode::CREATED,
+        Json(reissue(&app, &p, &voucher, key).await?),
+    ))
+}
+
+/// Reissues a blocked voucher (API and cockpit); `key` is the request's own key.
+pub(crate) async fn reissue(
+    app: &Arc<App>,
+    p: &Principal,
+    voucher: &str,
+    key: Option<String>,
+) -> ApiResult<VoucherView> {
+    let (_, mkey) = municipality(app, p)?;
+    let new = match &key {
+        Some(k) => kp::voucher_id_for(&p.id, &format!("reissue\0{voucher}\0{k}")),
+        None => kp::new_voucher_id(),
+    };
+    let cmd = KindpakketCommand::ReissueVoucher {
+        voucher: voucher.to_owned(),
+        new: new.clone(),
+    };
+    record(app, mkey, cmd).await?;
+    kp::voucher(app.node().state(), &new)
+        .ok_or_else(|| Problem::internal("the voucher was reissued but cannot be read"))
 }

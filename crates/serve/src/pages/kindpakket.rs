@@ -42,6 +42,8 @@ pub(super) fn routes() -> Router<Arc<App>> {
         .route("/gemeente/kindpakket/regeling", post(open_fund))
         .route("/gemeente/kindpakket/winkel", post(accept))
         .route("/gemeente/kindpakket/tegoed", post(issue))
+        .route("/gemeente/kindpakket/blokkeren", post(block))
+        .route("/gemeente/kindpakket/opnieuw", post(reissue))
 }
 
 /// A category, as people read it.
@@ -115,7 +117,10 @@ async fn parent_page(
                     (lang.t("Te besteden tot en met", "To spend up to and including")) " " (lang.date(&v.until)) ", "
                     (lang.t("aan", "on")) " " (words(lang, &v.categories)) "."
                 }
-                @if parent && v.left_cents > 0 {
+                @if v.blocked {
+                    p.bad role="status" { (lang.t("Dit tegoed is geblokkeerd. De gemeente geeft het opnieuw uit; vraag ernaar bij uw consulent.",
+                                                  "This voucher is blocked. The municipality reissues it; ask your counsellor.")) }
+                } @else if parent && v.left_cents > 0 {
                     @match api::code_for(&app, &p, &id, &v.id) {
                         Ok(c) => {
                             div.code {
@@ -461,6 +466,22 @@ fn municipality_answer(
                 }
             }
         }
+        @if !reports.is_empty() {
+            h2 { (lang.t("Tegoed blokkeren of opnieuw uitgeven", "Block or reissue a voucher")) }
+            p { (lang.t("Telefoon kwijt of misbruik? Blokkeer het tegoed; geef het daarna opnieuw uit: het nieuwe tegoed krijgt wat er over was.",
+                        "Phone lost or misuse? Block the voucher; then reissue it: the new voucher gets what was left.")) }
+            form method="post" action="/gemeente/kindpakket/blokkeren" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="key" value=(knop_app::random_token());
+                p { label.utrecht-form-label for="b-voucher" { (lang.t("Tegoed (de letters voor het streepje in de code)", "Voucher (the letters before the dash in the code)")) } br;
+                    input.utrecht-textbox.utrecht-textbox--html-input id="b-voucher" name="voucher" required autocomplete="off"; }
+                p {
+                    button.utrecht-button.utrecht-button--secondary-action type="submit" name="action" value="block" { (lang.t("Blokkeren", "Block")) }
+                    " "
+                    button.utrecht-button.utrecht-button--secondary-action type="submit" formaction="/gemeente/kindpakket/opnieuw" { (lang.t("Opnieuw uitgeven", "Reissue")) }
+                }
+            }
+        }
         h2 { (lang.t("Nieuwe regeling", "New fund")) }
         form method="post" action="/gemeente/kindpakket/regeling" {
             input type="hidden" name="csrf" value=(csrf);
@@ -617,6 +638,54 @@ async fn issue(
             lang.t("Tegoed uitgegeven", "Voucher issued"),
             v.id,
             euro(v.budget_cents)
+        )
+    });
+    changed(&app, lang, &p, r).await
+}
+
+async fn block(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+    Form(f): Form<Fields>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    if !csrf_ok(&p, field(&f, "csrf")) {
+        return refused(lang, &p);
+    }
+    let voucher = field(&f, "voucher").trim().to_uppercase();
+    let r = api::block(&app, &p, &voucher).await.map(|v| {
+        format!(
+            "{} {}: {} {}.",
+            lang.t("Tegoed", "Voucher"),
+            v.id,
+            lang.t("geblokkeerd, nog", "blocked, still"),
+            euro(v.left_cents)
+        )
+    });
+    changed(&app, lang, &p, r).await
+}
+
+async fn reissue(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+    Form(f): Form<Fields>,
+) -> Response {
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    if !csrf_ok(&p, field(&f, "csrf")) {
+        return refused(lang, &p);
+    }
+    let voucher = field(&f, "voucher").trim().to_uppercase();
+    let key = Some(field(&f, "key").to_owned()).filter(|k| !k.is_empty());
+    let r = api::reissue(&app, &p, &voucher, key).await.map(|v| {
+        format!(
+            "{} {}: {}.",
+            lang.t("Opnieuw uitgegeven als", "Reissued as"),
+            v.id,
+            euro(v.left_cents)
         )
     });
     changed(&app, lang, &p, r).await
