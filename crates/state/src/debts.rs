@@ -748,6 +748,7 @@ impl Debts {
                 h.update(index.to_be_bytes());
             }
             h.update((earlier_holds.len() as u64).to_be_bytes());
+            h.update([u8::from(hold.is_some())]);
             for held in earlier_holds.iter().chain(hold) {
                 let Hold {
                     declaration,
@@ -765,27 +766,6 @@ impl Debts {
                 text(h, by.as_str());
                 h.update(index.to_be_bytes());
                 text(h, &ended.map(|e| e.to_string()).unwrap_or_default());
-            }
-            match hold {
-                None => h.update([0]),
-                Some(Hold {
-                    declaration,
-                    from,
-                    until,
-                    pauses,
-                    by,
-                    index,
-                    ended,
-                }) => {
-                    h.update([1]);
-                    h.update(declaration);
-                    text(h, &from.to_string());
-                    text(h, &until.to_string());
-                    h.update([pauses.0]);
-                    text(h, by.as_str());
-                    h.update(index.to_be_bytes());
-                    text(h, &ended.map(|e| e.to_string()).unwrap_or_default());
-                }
             }
         }
     }

@@ -17,13 +17,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::rode_knop::org_word;
+use super::rode_knop::{not_for_you, org_word, qr};
 use super::{
-    csrf_ok, euro, household_not_found, html_response, login_first, message, page, page_household,
-    refused, Lang,
+    csrf_ok, euro, household_not_found, html_response, login_first, page, page_household, refused,
+    Lang,
 };
 use crate::api::kindpakket as api;
 use crate::auth::{MaybePrincipal, Principal, Role};
@@ -64,17 +64,6 @@ fn words(lang: Lang, cats: &[String]) -> String {
         .map(|c| category_word(lang, c))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn qr(text: &str) -> Markup {
-    match qrcode::QrCode::new(text.as_bytes()) {
-        Ok(code) => PreEscaped(
-            code.render::<qrcode::render::svg::Color>()
-                .min_dimensions(200, 200)
-                .build(),
-        ),
-        Err(_) => html! {},
-    }
 }
 
 fn note(ok: bool, body: Markup) -> Markup {
@@ -164,16 +153,6 @@ const FOR_SHOP: (&str, &str) = (
     "Deze pagina is voor de winkels die het Kindpakket aannemen.",
     "This page is for the shops that take the child package.",
 );
-
-fn not_for_you(lang: Lang, p: &Principal, whom: (&'static str, &'static str)) -> Response {
-    message(
-        lang,
-        StatusCode::FORBIDDEN,
-        lang.t("Geen toegang", "No access"),
-        lang.t(whom.0, whom.1),
-        Some(p),
-    )
-}
 
 async fn till_page(
     State(app): State<Arc<App>>,

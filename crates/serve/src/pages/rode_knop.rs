@@ -264,7 +264,7 @@ struct ShareForm {
 }
 
 /// A QR code of `text` as inline SVG.
-fn qr(text: &str) -> Markup {
+pub(super) fn qr(text: &str) -> Markup {
     match qrcode::QrCode::new(text.as_bytes()) {
         Ok(code) => PreEscaped(
             code.render::<qrcode::render::svg::Color>()
@@ -355,7 +355,11 @@ async fn stop(
 
 // ---------------------------------------------------------------- the municipality
 
-fn not_for_you(lang: Lang, p: &Principal, whom: (&'static str, &'static str)) -> Response {
+pub(super) fn not_for_you(
+    lang: Lang,
+    p: &Principal,
+    whom: (&'static str, &'static str),
+) -> Response {
     message(
         lang,
         StatusCode::FORBIDDEN,
