@@ -223,14 +223,15 @@ impl Service {
         .env("KNOP_LANG", "en")
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-        // The Rode Knop's base adds a vault and the municipality's key.
+        // The Rode Knop's base adds a vault; it and the Kindpakket's add the organisations'
+        // keys the service signs with.
         if dir.join("vault.key").exists() {
-            cmd.args([
-                "--master-key",
-                &p("vault.key"),
-                "--host",
-                &p("gemeente.key"),
-            ]);
+            cmd.args(["--master-key", &p("vault.key")]);
+        }
+        for key in ["gemeente.key", "fietsenwinkel.key"] {
+            if dir.join(key).exists() {
+                cmd.args(["--host", &p(key)]);
+            }
         }
         match crash_at {
             Some(at) => cmd.env("KNOP_TEST_CRASH_AT", at),
@@ -1079,4 +1080,133 @@ fn a_declaration_killed_at_any_point_is_issued_once_or_not_at_all() {
         assert_eq!(node.state().declarations().len(), 1, "{at}");
     }
     report("POST /declarations", 0x726f_6465, kills, acked);
+}
+
+fn api(s: &Service, token: &str, method: &str, path: &str, key: &str, body: &str) -> Answer {
+    http(
+        &s.addr,
+        method,
+        path,
+        &[
+            ("authorization", &format!("Bearer {token}")),
+            ("content-type", "application/json"),
+            ("idempotency-key", key),
+        ],
+        body.as_bytes(),
+    )
+}
+
+#[test]
+fn a_kindpakket_purchase_killed_at_any_point_is_booked_once_or_not_at_all() {
+    let _one = one_at_a_time();
+    let base = Base::new();
+    let dir = base.dir.path();
+    let p = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    for (org, kind) in [("gemeente", "municipality"), ("fietsenwinkel", "merchant")] {
+        ok(&[
+            "--data",
+            &p("data"),
+            "--operator-key",
+            &p("operator.key"),
+            "org",
+            "register",
+            "--name",
+            org,
+            "--kind",
+            kind,
+            "--key-out",
+            &p(&format!("{org}.key")),
+        ]);
+    }
+    let config = r#"{"api_keys": [], "users": [
+        {"login": "gemeente", "display": "Gemeente", "role": "municipality", "scope": "gemeente"},
+        {"login": "fietsenwinkel", "display": "Fietsenwinkel", "role": "merchant", "scope": "fietsenwinkel"}]}"#;
+    std::fs::write(p("config.json"), config).unwrap();
+    // The fund, the shop and a voucher for household 1, in the base.
+    let s = Service::start(dir, None);
+    let g = s.login("gemeente");
+    for (path, key, body) in [
+        (
+            "/api/v1/kindpakket/funds",
+            "f1",
+            r#"{"id":"kp","child_cents":30000,"from":"2000-01-01","until":"2099-12-31","categories":["bicycles"],"cap_cents":25000}"#,
+        ),
+        (
+            "/api/v1/kindpakket/funds/kp/merchants",
+            "m1",
+            r#"{"merchant":"fietsenwinkel","categories":["bicycles"]}"#,
+        ),
+        (
+            "/api/v1/kindpakket/funds/kp/vouchers",
+            "v1",
+            r#"{"household":"1"}"#,
+        ),
+    ] {
+        let (status, raw) = api(&s, &g, "POST", path, key, body).expect("answered");
+        assert_eq!(status, 201, "{raw}");
+    }
+    s.end();
+    let (node, _) = reopen(dir);
+    let voucher = node.state().vouchers().keys().next().unwrap().clone();
+    drop(node);
+    let municipality =
+        NoteKey::parse(&std::fs::read_to_string(dir.join("gemeente.key")).unwrap()).unwrap();
+    let buy = |s: &Service| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let (code, _) = knop_app::kindpakket::code(&municipality, &voucher, now);
+        let body = format!(r#"{{"code":"{code}","category":"bicycles","cents":8995}}"#);
+        let token = s.login("fietsenwinkel");
+        api(
+            s,
+            &token,
+            "POST",
+            "/api/v1/kindpakket/spends",
+            "buy-1",
+            &body,
+        )
+    };
+    let left = |dir: &Path| {
+        let (node, _) = reopen(dir);
+        let v = knop_app::kindpakket::voucher(node.state(), &voucher).unwrap();
+        (node.state().spends().len(), v.left_cents)
+    };
+    // The model: one uninterrupted purchase.
+    let model = base.copy();
+    let before = log_bytes(model.path());
+    let s = Service::start(model.path(), None);
+    let (status, raw) = buy(&s).expect("answered");
+    assert_eq!(status, 201, "{raw}");
+    s.end();
+    assert_eq!(left(model.path()), (1, 30_000 - 8_995));
+    let frame = log_bytes(model.path()) - before;
+    let (mut kills, mut acked) = (0, 0);
+    for at in points(0x6b69_6e64, 1, frame) {
+        kills += 1;
+        let copy = base.copy();
+        let s = Service::start(copy.path(), Some(&at));
+        let answer = buy(&s);
+        s.end();
+        let (spends, money) = left(copy.path());
+        let acknowledged = matches!(answer, Some((201, _)));
+        acked += usize::from(acknowledged);
+        assert!(spends <= 1, "{at}: {spends} spends");
+        assert_eq!(
+            money,
+            30_000 - 8_995 * spends as i64,
+            "{at}: the money is the spends'"
+        );
+        if acknowledged {
+            assert_eq!(spends, 1, "{at}: acknowledged but not booked");
+        }
+        // Restarted, the till sends it again: booked once, answered as booked.
+        let s = Service::start(copy.path(), None);
+        let (status, raw) = buy(&s).expect("answered");
+        assert_eq!(status, 201, "{at}: {raw}");
+        s.end();
+        assert_eq!(left(copy.path()), (1, 30_000 - 8_995), "{at}");
+    }
+    report("POST /kindpakket/spends", 0x6b69_6e64, kills, acked);
 }
