@@ -54,6 +54,33 @@ pub fn caseload_csv(rows: &[HouseholdSummary]) -> String {
     out
 }
 
+/// A Kindpakket fund's report as CSV: a row per figure (`wat;naam;eur;centen`): issued, spent,
+/// left, vouchers and vouchers used, then spent per category and what the fund owes each shop.
+pub fn fund_csv(r: &crate::kindpakket::FundReport) -> String {
+    let mut out = String::from("wat;naam;eur;centen\r\n");
+    let mut row = |what: &str, name: &str, cents: Option<i64>, count: Option<usize>| {
+        let (eur, raw) = match (cents, count) {
+            (Some(c), _) => (euros(c), c.to_string()),
+            (None, Some(n)) => (String::new(), n.to_string()),
+            (None, None) => (String::new(), String::new()),
+        };
+        out.push_str(&[field(what), field(name), eur, raw].join(";"));
+        out.push_str("\r\n");
+    };
+    row("uitgegeven", &r.fund, Some(r.issued_cents), None);
+    row("besteed", &r.fund, Some(r.spent_cents), None);
+    row("over", &r.fund, Some(r.left_cents), None);
+    row("tegoeden", &r.fund, None, Some(r.vouchers));
+    row("tegoeden_gebruikt", &r.fund, None, Some(r.vouchers_used));
+    for (c, cents) in &r.per_category {
+        row("besteed_per_soort", c, Some(*cents), None);
+    }
+    for (m, cents) in &r.per_merchant {
+        row("te_betalen_aan_winkel", m, Some(*cents), None);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +105,29 @@ mod tests {
         assert_eq!(lines[1], "7;c-1;ja;3;-1234,56;-123456;0;;");
         assert_eq!(lines[2], "8;c-1;ja;3;0,05;5;0;;");
         assert_eq!(lines[3], "", "every row ends in CRLF");
+    }
+
+    #[test]
+    fn a_fund_report_lists_its_figures_per_category_and_shop() {
+        let r = crate::kindpakket::FundReport {
+            fund: "kp".into(),
+            status: "active".into(),
+            vouchers: 3,
+            vouchers_used: 1,
+            issued_cents: 90_000,
+            spent_cents: 8_995,
+            left_cents: 81_005,
+            per_category: vec![("bicycles".into(), 8_995)],
+            per_merchant: vec![("fietsenwinkel".into(), 8_995)],
+        };
+        let csv = fund_csv(&r);
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(lines[0], "wat;naam;eur;centen");
+        assert_eq!(lines[2], "besteed;kp;89,95;8995");
+        assert_eq!(lines[4], "tegoeden;kp;;3");
+        assert_eq!(lines[6], "besteed_per_soort;bicycles;89,95;8995");
+        assert_eq!(lines[7], "te_betalen_aan_winkel;fietsenwinkel;89,95;8995");
+        assert_eq!(lines[8], "", "every row ends in CRLF");
     }
 
     #[test]

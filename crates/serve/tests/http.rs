@@ -5731,6 +5731,22 @@ async fn the_kindpakket_in_the_cockpit() {
     );
     let page = t.page(&gemeente, "/gemeente/kindpakket").await.text();
     assert!(page.contains("€ 89,95"), "{page}");
+    let csv = t
+        .page(&gemeente, "/gemeente/kindpakket/kp/rapport.csv")
+        .await;
+    assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert!(
+        csv.text()
+            .contains("te_betalen_aan_winkel;fietsenwinkel;89,95;8995"),
+        "{}",
+        csv.text()
+    );
+    assert_eq!(
+        t.page(&bikes, "/gemeente/kindpakket/kp/rapport.csv")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     // The till cancels the purchase the same day.
     let csrf = csrf_of(&t.page(&bikes, "/winkel").await.text());
     let spend = t.app.node().state().spends().keys().next().unwrap().clone();

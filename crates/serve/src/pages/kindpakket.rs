@@ -39,6 +39,7 @@ pub(super) fn routes() -> Router<Arc<App>> {
         .route("/winkel/betalen", post(till_pay))
         .route("/winkel/annuleren", post(till_cancel))
         .route("/gemeente/kindpakket", get(municipality_page))
+        .route("/gemeente/kindpakket/{fund}/rapport.csv", get(fund_csv))
         .route("/gemeente/kindpakket/regeling", post(open_fund))
         .route("/gemeente/kindpakket/winkel", post(accept))
         .route("/gemeente/kindpakket/tegoed", post(issue))
@@ -421,6 +422,7 @@ fn municipality_answer(
                         }
                     }
                 }
+                p { a href=(format!("/gemeente/kindpakket/{}/rapport.csv", r.fund)) download { (lang.t("Het overzicht als CSV (voor een spreadsheet)", "The report as CSV (for a spreadsheet)")) } }
                 details {
                     summary { (lang.t("Winkel toelaten of tegoed uitgeven", "Accept a shop or issue a voucher")) }
                     form method="post" action="/gemeente/kindpakket/winkel" {
@@ -668,4 +670,44 @@ async fn reissue(
         )
     });
     changed(&app, lang, &p, r).await
+}
+
+/// The fund's report as CSV (its municipality's staff).
+async fn fund_csv(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    MaybePrincipal(p): MaybePrincipal,
+    Path(fund): Path<String>,
+) -> Response {
+    use axum::response::IntoResponse;
+    let lang = Lang::of(&headers);
+    let Some(p) = p else { return login_first() };
+    let Some(org) = p.role.municipality() else {
+        return not_for_you(lang, &p, FOR_MUNICIPALITY);
+    };
+    let report = {
+        let node = app.node();
+        let st = node.state();
+        st.funds()
+            .get(&fund)
+            .filter(|f| f.owner.as_str() == org)
+            .and_then(|_| knop_app::kindpakket::report(st, &fund))
+    };
+    let Some(r) = report else {
+        return not_for_you(lang, &p, FOR_MUNICIPALITY);
+    };
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"kindpakket-{}.csv\"", r.fund),
+            ),
+        ],
+        knop_app::report::fund_csv(&r),
+    )
+        .into_response()
 }
