@@ -146,6 +146,25 @@ impl Base {
         Base { dir }
     }
 
+    /// Registers organisation `org` of `kind` on the base's ledger, its key in `ORG.key`.
+    fn register(&self, org: &str, kind: &str) {
+        let p = |name: &str| self.dir.path().join(name).to_str().unwrap().to_owned();
+        ok(&[
+            "--data",
+            &p("data"),
+            "--operator-key",
+            &p("operator.key"),
+            "org",
+            "register",
+            "--name",
+            org,
+            "--kind",
+            kind,
+            "--key-out",
+            &p(&format!("{org}.key")),
+        ]);
+    }
+
     /// A fresh copy of the base, for one kill point.
     fn copy(&self) -> tempfile::TempDir {
         let to = tempfile::tempdir().unwrap();
@@ -963,16 +982,13 @@ fn the_demo_keeps_its_keys_private_and_can_be_served_again() {
 }
 
 fn issue_declaration(s: &Service, token: &str) -> Answer {
-    http(
-        &s.addr,
+    api(
+        s,
+        token,
         "POST",
         "/api/v1/declarations",
-        &[
-            ("authorization", &format!("Bearer {token}")),
-            ("content-type", "application/json"),
-            ("idempotency-key", "verklaring-1"),
-        ],
-        br#"{"household":"1"}"#,
+        "verklaring-1",
+        r#"{"household":"1"}"#,
     )
 }
 
@@ -998,20 +1014,7 @@ fn a_declaration_killed_at_any_point_is_issued_once_or_not_at_all() {
     let base = Base::new();
     let dir = base.dir.path();
     let p = |name: &str| dir.join(name).to_str().unwrap().to_owned();
-    ok(&[
-        "--data",
-        &p("data"),
-        "--operator-key",
-        &p("operator.key"),
-        "org",
-        "register",
-        "--name",
-        "gemeente",
-        "--kind",
-        "municipality",
-        "--key-out",
-        &p("gemeente.key"),
-    ]);
+    base.register("gemeente", "municipality");
     std::fs::write(p("vault.key"), knop_app::vault::new_master_key()).unwrap();
     let config = r#"{"api_keys": [], "users": [
         {"login": "consulent-a", "display": "Consulent A", "role": "counsellor", "scope": "c-a"},
@@ -1020,16 +1023,13 @@ fn a_declaration_killed_at_any_point_is_issued_once_or_not_at_all() {
     // The resident's personal data, in the base's vault.
     let s = Service::start(dir, None);
     let token = s.login("consulent-a");
-    let (status, raw) = http(
-        &s.addr,
+    let (status, raw) = api(
+        &s,
+        &token,
         "PUT",
         "/api/v1/households/1/personal-data",
-        &[
-            ("authorization", &format!("Bearer {token}")),
-            ("content-type", "application/json"),
-            ("idempotency-key", "pd-1"),
-        ],
-        br#"{"name":"Sanne de Vries","bsn":"111222333","birthdate":"1984-02-29"}"#,
+        "pd-1",
+        r#"{"name":"Sanne de Vries","bsn":"111222333","birthdate":"1984-02-29"}"#,
     )
     .expect("answered");
     assert_eq!(status, 200, "{raw}");
@@ -1102,22 +1102,8 @@ fn a_kindpakket_purchase_killed_at_any_point_is_booked_once_or_not_at_all() {
     let base = Base::new();
     let dir = base.dir.path();
     let p = |name: &str| dir.join(name).to_str().unwrap().to_owned();
-    for (org, kind) in [("gemeente", "municipality"), ("fietsenwinkel", "merchant")] {
-        ok(&[
-            "--data",
-            &p("data"),
-            "--operator-key",
-            &p("operator.key"),
-            "org",
-            "register",
-            "--name",
-            org,
-            "--kind",
-            kind,
-            "--key-out",
-            &p(&format!("{org}.key")),
-        ]);
-    }
+    base.register("gemeente", "municipality");
+    base.register("fietsenwinkel", "merchant");
     let config = r#"{"api_keys": [], "users": [
         {"login": "gemeente", "display": "Gemeente", "role": "municipality", "scope": "gemeente"},
         {"login": "fietsenwinkel", "display": "Fietsenwinkel", "role": "merchant", "scope": "fietsenwinkel"}]}"#;

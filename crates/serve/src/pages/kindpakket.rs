@@ -509,6 +509,23 @@ fn ticked(fields: &std::collections::HashMap<String, String>) -> Vec<String> {
 
 type Fields = std::collections::HashMap<String, String>;
 
+/// The caller of one of the municipality's forms and their language, or the answer when they
+/// are not logged in or the form's token is not theirs.
+fn form_caller(
+    headers: &HeaderMap,
+    p: Option<Principal>,
+    f: &Fields,
+) -> Result<(Lang, Principal), Box<Response>> {
+    let lang = Lang::of(headers);
+    let Some(p) = p else {
+        return Err(Box::new(login_first()));
+    };
+    if !csrf_ok(&p, field(f, "csrf")) {
+        return Err(Box::new(refused(lang, &p)));
+    }
+    Ok((lang, p))
+}
+
 fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
     f.get(name).map(String::as_str).unwrap_or_default()
 }
@@ -538,11 +555,10 @@ async fn open_fund(
     MaybePrincipal(p): MaybePrincipal,
     Form(f): Form<Fields>,
 ) -> Response {
-    let lang = Lang::of(&headers);
-    let Some(p) = p else { return login_first() };
-    if !csrf_ok(&p, field(&f, "csrf")) {
-        return refused(lang, &p);
-    }
+    let (lang, p) = match form_caller(&headers, p, &f) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
     let euros = |name: &str| {
         knop_book::Cents::parse_euros(field(&f, name).trim())
             .map(|c| c.0)
@@ -582,11 +598,10 @@ async fn accept(
     MaybePrincipal(p): MaybePrincipal,
     Form(f): Form<Fields>,
 ) -> Response {
-    let lang = Lang::of(&headers);
-    let Some(p) = p else { return login_first() };
-    if !csrf_ok(&p, field(&f, "csrf")) {
-        return refused(lang, &p);
-    }
+    let (lang, p) = match form_caller(&headers, p, &f) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
     let m = api::NewMerchant {
         merchant: field(&f, "merchant").to_owned(),
         categories: ticked(&f),
@@ -604,11 +619,10 @@ async fn issue(
     MaybePrincipal(p): MaybePrincipal,
     Form(f): Form<Fields>,
 ) -> Response {
-    let lang = Lang::of(&headers);
-    let Some(p) = p else { return login_first() };
-    if !csrf_ok(&p, field(&f, "csrf")) {
-        return refused(lang, &p);
-    }
+    let (lang, p) = match form_caller(&headers, p, &f) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
     let v = api::NewVoucher {
         household: field(&f, "household").trim().to_owned(),
         key: Some(field(&f, "key").to_owned()).filter(|k| !k.is_empty()),
@@ -630,11 +644,10 @@ async fn block(
     MaybePrincipal(p): MaybePrincipal,
     Form(f): Form<Fields>,
 ) -> Response {
-    let lang = Lang::of(&headers);
-    let Some(p) = p else { return login_first() };
-    if !csrf_ok(&p, field(&f, "csrf")) {
-        return refused(lang, &p);
-    }
+    let (lang, p) = match form_caller(&headers, p, &f) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
     let voucher = field(&f, "voucher").trim().to_uppercase();
     let r = api::block(&app, &p, &voucher).await.map(|v| {
         format!(
@@ -654,11 +667,10 @@ async fn reissue(
     MaybePrincipal(p): MaybePrincipal,
     Form(f): Form<Fields>,
 ) -> Response {
-    let lang = Lang::of(&headers);
-    let Some(p) = p else { return login_first() };
-    if !csrf_ok(&p, field(&f, "csrf")) {
-        return refused(lang, &p);
-    }
+    let (lang, p) = match form_caller(&headers, p, &f) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
     let voucher = field(&f, "voucher").trim().to_uppercase();
     let key = Some(field(&f, "key").to_owned()).filter(|k| !k.is_empty());
     let r = api::reissue(&app, &p, &voucher, key).await.map(|v| {
