@@ -47,7 +47,8 @@ pub use huishoudboekje::{
     RUN_CONTENT_BYTES_MAX, RUN_ID_BYTES_MAX,
 };
 pub use kindpakket::{
-    Category, FundStatus, KindpakketCommand, KindpakketRejection, SpendState, VoucherState,
+    Category, FundStatus, KindpakketCommand, KindpakketRejection, PaidLine, Payee, PayoutLine,
+    PayoutState, RefundState, SpendState, TopUp, TopUpState, VoucherState,
 };
 pub use kinds::OrgKind;
 
@@ -310,6 +311,39 @@ impl State {
     /// The Kindpakket's spends, by id.
     pub fn spends(&self) -> &BTreeMap<String, SpendState> {
         &self.kindpakket.spends
+    }
+
+    /// The Kindpakket's payees: where each shop is paid, per fund and shop.
+    pub fn payees(&self) -> &BTreeMap<(String, OrgName), Payee> {
+        &self.kindpakket.payees
+    }
+
+    /// The Kindpakket's payouts, by id.
+    pub fn payouts(&self) -> &BTreeMap<String, PayoutState> {
+        &self.kindpakket.payouts
+    }
+
+    /// The Kindpakket's refunds, by id.
+    pub fn refunds(&self) -> &BTreeMap<String, RefundState> {
+        &self.kindpakket.refunds
+    }
+
+    /// The Kindpakket's top-ups, by the bank's reference.
+    pub fn topups(&self) -> &BTreeMap<String, TopUpState> {
+        &self.kindpakket.topups
+    }
+
+    /// The payout a spend or refund was paid out in, if it was.
+    pub fn paid_in(&self, spend_or_refund: &str) -> Option<&str> {
+        self.kindpakket
+            .paid_in
+            .get(spend_or_refund)
+            .map(String::as_str)
+    }
+
+    /// What was refunded of a spend, in cents.
+    pub fn refunded(&self, spend: &str) -> i64 {
+        self.kindpakket.refunded.get(spend).copied().unwrap_or(0)
     }
 
     /// The declarations of inability to pay, by hash.

@@ -1798,3 +1798,296 @@ fn a_kindpakket_spend_books_only_when_every_rule_holds() {
         R::Reserved(_)
     ));
 }
+
+#[test]
+fn kindpakket_payouts_pay_each_shop_once_after_four_eyes_and_refunds_net_out() {
+    use knop_state::kindpakket::{
+        fund_account, merchant_account, payout_account, voucher_account, KindpakketCommand as K,
+    };
+    use knop_state::{Category, KindpakketRejection as R, PaidLine, TopUp};
+    let mut s = state();
+    s.apply(&entry("svb", 2, 10, &household_open(5))).unwrap();
+    for (n, kind, seed) in [
+        ("gemeente", OrgKind::Municipality, 9),
+        ("eindhoven", OrgKind::Municipality, 10),
+        ("fietsenwinkel", OrgKind::Merchant, 20),
+        ("sportwinkel", OrgKind::Merchant, 21),
+    ] {
+        s.apply(&entry("op", 1, 11, &register(n, kind, seed)))
+            .unwrap();
+    }
+    let day = |d: &str| d.parse::<jiff::civil::Date>().unwrap();
+    let kp = Command::Kindpakket;
+    let refused = |s: &mut State, signer: &str, seed: u8, cmd: &Command| {
+        let (size, digest) = (s.size(), s.digest());
+        let e = s
+            .apply(&entry(signer, seed, s.last_timestamp_ms(), cmd))
+            .unwrap_err();
+        assert_eq!((s.size(), s.digest()), (size, digest), "nothing applied");
+        match e {
+            StateError::Kindpakket { rejection, .. } => rejection,
+            other => panic!("not a Kindpakket rejection: {other}"),
+        }
+    };
+    let ok = |s: &mut State, signer: &str, seed: u8, cmd: Command| {
+        assert_eq!(Command::decode(&cmd.encode()).unwrap(), cmd, "round trip");
+        s.apply(&entry(signer, seed, s.last_timestamp_ms(), &cmd))
+            .unwrap()
+    };
+    let digest_before = s.digest();
+    for cmd in [
+        K::OpenFund {
+            fund: "kp".into(),
+            child_cents: 30_000,
+            from: day("2026-01-01"),
+            until: day("2026-12-31"),
+            categories: Category::Bicycles as u16 | Category::Sport as u16,
+            cap_cents: 30_000,
+        },
+        K::AcceptMerchant {
+            fund: "kp".into(),
+            merchant: name("fietsenwinkel"),
+            categories: Category::Bicycles as u16,
+        },
+        K::AcceptMerchant {
+            fund: "kp".into(),
+            merchant: name("sportwinkel"),
+            categories: Category::Sport as u16,
+        },
+        K::IssueVoucher {
+            voucher: "v".into(),
+            fund: "kp".into(),
+            household: HouseholdId(5),
+        },
+    ] {
+        ok(&mut s, "gemeente", 9, kp(cmd));
+    }
+    assert_ne!(s.digest(), digest_before);
+    let spend = |id: &str, m: &str, c: Category, cents: i64, d: &str| {
+        kp(K::Spend {
+            spend: id.into(),
+            voucher: "v".into(),
+            merchant: name(m),
+            category: c,
+            cents,
+            date: day(d),
+        })
+    };
+    ok(
+        &mut s,
+        "fietsenwinkel",
+        20,
+        spend(
+            "s1",
+            "fietsenwinkel",
+            Category::Bicycles,
+            8_995,
+            "2026-03-02",
+        ),
+    );
+    ok(
+        &mut s,
+        "sportwinkel",
+        21,
+        spend("s2", "sportwinkel", Category::Sport, 2_000, "2026-03-03"),
+    );
+    ok(
+        &mut s,
+        "fietsenwinkel",
+        20,
+        spend(
+            "s3",
+            "fietsenwinkel",
+            Category::Bicycles,
+            1_000,
+            "2026-04-02",
+        ),
+    );
+    let payee = |m: &str, iban: &str| {
+        kp(K::SetPayee {
+            fund: "kp".into(),
+            merchant: name(m),
+            iban: iban.into(),
+            name: format!("{m} bv"),
+        })
+    };
+    assert!(matches!(
+        refused(&mut s, "gemeente", 9, &payee("fietsenwinkel", "nl91 abna")),
+        R::Payee(_)
+    ));
+    assert_eq!(
+        refused(
+            &mut s,
+            "eindhoven",
+            10,
+            &payee("fietsenwinkel", "NL91ABNA0417164300")
+        ),
+        R::NotYourFund("gemeente".into())
+    );
+    assert_eq!(
+        refused(
+            &mut s,
+            "fietsenwinkel",
+            20,
+            &payee("fietsenwinkel", "NL91ABNA0417164300")
+        ),
+        R::NotYourSpend
+    );
+    ok(
+        &mut s,
+        "gemeente",
+        9,
+        payee("fietsenwinkel", "NL91ABNA0417164300"),
+    );
+    let payout = |id: &str, until: &str, by: &str| {
+        kp(K::Payout {
+            payout: id.into(),
+            fund: "kp".into(),
+            until: day(until),
+            execution: day("2026-04-01"),
+            from_iban: "NL02ABNA0123456789".into(),
+            created_by: by.into(),
+        })
+    };
+    assert_eq!(
+        refused(&mut s, "gemeente", 9, &payout("p0", "2026-02-28", "ann")),
+        R::NothingToPay(day("2026-02-28"))
+    );
+    // March: the bike shop's € 89,95; the sports shop has no payee yet, so it waits; April's
+    // spend is after the period.
+    ok(&mut s, "gemeente", 9, payout("p1", "2026-03-31", "ann"));
+    let p1 = s.payouts()["p1"].clone();
+    assert_eq!(p1.lines.len(), 1);
+    assert_eq!(p1.lines[0].merchant, name("fietsenwinkel"));
+    assert_eq!(
+        (p1.lines[0].cents, p1.lines[0].spends.clone()),
+        (8_995, vec!["s1".to_owned()])
+    );
+    assert_eq!(s.paid_in("s1"), Some("p1"));
+    let bal = |s: &State, acc: u128| {
+        let a = s.book().account(acc).unwrap();
+        a.credits_posted.0 - a.debits_posted.0
+    };
+    assert_eq!(bal(&s, merchant_account("kp", "fietsenwinkel")), 1_000);
+    assert_eq!(bal(&s, payout_account("kp")), 8_995);
+    assert_eq!(
+        ok(&mut s, "gemeente", 9, payout("p1", "2026-03-31", "ann")).existing,
+        1
+    );
+    assert_eq!(
+        refused(&mut s, "gemeente", 9, &payout("p1", "2026-04-30", "ann")),
+        R::ExistsWithDifferent("payout p1".into())
+    );
+    // A paid-out spend is not cancelled; it is refunded.
+    assert_eq!(
+        refused(
+            &mut s,
+            "fietsenwinkel",
+            20,
+            &kp(K::CancelSpend {
+                spend: "s1".into(),
+                date: day("2026-03-02")
+            })
+        ),
+        R::PaidOut
+    );
+    // Four eyes: not by its maker; a statement before approval is refused.
+    let approve = |by: &str| {
+        kp(K::ApprovePayout {
+            payout: "p1".into(),
+            by: by.into(),
+        })
+    };
+    assert_eq!(refused(&mut s, "gemeente", 9, &approve("ann")), R::FourEyes);
+    let statement = kp(K::Statement {
+        paid: vec![PaidLine {
+            payout: "p1".into(),
+            merchant: name("fietsenwinkel"),
+            date: day("2026-04-01"),
+        }],
+        topups: vec![TopUp {
+            reference: "BANK-1".into(),
+            fund: "kp".into(),
+            cents: 100_000,
+            date: day("2026-04-01"),
+        }],
+    });
+    assert_eq!(
+        refused(&mut s, "gemeente", 9, &statement),
+        R::NotApproved("p1".into())
+    );
+    ok(&mut s, "gemeente", 9, approve("bob"));
+    assert_eq!(ok(&mut s, "gemeente", 9, approve("bob")).existing, 1);
+    assert!(s.payouts()["p1"].approved());
+    assert_eq!(ok(&mut s, "gemeente", 9, statement.clone()).created, 2);
+    assert_eq!(s.payouts()["p1"].lines[0].paid, Some(day("2026-04-01")));
+    assert_eq!(bal(&s, fund_account("kp")), 100_000 - 30_000);
+    // The same statement again books nothing.
+    assert_eq!(ok(&mut s, "gemeente", 9, statement).existing, 1);
+    assert_eq!(bal(&s, fund_account("kp")), 100_000 - 30_000);
+    // The bike is returned in part after payout: € 20 back to the voucher, and the shop's next
+    // payout is less by it.
+    let refund = |id: &str, cents: i64| {
+        kp(K::Refund {
+            refund: id.into(),
+            spend: "s1".into(),
+            cents,
+            date: day("2026-04-10"),
+        })
+    };
+    assert_eq!(
+        refused(&mut s, "sportwinkel", 21, &refund("r1", 2_000)),
+        R::NotYourSpend
+    );
+    assert_eq!(
+        refused(&mut s, "fietsenwinkel", 20, &refund("r1", 9_000)),
+        R::OverRefund { left: 8_995 }
+    );
+    let left = bal(&s, voucher_account("v"));
+    ok(&mut s, "fietsenwinkel", 20, refund("r1", 2_000));
+    assert_eq!(bal(&s, voucher_account("v")), left + 2_000);
+    assert_eq!(s.refunded("s1"), 2_000);
+    assert_eq!(
+        refused(&mut s, "fietsenwinkel", 20, &refund("r2", 7_000)),
+        R::OverRefund { left: 6_995 }
+    );
+    ok(
+        &mut s,
+        "gemeente",
+        9,
+        payee("sportwinkel", "NL20INGB0001234567"),
+    );
+    ok(&mut s, "gemeente", 9, payout("p2", "2026-04-30", "ann"));
+    let p2 = &s.payouts()["p2"];
+    let lines: Vec<(String, i64)> = p2
+        .lines
+        .iter()
+        .map(|l| (l.merchant.to_string(), l.cents))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![("sportwinkel".to_owned(), 2_000)],
+        "the bike shop's € 10 less € 20 refunded waits; the sports shop's € 20 is paid"
+    );
+    assert_eq!((s.paid_in("s3"), s.paid_in("r1")), (None, None));
+    assert_eq!(s.paid_in("s2"), Some("p2"));
+    // A later spend makes the bike shop's net positive: € 10 + € 15 - € 20.
+    ok(
+        &mut s,
+        "fietsenwinkel",
+        20,
+        spend(
+            "s4",
+            "fietsenwinkel",
+            Category::Bicycles,
+            1_500,
+            "2026-05-02",
+        ),
+    );
+    ok(&mut s, "gemeente", 9, payout("p3", "2026-05-31", "ann"));
+    let l = &s.payouts()["p3"].lines[0];
+    assert_eq!(
+        (l.cents, l.spends.len(), l.refunds.clone()),
+        (500, 2, vec!["r1".to_owned()])
+    );
+}
