@@ -34,6 +34,9 @@ pub enum KindpakketError {
     /// Occurs when the request is wrong.
     #[error("{0}")]
     Invalid(String),
+    /// Occurs when a payout's file is asked for before a second person approved it.
+    #[error("Vier ogen: uitbetaling {0} is nog niet goedgekeurd door een tweede persoon / not approved yet")]
+    NotApproved(String),
     /// Occurs when the ledger refuses (the rule's reason) or cannot write.
     #[error(transparent)]
     Op(#[from] crate::ops::OpError),
@@ -244,8 +247,14 @@ pub struct FundReport {
     pub left_cents: i64,
     /// Spent per category, in cents.
     pub per_category: Vec<(String, i64)>,
-    /// Spent per shop, in cents (what the fund owes each).
+    /// Spent per shop (less refunds), in cents.
     pub per_merchant: Vec<(String, i64)>,
+    /// Put into the fund by the municipality (top-ups on its bank statement), in cents.
+    pub topped_up_cents: i64,
+    /// Paid out to shops in payouts, in cents.
+    pub paid_out_cents: i64,
+    /// Owed to shops and not in a payout yet, in cents.
+    pub owed_cents: i64,
 }
 
 /// The report of `fund`, if it is on the ledger.
@@ -273,32 +282,48 @@ pub fn report(state: &State, fund: &str) -> Option<FundReport> {
         .sum();
     let spent = issued - left;
     let ids: std::collections::HashSet<&str> = vouchers.iter().map(|v| v.as_str()).collect();
-    let spends: Vec<_> = state
+    // What each spend comes to after its refunds.
+    let spends: Vec<(&knop_state::SpendState, i64)> = state
         .spends()
-        .values()
-        .filter(|s| !s.cancelled && ids.contains(s.voucher.as_str()))
+        .iter()
+        .filter(|(_, s)| !s.cancelled && ids.contains(s.voucher.as_str()))
+        .map(|(id, s)| (s, s.cents - state.refunded(id)))
         .collect();
-    let used: std::collections::HashSet<&str> = spends.iter().map(|s| s.voucher.as_str()).collect();
+    let used: std::collections::HashSet<&str> =
+        spends.iter().map(|(s, _)| s.voucher.as_str()).collect();
+    let sum_where = |keep: &dyn Fn(&knop_state::SpendState) -> bool| -> i64 {
+        spends.iter().filter(|(s, _)| keep(s)).map(|(_, c)| c).sum()
+    };
     let per_category = Category::ALL
         .into_iter()
-        .map(|c| {
-            let sum = spends
-                .iter()
-                .filter(|s| s.category == c)
-                .map(|s| s.cents)
-                .sum();
-            (c.name().to_owned(), sum)
-        })
+        .map(|c| (c.name().to_owned(), sum_where(&|s| s.category == c)))
         .filter(|(_, s)| *s > 0)
         .collect();
     let per_merchant = f
         .merchants
         .keys()
+        .map(|m| (m.to_string(), sum_where(&|s| s.merchant == *m)))
+        .collect();
+    let owed = f
+        .merchants
+        .keys()
         .map(|m| {
             let (c, d) = balance(state, merchant_account(fund, m.as_str()));
-            (m.to_string(), c - d)
+            c - d
         })
-        .collect();
+        .sum();
+    let topped_up = state
+        .topups()
+        .values()
+        .filter(|t| t.fund == fund)
+        .map(|t| t.cents)
+        .sum();
+    let paid_out = state
+        .payouts()
+        .values()
+        .filter(|p| p.fund == fund)
+        .map(|p| p.total_cents())
+        .sum();
     Some(FundReport {
         fund: fund.to_owned(),
         status: f.status.name().into(),
@@ -309,6 +334,9 @@ pub fn report(state: &State, fund: &str) -> Option<FundReport> {
         left_cents: left,
         per_category,
         per_merchant,
+        topped_up_cents: topped_up,
+        paid_out_cents: paid_out,
+        owed_cents: owed,
     })
 }
 

@@ -17,6 +17,8 @@
 //! - [`declarations`]: the Rode Knop: issue, revoke and share declarations of inability to pay;
 //!   the status list; the creditor's check.
 //! - [`kindpakket`]: funds, vouchers, rotating codes, spends at a shop, the fund's report.
+//! - [`payouts`]: the Kindpakket's payouts to shops (four eyes, pain.001), refunds, and the
+//!   municipality's camt.053 confirming them and topping up funds.
 //! - [`lookup`]: a creditor's green/red question by BSN (keyed pseudonym, access log).
 //! - [`matching`]: the words and windows of matching bank lines to households.
 //! - [`views`]: what a household's page, a caseload and an overview show, computed from the
@@ -45,6 +47,7 @@ pub mod ledger_text;
 pub mod lookup;
 pub mod matching;
 pub mod ops;
+pub mod payouts;
 pub mod payrun;
 pub mod present;
 pub mod report;

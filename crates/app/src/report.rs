@@ -55,7 +55,8 @@ pub fn caseload_csv(rows: &[HouseholdSummary]) -> String {
 }
 
 /// A Kindpakket fund's report as CSV: a row per figure (`wat;naam;eur;centen`): issued, spent,
-/// left, vouchers and vouchers used, then spent per category and what the fund owes each shop.
+/// left, vouchers and vouchers used, topped up, paid out and still owed to shops, then spent per
+/// category and per shop.
 pub fn fund_csv(r: &crate::kindpakket::FundReport) -> String {
     let mut out = String::from("wat;naam;eur;centen\r\n");
     let mut row = |what: &str, name: &str, cents: Option<i64>, count: Option<usize>| {
@@ -72,11 +73,14 @@ pub fn fund_csv(r: &crate::kindpakket::FundReport) -> String {
     row("over", &r.fund, Some(r.left_cents), None);
     row("tegoeden", &r.fund, None, Some(r.vouchers));
     row("tegoeden_gebruikt", &r.fund, None, Some(r.vouchers_used));
+    row("gestort", &r.fund, Some(r.topped_up_cents), None);
+    row("uitbetaald", &r.fund, Some(r.paid_out_cents), None);
+    row("nog_te_betalen", &r.fund, Some(r.owed_cents), None);
     for (c, cents) in &r.per_category {
         row("besteed_per_soort", c, Some(*cents), None);
     }
     for (m, cents) in &r.per_merchant {
-        row("te_betalen_aan_winkel", m, Some(*cents), None);
+        row("besteed_per_winkel", m, Some(*cents), None);
     }
     out
 }
@@ -119,15 +123,21 @@ mod tests {
             left_cents: 81_005,
             per_category: vec![("bicycles".into(), 8_995)],
             per_merchant: vec![("fietsenwinkel".into(), 8_995)],
+            topped_up_cents: 100_000,
+            paid_out_cents: 8_995,
+            owed_cents: 0,
         };
         let csv = fund_csv(&r);
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert_eq!(lines[0], "wat;naam;eur;centen");
         assert_eq!(lines[2], "besteed;kp;89,95;8995");
         assert_eq!(lines[4], "tegoeden;kp;;3");
-        assert_eq!(lines[6], "besteed_per_soort;bicycles;89,95;8995");
-        assert_eq!(lines[7], "te_betalen_aan_winkel;fietsenwinkel;89,95;8995");
-        assert_eq!(lines[8], "", "every row ends in CRLF");
+        assert_eq!(lines[6], "gestort;kp;1000,00;100000");
+        assert_eq!(lines[7], "uitbetaald;kp;89,95;8995");
+        assert_eq!(lines[8], "nog_te_betalen;kp;0,00;0");
+        assert_eq!(lines[9], "besteed_per_soort;bicycles;89,95;8995");
+        assert_eq!(lines[10], "besteed_per_winkel;fietsenwinkel;89,95;8995");
+        assert_eq!(lines[11], "", "every row ends in CRLF");
     }
 
     #[test]

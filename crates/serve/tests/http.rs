@@ -79,6 +79,12 @@ fn users() -> Vec<User> {
                 org: "gemeente".into(),
             },
         ),
+        u(
+            "gemeente-controle",
+            Role::Municipality {
+                org: "gemeente".into(),
+            },
+        ),
         u("cjib", Role::Creditor { org: "cjib".into() }),
         u(
             "fietsenwinkel",
@@ -5589,6 +5595,290 @@ async fn a_kindpakket_voucher_is_spent_at_the_right_shop_once_per_code() {
     );
 }
 
+/// The Kindpakket's money after the till: the bike shop's € 89,95 is paid in a payout made by
+/// one person and approved by a second, its pain.001 is valid, the municipality's bank
+/// statement confirms it and tops up the fund, the shop sees which purchases it covered, and a
+/// refund after payout goes back to the voucher and is netted from the shop's next payout.
+#[tokio::test]
+async fn a_kindpakket_payout_pays_the_shop_after_four_eyes_and_the_statement_confirms_it() {
+    let t = setup(true);
+    let gemeente = t.login("gemeente").await;
+    let second = t.login("gemeente-controle").await;
+    let parent = t.login("inwoner-1").await;
+    let bikes = t.login("fietsenwinkel").await;
+    let json_body =
+        |v: serde_json::Value| Some(("application/json", serde_json::to_vec(&v).unwrap()));
+    let post = |who: &str, uri: &str, v: serde_json::Value, key: &str| {
+        let (who, uri, key) = (who.to_owned(), uri.to_owned(), key.to_owned());
+        let t = &t;
+        async move {
+            t.call(Method::POST, &uri, Some(&who), json_body(v), Some(&key))
+                .await
+        }
+    };
+    for (uri, v) in [
+        (
+            "/api/v1/kindpakket/funds",
+            json!({"id": "kp-2026", "child_cents": 30_000, "from": "2000-01-01",
+            "until": "2099-12-31", "categories": ["bicycles"], "cap_cents": 30_000}),
+        ),
+        (
+            "/api/v1/kindpakket/funds/kp-2026/merchants",
+            json!({"merchant": "fietsenwinkel", "categories": ["bicycles"]}),
+        ),
+        (
+            "/api/v1/kindpakket/funds/kp-2026/vouchers",
+            json!({"household": "1"}),
+        ),
+    ] {
+        let r = post(&gemeente, uri, v, uri).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{uri}: {}", r.text());
+    }
+    let voucher = t
+        .get("/api/v1/households/1/vouchers", Some(&parent))
+        .await
+        .json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let code = t
+        .get(
+            &format!("/api/v1/households/1/vouchers/{voucher}/code"),
+            Some(&parent),
+        )
+        .await
+        .json()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = post(
+        &bikes,
+        "/api/v1/kindpakket/spends",
+        json!({"code": code, "category": "bicycles", "cents": 8_995}),
+        "buy",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let spend = r.json()["spend"].as_str().unwrap().to_owned();
+    let v = t
+        .get("/api/v1/households/1/vouchers", Some(&parent))
+        .await
+        .json();
+    let day = v[0]["spends"][0]["date"].as_str().unwrap().to_owned();
+    let payout =
+        json!({"until": day, "execution_date": day, "from_iban": "NL02 ABNA 0123 4567 89"});
+    // Nothing to pay while the shop has no payee; a payee's IBAN must be right.
+    let r = post(
+        &gemeente,
+        "/api/v1/kindpakket/funds/kp-2026/payouts",
+        payout.clone(),
+        "p0",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("Niets uit te betalen"), "{}", r.text());
+    let r = post(&gemeente, "/api/v1/kindpakket/funds/kp-2026/payees",
+        json!({"merchant": "fietsenwinkel", "iban": "NL91ABNA0417164301", "name": "Fietsen Jansen"}), "y0").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("geen geldig IBAN"), "{}", r.text());
+    let r = post(&bikes, "/api/v1/kindpakket/funds/kp-2026/payees",
+        json!({"merchant": "fietsenwinkel", "iban": "NL91ABNA0417164300", "name": "Fietsen Jansen"}), "y1").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = post(&gemeente, "/api/v1/kindpakket/funds/kp-2026/payees",
+        json!({"merchant": "fietsenwinkel", "iban": "nl91 abna 0417 1643 00", "name": "Fietsen Jansen"}), "y2").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    // One person makes the payout; the same request again is the same payout.
+    let r = post(
+        &gemeente,
+        "/api/v1/kindpakket/funds/kp-2026/payouts",
+        payout.clone(),
+        "p1",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let made = r.json();
+    assert_eq!(made["status"], "to_approve", "{made}");
+    assert_eq!(made["total_cents"], 8_995);
+    assert_eq!(made["lines"][0]["spends"], json!([spend]));
+    assert_eq!(made["lines"][0]["iban"], "NL91ABNA0417164300");
+    let id = made["id"].as_str().unwrap().to_owned();
+    let e2e = made["lines"][0]["end_to_end_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let size = t.app.node().size();
+    let r = post(
+        &gemeente,
+        "/api/v1/kindpakket/funds/kp-2026/payouts",
+        payout.clone(),
+        "p2",
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()["id"].as_str()),
+        (StatusCode::CREATED, Some(id.as_str()))
+    );
+    assert_eq!(t.app.node().size(), size, "nothing new");
+    // No file before a second person approved it; its maker cannot approve it.
+    let pain = format!("/api/v1/kindpakket/payouts/{id}/pain001");
+    let r = t.get(&pain, Some(&gemeente)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    let approvals = format!("/api/v1/kindpakket/payouts/{id}/approvals");
+    let r = t
+        .call(Method::POST, &approvals, Some(&gemeente), None, Some("a1"))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    assert!(r.text().contains("Vier ogen"), "{}", r.text());
+    let r = t
+        .call(Method::POST, &approvals, Some(&bikes), None, Some("a2"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = t
+        .call(Method::POST, &approvals, Some(&second), None, Some("a3"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["status"], "approved");
+    // The payment file: one transfer to the bike shop, valid against the schema.
+    let r = t.get(&pain, Some(&second)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let xml = r.text();
+    assert!(
+        xml.contains(&format!("<EndToEndId>{e2e}</EndToEndId>")),
+        "{xml}"
+    );
+    assert!(xml.contains(">89.95</InstdAmt>"), "{xml}");
+    assert!(xml.contains("<Nm>Fietsen Jansen</Nm>"), "{xml}");
+    assert!(xml.contains(&format!("1 aankopen {spend}")), "{xml}");
+    let file = t._dir.path().join("payout.xml");
+    std::fs::write(&file, &xml).unwrap();
+    let xsd = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../bank/tests/data/xsd/pain.001.001.03.xsd");
+    let out = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .arg(&file)
+        .output()
+        .expect("xmllint (libxml2-utils) is installed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The municipality's bank statement: the payout paid, € 1 000 into the fund, and a line
+    // that is neither.
+    let statement = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
+<GrpHdr><MsgId>GEM-1</MsgId><CreDtTm>{day}T18:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>GEM-1</Id><Acct><Id><IBAN>NL02ABNA0123456789</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Ntry><Amt Ccy="EUR">89.95</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>{day}</Dt></BookgDt>
+<AcctSvcrRef>GEM-1-1</AcctSvcrRef><NtryDtls><TxDtls><Refs><EndToEndId>{e2e}</EndToEndId></Refs></TxDtls></NtryDtls></Ntry>
+<Ntry><Amt Ccy="EUR">1000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>{day}</Dt></BookgDt>
+<AcctSvcrRef>GEM-1-2</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Ustrd>Storting Kindpakket kp-2026</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+<Ntry><Amt Ccy="EUR">12.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>{day}</Dt></BookgDt>
+<AcctSvcrRef>GEM-1-3</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Ustrd>Bankkosten</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>"#
+    );
+    let up = |who: &str, key: &str| {
+        let (who, key, bytes) = (
+            who.to_owned(),
+            key.to_owned(),
+            statement.clone().into_bytes(),
+        );
+        let t = &t;
+        async move {
+            t.call(
+                Method::POST,
+                "/api/v1/kindpakket/statements",
+                Some(&who),
+                Some(("application/xml", bytes)),
+                Some(&key),
+            )
+            .await
+        }
+    };
+    let r = up(&bikes, "st0").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = up(&gemeente, "st1").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["paid"], json!([e2e]), "{v}");
+    assert_eq!(v["topups"][0]["cents"], 100_000, "{v}");
+    assert_eq!(v["unmatched"].as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v["recorded"], true);
+    let size = t.app.node().size();
+    let r = up(&gemeente, "st2").await;
+    assert_eq!(
+        r.json()["recorded"],
+        false,
+        "the same file again: {}",
+        r.text()
+    );
+    assert_eq!(t.app.node().size(), size);
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/kindpakket/statements",
+            Some(&gemeente),
+            Some(("application/xml", b"<Document>".to_vec())),
+            Some("st3"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    // The shop sees the payout paid and the purchase it covered; the parent sees no payouts.
+    let mine = t
+        .get("/api/v1/kindpakket/payouts", Some(&bikes))
+        .await
+        .json();
+    assert_eq!(mine[0]["status"], "paid", "{mine}");
+    assert_eq!(mine[0]["lines"][0]["paid"], json!(day));
+    assert_eq!(mine[0]["lines"][0]["spends"], json!([spend]));
+    assert_eq!(
+        t.get("/api/v1/kindpakket/payouts", Some(&parent))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // After payout the purchase is not cancelled but refunded: € 20 back to the voucher, and
+    // the shop owes it to the next payout.
+    let uri = format!("/api/v1/kindpakket/spends/{spend}");
+    let r = t
+        .call(Method::DELETE, &uri, Some(&bikes), None, Some("c1"))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    assert!(r.text().contains("terugbetaling"), "{}", r.text());
+    let refunds = format!("{uri}/refunds");
+    let r = post(&bikes, &refunds, json!({"cents": 9_000}), "r0").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("Te veel terug"), "{}", r.text());
+    let r = post(&bikes, &refunds, json!({"cents": 2_000}), "r1").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["left_cents"], 30_000 - 8_995 + 2_000);
+    let again = post(&bikes, &refunds, json!({"cents": 2_000}), "r1").await;
+    assert_eq!(again.json(), r.json(), "a retry refunds once");
+    let report = t
+        .get("/api/v1/kindpakket/funds/kp-2026", Some(&gemeente))
+        .await
+        .json();
+    assert_eq!(
+        (
+            &report["topped_up_cents"],
+            &report["paid_out_cents"],
+            &report["owed_cents"],
+            &report["spent_cents"]
+        ),
+        (
+            &json!(100_000),
+            &json!(8_995),
+            &json!(-2_000),
+            &json!(6_995)
+        ),
+        "{report}"
+    );
+    assert_eq!(report["per_merchant"], json!([["fietsenwinkel", 6_995]]));
+}
+
 /// The Kindpakket in the cockpit: the municipality's forms, the parent's code, the shop's till.
 #[tokio::test]
 async fn the_kindpakket_in_the_cockpit() {
@@ -5737,7 +6027,7 @@ async fn the_kindpakket_in_the_cockpit() {
     assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
     assert!(
         csv.text()
-            .contains("te_betalen_aan_winkel;fietsenwinkel;89,95;8995"),
+            .contains("besteed_per_winkel;fietsenwinkel;89,95;8995"),
         "{}",
         csv.text()
     );

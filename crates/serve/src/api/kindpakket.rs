@@ -45,12 +45,16 @@ pub(crate) fn kp_problem(e: KindpakketError) -> Problem {
         KindpakketError::BadCode | KindpakketError::Invalid(_) => {
             Problem::unprocessable(e.to_string())
         }
-        KindpakketError::CodeUsed => Problem::conflict(e.to_string()),
+        KindpakketError::CodeUsed | KindpakketError::NotApproved(_) => {
+            Problem::conflict(e.to_string())
+        }
         KindpakketError::Op(knop_app::ops::OpError::Rejected(
             knop_state::StateError::Kindpakket { what, rejection },
         )) => match rejection {
             R::Unknown(w) => Problem::not_found(w),
-            R::NotBlocked => Problem::conflict(format!("{what}: {}", R::NotBlocked)),
+            r @ (R::NotBlocked | R::FourEyes | R::NotApproved(_) | R::PaidOut) => {
+                Problem::conflict(format!("{what}: {r}"))
+            }
             R::NotYourFund(_) => Problem::not_found(what),
             R::ExistsWithDifferent(w) => {
                 Problem::conflict(format!("{w} exists with other details; its id is its key"))

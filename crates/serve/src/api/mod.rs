@@ -32,6 +32,7 @@ pub(crate) mod households;
 pub(crate) mod kindpakket;
 mod ledger;
 pub(crate) mod payments;
+pub(crate) mod payouts;
 pub(crate) mod personal;
 mod rules;
 
@@ -81,6 +82,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(debts::routes())
         .merge(declarations::routes())
         .merge(kindpakket::routes())
+        .merge(payouts::routes())
         .merge(rules::routes())
         .merge(payments::routes())
         .merge(personal::routes())
