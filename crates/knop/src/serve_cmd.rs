@@ -505,6 +505,18 @@ fn demo_users(titles: &[String]) -> Vec<User> {
         },
         contact: None,
     });
+    users.push(User {
+        login: "gemeente-controle".into(),
+        display: t(
+            "Gemeente Utrecht (tweede beoordelaar)",
+            "Municipality of Utrecht (second approver)",
+        )
+        .into(),
+        role: Role::Municipality {
+            org: DEMO_MUNICIPALITY.into(),
+        },
+        contact: None,
+    });
     for (login, nl, en) in [
         (
             "fietsenwinkel",
@@ -800,9 +812,10 @@ fn demo_debts(
 }
 
 /// The demo's Kindpakket: the municipality's fund for the year (EUR 300 per child, sport,
-/// bicycles, school, culture; at most EUR 250 a purchase), the bike shop accepted (the
-/// off-licence is a merchant, but not accepted), and a voucher for each of household 2's three
-/// children.
+/// bicycles, school, culture; at most EUR 250 a purchase), topped up from its bank account, the
+/// bike shop accepted with its bank account (the off-licence is a merchant, but not accepted),
+/// a voucher for each of household 2's three children, a helmet bought today at the bike shop,
+/// and the payout of it made by `gemeente`, waiting for `gemeente-controle` to approve it.
 fn demo_kindpakket(
     node: &mut knop_node::Node,
     hosted: &[knop_ledger::note::NoteKey],
@@ -831,9 +844,28 @@ fn demo_kindpakket(
             categories: C::Bicycles as u16 | C::Sport as u16,
         },
     ];
-    for _ in 0..3 {
+    let bikes = knop_ledger::entry::OrgName::parse("fietsenwinkel")?;
+    cmds.push(K::SetPayee {
+        fund: fund.clone(),
+        merchant: bikes.clone(),
+        iban: "NL91ABNA0417164300".into(),
+        name: "Fietsen Jansen".into(),
+    });
+    cmds.push(K::Statement {
+        paid: vec![],
+        topups: vec![knop_state::TopUp {
+            reference: format!("DEMO-STORTING-{}", today.year()),
+            fund: fund.clone(),
+            cents: 90_000,
+            date: year(1, 2).min(today),
+        }],
+    });
+    let vouchers: Vec<String> = (0..3)
+        .map(|_| knop_app::kindpakket::new_voucher_id())
+        .collect();
+    for v in &vouchers {
         cmds.push(K::IssueVoucher {
-            voucher: knop_app::kindpakket::new_voucher_id(),
+            voucher: v.clone(),
             fund: fund.clone(),
             household: HouseholdId(2),
         });
@@ -843,6 +875,30 @@ fn demo_kindpakket(
         knop_app::kindpakket::record(node, key, now, c)
             .map_err(|e| anyhow::anyhow!("the demo's Kindpakket: {e}"))?;
     }
+    let shop = hosted
+        .iter()
+        .find(|k| k.key_name() == "fietsenwinkel")
+        .ok_or_else(|| anyhow::anyhow!("the demo holds no key for fietsenwinkel"))?;
+    let helmet = K::Spend {
+        spend: format!("{}-DEMO", vouchers[0]),
+        voucher: vouchers[0].clone(),
+        merchant: bikes,
+        category: C::Sport,
+        cents: 2_495,
+        date: today,
+    };
+    knop_app::kindpakket::record(node, shop, now, helmet)
+        .map_err(|e| anyhow::anyhow!("the demo's Kindpakket purchase: {e}"))?;
+    let req = knop_app::payouts::PayoutRequest {
+        fund: &fund,
+        until: today,
+        execution: today.tomorrow().unwrap_or(today),
+        from_iban: "NL02ABNA0123456789",
+        by: "gemeente",
+        now_ms: now,
+    };
+    knop_app::payouts::make(node, key, &req)
+        .map_err(|e| anyhow::anyhow!("the demo's Kindpakket payout: {e}"))?;
     Ok(())
 }
 

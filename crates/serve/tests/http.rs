@@ -5879,6 +5879,174 @@ async fn a_kindpakket_payout_pays_the_shop_after_four_eyes_and_the_statement_con
     assert_eq!(report["per_merchant"], json!([["fietsenwinkel", 6_995]]));
 }
 
+/// The Kindpakket's payouts in the cockpit: the shop's bank account, a payout made by one
+/// person and approved by a colleague, its payment file, the bank statement read through the
+/// form, the shop's view of it, and a refund at the till.
+#[tokio::test]
+async fn kindpakket_payouts_in_the_cockpit() {
+    let t = setup(true);
+    let gemeente = t.login("gemeente").await;
+    let second = t.login("gemeente-controle").await;
+    let parent = t.login("inwoner-1").await;
+    let bikes = t.login("fietsenwinkel").await;
+    let csrf = csrf_of(&t.page(&gemeente, "/gemeente/kindpakket").await.text());
+    for (uri, body) in [
+        (
+            "/gemeente/kindpakket/regeling",
+            "id=kp&budget=300&cap=250&from=2000-01-01&until=2099-12-31&bicycles=1",
+        ),
+        (
+            "/gemeente/kindpakket/winkel",
+            "fund=kp&merchant=fietsenwinkel&bicycles=1",
+        ),
+        (
+            "/gemeente/kindpakket/tegoed",
+            "fund=kp&household=1&key=form-1",
+        ),
+    ] {
+        let r = t.form(&gemeente, uri, format!("csrf={csrf}&{body}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.text());
+    }
+    let page = t.page(&parent, "/huishoudens/1/kindpakket").await.text();
+    let code = page
+        .split("class=\"bigcode\"><strong>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let shop_csrf = csrf_of(&t.page(&bikes, "/winkel").await.text());
+    let r = t
+        .form(
+            &bikes,
+            "/winkel/betalen",
+            format!("csrf={shop_csrf}&code={code}&category=bicycles&amount=89%2C95"),
+        )
+        .await;
+    assert!(r.text().contains("Betaald: € 89,95."), "{}", r.text());
+    // The shop's account, then the payout.
+    let r = t
+        .form(&gemeente, "/gemeente/kindpakket/rekening",
+              format!("csrf={csrf}&fund=kp&merchant=fietsenwinkel&iban=NL91+ABNA+0417+1643+00&name=Fietsen+Jansen"))
+        .await;
+    assert!(r.text().contains("is vastgelegd."), "{}", r.text());
+    assert!(
+        r.text().contains("NL91ABNA0417164300 (Fietsen Jansen)"),
+        "{}",
+        r.text()
+    );
+    let today = t.app.today();
+    let r = t
+        .form(
+            &gemeente,
+            "/gemeente/kindpakket/uitbetaling",
+            format!(
+                "csrf={csrf}&fund=kp&until={today}&execution={today}&from_iban=NL02ABNA0123456789"
+            ),
+        )
+        .await;
+    let text = r.text();
+    assert!(text.contains("gemaakt (€ 89,95)"), "{text}");
+    assert!(
+        text.contains("U maakte deze; een collega keurt hem goed."),
+        "{text}"
+    );
+    let id = knop_app::payouts::payout_id("kp", today);
+    let file = format!("/gemeente/kindpakket/uitbetaling/{id}");
+    assert_eq!(
+        t.page(&gemeente, &file).await.status,
+        StatusCode::CONFLICT,
+        "not before approval"
+    );
+    let r = t
+        .form(
+            &gemeente,
+            "/gemeente/kindpakket/goedkeuren",
+            format!("csrf={csrf}&payout={id}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    assert!(r.text().contains("Vier ogen"), "{}", r.text());
+    let csrf2 = csrf_of(&t.page(&second, "/gemeente/kindpakket").await.text());
+    let r = t
+        .form(
+            &second,
+            "/gemeente/kindpakket/goedkeuren",
+            format!("csrf={csrf2}&payout={id}"),
+        )
+        .await;
+    assert!(
+        r.text().contains("goedgekeurd: download het betaalbestand"),
+        "{}",
+        r.text()
+    );
+    let r = t.page(&second, &file).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().contains("<Nm>Fietsen Jansen</Nm>"), "{}", r.text());
+    assert_eq!(t.page(&bikes, &file).await.status, StatusCode::FORBIDDEN);
+    // The statement through the form.
+    let e2e = knop_app::payouts::line_end_to_end_id(&id, 0);
+    let statement = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
+<GrpHdr><MsgId>GEM-2</MsgId><CreDtTm>{today}T18:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>GEM-2</Id><Acct><Id><IBAN>NL02ABNA0123456789</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Ntry><Amt Ccy="EUR">89.95</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>{today}</Dt></BookgDt>
+<NtryDtls><TxDtls><Refs><EndToEndId>{e2e}</EndToEndId></Refs></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>"#
+    );
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--XYZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--XYZ\r\nContent-Disposition: form-data; name=\"bestand\"; filename=\"gemeente.xml\"\r\nContent-Type: application/xml\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(statement.as_bytes());
+    body.extend_from_slice(b"\r\n--XYZ--\r\n");
+    let r = t
+        .send(
+            Request::post("/gemeente/kindpakket/afschrift")
+                .header(header::COOKIE, format!("knop_session={gemeente}"))
+                .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XYZ")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert!(
+        r.text().contains("1 uitbetaling(en) betaald"),
+        "{}",
+        r.text()
+    );
+    assert!(
+        r.text().contains("Betaald (op het bankafschrift)"),
+        "{}",
+        r.text()
+    );
+    // The shop sees it paid, and refunds € 20 after a return.
+    let page = t.page(&bikes, "/winkel").await.text();
+    assert!(page.contains(&format!("Betaald op {today}")), "{page}");
+    let spend = t.app.node().state().spends().keys().next().unwrap().clone();
+    let r = t
+        .form(
+            &bikes,
+            "/winkel/terugbetalen",
+            format!("csrf={shop_csrf}&spend={spend}&amount=20&key=r-1"),
+        )
+        .await;
+    assert!(
+        r.text().contains("€ 20,00 terug op het tegoed."),
+        "{}",
+        r.text()
+    );
+    assert!(r.text().contains("€ 230,05"), "{}", r.text());
+    let page = t.page(&gemeente, "/gemeente/kindpakket").await.text();
+    assert!(page.contains("Uitbetaald aan winkels"), "{page}");
+    assert!(page.contains("-€ 20,00"), "{page}");
+    assert!(
+        page.contains("gaat af van de volgende uitbetaling"),
+        "{page}"
+    );
+}
+
 /// The Kindpakket in the cockpit: the municipality's forms, the parent's code, the shop's till.
 #[tokio::test]
 async fn the_kindpakket_in_the_cockpit() {

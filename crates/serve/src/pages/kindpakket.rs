@@ -167,7 +167,7 @@ async fn till_page(
 
 /// The till: a code form, or (with a checked code) the purchase form.
 fn till_answer(
-    _app: &App,
+    app: &App,
     lang: Lang,
     p: &Principal,
     status: StatusCode,
@@ -206,10 +206,31 @@ fn till_answer(
                         input.utrecht-textbox.utrecht-textbox--html-input id="w-code" name="code" required autocomplete="off" autocapitalize="characters"; }
                     p { button.utrecht-button.utrecht-button--primary-action type="submit" { (lang.t("Controleren", "Check")) } }
                 }
+                (super::payouts::shop_section(app, lang, p, shop))
             }
         }
     };
     html_response(status, page(lang, lang.t("Kassa", "Till"), Some(p), body))
+}
+
+/// The till again, with the outcome of an action taken under it (a refund).
+pub(super) fn till_after(
+    app: &App,
+    lang: Lang,
+    p: &Principal,
+    r: crate::problem::ApiResult<Markup>,
+) -> Response {
+    let (status, n) = match r {
+        Ok(m) => (StatusCode::OK, note(true, m)),
+        Err(e) => (
+            e.status_code(),
+            note(
+                false,
+                html! { strong { (lang.t("Dat lukte niet:", "That did not work:")) } " " (e.detail) },
+            ),
+        ),
+    };
+    till_answer(app, lang, p, status, Some(n), None)
 }
 
 #[derive(Deserialize)]
@@ -347,7 +368,7 @@ async fn till_cancel(
 
 // ---------------------------------------------------------------- the municipality
 
-const FOR_MUNICIPALITY: (&str, &str) = (
+pub(super) const FOR_MUNICIPALITY: (&str, &str) = (
     "Deze pagina is voor de medewerkers van de gemeente.",
     "This page is for the municipality's staff.",
 );
@@ -401,27 +422,34 @@ fn municipality_answer(
                     div.card { div.label { (lang.t("Besteed", "Spent")) } div.value { (euro(r.spent_cents)) } }
                     div.card { div.label { (lang.t("Nog over", "Left")) } div.value { (euro(r.left_cents)) } }
                     div.card { div.label { (lang.t("Tegoeden gebruikt", "Vouchers used")) } div.value { (r.vouchers_used) " / " (r.vouchers) } }
+                    div.card { div.label { (lang.t("Gestort door de gemeente", "Put in by the municipality")) } div.value { (euro(r.topped_up_cents)) } }
+                    div.card { div.label { (lang.t("Uitbetaald aan winkels", "Paid to shops")) } div.value { (euro(r.paid_out_cents)) } }
+                    div.card { div.label { (lang.t("Nog uit te betalen", "Still to pay")) } div.value { (euro(r.owed_cents)) }
+                        @if r.owed_cents < 0 { div.label { (lang.t("Een winkel gaf geld terug na een uitbetaling; dat gaat af van de volgende uitbetaling.", "A shop gave money back after a payout; it comes off the next payout.")) } } }
                 }
                 @if !r.per_category.is_empty() {
                     table.utrecht-table {
                         caption.utrecht-table__caption.note { (lang.t("Besteed per soort", "Spent per category")) }
                         tbody.utrecht-table__body {
                             @for (c, cents) in &r.per_category {
-                                tr.utrecht-table__row { th.utrecht-table__header-cell scope="row" { (category_word(lang, c)) } td.utrecht-table__cell { (euro(*cents)) } }
+                                tr.utrecht-table__row { th.utrecht-table__header-cell scope="row" { (category_word(lang, c)) } td.utrecht-table__cell { (euro(*cents)) }
+                                    td.utrecht-table__cell aria-hidden="true" { meter.bar min="0" max=(r.spent_cents.max(1)) value=((*cents).max(0)) {} } }
                             }
                         }
                     }
                 }
                 @if !r.per_merchant.is_empty() {
                     table.utrecht-table {
-                        caption.utrecht-table__caption.note { (lang.t("Te betalen aan de winkels", "To pay to the shops")) }
+                        caption.utrecht-table__caption.note { (lang.t("Besteed per winkel", "Spent per shop")) }
                         tbody.utrecht-table__body {
                             @for (m, cents) in &r.per_merchant {
-                                tr.utrecht-table__row { th.utrecht-table__header-cell scope="row" { (org_word(m)) } td.utrecht-table__cell { (euro(*cents)) } }
+                                tr.utrecht-table__row { th.utrecht-table__header-cell scope="row" { (org_word(m)) } td.utrecht-table__cell { (euro(*cents)) }
+                                    td.utrecht-table__cell aria-hidden="true" { meter.bar min="0" max=(r.spent_cents.max(1)) value=((*cents).max(0)) {} } }
                             }
                         }
                     }
                 }
+                (super::payouts::fund_section(app, lang, p, &r.fund, &csrf))
                 p { a href=(format!("/gemeente/kindpakket/{}/rapport.csv", r.fund)) download { (lang.t("Het overzicht als CSV (voor een spreadsheet)", "The report as CSV (for a spreadsheet)")) } }
                 details {
                     summary { (lang.t("Winkel toelaten of tegoed uitgeven", "Accept a shop or issue a voucher")) }
@@ -507,11 +535,11 @@ fn ticked(fields: &std::collections::HashMap<String, String>) -> Vec<String> {
         .collect()
 }
 
-type Fields = std::collections::HashMap<String, String>;
+pub(super) type Fields = std::collections::HashMap<String, String>;
 
 /// The caller of one of the municipality's forms and their language, or the answer when they
 /// are not logged in or the form's token is not theirs.
-fn form_caller(
+pub(super) fn form_caller(
     headers: &HeaderMap,
     p: Option<Principal>,
     f: &Fields,
@@ -526,11 +554,11 @@ fn form_caller(
     Ok((lang, p))
 }
 
-fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
+pub(super) fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
     f.get(name).map(String::as_str).unwrap_or_default()
 }
 
-async fn changed(
+pub(super) async fn changed(
     app: &Arc<App>,
     lang: Lang,
     p: &Principal,

@@ -35,6 +35,7 @@ mod household;
 mod kindpakket;
 mod login;
 mod month_pdf;
+mod payouts;
 mod rode_knop;
 mod runs;
 mod statements;
@@ -121,6 +122,7 @@ pub fn router(app: Arc<App>) -> Router {
         .merge(debts::routes())
         .merge(rode_knop::routes())
         .merge(kindpakket::routes())
+        .merge(payouts::routes())
         .merge(month_pdf::routes())
         .merge(access_log::routes())
         .merge(agreements::routes())
