@@ -278,7 +278,7 @@ test('the Rode Knop: the municipality issues, the resident shares with CJIB, CJI
   await desk.close();
 });
 
-test('the Kindpakket: a parent shows a code on a phone, the bike shop takes EUR 89,95 on a tablet, the off-licence is refused, the municipality sees it', async () => {
+test('the Kindpakket: a parent shows a code on a phone, the bike shop takes EUR 89,95 on a tablet, the off-licence is refused, a payout approved by two pays the shop and the statement confirms it', async () => {
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
   const parent = await phone.newPage();
   await login(parent, 'inwoner-2');
@@ -324,10 +324,58 @@ test('the Kindpakket: a parent shows a code on a phone, the bike shop takes EUR 
   await g.getByRole('link', { name: 'Kindpakket' }).click();
   await assert.doesNotReject(g.getByRole('cell', { name: '€ 89,95' }).first().waitFor());
   await accessible(g, '18-gemeente-kindpakket');
+
+  // The payout: one person makes it, a colleague approves it, the bank file pays the bike shop,
+  // and the municipality's bank statement confirms it.
+  await g.getByText('Uitbetaling maken', { exact: true }).first().click();
+  await g.getByRole('button', { name: 'Uitbetaling maken' }).click();
+  await assert.doesNotReject(g.getByText(/gemaakt \(€ 89,95\)/).waitFor());
+  await assert.doesNotReject(g.getByText('U maakte deze; een collega keurt hem goed.').first().waitFor());
+  await accessible(g, '18b-gemeente-uitbetaling-gemaakt');
+  const desk2 = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  const g2 = await desk2.newPage();
+  await login(g2, 'gemeente-controle');
+  await g2.goto(`${base}/gemeente/kindpakket`);
+  await g2.getByRole('button', { name: 'Goedkeuren' }).first().click();
+  await assert.doesNotReject(g2.getByText(/goedgekeurd: download het betaalbestand/).waitFor());
+  const [download] = await Promise.all([
+    g2.waitForEvent('download'),
+    g2.getByRole('link', { name: /Betaalbestand voor de bank/ }).first().click(),
+  ]);
+  const painPath = path.join(shots, 'kindpakket-uitbetaling.xml');
+  await download.saveAs(painPath);
+  const pain = fs.readFileSync(painPath, 'utf8');
+  assert.match(pain, /<Cdtr>\s*<Nm>Fietsen Jansen<\/Nm>/);
+  assert.match(pain, /<InstdAmt Ccy="EUR">89.95<\/InstdAmt>/);
+  const e2e = pain.match(/<EndToEndId>([^<]+)<\/EndToEndId>/)[1];
+  const day = pain.match(/<ReqdExctnDt>([^<]+)<\/ReqdExctnDt>/)[1].slice(0, 10);
+  await accessible(g2, '18c-gemeente-goedgekeurd');
+
+  await shop.goto(`${base}/winkel`);
+  await assert.doesNotReject(shop.getByText('Onderweg naar uw rekening').first().waitFor());
+  await accessible(shop, '17d-winkel-uitbetaling-tablet');
+
+  const camt = `<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
+<GrpHdr><MsgId>GEMEENTE-1</MsgId><CreDtTm>${day}T18:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>GEMEENTE-1</Id><Acct><Id><IBAN>NL02ABNA0123456789</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Ntry><Amt Ccy="EUR">89.95</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>${day}</Dt></BookgDt>
+<AcctSvcrRef>GEMEENTE-1-1</AcctSvcrRef><NtryDtls><TxDtls><Refs><EndToEndId>${e2e}</EndToEndId></Refs></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>`;
+  await g.goto(`${base}/gemeente/kindpakket`);
+  await g.getByText('Bankafschrift van de gemeente inlezen').first().click();
+  await g.getByLabel('Bestand (camt.053)').first().setInputFiles({ name: 'gemeente.xml', mimeType: 'application/xml', buffer: Buffer.from(camt) });
+  await g.getByRole('button', { name: 'Inlezen' }).first().click();
+  await assert.doesNotReject(g.getByText(/1 uitbetaling\(en\) betaald/).waitFor());
+  await assert.doesNotReject(g.getByText('Betaald (op het bankafschrift)').first().waitFor());
+  await accessible(g, '18d-gemeente-afschrift-betaald');
+  await shop.reload();
+  await assert.doesNotReject(shop.getByText(`Betaald op ${day}`).first().waitFor());
   await phone.close();
   await tablet.close();
   await tablet2.close();
   await desk.close();
+  await desk2.close();
 });
 
 test('a counsellor logs in through the identity provider (OpenID Connect, code flow with PKCE)', async () => {

@@ -18,15 +18,20 @@ use sha2::{Digest, Sha256};
 use crate::kindpakket::KindpakketError;
 use crate::ops::{submit, OpError};
 
-/// The id of the payout of `fund` up to and including `until`: the same request again names
-/// the same payout, so it is made once. `KP-` and 12 hex digits: short enough that its lines'
-/// EndToEndIds (`…-01`) fit SEPA's 35 characters.
-pub fn payout_id(fund: &str, until: Date) -> String {
+/// The id of a payout of `fund` up to and including `until`, made by `who` with the request's
+/// own key (an Idempotency-Key, a form's key): the same request again names the same payout, so
+/// it is made once, also after a restart; another request is another payout. `KP-`, the day and
+/// six hex digits: short enough that its lines' EndToEndIds (`…-01`) fit SEPA's 35 characters.
+pub fn payout_id(fund: &str, until: Date, who: &str, key: &str) -> String {
     let d = Sha256::new()
         .chain_update(b"knop/kindpakket/payout-id\0")
         .chain_update(fund.as_bytes())
         .chain_update([0])
         .chain_update(until.to_string().as_bytes())
+        .chain_update([0])
+        .chain_update(who.as_bytes())
+        .chain_update([0])
+        .chain_update(key.as_bytes())
         .finalize();
     format!("KP-{until}-{:02X}{:02X}{:02X}", d[0], d[1], d[2])
 }
@@ -234,6 +239,8 @@ pub struct PayoutRequest<'a> {
     pub from_iban: &'a str,
     /// The person making it.
     pub by: &'a str,
+    /// The request's own key (its Idempotency-Key, its form's key).
+    pub key: &'a str,
     /// The ledger's timestamp (ms).
     pub now_ms: u64,
 }
@@ -251,7 +258,7 @@ pub fn make(
             "de betaaldag komt na de laatste dag van de aankopen / the execution date comes after the period".into(),
         ));
     }
-    let id = payout_id(req.fund, req.until);
+    let id = payout_id(req.fund, req.until, req.by, req.key);
     // Made before with these details (a retry, a second click): nothing new to record.
     if let Some(p) = node.state().payouts().get(&id) {
         if (p.execution, p.from_iban.as_str(), p.created_by.as_str())
@@ -574,9 +581,12 @@ mod tests {
     #[test]
     fn ids_fit_sepa_and_references_fit_140_characters() {
         let until: Date = "2026-03-31".parse().unwrap();
-        let id = payout_id("kindpakket-2026", until);
-        assert_eq!(id, payout_id("kindpakket-2026", until));
-        assert_ne!(id, payout_id("kindpakket-2027", until));
+        let id = payout_id("kindpakket-2026", until, "ann", "k1");
+        assert_eq!(id, payout_id("kindpakket-2026", until, "ann", "k1"));
+        assert_ne!(id, payout_id("kindpakket-2027", until, "ann", "k1"));
+        assert_ne!(id, payout_id("kindpakket-2026", until, "bob", "k1"));
+        assert_ne!(id, payout_id("kindpakket-2026", until, "ann", "k2"));
+        assert!(id.starts_with("KP-2026-03-31-"), "{id}");
         let e2e = line_end_to_end_id(&id, 98);
         assert!(e2e.ends_with("-99"));
         EndToEndId::parse(&e2e).unwrap();

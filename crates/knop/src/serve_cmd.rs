@@ -879,9 +879,11 @@ fn demo_kindpakket(
         .iter()
         .find(|k| k.key_name() == "fietsenwinkel")
         .ok_or_else(|| anyhow::anyhow!("the demo holds no key for fietsenwinkel"))?;
+    // The helmet is bought with the voucher listed last, so the first still holds EUR 300.
+    let last = vouchers.iter().max().cloned().unwrap_or_default();
     let helmet = K::Spend {
-        spend: format!("{}-DEMO", vouchers[0]),
-        voucher: vouchers[0].clone(),
+        spend: format!("{last}-DEMO"),
+        voucher: last,
         merchant: bikes,
         category: C::Sport,
         cents: 2_495,
@@ -895,6 +897,7 @@ fn demo_kindpakket(
         execution: today.tomorrow().unwrap_or(today),
         from_iban: "NL02ABNA0123456789",
         by: "gemeente",
+        key: "demo",
         now_ms: now,
     };
     knop_app::payouts::make(node, key, &req)

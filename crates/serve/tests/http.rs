@@ -5711,7 +5711,7 @@ async fn a_kindpakket_payout_pays_the_shop_after_four_eyes_and_the_statement_con
         &gemeente,
         "/api/v1/kindpakket/funds/kp-2026/payouts",
         payout.clone(),
-        "p2",
+        "p1",
     )
     .await;
     assert_eq!(
@@ -5719,6 +5719,31 @@ async fn a_kindpakket_payout_pays_the_shop_after_four_eyes_and_the_statement_con
         (StatusCode::CREATED, Some(id.as_str()))
     );
     assert_eq!(t.app.node().size(), size, "nothing new");
+    // The same request after a restart (the answer cache gone): the key names the same payout.
+    let again = {
+        let req = knop_app::payouts::PayoutRequest {
+            fund: "kp-2026",
+            until: day.parse().unwrap(),
+            execution: day.parse().unwrap(),
+            from_iban: "NL02ABNA0123456789",
+            by: "gemeente",
+            key: "p1",
+            now_ms: 0,
+        };
+        let key = NoteKey::from_seed("gemeente", &[14; 32]).unwrap();
+        knop_app::payouts::make(&mut t.app.node(), &key, &req).unwrap()
+    };
+    assert_eq!(again.id, id);
+    assert_eq!(t.app.node().size(), size, "nothing new");
+    // Another request finds nothing left to pay.
+    let r = post(
+        &gemeente,
+        "/api/v1/kindpakket/funds/kp-2026/payouts",
+        payout.clone(),
+        "p2",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     // No file before a second person approved it; its maker cannot approve it.
     let pain = format!("/api/v1/kindpakket/payouts/{id}/pain001");
     let r = t.get(&pain, Some(&gemeente)).await;
@@ -5942,7 +5967,7 @@ async fn kindpakket_payouts_in_the_cockpit() {
             &gemeente,
             "/gemeente/kindpakket/uitbetaling",
             format!(
-                "csrf={csrf}&fund=kp&until={today}&execution={today}&from_iban=NL02ABNA0123456789"
+                "csrf={csrf}&fund=kp&until={today}&execution={today}&from_iban=NL02ABNA0123456789&key=form-p1"
             ),
         )
         .await;
@@ -5952,7 +5977,7 @@ async fn kindpakket_payouts_in_the_cockpit() {
         text.contains("U maakte deze; een collega keurt hem goed."),
         "{text}"
     );
-    let id = knop_app::payouts::payout_id("kp", today);
+    let id = knop_app::payouts::payout_id("kp", today, "gemeente", "form-p1");
     let file = format!("/gemeente/kindpakket/uitbetaling/{id}");
     assert_eq!(
         t.page(&gemeente, &file).await.status,

@@ -156,6 +156,10 @@ pub(crate) struct NewPayout {
     pub(crate) execution_date: jiff::civil::Date,
     /// The municipality's account it is paid from.
     pub(crate) from_iban: String,
+    /// The request's own key (the cockpit's form key); the API takes the Idempotency-Key, so
+    /// that a retry names the same payout and makes it once.
+    #[serde(skip)]
+    pub(crate) key: Option<String>,
 }
 
 /// Makes the payout of the fund up to a day (a person at its municipality): every purchase
@@ -172,8 +176,13 @@ async fn new_payout(
     State(app): State<Arc<App>>,
     p: Principal,
     Path(fund): Path<String>,
-    J(b): J<NewPayout>,
+    headers: HeaderMap,
+    J(mut b): J<NewPayout>,
 ) -> ApiResult<(StatusCode, Json<PayoutView>)> {
+    b.key = headers
+        .get("idempotency-key")
+        .and_then(|k| k.to_str().ok())
+        .map(str::to_owned);
     Ok((StatusCode::CREATED, Json(make(&app, &p, &fund, b).await?)))
 }
 
@@ -186,6 +195,8 @@ pub(crate) async fn make(
 ) -> ApiResult<PayoutView> {
     let key = owner_of(app, p, fund)?;
     let (fund, by) = (fund.to_owned(), p.id.clone());
+    // Without a key of its own, each request is a new payout.
+    let request = b.key.clone().unwrap_or_else(knop_app::random_token);
     app.write(move |_, node| {
         let req = payouts::PayoutRequest {
             fund: &fund,
@@ -193,6 +204,7 @@ pub(crate) async fn make(
             execution: b.execution_date,
             from_iban: &b.from_iban,
             by: &by,
+            key: &request,
             now_ms: now_ms(),
         };
         payouts::make(node, &key, &req).map_err(problem)

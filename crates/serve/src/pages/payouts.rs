@@ -128,6 +128,8 @@ pub(super) fn fund_section(app: &App, lang: Lang, p: &Principal, fund: &str, csr
                              "Every purchase and refund up to the chosen day not paid yet, added up per shop. A second person approves the payout; then its payment file is ready.")) }
             form method="post" action="/gemeente/kindpakket/uitbetaling" {
                 input type="hidden" name="csrf" value=(csrf);
+                // The payout's key, made with the form: sent twice, made once.
+                input type="hidden" name="key" value=(knop_app::random_token());
                 input type="hidden" name="fund" value=(fund);
                 p { label.utrecht-form-label for=(id("pu")) { (lang.t("Aankopen tot en met", "Purchases up to and including")) } br;
                     input.utrecht-textbox.utrecht-textbox--html-input id=(id("pu")) name="until" type="date" required value=(today.to_string()); }
@@ -313,6 +315,7 @@ async fn make(
             until: date("until")?,
             execution_date: date("execution")?,
             from_iban: field(&f, "from_iban").to_owned(),
+            key: Some(field(&f, "key").to_owned()).filter(|k| !k.is_empty()),
         };
         api::make(&app, &p, field(&f, "fund"), b).await.map(|x| {
             format!(
