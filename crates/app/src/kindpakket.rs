@@ -251,9 +251,12 @@ pub struct FundReport {
     pub per_merchant: Vec<(String, i64)>,
     /// Put into the fund by the municipality (top-ups on its bank statement), in cents.
     pub topped_up_cents: i64,
-    /// Paid out to shops in payouts, in cents.
+    /// Paid to shops: payout lines the municipality's bank statement showed paid, in cents.
     pub paid_out_cents: i64,
-    /// Owed to shops and not in a payout yet, in cents.
+    /// In payouts the bank has not shown paid yet (to approve, or on their way), in cents.
+    pub in_payouts_cents: i64,
+    /// Owed to shops and not in a payout yet, in cents (below zero when a shop refunded more
+    /// after a payout than it sold since: its next payout is less by it).
     pub owed_cents: i64,
 }
 
@@ -318,12 +321,16 @@ pub fn report(state: &State, fund: &str) -> Option<FundReport> {
         .filter(|t| t.fund == fund)
         .map(|t| t.cents)
         .sum();
-    let paid_out = state
-        .payouts()
-        .values()
-        .filter(|p| p.fund == fund)
-        .map(|p| p.total_cents())
-        .sum();
+    let (mut paid_out, mut in_payouts) = (0, 0);
+    for p in state.payouts().values().filter(|p| p.fund == fund) {
+        for l in &p.lines {
+            if l.paid.is_some() {
+                paid_out += l.cents;
+            } else {
+                in_payouts += l.cents;
+            }
+        }
+    }
     Some(FundReport {
         fund: fund.to_owned(),
         status: f.status.name().into(),
@@ -336,6 +343,7 @@ pub fn report(state: &State, fund: &str) -> Option<FundReport> {
         per_merchant,
         topped_up_cents: topped_up,
         paid_out_cents: paid_out,
+        in_payouts_cents: in_payouts,
         owed_cents: owed,
     })
 }

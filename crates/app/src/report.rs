@@ -55,8 +55,8 @@ pub fn caseload_csv(rows: &[HouseholdSummary]) -> String {
 }
 
 /// A Kindpakket fund's report as CSV: a row per figure (`wat;naam;eur;centen`): issued, spent,
-/// left, vouchers and vouchers used, topped up, paid out and still owed to shops, then spent per
-/// category and per shop.
+/// left, vouchers and vouchers used, topped up, paid out (confirmed by the bank), in payouts not
+/// yet paid, and still owed to shops, then spent per category and per shop.
 pub fn fund_csv(r: &crate::kindpakket::FundReport) -> String {
     let mut out = String::from("wat;naam;eur;centen\r\n");
     let mut row = |what: &str, name: &str, cents: Option<i64>, count: Option<usize>| {
@@ -75,6 +75,7 @@ pub fn fund_csv(r: &crate::kindpakket::FundReport) -> String {
     row("tegoeden_gebruikt", &r.fund, None, Some(r.vouchers_used));
     row("gestort", &r.fund, Some(r.topped_up_cents), None);
     row("uitbetaald", &r.fund, Some(r.paid_out_cents), None);
+    row("in_uitbetaling", &r.fund, Some(r.in_payouts_cents), None);
     row("nog_te_betalen", &r.fund, Some(r.owed_cents), None);
     for (c, cents) in &r.per_category {
         row("besteed_per_soort", c, Some(*cents), None);
@@ -125,6 +126,7 @@ mod tests {
             per_merchant: vec![("fietsenwinkel".into(), 8_995)],
             topped_up_cents: 100_000,
             paid_out_cents: 8_995,
+            in_payouts_cents: 0,
             owed_cents: 0,
         };
         let csv = fund_csv(&r);
@@ -134,10 +136,11 @@ mod tests {
         assert_eq!(lines[4], "tegoeden;kp;;3");
         assert_eq!(lines[6], "gestort;kp;1000,00;100000");
         assert_eq!(lines[7], "uitbetaald;kp;89,95;8995");
-        assert_eq!(lines[8], "nog_te_betalen;kp;0,00;0");
-        assert_eq!(lines[9], "besteed_per_soort;bicycles;89,95;8995");
-        assert_eq!(lines[10], "besteed_per_winkel;fietsenwinkel;89,95;8995");
-        assert_eq!(lines[11], "", "every row ends in CRLF");
+        assert_eq!(lines[8], "in_uitbetaling;kp;0,00;0");
+        assert_eq!(lines[9], "nog_te_betalen;kp;0,00;0");
+        assert_eq!(lines[10], "besteed_per_soort;bicycles;89,95;8995");
+        assert_eq!(lines[11], "besteed_per_winkel;fietsenwinkel;89,95;8995");
+        assert_eq!(lines[12], "", "every row ends in CRLF");
     }
 
     #[test]

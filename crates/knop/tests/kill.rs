@@ -1196,3 +1196,134 @@ fn a_kindpakket_purchase_killed_at_any_point_is_booked_once_or_not_at_all() {
     }
     report("POST /kindpakket/spends", 0x6b69_6e64, kills, acked);
 }
+
+#[test]
+fn a_kindpakket_payout_killed_at_any_point_is_made_once_or_not_at_all() {
+    let _one = one_at_a_time();
+    let base = Base::new();
+    let dir = base.dir.path();
+    let p = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    base.register("gemeente", "municipality");
+    base.register("fietsenwinkel", "merchant");
+    let config = r#"{"api_keys": [], "users": [
+        {"login": "gemeente", "display": "Gemeente", "role": "municipality", "scope": "gemeente"},
+        {"login": "fietsenwinkel", "display": "Fietsenwinkel", "role": "merchant", "scope": "fietsenwinkel"}]}"#;
+    std::fs::write(p("config.json"), config).unwrap();
+    // The fund, the shop with its account, a voucher and a purchase, in the base.
+    let s = Service::start(dir, None);
+    let g = s.login("gemeente");
+    for (path, key, body) in [
+        (
+            "/api/v1/kindpakket/funds",
+            "f1",
+            r#"{"id":"kp","child_cents":30000,"from":"2000-01-01","until":"2099-12-31","categories":["bicycles"],"cap_cents":25000}"#,
+        ),
+        (
+            "/api/v1/kindpakket/funds/kp/merchants",
+            "m1",
+            r#"{"merchant":"fietsenwinkel","categories":["bicycles"]}"#,
+        ),
+        (
+            "/api/v1/kindpakket/funds/kp/payees",
+            "y1",
+            r#"{"merchant":"fietsenwinkel","iban":"NL91ABNA0417164300","name":"Fietsen Jansen"}"#,
+        ),
+        (
+            "/api/v1/kindpakket/funds/kp/vouchers",
+            "v1",
+            r#"{"household":"1"}"#,
+        ),
+    ] {
+        let (status, raw) = api(&s, &g, "POST", path, key, body).expect("answered");
+        assert_eq!(status, 201, "{raw}");
+    }
+    s.end();
+    let (node, _) = reopen(dir);
+    let voucher = node.state().vouchers().keys().next().unwrap().clone();
+    drop(node);
+    let municipality =
+        NoteKey::parse(&std::fs::read_to_string(dir.join("gemeente.key")).unwrap()).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let (code, _) = knop_app::kindpakket::code(&municipality, &voucher, now);
+    let s = Service::start(dir, None);
+    let body = format!(r#"{{"code":"{code}","category":"bicycles","cents":8995}}"#);
+    let (status, raw) = api(
+        &s,
+        &s.login("fietsenwinkel"),
+        "POST",
+        "/api/v1/kindpakket/spends",
+        "buy-1",
+        &body,
+    )
+    .expect("answered");
+    assert_eq!(status, 201, "{raw}");
+    s.end();
+    let (node, _) = reopen(dir);
+    let day = node.state().spends().values().next().unwrap().date;
+    drop(node);
+    let pay = |s: &Service| {
+        let body = format!(
+            r#"{{"until":"{day}","execution_date":"{day}","from_iban":"NL02ABNA0123456789"}}"#
+        );
+        api(
+            s,
+            &s.login("gemeente"),
+            "POST",
+            "/api/v1/kindpakket/funds/kp/payouts",
+            "pay-1",
+            &body,
+        )
+    };
+    // What the ledger holds: payouts, and what the fund still owes the shop.
+    let held = |dir: &Path| {
+        let (node, _) = reopen(dir);
+        let owed = knop_app::kindpakket::report(node.state(), "kp")
+            .unwrap()
+            .owed_cents;
+        (node.state().payouts().len(), owed)
+    };
+    // The model: one uninterrupted payout.
+    let model = base.copy();
+    let before = log_bytes(model.path());
+    let s = Service::start(model.path(), None);
+    let (status, raw) = pay(&s).expect("answered");
+    assert_eq!(status, 201, "{raw}");
+    s.end();
+    assert_eq!(held(model.path()), (1, 0));
+    let frame = log_bytes(model.path()) - before;
+    let (mut kills, mut acked) = (0, 0);
+    for at in points(0x7061_796f, 1, frame) {
+        kills += 1;
+        let copy = base.copy();
+        let s = Service::start(copy.path(), Some(&at));
+        let answer = pay(&s);
+        s.end();
+        let (payouts, owed) = held(copy.path());
+        let acknowledged = matches!(answer, Some((201, _)));
+        acked += usize::from(acknowledged);
+        assert!(payouts <= 1, "{at}: {payouts} payouts");
+        assert_eq!(
+            owed,
+            8_995 * (1 - payouts as i64),
+            "{at}: the purchase is owed or in the payout, never both or neither"
+        );
+        if acknowledged {
+            assert_eq!(payouts, 1, "{at}: acknowledged but not made");
+        }
+        // Restarted, the same request again: one payout, answered as made.
+        let s = Service::start(copy.path(), None);
+        let (status, raw) = pay(&s).expect("answered");
+        assert_eq!(status, 201, "{at}: {raw}");
+        s.end();
+        assert_eq!(held(copy.path()), (1, 0), "{at}");
+    }
+    report(
+        "POST /kindpakket/funds/{fund}/payouts",
+        0x7061_796f,
+        kills,
+        acked,
+    );
+}

@@ -6037,7 +6037,8 @@ async fn kindpakket_payouts_in_the_cockpit() {
         )
         .await;
     assert!(
-        r.text().contains("1 uitbetaling(en) betaald"),
+        r.text()
+            .contains(&format!("Betaald volgens de bank: {e2e}.")),
         "{}",
         r.text()
     );
@@ -6048,7 +6049,13 @@ async fn kindpakket_payouts_in_the_cockpit() {
     );
     // The shop sees it paid, and refunds € 20 after a return.
     let page = t.page(&bikes, "/winkel").await.text();
-    assert!(page.contains(&format!("Betaald op {today}")), "{page}");
+    assert!(
+        page.contains(&format!(
+            "Betaald op {}",
+            knop_app::present::spoken(today, knop_app::present::Language::Dutch)
+        )),
+        "{page}"
+    );
     let spend = t.app.node().state().spends().keys().next().unwrap().clone();
     let r = t
         .form(
@@ -6064,7 +6071,7 @@ async fn kindpakket_payouts_in_the_cockpit() {
     );
     assert!(r.text().contains("€ 230,05"), "{}", r.text());
     let page = t.page(&gemeente, "/gemeente/kindpakket").await.text();
-    assert!(page.contains("Uitbetaald aan winkels"), "{page}");
+    assert!(page.contains("Betaald aan winkels (volgens de bank)"), "{page}");
     assert!(page.contains("-€ 20,00"), "{page}");
     assert!(
         page.contains("gaat af van de volgende uitbetaling"),

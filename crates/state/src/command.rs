@@ -42,6 +42,14 @@
 //!          0x06 CancelSpend   spend (text) || date
 //!          0x07 BlockVoucher  voucher (text)
 //!          0x08 ReissueVoucher voucher (text) || new voucher (text)
+//!          0x09 SetPayee      fund (text) || merchant (text) || IBAN (text) || name (text)
+//!          0x0A Payout        payout (text) || fund (text) || until || execution ||
+//!                             from IBAN (text) || created by (text)
+//!          0x0B ApprovePayout payout (text) || by (text)
+//!          0x0C Statement     count (u32) || lines paid (each: payout (text) || merchant (text)
+//!                             || date) || count (u32) || top-ups (each: reference (text) ||
+//!                             fund (text) || cents (i64) || date)
+//!          0x0D Refund        refund (text) || spend (text) || cents (i64) || date
 //! ```
 //!
 //! `Together` makes several commands one entry, applied all or nothing: what one request means

@@ -423,8 +423,9 @@ fn municipality_answer(
                     div.card { div.label { (lang.t("Nog over", "Left")) } div.value { (euro(r.left_cents)) } }
                     div.card { div.label { (lang.t("Tegoeden gebruikt", "Vouchers used")) } div.value { (r.vouchers_used) " / " (r.vouchers) } }
                     div.card { div.label { (lang.t("Gestort door de gemeente", "Put in by the municipality")) } div.value { (euro(r.topped_up_cents)) } }
-                    div.card { div.label { (lang.t("Uitbetaald aan winkels", "Paid to shops")) } div.value { (euro(r.paid_out_cents)) } }
-                    div.card { div.label { (lang.t("Nog uit te betalen", "Still to pay")) } div.value { (euro(r.owed_cents)) }
+                    div.card { div.label { (lang.t("Betaald aan winkels (volgens de bank)", "Paid to shops (per the bank)")) } div.value { (euro(r.paid_out_cents)) } }
+                    div.card { div.label { (lang.t("In uitbetalingen, nog niet betaald", "In payouts, not paid yet")) } div.value { (euro(r.in_payouts_cents)) } }
+                    div.card { div.label { (lang.t("Nog niet in een uitbetaling", "Not in a payout yet")) } div.value { (euro(r.owed_cents)) }
                         @if r.owed_cents < 0 { div.label { (lang.t("Een winkel gaf geld terug na een uitbetaling; dat gaat af van de volgende uitbetaling.", "A shop gave money back after a payout; it comes off the next payout.")) } } }
                 }
                 @if !r.per_category.is_empty() {

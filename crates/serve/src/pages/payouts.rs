@@ -36,6 +36,17 @@ pub(super) fn routes() -> Router<Arc<App>> {
         .route("/winkel/terugbetalen", post(refund))
 }
 
+/// `1 aankoop`, `3 aankopen`.
+fn purchases(lang: Lang, n: usize) -> String {
+    let word = match (n, lang.english()) {
+        (1, false) => "aankoop",
+        (_, false) => "aankopen",
+        (1, true) => "purchase",
+        (_, true) => "purchases",
+    };
+    format!("{n} {word}")
+}
+
 fn status_word(lang: Lang, p: &PayoutView) -> String {
     match p.status.as_str() {
         "paid" => lang
@@ -96,10 +107,10 @@ pub(super) fn fund_section(app: &App, lang: Lang, p: &Principal, fund: &str, csr
                 tbody.utrecht-table__body {
                     @for x in &payouts {
                         tr.utrecht-table__row {
-                            td.utrecht-table__cell { (x.until) br; span.note { (x.id) } }
+                            td.utrecht-table__cell { (lang.date(&x.until)) br; span.note { (x.id) } }
                             td.utrecht-table__cell { (euro(x.total_cents)) }
                             td.utrecht-table__cell {
-                                @for l in &x.lines { (org_word(&l.merchant)) " " (euro(l.cents)) " (" (l.spends.len()) " " (lang.t("aankopen", "purchases")) ")" br; }
+                                @for l in &x.lines { (org_word(&l.merchant)) " " (euro(l.cents)) " (" (purchases(lang, l.spends.len())) ")" br; }
                             }
                             td.utrecht-table__cell {
                                 (status_word(lang, x))
@@ -184,7 +195,7 @@ pub(super) fn shop_section(app: &App, lang: Lang, p: &Principal, shop: &str) -> 
         return html! {};
     };
     let csrf = p.csrf.clone().unwrap_or_default();
-    let (payouts, recent) = {
+    let (payouts, recent, owed) = {
         let node = app.node();
         let st = node.state();
         let mut recent: Vec<(u64, String, i64, String, String)> = st
@@ -205,10 +216,21 @@ pub(super) fn shop_section(app: &App, lang: Lang, p: &Principal, shop: &str) -> 
             .collect();
         recent.sort_by_key(|x| std::cmp::Reverse(x.0));
         recent.truncate(20);
-        (knop_app::payouts::of_merchant(st, &name), recent)
+        let owed: i64 = st
+            .funds()
+            .iter()
+            .filter(|(_, f)| f.merchants.contains_key(&name))
+            .filter_map(|(id, _)| {
+                st.book()
+                    .account(knop_state::kindpakket::merchant_account(id, shop))
+                    .map(|a| a.credits_posted.0 - a.debits_posted.0)
+            })
+            .sum();
+        (knop_app::payouts::of_merchant(st, &name), recent, owed)
     };
     html! {
         h2 { (lang.t("Uitbetalingen door de gemeente", "Payouts by the municipality")) }
+        p { (lang.t("Nog niet in een uitbetaling:", "Not in a payout yet:")) " " strong { (euro(owed)) } "." }
         @if payouts.is_empty() {
             p { (lang.t("Nog geen uitbetalingen.", "No payouts yet.")) }
         } @else {
@@ -222,11 +244,11 @@ pub(super) fn shop_section(app: &App, lang: Lang, p: &Principal, shop: &str) -> 
                     @for x in &payouts {
                         @for l in &x.lines {
                             tr.utrecht-table__row {
-                                td.utrecht-table__cell { (x.until) }
+                                td.utrecht-table__cell { (lang.date(&x.until)) }
                                 td.utrecht-table__cell {
                                     (euro(l.cents))
                                     details {
-                                        summary { (l.spends.len()) " " (lang.t("aankopen", "purchases"))
+                                        summary { (purchases(lang, l.spends.len()))
                                             @if !l.refunds.is_empty() { ", " (l.refunds.len()) " " (lang.t("terugbetaald", "refunded")) } }
                                         ul { @for s in &l.spends { li { (s) } } @for r in &l.refunds { li { (r) " (" (lang.t("terug", "refund")) ")" } } }
                                         p.note { (lang.t("Kenmerk bij de bank:", "Reference at the bank:")) " " (l.end_to_end_id) }
@@ -234,7 +256,7 @@ pub(super) fn shop_section(app: &App, lang: Lang, p: &Principal, shop: &str) -> 
                                 }
                                 td.utrecht-table__cell {
                                     @match &l.paid {
-                                        Some(d) => { (lang.t("Betaald op", "Paid on")) " " (d) }
+                                        Some(d) => { (lang.t("Betaald op", "Paid on")) " " (lang.date(d)) }
                                         None if x.status == "approved" => { (lang.t("Onderweg naar uw rekening", "On its way to your account")) }
                                         None => { (lang.t("Wacht op goedkeuring", "Waiting for approval")) }
                                     }
@@ -411,16 +433,40 @@ async fn statement(
             .into())),
         Some(bytes) => api::statement(&app, &p, bytes).await.map(|s| {
             let topped: i64 = s.topups.iter().map(|t| t.cents).sum();
-            format!(
-                "{} {}; {} {} ({}); {} {}.",
-                s.paid.len(),
-                lang.t("uitbetaling(en) betaald", "payout line(s) paid"),
-                s.topups.len(),
-                lang.t("storting(en)", "top-up(s)"),
-                euro(topped),
-                s.unmatched.len(),
-                lang.t("andere regel(s), niet geboekt", "other line(s), not booked"),
-            )
+            let mut parts = vec![];
+            if !s.paid.is_empty() {
+                parts.push(format!(
+                    "{} {}",
+                    lang.t("Betaald volgens de bank:", "Paid according to the bank:"),
+                    s.paid.join(", ")
+                ));
+            }
+            if !s.topups.is_empty() {
+                parts.push(format!(
+                    "{} {}",
+                    lang.t("Gestort in de regeling:", "Put into the fund:"),
+                    euro(topped)
+                ));
+            }
+            if !s.unmatched.is_empty() {
+                parts.push(format!(
+                    "{} {}",
+                    lang.t(
+                        "Niet geboekt (geen uitbetaling of storting van het Kindpakket):",
+                        "Not booked (no payout or top-up of the child package):"
+                    ),
+                    s.unmatched.join("; ")
+                ));
+            }
+            if parts.is_empty() {
+                lang.t(
+                    "Niets van het Kindpakket op dit afschrift.",
+                    "Nothing of the child package on this statement.",
+                )
+                .to_owned()
+            } else {
+                parts.join(". ") + "."
+            }
         }),
     };
     changed(&app, lang, &p, r).await
