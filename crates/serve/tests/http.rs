@@ -6071,7 +6071,10 @@ async fn kindpakket_payouts_in_the_cockpit() {
     );
     assert!(r.text().contains("€ 230,05"), "{}", r.text());
     let page = t.page(&gemeente, "/gemeente/kindpakket").await.text();
-    assert!(page.contains("Betaald aan winkels (volgens de bank)"), "{page}");
+    assert!(
+        page.contains("Betaald aan winkels (volgens de bank)"),
+        "{page}"
+    );
     assert!(page.contains("-€ 20,00"), "{page}");
     assert!(
         page.contains("gaat af van de volgende uitbetaling"),
