@@ -296,14 +296,104 @@ fn kindpakket(loc: &Location, a: KindpakketArgs) -> Result<ExitCode> {
     latencies.sort_by(f64::total_cmp);
     let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p) as usize];
     let booked = node.state().spends().len();
+    // The year's payouts: each shop's account recorded, then one payout a month (made, approved
+    // by a second person, confirmed by the municipality's statement), each one entry.
+    let t_pay = Instant::now();
+    let mut entries = vec![];
+    for (i, s) in shops.iter().enumerate() {
+        entries.push(sign(
+            7,
+            &Command::Kindpakket(K::SetPayee {
+                fund: fund.clone(),
+                merchant: OrgName::parse(s.key_name())?,
+                iban: "NL91ABNA0417164300".into(),
+                name: format!("Winkel {i}"),
+            }),
+            &gemeente,
+        ));
+    }
+    for r in node.submit(&entries)? {
+        r?;
+    }
+    let (mut payouts, mut lines, mut paid_cents) = (0usize, 0usize, 0i64);
+    for month in 1..=12i8 {
+        let until = jiff::civil::date(2026, month, 1).last_of_month();
+        let payout = format!("KP-2026-{month:02}");
+        let make = sign(
+            8,
+            &Command::Kindpakket(K::Payout {
+                payout: payout.clone(),
+                fund: fund.clone(),
+                until,
+                execution: until,
+                from_iban: "NL02ABNA0123456789".into(),
+                created_by: "ann".into(),
+            }),
+            &gemeente,
+        );
+        if node.submit(&[make])?.pop().is_some_and(|r| r.is_err()) {
+            continue; // nothing spent that month
+        }
+        let approve = sign(
+            8,
+            &Command::Kindpakket(K::ApprovePayout {
+                payout: payout.clone(),
+                by: "bob".into(),
+            }),
+            &gemeente,
+        );
+        for r in node.submit(&[approve])? {
+            r?;
+        }
+        let p = node
+            .state()
+            .payouts()
+            .get(&payout)
+            .ok_or_else(|| anyhow::anyhow!("payout {payout} not made"))?;
+        payouts += 1;
+        lines += p.lines.len();
+        paid_cents += p.total_cents();
+        let paid = p
+            .lines
+            .iter()
+            .map(|l| knop_state::PaidLine {
+                payout: payout.clone(),
+                merchant: l.merchant.clone(),
+                date: until,
+            })
+            .collect();
+        let statement = sign(
+            8,
+            &Command::Kindpakket(K::Statement {
+                paid,
+                topups: vec![],
+            }),
+            &gemeente,
+        );
+        for r in node.submit(&[statement])? {
+            r?;
+        }
+    }
+    let payouts_s = t_pay.elapsed().as_secs_f64();
+    let spent: i64 = node
+        .state()
+        .spends()
+        .values()
+        .filter(|s| !s.cancelled)
+        .map(|s| s.cents)
+        .sum();
+    if spent != paid_cents {
+        bail!("the payouts paid {paid_cents} cents of {spent} spent");
+    }
     println!(
-        "{{\"children\": {}, \"spends_tried\": {total}, \"spends_booked\": {booked}, \"refused\": {refused}, \"group\": {}, \"shops\": {}, \"vouchers_issued_s\": {issue_s:.2}, \"spends_s\": {secs:.2}, \"spends_per_s\": {:.0}, \"commit_ms_p50\": {:.2}, \"commit_ms_p99\": {:.2}, \"store\": \"{where_}\", \"payouts\": \"not built yet\"}}",
+        "{{\"children\": {}, \"spends_tried\": {total}, \"spends_booked\": {booked}, \"refused\": {refused}, \"group\": {}, \"shops\": {}, \"vouchers_issued_s\": {issue_s:.2}, \"spends_s\": {secs:.2}, \"spends_per_s\": {:.0}, \"commit_ms_p50\": {:.2}, \"commit_ms_p99\": {:.2}, \"payouts\": {payouts}, \"payout_lines\": {lines}, \"paid_out_cents\": {paid_cents}, \"payouts_s\": {payouts_s:.2}, \"year_s\": {:.2}, \"store\": \"{where_}\"}}",
         a.children,
         a.group,
         a.shops,
         total as f64 / secs,
         pct(0.5),
-        pct(0.99)
+        pct(0.99),
+        issue_s + secs + payouts_s
     );
     Ok(ExitCode::SUCCESS)
 }
