@@ -388,35 +388,92 @@ pub fn spend(
     signer: &NoteKey,
     req: &SpendRequest<'_>,
 ) -> Result<VoucherView, KindpakketError> {
-    let (voucher, period) =
-        check_code(municipality, req.code, req.now_s).ok_or(KindpakketError::BadCode)?;
-    if !node.state().vouchers().contains_key(&voucher) {
-        return Err(KindpakketError::BadCode);
-    }
-    let spend = format!("{voucher}-{period}");
-    let cmd = KindpakketCommand::Spend {
-        spend: spend.clone(),
-        voucher: voucher.clone(),
-        merchant: req.merchant.clone(),
-        category: req.category,
-        cents: req.cents,
-        date: req.today,
+    spend_many(node, &[(municipality, signer, req)])
+        .pop()
+        .unwrap_or_else(|| Err(KindpakketError::Invalid("no answer".into())))
+}
+
+/// Takes many spends (from many tills at once) in one group commit: each is its own entry,
+/// checked and booked as [`spend`] does, in the given order, and all are durable before this
+/// returns; one answer per spend. Two spends of one voucher in one call are booked one after the
+/// other, so the second finds what the first left.
+pub fn spend_many(
+    node: &mut Node,
+    reqs: &[(&NoteKey, &NoteKey, &SpendRequest<'_>)],
+) -> Vec<Result<VoucherView, KindpakketError>> {
+    let ts = reqs
+        .iter()
+        .map(|(_, _, r)| r.now_ms)
+        .max()
+        .unwrap_or(0)
+        .max(node.state().last_timestamp_ms());
+    // Each request's voucher and entry, or why it is refused before the ledger.
+    let planned: Vec<Result<(String, knop_ledger::entry::SignedEntry), KindpakketError>> = reqs
+        .iter()
+        .map(|(municipality, signer, req)| {
+            let (voucher, period) =
+                check_code(municipality, req.code, req.now_s).ok_or(KindpakketError::BadCode)?;
+            if !node.state().vouchers().contains_key(&voucher) {
+                return Err(KindpakketError::BadCode);
+            }
+            let cmd = Command::Kindpakket(KindpakketCommand::Spend {
+                spend: format!("{voucher}-{period}"),
+                voucher: voucher.clone(),
+                merchant: req.merchant.clone(),
+                category: req.category,
+                cents: req.cents,
+                date: req.today,
+            });
+            let name = OrgName::parse(signer.key_name())
+                .map_err(|e| KindpakketError::Invalid(e.to_string()))?;
+            let entry =
+                knop_ledger::entry::SignedEntry::sign(name, ts, cmd.encode(), signer.signing_key());
+            Ok((voucher, entry))
+        })
+        .collect();
+    let entries: Vec<knop_ledger::entry::SignedEntry> = planned
+        .iter()
+        .filter_map(|p| p.as_ref().ok().map(|(_, e)| e.clone()))
+        .collect();
+    let mut outcomes = match node.submit(&entries) {
+        Ok(o) => o.into_iter(),
+        Err(e) => {
+            // The store failed: nothing of these is acknowledged.
+            let why = e.to_string();
+            let mut first = Some(e);
+            return planned
+                .into_iter()
+                .map(|p| {
+                    p.and_then(|_| {
+                        Err(match first.take() {
+                            Some(e) => KindpakketError::Op(crate::ops::OpError::Node(e)),
+                            None => KindpakketError::Op(crate::ops::OpError::Internal(why.clone())),
+                        })
+                    })
+                })
+                .collect();
+        }
     };
-    let (_, outcome) = crate::ops::submit(node, signer, req.now_ms, &Command::Kindpakket(cmd))
-        .map_err(crate::ops::OpError::from)?
-        .map_err(|e| match e {
-            knop_state::StateError::Kindpakket {
-                rejection: knop_state::KindpakketRejection::ExistsWithDifferent(_),
-                ..
-            } => KindpakketError::CodeUsed,
-            other => KindpakketError::Op(other.into()),
-        })?;
-    // The same spend again (this code, this shop, these details: a form sent twice, an answer
-    // lost) is the purchase already booked, answered as such; other details with this code are
-    // a reuse, refused above.
-    let _ = outcome;
-    voucher_view(node.state(), &voucher)
-        .ok_or_else(|| KindpakketError::Invalid("the voucher cannot be read".into()))
+    planned
+        .into_iter()
+        .map(|p| {
+            let (voucher, _) = p?;
+            match outcomes.next() {
+                // The same spend again (this code, this shop, these details: a form sent
+                // twice, an answer lost) is the purchase already booked, answered as such;
+                // other details with this code are a reuse.
+                Some(Ok(_)) => {}
+                Some(Err(knop_state::StateError::Kindpakket {
+                    rejection: knop_state::KindpakketRejection::ExistsWithDifferent(_),
+                    ..
+                })) => return Err(KindpakketError::CodeUsed),
+                Some(Err(other)) => return Err(KindpakketError::Op(other.into())),
+                None => return Err(KindpakketError::Invalid("no answer".into())),
+            }
+            voucher_view(node.state(), &voucher)
+                .ok_or_else(|| KindpakketError::Invalid("the voucher cannot be read".into()))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub mod problem;
 
 mod api;
 mod pages;
+mod till;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -132,6 +133,8 @@ pub struct App {
     lookups: Mutex<HashMap<String, (u64, u32)>>,
     /// The latest status-list token per municipality, with the ledger size it was made at.
     status_lists: Mutex<HashMap<String, (u64, Arc<String>)>>,
+    /// Purchases waiting to be booked together ([`till`]); started on the first.
+    spends: Mutex<till::Queue>,
 }
 
 /// Most wrong Kindpakket codes one shop may try in a minute ([`App::code_tries_left`]).
@@ -266,6 +269,7 @@ impl App {
             }
         }
         Ok(Arc::new(Self {
+            spends: Mutex::default(),
             sealer,
             lookups: Mutex::default(),
             status_lists: Mutex::default(),

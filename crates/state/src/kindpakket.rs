@@ -540,9 +540,10 @@ pub struct Kindpakket {
     pub(crate) topups: BTreeMap<String, TopUpState>,
     /// Spends and refunds not paid out yet, per fund and shop, in log order: derived, not
     /// digested.
-    unpaid: std::collections::HashMap<(String, OrgName), Vec<Unpaid>>,
+    /// Keyed by the shop's book account for the fund ([`merchant_account`]).
+    unpaid: std::collections::HashMap<u128, Vec<Unpaid>>,
     /// The payout each paid-out spend or refund is in: derived, not digested.
-    pub(crate) paid_in: std::collections::HashMap<String, String>,
+    pub(crate) paid_in: std::collections::HashMap<String, std::sync::Arc<str>>,
     /// What was refunded of each spend, in cents: derived, not digested.
     pub(crate) refunded: std::collections::HashMap<String, i64>,
     /// The book accounts the Kindpakket owns (funds', vouchers', shops'): derived from the
@@ -562,11 +563,14 @@ fn id_of(parts: &[&[u8]]) -> u128 {
     u128::from_be_bytes(d[..16].try_into().unwrap_or([0; 16]))
 }
 
-/// A spend or refund waiting for a payout.
+/// A spend or refund waiting for a payout: what a payout needs of it, so making one looks
+/// nothing up.
 #[derive(Debug, Clone)]
-enum Unpaid {
-    Spend(String),
-    Refund(String),
+struct Unpaid {
+    id: String,
+    /// The spend's cents, or the refund's as a negative number.
+    cents: i64,
+    date: Date,
 }
 
 /// The fund's account in the book (vouchers are paid from it; top-ups pay into it).
@@ -984,9 +988,13 @@ impl Kindpakket {
                 }
                 book_ok(results)?;
                 self.unpaid
-                    .entry((v.fund.clone(), merchant.clone()))
+                    .entry(merchant_account(&v.fund, merchant.as_str()))
                     .or_default()
-                    .push(Unpaid::Spend(spend.clone()));
+                    .push(Unpaid {
+                        id: spend.clone(),
+                        cents,
+                        date,
+                    });
                 self.spends.insert(
                     spend,
                     SpendState {
@@ -1041,6 +1049,15 @@ impl Kindpakket {
                     )],
                     ts,
                 ))?;
+                if let Some(w) = self
+                    .unpaid
+                    .get_mut(&merchant_account(&fund, s.merchant.as_str()))
+                {
+                    // Of today, so near the end.
+                    if let Some(at) = w.iter().rposition(|u| u.id == spend && u.cents > 0) {
+                        w.remove(at);
+                    }
+                }
                 if let Some(s) = self.spends.get_mut(&spend) {
                     s.cancelled = true;
                 }
@@ -1100,36 +1117,33 @@ impl Kindpakket {
                     .keys()
                     .cloned()
                     .collect();
+                // One pass per shop: what is due up to `until` goes in the line, the rest waits.
                 let mut lines = vec![];
+                let mut rest = vec![];
                 for merchant in merchants {
                     let Some(payee) = self.payees.get(&(fund.clone(), merchant.clone())) else {
                         continue;
                     };
-                    let Some(waiting) = self.unpaid.get(&(fund.clone(), merchant.clone())) else {
+                    let acc = merchant_account(&fund, merchant.as_str());
+                    let Some(waiting) = self.unpaid.get(&acc) else {
                         continue;
                     };
-                    let (mut spends, mut refunds, mut cents) = (vec![], vec![], 0i64);
+                    let (mut spends, mut refunds, mut keep, mut cents) =
+                        (vec![], vec![], vec![], 0i64);
                     for u in waiting {
-                        match u {
-                            Unpaid::Spend(id) => {
-                                if let Some(sp) = self.spends.get(id) {
-                                    if !sp.cancelled && sp.date <= until {
-                                        cents += sp.cents;
-                                        spends.push(id.clone());
-                                    }
-                                }
-                            }
-                            Unpaid::Refund(id) => {
-                                if let Some(r) = self.refunds.get(id) {
-                                    if r.date <= until {
-                                        cents -= r.cents;
-                                        refunds.push(id.clone());
-                                    }
-                                }
+                        if u.date > until {
+                            keep.push(u.clone());
+                        } else {
+                            cents += u.cents;
+                            if u.cents > 0 {
+                                spends.push(u.id.clone());
+                            } else {
+                                refunds.push(u.id.clone());
                             }
                         }
                     }
                     if cents > 0 {
+                        rest.push((acc, keep));
                         lines.push(PayoutLine {
                             merchant,
                             payee: payee.clone(),
@@ -1159,20 +1173,13 @@ impl Kindpakket {
                     self.own_account(book, Account::eur(payout_account(&fund), 0), ts)?;
                 }
                 book_ok(book.create_transfers(&transfers, ts))?;
+                for (acc, keep) in rest {
+                    self.unpaid.insert(acc, keep);
+                }
+                let name: std::sync::Arc<str> = payout.as_str().into();
                 for l in &lines {
-                    let covered: std::collections::HashSet<&String> =
-                        l.spends.iter().chain(&l.refunds).collect();
-                    if let Some(w) = self.unpaid.get_mut(&(fund.clone(), l.merchant.clone())) {
-                        w.retain(|u| match u {
-                            Unpaid::Spend(id) => {
-                                !covered.contains(id)
-                                    && self.spends.get(id).is_some_and(|s| !s.cancelled)
-                            }
-                            Unpaid::Refund(id) => !covered.contains(id),
-                        });
-                    }
-                    for id in covered {
-                        self.paid_in.insert(id.clone(), payout.clone());
+                    for id in l.spends.iter().chain(&l.refunds) {
+                        self.paid_in.insert(id.clone(), name.clone());
                     }
                 }
                 self.payouts.insert(
@@ -1378,9 +1385,13 @@ impl Kindpakket {
                 ))?;
                 *self.refunded.entry(spend.clone()).or_default() += cents;
                 self.unpaid
-                    .entry((fund, merchant))
+                    .entry(merchant_account(&fund, merchant.as_str()))
                     .or_default()
-                    .push(Unpaid::Refund(refund.clone()));
+                    .push(Unpaid {
+                        id: refund.clone(),
+                        cents: -cents,
+                        date,
+                    });
                 self.refunds.insert(
                     refund,
                     RefundState {

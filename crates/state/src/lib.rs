@@ -335,10 +335,7 @@ impl State {
 
     /// The payout a spend or refund was paid out in, if it was.
     pub fn paid_in(&self, spend_or_refund: &str) -> Option<&str> {
-        self.kindpakket
-            .paid_in
-            .get(spend_or_refund)
-            .map(String::as_str)
+        self.kindpakket.paid_in.get(spend_or_refund).map(|p| &**p)
     }
 
     /// What was refunded of a spend, in cents.

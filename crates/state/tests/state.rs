@@ -2090,4 +2090,29 @@ fn kindpakket_payouts_pay_each_shop_once_after_four_eyes_and_refunds_net_out() {
         (l.cents, l.spends.len(), l.refunds.clone()),
         (500, 2, vec!["r1".to_owned()])
     );
+    // A purchase cancelled on its day is not paid out.
+    ok(
+        &mut s,
+        "fietsenwinkel",
+        20,
+        spend("s5", "fietsenwinkel", Category::Bicycles, 700, "2026-06-02"),
+    );
+    ok(
+        &mut s,
+        "fietsenwinkel",
+        20,
+        spend("s6", "fietsenwinkel", Category::Bicycles, 300, "2026-06-02"),
+    );
+    ok(
+        &mut s,
+        "fietsenwinkel",
+        20,
+        kp(K::CancelSpend {
+            spend: "s5".into(),
+            date: day("2026-06-02"),
+        }),
+    );
+    ok(&mut s, "gemeente", 9, payout("p4", "2026-06-30", "ann"));
+    let l = &s.payouts()["p4"].lines[0];
+    assert_eq!((l.cents, l.spends.clone()), (300, vec!["s6".to_owned()]));
 }

@@ -12,7 +12,7 @@ use knop_app::kindpakket::{self as kp, FundReport, KindpakketError, VoucherView}
 use knop_ledger::entry::OrgName;
 use knop_ledger::note::NoteKey;
 use knop_state::kindpakket::{Category, CATEGORY_BITS};
-use knop_state::{KindpakketCommand, OrgKind};
+use knop_state::KindpakketCommand;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -402,6 +402,18 @@ pub(crate) struct AtTheTill {
     pub(crate) cap_cents: i64,
 }
 
+fn too_many_codes() -> Problem {
+    Problem::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too-many-wrong-codes",
+        "Te veel foute codes",
+        format!(
+            "at most {} wrong codes a minute per shop; try again in a minute",
+            crate::WRONG_CODES_PER_MINUTE
+        ),
+    )
+}
+
 /// The shop `p` is, its key to sign with, and the voucher and municipality key of `code`.
 fn till(app: &App, p: &Principal, code: &str) -> ApiResult<(OrgName, String, NoteKey, AtTheTill)> {
     let shop = p
@@ -411,15 +423,7 @@ fn till(app: &App, p: &Principal, code: &str) -> ApiResult<(OrgName, String, Not
     let shop = OrgName::parse(shop).map_err(|e| Problem::internal(e.to_string()))?;
     let now = now_ms();
     if !app.code_tries_left(shop.as_str(), now) {
-        return Err(Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too-many-wrong-codes",
-            "Te veel foute codes",
-            format!(
-                "at most {} wrong codes a minute per shop; try again in a minute",
-                crate::WRONG_CODES_PER_MINUTE
-            ),
-        ));
+        return Err(too_many_codes());
     }
     let bad = || {
         app.wrong_code(shop.as_str(), now);
@@ -534,34 +538,37 @@ pub(crate) async fn take(app: &Arc<App>, p: &Principal, s: NewSpend) -> ApiResul
             s.category
         ))
     })?;
-    let (shop, _, municipality, _) = till(app, p, &s.code)?;
-    let code = s.code.trim().to_owned();
+    let shop = p
+        .role
+        .merchant()
+        .ok_or_else(|| Problem::forbidden("a code is taken by a shop (a merchant)"))?;
+    let shop = OrgName::parse(shop).map_err(|e| Problem::internal(e.to_string()))?;
+    if !app.code_tries_left(shop.as_str(), now_ms()) {
+        return Err(too_many_codes());
+    }
+    let code = s.code.trim().to_uppercase();
     let cents = s.cents;
-    app.write(move |app, node| {
-        // The shop signs its own spends when the service holds its key; else the municipality.
-        let own = app
-            .hosted(shop.as_str())
-            .filter(|_| node.state().orgs().get(&shop).map(|o| o.kind) == Some(OrgKind::Merchant))
-            .cloned();
-        let signer = own.unwrap_or_else(|| municipality.clone());
-        let req = kp::SpendRequest {
-            code: &code,
-            merchant: &shop,
+    // Booked with the purchases of other tills queued now, in one group commit.
+    let (today, at) = (app.today(), now_ms().max(app.today_ms()));
+    let v = app
+        .spend(|answer| crate::till::SpendJob {
+            code,
+            shop,
             category,
             cents,
-            today: app.today(),
+            today,
             now_s: jiff::Timestamp::now().as_second(),
-            now_ms: now_ms().max(app.today_ms()),
-        };
-        let v = kp::spend(node, &municipality, &signer, &req).map_err(kp_problem)?;
-        let spend = v.spends.first().map(|s| s.id.clone()).unwrap_or_default();
-        Ok(SpendTaken {
-            spend,
-            cents,
-            left_cents: v.left_cents,
+            now_ms: at,
+            answer,
         })
+        .await
+        .map_err(kp_problem)?;
+    let spend = v.spends.first().map(|s| s.id.clone()).unwrap_or_default();
+    Ok(SpendTaken {
+        spend,
+        cents,
+        left_cents: v.left_cents,
     })
-    .await
 }
 
 /// A spend in the path.
