@@ -177,9 +177,7 @@ fn voucher_view(state: &State, id: &str) -> Option<VoucherView> {
     let (credits, debits) = balance(state, voucher_account(id));
     let left = credits - debits;
     let mut spends: Vec<(u64, SpendView)> = state
-        .spends()
-        .iter()
-        .filter(|(_, s)| s.voucher == id)
+        .spends_of(id)
         .map(|(sid, s)| {
             (
                 s.index,

@@ -544,6 +544,8 @@ pub struct Kindpakket {
     unpaid: std::collections::HashMap<u128, Vec<Unpaid>>,
     /// The payout each paid-out spend or refund is in: derived, not digested.
     pub(crate) paid_in: std::collections::HashMap<String, std::sync::Arc<str>>,
+    /// Each voucher's spends, in log order: derived, not digested.
+    pub(crate) by_voucher: std::collections::HashMap<String, Vec<String>>,
     /// What was refunded of each spend, in cents: derived, not digested.
     pub(crate) refunded: std::collections::HashMap<String, i64>,
     /// The book accounts the Kindpakket owns (funds', vouchers', shops'): derived from the
@@ -995,6 +997,10 @@ impl Kindpakket {
                         cents,
                         date,
                     });
+                self.by_voucher
+                    .entry(voucher.clone())
+                    .or_default()
+                    .push(spend.clone());
                 self.spends.insert(
                     spend,
                     SpendState {
@@ -1477,6 +1483,7 @@ impl Kindpakket {
             topups,
             unpaid: _,
             paid_in: _,
+            by_voucher: _,
             refunded: _,
             accounts: _,
             fresh: _,

@@ -338,6 +338,19 @@ impl State {
         self.kindpakket.paid_in.get(spend_or_refund).map(|p| &**p)
     }
 
+    /// A voucher's spends, in log order (found without looking at others').
+    pub fn spends_of<'a>(
+        &'a self,
+        voucher: &str,
+    ) -> impl Iterator<Item = (&'a String, &'a SpendState)> + 'a {
+        self.kindpakket
+            .by_voucher
+            .get(voucher)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.kindpakket.spends.get_key_value(id))
+    }
+
     /// What was refunded of a spend, in cents.
     pub fn refunded(&self, spend: &str) -> i64 {
         self.kindpakket.refunded.get(spend).copied().unwrap_or(0)
