@@ -355,10 +355,15 @@ pub fn pain001(
     pain001::write(&run, version).map_err(|e| KindpakketError::Op(OpError::Bank(e)))
 }
 
-/// The reference of a payout line: `Kindpakket <fund> t/m <day>: <n> aankopen <ids…>`, the
-/// ids as far as 140 characters hold them, else `(lijst in knop)`.
+/// The reference of a payout line: `Kindpakket-uitbetaling <fund> t/m <day>: <n> aankopen
+/// <ids…>`, the ids as far as 140 characters hold them, else `(lijst in knop)`. It never holds
+/// a fund's top-up code ([`topup_code`]), so a payout the bank returns is not taken for money
+/// put into the fund.
 fn remittance(fund: &str, until: Date, spends: &[String], refunds: &[String]) -> String {
-    let mut head = format!("Kindpakket {fund} t/m {until}: {} aankopen", spends.len());
+    let mut head = format!(
+        "Kindpakket-uitbetaling {fund} t/m {until}: {} aankopen",
+        spends.len()
+    );
     if !refunds.is_empty() {
         head.push_str(&format!(", {} terug", refunds.len()));
     }
@@ -493,6 +498,21 @@ pub fn read_statement(
                 }
                 continue;
             }
+            // Money coming back (a payout the shop's bank returned, a reversal) is never a
+            // top-up: it is listed for a person to look at.
+            let returned = e.reversal
+                || e.details.iter().any(|d| {
+                    d.return_reason.is_some()
+                        || d.end_to_end_id
+                            .as_deref()
+                            .is_some_and(|x| lines.contains_key(x))
+                });
+            if returned {
+                out.unmatched.push(format!(
+                    "{at}: teruggeboekt door de bank; niet geboekt / returned by the bank"
+                ));
+                continue;
+            }
             let text = e
                 .details
                 .iter()
@@ -513,12 +533,31 @@ pub fn read_statement(
             };
             // The bank's own reference is stable across re-sent files; without one, the
             // statement's id and the entry's place in it.
-            let reference = e
-                .servicer_reference
-                .as_deref()
-                .map(str::to_owned)
-                .unwrap_or_else(|| format!("{}#{k}", st.id));
-            let reference: String = reference.chars().take(64).collect();
+            // Kept under the account's IBAN and the bank's reference (stable across re-sent
+            // files), or the statement's id and the entry's place; hashed when that is longer
+            // than an id may be, never cut (two references must not become one).
+            let account = st.account.as_deref().unwrap_or("?");
+            let raw = match e.servicer_reference.as_deref() {
+                Some(r) => format!("{account}/{r}"),
+                None => format!("{account}/{}#{k}", st.id),
+            };
+            let reference = if raw.len() <= knop_state::kindpakket::KP_ID_BYTES_MAX {
+                raw
+            } else {
+                let d = Sha256::digest(raw.as_bytes());
+                format!(
+                    "{account}/{}",
+                    d.iter()
+                        .take(12)
+                        .map(|b| format!("{b:02x}"))
+                        .collect::<String>()
+                )
+            };
+            if topups.iter().any(|t: &TopUp| t.reference == reference)
+                || out.topups.iter().any(|t| t.reference == reference)
+            {
+                continue;
+            }
             let view = TopUpView {
                 reference: reference.clone(),
                 fund: (*fund).clone(),
@@ -591,12 +630,15 @@ mod tests {
         assert!(e2e.ends_with("-99"));
         EndToEndId::parse(&e2e).unwrap();
         let few = remittance("kp", until, &["A-1".into(), "B-2".into()], &[]);
-        assert_eq!(few, "Kindpakket kp t/m 2026-03-31: 2 aankopen A-1 B-2");
+        assert_eq!(
+            few,
+            "Kindpakket-uitbetaling kp t/m 2026-03-31: 2 aankopen A-1 B-2"
+        );
         let many: Vec<String> = (0..40).map(|i| format!("ABCDEFGH-{i:08}")).collect();
         let long = remittance("kp", until, &many, &["R".into()]);
         assert_eq!(
             long,
-            "Kindpakket kp t/m 2026-03-31: 40 aankopen, 1 terug (lijst in knop)"
+            "Kindpakket-uitbetaling kp t/m 2026-03-31: 40 aankopen, 1 terug (lijst in knop)"
         );
         assert!(normal_iban("nl91 abna 0417 1643 00").is_ok());
         assert!(normal_iban("NL91ABNA0417164301").is_err());

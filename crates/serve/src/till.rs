@@ -34,33 +34,44 @@ pub(crate) struct SpendJob {
     pub now_s: i64,
     /// The ledger's timestamp (ms).
     pub now_ms: u64,
+    /// The clock (ms), for counting wrong codes in the minute they were tried.
+    pub clock_ms: u64,
     /// Where the answer goes.
     pub answer: tokio::sync::oneshot::Sender<Result<VoucherView, KindpakketError>>,
 }
 
 impl App {
     /// Books a purchase with the others queued now; answers when it is durable (or refused).
+    /// `None` when the queue cannot take it (the service is stopping, or its thread cannot run).
     pub(crate) async fn spend(
         self: &Arc<Self>,
         job: impl FnOnce(tokio::sync::oneshot::Sender<Result<VoucherView, KindpakketError>>) -> SpendJob,
-    ) -> Result<VoucherView, KindpakketError> {
+    ) -> Option<Result<VoucherView, KindpakketError>> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let queue = {
-            let mut q = self.spends.lock().unwrap_or_else(|e| e.into_inner());
-            q.get_or_insert_with(|| {
-                let (send, recv) = std::sync::mpsc::channel();
-                let app = Arc::downgrade(self);
-                std::thread::Builder::new()
-                    .name("knop-till".into())
-                    .spawn(move || run(&app, &recv))
-                    .map(|_| send)
-                    .unwrap_or_else(|_| std::sync::mpsc::channel().0)
-            })
-            .clone()
-        };
-        let stopped = || KindpakketError::Invalid("the till's queue stopped; try again".into());
-        queue.send(job(tx)).map_err(|_| stopped())?;
-        rx.await.unwrap_or_else(|_| Err(stopped()))
+        let mut job = Some(job(tx));
+        // A queue whose thread ended (it cannot, short of a bug) is started again, once.
+        for _ in 0..2 {
+            let queue = {
+                let mut q = self.spends.lock().unwrap_or_else(|e| e.into_inner());
+                if q.is_none() {
+                    let (send, recv) = std::sync::mpsc::channel();
+                    let app = Arc::downgrade(self);
+                    let started = std::thread::Builder::new()
+                        .name("knop-till".into())
+                        .spawn(move || run(&app, &recv));
+                    *q = started.ok().map(|_| send);
+                }
+                q.clone()?
+            };
+            match queue.send(job.take()?) {
+                Ok(()) => return rx.await.ok(),
+                Err(std::sync::mpsc::SendError(back)) => {
+                    job = Some(back);
+                    *self.spends.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                }
+            }
+        }
+        None
     }
 }
 
@@ -76,10 +87,21 @@ fn run(app: &Weak<App>, queue: &Receiver<SpendJob>) {
             }
         }
         let Some(app) = app.upgrade() else { return };
-        let answers = book(&app, &jobs);
+        // A bug in booking must not stop the tills: those purchases are answered as not booked
+        // (the node refuses to write again if its store failed), the queue goes on.
+        let answers = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| book(&app, &jobs)))
+            .unwrap_or_else(|_| {
+                jobs.iter()
+                    .map(|_| {
+                        Err(KindpakketError::Invalid(
+                            "the purchase could not be booked; try again".into(),
+                        ))
+                    })
+                    .collect()
+            });
         for (job, answer) in jobs.into_iter().zip(answers) {
             if matches!(answer, Err(KindpakketError::BadCode)) {
-                app.wrong_code(job.shop.as_str(), job.now_ms);
+                app.wrong_code(job.shop.as_str(), job.clock_ms);
             }
             // A till that gave up waiting is not answered.
             let _ = job.answer.send(answer);

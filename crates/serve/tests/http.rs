@@ -5803,6 +5803,8 @@ async fn a_kindpakket_payout_pays_the_shop_after_four_eyes_and_the_statement_con
 <AcctSvcrRef>GEM-1-2</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Ustrd>Storting Kindpakket kp-2026</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
 <Ntry><Amt Ccy="EUR">12.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>{day}</Dt></BookgDt>
 <AcctSvcrRef>GEM-1-3</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Ustrd>Bankkosten</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+<Ntry><Amt Ccy="EUR">89.95</Amt><CdtDbtInd>CRDT</CdtDbtInd><RvslInd>true</RvslInd><Sts>BOOK</Sts><BookgDt><Dt>{day}</Dt></BookgDt>
+<AcctSvcrRef>GEM-1-4</AcctSvcrRef><NtryDtls><TxDtls><Refs><EndToEndId>{e2e}</EndToEndId></Refs><RmtInf><Ustrd>Kindpakket kp-2026 retour</Ustrd></RmtInf><RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf></TxDtls></NtryDtls></Ntry>
 </Stmt></BkToCstmrStmt></Document>"#
     );
     let up = |who: &str, key: &str| {
@@ -5830,7 +5832,16 @@ async fn a_kindpakket_payout_pays_the_shop_after_four_eyes_and_the_statement_con
     let v = r.json();
     assert_eq!(v["paid"], json!([e2e]), "{v}");
     assert_eq!(v["topups"][0]["cents"], 100_000, "{v}");
-    assert_eq!(v["unmatched"].as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(
+        v["topups"].as_array().map(Vec::len),
+        Some(1),
+        "a return is no top-up: {v}"
+    );
+    assert_eq!(v["unmatched"].as_array().map(Vec::len), Some(2), "{v}");
+    assert!(
+        v["unmatched"][1].as_str().unwrap().contains("teruggeboekt"),
+        "{v}"
+    );
     assert_eq!(v["recorded"], true);
     let size = t.app.node().size();
     let r = up(&gemeente, "st2").await;

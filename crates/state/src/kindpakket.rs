@@ -363,6 +363,9 @@ pub enum KindpakketRejection {
         /// What is left of the spend to refund.
         left: i64,
     },
+    /// Occurs when a refund is dated before its purchase or after the day it is recorded.
+    #[error("Een terugbetaling valt op of na de aankoop ({0}) en niet na vandaag / refund date")]
+    RefundDate(Date),
     /// Occurs when the payee's IBAN or name is malformed.
     #[error("payee: {0}")]
     Payee(&'static str),
@@ -563,6 +566,11 @@ fn id_of(parts: &[&[u8]]) -> u128 {
     }
     let d: [u8; 32] = h.finalize().into();
     u128::from_be_bytes(d[..16].try_into().unwrap_or([0; 16]))
+}
+
+/// The key of a refund in [`Kindpakket::paid_in`], apart from the spends' ids.
+pub(crate) fn refund_key(refund: &str) -> String {
+    format!("refund\0{refund}")
 }
 
 /// A spend or refund waiting for a payout: what a payout needs of it, so making one looks
@@ -975,11 +983,12 @@ impl Kindpakket {
                 if cents > f.cap_cents {
                     return Err(R::OverCap { cap: f.cap_cents });
                 }
+                let shop_account = merchant_account(&v.fund, merchant.as_str());
                 let results = book.create_transfers(
                     &[Transfer::eur(
                         spend_transfer(&spend),
                         voucher_account(&voucher),
-                        merchant_account(&v.fund, merchant.as_str()),
+                        shop_account,
                         Cents(cents),
                         0,
                     )],
@@ -989,18 +998,17 @@ impl Kindpakket {
                     return Err(R::InsufficientBudget { left: available.0 });
                 }
                 book_ok(results)?;
-                self.unpaid
-                    .entry(merchant_account(&v.fund, merchant.as_str()))
-                    .or_default()
-                    .push(Unpaid {
-                        id: spend.clone(),
-                        cents,
-                        date,
-                    });
-                self.by_voucher
-                    .entry(voucher.clone())
-                    .or_default()
-                    .push(spend.clone());
+                self.unpaid.entry(shop_account).or_default().push(Unpaid {
+                    id: spend.clone(),
+                    cents,
+                    date,
+                });
+                match self.by_voucher.get_mut(&voucher) {
+                    Some(list) => list.push(spend.clone()),
+                    None => {
+                        self.by_voucher.insert(voucher.clone(), vec![spend.clone()]);
+                    }
+                }
                 self.spends.insert(
                     spend,
                     SpendState {
@@ -1175,7 +1183,8 @@ impl Kindpakket {
                         )
                     })
                     .collect();
-                if book.account(payout_account(&fund)).is_none() {
+                // Made by the Kindpakket itself, or refused (one made ahead by anyone else).
+                if !self.accounts.contains(&payout_account(&fund)) {
                     self.own_account(book, Account::eur(payout_account(&fund), 0), ts)?;
                 }
                 book_ok(book.create_transfers(&transfers, ts))?;
@@ -1184,8 +1193,11 @@ impl Kindpakket {
                 }
                 let name: std::sync::Arc<str> = payout.as_str().into();
                 for l in &lines {
-                    for id in l.spends.iter().chain(&l.refunds) {
+                    for id in &l.spends {
                         self.paid_in.insert(id.clone(), name.clone());
+                    }
+                    for id in &l.refunds {
+                        self.paid_in.insert(refund_key(id), name.clone());
                     }
                 }
                 self.payouts.insert(
@@ -1291,7 +1303,7 @@ impl Kindpakket {
                     fresh_topups.push(t);
                 }
                 for t in &fresh_topups {
-                    if book.account(bank_account(&t.fund)).is_none() {
+                    if !self.accounts.contains(&bank_account(&t.fund)) {
                         self.own_account(book, Account::eur(bank_account(&t.fund), 0), ts)?;
                     }
                 }
@@ -1362,6 +1374,14 @@ impl Kindpakket {
                             owner.map(|o| o.to_string()).unwrap_or_default(),
                         ));
                     }
+                }
+                // On or after the purchase, and not after the day the entry is made (a refund
+                // dated later would never come off a payout).
+                let entry_day = jiff::Timestamp::from_millisecond(ts as i64)
+                    .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+                    .unwrap_or(date);
+                if date < s.date || date > entry_day.tomorrow().unwrap_or(entry_day) {
+                    return Err(R::RefundDate(s.date));
                 }
                 let done = self.refunded.get(&spend).copied().unwrap_or(0);
                 let left = if s.cancelled { 0 } else { s.cents - done };

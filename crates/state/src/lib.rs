@@ -333,9 +333,17 @@ impl State {
         &self.kindpakket.topups
     }
 
-    /// The payout a spend or refund was paid out in, if it was.
-    pub fn paid_in(&self, spend_or_refund: &str) -> Option<&str> {
-        self.kindpakket.paid_in.get(spend_or_refund).map(|p| &**p)
+    /// The payout a spend was paid out in, if it was.
+    pub fn paid_in(&self, spend: &str) -> Option<&str> {
+        self.kindpakket.paid_in.get(spend).map(|p| &**p)
+    }
+
+    /// The payout a refund was netted in, if it was.
+    pub fn refund_paid_in(&self, refund: &str) -> Option<&str> {
+        self.kindpakket
+            .paid_in
+            .get(&kindpakket::refund_key(refund))
+            .map(|p| &**p)
     }
 
     /// A voucher's spends, in log order (found without looking at others').

@@ -1818,10 +1818,18 @@ fn kindpakket_payouts_pay_each_shop_once_after_four_eyes_and_refunds_net_out() {
     }
     let day = |d: &str| d.parse::<jiff::civil::Date>().unwrap();
     let kp = Command::Kindpakket;
+    // Entries are made on 1 December 2026 (a refund is dated no later than its entry's day).
+    let december = 1_796_083_200_000u64;
+    let log: std::cell::RefCell<Vec<SignedEntry>> = Default::default();
     let refused = |s: &mut State, signer: &str, seed: u8, cmd: &Command| {
         let (size, digest) = (s.size(), s.digest());
         let e = s
-            .apply(&entry(signer, seed, s.last_timestamp_ms(), cmd))
+            .apply(&entry(
+                signer,
+                seed,
+                s.last_timestamp_ms().max(december),
+                cmd,
+            ))
             .unwrap_err();
         assert_eq!((s.size(), s.digest()), (size, digest), "nothing applied");
         match e {
@@ -1831,8 +1839,10 @@ fn kindpakket_payouts_pay_each_shop_once_after_four_eyes_and_refunds_net_out() {
     };
     let ok = |s: &mut State, signer: &str, seed: u8, cmd: Command| {
         assert_eq!(Command::decode(&cmd.encode()).unwrap(), cmd, "round trip");
-        s.apply(&entry(signer, seed, s.last_timestamp_ms(), &cmd))
-            .unwrap()
+        let e = entry(signer, seed, s.last_timestamp_ms().max(december), &cmd);
+        let outcome = s.apply(&e).unwrap();
+        log.borrow_mut().push(e);
+        outcome
     };
     let digest_before = s.digest();
     for cmd in [
@@ -2043,6 +2053,21 @@ fn kindpakket_payouts_pay_each_shop_once_after_four_eyes_and_refunds_net_out() {
         refused(&mut s, "fietsenwinkel", 20, &refund("r1", 9_000)),
         R::OverRefund { left: 8_995 }
     );
+    let dated = |d: &str| {
+        kp(K::Refund {
+            refund: "r0".into(),
+            spend: "s1".into(),
+            cents: 100,
+            date: day(d),
+        })
+    };
+    for d in ["2026-03-01", "2099-01-01"] {
+        assert_eq!(
+            refused(&mut s, "fietsenwinkel", 20, &dated(d)),
+            R::RefundDate(day("2026-03-02")),
+            "{d}: before the purchase, or after the entry's day"
+        );
+    }
     let left = bal(&s, voucher_account("v"));
     ok(&mut s, "fietsenwinkel", 20, refund("r1", 2_000));
     assert_eq!(bal(&s, voucher_account("v")), left + 2_000);
@@ -2069,7 +2094,7 @@ fn kindpakket_payouts_pay_each_shop_once_after_four_eyes_and_refunds_net_out() {
         vec![("sportwinkel".to_owned(), 2_000)],
         "the bike shop's € 10 less € 20 refunded waits; the sports shop's € 20 is paid"
     );
-    assert_eq!((s.paid_in("s3"), s.paid_in("r1")), (None, None));
+    assert_eq!((s.paid_in("s3"), s.refund_paid_in("r1")), (None, None));
     assert_eq!(s.paid_in("s2"), Some("p2"));
     // A later spend makes the bike shop's net positive: € 10 + € 15 - € 20.
     ok(
@@ -2115,4 +2140,38 @@ fn kindpakket_payouts_pay_each_shop_once_after_four_eyes_and_refunds_net_out() {
     ok(&mut s, "gemeente", 9, payout("p4", "2026-06-30", "ann"));
     let l = &s.payouts()["p4"].lines[0];
     assert_eq!((l.cents, l.spends.clone()), (300, vec!["s6".to_owned()]));
+    // Replayed from its entries, the state is the same, its derived lists too: the next payout
+    // takes the same purchases on both.
+    let mut replayed = state();
+    replayed
+        .apply(&entry("svb", 2, 10, &household_open(5)))
+        .unwrap();
+    for (n, kind, seed) in [
+        ("gemeente", OrgKind::Municipality, 9),
+        ("eindhoven", OrgKind::Municipality, 10),
+        ("fietsenwinkel", OrgKind::Merchant, 20),
+        ("sportwinkel", OrgKind::Merchant, 21),
+    ] {
+        replayed
+            .apply(&entry("op", 1, 11, &register(n, kind, seed)))
+            .unwrap();
+    }
+    for e in log.borrow().iter() {
+        replayed.apply(e).unwrap();
+    }
+    assert_eq!(replayed.digest(), s.digest());
+    ok(
+        &mut s,
+        "fietsenwinkel",
+        20,
+        spend("s7", "fietsenwinkel", Category::Bicycles, 900, "2026-07-02"),
+    );
+    let last = log.borrow().last().cloned().unwrap();
+    replayed.apply(&last).unwrap();
+    ok(&mut s, "gemeente", 9, payout("p5", "2026-07-31", "ann"));
+    let last = log.borrow().last().cloned().unwrap();
+    replayed.apply(&last).unwrap();
+    assert_eq!(replayed.payouts()["p5"], s.payouts()["p5"]);
+    assert_eq!(replayed.paid_in("s7"), Some("p5"));
+    assert_eq!(replayed.refunded("s1"), s.refunded("s1"));
 }

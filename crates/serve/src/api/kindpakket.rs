@@ -520,7 +520,7 @@ pub(crate) struct SpendTaken {
               (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"), (status = 413, body = Problem, content_type = "application/problem+json"),
               (status = 415, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"),
-              (status = 429, body = Problem, content_type = "application/problem+json")))]
+              (status = 429, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn new_spend(
     State(app): State<Arc<App>>,
     p: Principal,
@@ -549,7 +549,8 @@ pub(crate) async fn take(app: &Arc<App>, p: &Principal, s: NewSpend) -> ApiResul
     let code = s.code.trim().to_uppercase();
     let cents = s.cents;
     // Booked with the purchases of other tills queued now, in one group commit.
-    let (today, at) = (app.today(), now_ms().max(app.today_ms()));
+    let (today, clock) = (app.today(), now_ms());
+    let at = clock.max(app.today_ms());
     let v = app
         .spend(|answer| crate::till::SpendJob {
             code,
@@ -559,9 +560,18 @@ pub(crate) async fn take(app: &Arc<App>, p: &Principal, s: NewSpend) -> ApiResul
             today,
             now_s: jiff::Timestamp::now().as_second(),
             now_ms: at,
+            clock_ms: clock,
             answer,
         })
         .await
+        .ok_or_else(|| {
+            Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "till-queue-stopped",
+                "Kassa tijdelijk niet beschikbaar",
+                "the purchase was not booked; try again in a moment",
+            )
+        })?
         .map_err(kp_problem)?;
     let spend = v.spends.first().map(|s| s.id.clone()).unwrap_or_default();
     Ok(SpendTaken {

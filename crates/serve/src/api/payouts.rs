@@ -63,6 +63,17 @@ fn owner_of(app: &App, p: &Principal, fund: &str) -> ApiResult<NoteKey> {
     })
 }
 
+/// A payout is made and approved by people who logged in (their own names on the ledger), never
+/// by an API key: a key is the organisation, and would count as a second person.
+fn a_person(p: &Principal) -> ApiResult<()> {
+    if p.session.is_none() {
+        return Err(Problem::forbidden(
+            "payouts are made and approved by people who logged in, not with an API key",
+        ));
+    }
+    Ok(())
+}
+
 /// The fund of a payout, if `p`'s municipality owns it (else 404).
 fn payout_fund(app: &App, p: &Principal, payout: &str) -> ApiResult<(String, NoteKey)> {
     let fund = app
@@ -194,6 +205,7 @@ pub(crate) async fn make(
     b: NewPayout,
 ) -> ApiResult<PayoutView> {
     let key = owner_of(app, p, fund)?;
+    a_person(p)?;
     let (fund, by) = (fund.to_owned(), p.id.clone());
     // Without a key of its own, each request is a new payout.
     let request = b.key.clone().unwrap_or_else(knop_app::random_token);
@@ -256,6 +268,7 @@ async fn approve_route(
 /// Approves a payout (API and cockpit).
 pub(crate) async fn approve(app: &Arc<App>, p: &Principal, payout: &str) -> ApiResult<PayoutView> {
     let (_, key) = payout_fund(app, p, payout)?;
+    a_person(p)?;
     let (payout, by) = (payout.to_owned(), p.id.clone());
     app.write(move |_, node| payouts::approve(node, &key, now_ms(), &payout, &by).map_err(problem))
         .await
@@ -455,6 +468,13 @@ pub(crate) async fn refund(
     key: Option<String>,
 ) -> ApiResult<RefundMade> {
     let not_found = || Problem::not_found(format!("spend {spend}"));
+    // Who may refund at all is answered before anything is looked up: a purchase that is not
+    // yours is not found, whether it exists or not.
+    if p.role.merchant().is_none() && p.role.municipality().is_none() {
+        return Err(Problem::forbidden(
+            "a purchase is refunded by the shop that took it or the fund's municipality",
+        ));
+    }
     let (voucher, signer) = {
         let node = app.node();
         let st = node.state();
@@ -473,9 +493,7 @@ pub(crate) async fn refund(
         } else if p.role.municipality() == Some(owner.as_str()) {
             app.hosted(&owner)
         } else {
-            return Err(Problem::forbidden(
-                "a purchase is refunded by the shop that took it or the fund's municipality",
-            ));
+            return Err(not_found());
         };
         let signer = signer.cloned().ok_or_else(|| {
             Problem::conflict("neither the shop's nor the municipality's key is held here")

@@ -110,7 +110,8 @@ pub(super) fn fund_section(app: &App, lang: Lang, p: &Principal, fund: &str, csr
                             td.utrecht-table__cell { (lang.date(&x.until)) br; span.note { (x.id) } }
                             td.utrecht-table__cell { (euro(x.total_cents)) }
                             td.utrecht-table__cell {
-                                @for l in &x.lines { (org_word(&l.merchant)) " " (euro(l.cents)) " (" (purchases(lang, l.spends.len())) ")" br; }
+                                @for l in &x.lines { (org_word(&l.merchant)) " " (euro(l.cents)) " (" (purchases(lang, l.spends.len())) ")" br;
+                                    span.note { (lang.t("naar", "to")) " " (l.iban) " (" (l.name) ")" } br; }
                             }
                             td.utrecht-table__cell {
                                 (status_word(lang, x))
