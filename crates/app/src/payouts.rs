@@ -446,6 +446,13 @@ pub fn read_statement(
                 continue;
             }
             let at = format!("regel {}", e.line);
+            if e.currency != "EUR" {
+                out.unmatched.push(format!(
+                    "{at}: niet in euro ({}) / not in euros",
+                    e.currency
+                ));
+                continue;
+            }
             let Some(day) = e
                 .booking_date
                 .as_deref()

@@ -416,7 +416,7 @@ fn kindpakket(loc: &Location, a: KindpakketArgs) -> Result<ExitCode> {
 /// Spends through the HTTP API of a service running in this process, on a ledger in a fresh
 /// store: one fund, one shop (an API key of its own), `vouchers` vouchers, each spent once by
 /// one of `connections` keep-alive connections over loopback. Every answer waits until its
-/// spend is durable. The client is written here (HTTP/1.1 over a socket, a few lines) so the
+/// spend is durable, and its Idempotency-Key's answer is synced in the answer journal. The client is written here (HTTP/1.1 over a socket, a few lines) so the
 /// benchmark needs nothing outside the project.
 fn kindpakket_http(loc: &Location, a: KindpakketHttpArgs) -> Result<ExitCode> {
     use knop_state::kindpakket::Category;
@@ -512,6 +512,11 @@ fn kindpakket_http(loc: &Location, a: KindpakketHttpArgs) -> Result<ExitCode> {
             r?;
         }
     }
+    let journal = std::env::temp_dir().join(format!(
+        "knop-bench-journal-{}-{}",
+        std::process::id(),
+        jiff::Timestamp::now().as_millisecond()
+    ));
     let token = "bench-winkel-token";
     let digest: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
     let config = knop_serve::Config {
@@ -536,7 +541,8 @@ fn kindpakket_http(loc: &Location, a: KindpakketHttpArgs) -> Result<ExitCode> {
         theme: knop_serve::Theme::Utrecht,
         lookups_per_minute: knop_serve::DEFAULT_LOOKUPS_PER_MINUTE,
         statement_dir: None,
-        journal: None,
+        // As a service runs: every answer also kept, synced, in the answer journal.
+        journal: Some(journal.clone()),
         reopen: None,
         hosted: vec![gemeente.clone(), shop.clone()],
         public_url: "http://127.0.0.1".into(),
@@ -621,6 +627,7 @@ fn kindpakket_http(loc: &Location, a: KindpakketHttpArgs) -> Result<ExitCode> {
         }
         Ok::<_, anyhow::Error>((lat, created, started.elapsed().as_secs_f64()))
     })?;
+    let _ = std::fs::remove_file(&journal);
     let mut lat = lat;
     lat.sort_by(f64::total_cmp);
     let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p) as usize];
