@@ -1123,3 +1123,245 @@ fn print_demo(
     );
     println!("  {}", t("Stoppen: Ctrl-C", "Stop: Ctrl-C"));
 }
+
+/// Spends through the HTTP API of a service running in this process, on a ledger in a fresh
+/// store: one fund, one shop (an API key of its own), `vouchers` vouchers, each spent once by
+/// one of `connections` keep-alive connections over loopback. Every answer waits until its
+/// spend is durable, and its Idempotency-Key's answer is synced in the answer journal. The client is written here (HTTP/1.1 over a socket, a few lines) so the
+/// benchmark needs nothing outside the project.
+///
+/// Here, beside `knop serve`, because it starts the service; the work is the API's.
+pub(crate) fn bench_kindpakket_http(
+    loc: &Location,
+    a: crate::bench::KindpakketHttpArgs,
+) -> Result<ExitCode> {
+    use crate::bench::fresh_target;
+    use crate::location::new_key;
+    use knop_ledger::entry::{OrgName, SignedEntry};
+    use knop_node::{os_salts, Node};
+    use knop_state::kindpakket::Category;
+    use knop_state::KindpakketCommand as K;
+    use knop_state::{Command, OrgKind};
+    use knop_store::Meta;
+    use sha2::Digest;
+    use std::time::Instant;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    if a.vouchers == 0 || a.vouchers > 1_000_000 || a.connections == 0 || a.connections > 1_024 {
+        bail!("--vouchers 1..=1000000, --connections 1..=1024");
+    }
+    let op = new_key("knop.bench/kindpakket-http")?;
+    let (target, where_, _guard) = fresh_target(loc)?;
+    let store = target.create(Meta {
+        origin: "knop.bench/kindpakket-http".into(),
+        operator_vkey: op.verifier_key(),
+    })?;
+    let mut node = Node::init(store, op.clone(), 1, os_salts())?;
+    let op_name = OrgName::parse(op.key_name())?;
+    let gemeente = new_key("gemeente")?;
+    let foundation = new_key("stichting")?;
+    let shop = new_key("winkel")?;
+    let sign = |cmd: &Command, key: &knop_ledger::note::NoteKey| {
+        SignedEntry::sign(
+            OrgName::parse(key.key_name()).expect("bench names are valid"),
+            2,
+            cmd.encode(),
+            key.signing_key(),
+        )
+    };
+    let mut setup = vec![];
+    for (k, kind) in [
+        (&gemeente, OrgKind::Municipality),
+        (&foundation, OrgKind::Foundation),
+        (&shop, OrgKind::Merchant),
+    ] {
+        let reg = Command::RegisterOrg {
+            name: OrgName::parse(k.key_name())?,
+            kind,
+            key: k.public_key().to_bytes(),
+        };
+        setup.push(SignedEntry::sign(
+            op_name.clone(),
+            2,
+            reg.encode(),
+            op.signing_key(),
+        ));
+    }
+    for r in node.submit(&setup)? {
+        r?;
+    }
+    let fund = "kindpakket-2026".to_owned();
+    let mut entries = vec![];
+    for h in 1..=u128::from(a.vouchers) {
+        entries.push(sign(
+            &Command::Household(knop_state::HouseholdCommand::Open {
+                household: knop_huishoudboekje::HouseholdId(h),
+                counsellor: "c".into(),
+                information: "knop-info-v1".into(),
+            }),
+            &foundation,
+        ));
+    }
+    entries.push(sign(
+        &Command::Kindpakket(K::OpenFund {
+            fund: fund.clone(),
+            child_cents: 30_000,
+            from: jiff::civil::date(2000, 1, 1),
+            until: jiff::civil::date(2099, 12, 31),
+            categories: Category::Bicycles as u16,
+            cap_cents: 25_000,
+        }),
+        &gemeente,
+    ));
+    entries.push(sign(
+        &Command::Kindpakket(K::AcceptMerchant {
+            fund: fund.clone(),
+            merchant: OrgName::parse(shop.key_name())?,
+            categories: Category::Bicycles as u16,
+        }),
+        &gemeente,
+    ));
+    for v in 0..a.vouchers {
+        entries.push(sign(
+            &Command::Kindpakket(K::IssueVoucher {
+                voucher: format!("V{v:07}"),
+                fund: fund.clone(),
+                household: knop_huishoudboekje::HouseholdId(u128::from(v) + 1),
+            }),
+            &gemeente,
+        ));
+    }
+    for chunk in entries.chunks(10_000) {
+        for r in node.submit(chunk)? {
+            r?;
+        }
+    }
+    let journal = std::env::temp_dir().join(format!(
+        "knop-bench-journal-{}-{}",
+        std::process::id(),
+        jiff::Timestamp::now().as_millisecond()
+    ));
+    let token = "bench-winkel-token";
+    let digest: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+    let config = Config {
+        submitter: foundation.clone(),
+        foundation_iban: "NL91ABNA0417164300".into(),
+        foundation_name: "Stichting (bench)".into(),
+        advance_limit_cents: 0,
+        users: vec![],
+        api_keys: vec![ApiKey {
+            digest,
+            org: "winkel".into(),
+            role: Role::Merchant {
+                org: "winkel".into(),
+            },
+        }],
+        dev_login: false,
+        today: None,
+        tls: false,
+        oidc: None,
+        vault: None,
+        assets: None,
+        theme: knop_serve::Theme::Utrecht,
+        lookups_per_minute: knop_serve::DEFAULT_LOOKUPS_PER_MINUTE,
+        statement_dir: None,
+        // As a service runs: every answer also kept, synced, in the answer journal.
+        journal: Some(journal.clone()),
+        reopen: None,
+        hosted: vec![gemeente.clone(), shop.clone()],
+        public_url: "http://127.0.0.1".into(),
+        declaration_months: 8,
+    };
+    let app = App::new(node, config).map_err(|e| anyhow::anyhow!(e))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let (n, conns) = (a.vouchers, a.connections);
+    let (lat, created, secs) = rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        tokio::spawn(knop_serve::serve(listener, app.clone()));
+        let started = Instant::now();
+        let mut tasks = vec![];
+        for c in 0..conns {
+            let gemeente = gemeente.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut s = tokio::net::TcpStream::connect(addr).await?;
+                s.set_nodelay(true)?;
+                let (mut lat, mut created) = (vec![], 0u32);
+                let mut buf = vec![0u8; 8192];
+                let mut v = c;
+                while v < n {
+                    let now = jiff::Timestamp::now().as_second();
+                    let (code, _) = knop_app::kindpakket::code(&gemeente, &format!("V{v:07}"), now);
+                    let body = format!(r#"{{"code":"{code}","category":"bicycles","cents":995}}"#);
+                    let req = format!(
+                        "POST /api/v1/kindpakket/spends HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nIdempotency-Key: spend-{v}\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let t0 = Instant::now();
+                    s.write_all(req.as_bytes()).await?;
+                    // One answer: its head, then Content-Length bytes of body.
+                    let mut got = 0usize;
+                    let (status, total) = loop {
+                        let k = s.read(&mut buf[got..]).await?;
+                        if k == 0 {
+                            anyhow::bail!("the service closed the connection");
+                        }
+                        got += k;
+                        if let Some(end) = buf[..got].windows(4).position(|w| w == b"\r\n\r\n") {
+                            let head = String::from_utf8_lossy(&buf[..end]).to_lowercase();
+                            let status: u16 = head
+                                .get(9..12)
+                                .and_then(|x| x.parse().ok())
+                                .unwrap_or(0);
+                            let len: usize = head
+                                .lines()
+                                .find_map(|l| l.strip_prefix("content-length:"))
+                                .and_then(|x| x.trim().parse().ok())
+                                .unwrap_or(0);
+                            break (status, end + 4 + len);
+                        }
+                        if got == buf.len() {
+                            anyhow::bail!("an answer's head is over {} bytes", buf.len());
+                        }
+                    };
+                    if total > buf.len() {
+                        anyhow::bail!("an answer is over {} bytes", buf.len());
+                    }
+                    while got < total {
+                        let k = s.read(&mut buf[got..total]).await?;
+                        if k == 0 {
+                            anyhow::bail!("the service closed the connection");
+                        }
+                        got += k;
+                    }
+                    lat.push(t0.elapsed().as_secs_f64() * 1000.0);
+                    created += u32::from(status == 201);
+                    v += conns;
+                }
+                Ok::<_, anyhow::Error>((lat, created))
+            }));
+        }
+        let (mut lat, mut created) = (vec![], 0u32);
+        for t in tasks {
+            let (l, c) = t.await??;
+            lat.extend(l);
+            created += c;
+        }
+        Ok::<_, anyhow::Error>((lat, created, started.elapsed().as_secs_f64()))
+    })?;
+    let _ = std::fs::remove_file(&journal);
+    let mut lat = lat;
+    lat.sort_by(f64::total_cmp);
+    let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p) as usize];
+    println!(
+        "{{\"vouchers\": {n}, \"connections\": {conns}, \"created\": {created}, \"seconds\": {secs:.2}, \"spends_per_s\": {:.0}, \"latency_ms_p50\": {:.2}, \"latency_ms_p99\": {:.2}, \"store\": \"{where_}\"}}",
+        f64::from(n) / secs,
+        pct(0.5),
+        pct(0.99)
+    );
+    if created != n {
+        bail!("{} of {n} spends were not booked", n - created);
+    }
+    Ok(ExitCode::SUCCESS)
+}

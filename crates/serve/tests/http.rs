@@ -1671,6 +1671,26 @@ async fn uploaded_lines_are_matched_or_wait_in_suspense_for_a_person() {
     assert!(e.contains("no vault master key"), "{e}");
 }
 
+/// Checks a pain.001.001.03 against the ISO 20022 schema with xmllint (Debian's libxml2-utils).
+fn assert_valid_pain001(dir: &std::path::Path, name: &str, xml: &str) {
+    let file = dir.join(format!("{name}.xml"));
+    std::fs::write(&file, xml).unwrap();
+    let xsd = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../bank/tests/data/xsd/pain.001.001.03.xsd");
+    let out = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&xsd)
+        .arg(&file)
+        .output()
+        .expect("xmllint (libxml2-utils) is installed");
+    assert!(
+        out.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn csrf_of(page: &str) -> String {
     page.split("name=\"csrf\" value=\"")
         .nth(1)
@@ -3742,22 +3762,7 @@ async fn a_day_file_pays_the_whole_caseload_in_one_entry_one_approval_and_one_fi
     let xml = r.text();
     assert!(xml.contains(&format!("<MsgId>{id}</MsgId>")), "{xml}");
     assert_eq!(xml.matches("<CdtTrfTxInf>").count(), 3);
-    let file = t._dir.path().join("day.xml");
-    std::fs::write(&file, &xml).unwrap();
-    let xsd = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../bank/tests/data/xsd/pain.001.001.03.xsd");
-    let out = std::process::Command::new("xmllint")
-        .arg("--noout")
-        .arg("--schema")
-        .arg(&xsd)
-        .arg(&file)
-        .output()
-        .expect("xmllint (libxml2-utils) is installed");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_valid_pain001(t._dir.path(), "day", &xml);
     let run = made["day_file"]["runs"][0]["content"]["run_id"]
         .as_str()
         .unwrap();
@@ -5774,22 +5779,7 @@ async fn a_kindpakket_payout_pays_the_shop_after_four_eyes_and_the_statement_con
     assert!(xml.contains(">89.95</InstdAmt>"), "{xml}");
     assert!(xml.contains("<Nm>Fietsen Jansen</Nm>"), "{xml}");
     assert!(xml.contains(&format!("1 aankopen {spend}")), "{xml}");
-    let file = t._dir.path().join("payout.xml");
-    std::fs::write(&file, &xml).unwrap();
-    let xsd = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../bank/tests/data/xsd/pain.001.001.03.xsd");
-    let out = std::process::Command::new("xmllint")
-        .arg("--noout")
-        .arg("--schema")
-        .arg(&xsd)
-        .arg(&file)
-        .output()
-        .expect("xmllint (libxml2-utils) is installed");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_valid_pain001(t._dir.path(), "payout", &xml);
     // The municipality's bank statement: the payout paid, € 1 000 into the fund, and a line
     // that is neither.
     let statement = format!(

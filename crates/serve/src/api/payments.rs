@@ -253,7 +253,7 @@ pub(crate) async fn approve(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct PainQuery {
+pub(super) struct PainQuery {
     /// `03` (pain.001.001.03, default) or `09` (pain.001.001.09).
     #[param(pattern = "^(03|09)$")]
     version: Option<String>,
@@ -289,7 +289,7 @@ async fn run_pain001(
 }
 
 /// The pain.001 version a query asks for.
-fn pain_version(q: &PainQuery) -> ApiResult<knop_bank::pain001::Version> {
+pub(super) fn pain_version(q: &PainQuery) -> ApiResult<knop_bank::pain001::Version> {
     match q.version.as_deref() {
         None | Some("03") => Ok(knop_bank::pain001::Version::V03),
         Some("09") => Ok(knop_bank::pain001::Version::V09),
@@ -305,20 +305,29 @@ fn payment_file(
     contents: &[knop_app::payrun::RunContent],
     version: knop_bank::pain001::Version,
 ) -> ApiResult<Response> {
-    let created = jiff::Zoned::now().strftime("%Y-%m-%dT%H:%M:%S").to_string();
-    let xml = knop_app::payrun::write_pains(message_id, contents, version, &created)
+    let xml = knop_app::payrun::write_pains(message_id, contents, version, &file_created())
         .map_err(run_problem)?;
-    Ok((
+    Ok(xml_download(message_id, xml))
+}
+
+/// A payment file's creation time (`GrpHdr/CreDtTm`): now, local time.
+pub(super) fn file_created() -> String {
+    jiff::Zoned::now().strftime("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// `xml` as a download named `<name>.xml`.
+pub(super) fn xml_download(name: &str, xml: Vec<u8>) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "application/xml".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{message_id}.xml\""),
+                format!("attachment; filename=\"{name}.xml\""),
             ),
         ],
         xml,
     )
-        .into_response())
+        .into_response()
 }
 
 /// Fills in the resident's own IBAN where a run pays living money to it: read from the vault

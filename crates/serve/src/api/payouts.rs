@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::Json;
 use knop_app::kindpakket::{self as kp, KindpakketError};
 use knop_app::payouts::{self, PayoutView, StatementResult};
@@ -20,6 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::kindpakket::kp_problem;
+use super::payments::{file_created, pain_version, xml_download, PainQuery};
 use super::{now_ms, off_lock, require_xml, J, Q};
 use crate::auth::Principal;
 use crate::problem::{ApiResult, Problem};
@@ -274,16 +275,6 @@ pub(crate) async fn approve(app: &Arc<App>, p: &Principal, payout: &str) -> ApiR
         .await
 }
 
-/// `03` or `09`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-struct PainQuery {
-    /// `03` (pain.001.001.03, default) or `09` (pain.001.001.09).
-    #[param(pattern = "^(03|09)$")]
-    version: Option<String>,
-}
-
 /// The payout's payment file for the bank (pain.001), once a second person approved it.
 #[utoipa::path(get, path = "/kindpakket/payouts/{payout}/pain001", tag = "kindpakket",
     params(PayoutPath, PainQuery), security(("bearer" = [])),
@@ -297,16 +288,7 @@ async fn payout_pain001(
     Path(payout): Path<String>,
     Q(q): Q<PainQuery>,
 ) -> ApiResult<Response> {
-    let version = match q.version.as_deref() {
-        None | Some("03") => knop_bank::pain001::Version::V03,
-        Some("09") => knop_bank::pain001::Version::V09,
-        Some(other) => {
-            return Err(Problem::bad_request(format!(
-                "version: 03 or 09, found {other:?}"
-            )))
-        }
-    };
-    pain_file(&app, &p, &payout, version)
+    pain_file(&app, &p, &payout, pain_version(&q)?)
 }
 
 /// The payment file as a download (API and cockpit).
@@ -317,26 +299,15 @@ pub(crate) fn pain_file(
     version: knop_bank::pain001::Version,
 ) -> ApiResult<Response> {
     let (_, key) = payout_fund(app, p, payout)?;
-    let created = jiff::Zoned::now().strftime("%Y-%m-%dT%H:%M:%S").to_string();
     let xml = payouts::pain001(
         app.node().state(),
         payout,
         key.key_name(),
         version,
-        &created,
+        &file_created(),
     )
     .map_err(problem)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/xml".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{payout}.xml\""),
-            ),
-        ],
-        xml,
-    )
-        .into_response())
+    Ok(xml_download(payout, xml))
 }
 
 /// Reads the municipality's camt.053: payout lines it shows paid (by EndToEndId and amount)
