@@ -170,7 +170,7 @@ pub(crate) async fn open(app: &Arc<App>, p: &Principal, f: NewFund) -> ApiResult
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 #[allow(dead_code)]
-struct FundPath {
+pub(super) struct FundPath {
     /// The fund's id.
     #[param(pattern = "^[A-Za-z0-9-]{1,64}$")]
     fund: String,
@@ -585,7 +585,7 @@ pub(crate) async fn take(app: &Arc<App>, p: &Principal, s: NewSpend) -> ApiResul
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Path)]
 #[allow(dead_code)]
-struct SpendPath {
+pub(super) struct SpendPath {
     /// The spend's id.
     spend: String,
 }

@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::kindpakket::kp_problem;
+use super::kindpakket::{kp_problem, FundPath, SpendPath};
 use super::payments::{file_created, pain_version, xml_download, PainQuery};
 use super::{now_ms, off_lock, require_xml, J, Q};
 use crate::auth::Principal;
@@ -104,16 +104,6 @@ pub(crate) struct NewPayee {
     pub(crate) iban: String,
     /// The account holder's name, as its bank knows it (at most 70).
     pub(crate) name: String,
-}
-
-/// A fund in the path.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)]
-struct FundPath {
-    /// The fund's id.
-    #[param(pattern = "^[A-Za-z0-9-]{1,64}$")]
-    fund: String,
 }
 
 /// Records where an accepted shop is paid for the fund (its municipality). The IBAN's check
@@ -392,15 +382,6 @@ pub(crate) struct RefundMade {
     pub(crate) cents: i64,
     /// Left on the voucher now, in cents.
     pub(crate) left_cents: i64,
-}
-
-/// A spend in the path.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)]
-struct SpendPath {
-    /// The spend's id.
-    spend: String,
 }
 
 /// Gives money of a purchase back to the voucher (the shop that took it, or the fund's
