@@ -496,8 +496,8 @@ fn demo_users(titles: &[String]) -> Vec<User> {
     users.push(User {
         login: "gemeente".into(),
         display: t(
-            "Gemeente Utrecht (verklaringen)",
-            "Municipality of Utrecht (declarations)",
+            "Gemeente Utrecht (verklaringen, Kindpakket)",
+            "Municipality of Utrecht (declarations, child package)",
         )
         .into(),
         role: Role::Municipality {
