@@ -1096,22 +1096,21 @@ fn api(s: &Service, token: &str, method: &str, path: &str, key: &str, body: &str
     )
 }
 
-#[test]
-fn a_kindpakket_purchase_killed_at_any_point_is_booked_once_or_not_at_all() {
-    let _one = one_at_a_time();
+/// A base ledger with the municipality `gemeente`, the shop `fietsenwinkel`, the fund `kp`
+/// (bicycles) with the shop accepted, `more` requests of the municipality, and a voucher for
+/// household 1.
+fn kindpakket_base(more: &[(&str, &str, &str)]) -> Base {
     let base = Base::new();
     let dir = base.dir.path();
-    let p = |name: &str| dir.join(name).to_str().unwrap().to_owned();
     base.register("gemeente", "municipality");
     base.register("fietsenwinkel", "merchant");
     let config = r#"{"api_keys": [], "users": [
         {"login": "gemeente", "display": "Gemeente", "role": "municipality", "scope": "gemeente"},
         {"login": "fietsenwinkel", "display": "Fietsenwinkel", "role": "merchant", "scope": "fietsenwinkel"}]}"#;
-    std::fs::write(p("config.json"), config).unwrap();
-    // The fund, the shop and a voucher for household 1, in the base.
+    std::fs::write(dir.join("config.json"), config).unwrap();
     let s = Service::start(dir, None);
     let g = s.login("gemeente");
-    for (path, key, body) in [
+    let fund: [(&str, &str, &str); 2] = [
         (
             "/api/v1/kindpakket/funds",
             "f1",
@@ -1122,16 +1121,25 @@ fn a_kindpakket_purchase_killed_at_any_point_is_booked_once_or_not_at_all() {
             "m1",
             r#"{"merchant":"fietsenwinkel","categories":["bicycles"]}"#,
         ),
-        (
-            "/api/v1/kindpakket/funds/kp/vouchers",
-            "v1",
-            r#"{"household":"1"}"#,
-        ),
-    ] {
+    ];
+    let voucher = (
+        "/api/v1/kindpakket/funds/kp/vouchers",
+        "v1",
+        r#"{"household":"1"}"#,
+    );
+    for (path, key, body) in fund.iter().chain(more).chain([&voucher]) {
         let (status, raw) = api(&s, &g, "POST", path, key, body).expect("answered");
-        assert_eq!(status, 201, "{raw}");
+        assert_eq!(status, 201, "{path}: {raw}");
     }
     s.end();
+    base
+}
+
+#[test]
+fn a_kindpakket_purchase_killed_at_any_point_is_booked_once_or_not_at_all() {
+    let _one = one_at_a_time();
+    let base = kindpakket_base(&[]);
+    let dir = base.dir.path();
     let (node, _) = reopen(dir);
     let voucher = node.state().vouchers().keys().next().unwrap().clone();
     drop(node);
@@ -1200,44 +1208,13 @@ fn a_kindpakket_purchase_killed_at_any_point_is_booked_once_or_not_at_all() {
 #[test]
 fn a_kindpakket_payout_killed_at_any_point_is_made_once_or_not_at_all() {
     let _one = one_at_a_time();
-    let base = Base::new();
+    // The base with the shop's account.
+    let base = kindpakket_base(&[(
+        "/api/v1/kindpakket/funds/kp/payees",
+        "y1",
+        r#"{"merchant":"fietsenwinkel","iban":"NL91ABNA0417164300","name":"Fietsen Jansen"}"#,
+    )]);
     let dir = base.dir.path();
-    let p = |name: &str| dir.join(name).to_str().unwrap().to_owned();
-    base.register("gemeente", "municipality");
-    base.register("fietsenwinkel", "merchant");
-    let config = r#"{"api_keys": [], "users": [
-        {"login": "gemeente", "display": "Gemeente", "role": "municipality", "scope": "gemeente"},
-        {"login": "fietsenwinkel", "display": "Fietsenwinkel", "role": "merchant", "scope": "fietsenwinkel"}]}"#;
-    std::fs::write(p("config.json"), config).unwrap();
-    // The fund, the shop with its account, a voucher and a purchase, in the base.
-    let s = Service::start(dir, None);
-    let g = s.login("gemeente");
-    for (path, key, body) in [
-        (
-            "/api/v1/kindpakket/funds",
-            "f1",
-            r#"{"id":"kp","child_cents":30000,"from":"2000-01-01","until":"2099-12-31","categories":["bicycles"],"cap_cents":25000}"#,
-        ),
-        (
-            "/api/v1/kindpakket/funds/kp/merchants",
-            "m1",
-            r#"{"merchant":"fietsenwinkel","categories":["bicycles"]}"#,
-        ),
-        (
-            "/api/v1/kindpakket/funds/kp/payees",
-            "y1",
-            r#"{"merchant":"fietsenwinkel","iban":"NL91ABNA0417164300","name":"Fietsen Jansen"}"#,
-        ),
-        (
-            "/api/v1/kindpakket/funds/kp/vouchers",
-            "v1",
-            r#"{"household":"1"}"#,
-        ),
-    ] {
-        let (status, raw) = api(&s, &g, "POST", path, key, body).expect("answered");
-        assert_eq!(status, 201, "{raw}");
-    }
-    s.end();
     let (node, _) = reopen(dir);
     let voucher = node.state().vouchers().keys().next().unwrap().clone();
     drop(node);

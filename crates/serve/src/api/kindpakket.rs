@@ -66,7 +66,7 @@ pub(crate) fn kp_problem(e: KindpakketError) -> Problem {
 }
 
 /// The municipality `p` works for and its key (the service must hold it).
-fn municipality(app: &App, p: &Principal) -> ApiResult<(String, NoteKey)> {
+pub(super) fn municipality(app: &App, p: &Principal) -> ApiResult<(String, NoteKey)> {
     let org = p
         .role
         .municipality()

@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::kindpakket::{kp_problem, FundPath, SpendPath};
+use super::kindpakket::{kp_problem, municipality, FundPath, SpendPath};
 use super::payments::{file_created, pain_version, xml_download, PainQuery};
 use super::{now_ms, off_lock, require_xml, J, Q};
 use crate::auth::Principal;
@@ -38,16 +38,9 @@ pub(super) fn routes() -> OpenApiRouter<Arc<App>> {
         .routes(routes!(refund_route))
 }
 
-fn problem(e: KindpakketError) -> Problem {
-    kp_problem(e)
-}
-
 /// The municipality `p` works for and its key, if it owns `fund` (else 404).
 fn owner_of(app: &App, p: &Principal, fund: &str) -> ApiResult<NoteKey> {
-    let org = p
-        .role
-        .municipality()
-        .ok_or_else(|| Problem::forbidden("payouts are the municipality's"))?;
+    let (org, key) = municipality(app, p)?;
     let owns = app
         .node()
         .state()
@@ -57,11 +50,7 @@ fn owner_of(app: &App, p: &Principal, fund: &str) -> ApiResult<NoteKey> {
     if !owns {
         return Err(Problem::not_found(format!("fund {fund}")));
     }
-    app.hosted(org).cloned().ok_or_else(|| {
-        Problem::conflict(format!(
-            "this service does not hold the key of municipality {org:?}"
-        ))
-    })
+    Ok(key)
 }
 
 /// A payout is made and approved by people who logged in (their own names on the ledger), never
@@ -140,7 +129,7 @@ pub(crate) async fn set_payee(
     let fund = fund.to_owned();
     app.write(move |_, node| {
         payouts::set_payee(node, &key, now_ms(), &fund, &merchant, &b.iban, &b.name)
-            .map_err(problem)?;
+            .map_err(kp_problem)?;
         kp::report(node.state(), &fund).ok_or_else(|| Problem::not_found(format!("fund {fund}")))
     })
     .await
@@ -210,7 +199,7 @@ pub(crate) async fn make(
             key: &request,
             now_ms: now_ms(),
         };
-        payouts::make(node, &key, &req).map_err(problem)
+        payouts::make(node, &key, &req).map_err(kp_problem)
     })
     .await
 }
@@ -261,8 +250,10 @@ pub(crate) async fn approve(app: &Arc<App>, p: &Principal, payout: &str) -> ApiR
     let (_, key) = payout_fund(app, p, payout)?;
     a_person(p)?;
     let (payout, by) = (payout.to_owned(), p.id.clone());
-    app.write(move |_, node| payouts::approve(node, &key, now_ms(), &payout, &by).map_err(problem))
-        .await
+    app.write(move |_, node| {
+        payouts::approve(node, &key, now_ms(), &payout, &by).map_err(kp_problem)
+    })
+    .await
 }
 
 /// The payout's payment file for the bank (pain.001), once a second person approved it.
@@ -296,7 +287,7 @@ pub(crate) fn pain_file(
         version,
         &file_created(),
     )
-    .map_err(problem)?;
+    .map_err(kp_problem)?;
     Ok(xml_download(payout, xml))
 }
 
@@ -327,15 +318,7 @@ pub(crate) async fn statement(
     p: &Principal,
     body: Bytes,
 ) -> ApiResult<StatementResult> {
-    let org = p
-        .role
-        .municipality()
-        .ok_or_else(|| Problem::forbidden("the municipality's statements are its own"))?;
-    let key = app.hosted(org).cloned().ok_or_else(|| {
-        Problem::conflict(format!(
-            "this service does not hold the key of municipality {org:?}"
-        ))
-    })?;
+    let (_, key) = municipality(app, p)?;
     // The file is parsed once more under the lock, but checked here first, off the lock, so a
     // malformed file is refused without holding anyone up.
     let body = off_lock(move || {
@@ -344,8 +327,10 @@ pub(crate) async fn statement(
         Ok(body)
     })
     .await?;
-    app.write(move |_, node| payouts::read_statement(node, &key, now_ms(), &body).map_err(problem))
-        .await
+    app.write(move |_, node| {
+        payouts::read_statement(node, &key, now_ms(), &body).map_err(kp_problem)
+    })
+    .await
 }
 
 /// The asking shop's payouts, newest first, each with its own line only: how much, which
@@ -470,7 +455,7 @@ pub(crate) async fn refund(
             cents,
             app.today(),
         )
-        .map_err(problem)?;
+        .map_err(kp_problem)?;
         // The money went to the voucher that holds the child's budget now.
         let now = node
             .state()
